@@ -1,0 +1,60 @@
+import VippsModels
+
+/// A market Kasse serves: its currency, VAT rates, locale and telephone country code.
+public enum Market: String, Sendable, Hashable, CaseIterable, Codable {
+    case norway = "NO"
+    case denmark = "DK"
+    case finland = "FI"
+
+    public var currency: Currency {
+        switch self {
+        case .norway: .NOK
+        case .denmark: .DKK
+        case .finland: .EUR
+        }
+    }
+
+    public var locale: ShopLocale {
+        switch self {
+        case .norway: .nb
+        case .denmark: .da
+        case .finland: .fi
+        }
+    }
+
+    /// The E.164 country calling code.
+    public var callingCode: String {
+        switch self {
+        case .norway: "47"
+        case .denmark: "45"
+        case .finland: "358"
+        }
+    }
+
+    /// The VAT rates in force, highest first.
+    public var vatRates: [VATRate] {
+        switch self {
+        case .norway: [.init(2500), .init(1500), .init(1200), .init(0)]
+        case .denmark: [.init(2500), .init(0)]
+        case .finland: [.init(2550), .init(1400), .init(1000), .init(0)]
+        }
+    }
+
+    public var displayName: String {
+        switch self {
+        case .norway: "Norway"
+        case .denmark: "Denmark"
+        case .finland: "Finland"
+        }
+    }
+
+    /// Parses `NO`, `DK`, `FI` (any case) or the English country name.
+    public init?(code: String) {
+        switch code.lowercased() {
+        case "no", "nor", "norway", "norge": self = .norway
+        case "dk", "dnk", "denmark", "danmark": self = .denmark
+        case "fi", "fin", "finland", "suomi": self = .finland
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,111 @@
+/// A calendar day, without time zone arithmetic: the till's clock supplies it.
+public struct CivilDate: Sendable, Hashable, Comparable, Codable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    /// `20261121`
+    public var compact: String {
+        pad(year, 4) + pad(month, 2) + pad(day, 2)
+    }
+}
+
+func pad(_ value: Int, _ width: Int) -> String {
+    let text = String(value)
+    return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+}
+
+/// The `reference` of one payment attempt: unique per merchant, `^[a-zA-Z0-9-]{8,50}$`.
+///
+/// Built from the store, the till, the day, the till's sale number and the attempt:
+/// `OSL1-T3-20261121-000123-1`. A new attempt after a definite failure gets the next
+/// attempt number and so a new reference; a retry of the same request never does.
+public struct PaymentReference: Sendable, Hashable, CustomStringConvertible, Codable {
+    public let value: String
+
+    public var description: String { value }
+
+    public static let maximumLength = 50
+    public static let minimumLength = 8
+
+    public init(store: String, till: String, date: CivilDate, sequence: Int, attempt: Int) {
+        let storePart = PaymentReference.sanitise(store, maxLength: 12, fallback: "S")
+        let tillPart = PaymentReference.sanitise(till, maxLength: 12, fallback: "T")
+        let sequencePart = pad(max(0, sequence) % 100_000_000, 6)
+        let attemptPart = String(max(1, attempt) % 1000)
+        self.value = [storePart, tillPart, date.compact, sequencePart, attemptPart].joined(separator: "-")
+    }
+
+    /// Accepts an existing reference (from the command line or the API).
+    public init(_ value: String) throws(ReferenceError) {
+        guard PaymentReference.isValid(value) else { throw .invalid(value) }
+        self.value = value
+    }
+
+    /// `^[a-zA-Z0-9-]{8,50}$`
+    public static func isValid(_ value: String) -> Bool {
+        let bytes = value.utf8
+        guard (minimumLength...maximumLength).contains(bytes.count) else { return false }
+        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+    }
+
+    /// Keeps ASCII letters and digits (after folding å→a and the like).
+    static func sanitise(_ text: String, maxLength: Int, fallback: String) -> String {
+        let folded = TextFolding.fold(text)
+        let kept = folded.filter { isAlphanumeric($0) }.prefix(maxLength)
+        return kept.isEmpty ? fallback : String(decoding: Array(kept), as: UTF8.self).uppercased()
+    }
+}
+
+public enum ReferenceError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let value):
+            "'\(value)' is not a valid payment reference: 8–50 letters, digits and dashes"
+        }
+    }
+}
+
+/// The `paymentDescription` the customer sees in the app: 3–100 characters.
+public enum PaymentDescription {
+    public static let minimumLength = 3
+    public static let maximumLength = 100
+
+    /// `Kiwi Majorstuen, kvittering 000123`, shortened to fit.
+    public static func make(shopName: String, receiptNumber: String, word: String = "kvittering") -> String {
+        let tail = ", \(word) \(receiptNumber)"
+        let name = shopName.trimmingSpaces().isEmpty ? "Kasse" : shopName.trimmingSpaces()
+        let room = maximumLength - tail.count
+        let shortened = name.count > room ? String(name.prefix(max(0, room - 1))) + "…" : name
+        return normalised(shortened + tail)
+    }
+
+    /// Makes any text a valid description: collapses control characters, trims, pads short
+    /// text and cuts long text at 100 characters.
+    public static func normalised(_ text: String) -> String {
+        var cleaned = String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 }).trimmingSpaces()
+        if cleaned.count < minimumLength { cleaned = cleaned.isEmpty ? "Kasse" : "Kasse \(cleaned)" }
+        if cleaned.count > maximumLength { cleaned = String(cleaned.prefix(maximumLength - 1)) + "…" }
+        return cleaned
+    }
+
+    public static func isValid(_ text: String) -> Bool {
+        (minimumLength...maximumLength).contains(text.count)
+    }
+}

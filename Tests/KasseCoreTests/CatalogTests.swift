@@ -1,0 +1,134 @@
+import Foundation
+import KasseCore
+import Testing
+import VippsModels
+
+struct CatalogTests {
+    static let sampleURL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("assets/catalog.csv")
+
+    static func sample() throws -> CatalogCSV.Result {
+        CatalogCSV.parse(try String(contentsOf: sampleURL, encoding: .utf8), market: .norway)
+    }
+
+    @Test func shippedSampleIsARealisticNorwegianShop() throws {
+        let result = try Self.sample()
+        #expect(result.problems.isEmpty, "\(result.problems)")
+        let products = result.catalog.products
+        #expect(products.count >= 100)
+        #expect(products.contains { $0.unit == .kilogram })
+        #expect(products.contains { $0.vatRate.basisPoints == 1500 })
+        #expect(products.contains { $0.vatRate.basisPoints == 2500 })
+        #expect(products.contains { $0.name.contains("ø") })
+        #expect(products.contains { $0.name.contains("å") })
+        #expect(products.contains { $0.name.contains("æ") || $0.name.contains("Æ") })
+        #expect(products.contains { $0.name.contains(",") })
+    }
+
+    @Test func looksUpByGTINSKUAndUPC() throws {
+        let catalog = try Self.sample().catalog
+        #expect(try catalog.lookup(code: "7040000000016").get().name == "Lettmelk 1 l")
+        #expect(try catalog.lookup(code: "1001").get().name == "Lettmelk 1 l")
+        #expect(try catalog.lookup(code: "036000291452").get().sku == "8002")
+        // The same UPC-A written as EAN-13 finds the same product.
+        #expect(try catalog.lookup(code: "0036000291452").get().sku == "8002")
+        #expect(try catalog.lookup(code: " 1001 ").get().sku == "1001")
+    }
+
+    @Test func badCheckDigitIsReportedNotSilentlyUnknown() throws {
+        let catalog = try Self.sample().catalog
+        guard case .failure(.invalidGTIN(.badCheckDigit(expected: 6, found: 7))) = catalog.lookup(code: "7040000000017") else {
+            Issue.record("expected a check digit error")
+            return
+        }
+        guard case .failure(.unknownGTIN) = catalog.lookup(code: "5901234123457") else {
+            Issue.record("expected unknown GTIN")
+            return
+        }
+        guard case .failure(.unknownCode("XYZ")) = catalog.lookup(code: "XYZ") else {
+            Issue.record("expected unknown code")
+            return
+        }
+        guard case .failure(.empty) = catalog.lookup(code: "  ") else {
+            Issue.record("expected empty")
+            return
+        }
+    }
+
+    @Test func nameSearchIgnoresCaseAndAccents() throws {
+        let catalog = try Self.sample().catalog
+        #expect(catalog.search(name: "bonne").map(\.name).contains("Bønner i tomatsaus 420 g"))
+        #expect(catalog.search(name: "BØNNE").map(\.name).contains("Bønner i tomatsaus 420 g"))
+        #expect(catalog.search(name: "creme fraiche").map(\.name) == ["Crème fraîche 3 dl"])
+        #expect(catalog.search(name: "okologisk").count == 2)
+        #expect(catalog.search(name: "blabaer").map(\.name) == ["Blåbær fryst 250 g"])
+        #expect(catalog.search(name: "zzzz").isEmpty)
+        #expect(catalog.search(name: "   ").isEmpty)
+    }
+
+    @Test func nameSearchRanksPrefixesFirstAndMatchesAllWords() throws {
+        let catalog = Catalog(products: [
+            product("1", "Sjokolademelk 0,5 l"),
+            product("2", "Lettmelk 1 l"),
+            product("3", "Melk lett"),
+            product("4", "Tine melk 1 l"),
+        ])
+        #expect(catalog.search(name: "melk").map(\.sku) == ["3", "4", "1", "2"])
+        #expect(catalog.search(name: "melk 1").map(\.sku) == ["4", "2"])
+        #expect(catalog.search(name: "melk", limit: 2).map(\.sku) == ["3", "4"])
+    }
+
+    @Test func linesWithMistakesAreReportedAndSkipped() {
+        let text = """
+            sku,gtin,name,unit_price,vat_rate,unit
+            1,7040000000016,Melk,2490,1500,PCS
+            2,7040000000017,Bad check,100,1500,PCS
+            3,,No price,abc,1500,PCS
+            4,,Bad rate,100,2000,PCS
+            5,,Bad unit,100,1500,LITRE
+            1,,Duplicate SKU,100,1500,PCS
+            6,7040000000016,Duplicate GTIN,100,1500,PCS
+            7,,"Quoted, name",100,2500,KG
+            8,,Too few
+            9,,"Unclosed,100,1500,PCS
+            ,,No sku,100,1500,PCS
+            10,,,100,1500,PCS
+            11,,Negative,-5,1500,PCS
+            """
+        let result = CatalogCSV.parse(text, market: .norway)
+        #expect(result.catalog.products.map(\.sku) == ["1", "7"])
+        #expect(result.catalog.product(sku: "7")?.name == "Quoted, name")
+        #expect(result.problems.map(\.line) == [3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14])
+        #expect(result.problems[0].message.contains("check digit"))
+        #expect(result.problems[2].message.contains("not a VAT rate in Norway"))
+        #expect(result.problems.allSatisfy { !$0.message.isEmpty })
+    }
+
+    @Test func wrongHeaderStopsWithAClearMessage() {
+        let result = CatalogCSV.parse("sku,name,price\n1,Melk,100\n")
+        #expect(result.catalog.count == 0)
+        #expect(result.problems.first?.message.contains("header") == true)
+    }
+
+    @Test func finnishRatesAreValidInAFinnishCatalog() {
+        let text = "sku,gtin,name,unit_price,vat_rate,unit\r\n1,,Maito,129,1400,PCS\r\n2,,Saippua,399,2550,PCS\r\n"
+        let result = CatalogCSV.parse(text, market: .finland)
+        #expect(result.problems.isEmpty)
+        #expect(result.catalog.product(sku: "2")?.vatRate == VATRate(2550))
+        #expect(!CatalogCSV.parse(text, market: .norway).problems.isEmpty)
+    }
+
+    @Test func generatedCatalogsRoundTripThroughTheFileFormat() {
+        let csv = CatalogGenerator.csv(count: 2_000, seed: 7)
+        let result = CatalogCSV.parse(csv, market: .norway)
+        #expect(result.problems.isEmpty)
+        #expect(result.catalog.count == 2_000)
+        #expect(result.catalog.products == CatalogGenerator.products(count: 2_000, seed: 7))
+        #expect(result.catalog.products.contains { $0.unit == .kilogram })
+    }
+
+    func product(_ sku: String, _ name: String) -> Product {
+        Product(sku: sku, gtin: nil, name: name, unitPrice: 100, vatRate: VATRate(1500), unit: .piece)
+    }
+}
