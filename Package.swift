@@ -17,10 +17,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // PURE: the API's wire shapes, shared by client and simulator. No I/O.
-        .target(name: "VippsModels", swiftSettings: strict),
+        // (swift-crypto is pure computation: the webhook HMAC scheme lives here so the
+        // simulator signs and the client verifies with the same code.)
+        .target(
+            name: "VippsModels",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // PURE: money, VAT, catalog, basket, receipts, customer identification. No I/O.
         .target(name: "KasseCore", dependencies: ["VippsModels"], swiftSettings: strict),
         // EDGE: the local Vipps MobilePay simulator (Hummingbird).
@@ -28,9 +36,11 @@ let package = Package(
             name: "KasseSimulator",
             dependencies: [
                 "VippsModels",
+                "KasseCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -47,5 +57,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: strict),
+        .testTarget(
+            name: "KasseSimulatorTests",
+            dependencies: [
+                "KasseSimulator", "VippsModels", "KasseCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -22,3 +22,13 @@ func describe(_ error: any Error) -> String {
     }
     return "\(error.localizedDescription)"
 }
+
+/// Writes a line to standard output at once (print() buffers when stdout is a pipe).
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Writes a line to standard error.
+func warn(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

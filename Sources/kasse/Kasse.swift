@@ -5,6 +5,6 @@ struct Kasse: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kasse",
         abstract: "An in-store till for Vipps MobilePay, with its command line and a local simulator of the API.",
-        subcommands: [CatalogCommand.self]
+        subcommands: [SimulatorCommand.self, CatalogCommand.self]
     )
 }

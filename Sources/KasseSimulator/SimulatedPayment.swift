@@ -1,0 +1,231 @@
+import Foundation
+import VippsModels
+
+/// An API error the simulator answers with: HTTP status, title, and the numeric code.
+struct APIError: Error, Sendable, Equatable {
+    var status: Int
+    var title: String
+    var detail: String?
+    var code: Int?
+    /// A field-level complaint (`extraDetails` name/reason) for 400s without a code.
+    var field: (name: String, reason: String)?
+    var retryAfter: Int?
+
+    init(_ status: Int, _ title: String, detail: String? = nil, code: Int? = nil,
+         field: (name: String, reason: String)? = nil, retryAfter: Int? = nil) {
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.code = code
+        self.field = field
+        self.retryAfter = retryAfter
+    }
+
+    static func == (lhs: APIError, rhs: APIError) -> Bool {
+        lhs.status == rhs.status && lhs.title == rhs.title && lhs.code == rhs.code && lhs.detail == rhs.detail
+    }
+
+    static func invalidField(_ name: String, _ reason: String) -> APIError {
+        APIError(400, "Bad Request", detail: "See extraDetails for further details", field: (name, reason))
+    }
+
+    static func coded(_ code: Int, _ title: String, status: Int = 400, detail: String? = nil) -> APIError {
+        APIError(status, title, detail: detail ?? title, code: code)
+    }
+
+    /// Errors a client should retry later with the same key; never stored for idempotent replay.
+    var isTransient: Bool {
+        status == 429 || status == 423 || status >= 500 || code == 6250 || code == 6160
+    }
+}
+
+/// The pending action of a simulated customer.
+struct CustomerPlan: Sendable, Equatable {
+    var behaviour: CustomerBehaviour
+    /// When the customer acts (approve/abort).
+    var actsAt: Date?
+    /// From when the customer is in the middle of approving (cancel answers 6250).
+    var processingFrom: Date?
+}
+
+/// One payment as the simulator keeps it, with the rules of its state machine.
+struct SimulatedPayment: Sendable {
+    var msn: String
+    var reference: String
+    var pspReference: String
+    var amount: Amount
+    var state: PaymentState
+    var aggregate: Aggregate
+    var paymentMethod: PaymentMethodType
+    var userFlow: UserFlow
+    var customer: Customer?
+    var customerName: String?
+    var customerInteraction: CustomerInteraction
+    var paymentDescription: String?
+    var receipt: Receipt?
+    var metadata: [String: String]?
+    var redirectUrl: String?
+    var createdAt: Date
+    var expiresAt: Date
+    var events: [PaymentEvent] = []
+    var plan: CustomerPlan
+    /// Set by the control API to put the customer mid-approval right now.
+    var forcedProcessing = false
+
+    func isProcessing(at now: Date) -> Bool {
+        guard state == .CREATED else { return false }
+        if forcedProcessing { return true }
+        if let from = plan.processingFrom, let acts = plan.actsAt { return now >= from && now < acts }
+        return false
+    }
+
+    var getResponse: GetPaymentResponse {
+        GetPaymentResponse(
+            aggregate: aggregate, amount: amount, state: state, paymentMethod: PaymentMethodResponse(type: paymentMethod),
+            profile: ProfileResponse(), pspReference: pspReference, redirectUrl: redirectUrl, reference: reference,
+            metadata: metadata)
+    }
+
+    func modificationResponse(pspReference: String) -> ModificationResponse {
+        ModificationResponse(amount: amount, state: state, aggregate: aggregate, pspReference: pspReference, reference: reference)
+    }
+
+    private func money(_ value: Int) -> Amount { Amount(currency: amount.currency, value: value) }
+
+    // MARK: Transitions. Each returns the event it caused (nil when nothing changed).
+
+    mutating func authorize(at now: Date, pspReference: String) -> PaymentEvent? {
+        guard state == .CREATED else { return nil }
+        state = .AUTHORIZED
+        aggregate.authorizedAmount = amount
+        forcedProcessing = false
+        return record(.AUTHORIZED, amount: amount, key: nil, at: now, psp: pspReference)
+    }
+
+    mutating func abort(at now: Date, pspReference: String) -> PaymentEvent? {
+        guard state == .CREATED else { return nil }
+        state = .ABORTED
+        forcedProcessing = false
+        return record(.ABORTED, amount: amount, key: nil, at: now, psp: pspReference)
+    }
+
+    mutating func expire(at now: Date, pspReference: String) -> PaymentEvent? {
+        guard state == .CREATED else { return nil }
+        state = .EXPIRED
+        forcedProcessing = false
+        return record(.EXPIRED, amount: amount, key: nil, at: now, psp: pspReference)
+    }
+
+    mutating func cancel(transactionOnly: Bool, key: String, at now: Date, pspReference: String) -> Result<PaymentEvent, APIError> {
+        switch state {
+        case .CREATED:
+            if isProcessing(at: now) {
+                return .failure(.coded(6250, "Cannot cancel processing payment",
+                                       detail: "The customer is approving the payment right now. Retry the cancel later."))
+            }
+            state = .TERMINATED
+            aggregate.cancelledAmount = amount
+            return .success(record(.TERMINATED, amount: amount, key: key, at: now, psp: pspReference))
+        case .AUTHORIZED:
+            if transactionOnly {
+                return .failure(.coded(6060, "Cannot cancel authorized payment",
+                                       detail: "cancelTransactionOnly is set and the payment is already authorized"))
+            }
+            if aggregate.capturedAmount.value >= aggregate.authorizedAmount.value {
+                return .failure(.coded(6040, "Cannot cancel a captured payment", detail: "The payment is fully captured. Refund instead."))
+            }
+            let remaining = aggregate.capturable
+            guard remaining > 0 else {
+                return .failure(.coded(6190, "Payment cannot be cancelled", detail: "Nothing is left to cancel"))
+            }
+            aggregate.cancelledAmount = money(aggregate.cancelledAmount.value + remaining)
+            return .success(record(.CANCELLED, amount: money(remaining), key: key, at: now, psp: pspReference))
+        case .ABORTED, .EXPIRED, .TERMINATED:
+            return .failure(.coded(6050, "Cannot cancel a non-reserved payment",
+                                   detail: "The payment is \(state.rawValue) and holds no reservation"))
+        }
+    }
+
+    mutating func capture(_ requested: Amount, key: String, at now: Date, pspReference: String) -> Result<PaymentEvent, APIError> {
+        if let error = checkModificationAmount(requested) { return .failure(error) }
+        switch state {
+        case .CREATED:
+            return .failure(.coded(6080, "Cannot capture before reservation", detail: "The payment is not authorized yet"))
+        case .TERMINATED:
+            return .failure(.coded(6070, "Cannot capture a cancelled payment"))
+        case .ABORTED, .EXPIRED:
+            return .failure(.coded(6200, "Payment cannot be captured", detail: "The payment is \(state.rawValue)"))
+        case .AUTHORIZED:
+            if aggregate.capturable == 0 && aggregate.cancelledAmount.value > 0 {
+                return .failure(.coded(6070, "Cannot capture a cancelled payment", detail: "The rest of the reservation was cancelled"))
+            }
+            if aggregate.capturable == 0 {
+                return .failure(.coded(6170, "Payment already captured"))
+            }
+            guard requested.value <= aggregate.capturable else {
+                return .failure(.coded(6090, "Capture amount too high",
+                                       detail: "At most \(aggregate.capturable) can be captured; \(requested.value) was requested"))
+            }
+            aggregate.capturedAmount = money(aggregate.capturedAmount.value + requested.value)
+            return .success(record(.CAPTURED, amount: requested, key: key, at: now, psp: pspReference))
+        }
+    }
+
+    mutating func refund(_ requested: Amount, key: String, at now: Date, pspReference: String) -> Result<PaymentEvent, APIError> {
+        if let error = checkModificationAmount(requested) { return .failure(error) }
+        guard state == .AUTHORIZED else {
+            return .failure(.coded(6020, "Refund before reservation", detail: "The payment is \(state.rawValue)"))
+        }
+        guard requested.value <= aggregate.refundable else {
+            return .failure(.coded(6150, "Not enough refundable",
+                                   detail: "At most \(aggregate.refundable) can be refunded; \(requested.value) was requested"))
+        }
+        aggregate.refundedAmount = money(aggregate.refundedAmount.value + requested.value)
+        return .success(record(.REFUNDED, amount: requested, key: key, at: now, psp: pspReference))
+    }
+
+    private func checkModificationAmount(_ requested: Amount) -> APIError? {
+        if requested.currency != amount.currency {
+            return .coded(4040, "Invalid amount", detail: "The currency must be \(amount.currency.rawValue)")
+        }
+        if requested.value <= 0 {
+            return .coded(4040, "Invalid amount", detail: "The amount must be greater than zero")
+        }
+        return nil
+    }
+
+    @discardableResult
+    mutating func record(_ name: PaymentEventName, amount: Amount, key: String?, at now: Date, psp: String) -> PaymentEvent {
+        let event = PaymentEvent(
+            reference: reference, pspReference: psp, name: name, amount: amount, timestamp: Timestamps.rfc3339(now),
+            idempotencyKey: key, success: true)
+        events.append(event)
+        return event
+    }
+}
+
+enum Timestamps {
+    static func rfc3339(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+
+    static func parseRFC3339(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    /// `Thu, 30 Mar 2023 08:38:32 GMT`
+    static func rfc1123(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,256 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import UnixSignals
+import VippsModels
+
+/// The local Vipps MobilePay simulator: the API's routes on a Hummingbird server, plus a
+/// control API under `/simulator/v1/` for tests and for whoever plays the customer.
+public struct Simulator: Sendable {
+    public let configuration: SimulatorConfiguration
+    public let clock: SimulatorClock
+    let core: SimulatorCore
+    let logger: Logger
+
+    public init(configuration: SimulatorConfiguration, clock: SimulatorClock? = nil, logger: Logger? = nil) {
+        self.configuration = configuration
+        let clock = clock ?? SimulatorClock(scale: configuration.timeScale)
+        self.clock = clock
+        var logger = logger ?? Logger(label: "kasse.simulator")
+        if logger.logLevel > .info && logger.handler is StreamLogHandler == false { logger.logLevel = .info }
+        self.logger = logger
+        self.core = SimulatorCore(configuration: configuration, clock: clock, logger: logger)
+    }
+
+    /// Serves until the task is cancelled (or SIGINT/SIGTERM with `handleSignals`).
+    /// - Parameter onStart: called with the base URL once the server listens.
+    public func run(handleSignals: Bool = true, onStart: @escaping @Sendable (String) async -> Void = { _ in }) async throws {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let sender = WebhookSender(client: client, logger: logger)
+        let core = self.core
+        let host = configuration.host
+        let app = Application(
+            router: makeRouter(sender: sender),
+            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "kasse-simulator"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                let shownHost = host.contains(":") ? "[\(host)]" : host
+                let url = "http://\(shownHost):\(port)"
+                await core.setBaseURL(url)
+                await onStart(url)
+            },
+            logger: logger
+        )
+        let clock = self.clock
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await app.runService(gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [])
+                }
+                group.addTask {
+                    // Lets customers act, payments expire and webhooks go out without waiting for
+                    // a request. Ten times a second, so an idle simulator costs nothing noticeable.
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .milliseconds(100))
+                        await core.settle(at: clock.now())
+                        await Self.deliverDue(core: core, sender: sender, clock: clock)
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch is CancellationError {
+        }
+        try? await client.shutdown()
+    }
+
+    /// Starts the simulator in this process on a free loopback port.
+    public static func start(_ configuration: SimulatorConfiguration, clock: SimulatorClock? = nil, logger: Logger? = nil)
+        async throws -> RunningSimulator
+    {
+        var configuration = configuration
+        if configuration.port != 0 && configuration.host.isEmpty { configuration.host = "127.0.0.1" }
+        let simulator = Simulator(configuration: configuration, clock: clock, logger: logger)
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        let task = Task {
+            do {
+                try await simulator.run(handleSignals: false) { url in continuation.yield(url) }
+            } catch {
+                simulator.logger.error("simulator stopped: \(error)")
+            }
+            continuation.finish()
+        }
+        var iterator = stream.makeAsyncIterator()
+        guard let url = await iterator.next() else {
+            throw SimulatorConfigurationError.invalid("the simulator could not listen on \(configuration.host):\(configuration.port)")
+        }
+        return RunningSimulator(baseURL: url, clock: simulator.clock, task: task)
+    }
+
+    static func deliverDue(core: SimulatorCore, sender: WebhookSender, clock: SimulatorClock) async {
+        let due = core.webhooks.takeDue(at: clock.now())
+        guard !due.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            for (delivery, hook) in due {
+                group.addTask {
+                    let (status, error) = await sender.send(delivery, to: hook, date: Date())
+                    core.webhooks.finish(delivery, status: status, error: error, at: clock.now())
+                }
+            }
+        }
+    }
+
+    // MARK: Routes
+
+    func makeRouter(sender: WebhookSender) -> Router<BasicRequestContext> {
+        let router = Router()
+        let core = self.core
+        let clock = self.clock
+
+        func api(_ operation: Operation) -> @Sendable (Request, BasicRequestContext) async throws -> Response {
+            { request, context in
+                var request = request
+                let body = try await request.collectBody(upTo: 1 << 20)
+                var headers: [String: String] = [:]
+                for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+                var parameters: [String: String] = [:]
+                for name in ["reference", "id", "paymentType", "orderId"] {
+                    if let value = context.parameters.get(name) { parameters[name] = value }
+                }
+                let simRequest = SimRequest(
+                    method: request.method.rawValue, path: request.uri.path, headers: headers,
+                    body: Array(buffer: body), parameters: parameters)
+                return Self.response(await core.handle(operation, simRequest))
+            }
+        }
+
+        router.post("/accesstoken/get", use: api(.accessToken))
+        router.post("/epayment/v1/payments", use: api(.create))
+        router.get("/epayment/v1/payments/:reference", use: api(.get))
+        router.get("/epayment/v1/payments/:reference/events", use: api(.events))
+        router.post("/epayment/v1/payments/:reference/capture", use: api(.capture))
+        router.post("/epayment/v1/payments/:reference/cancel", use: api(.cancel))
+        router.post("/epayment/v1/payments/:reference/refund", use: api(.refund))
+        router.post("/epayment/v1/test/payments/:reference/approve", use: api(.approve))
+        router.post("/webhooks/v1/webhooks", use: api(.registerWebhook))
+        router.get("/webhooks/v1/webhooks", use: api(.listWebhooks))
+        router.delete("/webhooks/v1/webhooks/:id", use: api(.deleteWebhook))
+        router.post("/order-management/v2/:paymentType/receipts/:orderId", use: api(.postReceipt))
+        router.get("/order-management/v2/:paymentType/:orderId", use: api(.getOrder))
+        router.post("/qr/v1/exchange", use: api(.qrExchange))
+
+        // Control API: no credentials, loopback only.
+        router.get("/health") { _, _ in Self.response(.json(200, ["status": "ok"])) }
+        router.get("/simulator/v1/payments") { _, _ in Self.response(await core.allPayments()) }
+        router.get("/simulator/v1/payments/:reference") { _, context in
+            Self.response(await core.paymentRecord(reference: context.parameters.get("reference") ?? ""))
+        }
+        router.post("/simulator/v1/payments/:reference/:action") { request, context in
+            let reference = context.parameters.get("reference") ?? ""
+            guard let action = SimulatorCore.ControlAction(rawValue: context.parameters.get("action") ?? "") else {
+                return Self.response(.json(404, ["error": "action must be approve, abort, expire or processing"]))
+            }
+            let msn = request.uri.queryParameters.get("msn")
+            return Self.response(await core.control(action, reference: reference, msn: msn))
+        }
+        router.get("/simulator/v1/clock") { _, _ in
+            Self.response(.json(200, ClockState(now: Timestamps.rfc3339(clock.now()), scale: clock.scale)))
+        }
+        router.post("/simulator/v1/clock/advance") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 12)
+            guard let advance = try? JSONDecoder().decode(ClockAdvance.self, from: Data(Array(buffer: body))), advance.seconds >= 0 else {
+                return Self.response(.json(400, ["error": "body must be {\"seconds\": N} with N ≥ 0"]))
+            }
+            clock.advance(by: advance.seconds)
+            await core.settle(at: clock.now())
+            return Self.response(.json(200, ClockState(now: Timestamps.rfc3339(clock.now()), scale: clock.scale)))
+        }
+        router.post("/simulator/v1/clock/scale") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 12)
+            guard let scale = try? JSONDecoder().decode(ClockScale.self, from: Data(Array(buffer: body))), scale.scale >= 0 else {
+                return Self.response(.json(400, ["error": "body must be {\"scale\": N} with N ≥ 0"]))
+            }
+            clock.setScale(scale.scale)
+            return Self.response(.json(200, ClockState(now: Timestamps.rfc3339(clock.now()), scale: clock.scale)))
+        }
+        router.get("/simulator/v1/faults") { _, _ in Self.response(.json(200, await core.currentFaults())) }
+        router.put("/simulator/v1/faults") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 16)
+            guard let rules = try? JSONDecoder().decode([FaultRule].self, from: Data(Array(buffer: body))) else {
+                return Self.response(.json(400, ["error": "body must be a JSON array of fault rules"]))
+            }
+            await core.setFaults(rules)
+            return Self.response(.json(200, rules))
+        }
+        router.delete("/simulator/v1/faults") { _, _ in
+            await core.setFaults([])
+            return Self.response(.empty(204))
+        }
+        router.get("/simulator/v1/webhooks/deliveries") { _, _ in Self.response(.json(200, core.webhooks.records())) }
+        router.post("/simulator/v1/webhooks/flush") { _, _ in
+            // Delivers everything that is due now, and waits for the answers.
+            await core.settle(at: clock.now())
+            await Self.deliverDue(core: core, sender: sender, clock: clock)
+            return Self.response(.json(200, core.webhooks.records()))
+        }
+        router.get("/simulator/v1/landing/:reference") { _, context in
+            let reference = context.parameters.get("reference") ?? ""
+            let html = """
+                <!doctype html><meta charset="utf-8"><title>Kasse simulator</title>
+                <h1>Vipps MobilePay (simulated)</h1><p>Payment \(reference.filter { $0.isLetter || $0.isNumber || $0 == "-" })</p>
+                <form method="post" action="/simulator/v1/payments/\(reference.filter { $0.isLetter || $0.isNumber || $0 == "-" })/approve"><button>Approve</button></form>
+                <form method="post" action="/simulator/v1/payments/\(reference.filter { $0.isLetter || $0.isNumber || $0 == "-" })/abort"><button>Abort</button></form>
+                """
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+        }
+        return router
+    }
+
+    struct ClockAdvance: Decodable { var seconds: Double }
+    struct ClockScale: Decodable { var scale: Double }
+    struct ClockState: Encodable { var now: String; var scale: Double }
+
+    struct DroppedConnection: Error {}
+
+    static func response(_ sim: SimResponse) -> Response {
+        var headers = HTTPFields()
+        if let contentType = sim.contentType { headers[.contentType] = contentType }
+        for (name, value) in sim.headers {
+            if let fieldName = HTTPField.Name(name) { headers.append(HTTPField(name: fieldName, value: value)) }
+        }
+        if sim.dropConnection {
+            // The operation is done; the answer is lost on the way: the connection closes
+            // before the body, so the client sees a broken response.
+            return Response(status: .init(code: sim.status), headers: headers, body: ResponseBody { _ in throw DroppedConnection() })
+        }
+        return Response(status: .init(code: sim.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: sim.body)))
+    }
+}
+
+/// A simulator running in this process.
+public final class RunningSimulator: Sendable {
+    public let baseURL: String
+    public let clock: SimulatorClock
+    private let task: Task<Void, Never>
+
+    init(baseURL: String, clock: SimulatorClock, task: Task<Void, Never>) {
+        self.baseURL = baseURL
+        self.clock = clock
+        self.task = task
+    }
+
+    public var port: Int { Int(baseURL.split(separator: ":").last ?? "") ?? 0 }
+
+    public func stop() async {
+        task.cancel()
+        await task.value
+    }
+}
