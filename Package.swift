@@ -6,6 +6,9 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// Tests keep ExistentialAny but not MemberImportVisibility, which only adds import noise there.
+let testSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
 let package = Package(
     name: "Kasse",
     platforms: [.macOS(.v14)],
@@ -56,7 +59,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: strict),
+        .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
         .testTarget(
             name: "KasseSimulatorTests",
             dependencies: [
@@ -64,7 +67,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            swiftSettings: strict
+            swiftSettings: testSettings
         ),
     ]
 )

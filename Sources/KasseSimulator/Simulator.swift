@@ -194,9 +194,17 @@ public struct Simulator: Sendable {
         }
         router.get("/simulator/v1/webhooks/deliveries") { _, _ in Self.response(.json(200, core.webhooks.records())) }
         router.post("/simulator/v1/webhooks/flush") { _, _ in
-            // Delivers everything that is due now, and waits for the answers.
+            // Delivers everything that is due now, in order, and waits for the answers (also of
+            // deliveries the background ticker already had on their way).
             await core.settle(at: clock.now())
-            await Self.deliverDue(core: core, sender: sender, clock: clock)
+            let deadline = ContinuousClock.now + .seconds(15)
+            while core.webhooks.isBusy(at: clock.now()), ContinuousClock.now < deadline {
+                let before = core.webhooks.records().map(\.attempts).reduce(0, +)
+                await Self.deliverDue(core: core, sender: sender, clock: clock)
+                if core.webhooks.records().map(\.attempts).reduce(0, +) == before {
+                    try await Task.sleep(for: .milliseconds(5))  // another task's delivery is in flight
+                }
+            }
             return Self.response(.json(200, core.webhooks.records()))
         }
         router.get("/simulator/v1/landing/:reference") { _, context in

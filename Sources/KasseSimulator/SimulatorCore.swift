@@ -183,7 +183,10 @@ actor SimulatorCore {
         case .get, .events: limit = 120
         default: return nil
         }
-        let reference = operation == .create ? (peekReference(request.body) ?? "") : (request.parameters["reference"] ?? "")
+        // A create whose body names no reference is rejected by validation; it counts against no one.
+        guard let reference = operation == .create ? peekReference(request.body) : request.parameters["reference"] else {
+            return nil
+        }
         let key = "\(operation.rawValue)|\(merchant.msn)|\(reference)"
         let windowStart = now.addingTimeInterval(-60)
         var window = (rateWindows[key] ?? []).filter { $0 > windowStart }

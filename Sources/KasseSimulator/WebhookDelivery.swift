@@ -147,6 +147,16 @@ final class WebhookRegistry: Sendable {
         state.withLock { $0.records.values.sorted { $0.id < $1.id } }
     }
 
+    /// Whether something is due now or on its way.
+    func isBusy(at now: Date) -> Bool {
+        state.withLock { state in
+            state.queues.values.contains { queue in
+                guard let head = queue.first else { return false }
+                return head.inFlight || head.nextAttempt <= now
+            }
+        }
+    }
+
     var hasQueued: Bool { state.withLock { $0.queues.values.contains { !$0.isEmpty } } }
 }
 

@@ -14,6 +14,7 @@ Known quirks of the offline documents, corrected here and nowhere else:
 - epayment AdjustResponse declares application/problem+json for its 200 body.
 - epayment Customer is a oneOf of three variants none of which requires its one field, so
   every customer would match all three; each variant requires its field here.
+- epayment Reference allows 50 characters; the live API allows 64 since v1.7.0.
 - the epayment receipt $ref points at a URL; it resolves to the current Order Management document.
 """
 import json
@@ -35,6 +36,9 @@ def load_specs(spec_dir):
     event = specs["epayment-api.yaml"]["components"]["schemas"]["PaymentEvent"]
     event["required"] = [r if r != "paymentAction" else "name" for r in event.get("required", [])]
     schemas = specs["epayment-api.yaml"]["components"]["schemas"]
+    # Live-API delta (ePayment v1.7.0, Jan 2025): references may be 64 characters long.
+    schemas["Reference"]["pattern"] = "^[a-zA-Z0-9-]{8,64}$"
+    schemas["Reference"]["maxLength"] = 64
     for variant, field in [("CustomerPhoneNumber", "phoneNumber"), ("PersonalQrCode", "personalQr"),
                            ("CustomerToken", "customerToken")]:
         schemas[variant]["required"] = [field]
