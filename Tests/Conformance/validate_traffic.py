@@ -28,6 +28,7 @@ RECEIPT_URL = "https://raw.githubusercontent.com/vippsas/vipps-order-management-
 
 
 def load_specs(spec_dir):
+    """Loads the documents and corrects the known quirks listed above."""
     specs = {}
     for name in ["epayment-api.yaml", "webhooks-api.yaml", "access-token-api.yaml",
                  "order-management-api.yaml", "qr-api.yaml"]:

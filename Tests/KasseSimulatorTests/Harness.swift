@@ -166,10 +166,40 @@ final class SimulatorHarness: Sendable {
     /// Stops the simulator and validates every recorded response against the OpenAPI documents.
     func finish(checkRequests: String = "success", sourceLocation: SourceLocation = #_sourceLocation) async throws {
         await simulator.stop()
-        let report = try Conformance.validate(trafficPath: trafficPath, checkRequests: checkRequests)
+        let report = try await Conformance.validate(trafficPath: trafficPath, checkRequests: checkRequests)
         #expect(report.failures.isEmpty, "conformance: \(report.failures.joined(separator: "\n"))", sourceLocation: sourceLocation)
         #expect(report.checked > 0, "no traffic was recorded", sourceLocation: sourceLocation)
         try? FileManager.default.removeItem(atPath: trafficPath)
+    }
+}
+
+/// Runs a program to its end on a thread of its own, never blocking the cooperative pool
+/// (the in-process simulator needs it to answer the program's requests).
+func runProgram(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+            let output = Pipe()
+            let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-stderr-\(UUID().uuidString)").path
+            FileManager.default.createFile(atPath: errorsPath, contents: nil)
+            defer { try? FileManager.default.removeItem(atPath: errorsPath) }
+            process.standardOutput = output
+            process.standardError = FileHandle(forWritingAtPath: errorsPath)
+            do {
+                try process.run()
+            } catch {
+                continuation.resume(throwing: error)
+                return
+            }
+            let outputData = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let errorData = FileManager.default.contents(atPath: errorsPath) ?? Data()
+            continuation.resume(returning: (
+                process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self)
+            ))
+        }
     }
 }
 
@@ -179,23 +209,13 @@ enum Conformance {
         var failures: [String]
     }
 
-    static func validate(trafficPath: String, checkRequests: String) throws -> Report {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Repository.python)
-        process.arguments = [
+    static func validate(trafficPath: String, checkRequests: String) async throws -> Report {
+        let result = try await runProgram(Repository.python, [
             Repository.root.appendingPathComponent("Tests/Conformance/validate_traffic.py").path,
             Repository.specDirectory.path, trafficPath, "--check-requests", checkRequests,
-        ]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard let report = try? JSONDecoder().decode(Report.self, from: data) else {
-            return Report(checked: 0, failures: ["the validator did not run (run scripts/setup): \(errorText)"])
+        ])
+        guard let report = try? JSONDecoder().decode(Report.self, from: Data(result.output.utf8)) else {
+            return Report(checked: 0, failures: ["the validator did not run (run scripts/setup): \(result.errors)"])
         }
         return report
     }
