@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import UnixSignals
 import VippsModels
 
@@ -25,9 +26,16 @@ public struct Simulator: Sendable {
         self.core = SimulatorCore(configuration: configuration, clock: clock, logger: logger)
     }
 
-    /// Serves until the task is cancelled (or SIGINT/SIGTERM with `handleSignals`).
-    /// - Parameter onStart: called with the base URL once the server listens.
-    public func run(handleSignals: Bool = true, onStart: @escaping @Sendable (String) async -> Void = { _ in }) async throws {
+    /// Serves until SIGINT/SIGTERM (with `handleSignals`), a graceful shutdown of the
+    /// service group handed to `onGroup`, or cancellation.
+    /// - Parameters:
+    ///   - onStart: called with the base URL once the server listens.
+    ///   - onGroup: receives the service group, to shut it down gracefully.
+    public func run(
+        handleSignals: Bool = true,
+        onStart: @escaping @Sendable (String) async -> Void = { _ in },
+        onGroup: @Sendable (ServiceGroup) async -> Void = { _ in }
+    ) async throws {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let sender = WebhookSender(client: client, logger: logger)
         let core = self.core
@@ -44,50 +52,62 @@ public struct Simulator: Sendable {
             },
             logger: logger
         )
-        let clock = self.clock
+        let ticker = Ticker(core: core, sender: sender, clock: clock)
+        let group = ServiceGroup(
+            services: [app, ticker], gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
+        await onGroup(group)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    try await app.runService(gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [])
-                }
-                group.addTask {
-                    // Lets customers act, payments expire and webhooks go out without waiting for
-                    // a request. Ten times a second, so an idle simulator costs nothing noticeable.
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: .milliseconds(100))
-                        await core.settle(at: clock.now())
-                        await Self.deliverDue(core: core, sender: sender, clock: clock)
-                    }
-                }
-                try await group.next()
-                group.cancelAll()
-            }
-        } catch is CancellationError {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
         }
         try? await client.shutdown()
+    }
+
+    /// Lets customers act, payments expire and webhooks go out without waiting for a
+    /// request. Ten times a second, so an idle simulator costs nothing noticeable.
+    struct Ticker: Service {
+        let core: SimulatorCore
+        let sender: WebhookSender
+        let clock: SimulatorClock
+
+        func run() async throws {
+            try? await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(100))
+                    await core.settle(at: clock.now())
+                    await Simulator.deliverDue(core: core, sender: sender, clock: clock)
+                }
+            }
+        }
     }
 
     /// Starts the simulator in this process on a free loopback port.
     public static func start(_ configuration: SimulatorConfiguration, clock: SimulatorClock? = nil, logger: Logger? = nil)
         async throws -> RunningSimulator
     {
-        var configuration = configuration
-        if configuration.port != 0 && configuration.host.isEmpty { configuration.host = "127.0.0.1" }
         let simulator = Simulator(configuration: configuration, clock: clock, logger: logger)
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        let (groups, groupContinuation) = AsyncStream.makeStream(of: ServiceGroup.self)
         let task = Task {
             do {
-                try await simulator.run(handleSignals: false) { url in continuation.yield(url) }
+                try await simulator.run(
+                    handleSignals: false, onStart: { url in continuation.yield(url) },
+                    onGroup: { group in groupContinuation.yield(group) })
             } catch {
                 simulator.logger.error("simulator stopped: \(error)")
             }
             continuation.finish()
+            groupContinuation.finish()
         }
+        var groupIterator = groups.makeAsyncIterator()
+        let group = await groupIterator.next()
         var iterator = stream.makeAsyncIterator()
-        guard let url = await iterator.next() else {
+        guard let url = await iterator.next(), let group else {
             throw SimulatorConfigurationError.invalid("the simulator could not listen on \(configuration.host):\(configuration.port)")
         }
-        return RunningSimulator(baseURL: url, clock: simulator.clock, task: task)
+        return RunningSimulator(baseURL: url, clock: simulator.clock, task: task, group: group)
     }
 
     static func deliverDue(core: SimulatorCore, sender: WebhookSender, clock: SimulatorClock) async {
@@ -248,17 +268,20 @@ public final class RunningSimulator: Sendable {
     public let baseURL: String
     public let clock: SimulatorClock
     private let task: Task<Void, Never>
+    private let group: ServiceGroup
 
-    init(baseURL: String, clock: SimulatorClock, task: Task<Void, Never>) {
+    init(baseURL: String, clock: SimulatorClock, task: Task<Void, Never>, group: ServiceGroup) {
         self.baseURL = baseURL
         self.clock = clock
         self.task = task
+        self.group = group
     }
 
     public var port: Int { Int(baseURL.split(separator: ":").last ?? "") ?? 0 }
 
+    /// Shuts down gracefully: open requests are answered, then the server closes.
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         await task.value
     }
 }
