@@ -47,6 +47,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // EDGE: the Vipps MobilePay API client (AsyncHTTPClient).
+        .target(
+            name: "VippsClient",
+            dependencies: [
+                "VippsModels",
+                "KasseCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // SHELL: the one executable, a thin layer of subcommands.
         .executableTarget(
             name: "kasse",
@@ -54,6 +65,7 @@ let package = Package(
                 "KasseCore",
                 "VippsModels",
                 "KasseSimulator",
+                "VippsClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

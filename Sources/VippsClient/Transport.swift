@@ -1,0 +1,101 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP exchange, free of any HTTP library.
+public struct TransportRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]?
+    public var timeout: Duration
+
+    public init(method: String, url: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+public struct TransportResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+}
+
+/// The seam between the client and the network.
+public protocol HTTPTransport: Sendable {
+    /// - Throws: `TransportError` when no complete answer came back.
+    func send(_ request: TransportRequest) async throws -> TransportResponse
+}
+
+/// Nothing (complete) came back: the request may or may not have been carried out.
+public struct TransportError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable { case connect, timeout, connectionLost, other }
+    public var kind: Kind
+    public var detail: String
+
+    public var description: String {
+        switch kind {
+        case .connect: "cannot connect (\(detail))"
+        case .timeout: "no answer in time"
+        case .connectionLost: "the connection was lost before the answer (\(detail))"
+        case .other: detail
+        }
+    }
+
+    /// Whether the server can have acted on the request.
+    public var mayHaveReachedServer: Bool { kind != .connect }
+}
+
+/// The live transport.
+public struct AsyncHTTPClientTransport: HTTPTransport {
+    let client: HTTPClient
+
+    public init(client: HTTPClient = .shared) {
+        self.client = client
+    }
+
+    public func send(_ request: TransportRequest) async throws -> TransportResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        let seconds = Int64(request.timeout.components.seconds)
+        let timeout = TimeAmount.seconds(max(1, seconds))
+        do {
+            let response = try await client.execute(outgoing, timeout: timeout)
+            let body = try await response.body.collect(upTo: 8 << 20)
+            return TransportResponse(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Array(buffer: body))
+        } catch let error as HTTPClientError {
+            switch error {
+            case .connectTimeout: throw TransportError(kind: .connect, detail: "connect timeout")
+            case .deadlineExceeded, .readTimeout, .writeTimeout: throw TransportError(kind: .timeout, detail: "\(error)")
+            case .remoteConnectionClosed, .bodyLengthMismatch: throw TransportError(kind: .connectionLost, detail: "\(error)")
+            default: throw TransportError(kind: .other, detail: "\(error)")
+            }
+        } catch let error as TransportError {
+            throw error
+        } catch {
+            let text = "\(error)"
+            if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("connect") {
+                throw TransportError(kind: .connect, detail: text)
+            }
+            throw TransportError(kind: .connectionLost, detail: text)
+        }
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import Logging
+import VippsModels
+
+/// The Vipps MobilePay APIs a till and an integrator need, with tokens, headers, retries
+/// and idempotency done right.
+///
+/// Every write takes the caller's idempotency key: the caller stores it before calling, and
+/// every retry, here or after a restart, sends the same key with the same body. A write
+/// whose answer is lost is resolved by reading the payment back, never by guessing.
+public struct VippsClient: Sendable {
+    public let configuration: VippsConfiguration
+    let transport: any HTTPTransport
+    let tokens: AccessTokenProvider
+    let retry: RetryPolicy
+    let sleeper: any Sleeper
+    let logger: Logger
+    let random: @Sendable () -> Double
+
+    public init(
+        configuration: VippsConfiguration,
+        transport: any HTTPTransport = AsyncHTTPClientTransport(),
+        retry: RetryPolicy = .default,
+        sleeper: any Sleeper = TaskSleeper(),
+        logger: Logger = Logger(label: "kasse.vipps"),
+        now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
+    ) {
+        self.configuration = configuration
+        self.transport = transport
+        self.retry = retry
+        self.sleeper = sleeper
+        self.logger = logger
+        self.random = random
+        self.tokens = AccessTokenProvider(configuration: configuration, transport: transport, logger: logger, now: now)
+    }
+
+    // MARK: Access token
+
+    /// Fetches (or reuses) a token and tells when it expires; the token itself stays inside.
+    public func accessTokenExpiry() async throws -> Date {
+        try await tokens.token().expiresAt
+    }
+
+    // MARK: ePayment
+
+    /// Creates a payment. If the answer is lost even after retries with the same key, the
+    /// payment is read back: if it exists, that is the answer.
+    public func createPayment(_ request: CreatePaymentRequest, idempotencyKey: String) async throws -> CreatePaymentResponse {
+        let body = try JSONCoding.encode(request)
+        do {
+            return try await send(.POST, "/epayment/v1/payments", body: body, idempotencyKey: idempotencyKey,
+                                  expect: CreatePaymentResponse.self)
+        } catch let error as VippsError where error.kind == .transport {
+            logger.warning("create \(request.reference): no answer after retries; reading the payment back")
+            switch try await readBack(request.reference) {
+            case .some(let payment):
+                logger.info("create \(request.reference): the payment exists (\(payment.state.rawValue)); the lost answer was a success")
+                return CreatePaymentResponse(redirectUrl: payment.redirectUrl, reference: payment.reference)
+            case .none:
+                throw VippsError(kind: .http, status: 404, title: "Payment was not created", errorCode: 5090,
+                                 message: "no answer to create, and the payment does not exist: it was not created")
+            }
+        }
+    }
+
+    public func getPayment(_ reference: String) async throws -> GetPaymentResponse {
+        try await send(.GET, "/epayment/v1/payments/\(escape(reference))", expect: GetPaymentResponse.self)
+    }
+
+    public func events(_ reference: String) async throws -> [PaymentEvent] {
+        try await send(.GET, "/epayment/v1/payments/\(escape(reference))/events", expect: [PaymentEvent].self)
+    }
+
+    public func capture(_ reference: String, amount: Amount, idempotencyKey: String) async throws -> ModificationResponse {
+        try await modify(reference, "capture", body: try JSONCoding.encode(ModificationRequest(modificationAmount: amount)),
+                         idempotencyKey: idempotencyKey, event: .CAPTURED)
+    }
+
+    public func refund(_ reference: String, amount: Amount, idempotencyKey: String) async throws -> ModificationResponse {
+        try await modify(reference, "refund", body: try JSONCoding.encode(ModificationRequest(modificationAmount: amount)),
+                         idempotencyKey: idempotencyKey, event: .REFUNDED)
+    }
+
+    public func cancel(_ reference: String, transactionOnly: Bool = false, idempotencyKey: String) async throws
+        -> ModificationResponse
+    {
+        let body = transactionOnly ? try JSONCoding.encode(CancelModificationRequest(cancelTransactionOnly: true)) : nil
+        return try await modify(reference, "cancel", body: body, idempotencyKey: idempotencyKey, event: nil)
+    }
+
+    /// The test environment's force approve (and the simulator's).
+    public func forceApprove(_ reference: String, customer: Customer? = nil) async throws {
+        let body = try JSONCoding.encode(ForceApproveRequest(customer: customer))
+        _ = try await sendRaw(.POST, "/epayment/v1/test/payments/\(escape(reference))/approve", body: body, idempotencyKey: nil)
+    }
+
+    private func modify(_ reference: String, _ operation: String, body: [UInt8]?, idempotencyKey: String,
+                        event: PaymentEventName?) async throws -> ModificationResponse
+    {
+        do {
+            return try await send(.POST, "/epayment/v1/payments/\(escape(reference))/\(operation)", body: body,
+                                  idempotencyKey: idempotencyKey, expect: ModificationResponse.self)
+        } catch let error as VippsError where error.kind == .transport {
+            // Did it happen? The event log records each operation with its idempotency key.
+            logger.warning("\(operation) \(reference): no answer after retries; reading the event log back")
+            let events: [PaymentEvent]
+            let payment: GetPaymentResponse
+            do {
+                events = try await self.events(reference)
+                payment = try await getPayment(reference)
+            } catch {
+                throw VippsError(kind: .outcomeUnknown, message: "\(operation) \(reference): no answer, and the payment cannot be read back yet")
+            }
+            let done = events.contains { $0.idempotencyKey == idempotencyKey && (event == nil || $0.name == event) }
+                || (event == nil && (payment.state == .TERMINATED || events.contains { $0.name == .CANCELLED && $0.idempotencyKey == idempotencyKey }))
+            guard done else {
+                throw VippsError(kind: .http, status: nil, title: "\(operation) was not carried out",
+                                 message: "no answer to \(operation), and the event log shows it did not happen")
+            }
+            let psp = events.last { $0.idempotencyKey == idempotencyKey }?.pspReference ?? payment.pspReference
+            return ModificationResponse(amount: payment.amount, state: payment.state, aggregate: payment.aggregate,
+                                        pspReference: psp, reference: reference)
+        }
+    }
+
+    private func readBack(_ reference: String) async throws -> GetPaymentResponse? {
+        do {
+            return try await getPayment(reference)
+        } catch let error as VippsError where error.status == 404 {
+            return nil
+        } catch let error as VippsError where error.kind == .transport {
+            throw VippsError(kind: .outcomeUnknown, message: "create \(reference): no answer, and the payment cannot be read back yet: \(error.message)")
+        }
+    }
+
+    // MARK: Order Management
+
+    public func attachReceipt(_ reference: String, receipt: Receipt, paymentType: String = "ECOM") async throws {
+        _ = try await sendRaw(.POST, "/order-management/v2/\(paymentType)/receipts/\(escape(reference))",
+                              body: try JSONCoding.encode(receipt), idempotencyKey: nil)
+    }
+
+    public func order(_ reference: String, paymentType: String = "ECOM") async throws -> OrderResponse {
+        try await send(.GET, "/order-management/v2/\(paymentType)/\(escape(reference))", expect: OrderResponse.self)
+    }
+
+    // MARK: Webhooks
+
+    public func registerWebhook(url: String, events: [String]) async throws -> WebhookRegistrationResponse {
+        try await send(.POST, "/webhooks/v1/webhooks", body: try JSONCoding.encode(WebhookRegistrationRequest(url: url, events: events)),
+                       expect: WebhookRegistrationResponse.self)
+    }
+
+    public func webhooks() async throws -> [Webhook] {
+        try await send(.GET, "/webhooks/v1/webhooks", expect: WebhookList.self).webhooks
+    }
+
+    public func deleteWebhook(id: String) async throws {
+        _ = try await sendRaw(.DELETE, "/webhooks/v1/webhooks/\(escape(id))", body: nil, idempotencyKey: nil)
+    }
+
+    // MARK: QR
+
+    public func exchangeQR(_ content: String) async throws -> QRExchangeResponse {
+        try await send(.POST, "/qr/v1/exchange", body: try JSONCoding.encode(QRExchangeRequest(qrCode: content)),
+                       expect: QRExchangeResponse.self)
+    }
+
+    // MARK: The one place requests are sent
+
+    public enum Method: String, Sendable { case GET, POST, DELETE, PUT }
+
+    func send<T: Decodable>(_ method: Method, _ path: String, body: [UInt8]? = nil, idempotencyKey: String? = nil,
+                            expect: T.Type) async throws -> T
+    {
+        let response = try await sendRaw(method, path, body: body, idempotencyKey: idempotencyKey)
+        do {
+            return try JSONCoding.decoder.decode(T.self, from: response.body)
+        } catch {
+            throw VippsError(kind: .decoding, status: response.status,
+                             message: "\(method.rawValue) \(path): the answer could not be read as \(T.self)")
+        }
+    }
+
+    /// Sends with auth and system headers; retries connection errors, timeouts, 5xx, 423 and
+    /// 429 with the same key and body; refreshes the token once on 401.
+    public func sendRaw(_ method: Method, _ path: String, body: [UInt8]?, idempotencyKey: String?) async throws
+        -> TransportResponse
+    {
+        if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.count > 50 {
+            throw VippsError(kind: .configuration, message: "an idempotency key must be 1–50 characters")
+        }
+        var attempt = 0
+        var refreshedToken = false
+        while true {
+            attempt += 1
+            try Task.checkCancellation()
+            let token = try await tokens.token()
+            var headers: [(String, String)] = [
+                ("Authorization", "Bearer \(token.value)"),
+                ("Ocp-Apim-Subscription-Key", configuration.subscriptionKey),
+                ("Merchant-Serial-Number", configuration.merchantSerialNumber),
+                ("Vipps-System-Name", configuration.systemName),
+                ("Vipps-System-Version", configuration.systemVersion),
+                ("Vipps-System-Plugin-Name", configuration.pluginName),
+                ("Vipps-System-Plugin-Version", configuration.pluginVersion),
+            ]
+            if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
+            if body != nil { headers.append(("Content-Type", "application/json")) }
+            let request = TransportRequest(method: method.rawValue, url: configuration.baseURL + path, headers: headers,
+                                           body: body, timeout: retry.requestTimeout)
+            let failure: VippsError
+            switch try await attemptOnce(request) {
+            case .success(let response):
+                return response
+            case .unauthorized where !refreshedToken:
+                refreshedToken = true
+                await tokens.invalidate(token)
+                logger.info("\(method.rawValue) \(path): token refused; fetching a new one")
+                attempt -= 1
+                continue
+            case .unauthorized:
+                throw VippsError(kind: .http, status: 401, title: "Unauthorized",
+                                 message: "the API refused a fresh access token: check the subscription key and MSN")
+            case .retryable(let error):
+                failure = error
+            }
+            guard attempt < retry.maxAttempts else {
+                logger.warning("\(method.rawValue) \(path): giving up after \(attempt) attempts: \(failure)")
+                throw failure
+            }
+            let wait = retry.backoff(afterAttempt: attempt, retryAfterSeconds: failure.retryAfter, random: random())
+            logger.info("\(method.rawValue) \(path): \(failure.status.map { "HTTP \($0)" } ?? failure.message); retry \(attempt + 1) of \(retry.maxAttempts) in \(wait) with the same idempotency key")
+            try await sleeper.sleep(for: wait)
+        }
+    }
+
+    private enum AttemptOutcome {
+        case success(TransportResponse)
+        case unauthorized
+        case retryable(VippsError)
+    }
+
+    /// One request: a success, a refused token, an error worth retrying, or a thrown error
+    /// that retrying cannot mend.
+    private func attemptOnce(_ request: TransportRequest) async throws -> AttemptOutcome {
+        let response: TransportResponse
+        do {
+            response = try await transport.send(request)
+        } catch let error as TransportError {
+            return .retryable(VippsError(kind: .transport, message: "\(request.method) \(request.url.dropFirst(configuration.baseURL.count)): \(error)"))
+        }
+        if (200..<300).contains(response.status) { return .success(response) }
+        if response.status == 401 { return .unauthorized }
+        let retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let failure = VippsError.from(status: response.status, body: response.body, retryAfter: retryAfter)
+        if response.status == 429 || response.status == 423 || response.status >= 500 { return .retryable(failure) }
+        throw failure
+    }
+
+    func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+    }
+}
