@@ -58,6 +58,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // EDGE: the HTTP receiver of `kasse webhook listen` (Hummingbird).
+        .target(
+            name: "KasseWebhookReceiver",
+            dependencies: [
+                "VippsClient",
+                "VippsModels",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // SHELL: the one executable, a thin layer of subcommands.
         .executableTarget(
             name: "kasse",
@@ -66,16 +78,19 @@ let package = Package(
                 "VippsModels",
                 "KasseSimulator",
                 "VippsClient",
+                "KasseWebhookReceiver",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
+        // Real loopback servers, the real binary, the official OpenAPI documents.
         .testTarget(
-            name: "KasseSimulatorTests",
+            name: "IntegrationTests",
             dependencies: [
-                "KasseSimulator", "VippsModels", "KasseCore",
+                "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -5,6 +5,9 @@ struct Kasse: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kasse",
         abstract: "An in-store till for Vipps MobilePay, with its command line and a local simulator of the API.",
-        subcommands: [SimulatorCommand.self, CatalogCommand.self]
+        subcommands: [
+            TokenCommand.self, PaymentCommand.self, ReceiptCommand.self, WebhookCommand.self, SimulatorCommand.self,
+            CatalogCommand.self,
+        ]
     )
 }
