@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KasseCore
 import KasseSimulator
 import NIOCore
 import NIOHTTP1
@@ -17,6 +18,10 @@ enum Repository {
         let venv = root.appendingPathComponent(".build-venv/bin/python").path
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : "/usr/bin/python3"
     }
+    static func sampleCatalog() throws -> Catalog {
+        CatalogCSV.parse(try String(contentsOf: root.appendingPathComponent("assets/catalog.csv"), encoding: .utf8), market: .norway).catalog
+    }
+
     static func demoCustomers() throws -> [SimulatedCustomer] {
         try SimulatorConfiguration.loadCustomers(path: root.appendingPathComponent("assets/simulator-customers.json").path)
     }
