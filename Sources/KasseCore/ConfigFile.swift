@@ -19,6 +19,11 @@ public struct ConfigFile: Sendable, Equatable {
         public var line: Int
         public var message: String
         public var description: String { "line \(line): \(message)" }
+
+        public init(line: Int, message: String) {
+            self.line = line
+            self.message = message
+        }
     }
 
     public subscript(key: String) -> String? { values[key] }

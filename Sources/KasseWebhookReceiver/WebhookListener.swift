@@ -41,14 +41,14 @@ public struct WebhookListener: Sendable {
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
             let bytes = Array(buffer: body)
-            switch verifier.verify(method: request.method.rawValue, headers: headers, body: bytes) {
-            case .success:
-                await onRequest(.verified(body: bytes))
-                return Response(status: .ok)
-            case .failure(let failure):
-                await onRequest(.rejected(reason: failure.description, remote: request.head.authority ?? "unknown host"))
+            do {
+                try verifier.verify(method: request.method.rawValue, headers: headers, body: bytes)
+            } catch {
+                await onRequest(.rejected(reason: "\(error)", remote: request.head.authority ?? "unknown host"))
                 return Response(status: .unauthorized)
             }
+            await onRequest(.verified(body: bytes))
+            return Response(status: .ok)
         }
         router.post("**", use: handler)
         router.post("/", use: handler)

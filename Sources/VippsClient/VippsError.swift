@@ -25,6 +25,8 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
     public var retryAfter: Int?
     /// A technical explanation without secrets (shown with --verbose, logged).
     public var message: String
+    /// Field-level reasons from `extraDetails` (`name: reason`), the error code left out.
+    public var fieldErrors: [String] = []
 
     public init(kind: Kind, status: Int? = nil, title: String? = nil, detail: String? = nil, errorCode: Int? = nil,
                 traceId: String? = nil, retryAfter: Int? = nil, message: String) {
@@ -42,10 +44,12 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
         let problem = try? JSONCoding.decoder.decode(Problem.self, from: body)
         var title = problem?.title
         if title?.isEmpty ?? true { title = defaultTitle(status) }
-        return VippsError(
+        var error = VippsError(
             kind: .http, status: status, title: title, detail: problem?.detail, errorCode: problem?.errorCode,
             traceId: problem?.traceId.isEmpty == false ? problem?.traceId : nil, retryAfter: retryAfter,
             message: problem?.detail ?? title ?? "HTTP \(status)")
+        error.fieldErrors = (problem?.extraDetails ?? []).filter { $0.name != "ErrorCode" }.map { "\($0.name): \($0.reason)" }
+        return error
     }
 
     static func defaultTitle(_ status: Int) -> String {
@@ -79,7 +83,8 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
         if let status { parts.append("HTTP \(status)") }
         if let errorCode { parts.append("ErrorCode \(errorCode)") }
         parts.append(title ?? message)
-        if let detail, detail != title { parts.append(detail) }
+        if let detail, detail != title, !(detail.hasPrefix("See extraDetails") && !fieldErrors.isEmpty) { parts.append(detail) }
+        parts.append(contentsOf: fieldErrors)
         if let traceId { parts.append("traceId \(traceId)") }
         return parts.joined(separator: ": ")
     }

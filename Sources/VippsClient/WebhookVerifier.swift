@@ -43,18 +43,18 @@ public struct WebhookVerifier: Sendable {
     }
 
     /// - Parameter headers: header names in any case.
-    public func verify(method: String, headers: [String: String], body: [UInt8]) -> Result<Void, Failure> {
-        guard method.uppercased() == "POST" else { return .failure(.notPOST) }
+    public func verify(method: String, headers: [String: String], body: [UInt8]) throws(Failure) {
+        guard method.uppercased() == "POST" else { throw .notPOST }
         var lower: [String: String] = [:]
         for (name, value) in headers { lower[name.lowercased()] = value }
-        guard let date = lower["x-ms-date"] else { return .failure(.missingHeader("x-ms-date")) }
-        guard let claimedHash = lower["x-ms-content-sha256"] else { return .failure(.missingHeader("x-ms-content-sha256")) }
-        guard let authorization = lower["authorization"] else { return .failure(.missingHeader("Authorization")) }
+        guard let date = lower["x-ms-date"] else { throw .missingHeader("x-ms-date") }
+        guard let claimedHash = lower["x-ms-content-sha256"] else { throw .missingHeader("x-ms-content-sha256") }
+        guard let authorization = lower["authorization"] else { throw .missingHeader("Authorization") }
         guard authorization.hasPrefix("HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=") else {
-            return .failure(.malformedAuthorization)
+            throw .malformedAuthorization
         }
         guard let components = URLComponents(string: registeredURL), let host = components.host else {
-            return .failure(.badRegisteredURL)
+            throw .badRegisteredURL
         }
         let defaultPort = components.scheme == "https" ? 443 : 80
         let authority = components.port.map { $0 == defaultPort ? host : "\(host):\($0)" } ?? host
@@ -62,14 +62,13 @@ public struct WebhookVerifier: Sendable {
         if let query = components.percentEncodedQuery { pathAndQuery += "?\(query)" }
 
         let hash = WebhookSignature.contentHash(of: body)
-        guard WebhookSignature.constantTimeEquals(hash, claimedHash) else { return .failure(.contentHashMismatch) }
+        guard WebhookSignature.constantTimeEquals(hash, claimedHash) else { throw .contentHashMismatch }
         let (_, expected) = WebhookSignature.authorization(
             secret: secret, pathAndQuery: pathAndQuery, date: date, host: authority, body: body)
-        guard WebhookSignature.constantTimeEquals(expected, authorization) else { return .failure(.signatureMismatch) }
-        guard let sent = Self.parseRFC1123(date) else { return .failure(.badDate(date)) }
+        guard WebhookSignature.constantTimeEquals(expected, authorization) else { throw .signatureMismatch }
+        guard let sent = Self.parseRFC1123(date) else { throw .badDate(date) }
         let skew = abs(now().timeIntervalSince(sent))
-        guard skew <= maximumSkew else { return .failure(.stale(seconds: Int(skew))) }
-        return .success(())
+        guard skew <= maximumSkew else { throw .stale(seconds: Int(skew)) }
     }
 
     static func parseRFC1123(_ text: String) -> Date? {

@@ -134,9 +134,11 @@ struct WebhookCommand: AsyncParsableCommand {
                 parsed[String(line[..<colon]).trimmingCharacters(in: .whitespaces)] =
                     String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
             }
-            switch WebhookVerifier(secret: secret, registeredURL: secretOptions.url).verify(method: "POST", headers: parsed, body: Array(bodyData)) {
-            case .success: emit("verified")
-            case .failure(let failure): throw CLIError("not verified: \(failure)")
+            do {
+                try WebhookVerifier(secret: secret, registeredURL: secretOptions.url).verify(method: "POST", headers: parsed, body: Array(bodyData))
+                emit("verified")
+            } catch {
+                throw CLIError("not verified: \(error)")
             }
         }
     }

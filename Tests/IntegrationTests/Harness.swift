@@ -180,12 +180,17 @@ final class SimulatorHarness: Sendable {
 
 /// Runs a program to its end on a thread of its own, never blocking the cooperative pool
 /// (the in-process simulator needs it to answer the program's requests).
-func runProgram(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
+func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws
+    -> (status: Int32, output: String, errors: String)
+{
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = arguments
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
             let output = Pipe()
             let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-stderr-\(UUID().uuidString)").path
             FileManager.default.createFile(atPath: errorsPath, contents: nil)

@@ -11,8 +11,10 @@ enum KasseBinary {
     }
 
     /// Runs a command to its end.
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
-        try await runProgram(path, arguments)
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws
+        -> (status: Int32, output: String, errors: String)
+    {
+        try await runProgram(path, arguments, environment: environment)
     }
 
     /// Starts a long-running command and hands back each line it prints.
@@ -20,13 +22,16 @@ enum KasseBinary {
         let process: Process
         let lines: AsyncStream<String>
 
-        init(_ arguments: [String]) throws {
+        init(_ arguments: [String], environment: [String: String] = [:], stderrLines: Bool = false) throws {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: KasseBinary.path)
             process.arguments = arguments
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
             let pipe = Pipe()
             process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
+            process.standardError = stderrLines ? pipe : FileHandle.nullDevice
             let (stream, continuation) = AsyncStream.makeStream(of: String.self)
             let buffer = Mutex("")
             pipe.fileHandleForReading.readabilityHandler = { handle in

@@ -1,0 +1,129 @@
+import Foundation
+import KasseCore
+import Testing
+import VippsClient
+import VippsModels
+
+@Suite struct WebhookVerifierTests {
+    let secret = "A0+AeKBRG2KRGvnNwJpQlb6IJFk48CKXCIcrLoHncVJKDILsQSxS6NWCccwWm6r6FhGKhiHTBsG2wo/xU6FY/A=="
+    let url = "https://webhook.site/e2cee29b-012e-4f1d-8ef4-e95fd74a7a63"
+    let body = Array(#"{"some-unique-content":"ee6e441b-cc4a-46f8-895d-a5af79bcc233/hello-world"}"#.utf8)
+    let headers = [
+        "X-Ms-Date": "Thu, 30 Mar 2023 08:38:32 GMT",
+        "x-ms-content-sha256": "lNlsp1XA03N34HrQsVzPgJKtC+r7l/RBF4V3JQUWMj4=",
+        "authorization": "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=agAiSyogQbDHpeucoNwYz+yAr5nJ+v+zasdkSbqzv+U=",
+    ]
+    /// Two minutes after the vector was signed.
+    let now = Date(timeIntervalSince1970: 1_680_165_512 + 120)
+
+    var verifier: WebhookVerifier { WebhookVerifier(secret: secret, registeredURL: url, now: { [now] in now }) }
+
+    @Test func thePublishedTestVectorVerifies() {
+        #expect(throws: Never.self) { try verifier.verify(method: "POST", headers: headers, body: body) }
+    }
+
+    @Test func anyChangeIsRejected() {
+        var tamperedBody = body
+        tamperedBody[5] ^= 1
+        #expect(throws: WebhookVerifier.Failure.contentHashMismatch) { try verifier.verify(method: "POST", headers: headers, body: tamperedBody) }
+        let otherSecret = WebhookVerifier(secret: secret + "x", registeredURL: url, now: { [now] in now })
+        #expect(throws: WebhookVerifier.Failure.signatureMismatch) { try otherSecret.verify(method: "POST", headers: headers, body: body) }
+        let otherURL = WebhookVerifier(secret: secret, registeredURL: url + "?x=1", now: { [now] in now })
+        #expect(throws: WebhookVerifier.Failure.signatureMismatch) { try otherURL.verify(method: "POST", headers: headers, body: body) }
+        var otherDate = headers
+        otherDate["X-Ms-Date"] = "Thu, 30 Mar 2023 08:38:33 GMT"
+        #expect(throws: WebhookVerifier.Failure.signatureMismatch) { try verifier.verify(method: "POST", headers: otherDate, body: body) }
+        var noAuthorization = headers
+        noAuthorization["authorization"] = nil
+        #expect(throws: WebhookVerifier.Failure.missingHeader("Authorization")) { try verifier.verify(method: "POST", headers: noAuthorization, body: body) }
+        var basic = headers
+        basic["authorization"] = "Basic abc"
+        #expect(throws: WebhookVerifier.Failure.malformedAuthorization) { try verifier.verify(method: "POST", headers: basic, body: body) }
+        #expect(throws: WebhookVerifier.Failure.notPOST) { try verifier.verify(method: "GET", headers: headers, body: body) }
+    }
+
+    @Test func oldOrFutureDatesAreRejected() {
+        let late = WebhookVerifier(secret: secret, registeredURL: url, now: { [now] in now.addingTimeInterval(200) })
+        #expect(throws: WebhookVerifier.Failure.stale(seconds: 320)) { try late.verify(method: "POST", headers: headers, body: body) }
+        let early = WebhookVerifier(secret: secret, registeredURL: url, now: { [now] in now.addingTimeInterval(-500) })
+        #expect(throws: WebhookVerifier.Failure.stale(seconds: 380)) { try early.verify(method: "POST", headers: headers, body: body) }
+    }
+}
+
+@Suite struct ConfigurationTests {
+    let full = """
+        # Kasse
+        [api]
+        url = "https://apitest.vipps.no"
+        client_id = "fb492b5e-7907-4d83-ba20-c7fb60ca35de"
+        client_secret = "file-secret"
+        subscription_key = "file-key"
+        msn = 123456   # the sales unit
+        """
+
+    @Test func fileAndEnvironmentWithEnvironmentWinning() throws {
+        var warnings: [String] = []
+        let file = try ConfigFile.parse(full)
+        let fromFile = try VippsConfiguration.load(file: file, environment: [:], warnings: &warnings)
+        #expect(fromFile.baseURL == VippsConfiguration.testURL)
+        #expect(fromFile.merchantSerialNumber == "123456")
+        #expect(fromFile.environment == .test)
+        let overridden = try VippsConfiguration.load(
+            file: file, environment: ["KASSE_CLIENT_SECRET": "env-secret", "KASSE_MSN": "654321", "KASSE_API_URL": "production"],
+            warnings: &warnings)
+        #expect(overridden.clientSecret == "env-secret")
+        #expect(overridden.merchantSerialNumber == "654321")
+        #expect(overridden.environment == .production)
+        #expect(!overridden.summary.contains("env-secret"))
+        let onlyEnvironment = try VippsConfiguration.load(file: nil, environment: [
+            "KASSE_API_URL": "http://127.0.0.1:8080", "KASSE_CLIENT_ID": "a", "KASSE_CLIENT_SECRET": "b",
+            "KASSE_SUBSCRIPTION_KEY": "c", "KASSE_MSN": "1234",
+        ], warnings: &warnings)
+        #expect(onlyEnvironment.environment == .simulator)
+    }
+
+    @Test func mistakesAreNamed() throws {
+        var warnings: [String] = []
+        #expect(throws: ConfigurationError.missing("api.client_secret")) {
+            try VippsConfiguration.load(file: try ConfigFile.parse(full.replacingOccurrences(of: "client_secret = \"file-secret\"", with: "")),
+                                        environment: [:], warnings: &warnings)
+        }
+        #expect(ConfigurationError.missing("api.client_secret").description.contains("KASSE_CLIENT_SECRET"))
+        #expect(throws: ConfigurationError.self) {
+            try VippsConfiguration.load(file: try ConfigFile.parse(full), environment: ["KASSE_MSN": "12"], warnings: &warnings)
+        }
+        #expect(throws: ConfigurationError.self) {
+            try VippsConfiguration.load(file: try ConfigFile.parse(full), environment: ["KASSE_API_URL": "http://api.example.com"], warnings: &warnings)
+        }
+        #expect(throws: ConfigFile.ParseError(line: 2, message: "expected key = value, found 'url'")) { try ConfigFile.parse("[api]\nurl\n") }
+        #expect(throws: ConfigFile.ParseError(line: 1, message: "the quoted value is not closed")) { try ConfigFile.parse("a = \"b") }
+        #expect(throws: ConfigFile.ParseError.self) { try ConfigFile.parse("a = 1\na = 2") }
+        #expect(throws: ConfigFile.ParseError.self) { try ConfigFile.parse("[api\n") }
+        #expect(try ConfigFile.parse("a = \"x \\\"y\\\" # z\" # comment")["a"] == "x \"y\" # z")
+    }
+
+    @Test func aFileWithSecretsOthersCanReadGetsAWarning() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-\(UUID().uuidString).toml").path
+        FileManager.default.createFile(atPath: path, contents: Data(full.utf8), attributes: [.posixPermissions: 0o644])
+        var warnings: [String] = []
+        _ = try VippsConfiguration.readFile(at: path, warnings: &warnings)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("chmod 600") == true)
+        #expect(warnings.first?.contains("file-secret") == false)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        warnings = []
+        _ = try VippsConfiguration.readFile(at: path, warnings: &warnings)
+        #expect(warnings.isEmpty)
+        #expect(throws: ConfigurationError.self) { try VippsConfiguration.readFile(at: "/no/such/kasse.toml", warnings: &warnings) }
+    }
+
+    @Test func retryBackoffIsCappedJitteredAndHonoursRetryAfter() {
+        let policy = RetryPolicy(maxAttempts: 6, initialBackoff: .milliseconds(500), maxBackoff: .seconds(5))
+        #expect(policy.backoff(afterAttempt: 1, retryAfterSeconds: nil, random: 0) == .milliseconds(250))
+        #expect(policy.backoff(afterAttempt: 1, retryAfterSeconds: nil, random: 1) == .milliseconds(500))
+        #expect(policy.backoff(afterAttempt: 3, retryAfterSeconds: nil, random: 1) == .seconds(2))
+        #expect(policy.backoff(afterAttempt: 10, retryAfterSeconds: nil, random: 1) == .seconds(5))
+        #expect(policy.backoff(afterAttempt: 1, retryAfterSeconds: 7, random: 0) == .seconds(7))
+        #expect(policy.backoff(afterAttempt: 1, retryAfterSeconds: 600, random: 0) == .seconds(60))
+    }
+}
