@@ -34,6 +34,8 @@ let package = Package(
         ),
         // PURE: money, VAT, catalog, basket, receipts, customer identification. No I/O.
         .target(name: "KasseCore", dependencies: ["VippsModels"], swiftSettings: strict),
+        // PURE: barcode scanner decoding (HID keyboard reports in four layouts, HID POS).
+        .target(name: "KasseScanning", swiftSettings: strict),
         // EDGE: the local Vipps MobilePay simulator (Hummingbird).
         .target(
             name: "KasseSimulator",
@@ -86,6 +88,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
+        .testTarget(name: "KasseScanningTests", dependencies: ["KasseScanning", "KasseCore"], swiftSettings: testSettings),
         // Real loopback servers, the real binary, the official OpenAPI documents.
         .testTarget(
             name: "IntegrationTests",
