@@ -36,6 +36,14 @@ let package = Package(
         .target(name: "KasseCore", dependencies: ["VippsModels"], swiftSettings: strict),
         // PURE: barcode scanner decoding (HID keyboard reports in four layouts, HID POS).
         .target(name: "KasseScanning", swiftSettings: strict),
+        // C: libusb-1.0.
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        // EDGE: USB barcode scanners through libusb, on a thread of their own.
+        .target(
+            name: "KasseUSB",
+            dependencies: ["CLibUSB", "KasseScanning", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // EDGE: the local Vipps MobilePay simulator (Hummingbird).
         .target(
             name: "KasseSimulator",
@@ -81,6 +89,8 @@ let package = Package(
                 "KasseSimulator",
                 "VippsClient",
                 "KasseWebhookReceiver",
+                "KasseScanning",
+                "KasseUSB",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,7 +6,8 @@ struct Kasse: AsyncParsableCommand {
         commandName: "kasse",
         abstract: "An in-store till for Vipps MobilePay, with its command line and a local simulator of the API.",
         subcommands: [
-            TokenCommand.self, PaymentCommand.self, ReceiptCommand.self, WebhookCommand.self, SimulatorCommand.self,
+            TokenCommand.self, PaymentCommand.self, ReceiptCommand.self, WebhookCommand.self, ScannerCommand.self,
+            SimulatorCommand.self,
             CatalogCommand.self,
         ]
     )

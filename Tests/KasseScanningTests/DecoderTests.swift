@@ -209,3 +209,39 @@ struct ResearchFixtureTests {
         #expect(decode(try Self.reports("scanner-no.ioctl"), layout: .us) != [url])
     }
 }
+
+struct KeyboardWedgeTests {
+    @Test func aFastBurstEndingInEnterIsAScan() {
+        var detector = KeyboardWedgeDetector()
+        var now = ContinuousClock.now
+        for character in "7040000000016" {
+            #expect(detector.key(character, at: now) == .typed)
+            now += .milliseconds(4)
+        }
+        #expect(detector.key("\n", at: now) == .scan("7040000000016"))
+    }
+
+    @Test func aPersonTypingIsNotAScan() {
+        var detector = KeyboardWedgeDetector()
+        var now = ContinuousClock.now
+        for character in "91234567" {
+            _ = detector.key(character, at: now)
+            now += .milliseconds(140)
+        }
+        #expect(detector.key("\n", at: now) == .typed)
+        // Short fast bursts (a double key press) are typing too.
+        _ = detector.key("1", at: now)
+        _ = detector.key("2", at: now + .milliseconds(5))
+        #expect(detector.key("\n", at: now + .milliseconds(10)) == .typed)
+    }
+
+    @Test func aPauseBeforeEnterMeansTheCashierPressedIt() {
+        var detector = KeyboardWedgeDetector()
+        var now = ContinuousClock.now
+        for character in "ABCDEFG" {
+            _ = detector.key(character, at: now)
+            now += .milliseconds(3)
+        }
+        #expect(detector.key("\n", at: now + .milliseconds(400)) == .typed)
+    }
+}
