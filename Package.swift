@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "KasseCore", dependencies: ["VippsModels"], swiftSettings: strict),
         // PURE: barcode scanner decoding (HID keyboard reports in four layouts, HID POS).
         .target(name: "KasseScanning", swiftSettings: strict),
+        // PURE: the till's state machine and its screens as text.
+        .target(name: "KasseTill", dependencies: ["KasseCore", "VippsModels"], swiftSettings: strict),
         // C: libusb-1.0.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         // EDGE: USB barcode scanners through libusb, on a thread of their own.
@@ -98,6 +100,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
+        .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseCore", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseScanningTests", dependencies: ["KasseScanning", "KasseCore"], swiftSettings: testSettings),
         // Real loopback servers, the real binary, the official OpenAPI documents.
         .testTarget(

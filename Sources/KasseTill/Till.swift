@@ -1,0 +1,515 @@
+import KasseCore
+import VippsModels
+
+/// The till's behaviour: state + action → new state + effects. Pure: no terminal, no
+/// network, no clock of its own.
+public struct Till: Sendable {
+    public let catalog: Catalog
+    /// The default lifetime of a payment request.
+    public var paymentLifetime: Duration = .seconds(600)
+
+    public init(catalog: Catalog) {
+        self.catalog = catalog
+    }
+
+    public func reduce(_ state: inout TillState, _ action: TillAction) -> [TillEffect] {
+        switch action {
+        case .keyPressed(let key): return keyPressed(&state, key)
+        case .scanned(let text, let device, let role): return scanned(&state, text: text, device: device, role: role)
+        case .scannerChanged(let device, let connected, let detail):
+            state.scanners[device] = connected
+            state.banner = Banner(kind: connected ? .info : .warning,
+                                  text: connected ? "Scanner \(device) connected" : "Scanner \(device) disconnected (\(detail))")
+            return []
+        case .ticked(let now):
+            state.now = now
+            return []
+        case .paymentCreated(let reference):
+            guard var payment = state.payment, payment.reference == reference else { return [] }
+            state.apiReachable = true
+            payment.phase = .waiting
+            state.payment = payment
+            state.banner = nil
+            return [.pollPayment(reference: reference)]
+        case .paymentCreateFailed(let reference, let message, let outcomeUnknown):
+            guard var payment = state.payment, payment.reference == reference else { return [] }
+            if outcomeUnknown {
+                // Never guess: keep reading the payment until Vipps MobilePay says what happened.
+                state.apiReachable = false
+                payment.phase = .checking(message)
+                state.payment = payment
+                return [.pollPayment(reference: reference)]
+            }
+            state.apiReachable = true
+            payment.phase = .failed(message)
+            state.payment = payment
+            return [.bell]
+        case .paymentUpdated(let reference, let paymentState, let aggregate):
+            return paymentUpdated(&state, reference: reference, paymentState: paymentState, aggregate: aggregate)
+        case .paymentPollFailed(let reference, let message):
+            guard var payment = state.payment, payment.reference == reference else { return [] }
+            if message.contains("5090") || message.contains("404") {
+                if case .checking = payment.phase {
+                    payment.phase = .failed("The payment was not created. Press \(KeyMap.label(for: .pay)) to try again.")
+                    state.payment = payment
+                    return [.bell]
+                }
+            }
+            state.apiReachable = false
+            payment.phase = .checking(message)
+            state.payment = payment
+            return [.pollPayment(reference: reference)]
+        case .captured(let reference, let aggregate):
+            guard var payment = state.payment, payment.reference == reference else { return [] }
+            state.apiReachable = true
+            payment.phase = .paid(captured: aggregate.capturedAmount.value)
+            state.payment = payment
+            state.banner = Banner(kind: .success, text: "PAID \(money(state, aggregate.capturedAmount.value))")
+            return [.bell]
+        case .captureFailed(let reference, let message):
+            guard var payment = state.payment, payment.reference == reference else { return [] }
+            // An authorization must never be left uncaptured: check the payment and capture again.
+            payment.phase = .checking("Capture not confirmed yet (\(message)); checking")
+            state.payment = payment
+            return [.pollPayment(reference: reference)]
+        case .cancelled(let reference, let paymentState, let aggregate):
+            guard var payment = state.payment, payment.reference == reference else { return [] }
+            if paymentState == .AUTHORIZED && aggregate.capturedAmount.value == 0 && aggregate.cancelledAmount.value == 0 {
+                return []
+            }
+            payment.phase = .failed("Payment cancelled. The basket is kept.")
+            state.payment = payment
+            return []
+        case .cancelFailed(let reference, let message, let tryAgain):
+            guard var payment = state.payment, payment.reference == reference, case .cancelling(let retries) = payment.phase else {
+                return []
+            }
+            if tryAgain && retries < 20 {
+                payment.phase = .cancelling(retries: retries + 1)
+                state.payment = payment
+                state.banner = Banner(kind: .warning, text: "The customer is approving right now; trying the cancel again")
+                return [.cancel(reference: reference, idempotencyKey: payment.cancelKey(retries + 1), after: .seconds(2))]
+            }
+            state.banner = Banner(kind: .error, text: "Cancel failed: \(message)")
+            payment.phase = .waiting
+            state.payment = payment
+            return [.pollPayment(reference: reference)]
+        }
+    }
+
+    // MARK: Keys
+
+    func keyPressed(_ state: inout TillState, _ key: Key) -> [TillEffect] {
+        if state.entryMode == .confirmQuit {
+            if key == .character("y") || key == .character("Y") || key == .character("j") || key == .character("J") {
+                state.isQuitting = true
+                return [.quit]
+            }
+            state.entryMode = .code
+            state.banner = nil
+            return []
+        }
+        if let payment = state.payment {
+            return paymentKey(&state, payment, key)
+        }
+        if let command = KeyMap.command(for: key) { return run(command, &state) }
+        switch key {
+        case .character(let character):
+            state.entry.append(character)
+            if state.entryMode == .code, state.entry.first?.isLetter == true, !looksLikeCode(state.entry) {
+                state.entryMode = .search
+            }
+            if state.entryMode == .search { updateSearch(&state) }
+            return []
+        case .backspace:
+            if !state.entry.isEmpty { state.entry.removeLast() }
+            if state.entryMode == .search {
+                if state.entry.isEmpty { state.entryMode = .code; state.searchResults = [] } else { updateSearch(&state) }
+            }
+            return []
+        case .escape:
+            state.entry = ""
+            state.entryMode = .code
+            state.searchResults = []
+            state.banner = nil
+            return []
+        case .up:
+            if state.entryMode == .search {
+                state.searchSelection = max(0, state.searchSelection - 1)
+            } else if !state.basket.lines.isEmpty {
+                state.selectedLine = max(0, (state.selectedLine ?? state.basket.lines.count) - 1)
+            }
+            return []
+        case .down:
+            if state.entryMode == .search {
+                state.searchSelection = min(max(0, state.searchResults.count - 1), state.searchSelection + 1)
+            } else if let selected = state.selectedLine {
+                state.selectedLine = selected + 1 >= state.basket.lines.count ? nil : selected + 1
+            }
+            return []
+        case .enter:
+            return submit(&state)
+        default:
+            return []
+        }
+    }
+
+    func looksLikeCode(_ text: String) -> Bool {
+        catalog.product(sku: text) != nil || text.allSatisfy { $0.isNumber || $0 == "*" }
+    }
+
+    func updateSearch(_ state: inout TillState) {
+        state.searchResults = catalog.search(name: state.entry, limit: 8)
+        state.searchSelection = 0
+    }
+
+    func run(_ command: TillCommand, _ state: inout TillState) -> [TillEffect] {
+        switch command {
+        case .customer:
+            state.entryMode = .phone
+            state.entry = ""
+            state.banner = Banner(kind: .info, text: "Type the customer's mobile number, or scan their QR code")
+            return []
+        case .pay:
+            return pay(&state)
+        case .search:
+            state.entryMode = .search
+            updateSearch(&state)
+            return []
+        case .quantity, .discount, .void:
+            guard let index = state.selectedLine ?? (state.basket.lines.isEmpty ? nil : state.basket.lines.count - 1),
+                index < state.basket.lines.count
+            else {
+                state.banner = Banner(kind: .warning, text: "The basket is empty")
+                return []
+            }
+            let line = state.basket.lines[index]
+            state.selectedLine = index
+            if command == .void {
+                try? state.basket.void(lineID: line.id)
+                state.selectedLine = nil
+                state.banner = Banner(kind: .info, text: "Voided: \(line.product.name)")
+                return []
+            }
+            state.entry = ""
+            state.entryMode = command == .quantity ? .quantity(lineID: line.id) : .discount(lineID: line.id)
+            state.banner = Banner(kind: .info, text: command == .quantity
+                ? (line.product.unit == .kilogram ? "New weight in kg for \(line.product.name)" : "New quantity for \(line.product.name)")
+                : "Discount for \(line.product.name): an amount (10,00) or a percentage (10%)")
+            return []
+        case .newSale:
+            if !state.basket.isEmpty {
+                state.banner = Banner(kind: .warning, text: "The sale is not paid. Void the lines or pay first.")
+                return []
+            }
+            startNewSale(&state, advance: false)
+            return []
+        case .quit:
+            if state.hasOpenSale {
+                state.entryMode = .confirmQuit
+                state.banner = Banner(kind: .warning, text: "A sale is open. Quit anyway? (y/n) The basket is not kept.")
+                return []
+            }
+            state.isQuitting = true
+            return [.quit]
+        case .help:
+            return []
+        }
+    }
+
+    func submit(_ state: inout TillState) -> [TillEffect] {
+        let text = state.entry.trimmingCharacters()
+        switch state.entryMode {
+        case .code:
+            guard !text.isEmpty else { return [] }
+            var quantity = 1
+            var code = text
+            if let star = text.firstIndex(of: "*") {
+                guard let count = Int(text[..<star]), count > 0, count <= Quantity.maximumPieces else {
+                    state.banner = Banner(kind: .error, text: "Write a quantity before *, e.g. 3*7040000000016")
+                    return [.bell]
+                }
+                quantity = count
+                code = String(text[text.index(after: star)...])
+            }
+            state.entry = ""
+            return addProduct(&state, code: code, quantity: quantity)
+        case .search:
+            guard state.searchResults.indices.contains(state.searchSelection) else {
+                state.banner = Banner(kind: .warning, text: "No product matches '\(text)'")
+                return [.bell]
+            }
+            let product = state.searchResults[state.searchSelection]
+            state.entry = ""
+            state.entryMode = .code
+            state.searchResults = []
+            return add(&state, product: product, quantity: 1)
+        case .phone:
+            do {
+                let number = try MSISDN(typed: text, market: state.settings.market)
+                state.customer = .phoneNumber(number)
+                state.entry = ""
+                state.entryMode = .code
+                state.banner = Banner(kind: .success, text: "Customer: \(number.masked)")
+            } catch {
+                state.banner = Banner(kind: .error, text: error.description)
+                return [.bell]
+            }
+            return []
+        case .weight(let sku):
+            guard let product = catalog.product(sku: sku) else { state.entryMode = .code; return [] }
+            do {
+                let quantity = try Quantity.parseKilograms(text)
+                state.entry = ""
+                state.entryMode = .code
+                try state.basket.add(product, quantity: quantity)
+                state.banner = Banner(kind: .info, text: "\(product.name) \(quantity.display)")
+            } catch let error as QuantityError {
+                state.banner = Banner(kind: .error, text: error.description)
+                return [.bell]
+            } catch {
+                state.banner = Banner(kind: .error, text: "\(error)")
+                return [.bell]
+            }
+            return []
+        case .quantity(let lineID):
+            guard let line = state.basket.line(id: lineID) else { state.entryMode = .code; return [] }
+            do {
+                let quantity = line.product.unit == .kilogram ? try Quantity.parseKilograms(text) : try Quantity.parsePieces(text)
+                try state.basket.setQuantity(lineID: lineID, to: quantity)
+                state.entry = ""
+                state.entryMode = .code
+                state.banner = nil
+            } catch let error as QuantityError {
+                state.banner = Banner(kind: .error, text: error.description)
+                return [.bell]
+            } catch {
+                state.banner = Banner(kind: .error, text: "\(error)")
+                return [.bell]
+            }
+            return []
+        case .discount(let lineID):
+            do {
+                if text.hasSuffix("%") {
+                    let basisPoints = try DecimalInput.parse(String(text.dropLast()), fractionDigits: 2, maximum: 100)
+                    try state.basket.setDiscount(lineID: lineID, percentBasisPoints: basisPoints)
+                } else {
+                    let amount = try Money.parse(text, currency: state.basket.currency)
+                    try state.basket.setDiscount(lineID: lineID, minorUnits: amount.minorUnits)
+                }
+                state.entry = ""
+                state.entryMode = .code
+                state.banner = nil
+            } catch {
+                state.banner = Banner(kind: .error, text: "\(error)")
+                return [.bell]
+            }
+            return []
+        case .confirmQuit:
+            return []
+        }
+    }
+
+    func addProduct(_ state: inout TillState, code: String, quantity: Int) -> [TillEffect] {
+        switch catalog.lookup(code: code) {
+        case .success(let product): return add(&state, product: product, quantity: quantity)
+        case .failure(let error):
+            state.banner = Banner(kind: .error, text: error.description)
+            return [.bell]
+        }
+    }
+
+    func add(_ state: inout TillState, product: Product, quantity: Int) -> [TillEffect] {
+        if product.unit == .kilogram {
+            state.entryMode = .weight(sku: product.sku)
+            state.entry = ""
+            state.banner = Banner(kind: .info, text: "\(product.name): type the weight in kg (e.g. 0,523)")
+            return []
+        }
+        do {
+            try state.basket.add(product, quantity: .pieces(quantity))
+            state.selectedLine = nil
+            state.banner = Banner(kind: .info, text: "\(quantity > 1 ? "\(quantity) × " : "")\(product.name)")
+        } catch {
+            state.banner = Banner(kind: .error, text: error.description)
+            return [.bell]
+        }
+        return []
+    }
+
+    // MARK: Scans
+
+    func scanned(_ state: inout TillState, text: String, device: String, role: ScannerRole) -> [TillEffect] {
+        switch ScanClassification.classify(text) {
+        case .personalQR(let code):
+            if let payment = state.payment, payment.isOpen {
+                state.banner = Banner(kind: .warning, text: "A payment is in progress; the QR code was not used")
+                return [.bell]
+            }
+            state.customer = .personalQR(code)
+            if state.entryMode == .phone { state.entryMode = .code; state.entry = "" }
+            state.banner = Banner(kind: .success, text: "Customer: \(code.masked)")
+            return []
+        case .gtin, .text:
+            if role == .kiosk {
+                state.banner = Banner(kind: .warning, text: "The customer scanner only reads personal QR codes")
+                return [.bell]
+            }
+            if state.payment != nil {
+                state.banner = Banner(kind: .warning, text: "Finish the payment before adding products")
+                return [.bell]
+            }
+            var cleaned = text
+            while let last = cleaned.last, last.isNewline || last == "\t" { cleaned.removeLast() }
+            if cleaned.hasPrefix("http") {
+                state.banner = Banner(kind: .error, text: CustomerInputError.notAPersonalQR.description)
+                return [.bell]
+            }
+            return addProduct(&state, code: cleaned, quantity: 1)
+        }
+    }
+
+    // MARK: Payment
+
+    func pay(_ state: inout TillState) -> [TillEffect] {
+        guard !state.basket.isEmpty else {
+            state.banner = Banner(kind: .warning, text: "The basket is empty")
+            return [.bell]
+        }
+        guard state.basket.total > 0 else {
+            state.banner = Banner(kind: .warning, text: "Nothing to pay: the total is \(money(state, state.basket.total))")
+            return [.bell]
+        }
+        guard let customer = state.customer else {
+            state.entryMode = .phone
+            state.entry = ""
+            state.banner = Banner(kind: .warning, text: "Who pays? Scan the customer's QR code or type their mobile number, then \(KeyMap.label(for: .pay))")
+            return [.bell]
+        }
+        let attempt = max(state.payment?.attempt ?? 0, state.lastFailedAttempt) + 1
+        let reference = PaymentReference(
+            store: state.settings.storeID, till: state.settings.tillID, date: state.today, sequence: state.saleNumber, attempt: attempt)
+        let receipt = SaleReceipt.make(for: state.basket, posId: state.settings.tillID, receiptNumber: state.receiptNumber)
+        let amount = state.basket.totalMoney.amount
+        var apiCustomer = Customer()
+        switch customer {
+        case .phoneNumber(let number): apiCustomer.phoneNumber = number.digits
+        case .personalQR(let code): apiCustomer.personalQr = code.content
+        }
+        let request = CreatePaymentRequest(
+            amount: amount, customer: apiCustomer, customerInteraction: .CUSTOMER_PRESENT, reference: reference.value,
+            userFlow: .PUSH_MESSAGE,
+            paymentDescription: PaymentDescription.make(shopName: state.settings.shopName, receiptNumber: state.receiptNumber),
+            receipt: receipt)
+        let payment = PaymentAttempt(
+            reference: reference.value, attempt: attempt, amount: amount.value, phase: .creating, startedAt: state.now,
+            expiresAt: state.now + paymentLifetime, customer: customer, receipt: receipt)
+        state.payment = payment
+        state.entry = ""
+        state.entryMode = .code
+        state.banner = nil
+        return [.createPayment(request, idempotencyKey: payment.createKey)]
+    }
+
+    func paymentKey(_ state: inout TillState, _ payment: PaymentAttempt, _ key: Key) -> [TillEffect] {
+        switch payment.phase {
+        case .paid:
+            if key == .enter || key == .function(9) || key == .escape {
+                startNewSale(&state, advance: true)
+            }
+            return []
+        case .failed:
+            if key == .escape {
+                // Back to the basket, which is kept; the next Pay is a new attempt.
+                state.payment = nil
+                state.lastFailedAttempt = payment.attempt
+                state.banner = Banner(kind: .info, text: "Back to the basket")
+                return []
+            }
+            switch KeyMap.command(for: key) {
+            case .pay:
+                return pay(&state)
+            case .customer:
+                state.payment = nil
+                state.lastFailedAttempt = payment.attempt
+                state.customer = nil
+                return run(.customer, &state)
+            case .quit:
+                return run(.quit, &state)
+            default:
+                return []
+            }
+        case .waiting, .creating, .checking:
+            if key == .escape {
+                var cancelling = payment
+                cancelling.phase = .cancelling(retries: 0)
+                state.payment = cancelling
+                return [.cancel(reference: payment.reference, idempotencyKey: payment.cancelKey(0), after: .zero)]
+            }
+            if KeyMap.command(for: key) == .quit { return run(.quit, &state) }
+            return []
+        case .capturing, .cancelling:
+            if KeyMap.command(for: key) == .quit { return run(.quit, &state) }
+            return []
+        }
+    }
+
+    func paymentUpdated(_ state: inout TillState, reference: String, paymentState: PaymentState, aggregate: Aggregate) -> [TillEffect] {
+        guard var payment = state.payment, payment.reference == reference else { return [] }
+        state.apiReachable = true
+        switch paymentState {
+        case .CREATED:
+            if case .checking = payment.phase { payment.phase = .waiting }
+            state.payment = payment
+            return []
+        case .AUTHORIZED:
+            if case .paid = payment.phase { return [] }
+            if aggregate.capturedAmount.value >= payment.amount {
+                return reduce(&state, .captured(reference: reference, aggregate: aggregate))
+            }
+            if aggregate.cancelledAmount.value > 0 {
+                payment.phase = .failed("Payment cancelled. The basket is kept.")
+                state.payment = payment
+                return []
+            }
+            payment.phase = .capturing
+            state.payment = payment
+            return [.capture(reference: reference, amount: Amount(currency: state.basket.currency, value: payment.amount),
+                             idempotencyKey: payment.captureKey)]
+        case .ABORTED:
+            payment.phase = .failed("The customer declined the payment in the app.")
+        case .EXPIRED:
+            payment.phase = .failed("The payment request expired: the customer did not answer in time.")
+        case .TERMINATED:
+            payment.phase = .failed("Payment cancelled. The basket is kept.")
+        }
+        state.payment = payment
+        return [.bell]
+    }
+
+    func startNewSale(_ state: inout TillState, advance: Bool) {
+        state.basket = Basket(currency: state.settings.market.currency)
+        state.customer = nil
+        state.payment = nil
+        state.lastFailedAttempt = 0
+        state.entry = ""
+        state.entryMode = .code
+        state.selectedLine = nil
+        state.searchResults = []
+        if advance { state.saleNumber += 1 }
+        state.banner = advance ? Banner(kind: .info, text: "Ready for the next customer") : nil
+    }
+
+    func money(_ state: TillState, _ minor: Int) -> String {
+        Money(minorUnits: minor, currency: state.basket.currency).formatted(in: state.settings.market.locale)
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var text = Substring(self)
+        while let first = text.first, first.isWhitespace { text.removeFirst() }
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,29 @@
+import KasseCore
+import VippsModels
+
+/// Everything that can happen to the till, in the past tense.
+public enum TillAction: Sendable {
+    case keyPressed(Key)
+    case scanned(text: String, device: String, role: ScannerRole)
+    case scannerChanged(device: String, connected: Bool, detail: String)
+    case ticked(ContinuousClock.Instant)
+    case paymentCreated(reference: String)
+    /// `retryable`: the same attempt may succeed later (network, 5xx); else a new attempt is needed.
+    case paymentCreateFailed(reference: String, message: String, outcomeUnknown: Bool)
+    case paymentUpdated(reference: String, state: PaymentState, aggregate: Aggregate)
+    case paymentPollFailed(reference: String, message: String)
+    case captured(reference: String, aggregate: Aggregate)
+    case captureFailed(reference: String, message: String)
+    case cancelled(reference: String, state: PaymentState, aggregate: Aggregate)
+    case cancelFailed(reference: String, message: String, tryAgain: Bool)
+}
+
+/// What the runtime must do, as data.
+public enum TillEffect: Sendable, Equatable {
+    case createPayment(CreatePaymentRequest, idempotencyKey: String)
+    case pollPayment(reference: String)
+    case capture(reference: String, amount: Amount, idempotencyKey: String)
+    case cancel(reference: String, idempotencyKey: String, after: Duration)
+    case bell
+    case quit
+}

@@ -1,0 +1,247 @@
+import KasseCore
+import VippsModels
+
+/// Draws the till: a pure function from state to a text grid.
+public enum TillScreen {
+    public static let minimum = TerminalSize(columns: 60, rows: 16)
+
+    public static func render(_ state: TillState, size: TerminalSize) -> Canvas {
+        var canvas = Canvas(size: size)
+        guard size.columns >= minimum.columns, size.rows >= minimum.rows else {
+            canvas.put("Make the window larger", row: 0, column: 0, style: .warning)
+            canvas.put("(at least \(minimum.columns)×\(minimum.rows))", row: 1, column: 0)
+            return canvas
+        }
+        statusBar(state, &canvas)
+        let bottom = size.rows - 1
+        helpBar(state, &canvas, row: bottom)
+        entryLine(state, &canvas, row: bottom - 1)
+        bannerLine(state, &canvas, row: bottom - 2)
+        let panelTop = bottom - 2 - summaryHeight(state)
+        summary(state, &canvas, top: panelTop)
+        if let payment = state.payment {
+            paymentPanel(state, payment, &canvas, top: 1, bottom: panelTop - 1)
+        } else if state.entryMode == .search {
+            basket(state, &canvas, top: 1, bottom: panelTop - 1)
+            searchResults(state, &canvas, bottom: panelTop - 1)
+        } else {
+            basket(state, &canvas, top: 1, bottom: panelTop - 1)
+        }
+        return canvas
+    }
+
+    static func money(_ state: TillState, _ minor: Int) -> String {
+        Money(minorUnits: minor, currency: state.basket.currency).formatted(in: state.settings.market.locale)
+    }
+
+    static func amount(_ state: TillState, _ minor: Int) -> String {
+        state.settings.market.locale.formatNumber(minorUnits: minor)
+    }
+
+    // MARK: Bars
+
+    static func statusBar(_ state: TillState, _ canvas: inout Canvas) {
+        canvas.fill(row: 0, style: .inverse)
+        let mode = " \(state.settings.mode.rawValue) "
+        canvas.put(mode, row: 0, column: 0, style: state.settings.mode == .production ? .inverse : .warning)
+        let scanners: String
+        if state.scanners.isEmpty {
+            scanners = "scanner: none"
+        } else {
+            let connected = state.scanners.values.filter { $0 }.count
+            scanners = connected == state.scanners.count ? "scanner: ok" : "scanner: \(state.scanners.count - connected) disconnected"
+        }
+        let api = state.apiReachable.map { $0 ? "API: ok" : "API: no answer" } ?? "API: –"
+        let left = " \(state.settings.shopName) · store \(state.settings.storeID) · till \(state.settings.tillID)"
+        let right = "\(scanners) · \(api) · sale \(state.receiptNumber) "
+        canvas.put(left, row: 0, column: mode.count, style: .inverse, width: canvas.size.columns - mode.count - right.count)
+        canvas.put(right, row: 0, column: canvas.size.columns - right.count, style: state.apiReachable == false ? .bad : .inverse)
+    }
+
+    static func helpBar(_ state: TillState, _ canvas: inout Canvas, row: Int) {
+        canvas.fill(row: row, style: .inverse)
+        var items: [(String, String)]
+        if let payment = state.payment {
+            switch payment.phase {
+            case .paid: items = [("Enter", "Next customer")]
+            case .failed:
+                items = [(KeyMap.label(for: .pay), "Try again"), (KeyMap.label(for: .customer), "Change customer"), ("Esc", "Back to basket")]
+            case .cancelling, .capturing: items = []
+            default: items = [("Esc", "Cancel payment")]
+            }
+            items.append((KeyMap.label(for: .quit), "Quit"))
+        } else if state.entryMode != .code && state.entryMode != .confirmQuit {
+            items = [("Enter", "OK"), ("Esc", "Back")]
+            if state.entryMode == .search { items.insert(("↑↓", "Choose"), at: 0) }
+        } else {
+            items = KeyMap.bindings.map { ($0.label, $0.help) } + [("↑↓", "Line")]
+        }
+        var column = 0
+        for (key, help) in items {
+            let text = "\(key) \(help)"
+            guard column + text.count <= canvas.size.columns else { break }
+            canvas.put(key, row: row, column: column, style: .bold)
+            canvas.put(" " + help, row: row, column: column + key.count, style: .inverse)
+            column += text.count + 2
+        }
+    }
+
+    static func entryLine(_ state: TillState, _ canvas: inout Canvas, row: Int) {
+        if state.payment != nil && state.entryMode != .confirmQuit { return }
+        let prompt: String
+        switch state.entryMode {
+        case .code: prompt = "Barcode, number or name"
+        case .search: prompt = "Search"
+        case .phone: prompt = "Customer's mobile"
+        case .weight: prompt = "Weight (kg)"
+        case .quantity: prompt = "New quantity"
+        case .discount: prompt = "Discount (amount or %)"
+        case .confirmQuit: prompt = "Quit? (y/n)"
+        }
+        canvas.put("\(prompt): ", row: row, column: 0, style: .bold)
+        canvas.put(state.entry + "▏", row: row, column: prompt.count + 2)
+    }
+
+    static func bannerLine(_ state: TillState, _ canvas: inout Canvas, row: Int) {
+        guard let banner = state.banner else { return }
+        let style: CellStyle
+        switch banner.kind {
+        case .info: style = .normal
+        case .success: style = .good
+        case .warning: style = .warning
+        case .error: style = .bad
+        }
+        canvas.put(banner.text, row: row, column: 0, style: style)
+    }
+
+    // MARK: Basket
+
+    static func columns(_ width: Int) -> (name: Int, quantity: Int, price: Int, total: Int) {
+        let quantity = 10
+        let price = 12
+        let total = 13
+        return (max(10, width - 4 - quantity - price - total - 3), quantity, price, total)
+    }
+
+    static func basket(_ state: TillState, _ canvas: inout Canvas, top: Int, bottom: Int) {
+        let width = canvas.size.columns
+        let layout = columns(width)
+        canvas.put(" #  " + "Item".fitted(layout.name) + " " + "Qty".right(layout.quantity) + " " + "Price".right(layout.price)
+                   + " " + "Total".right(layout.total), row: top, column: 0, style: .dim)
+        let lines = state.basket.lines
+        guard !lines.isEmpty else {
+            canvas.put("Scan or type a product to start a sale.", row: top + 2, column: 4, style: .dim)
+            return
+        }
+        let visible = max(1, bottom - top)
+        let focus = state.selectedLine ?? lines.count - 1
+        let first = max(0, min(focus - visible + 1, lines.count - visible))
+        for (offset, index) in (first..<min(lines.count, first + visible)).enumerated() {
+            let line = lines[index]
+            var name = line.product.name
+            if line.discount > 0 { name += " (-\(amount(state, line.discount)))" }
+            if line.isReturn { name = "RETUR " + name }
+            let unit = line.product.unit == .kilogram ? "/kg" : ""
+            let text = String(index + 1).right(2) + "  " + name.fitted(layout.name) + " "
+                + line.quantity.display.right(layout.quantity) + " " + (amount(state, line.product.unitPrice) + unit).right(layout.price)
+                + " " + amount(state, line.signedTotal).right(layout.total)
+            canvas.put(text, row: top + 1 + offset, column: 0, style: state.selectedLine == index ? .inverse : .normal)
+        }
+    }
+
+    static func searchResults(_ state: TillState, _ canvas: inout Canvas, bottom: Int) {
+        let results = state.searchResults
+        let height = min(results.count, 8) + 1
+        let top = max(2, bottom - height + 1)
+        canvas.put(" Search: \(results.isEmpty ? "no match" : "\(results.count) match\(results.count == 1 ? "" : "es"), Enter adds")"
+                   .fitted(canvas.size.columns), row: top, column: 0, style: .inverse)
+        for (index, product) in results.prefix(8).enumerated() {
+            let price = amount(state, product.unitPrice) + (product.unit == .kilogram ? "/kg" : "")
+            let text = "  " + product.name.fitted(canvas.size.columns - 20) + price.right(16)
+            canvas.put(text.fitted(canvas.size.columns), row: top + 1 + index, column: 0,
+                       style: index == state.searchSelection ? .inverse : .normal)
+        }
+    }
+
+    // MARK: Totals and customer
+
+    static func summaryHeight(_ state: TillState) -> Int {
+        max(3, state.basket.vatSummaries.count + 2)
+    }
+
+    static func summary(_ state: TillState, _ canvas: inout Canvas, top: Int) {
+        let width = canvas.size.columns
+        canvas.put(String(repeating: "─", count: width), row: top, column: 0, style: .dim)
+        let customer: String
+        switch state.customer {
+        case .none: customer = "Customer: – (scan QR or \(KeyMap.label(for: .customer)))"
+        case .phoneNumber(let number): customer = "Customer: \(number.masked)"
+        case .personalQR(let code): customer = "Customer: \(code.masked)"
+        }
+        canvas.put(customer, row: top + 1, column: 1, width: width / 2)
+        let total = "TOTAL " + money(state, state.basket.total)
+        canvas.put(total, row: top + 1, column: width - total.count - 1, style: .bold)
+        for (index, vat) in state.basket.vatSummaries.enumerated() {
+            let text = "VAT \(vat.rate.label): \(amount(state, vat.tax)) of \(amount(state, vat.gross))"
+            canvas.put(text, row: top + 2 + index, column: width - text.count - 1, style: .dim)
+        }
+        let items = state.basket.itemCount
+        if items > 0 { canvas.put("\(items) item\(items == 1 ? "" : "s")", row: top + 2, column: 1, style: .dim) }
+    }
+
+    // MARK: Payment
+
+    static func clock(_ duration: Duration) -> String {
+        let seconds = max(0, Int(duration.components.seconds))
+        let rest = seconds % 60
+        return "\(seconds / 60):\(rest < 10 ? "0" : "")\(rest)"
+    }
+
+    static func paymentPanel(_ state: TillState, _ payment: PaymentAttempt, _ canvas: inout Canvas, top: Int, bottom: Int) {
+        let width = canvas.size.columns
+        var lines: [(String, CellStyle)] = []
+        let total = money(state, payment.amount)
+        switch payment.phase {
+        case .creating:
+            lines = [("Sending the payment request…", .bold), ("", .normal), ("Amount: \(total)", .normal)]
+        case .waiting, .checking:
+            let elapsed = state.now - payment.startedAt
+            let left = payment.expiresAt - state.now
+            lines = [
+                ("WAITING FOR THE CUSTOMER", .bold),
+                ("", .normal),
+                ("Payment request of \(total) sent to \(payment.customer.masked).", .normal),
+                ("Ask the customer to open the Vipps or MobilePay app and approve it.", .normal),
+                ("", .normal),
+                ("Waited \(clock(elapsed)) · expires in \(clock(left))", .dim),
+                ("Reference \(payment.reference)", .dim),
+            ]
+            if case .checking(let why) = payment.phase {
+                lines.append(("", .normal))
+                lines.append(("No answer from Vipps MobilePay yet; checking. Do not take another payment.", .warning))
+                lines.append((why, .dim))
+            }
+        case .capturing:
+            lines = [("APPROVED — completing the payment…", .good), ("", .normal), ("Amount: \(total)", .normal)]
+        case .cancelling(let retries):
+            lines = [("Cancelling the payment…", .warning), ("", .normal),
+                     (retries > 0 ? "The customer is approving right now; trying again (\(retries))" : "", .dim)]
+        case .paid(let captured):
+            lines = [("PAID  \(money(state, captured))", .good), ("", .normal),
+                     ("Receipt \(state.receiptNumber) sent to the customer's app", .normal), ("", .normal)]
+            for line in payment.receipt.orderLines.prefix(max(0, bottom - top - 8)) {
+                let quantity = line.unitInfo?.quantity ?? "1"
+                lines.append(("  \(quantity) × \(line.name)".fitted(width - 20) + amount(state, line.totalAmount).right(14), .normal))
+            }
+            lines.append(("", .normal))
+            lines.append(("Enter: next customer", .bold))
+        case .failed(let reason):
+            lines = [("NOT PAID", .bad), ("", .normal), (reason, .normal), ("", .normal),
+                     ("\(KeyMap.label(for: .pay)): try again (new request)  \(KeyMap.label(for: .customer)): change customer  Esc: back to basket", .dim),
+                     ("The basket is kept.", .dim)]
+        }
+        for (index, (text, style)) in lines.enumerated() where top + 1 + index <= bottom {
+            canvas.put(text, row: top + 1 + index, column: 2, style: style, width: width - 4)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import KasseCore
+import VippsModels
+
+/// Where the till runs against.
+public enum RunMode: String, Sendable, Hashable {
+    case demo = "DEMO", test = "TEST", production = "PRODUCTION"
+}
+
+/// Which scanner a scan came from decides what it may do.
+public enum ScannerRole: String, Sendable, Hashable, Codable {
+    /// At the counter: products and customer QR codes.
+    case cashier
+    /// Facing the customer: only personal QR codes.
+    case kiosk
+}
+
+/// Fixed facts about this till, from the configuration.
+public struct TillSettings: Sendable, Hashable {
+    public var mode: RunMode
+    public var shopName: String
+    public var storeID: String
+    public var tillID: String
+    public var market: Market
+
+    public init(mode: RunMode, shopName: String, storeID: String, tillID: String, market: Market) {
+        self.mode = mode
+        self.shopName = shopName
+        self.storeID = storeID
+        self.tillID = tillID
+        self.market = market
+    }
+}
+
+/// What the cashier is typing into the entry line.
+public enum EntryMode: Sendable, Hashable {
+    /// A GTIN, SKU, `3*` quantity prefix, or the start of a name.
+    case code
+    case phone
+    case weight(sku: String)
+    case quantity(lineID: Int)
+    case discount(lineID: Int)
+    case search
+    case confirmQuit
+}
+
+public struct Banner: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case info, success, warning, error }
+    public var kind: Kind
+    public var text: String
+}
+
+/// One payment attempt for the sale on screen.
+public struct PaymentAttempt: Sendable, Hashable {
+    public enum Phase: Sendable, Hashable {
+        case creating
+        /// Sent to the customer's phone; waiting for them.
+        case waiting
+        /// No answer to create or a poll: Kasse keeps checking; no new attempt meanwhile.
+        case checking(String)
+        case capturing
+        case cancelling(retries: Int)
+        case paid(captured: Int)
+        /// Ended without money: the reason and what the cashier can do.
+        case failed(String)
+    }
+
+    public var reference: String
+    public var attempt: Int
+    public var amount: Int
+    public var phase: Phase
+    public var startedAt: ContinuousClock.Instant
+    public var expiresAt: ContinuousClock.Instant
+    public var customer: CustomerIdentity
+    public var receipt: Receipt
+
+    public var createKey: String { "c-" + reference }
+    public var captureKey: String { "k-" + reference }
+    public func cancelKey(_ retry: Int) -> String { "x\(retry)-" + reference }
+
+    public var isOpen: Bool {
+        switch phase {
+        case .paid, .failed: false
+        default: true
+        }
+    }
+}
+
+public struct TillState: Sendable {
+    public var settings: TillSettings
+    public var basket: Basket
+    public var entry = ""
+    public var entryMode = EntryMode.code
+    public var selectedLine: Int?
+    public var searchResults: [Product] = []
+    public var searchSelection = 0
+    public var customer: CustomerIdentity?
+    public var payment: PaymentAttempt?
+    /// The last attempt that ended for this sale, so the next one gets a new reference.
+    public var lastFailedAttempt = 0
+    /// The sale number of the basket on screen; the receipt number too.
+    public var saleNumber: Int
+    public var banner: Banner?
+    public var scanners: [String: Bool] = [:]
+    public var apiReachable: Bool?
+    public var now: ContinuousClock.Instant
+    public var today: CivilDate
+    public var isQuitting = false
+
+    public init(settings: TillSettings, saleNumber: Int = 1, now: ContinuousClock.Instant, today: CivilDate) {
+        self.settings = settings
+        self.basket = Basket(currency: settings.market.currency)
+        self.saleNumber = saleNumber
+        self.now = now
+        self.today = today
+    }
+
+    public var receiptNumber: String { pad6(saleNumber) }
+
+    var hasOpenSale: Bool { !basket.isEmpty || (payment?.isOpen ?? false) }
+}
+
+func pad6(_ value: Int) -> String {
+    let text = String(value)
+    return text.count >= 6 ? text : String(repeating: "0", count: 6 - text.count) + text
+}

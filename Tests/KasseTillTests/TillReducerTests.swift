@@ -1,0 +1,205 @@
+import KasseCore
+import KasseTill
+import Testing
+import VippsModels
+
+struct TillReducerTests {
+    @Test func typedGTINsAndQuantityPrefixesAddLines() {
+        var till = TillDriver()
+        till.type("7040000000016")
+        till.type("3*1002")
+        #expect(till.state.basket.lines.map(\.product.sku) == ["1001", "1002"])
+        #expect(till.state.basket.lines[1].quantity == .pieces(3))
+        #expect(till.state.entry.isEmpty)
+        #expect(till.effects.isEmpty)
+    }
+
+    @Test func mistakesGetAMessageAndABellNeverALine() {
+        var till = TillDriver()
+        till.type("7040000000017")
+        #expect(till.state.banner?.kind == .error)
+        #expect(till.state.banner?.text.contains("check digit") == true)
+        till.type("99999995")
+        #expect(till.state.banner?.text.contains("No product") == true)
+        till.type("x*1001")
+        #expect(till.state.basket.isEmpty)
+        #expect(till.effects.filter { $0 == .bell }.count == 3)
+    }
+
+    @Test func weighedItemsAskForTheWeight() {
+        var till = TillDriver()
+        till.type("4001")
+        #expect(till.state.entryMode == .weight(sku: "4001"))
+        till.type("abc")
+        #expect(till.state.banner?.kind == .error)
+        till.state.entry = ""
+        till.type("0,734")
+        #expect(till.state.basket.lines.first?.quantity == .grams(734))
+        #expect(till.state.entryMode == .code)
+    }
+
+    @Test func nameSearchIsLiveAndEnterAddsTheChoice() {
+        var till = TillDriver()
+        till.type("bonne", enter: false)
+        #expect(till.state.entryMode == .search)
+        #expect(till.state.searchResults.first?.name == "Bønner i tomatsaus 420 g")
+        till.press(.enter)
+        #expect(till.state.basket.lines.first?.product.sku == "1039")
+        #expect(till.state.entryMode == .code)
+    }
+
+    @Test func selectedLinesCanBeChangedDiscountedAndVoided() {
+        var till = TillDriver()
+        till.type("1001")
+        till.type("1002")
+        till.press(.up)
+        till.press(.up)
+        #expect(till.state.selectedLine == 0)
+        till.press(.function(6))
+        till.type("4")
+        #expect(till.state.basket.lines[0].quantity == .pieces(4))
+        till.press(.up)
+        till.press(.function(7))
+        till.type("10%")
+        #expect(till.state.basket.lines[0].discount == 996)
+        till.press(.function(8))
+        #expect(till.state.basket.lines.map(\.product.sku) == ["1002"])
+    }
+
+    @Test func payNeedsAProductAndACustomer() {
+        var till = TillDriver()
+        till.press(.function(4))
+        #expect(till.state.banner?.text == "The basket is empty")
+        till.type("1001")
+        till.press(.function(4))
+        #expect(till.state.entryMode == .phone)
+        till.type("1234")
+        #expect(till.state.banner?.kind == .error)
+        till.state.entry = ""
+        till.type("912 34 567")
+        #expect(till.state.customer == .phoneNumber(try! MSISDN(validated: "4791234567")))
+        #expect(till.state.payment == nil)
+    }
+
+    @Test func aPaidSaleFromPayToNextCustomer() throws {
+        var till = TillDriver()
+        till.type("7040000000016")
+        till.send(.scanned(text: "https://qr.vipps.no/28/2/01/031/4791234567?v=1\r", device: "05e0:1200@1-2", role: .kiosk))
+        #expect(till.state.customer != nil)
+        let effects = till.send(.keyPressed(.function(4)))
+        guard case .createPayment(let request, let key) = try #require(effects.first) else {
+            Issue.record("expected createPayment")
+            return
+        }
+        #expect(request.userFlow == .PUSH_MESSAGE)
+        #expect(request.customerInteraction == .CUSTOMER_PRESENT)
+        #expect(request.customer?.personalQr == "https://qr.vipps.no/28/2/01/031/4791234567?v=1")
+        #expect(request.customer?.phoneNumber == nil)
+        #expect(request.reference == "OSLO1-1-20261121-000042-1")
+        #expect(key == "c-OSLO1-1-20261121-000042-1")
+        #expect(request.amount.value == 2490)
+        #expect(try SaleReceipt.problems(in: #require(request.receipt), paymentAmount: 2490).isEmpty)
+        #expect(request.receipt?.bottomLine.receiptNumber == "000042")
+
+        #expect(till.send(.paymentCreated(reference: request.reference)) == [.pollPayment(reference: request.reference)])
+        let authorized = Aggregate(authorizedAmount: Amount(currency: .NOK, value: 2490), cancelledAmount: Amount(currency: .NOK, value: 0),
+                                   capturedAmount: Amount(currency: .NOK, value: 0), refundedAmount: Amount(currency: .NOK, value: 0))
+        let capture = till.send(.paymentUpdated(reference: request.reference, state: .AUTHORIZED, aggregate: authorized))
+        #expect(capture == [.capture(reference: request.reference, amount: Amount(currency: .NOK, value: 2490), idempotencyKey: "k-" + request.reference)])
+        // The same update again (a late poll) captures nothing twice.
+        var done = authorized
+        done.capturedAmount = Amount(currency: .NOK, value: 2490)
+        till.send(.captured(reference: request.reference, aggregate: done))
+        #expect(till.state.payment?.phase == .paid(captured: 2490))
+        #expect(till.send(.paymentUpdated(reference: request.reference, state: .AUTHORIZED, aggregate: done)).isEmpty)
+        till.press(.enter)
+        #expect(till.state.basket.isEmpty)
+        #expect(till.state.customer == nil)
+        #expect(till.state.saleNumber == 43)
+    }
+
+    @Test func declinedPaymentsKeepTheBasketAndRetryWithANewReference() throws {
+        var till = TillDriver()
+        till.type("1001")
+        till.press(.function(2))
+        till.type("98765432")
+        guard case .createPayment(let first, _) = try #require(till.send(.keyPressed(.function(4))).first) else { return }
+        till.send(.paymentCreated(reference: first.reference))
+        till.send(.paymentUpdated(reference: first.reference, state: .ABORTED, aggregate: .zero(.NOK)))
+        guard case .failed(let reason) = till.state.payment?.phase else {
+            Issue.record("expected failed")
+            return
+        }
+        #expect(reason.contains("declined"))
+        #expect(till.state.basket.lines.count == 1)
+        till.press(.escape)
+        #expect(till.state.payment == nil)
+        guard case .createPayment(let second, _) = try #require(till.send(.keyPressed(.function(4))).first) else { return }
+        #expect(second.reference == "OSLO1-1-20261121-000042-2")
+        till.send(.paymentCreateFailed(reference: second.reference, message: "Customer not found", outcomeUnknown: false))
+        guard case .createPayment(let third, _) = try #require(till.send(.keyPressed(.function(4))).first) else { return }
+        #expect(third.reference.hasSuffix("-3"))
+    }
+
+    @Test func anUnknownOutcomeIsCheckedNeverGuessed() throws {
+        var till = TillDriver()
+        till.type("1001")
+        till.press(.function(2))
+        till.type("91234567")
+        guard case .createPayment(let request, _) = try #require(till.send(.keyPressed(.function(4))).first) else { return }
+        let effects = till.send(.paymentCreateFailed(reference: request.reference, message: "no answer", outcomeUnknown: true))
+        #expect(effects == [.pollPayment(reference: request.reference)])
+        guard case .checking = till.state.payment?.phase else {
+            Issue.record("expected checking")
+            return
+        }
+        // No new attempt while the outcome is unknown.
+        #expect(till.send(.keyPressed(.function(4))).isEmpty)
+        #expect(till.state.payment?.reference == request.reference)
+        till.send(.paymentPollFailed(reference: request.reference, message: "HTTP 404: ErrorCode 5090"))
+        guard case .failed = till.state.payment?.phase else {
+            Issue.record("a payment that does not exist was not created")
+            return
+        }
+    }
+
+    @Test func cashierCancelRetriesWhileTheCustomerIsApproving() throws {
+        var till = TillDriver()
+        till.type("1001")
+        till.press(.function(2))
+        till.type("91234567")
+        guard case .createPayment(let request, _) = try #require(till.send(.keyPressed(.function(4))).first) else { return }
+        till.send(.paymentCreated(reference: request.reference))
+        #expect(till.send(.keyPressed(.escape)) == [.cancel(reference: request.reference, idempotencyKey: "x0-" + request.reference, after: .zero)])
+        let retry = till.send(.cancelFailed(reference: request.reference, message: "6250", tryAgain: true))
+        #expect(retry == [.cancel(reference: request.reference, idempotencyKey: "x1-" + request.reference, after: .seconds(2))])
+        till.send(.cancelled(reference: request.reference, state: .TERMINATED, aggregate: .zero(.NOK)))
+        guard case .failed(let reason) = till.state.payment?.phase else { return }
+        #expect(reason.contains("cancelled"))
+        #expect(till.state.basket.lines.count == 1)
+    }
+
+    @Test func theKioskScannerOnlyTakesQRCodes() {
+        var till = TillDriver()
+        till.send(.scanned(text: "7040000000016", device: "kiosk", role: .kiosk))
+        #expect(till.state.basket.isEmpty)
+        #expect(till.state.banner?.text.contains("only reads personal QR codes") == true)
+        till.send(.scanned(text: "7040000000016", device: "counter", role: .cashier))
+        #expect(till.state.basket.lines.count == 1)
+        till.send(.scanned(text: "https://example.com/not-a-customer", device: "counter", role: .cashier))
+        #expect(till.state.banner?.kind == .error)
+    }
+
+    @Test func quittingWithAnOpenSaleAsksFirst() {
+        var till = TillDriver()
+        till.type("1001")
+        #expect(till.send(.keyPressed(.function(10))).isEmpty)
+        #expect(till.state.entryMode == .confirmQuit)
+        till.press(.character("n"))
+        #expect(!till.state.isQuitting)
+        till.press(.function(10))
+        #expect(till.send(.keyPressed(.character("y"))) == [.quit])
+        var empty = TillDriver()
+        #expect(empty.send(.keyPressed(.function(10))) == [.quit])
+    }
+}

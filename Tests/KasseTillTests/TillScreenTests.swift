@@ -1,0 +1,82 @@
+import KasseCore
+import KasseTill
+import Testing
+import VippsModels
+
+struct TillScreenTests {
+    static let small = TerminalSize(columns: 80, rows: 24)
+    static let large = TerminalSize(columns: 120, rows: 40)
+
+    static func scenes() throws -> [(String, TillState)] {
+        var scenes: [(String, TillState)] = []
+        var till = TillDriver()
+        scenes.append(("empty", till.state))
+        till.type("3*7040000000016")
+        till.type("4001")
+        till.type("0,734")
+        till.type("7004")
+        till.press(.up)
+        till.press(.function(7))
+        till.type("20%")
+        till.press(.function(2))
+        till.type("912 34 567")
+        scenes.append(("basket", till.state))
+        var searching = till
+        searching.type("melk", enter: false)
+        scenes.append(("search", searching.state))
+        var phone = TillDriver()
+        phone.type("1001")
+        phone.press(.function(4))
+        phone.type("12", enter: false)
+        scenes.append(("ask-customer", phone.state))
+        guard case .createPayment(let request, _) = try #require(till.send(.keyPressed(.function(4))).first) else { return scenes }
+        till.send(.paymentCreated(reference: request.reference))
+        till.send(.ticked(Fixture.start + .seconds(75)))
+        scenes.append(("waiting", till.state))
+        var checking = till
+        checking.send(.paymentCreateFailed(reference: request.reference, message: "GET /epayment/v1/payments: no answer in time", outcomeUnknown: true))
+        scenes.append(("checking", checking.state))
+        var declined = till
+        declined.send(.paymentUpdated(reference: request.reference, state: .ABORTED, aggregate: .zero(.NOK)))
+        scenes.append(("declined", declined.state))
+        var paid = till
+        var aggregate = Aggregate.zero(.NOK)
+        aggregate.authorizedAmount = Amount(currency: .NOK, value: request.amount.value)
+        aggregate.capturedAmount = aggregate.authorizedAmount
+        paid.send(.captured(reference: request.reference, aggregate: aggregate))
+        scenes.append(("paid", paid.state))
+        var quit = TillDriver()
+        quit.type("1001")
+        quit.press(.function(10))
+        scenes.append(("confirm-quit", quit.state))
+        return scenes
+    }
+
+    @Test func everyScreenAt80x24AndLarger() throws {
+        for (name, state) in try Self.scenes() {
+            assertSnapshot(TillScreen.render(state, size: Self.small), named: "\(name)-80x24")
+            assertSnapshot(TillScreen.render(state, size: Self.large), named: "\(name)-120x40")
+        }
+    }
+
+    @Test func aTinyWindowSaysSo() {
+        let canvas = TillScreen.render(Fixture.state(), size: TerminalSize(columns: 40, rows: 10))
+        #expect(canvas.row(0).hasPrefix("Make the window larger"))
+    }
+
+    @Test func theStatusBarNamesTheModeAndNeverShowsWholeNumbers() throws {
+        for (_, state) in try Self.scenes() {
+            let text = TillScreen.render(state, size: Self.small).text
+            #expect(text.hasPrefix(" DEMO "))
+            #expect(!text.contains("91234567"))
+            #expect(!text.contains("4791234567"))
+        }
+        let production = TillScreen.render(Fixture.state(mode: .production), size: Self.small)
+        #expect(production.row(0).hasPrefix(" PRODUCTION "))
+    }
+
+    @Test func theHelpBarComesFromTheKeyTable() {
+        let bottom = TillScreen.render(Fixture.state(), size: Self.large).row(39)
+        for binding in KeyMap.bindings { #expect(bottom.contains("\(binding.label) \(binding.help)")) }
+    }
+}
