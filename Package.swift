@@ -38,6 +38,10 @@ let package = Package(
         .target(name: "KasseScanning", swiftSettings: strict),
         // PURE: the till's state machine and its screens as text.
         .target(name: "KasseTill", dependencies: ["KasseCore", "VippsModels"], swiftSettings: strict),
+        // C: ncursesw (linked directly: SwiftPM drops the flags pkg-config would add).
+        .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
+        // EDGE: the terminal, through ncurses on a thread of its own.
+        .target(name: "KasseTerminal", dependencies: ["CNcurses", "KasseTill"], swiftSettings: strict),
         // C: libusb-1.0.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         // EDGE: USB barcode scanners through libusb, on a thread of their own.
@@ -82,6 +86,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // SHELL: the till's runtime and composition (terminal, scanners, client, demo simulator).
+        .target(
+            name: "KasseTillApp",
+            dependencies: [
+                "KasseTill", "KasseTerminal", "KasseUSB", "KasseScanning", "VippsClient", "KasseSimulator", "KasseCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // SHELL: the one executable, a thin layer of subcommands.
         .executableTarget(
             name: "kasse",
@@ -93,6 +106,7 @@ let package = Package(
                 "KasseWebhookReceiver",
                 "KasseScanning",
                 "KasseUSB",
+                "KasseTillApp",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -464,6 +464,8 @@ public struct Till: Sendable {
             return []
         case .AUTHORIZED:
             if case .paid = payment.phase { return [] }
+            // The cashier is cancelling: the cancel releases the reservation; never capture it.
+            if case .cancelling = payment.phase { return [] }
             if aggregate.capturedAmount.value >= payment.amount {
                 return reduce(&state, .captured(reference: reference, aggregate: aggregate))
             }

@@ -47,6 +47,11 @@ public struct Banner: Sendable, Hashable {
     public enum Kind: Sendable, Hashable { case info, success, warning, error }
     public var kind: Kind
     public var text: String
+
+    public init(kind: Kind, text: String) {
+        self.kind = kind
+        self.text = text
+    }
 }
 
 /// One payment attempt for the sale on screen.

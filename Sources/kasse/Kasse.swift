@@ -6,9 +6,10 @@ struct Kasse: AsyncParsableCommand {
         commandName: "kasse",
         abstract: "An in-store till for Vipps MobilePay, with its command line and a local simulator of the API.",
         subcommands: [
-            TokenCommand.self, PaymentCommand.self, ReceiptCommand.self, WebhookCommand.self, ScannerCommand.self,
+            TillCommand.self, TokenCommand.self, PaymentCommand.self, ReceiptCommand.self, WebhookCommand.self, ScannerCommand.self,
             SimulatorCommand.self,
             CatalogCommand.self,
-        ]
+        ],
+        defaultSubcommand: TillCommand.self
     )
 }

@@ -1,0 +1,164 @@
+import Foundation
+import KasseCore
+import KasseScanning
+import KasseSimulator
+import KasseTerminal
+import KasseTill
+import KasseUSB
+import Logging
+import VippsClient
+
+/// What the till reads from its configuration file.
+public struct TillConfiguration: Sendable {
+    public var settings: TillSettings
+    public var catalogPath: String?
+    public var scannersEnabled: Bool
+    public var layout: KeyboardLayout
+    public var roles: [(ScannerMatch, ScannerRole)]
+    public var logPath: String
+
+    /// `[till] shop_name, store_id, till_id, market, catalog`; `[scanners] enabled, layout,
+    /// devices = "05e0:1200@1-1=cashier, 05e0:1200@1-2=kiosk"`.
+    public static func load(file: ConfigFile?, mode: RunMode, environment: [String: String]) throws(ConfigurationError) -> TillConfiguration {
+        let values = file?.values ?? [:]
+        let marketCode = values["till.market"] ?? "NO"
+        guard let market = Market(code: marketCode) else { throw .invalid("till.market must be NO, DK or FI, not '\(marketCode)'") }
+        var layout = KeyboardLayout.us
+        if let text = values["scanners.layout"] {
+            guard let parsed = KeyboardLayout(rawValue: text.lowercased()) else {
+                throw .invalid("scanners.layout must be us, no, da or fi, not '\(text)'")
+            }
+            layout = parsed
+        }
+        var roles: [(ScannerMatch, ScannerRole)] = []
+        if let devices = values["scanners.devices"], !devices.isEmpty {
+            for item in devices.split(separator: ",") {
+                let parts = item.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
+                do {
+                    let match = try ScannerMatch(parsing: parts[0])
+                    let role = parts.count > 1 ? ScannerRole(rawValue: parts[1]) : .cashier
+                    guard let role else { throw ConfigurationError.invalid("scanner role must be cashier or kiosk in '\(item)'") }
+                    roles.append((match, role))
+                } catch let error as ConfigurationError {
+                    throw error
+                } catch {
+                    throw .invalid("scanners.devices: \(error)")
+                }
+            }
+        }
+        let enabled = (values["scanners.enabled"] ?? "true").lowercased()
+        guard ["true", "false", "yes", "no"].contains(enabled) else { throw .invalid("scanners.enabled must be true or false") }
+        let stateHome = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
+        return TillConfiguration(
+            settings: TillSettings(
+                mode: mode, shopName: values["till.shop_name"] ?? (mode == .demo ? "Kasse Demo" : "Kasse"),
+                storeID: values["till.store_id"] ?? "STORE1", tillID: values["till.till_id"] ?? "1", market: market),
+            catalogPath: values["till.catalog"], scannersEnabled: enabled == "true" || enabled == "yes", layout: layout, roles: roles,
+            logPath: environment["KASSE_LOG"] ?? values["till.log"] ?? (stateHome + "/kasse/kasse.log"))
+    }
+}
+
+public enum TillLauncher {
+    public struct LaunchError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Starts the till. With no configuration file and no API settings in the environment,
+    /// it runs in DEMO mode against the simulator started in this process.
+    public static func run(configPath: String?, catalogOverride: String?, assets: (String) -> String?) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var warnings: [String] = []
+        let path = configPath ?? VippsConfiguration.defaultPath(environment: environment)
+        var file: ConfigFile?
+        do {
+            if configPath != nil || FileManager.default.fileExists(atPath: path) {
+                file = try VippsConfiguration.readFile(at: path, warnings: &warnings)
+            }
+        } catch {
+            throw LaunchError(description: "configuration: \(error.description)")
+        }
+        let apiConfigured = file?["api.url"] != nil || file?["api.client_id"] != nil || environment["KASSE_API_URL"] != nil
+        var simulator: RunningSimulator?
+        let vipps: VippsConfiguration
+        let mode: RunMode
+        var tillConfiguration: TillConfiguration
+        do {
+            if apiConfigured {
+                vipps = try VippsConfiguration.load(file: file, environment: environment, warnings: &warnings)
+                mode = vipps.environment == .production ? .production : vipps.environment == .test ? .test : .demo
+                tillConfiguration = try TillConfiguration.load(file: file, mode: mode, environment: environment)
+            } else {
+                mode = .demo
+                tillConfiguration = try TillConfiguration.load(file: file, mode: .demo, environment: environment)
+                let market = tillConfiguration.settings.market
+                let logger = Logger(label: "kasse.simulator", factory: FileLogHandler.factory(path: tillConfiguration.logPath))
+                var configuration = SimulatorConfiguration(port: 0)
+                if let customers = assets("simulator-customers.json") {
+                    configuration.customers = try SimulatorConfiguration.loadCustomers(path: customers)
+                }
+                simulator = try await Simulator.start(configuration, logger: logger)
+                let msn = market == .denmark ? "223456" : market == .finland ? "323456" : SimulatorConfiguration.demoMSN
+                vipps = VippsConfiguration(
+                    baseURL: simulator?.baseURL ?? "", clientID: SimulatorConfiguration.demoClientID,
+                    clientSecret: SimulatorConfiguration.demoClientSecret, subscriptionKey: SimulatorConfiguration.demoSubscriptionKey,
+                    merchantSerialNumber: msn)
+            }
+        } catch let error as ConfigurationError {
+            throw LaunchError(description: "configuration: \(error.description)")
+        } catch let error as SimulatorConfigurationError {
+            throw LaunchError(description: "demo simulator: \(error.description)")
+        }
+        let logger = Logger(label: "kasse.till", factory: FileLogHandler.factory(path: tillConfiguration.logPath))
+        for warning in warnings { logger.warning("\(warning)") }
+
+        guard let catalogFile = catalogOverride ?? tillConfiguration.catalogPath ?? assets("catalog.csv") else {
+            throw LaunchError(description: "no catalog: set till.catalog in the configuration or pass --catalog FILE")
+        }
+        let catalogText: String
+        do {
+            catalogText = try String(contentsOfFile: catalogFile, encoding: .utf8)
+        } catch {
+            throw LaunchError(description: "cannot read the catalog \(catalogFile): \(error.localizedDescription)")
+        }
+        let parsed = CatalogCSV.parse(catalogText, market: tillConfiguration.settings.market)
+        for problem in parsed.problems { logger.warning("catalog \(catalogFile) \(problem)") }
+
+        let client = VippsClient(configuration: vipps, logger: logger)
+        var scanners: USBScannerService?
+        var startupBanner: Banner?
+        if !parsed.problems.isEmpty {
+            startupBanner = Banner(kind: .warning, text: "\(parsed.problems.count) catalog line(s) skipped; see \(tillConfiguration.logPath)")
+        }
+        if tillConfiguration.scannersEnabled {
+            let matches = tillConfiguration.roles.isEmpty ? ScannerMatch.defaults : tillConfiguration.roles.map(\.0)
+            let service = USBScannerService(
+                configuration: ScannerServiceConfiguration(matches: matches, layout: tillConfiguration.layout), logger: logger)
+            do {
+                try service.start()
+                scanners = service
+            } catch {
+                logger.warning("USB scanners unavailable: \(error)")
+                startupBanner = Banner(kind: .warning, text: "USB scanners unavailable (\(error)); typed input still works")
+            }
+        }
+        let now = ContinuousClock.now
+        var state = TillState(settings: tillConfiguration.settings, now: now, today: today())
+        state.banner = startupBanner ?? Banner(kind: .info, text: mode == .demo
+            ? "DEMO: scan or type products, F2 and 91234567 (Kari approves after 3 s), then F4 to pay"
+            : "Ready")
+        let terminal = CursesTerminal()
+        terminal.start()
+        let runtime = TillRuntime(
+            till: Till(catalog: parsed.catalog), state: state, client: client, terminal: terminal, scanners: scanners,
+            roles: tillConfiguration.roles, logger: logger)
+        await runtime.run()
+        terminal.stop()
+        scanners?.stop()
+        await simulator?.stop()
+    }
+
+    static func today() -> CivilDate {
+        let components = Calendar(identifier: .gregorian).dateComponents(in: TimeZone.current, from: Date())
+        return CivilDate(year: components.year ?? 2026, month: components.month ?? 1, day: components.day ?? 1)
+    }
+}
