@@ -110,7 +110,9 @@ public actor TillRuntime {
                     send.yield(.paymentCreated(reference: request.reference))
                 } catch let error as VippsError {
                     logger.warning("create \(request.reference): \(error)")
-                    let unknown = error.kind == .transport || error.kind == .outcomeUnknown
+                    // After retries, a timeout, a lost connection or a 5xx/429 leaves the outcome
+                    // open: the poller finds out whether the payment exists.
+                    let unknown = error.isRetryable
                     send.yield(.paymentCreateFailed(reference: request.reference, message: error.cashierMessage, outcomeUnknown: unknown))
                 } catch {
                     send.yield(.paymentCreateFailed(reference: request.reference, message: "\(error)", outcomeUnknown: true))

@@ -180,7 +180,7 @@ final class SimulatorHarness: Sendable {
 
 /// Runs a program to its end on a thread of its own, never blocking the cooperative pool
 /// (the in-process simulator needs it to answer the program's requests).
-func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws
+func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:], captureOutput: Bool = true) async throws
     -> (status: Int32, output: String, errors: String)
 {
     try await withCheckedThrowingContinuation { continuation in
@@ -195,15 +195,16 @@ func runProgram(_ path: String, _ arguments: [String], environment: [String: Str
             let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-stderr-\(UUID().uuidString)").path
             FileManager.default.createFile(atPath: errorsPath, contents: nil)
             defer { try? FileManager.default.removeItem(atPath: errorsPath) }
-            process.standardOutput = output
-            process.standardError = FileHandle(forWritingAtPath: errorsPath)
+            // A program that leaves a daemon behind (tmux) would hold a pipe open forever.
+            process.standardOutput = captureOutput ? output : FileHandle.nullDevice
+            process.standardError = captureOutput ? FileHandle(forWritingAtPath: errorsPath) : FileHandle.nullDevice
             do {
                 try process.run()
             } catch {
                 continuation.resume(throwing: error)
                 return
             }
-            let outputData = output.fileHandleForReading.readDataToEndOfFile()
+            let outputData = captureOutput ? output.fileHandleForReading.readDataToEndOfFile() : Data()
             process.waitUntilExit()
             let errorData = FileManager.default.contents(atPath: errorsPath) ?? Data()
             continuation.resume(returning: (

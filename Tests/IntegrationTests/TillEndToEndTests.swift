@@ -1,0 +1,219 @@
+import Foundation
+import KasseSimulator
+import Testing
+
+/// The real `kasse` binary in a real terminal (tmux), against a simulator on loopback.
+final class TillSession: Sendable {
+    let name: String
+    let socket: String
+    let directory: String
+
+    static func tmux(_ arguments: [String]) async throws -> String {
+        try await runProgram("/usr/bin/tmux", arguments).output
+    }
+
+    /// Starting the server with posix_spawn, not Foundation's Process: the tmux daemon would
+    /// inherit Process's bookkeeping descriptors and waitUntilExit would never return.
+    static func tmuxDetached(_ arguments: [String]) async throws {
+        let status: Int32 = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+                let argv = (["tmux"] + arguments).map { strdup($0) } + [nil]
+                var pid: pid_t = 0
+                let spawned = posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, argv, environ)
+                posix_spawn_file_actions_destroy(&actions)
+                for pointer in argv { free(pointer) }
+                var status: Int32 = -1
+                if spawned == 0 { waitpid(pid, &status, 0) }
+                continuation.resume(returning: spawned == 0 ? status : -1)
+            }
+        }
+        #expect(status == 0, "tmux new-session failed")
+    }
+
+    /// Starts the till with a configuration pointing at the simulator.
+    init(simulator: SimulatorHarness, columns: Int = 100, rows: Int = 30, extraConfig: String = "") async throws {
+        name = "kasse-\(UUID().uuidString.prefix(8))"
+        socket = "kasse-test-\(UUID().uuidString.prefix(8))"
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(name).path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let config = """
+            [api]
+            url = "\(simulator.baseURL)"
+            client_id = "\(SimulatorConfiguration.demoClientID)"
+            client_secret = "\(SimulatorConfiguration.demoClientSecret)"
+            subscription_key = "\(SimulatorConfiguration.demoSubscriptionKey)"
+            msn = "\(simulator.msn)"
+            [till]
+            shop_name = "Testbutikken"
+            store_id = "TEST1"
+            till_id = "2"
+            market = "NO"
+            log = "\(directory)/kasse.log"
+            [scanners]
+            enabled = false
+            \(extraConfig)
+            """
+        let configPath = directory + "/kasse.toml"
+        FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8), attributes: [.posixPermissions: 0o600])
+        let command = "cd \(Repository.root.path) && TERM=xterm-256color HOME=\(directory) \(KasseBinary.path) till --config \(configPath); echo KASSE-EXITED-$?; sleep 60"
+        try await Self.tmuxDetached(["-L", socket, "new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", command])
+    }
+
+    func keys(_ keys: String...) async throws {
+        _ = try await Self.tmux(["-L", socket, "send-keys", "-t", name] + keys)
+    }
+
+    func type(_ text: String) async throws {
+        _ = try await Self.tmux(["-L", socket, "send-keys", "-t", name, "-l", text])
+    }
+
+    func screen() async throws -> String {
+        try await Self.tmux(["-L", socket, "capture-pane", "-p", "-t", name])
+    }
+
+    /// Waits until the screen shows the text (the till redraws on every change), bounded.
+    @discardableResult
+    func waitFor(_ text: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            last = try await screen()
+            if last.contains(text) { return last }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("screen never showed '\(text)':\n\(last)", sourceLocation: sourceLocation)
+        return last
+    }
+
+    func close() async {
+        _ = try? await Self.tmux(["-L", socket, "kill-server"])
+    }
+}
+
+@Suite(.serialized) struct TillEndToEndTests {
+    @Test func typedProductsTypedNumberApprovedPaidAndRecorded() async throws {
+        let sim = try await SimulatorHarness.start()
+        let till = try await TillSession(simulator: sim)
+        try await till.waitFor("Testbutikken")
+        #expect(try await till.screen().contains(" DEMO "))  // a simulator URL is demo, never TEST or PRODUCTION
+        try await till.type("7040000000016")
+        try await till.keys("Enter")
+        try await till.type("2*7040000000023")
+        try await till.keys("Enter")
+        try await till.waitFor("Helmelk 1 l")
+        try await till.keys("F2")
+        try await till.type("900 00 001")
+        try await till.keys("Enter")
+        try await till.waitFor("Customer: +47 ******01")
+        try await till.keys("F4")
+        try await till.waitFor("WAITING FOR THE CUSTOMER")
+        let payments = try await sim.control(.GET, "/simulator/v1/payments").array
+        let reference = try #require(payments.first?["reference"] as? String)
+        #expect(reference == "TEST1-2-" + (reference.split(separator: "-")[2]) + "-000001-1")
+        _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
+        let paid = try await till.waitFor("PAID")
+        #expect(paid.contains("kr 76,70"))
+        let record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
+        #expect(record.aggregate("capturedAmount") == 7670)
+        #expect(record.json["customerInteraction"] as? String == "CUSTOMER_PRESENT")
+        #expect(record.json["userFlow"] as? String == "PUSH_MESSAGE")
+        let receipt = try #require(record.json["receipt"] as? [String: Any])
+        #expect((receipt["orderLines"] as? [Any])?.count == 2)
+        #expect((record.json["receiptWarnings"] as? [String])?.isEmpty == true)
+        try await till.keys("Enter")
+        try await till.waitFor("sale 000002")
+        try await till.keys("F10")
+        try await till.waitFor("KASSE-EXITED-0")
+        await till.close()
+        try await sim.finish(checkRequests: "all")
+    }
+
+    @Test func abortExpiryAndCashierCancelEachKeepTheBasket() async throws {
+        let sim = try await SimulatorHarness.start()
+        let till = try await TillSession(simulator: sim, columns: 80, rows: 24)
+        try await till.waitFor("Testbutikken")
+        try await till.type("1001")
+        try await till.keys("Enter", "F2")
+        try await till.type("98765432")  // Ola aborts after 3 s
+        try await till.keys("Enter", "F4")
+        try await till.waitFor("WAITING")
+        try await sim.advance(3.5)
+        var screen = try await till.waitFor("NOT PAID")
+        #expect(screen.contains("declined"))
+        #expect(screen.contains("F4"))
+
+        // Change customer to one who never answers, try again: a new reference; let it expire.
+        try await till.keys("F2")
+        try await till.type("41234567")
+        try await till.keys("Enter", "F4")
+        try await till.waitFor("WAITING")
+        try await sim.advance(601)
+        screen = try await till.waitFor("expired")
+
+        // Back to the basket, then a third attempt the cashier cancels.
+        try await till.keys("Escape")
+        try await till.waitFor("Lettmelk 1 l")
+        try await till.keys("F2")
+        try await till.type("90000001")
+        try await till.keys("Enter", "F4")
+        try await till.waitFor("WAITING")
+        try await till.keys("Escape")
+        screen = try await till.waitFor("Payment cancelled")
+        let payments = try await sim.control(.GET, "/simulator/v1/payments").array
+        let states = payments.compactMap { $0["state"] as? String }
+        #expect(states == ["ABORTED", "EXPIRED", "TERMINATED"])
+        let references = payments.compactMap { $0["reference"] as? String }
+        #expect(Set(references).count == 3)
+        #expect(references.map { $0.suffix(2) } == ["-1", "-2", "-3"])
+        try await till.keys("Escape")
+        try await till.waitFor("Lettmelk 1 l")
+        await till.close()
+        try await sim.finish(checkRequests: "all")
+    }
+
+    @Test func aNetworkFailureMidPaymentNeitherDoublesNorLosesIt() async throws {
+        let sim = try await SimulatorHarness.start(faults: [FaultRule(route: "create", dropAfterCommit: 1), FaultRule(route: "capture", dropAfterCommit: 2)])
+        let till = try await TillSession(simulator: sim)
+        try await till.waitFor("Testbutikken")
+        try await till.type("1001")
+        try await till.keys("Enter", "F2")
+        try await till.type("90000001")
+        try await till.keys("Enter", "F4")
+        try await till.waitFor("WAITING")
+        let reference = try #require(try await sim.control(.GET, "/simulator/v1/payments").array.first?["reference"] as? String)
+        _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
+        try await till.waitFor("PAID")
+        let payments = try await sim.control(.GET, "/simulator/v1/payments").array
+        #expect(payments.count == 1)
+        let record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
+        let events = (record.json["events"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        #expect(events == ["CREATED", "AUTHORIZED", "CAPTURED"])
+        #expect(record.aggregate("capturedAmount") == 2490)
+
+        // The API unreachable for create: the attempt is checked, found never made, and retried anew.
+        try await till.keys("Enter")
+        _ = try await sim.control(.PUT, "/simulator/v1/faults", body: #"[{"route":"create","serverErrors":8}]"#)
+        try await till.type("1002")
+        try await till.keys("Enter", "F2")
+        try await till.type("90000001")
+        try await till.keys("Enter", "F4")
+        try await till.waitFor("NOT PAID", timeout: .seconds(60))
+        _ = try await sim.control(.DELETE, "/simulator/v1/faults")
+        try await till.keys("F4")
+        try await till.waitFor("WAITING")
+        let second = try await sim.control(.GET, "/simulator/v1/payments").array
+        #expect(second.count == 2)
+        // The first attempt of sale 2 was never created; the second is the one that exists.
+        let newReference = try #require(second.compactMap { $0["reference"] as? String }.first { $0 != reference })
+        #expect(newReference.hasSuffix("-000002-2"))
+        _ = try await sim.control(.POST, "/simulator/v1/payments/\(newReference)/approve")
+        try await till.waitFor("PAID")
+        await till.close()
+        try await sim.finish(checkRequests: "all")
+    }
+}
