@@ -217,3 +217,43 @@ final class TillSession: Sendable {
         try await sim.finish(checkRequests: "all")
     }
 }
+
+@Suite(.serialized) struct TillScannerEndToEndTests {
+    /// The customer shows their QR code to a kiosk scanner emulated by umockdev; the till
+    /// (in tmux) reads it through libusb and sends it whole as `customer.personalQr`.
+    @Test func theCustomersQRCodeFromAnEmulatedUSBScanner() async throws {
+        let sim = try await SimulatorHarness.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-usb-till-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let config = """
+            [api]
+            url = "\(sim.baseURL)"
+            client_id = "\(SimulatorConfiguration.demoClientID)"
+            client_secret = "\(SimulatorConfiguration.demoClientSecret)"
+            subscription_key = "\(SimulatorConfiguration.demoSubscriptionKey)"
+            msn = "\(sim.msn)"
+            [till]
+            store_id = "USB1"
+            log = "\(directory)/kasse.log"
+            [scanners]
+            devices = "05e0:1200@1-1=kiosk"
+            """
+        let path = directory + "/kasse.toml"
+        FileManager.default.createFile(atPath: path, contents: Data(config.utf8), attributes: [.posixPermissions: 0o600])
+        let socket = "kasse-usb-\(UUID().uuidString.prefix(8))"
+        let script = Repository.root.appendingPathComponent("Tests/USB/scenario.py").path
+        let result = try await runProgram("/usr/bin/python3", [script, "till", KasseBinary.path, path, socket])
+        _ = try? await runProgram("/usr/bin/tmux", ["-L", socket, "kill-server"])
+        struct Report: Decodable {
+            var ok: Bool
+            var error: String?
+        }
+        let report = try #require(try? JSONDecoder().decode(Report.self, from: Data(result.output.utf8)), "\(result.output) \(result.errors.suffix(1500))")
+        #expect(report.ok, "\(report.error ?? "")")
+        let payments = try await sim.control(.GET, "/simulator/v1/payments").array
+        let customer = payments.first?["customer"] as? [String: Any]
+        #expect(customer?["personalQr"] as? String == "https://qr.vipps.no/28/2/01/031/4791234567?v=1")
+        #expect(customer?["phoneNumber"] == nil)
+        try await sim.finish(checkRequests: "all")
+    }
+}

@@ -140,6 +140,43 @@ def main():
             device.scan(long_code)
             device.scan(EAN)
             program.wait_for("stdout", '"device"', count=2)
+        elif name == "till":
+            # The till in a terminal (tmux), reading a customer-facing kiosk scanner.
+            config, socket = sys.argv[3], sys.argv[4]
+            kiosk = scanner(devnum=2, port="1")
+            kiosk.plug()
+            environment = "UMOCKDEV_DIR=%s LD_PRELOAD=%s TERM=xterm-256color" % (
+                testbed.get_root_dir(), os.environ.get("LD_PRELOAD", ""))
+            command = "%s %s till --config %s; sleep 60" % (environment, kasse, config)
+            subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-s", "till", "-x", "100", "-y", "30", command],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+            def screen_shows(text, timeout=30):
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    screen = subprocess.run(["tmux", "-L", socket, "capture-pane", "-p", "-t", "till"],
+                                            capture_output=True, text=True).stdout
+                    if text in screen:
+                        return screen
+                    time.sleep(0.1)
+                raise TimeoutError("screen never showed %r:\n%s" % (text, screen))
+
+            screen_shows("scanner: ok")
+            subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "-l", "7040000000016"], check=True)
+            subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "Enter"], check=True)
+            screen_shows("Lettmelk 1 l")
+            kiosk.scan("7040000000023")  # a product on the kiosk scanner is refused
+            screen_shows("only reads personal QR codes")
+            kiosk.scan(URL)
+            screen_shows("Customer: Vipps QR")
+            subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "F4"], check=True)
+            report["screen"] = screen_shows("WAITING FOR THE CUSTOMER")
+            report.update(ok=True, exit=0, stdout=[], stderr=[])
+            report["ioctls"] = {str(s.devnum): s.log for s in scanners}
+            for device in scanners:
+                device.close()
+            print(json.dumps(report))
+            return
         elif name == "list":
             scanner(devnum=2, port="1", kernel_driver="usbhid").plug()
             scanner(devnum=3, port="2", vid=0x1EAB, pid=0x1A03, pos=True).plug()
