@@ -5,6 +5,12 @@ import VippsModels
 /// network, no clock of its own.
 public struct Till: Sendable {
     public let catalog: Catalog
+    /// Whether keys are going to the code line, where a keyboard-wedge burst is a scan (not in
+    /// the phone, weight, quantity or discount lines, where fast typing is just typing).
+    public static func acceptsWedgeScans(_ state: TillState) -> Bool {
+        state.payment == nil && (state.entryMode == .code || state.entryMode == .search)
+    }
+
     /// The default lifetime of a payment request.
     public var paymentLifetime: Duration = .seconds(600)
 
@@ -16,6 +22,13 @@ public struct Till: Sendable {
         switch action {
         case .keyPressed(let key): return keyPressed(&state, key)
         case .scanned(let text, let device, let role): return scanned(&state, text: text, device: device, role: role)
+        case .wedgeScanned(let text):
+            // Only a personal QR code needs the scan path; anything else is what Enter on the
+            // entry line does anyway (quantity prefixes included).
+            guard case .personalQR = ScanClassification.classify(text) else { return keyPressed(&state, .enter) }
+            if state.entry.hasSuffix(text) { state.entry.removeLast(text.count) }
+            if state.entryMode == .search { state.entryMode = .code; state.searchResults = [] }
+            return scanned(&state, text: text, device: "keyboard", role: .cashier)
         case .scannerChanged(let device, let connected, let detail):
             state.scanners[device] = connected
             state.banner = Banner(kind: connected ? .info : .warning,

@@ -5,6 +5,8 @@ import VippsModels
 public enum TillAction: Sendable {
     case keyPressed(Key)
     case scanned(text: String, device: String, role: ScannerRole)
+    /// A keyboard-wedge scanner typed this into the entry line, faster than a person can.
+    case wedgeScanned(text: String)
     case scannerChanged(device: String, connected: Bool, detail: String)
     case ticked(ContinuousClock.Instant)
     case paymentCreated(reference: String)

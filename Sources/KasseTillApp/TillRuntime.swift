@@ -42,9 +42,21 @@ public actor TillRuntime {
         let send = self.send
         let terminal = self.terminal
         let inputTask = Task {
+            var wedge = KeyboardWedgeDetector()
             for await event in terminal.events {
                 switch event {
-                case .key(let key): send.yield(.keyPressed(key))
+                case .key(let key):
+                    let now = ContinuousClock.now
+                    switch key {
+                    case .character(let character): _ = wedge.key(character, at: now)
+                    case .enter:
+                        if case .scan(let text) = wedge.key("\n", at: now), await self.acceptsWedgeScans() {
+                            send.yield(.wedgeScanned(text: text))
+                            continue
+                        }
+                    default: break
+                    }
+                    send.yield(.keyPressed(key))
                 case .resized(let size): await self.resized(size)
                 }
             }
@@ -83,6 +95,8 @@ public actor TillRuntime {
         tickTask.cancel()
         pollTask?.cancel()
     }
+
+    private func acceptsWedgeScans() -> Bool { Till.acceptsWedgeScans(state) }
 
     private func resized(_ newSize: TerminalSize) {
         size = newSize

@@ -203,3 +203,23 @@ struct TillReducerTests {
         #expect(empty.send(.keyPressed(.function(10))) == [.quit])
     }
 }
+
+struct KeyboardWedgeTillTests {
+    @Test func aWedgeBurstIsTakenOutOfTheEntryLineAndUsedAsAScan() {
+        var till = TillDriver()
+        till.type("ab", enter: false)
+        till.type("https://qr.vipps.no/28/2/01/031/4791234567?v=1", enter: false)
+        #expect(Till.acceptsWedgeScans(till.state))
+        till.send(.wedgeScanned(text: "https://qr.vipps.no/28/2/01/031/4791234567?v=1"))
+        #expect(till.state.entry == "ab")
+        #expect(till.state.customer != nil)
+        till.state.entry = ""
+        till.state.entryMode = .code
+        till.type("7040000000016", enter: false)
+        till.send(.wedgeScanned(text: "7040000000016"))
+        #expect(till.state.basket.lines.count == 1)
+        #expect(till.state.entry.isEmpty)
+        till.press(.function(2))
+        #expect(!Till.acceptsWedgeScans(till.state))
+    }
+}
