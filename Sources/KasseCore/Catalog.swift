@@ -15,7 +15,7 @@ public struct Catalog: Sendable {
         bySKU.reserveCapacity(products.count)
         for (index, product) in products.enumerated() {
             if let gtin = product.gtin, byGTIN[gtin.gtin14] == nil { byGTIN[gtin.gtin14] = index }
-            let key = product.sku.lowercased()
+            let key = product.sku.asciiLowercased()
             if bySKU[key] == nil { bySKU[key] = index }
         }
         self.byGTIN = byGTIN
@@ -31,7 +31,7 @@ public struct Catalog: Sendable {
 
     /// SKUs are matched without regard to case.
     public func product(sku: String) -> Product? {
-        bySKU[sku.trimmingSpaces().lowercased()].map { products[$0] }
+        bySKU[sku.trimmingSpaces().asciiLowercased()].map { products[$0] }
     }
 
     /// Looks up what a cashier typed or a scanner read: a GTIN or a SKU.
@@ -135,5 +135,14 @@ public enum LookupError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownGTIN(let gtin): "No product has barcode \(gtin.original)"
         case .unknownCode(let code): "No product has the number \(code)"
         }
+    }
+}
+
+extension String {
+    /// Lowercases ASCII letters quickly; anything else goes through the full Unicode rules.
+    func asciiLowercased() -> String {
+        guard utf8.allSatisfy({ $0 < 128 }) else { return lowercased() }
+        guard utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { return self }
+        return String(decoding: utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
     }
 }

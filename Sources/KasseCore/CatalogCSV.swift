@@ -34,12 +34,23 @@ public enum CatalogCSV {
         var sawHeader = false
         let allowedRates = market.map { Set($0.vatRates) }
 
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+        // Bytes, not Characters: grapheme breaking 100 000 lines is what would make loading slow.
+        let bytes = Array(text.utf8)
+        var lineStart = 0
+        while lineStart <= bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != 10 { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1 }
+            if lineStart == bytes.count { break }
             lineNumber += 1
-            var line = Substring(rawLine)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if lineNumber == 1 && line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
-            if line.trimmingCharacters(in: " \t").isEmpty || line.hasPrefix("#") { continue }
+            var end = lineEnd
+            if end > lineStart && bytes[end - 1] == 13 { end -= 1 }
+            var start = lineStart
+            if lineNumber == 1 && end - start >= 3 && bytes[start] == 0xEF && bytes[start + 1] == 0xBB && bytes[start + 2] == 0xBF {
+                start += 3
+            }
+            let line = bytes[start..<end]
+            if line.allSatisfy({ $0 == 32 || $0 == 9 }) || line.first == UInt8(ascii: "#") { continue }
             let fields: [String]
             switch splitFields(line) {
             case .success(let parsed): fields = parsed
@@ -70,7 +81,8 @@ public enum CatalogCSV {
             let name = fields[2].trimmingSpaces()
             let priceText = fields[3].trimmingSpaces()
             let rateText = fields[4].trimmingSpaces()
-            let unitText = fields[5].trimmingSpaces().uppercased()
+            let unitText = fields[5].trimmingSpaces().asciiLowercased() == "kg" ? "KG"
+                : fields[5].trimmingSpaces().asciiLowercased() == "pcs" ? "PCS" : fields[5]
 
             guard !sku.isEmpty else { problems.append(Problem(line: lineNumber, message: "sku is empty")); continue }
             guard sku.count <= 40, !sku.contains(where: { $0.isWhitespace }) else {
@@ -110,7 +122,7 @@ public enum CatalogCSV {
                 problems.append(Problem(line: lineNumber, message: "unit '\(fields[5])' must be PCS or KG"))
                 continue
             }
-            guard seenSKU.insert(sku.lowercased()).inserted else {
+            guard seenSKU.insert(sku.asciiLowercased()).inserted else {
                 problems.append(Problem(line: lineNumber, message: "sku '\(sku)' appears twice; this line is skipped"))
                 continue
             }
@@ -141,42 +153,44 @@ public enum CatalogCSV {
         case failure(String)
     }
 
-    private static func splitFields(_ line: Substring) -> SplitResult {
+    private static func splitFields(_ line: ArraySlice<UInt8>) -> SplitResult {
         var fields: [String] = []
-        var current = ""
+        fields.reserveCapacity(6)
+        var current: [UInt8] = []
         var inQuotes = false
-        var index = line.startIndex
         var fieldStarted = false
+        var index = line.startIndex
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
         while index < line.endIndex {
-            let character = line[index]
+            let byte = line[index]
             if inQuotes {
-                if character == "\"" {
-                    let next = line.index(after: index)
-                    if next < line.endIndex && line[next] == "\"" {
-                        current.append("\"")
+                if byte == quote {
+                    let next = index + 1
+                    if next < line.endIndex && line[next] == quote {
+                        current.append(quote)
                         index = next
                     } else {
                         inQuotes = false
                     }
                 } else {
-                    current.append(character)
+                    current.append(byte)
                 }
-            } else if character == "," {
-                fields.append(current)
-                current = ""
+            } else if byte == comma {
+                fields.append(String(decoding: current, as: UTF8.self))
+                current.removeAll(keepingCapacity: true)
                 fieldStarted = false
-            } else if character == "\"" && !fieldStarted && current.trimmingSpaces().isEmpty {
+            } else if byte == quote && !fieldStarted && current.allSatisfy({ $0 == 32 }) {
                 inQuotes = true
-                current = ""
+                current.removeAll(keepingCapacity: true)
                 fieldStarted = true
             } else {
-                current.append(character)
+                current.append(byte)
                 fieldStarted = true
             }
-            index = line.index(after: index)
+            index += 1
         }
         if inQuotes { return .failure("a quoted field is not closed") }
-        fields.append(current)
+        fields.append(String(decoding: current, as: UTF8.self))
         return .success(fields)
     }
 }

@@ -97,6 +97,9 @@ extension Money {
 
 extension String {
     func trimmingSpaces() -> String {
+        // Fast path: nothing to trim (ASCII ends that are not spaces).
+        if let first = utf8.first, let last = utf8.last, first > 32, first < 128, last > 32, last < 128 { return self }
+        if isEmpty { return self }
         var scalars = Substring(self)
         while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.isWhitespace { scalars.removeLast() }

@@ -77,6 +77,20 @@ public enum TillLauncher {
         } catch {
             throw LaunchError(description: "configuration: \(error.description)")
         }
+        // The catalog loads while the rest starts (the demo simulator, the terminal).
+        let catalogFile = catalogOverride ?? file?["till.catalog"] ?? assets("catalog.csv")
+        let marketForCatalog = Market(code: file?["till.market"] ?? "NO") ?? .norway
+        let catalogTask = Task.detached { () -> Result<CatalogCSV.Result, LaunchError> in
+            guard let catalogFile else {
+                return .failure(LaunchError(description: "no catalog: set till.catalog in the configuration or pass --catalog FILE"))
+            }
+            do {
+                let text = try String(contentsOfFile: catalogFile, encoding: .utf8)
+                return .success(CatalogCSV.parse(text, market: marketForCatalog))
+            } catch {
+                return .failure(LaunchError(description: "cannot read the catalog \(catalogFile): \(error.localizedDescription)"))
+            }
+        }
         let apiConfigured = file?["api.url"] != nil || file?["api.client_id"] != nil || environment["KASSE_API_URL"] != nil
         var simulator: RunningSimulator?
         let vipps: VippsConfiguration
@@ -111,17 +125,16 @@ public enum TillLauncher {
         let logger = Logger(label: "kasse.till", factory: FileLogHandler.factory(path: tillConfiguration.logPath))
         for warning in warnings { logger.warning("\(warning)") }
 
-        guard let catalogFile = catalogOverride ?? tillConfiguration.catalogPath ?? assets("catalog.csv") else {
-            throw LaunchError(description: "no catalog: set till.catalog in the configuration or pass --catalog FILE")
+        let parsed: CatalogCSV.Result
+        switch await catalogTask.value {
+        case .success(let result): parsed = result
+        case .failure(let error): throw error
         }
-        let catalogText: String
-        do {
-            catalogText = try String(contentsOfFile: catalogFile, encoding: .utf8)
-        } catch {
-            throw LaunchError(description: "cannot read the catalog \(catalogFile): \(error.localizedDescription)")
-        }
-        let parsed = CatalogCSV.parse(catalogText, market: tillConfiguration.settings.market)
-        for problem in parsed.problems { logger.warning("catalog \(catalogFile) \(problem)") }
+        for problem in parsed.problems { logger.warning("catalog \(catalogFile ?? "") \(problem)") }
+        #if os(Linux)
+        // Parsing a large catalog leaves megabytes of freed buffers; give them back to the system.
+        _ = kasseMallocTrim(0)
+        #endif
 
         let client = VippsClient(configuration: vipps, logger: logger)
         var scanners: USBScannerService?
@@ -162,3 +175,9 @@ public enum TillLauncher {
         return CivilDate(year: components.year ?? 2026, month: components.month ?? 1, day: components.day ?? 1)
     }
 }
+
+#if os(Linux)
+/// glibc's malloc_trim (malloc.h is not part of the Glibc module).
+@_silgen_name("malloc_trim")
+func kasseMallocTrim(_ pad: Int) -> Int32
+#endif
