@@ -155,7 +155,10 @@ public enum TillLauncher {
             }
         }
         let now = ContinuousClock.now
-        var state = TillState(settings: tillConfiguration.settings, now: now, today: today())
+        let counterPath = URL(fileURLWithPath: tillConfiguration.logPath).deletingLastPathComponent()
+            .appendingPathComponent("sale-number-\(tillConfiguration.settings.storeID)-\(tillConfiguration.settings.tillID)").path
+        let saleCounter = SaleCounter(path: environment["KASSE_SALE_COUNTER"] ?? counterPath)
+        var state = TillState(settings: tillConfiguration.settings, saleNumber: saleCounter.next(), now: now, today: today())
         state.banner = startupBanner ?? Banner(kind: .info, text: mode == .demo
             ? "DEMO: scan or type products, F2 and 91234567 (Kari approves after 3 s), then F4 to pay"
             : "Ready")
@@ -163,7 +166,7 @@ public enum TillLauncher {
         terminal.start()
         let runtime = TillRuntime(
             till: Till(catalog: parsed.catalog), state: state, client: client, terminal: terminal, scanners: scanners,
-            roles: tillConfiguration.roles, logger: logger)
+            roles: tillConfiguration.roles, logger: logger, saleCounter: saleCounter)
         await runtime.run()
         terminal.stop()
         scanners?.stop()

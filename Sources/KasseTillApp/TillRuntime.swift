@@ -24,9 +24,11 @@ public actor TillRuntime {
     private var pollTask: Task<Void, Never>?
     private var pollReference: String?
     private var size: TerminalSize
+    private let saleCounter: SaleCounter?
 
     public init(till: Till, state: TillState, client: VippsClient, terminal: CursesTerminal, scanners: USBScannerService?,
-                roles: [(ScannerMatch, ScannerRole)], logger: Logger) {
+                roles: [(ScannerMatch, ScannerRole)], logger: Logger, saleCounter: SaleCounter? = nil) {
+        self.saleCounter = saleCounter
         self.till = till
         self.state = state
         self.client = client
@@ -117,6 +119,9 @@ public actor TillRuntime {
         case .quit:
             send.finish()
         case .createPayment(let request, let key):
+            if let saleCounter, !saleCounter.markUsed(state.saleNumber) {
+                logger.error("cannot store the sale number \(state.saleNumber) in \(saleCounter.path)")
+            }
             logger.info("create \(request.reference) \(request.amount.value) \(request.amount.currency.rawValue) key \(key)")
             Task {
                 do {

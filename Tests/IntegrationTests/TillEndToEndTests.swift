@@ -1,5 +1,6 @@
 import Foundation
 import KasseSimulator
+import KasseTillApp
 import Testing
 
 /// The real `kasse` binary in a real terminal (tmux), against a simulator on loopback.
@@ -255,5 +256,20 @@ final class TillSession: Sendable {
         #expect(customer?["personalQr"] as? String == "https://qr.vipps.no/28/2/01/031/4791234567?v=1")
         #expect(customer?["phoneNumber"] == nil)
         try await sim.finish(checkRequests: "all")
+    }
+}
+
+
+struct SaleCounterTests {
+    @Test func saleNumbersSurviveARestartSoReferencesAreNeverReused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-counter-\(UUID().uuidString)/sale-number").path
+        let counter = SaleCounter(path: path)
+        #expect(counter.next() == 1)
+        #expect(counter.markUsed(1))
+        #expect(SaleCounter(path: path).next() == 2)
+        #expect(counter.markUsed(41))
+        #expect(SaleCounter(path: path).next() == 42)
+        try "garbage".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(SaleCounter(path: path).next() == 1)
     }
 }
