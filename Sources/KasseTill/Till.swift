@@ -277,10 +277,8 @@ public struct Till: Sendable {
                 state.entryMode = .code
                 try state.basket.add(product, quantity: quantity)
                 state.banner = Banner(kind: .info, text: "\(product.name) \(quantity.display)")
-            } catch let error as QuantityError {
-                state.banner = Banner(kind: .error, text: error.description)
-                return [.bell]
             } catch {
+                // Every error here describes itself for the cashier.
                 state.banner = Banner(kind: .error, text: "\(error)")
                 return [.bell]
             }
@@ -293,10 +291,8 @@ public struct Till: Sendable {
                 state.entry = ""
                 state.entryMode = .code
                 state.banner = nil
-            } catch let error as QuantityError {
-                state.banner = Banner(kind: .error, text: error.description)
-                return [.bell]
             } catch {
+                // Every error here describes itself for the cashier.
                 state.banner = Banner(kind: .error, text: "\(error)")
                 return [.bell]
             }
