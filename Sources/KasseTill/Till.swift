@@ -285,20 +285,12 @@ public struct Till: Sendable {
             return []
         case .quantity(let lineID):
             guard let line = state.basket.line(id: lineID) else { state.entryMode = .code; return [] }
-            do {
+            return applyEntry(&state) { state in
                 let quantity = line.product.unit == .kilogram ? try Quantity.parseKilograms(text) : try Quantity.parsePieces(text)
                 try state.basket.setQuantity(lineID: lineID, to: quantity)
-                state.entry = ""
-                state.entryMode = .code
-                state.banner = nil
-            } catch {
-                // Every error here describes itself for the cashier.
-                state.banner = Banner(kind: .error, text: "\(error)")
-                return [.bell]
             }
-            return []
         case .discount(let lineID):
-            do {
+            return applyEntry(&state) { state in
                 if text.hasSuffix("%") {
                     let basisPoints = try DecimalInput.parse(String(text.dropLast()), fractionDigits: 2, maximum: 100)
                     try state.basket.setDiscount(lineID: lineID, percentBasisPoints: basisPoints)
@@ -306,16 +298,24 @@ public struct Till: Sendable {
                     let amount = try Money.parse(text, currency: state.basket.currency)
                     try state.basket.setDiscount(lineID: lineID, minorUnits: amount.minorUnits)
                 }
-                state.entry = ""
-                state.entryMode = .code
-                state.banner = nil
-            } catch {
-                state.banner = Banner(kind: .error, text: "\(error)")
-                return [.bell]
             }
-            return []
         case .confirmQuit:
             return []
+        }
+    }
+
+    /// Applies what was typed on a line-editing entry; on success back to the code line, on
+    /// failure the error (each describes itself for the cashier) and a bell.
+    func applyEntry(_ state: inout TillState, _ change: (inout TillState) throws -> Void) -> [TillEffect] {
+        do {
+            try change(&state)
+            state.entry = ""
+            state.entryMode = .code
+            state.banner = nil
+            return []
+        } catch {
+            state.banner = Banner(kind: .error, text: "\(error)")
+            return [.bell]
         }
     }
 
