@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "KasseTillApp",
             dependencies: [
-                "KasseTill", "KasseTerminal", "KasseUSB", "KasseScanning", "VippsClient", "KasseSimulator", "KasseCore",
+                "KasseTill", "KasseTerminal", "KasseUSB", "KasseScanning", "VippsClient", "KasseSimulator", "KasseCore", "VippsModels",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -26,22 +26,26 @@ public enum CatalogCSV {
     /// Parses the whole file. `market`, when given, also checks each VAT rate against the
     /// rates in force there.
     public static func parse(_ text: String, market: Market? = nil) -> Result {
-        var products: [Product] = []
+        var text = text
+        return text.withUTF8 { parse(bytes: $0, market: market) }
+    }
+
+    /// Parses the file's bytes (UTF-8, with or without a byte-order mark).
+    ///
+    /// Bytes, not Characters, and no String per field: grapheme breaking and hundreds of
+    /// thousands of small allocations are what would make loading a large catalog slow.
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>, market: Market? = nil) -> Result {
         var problems: [Problem] = []
-        var seenSKU = Set<String>()
-        var seenGTIN = Set<String>()
+        // About one product per 45 bytes; the builder's columns are trimmed when built.
+        var builder = Catalog.Builder(expectedCount: bytes.count / 45, expectedTextBytes: bytes.count)
         var lineNumber = 0
         var sawHeader = false
-        let allowedRates = market.map { Set($0.vatRates) }
-
-        // Bytes, not Characters: grapheme breaking 100 000 lines is what would make loading slow.
-        let bytes = Array(text.utf8)
+        var fields = FieldBuffer()
         var lineStart = 0
-        while lineStart <= bytes.count {
+        while lineStart < bytes.count {
             var lineEnd = lineStart
             while lineEnd < bytes.count && bytes[lineEnd] != 10 { lineEnd += 1 }
             defer { lineStart = lineEnd + 1 }
-            if lineStart == bytes.count { break }
             lineNumber += 1
             var end = lineEnd
             if end > lineStart && bytes[end - 1] == 13 { end -= 1 }
@@ -49,18 +53,15 @@ public enum CatalogCSV {
             if lineNumber == 1 && end - start >= 3 && bytes[start] == 0xEF && bytes[start + 1] == 0xBB && bytes[start + 2] == 0xBF {
                 start += 3
             }
-            let line = bytes[start..<end]
+            let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
             if line.allSatisfy({ $0 == 32 || $0 == 9 }) || line.first == UInt8(ascii: "#") { continue }
-            let fields: [String]
-            switch splitFields(line) {
-            case .success(let parsed): fields = parsed
-            case .failure(let message):
+            if let message = fields.split(line) {
                 problems.append(Problem(line: lineNumber, message: message))
                 continue
             }
             if !sawHeader {
                 sawHeader = true
-                let names = fields.map { $0.trimmingSpaces().lowercased() }
+                let names = (0..<fields.count).map { fields.string($0).trimmingSpaces().lowercased() }
                 if names == header { continue }
                 if names.first == "sku" {
                     problems.append(Problem(
@@ -70,71 +71,159 @@ public enum CatalogCSV {
                 }
                 // No header: treat the first line as data.
             }
-            guard fields.count == header.count else {
-                problems.append(Problem(
-                    line: lineNumber,
-                    message: "expected \(header.count) fields (\(header.joined(separator: ","))), found \(fields.count)"))
-                continue
+            if let message = addProduct(fields, to: &builder, market: market) {
+                problems.append(Problem(line: lineNumber, message: message))
             }
-            let sku = fields[0].trimmingSpaces()
-            let gtinText = fields[1].trimmingSpaces()
-            let name = fields[2].trimmingSpaces()
-            let priceText = fields[3].trimmingSpaces()
-            let rateText = fields[4].trimmingSpaces()
-            let unitText = fields[5].trimmingSpaces().asciiLowercased() == "kg" ? "KG"
-                : fields[5].trimmingSpaces().asciiLowercased() == "pcs" ? "PCS" : fields[5]
-
-            guard !sku.isEmpty else { problems.append(Problem(line: lineNumber, message: "sku is empty")); continue }
-            guard sku.count <= 40, !sku.contains(where: { $0.isWhitespace }) else {
-                problems.append(Problem(line: lineNumber, message: "sku '\(sku)' must be at most 40 characters without spaces"))
-                continue
-            }
-            guard !name.isEmpty else { problems.append(Problem(line: lineNumber, message: "name is empty")); continue }
-            var gtin: GTIN?
-            if !gtinText.isEmpty {
-                do {
-                    gtin = try GTIN(gtinText)
-                } catch {
-                    problems.append(Problem(line: lineNumber, message: "gtin '\(gtinText)': \(error)"))
-                    continue
-                }
-            }
-            guard let price = Int(priceText), price >= 0 else {
-                problems.append(Problem(
-                    line: lineNumber,
-                    message: "unit_price '\(priceText)' must be a whole number of minor units (2990 for 29,90)"))
-                continue
-            }
-            guard let rateValue = Int(rateText), let rate = try? VATRate.validated(rateValue) else {
-                problems.append(Problem(
-                    line: lineNumber,
-                    message: "vat_rate '\(rateText)' must be basis points between 0 and 10000 (1500 for 15 %)"))
-                continue
-            }
-            if let allowedRates, !allowedRates.contains(rate), let market {
-                problems.append(Problem(
-                    line: lineNumber,
-                    message: "vat_rate \(rateValue) is not a VAT rate in \(market.displayName) "
-                        + "(\(market.vatRates.map { String($0.basisPoints) }.joined(separator: ", ")))"))
-                continue
-            }
-            guard let unit = SaleUnit(rawValue: unitText) else {
-                problems.append(Problem(line: lineNumber, message: "unit '\(fields[5])' must be PCS or KG"))
-                continue
-            }
-            guard seenSKU.insert(sku.asciiLowercased()).inserted else {
-                problems.append(Problem(line: lineNumber, message: "sku '\(sku)' appears twice; this line is skipped"))
-                continue
-            }
-            if let gtin {
-                guard seenGTIN.insert(gtin.gtin14).inserted else {
-                    problems.append(Problem(line: lineNumber, message: "gtin \(gtin) appears twice; this line is skipped"))
-                    continue
-                }
-            }
-            products.append(Product(sku: sku, gtin: gtin, name: name, unitPrice: price, vatRate: rate, unit: unit))
         }
-        return Result(catalog: Catalog(products: products), problems: problems)
+        return Result(catalog: builder.build(), problems: problems)
+    }
+
+    /// Checks one line's fields and adds its product; the problem, if any.
+    private static func addProduct(_ fields: FieldBuffer, to builder: inout Catalog.Builder, market: Market?) -> String? {
+        guard fields.count == header.count else {
+            return "expected \(header.count) fields (\(header.joined(separator: ","))), found \(fields.count)"
+        }
+        return fields.withTrimmedFields { sku, gtinBytes, name, price, rate, unitBytes in
+            guard !sku.isEmpty else { return "sku is empty" }
+            let skuIsPlain = sku.allSatisfy { $0 > 32 && $0 < 128 }
+            if !skuIsPlain {
+                let text = String(decoding: sku, as: UTF8.self)
+                guard text.count <= 40, !text.contains(where: { $0.isWhitespace }) else {
+                    return "sku '\(text)' must be at most 40 characters without spaces"
+                }
+            } else if sku.count > 40 {
+                return "sku '\(String(decoding: sku, as: UTF8.self))' must be at most 40 characters without spaces"
+            }
+            guard !name.isEmpty else { return "name is empty" }
+            var gtin: GTIN?
+            if !gtinBytes.isEmpty {
+                let text = String(decoding: gtinBytes, as: UTF8.self)
+                do {
+                    gtin = try GTIN(text)
+                } catch {
+                    return "gtin '\(text)': \(error)"
+                }
+            }
+            guard let unitPrice = wholeNumber(price) else {
+                return "unit_price '\(String(decoding: price, as: UTF8.self))' must be a whole number of minor units (2990 for 29,90)"
+            }
+            guard let rateValue = wholeNumber(rate), let vatRate = try? VATRate.validated(rateValue) else {
+                return "vat_rate '\(String(decoding: rate, as: UTF8.self))' must be basis points between 0 and 10000 (1500 for 15 %)"
+            }
+            if let market, !market.vatRates.contains(vatRate) {
+                return "vat_rate \(rateValue) is not a VAT rate in \(market.displayName) "
+                    + "(\(market.vatRates.map { String($0.basisPoints) }.joined(separator: ", ")))"
+            }
+            let unit: SaleUnit
+            if equalsIgnoringCase(unitBytes, "pcs") {
+                unit = .piece
+            } else if equalsIgnoringCase(unitBytes, "kg") {
+                unit = .kilogram
+            } else {
+                return "unit '\(String(decoding: unitBytes, as: UTF8.self))' must be PCS or KG"
+            }
+            let outcome: Catalog.Builder.Outcome
+            if name.allSatisfy({ $0 < 0x80 }) {
+                outcome = builder.add(sku: sku, gtin: gtin, name: name, unitPrice: unitPrice, vatRate: vatRate, unit: unit)
+            } else {
+                // Repairs invalid UTF-8 once, so the stored name is what every screen shows.
+                var repaired = String(decoding: name, as: UTF8.self)
+                outcome = repaired.withUTF8 {
+                    builder.add(sku: sku, gtin: gtin, name: $0, unitPrice: unitPrice, vatRate: vatRate, unit: unit)
+                }
+            }
+            switch outcome {
+            case .added: return nil
+            case .duplicateSKU: return "sku '\(String(decoding: sku, as: UTF8.self))' appears twice; this line is skipped"
+            case .duplicateGTIN: return "gtin \(gtin?.original ?? "") appears twice; this line is skipped"
+            case .tooLarge:
+                return unitPrice > Catalog.Builder.maximumUnitPrice
+                    ? "unit_price \(unitPrice) is too large (at most \(Catalog.Builder.maximumUnitPrice) minor units)"
+                    : "the name is too long (at most \(Catalog.Builder.maximumNameBytes) bytes)"
+            }
+        }
+    }
+
+    private static func wholeNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 15, bytes.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return bytes.reduce(0) { $0 * 10 + Int($1 - 48) }
+    }
+
+    private static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        return word.withUTF8Buffer { word in zip(bytes, word).allSatisfy { ($0 | 0x20) == $1 } }
+    }
+
+    /// The fields of one line, unquoted, in one reused buffer.
+    private struct FieldBuffer {
+        var bytes: [UInt8] = []
+        var bounds: [Int] = [0]
+        var count: Int { bounds.count - 1 }
+
+        func string(_ index: Int) -> String {
+            String(decoding: bytes[bounds[index]..<bounds[index + 1]], as: UTF8.self)
+        }
+
+        /// The problem with the line, or nil when its fields are in the buffer.
+        mutating func split(_ line: UnsafeBufferPointer<UInt8>) -> String? {
+            bytes.removeAll(keepingCapacity: true)
+            bounds.removeAll(keepingCapacity: true)
+            bounds.append(0)
+            let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
+            var inQuotes = false
+            var fieldStart = 0
+            var fieldStarted = false
+            var index = 0
+            while index < line.count {
+                let byte = line[index]
+                if inQuotes {
+                    if byte == quote {
+                        if index + 1 < line.count && line[index + 1] == quote {
+                            bytes.append(quote)
+                            index += 1
+                        } else {
+                            inQuotes = false
+                        }
+                    } else {
+                        bytes.append(byte)
+                    }
+                } else if byte == comma {
+                    bounds.append(bytes.count)
+                    fieldStart = bytes.count
+                    fieldStarted = false
+                } else if byte == quote && !fieldStarted && bytes[fieldStart...].allSatisfy({ $0 == 32 }) {
+                    inQuotes = true
+                    bytes.removeSubrange(fieldStart...)
+                    fieldStarted = true
+                } else {
+                    bytes.append(byte)
+                    fieldStarted = true
+                }
+                index += 1
+            }
+            if inQuotes { return "a quoted field is not closed" }
+            bounds.append(bytes.count)
+            return nil
+        }
+
+        /// Six fields with surrounding whitespace trimmed.
+        func withTrimmedFields<R>(
+            _ body: (
+                UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>,
+                UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>
+            ) -> R
+        ) -> R {
+            bytes.withUnsafeBufferPointer { all in
+                func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+                    var start = bounds[index], end = bounds[index + 1]
+                    while start < end, all[start] == 32 || (all[start] >= 9 && all[start] <= 13) { start += 1 }
+                    while end > start, all[end - 1] == 32 || (all[end - 1] >= 9 && all[end - 1] <= 13) { end -= 1 }
+                    // No-break and other Unicode spaces at the ends are rare: left for the checks to report.
+                    return UnsafeBufferPointer(rebasing: all[start..<end])
+                }
+                return body(field(0), field(1), field(2), field(3), field(4), field(5))
+            }
+        }
     }
 
     /// Writes products in the same format (used by the catalog generator).
@@ -148,51 +237,6 @@ public enum CatalogCSV {
         return "\"" + field.replacingAll("\"", with: "\"\"") + "\""
     }
 
-    private enum SplitResult {
-        case success([String])
-        case failure(String)
-    }
-
-    private static func splitFields(_ line: ArraySlice<UInt8>) -> SplitResult {
-        var fields: [String] = []
-        fields.reserveCapacity(6)
-        var current: [UInt8] = []
-        var inQuotes = false
-        var fieldStarted = false
-        var index = line.startIndex
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
-        while index < line.endIndex {
-            let byte = line[index]
-            if inQuotes {
-                if byte == quote {
-                    let next = index + 1
-                    if next < line.endIndex && line[next] == quote {
-                        current.append(quote)
-                        index = next
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    current.append(byte)
-                }
-            } else if byte == comma {
-                fields.append(String(decoding: current, as: UTF8.self))
-                current.removeAll(keepingCapacity: true)
-                fieldStarted = false
-            } else if byte == quote && !fieldStarted && current.allSatisfy({ $0 == 32 }) {
-                inQuotes = true
-                current.removeAll(keepingCapacity: true)
-                fieldStarted = true
-            } else {
-                current.append(byte)
-                fieldStarted = true
-            }
-            index += 1
-        }
-        if inQuotes { return .failure("a quoted field is not closed") }
-        fields.append(String(decoding: current, as: UTF8.self))
-        return .success(fields)
-    }
 }
 
 extension Substring {

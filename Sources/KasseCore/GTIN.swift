@@ -54,6 +54,21 @@ public struct GTIN: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.gtin14 = String(repeating: "0", count: 14 - digits.count) + text
     }
 
+    /// The fourteen digits as a number (what the catalog indexes).
+    public var value: UInt64 {
+        var value: UInt64 = 0
+        for byte in gtin14.utf8 { value = value * 10 + UInt64(byte - 48) }
+        return value
+    }
+
+    /// A GTIN known to be valid: its GTIN-14 value and how many digits it was written with.
+    init(validatedValue value: UInt64, digits: Int) {
+        var text = String(value)
+        if text.utf8.count < digits { text = String(repeating: "0", count: digits - text.utf8.count) + text }
+        self.original = text
+        self.gtin14 = String(repeating: "0", count: 14 - digits) + text
+    }
+
     /// The GS1 mod-10 check digit for the digits before it (weights 3,1,3,… from the right).
     public static func checkDigit<C: Collection>(forPayload payload: C) -> Int where C.Element == Int {
         var sum = 0

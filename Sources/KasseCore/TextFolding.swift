@@ -28,6 +28,15 @@ public enum TextFolding {
         return out
     }
 
+    /// Appends the folded form of valid UTF-8 bytes; ASCII is folded without decoding.
+    public static func fold(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            for byte in bytes { out.append(byte >= 65 && byte <= 90 ? byte + 32 : byte) }
+        } else {
+            out.append(contentsOf: fold(String(decoding: bytes, as: UTF8.self)))
+        }
+    }
+
     public static func foldToString(_ text: String) -> String {
         String(decoding: fold(text), as: UTF8.self)
     }

@@ -205,27 +205,12 @@ struct SimulatedPayment: Sendable {
 }
 
 enum Timestamps {
-    static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
-    }
+    static func rfc3339(_ date: Date) -> String { InternetTime.rfc3339(date.timeIntervalSince1970) }
 
     static func parseRFC3339(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        InternetTime.parseRFC3339(text).map { Date(timeIntervalSince1970: $0) }
     }
 
     /// `Thu, 30 Mar 2023 08:38:32 GMT`
-    static func rfc1123(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
-    }
+    static func rfc1123(_ date: Date) -> String { InternetTime.httpDate(date.timeIntervalSince1970) }
 }

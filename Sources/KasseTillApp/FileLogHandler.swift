@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import VippsModels
 import Synchronization
 
 /// Logs to a file: the till owns the terminal, so nothing may be written to it.
@@ -42,7 +43,7 @@ public struct FileLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let stamp = ISO8601DateFormatter().string(from: Date())
+        let stamp = InternetTime.rfc3339(Date().timeIntervalSince1970)
         sink.write("\(stamp) \(event.level) \(label): \(event.message)")
     }
 }

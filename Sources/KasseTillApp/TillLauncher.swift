@@ -7,6 +7,7 @@ import KasseTill
 import KasseUSB
 import Logging
 import VippsClient
+import VippsModels
 
 /// What the till reads from its configuration file.
 public struct TillConfiguration: Sendable {
@@ -85,8 +86,8 @@ public enum TillLauncher {
                 return .failure(LaunchError(description: "no catalog: set till.catalog in the configuration or pass --catalog FILE"))
             }
             do {
-                let text = try String(contentsOfFile: catalogFile, encoding: .utf8)
-                return .success(CatalogCSV.parse(text, market: marketForCatalog))
+                let data = try Data(contentsOf: URL(fileURLWithPath: catalogFile))
+                return .success(data.withUnsafeBytes { CatalogCSV.parse(bytes: $0.bindMemory(to: UInt8.self), market: marketForCatalog) })
             } catch {
                 return .failure(LaunchError(description: "cannot read the catalog \(catalogFile): \(error.localizedDescription)"))
             }
@@ -174,8 +175,14 @@ public enum TillLauncher {
     }
 
     static func today() -> CivilDate {
-        let components = Calendar(identifier: .gregorian).dateComponents(in: TimeZone.current, from: Date())
-        return CivilDate(year: components.year ?? 2026, month: components.month ?? 1, day: components.day ?? 1)
+        // The C library's local time: the calendar framework would pull in ICU (megabytes of memory).
+        var seconds = time(nil)
+        var local = tm()
+        guard localtime_r(&seconds, &local) != nil else {
+            let (year, month, day) = InternetTime.civil(fromDays: Int64(seconds) / 86_400)
+            return CivilDate(year: year, month: month, day: day)
+        }
+        return CivilDate(year: Int(local.tm_year) + 1900, month: Int(local.tm_mon) + 1, day: Int(local.tm_mday))
     }
 }
 

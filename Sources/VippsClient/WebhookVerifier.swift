@@ -72,10 +72,6 @@ public struct WebhookVerifier: Sendable {
     }
 
     static func parseRFC1123(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.date(from: text)
+        InternetTime.parseHTTPDate(text).map { Date(timeIntervalSince1970: $0) }
     }
 }

@@ -13,11 +13,11 @@ struct TokenCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try api.makeClient()
         let expiry = try await callAPI { try await client.accessTokenExpiry() }
-        let formatter = ISO8601DateFormatter()
+        let stamp = InternetTime.rfc3339(expiry.timeIntervalSince1970)
         if api.json {
-            printJSON(["expiresAt": formatter.string(from: expiry), "baseURL": client.configuration.baseURL])
+            printJSON(["expiresAt": stamp, "baseURL": client.configuration.baseURL])
         } else {
-            emit("Access token OK for \(client.configuration.summary); Kasse renews it after \(formatter.string(from: expiry))")
+            emit("Access token OK for \(client.configuration.summary); Kasse renews it after \(stamp)")
         }
     }
 }

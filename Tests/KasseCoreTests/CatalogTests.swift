@@ -95,11 +95,13 @@ struct CatalogTests {
             ,,No sku,100,1500,PCS
             10,,,100,1500,PCS
             11,,Negative,-5,1500,PCS
+            12,,Too dear,2147483648,2500,PCS
             """
         let result = CatalogCSV.parse(text, market: .norway)
         #expect(result.catalog.products.map(\.sku) == ["1", "7"])
         #expect(result.catalog.product(sku: "7")?.name == "Quoted, name")
-        #expect(result.problems.map(\.line) == [3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14])
+        #expect(result.problems.map(\.line) == [3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15])
+        #expect(result.problems.last?.message.contains("too large") == true)
         #expect(result.problems[0].message.contains("check digit"))
         #expect(result.problems[2].message.contains("not a VAT rate in Norway"))
         #expect(result.problems.allSatisfy { !$0.message.isEmpty })
@@ -124,11 +126,85 @@ struct CatalogTests {
         let result = CatalogCSV.parse(csv, market: .norway)
         #expect(result.problems.isEmpty)
         #expect(result.catalog.count == 2_000)
-        #expect(result.catalog.products == CatalogGenerator.products(count: 2_000, seed: 7))
+        #expect(Array(result.catalog.products) == CatalogGenerator.products(count: 2_000, seed: 7))
         #expect(result.catalog.products.contains { $0.unit == .kilogram })
     }
 
     func product(_ sku: String, _ name: String) -> Product {
         Product(sku: sku, gtin: nil, name: name, unitPrice: 100, vatRate: VATRate(1500), unit: .piece)
+    }
+
+    /// Every product of a large catalog is found again by its SKU (any ASCII case), by its
+    /// GTIN written as scanned and as GTIN-14, and read back exactly; the indexes grow from
+    /// empty, so this also covers rehashing.
+    @Test func everyRowIsFoundByEachKeyAfterTheIndexesGrow() throws {
+        let products = CatalogGenerator.products(count: 5_000, seed: 3)
+        let catalog = Catalog(products: products)
+        #expect(catalog.count == products.count)
+        for (row, product) in products.enumerated() {
+            #expect(catalog.product(at: row) == product)
+            #expect(catalog.product(sku: product.sku.lowercased())?.sku == product.sku)
+            #expect(catalog.product(sku: product.sku.uppercased())?.sku == product.sku)
+            let gtin = try #require(product.gtin)
+            #expect(catalog.product(gtin: gtin)?.sku == product.sku)
+            #expect(catalog.product(gtin: try GTIN(gtin.gtin14))?.sku == product.sku)
+            #expect(catalog.product(gtin: gtin)?.gtin?.original == gtin.original)
+        }
+        #expect(catalog.product(sku: "no-such-sku") == nil)
+        #expect(catalog.product(gtin: try GTIN("5901234123457")) == nil)
+    }
+
+    @Test func skuCaseIsIgnoredOnlyForLetters() {
+        let catalog = Catalog(products: [
+            Product(sku: "AB-1", gtin: nil, name: "Letters", unitPrice: 100, vatRate: VATRate(2500), unit: .piece),
+            Product(sku: "@1", gtin: nil, name: "At sign", unitPrice: 100, vatRate: VATRate(2500), unit: .piece),
+            Product(sku: "Æ1", gtin: nil, name: "Nordic", unitPrice: 100, vatRate: VATRate(2500), unit: .piece),
+        ])
+        #expect(catalog.product(sku: "ab-1")?.name == "Letters")
+        // '@' and '`' differ only in the case bit but are not letters.
+        #expect(catalog.product(sku: "`1") == nil)
+        #expect(catalog.product(sku: "@1")?.name == "At sign")
+        #expect(catalog.product(sku: "Æ1")?.name == "Nordic")
+    }
+
+    @Test func duplicatesAreRefusedByTheBuilder() throws {
+        var builder = Catalog.Builder()
+        let milk = Product(sku: "1", gtin: try GTIN("7040000000016"), name: "Melk", unitPrice: 2490, vatRate: VATRate(1500), unit: .piece)
+        #expect(builder.add(milk) == .added)
+        var sameSKU = milk
+        sameSKU.gtin = nil
+        #expect(builder.add(sameSKU) == .duplicateSKU)
+        var sameGTIN = milk
+        sameGTIN.sku = "2"
+        #expect(builder.add(sameGTIN) == .duplicateGTIN)
+        #expect(builder.build().count == 1)
+    }
+
+    @Test func invalidUTF8InANameIsRepairedNotStoredRaw() {
+        var bytes = Array("sku,gtin,name,unit_price,vat_rate,unit\n1,,Br".utf8)
+        bytes += [0xFF, 0xC3]
+        bytes += Array("d,100,1500,PCS\n2,,\u{00A0}Ost,200,1500,PCS\n".utf8)
+        let result = bytes.withUnsafeBufferPointer { CatalogCSV.parse(bytes: $0, market: .norway) }
+        #expect(result.problems.isEmpty)
+        #expect(result.catalog.product(sku: "1")?.name == "Br\u{FFFD}\u{FFFD}d")
+        #expect(result.catalog.search(name: "br").map(\.sku) == ["1"])
+        #expect(result.catalog.search(name: "ost").map(\.sku) == ["2"])
+    }
+
+    /// Plain ASCII names keep no folded copy: they are lowercased while searching, with the
+    /// same ranking as folded names.
+    @Test func plainAndNordicNamesSearchAlike() {
+        func product(_ sku: String, _ name: String) -> Product {
+            Product(sku: sku, gtin: nil, name: name, unitPrice: 100, vatRate: VATRate(2500), unit: .piece)
+        }
+        let catalog = Catalog(products: [
+            product("1", "Grov MELK"), product("2", "MELK lett"), product("3", "Skummet-Melk"),
+            product("4", "Søt melk"), product("5", "Kremelk"), product("6", "BLÅBÆR"),
+        ])
+        #expect(catalog.search(name: "melk").map(\.sku) == ["2", "1", "3", "4", "5"])
+        #expect(catalog.search(name: "MELK GROV").map(\.sku) == ["1"])
+        #expect(catalog.search(name: "blabaer").map(\.sku) == ["6"])
+        #expect(catalog.search(name: "sot").map(\.sku) == ["4"])
+        #expect(catalog.search(name: "xyz").isEmpty)
     }
 }
