@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // PURE: the API's wire shapes, shared by client and simulator. No I/O.
@@ -86,11 +87,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // EDGE: the till's journal in SQLite (GRDB): append-only, hash-chained.
+        .target(
+            name: "KasseJournal",
+            dependencies: [
+                "KasseTill", "KasseCore", "VippsModels",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // SHELL: the till's runtime and composition (terminal, scanners, client, demo simulator).
         .target(
             name: "KasseTillApp",
             dependencies: [
                 "KasseTill", "KasseTerminal", "KasseUSB", "KasseScanning", "VippsClient", "KasseSimulator", "KasseCore", "VippsModels",
+                "KasseJournal",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -107,6 +119,8 @@ let package = Package(
                 "KasseScanning",
                 "KasseUSB",
                 "KasseTillApp",
+                "KasseJournal",
+                "KasseTill",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +135,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp",
+                "KasseJournal", "KasseTill",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -1,0 +1,413 @@
+import Crypto
+import Foundation
+import GRDB
+import KasseTill
+import VippsModels
+
+/// Why the journal cannot be used; each message tells the person at the till what to do.
+public enum JournalError: Error, Sendable, CustomStringConvertible {
+    case readOnly(path: String)
+    case corrupt(path: String, detail: String)
+    case cannotOpen(path: String, detail: String)
+    case writeFailed(detail: String)
+
+    public var description: String {
+        switch self {
+        case .readOnly(let path):
+            "The journal \(path) is read-only, so no sale could be recorded. "
+                + "Make it writable for the till's user (chmod u+w) and start Kasse again."
+        case .corrupt(let path, let detail):
+            "The journal \(path) is damaged (\(detail)). Kasse will not write to it. "
+                + "Keep the file for the accountant, restore the last backup or move it aside, and start again."
+        case .cannotOpen(let path, let detail):
+            "The journal \(path) cannot be opened (\(detail)). Check the path (journal.path) and its folder's permissions."
+        case .writeFailed(let detail):
+            "The journal could not be written (\(detail)). Nothing was sent to Vipps MobilePay."
+        }
+    }
+}
+
+/// One stored entry.
+public struct JournalEntry: Sendable, Hashable {
+    public var sequence: Int
+    public var at: String
+    public var till: String
+    public var cashier: String
+    public var kind: String
+    public var sale: Int?
+    public var reference: String?
+    /// The event as stored (JSON), hashed as is.
+    public var payload: String
+    public var previousHash: String
+    public var hash: String
+
+    public var event: JournalEvent? {
+        try? JSONDecoder().decode(JournalEvent.self, from: Data(payload.utf8))
+    }
+
+    /// SHA-256 over every field and the previous entry's hash, hex.
+    public static func hash(sequence: Int, at: String, till: String, cashier: String, kind: String, payload: String,
+                            previousHash: String) -> String {
+        let text = "\(sequence)\n\(at)\n\(till)\n\(cashier)\n\(kind)\n\(payload)\n\(previousHash)"
+        return SHA256.hash(data: Array(text.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}
+
+/// The result of checking the hash chain.
+public enum JournalVerification: Sendable, Equatable {
+    case intact(entries: Int)
+    case broken(sequence: Int, reason: String)
+}
+
+/// A payment whose outcome the journal does not know yet.
+public struct UnsettledPayment: Sendable, Hashable {
+    public var start: JournalPaymentStart
+    public var captureStarted: Bool
+    public var cancelStarted: Bool
+    /// The cashier moved on from this sale (or closed the till with it open) without it being paid.
+    public var saleAbandoned: Bool
+    /// Another attempt of the same sale was started after this one.
+    public var supersededByLaterAttempt: Bool
+}
+
+/// The till's electronic journal: an append-only, hash-chained table in a SQLite file
+/// (WAL, `synchronous=FULL`: a committed entry survives a power cut).
+///
+/// Updates and deletions are refused by triggers, and any edit made around them (another
+/// program, a hex editor) breaks the chain, which `verify()` reports with the first bad entry.
+public final class Journal: Sendable {
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    public let path: String
+    public let till: String
+    public let cashier: String
+    private let database: DatabasePool
+    private let now: @Sendable () -> Date
+
+    /// Opens (and creates, with its folder, if missing) the journal at `path`.
+    public init(path: String, till: String, cashier: String, readOnly: Bool = false,
+                now: @escaping @Sendable () -> Date = { Date() }) throws(JournalError) {
+        self.path = path
+        self.till = till
+        self.cashier = cashier
+        self.now = now
+        let manager = FileManager.default
+        let exists = manager.fileExists(atPath: path)
+        if exists, !readOnly, let attributes = try? manager.attributesOfItem(atPath: path),
+           let mode = attributes[.posixPermissions] as? Int, mode & 0o222 == 0 {
+            // Even root, who could write anyway, must not write to a journal someone made read-only.
+            throw .readOnly(path: path)
+        }
+        if !exists {
+            if readOnly { throw .cannotOpen(path: path, detail: "no such file") }
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty {
+                do {
+                    try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                } catch {
+                    throw .cannotOpen(path: path, detail: "cannot create the folder \(folder)")
+                }
+            }
+        }
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.label = "kasse-journal"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            database = try DatabasePool(path: path, configuration: configuration)
+            if !readOnly { try Self.migrator.migrate(database) }
+            try database.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry")
+                let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "ok"
+                if check != "ok" { throw JournalError.corrupt(path: path, detail: check) }
+            }
+        } catch let error as JournalError {
+            throw error
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        } catch {
+            throw .cannotOpen(path: path, detail: "\(error)")
+        }
+    }
+
+    static func classify(_ error: DatabaseError, path: String) -> JournalError {
+        switch error.resultCode {
+        case .SQLITE_NOTADB: .corrupt(path: path, detail: "not a database")
+        case .SQLITE_CORRUPT: .corrupt(path: path, detail: "damaged pages")
+        case .SQLITE_READONLY: .readOnly(path: path)
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH: .cannotOpen(path: path, detail: error.message ?? "\(error.resultCode)")
+        default: .cannotOpen(path: path, detail: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    /// Numbered migrations; a shipped migration is never edited, only followed by a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1-entries") { db in
+            try db.execute(sql: """
+                CREATE TABLE entry (
+                    sequence INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    till TEXT NOT NULL,
+                    cashier TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    sale INTEGER,
+                    reference TEXT,
+                    payload TEXT NOT NULL,
+                    previousHash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                CREATE INDEX entry_sale ON entry(sale);
+                CREATE INDEX entry_reference ON entry(reference);
+                CREATE INDEX entry_kind ON entry(kind);
+                CREATE TRIGGER entry_no_update BEFORE UPDATE ON entry
+                    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+                CREATE TRIGGER entry_no_delete BEFORE DELETE ON entry
+                    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+                """)
+        }
+        return migrator
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Appends events in one transaction, durable when this returns; their sequence numbers.
+    @discardableResult
+    public func append(_ events: [JournalEvent]) async throws(JournalError) -> [Int] {
+        guard !events.isEmpty else { return [] }
+        let at = InternetTime.rfc3339(now().timeIntervalSince1970)
+        let payloads: [(JournalEvent, String)]
+        do {
+            payloads = try events.map { ($0, String(decoding: try Self.encoder.encode($0), as: UTF8.self)) }
+        } catch {
+            throw .writeFailed(detail: "\(error)")
+        }
+        let till = self.till, cashier = self.cashier
+        do {
+            return try await database.write { db in
+                var last: (sequence: Int, hash: String) = (0, Self.genesisHash)
+                if let row = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM entry ORDER BY sequence DESC LIMIT 1") {
+                    last = (row["sequence"], row["hash"])
+                }
+                var sequences: [Int] = []
+                for (event, payload) in payloads {
+                    let sequence = last.sequence + 1
+                    let hash = JournalEntry.hash(sequence: sequence, at: at, till: till, cashier: cashier, kind: event.kind,
+                                                 payload: payload, previousHash: last.hash)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO entry (sequence, at, till, cashier, kind, sale, reference, payload, previousHash, hash)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [sequence, at, till, cashier, event.kind, event.sale, event.reference, payload, last.hash, hash])
+                    sequences.append(sequence)
+                    last = (sequence, hash)
+                }
+                return sequences
+            }
+        } catch let error as DatabaseError {
+            throw .writeFailed(detail: Self.classify(error, path: path).description)
+        } catch {
+            throw .writeFailed(detail: "\(error)")
+        }
+    }
+
+    private static func entry(_ row: Row) -> JournalEntry {
+        JournalEntry(
+            sequence: row["sequence"], at: row["at"], till: row["till"], cashier: row["cashier"], kind: row["kind"],
+            sale: row["sale"], reference: row["reference"], payload: row["payload"], previousHash: row["previousHash"],
+            hash: row["hash"])
+    }
+
+    private func fetch(_ sql: String, _ arguments: StatementArguments = []) throws(JournalError) -> [JournalEntry] {
+        do {
+            return try database.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.entry) }
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        } catch {
+            throw .cannotOpen(path: path, detail: "\(error)")
+        }
+    }
+
+    public func entries(after sequence: Int = 0, limit: Int = Int.max) throws(JournalError) -> [JournalEntry] {
+        try fetch("SELECT * FROM entry WHERE sequence > ? ORDER BY sequence LIMIT ?", [sequence, min(limit, Int(Int32.max))])
+    }
+
+    public func entries(sale: Int) throws(JournalError) -> [JournalEntry] {
+        try fetch("SELECT * FROM entry WHERE sale = ? ORDER BY sequence", [sale])
+    }
+
+    public func entries(reference: String) throws(JournalError) -> [JournalEntry] {
+        try fetch("SELECT * FROM entry WHERE reference = ? ORDER BY sequence", [reference])
+    }
+
+    public func entries(kinds: [String]) throws(JournalError) -> [JournalEntry] {
+        let marks = kinds.map { _ in "?" }.joined(separator: ",")
+        return try fetch("SELECT * FROM entry WHERE kind IN (\(marks)) ORDER BY sequence", StatementArguments(kinds))
+    }
+
+    /// Recomputes every hash from the first entry; the first entry that does not match.
+    public func verify() throws(JournalError) -> JournalVerification {
+        var previous = Self.genesisHash
+        var expectedSequence = 1
+        var count = 0
+        var failure: JournalVerification?
+        do {
+            try database.read { db in
+                let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM entry ORDER BY sequence")
+                while let row = try cursor.next() {
+                    let entry = Self.entry(row)
+                    if entry.sequence != expectedSequence {
+                        failure = .broken(sequence: expectedSequence, reason: "entry \(expectedSequence) is missing")
+                        return
+                    }
+                    if entry.previousHash != previous {
+                        failure = .broken(sequence: entry.sequence, reason: "does not follow entry \(entry.sequence - 1)")
+                        return
+                    }
+                    let hash = JournalEntry.hash(
+                        sequence: entry.sequence, at: entry.at, till: entry.till, cashier: entry.cashier, kind: entry.kind,
+                        payload: entry.payload, previousHash: entry.previousHash)
+                    if hash != entry.hash {
+                        failure = .broken(sequence: entry.sequence, reason: "its content was changed after it was written")
+                        return
+                    }
+                    if entry.event?.kind != entry.kind {
+                        failure = .broken(sequence: entry.sequence, reason: "its payload cannot be read")
+                        return
+                    }
+                    previous = hash
+                    expectedSequence += 1
+                    count += 1
+                }
+            }
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        } catch {
+            throw .cannotOpen(path: path, detail: "\(error)")
+        }
+        return failure ?? .intact(entries: count)
+    }
+
+    /// The next sale (and receipt) number: one more than any the journal has seen.
+    public func nextSaleNumber() throws(JournalError) -> Int {
+        do {
+            return try database.read { db in (try Int.fetchOne(db, sql: "SELECT max(sale) FROM entry") ?? 0) + 1 }
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        } catch {
+            throw .cannotOpen(path: path, detail: "\(error)")
+        }
+    }
+
+    /// Payments started but neither completed nor ended, oldest first.
+    public func unsettledPayments() throws(JournalError) -> [UnsettledPayment] {
+        let relevant = try entries(kinds: [
+            "payment-started", "capture-started", "cancel-started", "payment-ended", "sale-completed", "sale-abandoned",
+        ])
+        var starts: [String: JournalPaymentStart] = [:]
+        var order: [String] = []
+        var settled = Set<String>()
+        var captures = Set<String>(), cancels = Set<String>()
+        var abandonedSales = Set<Int>(), completedSales = Set<Int>()
+        var latestAttempt: [Int: Int] = [:]
+        for entry in relevant {
+            switch entry.event {
+            case .paymentStarted(let start):
+                starts[start.reference] = start
+                order.append(start.reference)
+                latestAttempt[start.sale] = max(latestAttempt[start.sale] ?? 0, start.attempt)
+            case .captureStarted(_, let reference, _, _): captures.insert(reference)
+            case .cancelStarted(_, let reference, _): cancels.insert(reference)
+            case .paymentEnded(_, let reference, _): settled.insert(reference)
+            case .saleCompleted(let sale):
+                settled.insert(sale.reference)
+                completedSales.insert(sale.sale)
+            case .saleAbandoned(let sale, _): abandonedSales.insert(sale)
+            default: break
+            }
+        }
+        return order.filter { !settled.contains($0) }.compactMap { reference in
+            guard let start = starts[reference] else { return nil }
+            return UnsettledPayment(
+                start: start, captureStarted: captures.contains(reference), cancelStarted: cancels.contains(reference),
+                saleAbandoned: abandonedSales.contains(start.sale) || completedSales.contains(start.sale),
+                supersededByLaterAttempt: (latestAttempt[start.sale] ?? 0) > start.attempt)
+        }
+    }
+
+    /// The events since the last Z report, with their sequence numbers, and the next Z number.
+    public func sinceLastZ() throws(JournalError) -> (entries: [(Int, JournalEvent)], nextZ: Int) {
+        let reports = try entries(kinds: ["z-report"])
+        let after = reports.last?.sequence ?? 0
+        let events = try entries(after: after).compactMap { entry in entry.event.map { (entry.sequence, $0) } }
+        return (events, reports.count + 1)
+    }
+
+    /// An X report: totals since the last Z report; nothing is written.
+    public func xReport(store: String, currency: String) throws(JournalError) -> JournalReport {
+        let (events, next) = try sinceLastZ()
+        return JournalReport.make(kind: .x, number: next, store: store, till: till, currency: currency,
+                                  generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: events)
+    }
+
+    /// A Z report: the same totals, stored in the journal, closing the day.
+    public func zReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
+        let (events, next) = try sinceLastZ()
+        let report = JournalReport.make(kind: .z, number: next, store: store, till: till, currency: currency,
+                                        generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: events)
+        try await append([.zReport(report)])
+        return report
+    }
+
+    /// The refunds already made (or started and not known to have failed) against a sale's payment.
+    public func refunds(reference: String) throws(JournalError) -> (started: [JournalRefund], refunded: Int, failed: Set<Int>) {
+        var started: [JournalRefund] = []
+        var refunded = 0
+        var failed = Set<Int>()
+        for entry in try entries(reference: reference) {
+            switch entry.event {
+            case .refundStarted(let refund): started.append(refund)
+            case .refunded(_, _, _, let amount): refunded += amount
+            case .refundFailed(_, _, let number, _): failed.insert(number)
+            default: break
+            }
+        }
+        return (started, refunded, failed)
+    }
+
+    /// The next return number (numbered per journal, like sales).
+    public func nextReturnNumber() throws(JournalError) -> Int {
+        (try entries(kinds: ["refund-started"]).count) + 1
+    }
+
+    /// The completed sale with this receipt number or payment reference.
+    public func completedSale(receiptOrReference key: String) throws(JournalError) -> JournalSale? {
+        for entry in try entries(kinds: ["sale-completed"]).reversed() {
+            guard case .saleCompleted(let sale) = entry.event else { continue }
+            if sale.reference == key || sale.receiptNumber == key || String(sale.sale) == key
+                || Int(key).map({ $0 == sale.sale }) == true {
+                return sale
+            }
+        }
+        return nil
+    }
+
+    /// Completed sales, optionally only those recorded on a date (`YYYY-MM-DD`, UTC).
+    public func completedSales(on date: String? = nil) throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)] {
+        try entries(kinds: ["sale-completed"]).compactMap { entry in
+            guard case .saleCompleted(let sale) = entry.event else { return nil }
+            if let date, !entry.at.hasPrefix(date) { return nil }
+            return (entry, sale)
+        }
+    }
+}

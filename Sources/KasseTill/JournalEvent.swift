@@ -1,0 +1,308 @@
+import KasseCore
+import VippsModels
+
+/// One line of a sale as the journal keeps it: enough to print it again, restore it to the
+/// screen, and refund it, without the catalog (prices change; the journal does not).
+public struct JournalLine: Sendable, Hashable, Codable {
+    public var lineID: Int
+    public var sku: String
+    public var gtin: String?
+    public var name: String
+    public var unitPrice: Int
+    public var vatRateBasisPoints: Int
+    public var weighed: Bool
+    /// Pieces, or grams for weighed products.
+    public var quantity: Int
+    public var discount: Int
+    public var isReturn: Bool
+    /// What the line comes to, VAT included, after its discount.
+    public var total: Int
+
+    public init(_ line: BasketLine) {
+        lineID = line.id
+        sku = line.product.sku
+        gtin = line.product.gtin?.original
+        name = line.product.name
+        unitPrice = line.product.unitPrice
+        vatRateBasisPoints = line.product.vatRate.basisPoints
+        weighed = line.product.unit == .kilogram
+        switch line.quantity {
+        case .pieces(let count): quantity = count
+        case .grams(let grams): quantity = grams
+        }
+        discount = line.discount
+        isReturn = line.isReturn
+        total = line.totalAmount
+    }
+
+    public var product: Product {
+        Product(sku: sku, gtin: gtin.flatMap { try? GTIN($0) }, name: name, unitPrice: unitPrice,
+                vatRate: VATRate(vatRateBasisPoints), unit: weighed ? .kilogram : .piece)
+    }
+
+    public var quantityValue: Quantity { weighed ? .grams(quantity) : .pieces(quantity) }
+}
+
+/// Totals per VAT rate, as a report or receipt shows them.
+public struct JournalVAT: Sendable, Hashable, Codable {
+    public var rateBasisPoints: Int
+    public var gross: Int
+    public var tax: Int
+
+    public init(rateBasisPoints: Int, gross: Int, tax: Int) {
+        self.rateBasisPoints = rateBasisPoints
+        self.gross = gross
+        self.tax = tax
+    }
+}
+
+/// A payment request about to be sent: written to the journal before it is.
+public struct JournalPaymentStart: Sendable, Hashable, Codable {
+    public var sale: Int
+    public var reference: String
+    public var attempt: Int
+    public var amount: Int
+    public var currency: String
+    public var createKey: String
+    public var captureKey: String
+    public var customer: String
+    public var lines: [JournalLine]
+
+    public init(sale: Int, reference: String, attempt: Int, amount: Int, currency: String, createKey: String,
+                captureKey: String, customer: String, lines: [JournalLine]) {
+        self.sale = sale
+        self.reference = reference
+        self.attempt = attempt
+        self.amount = amount
+        self.currency = currency
+        self.createKey = createKey
+        self.captureKey = captureKey
+        self.customer = customer
+        self.lines = lines
+    }
+}
+
+/// A sale paid in full: what the receipt and the reports are made of.
+public struct JournalSale: Sendable, Hashable, Codable {
+    public var sale: Int
+    public var receiptNumber: String
+    public var reference: String
+    public var currency: String
+    public var total: Int
+    public var captured: Int
+    public var customer: String
+    public var lines: [JournalLine]
+    public var vat: [JournalVAT]
+
+    public init(sale: Int, receiptNumber: String, reference: String, currency: String, total: Int, captured: Int,
+                customer: String, lines: [JournalLine], vat: [JournalVAT]) {
+        self.sale = sale
+        self.receiptNumber = receiptNumber
+        self.reference = reference
+        self.currency = currency
+        self.total = total
+        self.captured = captured
+        self.customer = customer
+        self.lines = lines
+        self.vat = vat
+    }
+
+    public static func vat(of lines: [JournalLine]) -> [JournalVAT] {
+        var byRate: [Int: (gross: Int, tax: Int)] = [:]
+        for line in lines {
+            let sign = line.isReturn ? -1 : 1
+            let tax = VATRate(line.vatRateBasisPoints).taxIncluded(inGross: line.total)
+            byRate[line.vatRateBasisPoints, default: (0, 0)].gross += sign * line.total
+            byRate[line.vatRateBasisPoints, default: (0, 0)].tax += sign * tax
+        }
+        return byRate.keys.sorted(by: >).map { JournalVAT(rateBasisPoints: $0, gross: byRate[$0]!.gross, tax: byRate[$0]!.tax) }
+    }
+}
+
+/// A refund of some or all of a sale.
+public struct JournalRefund: Sendable, Hashable, Codable {
+    public var sale: Int
+    public var reference: String
+    public var returnNumber: Int
+    public var amount: Int
+    public var currency: String
+    public var key: String
+    public var lines: [JournalLine]
+    public var vat: [JournalVAT]
+
+    public init(sale: Int, reference: String, returnNumber: Int, amount: Int, currency: String, key: String,
+                lines: [JournalLine]) {
+        self.sale = sale
+        self.reference = reference
+        self.returnNumber = returnNumber
+        self.amount = amount
+        self.currency = currency
+        self.key = key
+        self.lines = lines
+        self.vat = JournalSale.vat(of: lines)
+    }
+}
+
+/// Everything the journal records. Each is one entry; none is ever changed or removed.
+public enum JournalEvent: Sendable, Hashable, Codable {
+    case tillStarted(mode: String, store: String, till: String)
+    case lineAdded(sale: Int, line: JournalLine)
+    case lineChanged(sale: Int, line: JournalLine)
+    case lineVoided(sale: Int, lineID: Int, sku: String)
+    /// Masked: `+47 9** ** 567`, or the QR code's masked form.
+    case customerIdentified(sale: Int, customer: String)
+    /// Written before the create request is sent; its keys are the ones every retry reuses.
+    case paymentStarted(JournalPaymentStart)
+    /// What Vipps MobilePay said about a payment (a state, or an error with its message).
+    case paymentOutcome(sale: Int, reference: String, outcome: String)
+    /// Written before the capture request is sent.
+    case captureStarted(sale: Int, reference: String, amount: Int, key: String)
+    /// Written before the cancel request is sent.
+    case cancelStarted(sale: Int, reference: String, key: String)
+    /// The payment ended without money: declined, expired, cancelled, never created.
+    case paymentEnded(sale: Int, reference: String, reason: String)
+    case saleCompleted(JournalSale)
+    /// The cashier left an unpaid sale (new sale, or quit with a basket open).
+    case saleAbandoned(sale: Int, reason: String)
+    /// Written before the refund request is sent.
+    case refundStarted(JournalRefund)
+    case refunded(sale: Int, reference: String, returnNumber: Int, amount: Int)
+    case refundFailed(sale: Int, reference: String, returnNumber: Int, reason: String)
+    /// What start-up recovery found and did about one payment.
+    case recovered(sale: Int, reference: String, summary: String)
+    case zReport(JournalReport)
+    case operatorAction(String)
+
+    /// A short name for lists and the database's `kind` column.
+    public var kind: String {
+        switch self {
+        case .tillStarted: "till-started"
+        case .lineAdded: "line-added"
+        case .lineChanged: "line-changed"
+        case .lineVoided: "line-voided"
+        case .customerIdentified: "customer"
+        case .paymentStarted: "payment-started"
+        case .paymentOutcome: "payment-outcome"
+        case .captureStarted: "capture-started"
+        case .cancelStarted: "cancel-started"
+        case .paymentEnded: "payment-ended"
+        case .saleCompleted: "sale-completed"
+        case .saleAbandoned: "sale-abandoned"
+        case .refundStarted: "refund-started"
+        case .refunded: "refunded"
+        case .refundFailed: "refund-failed"
+        case .recovered: "recovered"
+        case .zReport: "z-report"
+        case .operatorAction: "operator"
+        }
+    }
+
+    /// The sale the entry belongs to, if any.
+    public var sale: Int? {
+        switch self {
+        case .lineAdded(let sale, _), .lineChanged(let sale, _), .lineVoided(let sale, _, _),
+             .customerIdentified(let sale, _), .paymentOutcome(let sale, _, _), .captureStarted(let sale, _, _, _),
+             .cancelStarted(let sale, _, _), .paymentEnded(let sale, _, _), .saleAbandoned(let sale, _),
+             .refunded(let sale, _, _, _), .refundFailed(let sale, _, _, _), .recovered(let sale, _, _):
+            sale
+        case .paymentStarted(let start): start.sale
+        case .saleCompleted(let sale): sale.sale
+        case .refundStarted(let refund): refund.sale
+        case .tillStarted, .zReport, .operatorAction: nil
+        }
+    }
+
+    /// The payment reference the entry is about, if any.
+    public var reference: String? {
+        switch self {
+        case .paymentOutcome(_, let reference, _), .captureStarted(_, let reference, _, _), .cancelStarted(_, let reference, _),
+             .paymentEnded(_, let reference, _), .refunded(_, let reference, _, _), .refundFailed(_, let reference, _, _),
+             .recovered(_, let reference, _):
+            reference
+        case .paymentStarted(let start): start.reference
+        case .saleCompleted(let sale): sale.reference
+        case .refundStarted(let refund): refund.reference
+        default: nil
+        }
+    }
+}
+
+/// What the journal must record about a step of the till: the difference between the state
+/// before and after one action. Pure, so every rule is tested without a database.
+public enum JournalDiff {
+    public static func events(from old: TillState, to new: TillState) -> [JournalEvent] {
+        var events: [JournalEvent] = []
+        let sale = old.saleNumber
+        if old.saleNumber == new.saleNumber {
+            let oldLines = Dictionary(uniqueKeysWithValues: old.basket.lines.map { ($0.id, $0) })
+            let newIDs = Set(new.basket.lines.map(\.id))
+            for line in new.basket.lines {
+                if let before = oldLines[line.id] {
+                    if before != line { events.append(.lineChanged(sale: sale, line: JournalLine(line))) }
+                } else {
+                    events.append(.lineAdded(sale: sale, line: JournalLine(line)))
+                }
+            }
+            for line in old.basket.lines where !newIDs.contains(line.id) {
+                events.append(.lineVoided(sale: sale, lineID: line.id, sku: line.product.sku))
+            }
+            if let customer = new.customer, customer != old.customer {
+                events.append(.customerIdentified(sale: sale, customer: customer.masked))
+            }
+        }
+        events += paymentEvents(old: old, new: new)
+        if new.saleNumber != old.saleNumber, !(old.payment.map(\.isPaid) ?? false), old.lastFailedAttempt > 0 || old.payment != nil {
+            events.append(.saleAbandoned(sale: old.saleNumber, reason: "new sale after an unpaid attempt"))
+        }
+        if new.isQuitting && !old.isQuitting {
+            if old.hasOpenSale && !(old.payment.map(\.isPaid) ?? false) {
+                events.append(.saleAbandoned(sale: old.saleNumber, reason: "the till was closed with the sale open"))
+            }
+            events.append(.operatorAction("quit"))
+        }
+        return events
+    }
+
+    private static func paymentEvents(old: TillState, new: TillState) -> [JournalEvent] {
+        guard let payment = new.payment else { return [] }
+        let sale = new.saleNumber
+        let before = old.payment?.reference == payment.reference ? old.payment : nil
+        var events: [JournalEvent] = []
+        if before == nil {
+            events.append(.paymentStarted(JournalPaymentStart(
+                sale: sale, reference: payment.reference, attempt: payment.attempt, amount: payment.amount,
+                currency: new.basket.currency.rawValue, createKey: payment.createKey, captureKey: payment.captureKey,
+                customer: payment.customer.masked, lines: new.basket.lines.map(JournalLine.init))))
+        }
+        guard before?.phase != payment.phase else { return events }
+        switch payment.phase {
+        case .creating:
+            break
+        case .waiting:
+            events.append(.paymentOutcome(sale: sale, reference: payment.reference, outcome: "sent to the customer's phone"))
+        case .checking(let message):
+            events.append(.paymentOutcome(sale: sale, reference: payment.reference, outcome: "no answer: \(message)"))
+        case .capturing:
+            events.append(.captureStarted(sale: sale, reference: payment.reference, amount: payment.amount, key: payment.captureKey))
+        case .cancelling(let retries):
+            events.append(.cancelStarted(sale: sale, reference: payment.reference, key: payment.cancelKey(retries)))
+        case .paid(let captured):
+            let lines = new.basket.lines.map(JournalLine.init)
+            events.append(.paymentOutcome(sale: sale, reference: payment.reference, outcome: "captured \(captured)"))
+            events.append(.saleCompleted(JournalSale(
+                sale: sale, receiptNumber: new.receiptNumber, reference: payment.reference,
+                currency: new.basket.currency.rawValue, total: new.basket.total, captured: captured,
+                customer: payment.customer.masked, lines: lines, vat: JournalSale.vat(of: lines))))
+        case .failed(let reason):
+            events.append(.paymentEnded(sale: sale, reference: payment.reference, reason: reason))
+        }
+        return events
+    }
+}
+
+extension PaymentAttempt {
+    public var isPaid: Bool {
+        if case .paid = phase { return true }
+        return false
+    }
+}

@@ -1,0 +1,100 @@
+import KasseCore
+import VippsModels
+
+/// An X report (running totals since the last Z report) or a Z report (the same, closing the
+/// day: numbered, stored in the journal, never changed).
+public struct JournalReport: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable { case x = "X", z = "Z" }
+
+    public var kind: Kind
+    /// Z reports are numbered 1, 2, 3, … per till; an X report carries the number the next Z will get.
+    public var number: Int
+    public var store: String
+    public var till: String
+    public var currency: String
+    /// Journal entries covered: after the previous Z report, up to and including `lastEntry`.
+    public var firstEntry: Int
+    public var lastEntry: Int
+    public var generatedAt: String
+    public var salesCount: Int
+    public var salesTotal: Int
+    public var returnsCount: Int
+    public var returnsTotal: Int
+    public var abandonedSales: Int
+    public var endedPayments: Int
+    /// Sales minus returns, per VAT rate.
+    public var vat: [JournalVAT]
+
+    public var netTotal: Int { salesTotal - returnsTotal }
+
+    /// Totals over the entries since the last Z report (`entries` are `(sequence, event)` in order).
+    public static func make(
+        kind: Kind, number: Int, store: String, till: String, currency: String, generatedAt: String,
+        entries: [(Int, JournalEvent)]
+    ) -> JournalReport {
+        var report = JournalReport(
+            kind: kind, number: number, store: store, till: till, currency: currency,
+            firstEntry: entries.first?.0 ?? 0, lastEntry: entries.last?.0 ?? 0, generatedAt: generatedAt,
+            salesCount: 0, salesTotal: 0, returnsCount: 0, returnsTotal: 0, abandonedSales: 0, endedPayments: 0, vat: [])
+        var vat: [Int: JournalVAT] = [:]
+        func add(_ lines: [JournalVAT], sign: Int) {
+            for line in lines {
+                var total = vat[line.rateBasisPoints] ?? JournalVAT(rateBasisPoints: line.rateBasisPoints, gross: 0, tax: 0)
+                total.gross += sign * line.gross
+                total.tax += sign * line.tax
+                vat[line.rateBasisPoints] = total
+            }
+        }
+        var pendingRefunds: [Int: JournalRefund] = [:]
+        for (_, event) in entries {
+            switch event {
+            case .saleCompleted(let sale):
+                report.salesCount += 1
+                report.salesTotal += sale.captured
+                add(sale.vat, sign: 1)
+            case .refundStarted(let refund):
+                pendingRefunds[refund.returnNumber] = refund
+            case .refunded(_, _, let returnNumber, let amount):
+                report.returnsCount += 1
+                report.returnsTotal += amount
+                if let refund = pendingRefunds[returnNumber] { add(refund.vat, sign: -1) }
+            case .saleAbandoned:
+                report.abandonedSales += 1
+            case .paymentEnded:
+                report.endedPayments += 1
+            default:
+                break
+            }
+        }
+        report.vat = vat.values.sorted { $0.rateBasisPoints > $1.rateBasisPoints }
+        return report
+    }
+
+    /// The report as printed: fixed-width text for a receipt printer or a terminal.
+    public func text(locale: ShopLocale) -> String {
+        let currency = Currency(rawValue: self.currency) ?? .NOK
+        func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: locale) }
+        func row(_ label: String, _ value: String) -> String {
+            let gap = max(1, 40 - label.count - value.count)
+            return label + String(repeating: " ", count: gap) + value
+        }
+        var lines = [
+            kind == .z ? "Z REPORT \(number)" : "X REPORT (next Z: \(number))",
+            "Store \(store)  Till \(till)",
+            generatedAt,
+            "Journal entries \(firstEntry)–\(lastEntry)",
+            String(repeating: "-", count: 40),
+            row("Sales (\(salesCount))", money(salesTotal)),
+            row("Returns (\(returnsCount))", money(-returnsTotal)),
+            row("Net", money(netTotal)),
+            String(repeating: "-", count: 40),
+        ]
+        for rate in vat {
+            lines.append(row("VAT \(VATRate(rate.rateBasisPoints).label): sales", money(rate.gross)))
+            lines.append(row("  of which VAT", money(rate.tax)))
+        }
+        lines.append(row("Unpaid sales left", String(abandonedSales)))
+        lines.append(row("Payments not completed", String(endedPayments)))
+        return lines.joined(separator: "\n")
+    }
+}
