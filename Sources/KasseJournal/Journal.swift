@@ -115,6 +115,8 @@ public final class Journal: Sendable {
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.label = "kasse-journal"
+        // The till and a `kasse return` or `kasse report z` may write at the same moment.
+        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
@@ -369,20 +371,33 @@ public final class Journal: Sendable {
         return report
     }
 
-    /// The refunds already made (or started and not known to have failed) against a sale's payment.
-    public func refunds(reference: String) throws(JournalError) -> (started: [JournalRefund], refunded: Int, failed: Set<Int>) {
-        var started: [JournalRefund] = []
-        var refunded = 0
-        var failed = Set<Int>()
+    /// The returns recorded against a payment.
+    public struct Refunds: Sendable {
+        public var started: [JournalRefund] = []
+        public var refundedNumbers: Set<Int> = []
+        public var failedNumbers: Set<Int> = []
+        public var refunded = 0
+        /// Started and neither confirmed nor failed: their outcome is not known yet.
+        public var pending: [JournalRefund] {
+            started.filter { !refundedNumbers.contains($0.returnNumber) && !failedNumbers.contains($0.returnNumber) }
+        }
+        /// Every return that took, or may have taken, money back.
+        public var notFailed: [JournalRefund] { started.filter { !failedNumbers.contains($0.returnNumber) } }
+    }
+
+    public func refunds(reference: String) throws(JournalError) -> Refunds {
+        var refunds = Refunds()
         for entry in try entries(reference: reference) {
             switch entry.event {
-            case .refundStarted(let refund): started.append(refund)
-            case .refunded(_, _, _, let amount): refunded += amount
-            case .refundFailed(_, _, let number, _): failed.insert(number)
+            case .refundStarted(let refund): refunds.started.append(refund)
+            case .refunded(_, _, let number, let amount):
+                refunds.refunded += amount
+                refunds.refundedNumbers.insert(number)
+            case .refundFailed(_, _, let number, _): refunds.failedNumbers.insert(number)
             default: break
             }
         }
-        return (started, refunded, failed)
+        return refunds
     }
 
     /// The next return number (numbered per journal, like sales).

@@ -93,6 +93,11 @@ public struct Till: Sendable {
             payment.phase = .failed("Payment cancelled. The basket is kept.")
             state.payment = payment
             return []
+        case .recovered(let notice):
+            return recovered(&state, notice)
+        case .journalFailed(let message):
+            state.banner = Banner(kind: .error, text: message)
+            return [.bell]
         case .cancelFailed(let reference, let message, let tryAgain):
             guard var payment = state.payment, payment.reference == reference, case .cancelling(let retries) = payment.phase else {
                 return []
@@ -215,7 +220,9 @@ public struct Till: Sendable {
                 state.banner = Banner(kind: .warning, text: "The sale is not paid. Void the lines or pay first.")
                 return []
             }
-            startNewSale(&state, advance: false)
+            // After an unpaid attempt the sale keeps its number in the journal; the next sale gets a new one,
+            // so no payment reference is ever used twice.
+            startNewSale(&state, advance: state.lastFailedAttempt > 0)
             return []
         case .quit:
             if state.hasOpenSale {
@@ -495,6 +502,22 @@ public struct Till: Sendable {
             payment.phase = .failed("Payment cancelled. The basket is kept.")
         }
         state.payment = payment
+        return [.bell]
+    }
+
+    func recovered(_ state: inout TillState, _ notice: RecoveryNotice) -> [TillEffect] {
+        let idle = state.basket.isEmpty && state.payment == nil
+        if let lines = notice.restoreLines, idle {
+            for line in lines {
+                guard let id = try? state.basket.add(line.product, quantity: line.quantityValue, isReturn: line.isReturn) else {
+                    continue
+                }
+                if line.discount > 0 { try? state.basket.setDiscount(lineID: id, minorUnits: line.discount) }
+            }
+            state.banner = Banner(kind: .warning, text: notice.text + " The basket is back on screen as sale \(state.receiptNumber).")
+        } else {
+            state.banner = Banner(kind: notice.paid ? .success : .warning, text: notice.text)
+        }
         return [.bell]
     }
 

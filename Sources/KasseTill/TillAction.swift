@@ -18,6 +18,10 @@ public enum TillAction: Sendable {
     case captureFailed(reference: String, message: String)
     case cancelled(reference: String, state: PaymentState, aggregate: Aggregate)
     case cancelFailed(reference: String, message: String, tryAgain: Bool)
+    /// Start-up recovery settled a payment from before a restart.
+    case recovered(RecoveryNotice)
+    /// The journal could not be written; nothing that needed it was sent.
+    case journalFailed(String)
 }
 
 /// What the runtime must do, as data.

@@ -1,5 +1,6 @@
 import Foundation
 import KasseCore
+import KasseJournal
 import KasseScanning
 import KasseSimulator
 import KasseTerminal
@@ -17,8 +18,13 @@ public struct TillConfiguration: Sendable {
     public var layout: KeyboardLayout
     public var roles: [(ScannerMatch, ScannerRole)]
     public var logPath: String
+    /// The journal's SQLite file: `journal.path`, or `KASSE_JOURNAL`, or per user
+    /// `~/.local/share/kasse/journal.sqlite` (`demo-journal.sqlite` in DEMO mode, kept apart).
+    public var journalPath: String
+    /// Who is at the till, written with every journal entry (`till.cashier_id`, `KASSE_CASHIER`).
+    public var cashierID: String
 
-    /// `[till] shop_name, store_id, till_id, market, catalog`; `[scanners] enabled, layout,
+    /// `[till] shop_name, store_id, till_id, cashier_id, market, catalog`; `[journal] path`; `[scanners] enabled, layout,
     /// devices = "05e0:1200@1-1=cashier, 05e0:1200@1-2=kiosk"`.
     public static func load(file: ConfigFile?, mode: RunMode, environment: [String: String]) throws(ConfigurationError) -> TillConfiguration {
         let values = file?.values ?? [:]
@@ -49,19 +55,48 @@ public struct TillConfiguration: Sendable {
         }
         let enabled = (values["scanners.enabled"] ?? "true").lowercased()
         guard ["true", "false", "yes", "no"].contains(enabled) else { throw .invalid("scanners.enabled must be true or false") }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.local/share")
+        let journalPath = environment["KASSE_JOURNAL"] ?? values["journal.path"]
+            ?? (dataHome + "/kasse/" + (mode == .demo ? "demo-journal.sqlite" : "journal.sqlite"))
+        let cashierID = environment["KASSE_CASHIER"] ?? values["till.cashier_id"] ?? "1"
         let stateHome = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
         return TillConfiguration(
             settings: TillSettings(
                 mode: mode, shopName: values["till.shop_name"] ?? (mode == .demo ? "Kasse Demo" : "Kasse"),
                 storeID: values["till.store_id"] ?? "STORE1", tillID: values["till.till_id"] ?? "1", market: market),
             catalogPath: values["till.catalog"], scannersEnabled: enabled == "true" || enabled == "yes", layout: layout, roles: roles,
-            logPath: environment["KASSE_LOG"] ?? values["till.log"] ?? (stateHome + "/kasse/kasse.log"))
+            logPath: environment["KASSE_LOG"] ?? values["till.log"] ?? (stateHome + "/kasse/kasse.log"),
+            journalPath: journalPath, cashierID: cashierID)
     }
 }
 
 public enum TillLauncher {
     public struct LaunchError: Error, CustomStringConvertible {
         public let description: String
+    }
+
+    /// The till's settings as the till itself would read them (file, then `KASSE_*`), for the
+    /// journal and report commands: DEMO when no API is configured.
+    public static func configuration(configPath: String?) throws(LaunchError) -> TillConfiguration {
+        let environment = ProcessInfo.processInfo.environment
+        var warnings: [String] = []
+        let path = configPath ?? VippsConfiguration.defaultPath(environment: environment)
+        do {
+            var file: ConfigFile?
+            if configPath != nil || FileManager.default.fileExists(atPath: path) {
+                file = try VippsConfiguration.readFile(at: path, warnings: &warnings)
+            }
+            let apiConfigured = file?["api.url"] != nil || file?["api.client_id"] != nil || environment["KASSE_API_URL"] != nil
+            var mode = RunMode.demo
+            if apiConfigured {
+                let vipps = try VippsConfiguration.load(file: file, environment: environment, warnings: &warnings)
+                mode = vipps.environment == .production ? .production : vipps.environment == .test ? .test : .demo
+            }
+            return try TillConfiguration.load(file: file, mode: mode, environment: environment)
+        } catch {
+            throw LaunchError(description: "configuration: \(error.description)")
+        }
     }
 
     /// Starts the till. With no configuration file and no API settings in the environment,
@@ -123,6 +158,15 @@ public enum TillLauncher {
         } catch let error as SimulatorConfigurationError {
             throw LaunchError(description: "demo simulator: \(error.description)")
         }
+        // The journal first: without it no sale may start.
+        let journal: Journal
+        do {
+            journal = try Journal(
+                path: tillConfiguration.journalPath, till: tillConfiguration.settings.tillID, cashier: tillConfiguration.cashierID)
+        } catch {
+            await simulator?.stop()
+            throw LaunchError(description: error.description)
+        }
         let logger = Logger(label: "kasse.till", factory: FileLogHandler.factory(path: tillConfiguration.logPath))
         for warning in warnings { logger.warning("\(warning)") }
 
@@ -156,10 +200,17 @@ public enum TillLauncher {
             }
         }
         let now = ContinuousClock.now
-        let counterPath = URL(fileURLWithPath: tillConfiguration.logPath).deletingLastPathComponent()
-            .appendingPathComponent("sale-number-\(tillConfiguration.settings.storeID)-\(tillConfiguration.settings.tillID)").path
-        let saleCounter = SaleCounter(path: environment["KASSE_SALE_COUNTER"] ?? counterPath)
-        var state = TillState(settings: tillConfiguration.settings, saleNumber: saleCounter.next(), now: now, today: today())
+        let unsettled: [UnsettledPayment]
+        let saleNumber: Int
+        do {
+            unsettled = try journal.unsettledPayments()
+            saleNumber = try journal.nextSaleNumber()
+            try await journal.append([.tillStarted(
+                mode: mode.rawValue, store: tillConfiguration.settings.storeID, till: tillConfiguration.settings.tillID)])
+        } catch {
+            throw LaunchError(description: error.description)
+        }
+        var state = TillState(settings: tillConfiguration.settings, saleNumber: saleNumber, now: now, today: today())
         state.banner = startupBanner ?? Banner(kind: .info, text: mode == .demo
             ? "DEMO: scan or type products, F2 and 91234567 (Kari approves after 3 s), then F4 to pay"
             : "Ready")
@@ -167,8 +218,8 @@ public enum TillLauncher {
         terminal.start()
         let runtime = TillRuntime(
             till: Till(catalog: parsed.catalog), state: state, client: client, terminal: terminal, scanners: scanners,
-            roles: tillConfiguration.roles, logger: logger, saleCounter: saleCounter)
-        await runtime.run()
+            roles: tillConfiguration.roles, logger: logger, journal: journal)
+        await runtime.run(recovering: unsettled)
         terminal.stop()
         scanners?.stop()
         await simulator?.stop()

@@ -1,5 +1,6 @@
 import Foundation
 import KasseCore
+import KasseJournal
 import KasseScanning
 import KasseTerminal
 import KasseTill
@@ -24,11 +25,11 @@ public actor TillRuntime {
     private var pollTask: Task<Void, Never>?
     private var pollReference: String?
     private var size: TerminalSize
-    private let saleCounter: SaleCounter?
+    private let journal: Journal
 
     public init(till: Till, state: TillState, client: VippsClient, terminal: CursesTerminal, scanners: USBScannerService?,
-                roles: [(ScannerMatch, ScannerRole)], logger: Logger, saleCounter: SaleCounter? = nil) {
-        self.saleCounter = saleCounter
+                roles: [(ScannerMatch, ScannerRole)], logger: Logger, journal: Journal) {
+        self.journal = journal
         self.till = till
         self.state = state
         self.client = client
@@ -40,7 +41,9 @@ public actor TillRuntime {
         (actions, send) = AsyncStream.makeStream(of: TillAction.self, bufferingPolicy: .unbounded)
     }
 
-    public func run() async {
+    /// Runs until the cashier quits; first settles, in the background, the payments the
+    /// journal left open (a crash or power cut in the middle of a payment).
+    public func run(recovering unsettled: [UnsettledPayment] = []) async {
         let send = self.send
         let terminal = self.terminal
         let inputTask = Task {
@@ -85,13 +88,26 @@ public actor TillRuntime {
                 send.yield(.ticked(ContinuousClock.now))
             }
         }
+        let recoveryTask = unsettled.isEmpty ? nil : Task { await self.recover(unsettled) }
         present()
         for await action in actions {
-            let effects = till.reduce(&state, action)
+            let before = state
+            var effects = till.reduce(&state, action)
+            // The journal first: what is about to be sent is stored (with its idempotency key) before it is.
+            let events = JournalDiff.events(from: before, to: state)
+            if !events.isEmpty {
+                do {
+                    try await journal.append(events)
+                } catch {
+                    logger.error("journal: \(error)")
+                    effects = refuseVippsWrites(effects, because: error.description)
+                }
+            }
             present()
             for effect in effects { perform(effect) }
             if state.isQuitting { break }
         }
+        recoveryTask?.cancel()
         inputTask.cancel()
         scannerTask.cancel()
         tickTask.cancel()
@@ -119,9 +135,6 @@ public actor TillRuntime {
         case .quit:
             send.finish()
         case .createPayment(let request, let key):
-            if let saleCounter, !saleCounter.markUsed(state.saleNumber) {
-                logger.error("cannot store the sale number \(state.saleNumber) in \(saleCounter.path)")
-            }
             logger.info("create \(request.reference) \(request.amount.value) \(request.amount.currency.rawValue) key \(key)")
             Task {
                 do {
@@ -172,6 +185,134 @@ public actor TillRuntime {
                 }
             }
         }
+    }
+
+    /// Effects that write to Vipps MobilePay are not carried out when their journal entry could
+    /// not be stored; each is answered as a failure, so the screen says so and nothing is lost.
+    private func refuseVippsWrites(_ effects: [TillEffect], because reason: String) -> [TillEffect] {
+        var kept: [TillEffect] = []
+        for effect in effects {
+            switch effect {
+            case .createPayment(let request, _):
+                send.yield(.paymentCreateFailed(reference: request.reference, message: reason, outcomeUnknown: false))
+            case .capture(let reference, _, _):
+                send.yield(.captureFailed(reference: reference, message: reason))
+            case .cancel(let reference, _, _):
+                send.yield(.cancelFailed(reference: reference, message: reason, tryAgain: false))
+            default:
+                kept.append(effect)
+            }
+        }
+        send.yield(.journalFailed(reason))
+        return kept
+    }
+
+    // MARK: Recovery
+
+    private func recover(_ unsettled: [UnsettledPayment]) async {
+        for payment in unsettled {
+            guard !Task.isCancelled else { return }
+            if let notice = await settle(payment) {
+                if notice.restoreLines != nil, state.basket.isEmpty, state.payment == nil {
+                    // The old sale stays closed in the journal; its lines come back as the sale on screen.
+                    try? await journal.append([.saleAbandoned(
+                        sale: payment.start.sale, reason: "basket restored as sale \(state.saleNumber) after a restart")])
+                }
+                send.yield(.recovered(notice))
+            }
+        }
+    }
+
+    /// Reads one payment back and settles it, recording each step; the notice for the cashier.
+    private func settle(_ payment: UnsettledPayment) async -> RecoveryNotice? {
+        let start = payment.start
+        let reference = start.reference
+        let currency = CurrencyCode(rawValue: start.currency) ?? .NOK
+        let unwanted = payment.saleAbandoned || payment.supersededByLaterAttempt || payment.cancelStarted
+        let money = { (value: Int) in Money(minorUnits: value, currency: currency).formatted(in: self.state.settings.market.locale) }
+        let saleLabel = "Sale \(Self.pad(start.sale)) (before the restart):"
+        var announcedWaiting = false
+        while !Task.isCancelled {
+            let reading: Recovery.Reading
+            do {
+                let found = try await client.getPayment(reference)
+                reading = .found(state: found.state, captured: found.aggregate.capturedAmount.value,
+                                 cancelled: found.aggregate.cancelledAmount.value)
+            } catch let error as VippsError where error.status == 404 {
+                reading = .notFound
+            } catch {
+                logger.warning("recovery \(reference): \(error)")
+                try? await Task.sleep(for: .seconds(5))
+                continue
+            }
+            let step = Recovery.decide(amount: start.amount, unwanted: unwanted, reading: reading)
+            logger.info("recovery \(reference): \(step)")
+            do {
+                switch step {
+                case .complete(let captured):
+                    try await journal.append(completion(start, captured: captured)
+                        + [.recovered(sale: start.sale, reference: reference, summary: "captured \(captured) before the restart")])
+                    return RecoveryNotice(sale: start.sale, text: "\(saleLabel) paid, \(money(captured)) captured.", paid: true, restoreLines: nil)
+                case .capture:
+                    try await journal.append([.captureStarted(sale: start.sale, reference: reference, amount: start.amount, key: start.captureKey)])
+                    let result = try await client.capture(
+                        reference, amount: Amount(currency: currency, value: start.amount), idempotencyKey: start.captureKey)
+                    let captured = result.aggregate.capturedAmount.value
+                    try await journal.append(completion(start, captured: captured)
+                        + [.recovered(sale: start.sale, reference: reference, summary: "authorized during the restart; captured \(captured)")])
+                    return RecoveryNotice(
+                        sale: start.sale, text: "\(saleLabel) approved while the till was down; \(money(captured)) captured.",
+                        paid: true, restoreLines: nil)
+                case .cancel:
+                    let key = "xr-" + reference
+                    try await journal.append([.cancelStarted(sale: start.sale, reference: reference, key: key)])
+                    _ = try await client.cancel(reference, idempotencyKey: key)
+                    try await journal.append([
+                        .paymentEnded(sale: start.sale, reference: reference, reason: "cancelled after the restart: the sale had been left"),
+                        .recovered(sale: start.sale, reference: reference, summary: "cancelled"),
+                    ])
+                    return RecoveryNotice(
+                        sale: start.sale, text: "\(saleLabel) its payment was released (the sale had been left).", paid: false,
+                        restoreLines: nil)
+                case .ended(let reason):
+                    try await journal.append([
+                        .paymentEnded(sale: start.sale, reference: reference, reason: reason),
+                        .recovered(sale: start.sale, reference: reference, summary: reason),
+                    ])
+                    return RecoveryNotice(
+                        sale: start.sale, text: "\(saleLabel) not paid. \(reason)", paid: false,
+                        restoreLines: unwanted ? nil : start.lines)
+                case .wait:
+                    if !announcedWaiting {
+                        announcedWaiting = true
+                        send.yield(.recovered(RecoveryNotice(
+                            sale: start.sale, text: "\(saleLabel) still waiting for the customer to approve \(money(start.amount)).",
+                            paid: false, restoreLines: nil)))
+                    }
+                    try? await Task.sleep(for: .seconds(2))
+                }
+            } catch let error as VippsError where error.errorCode == 6050 || error.status == 409 {
+                // The payment moved on meanwhile: read it again.
+                logger.warning("recovery \(reference): \(error)")
+                try? await Task.sleep(for: .seconds(1))
+            } catch {
+                logger.warning("recovery \(reference): \(error)")
+                try? await Task.sleep(for: .seconds(5))
+            }
+        }
+        return nil
+    }
+
+    private func completion(_ start: JournalPaymentStart, captured: Int) -> [JournalEvent] {
+        [.saleCompleted(JournalSale(
+            sale: start.sale, receiptNumber: Self.pad(start.sale), reference: start.reference, currency: start.currency,
+            total: start.amount, captured: captured, customer: start.customer, lines: start.lines,
+            vat: JournalSale.vat(of: start.lines)))]
+    }
+
+    private static func pad(_ value: Int) -> String {
+        let text = String(value)
+        return text.count >= 6 ? text : String(repeating: "0", count: 6 - text.count) + text
     }
 
     private func startPolling(_ reference: String) {

@@ -8,6 +8,7 @@ struct Kasse: AsyncParsableCommand {
         subcommands: [
             TillCommand.self, TokenCommand.self, PaymentCommand.self, ReceiptCommand.self, WebhookCommand.self, ScannerCommand.self,
             SimulatorCommand.self,
+            JournalCommand.self, ReportCommand.self, ReturnCommand.self,
             CatalogCommand.self, BenchmarkCommand.self,
         ],
         defaultSubcommand: TillCommand.self

@@ -258,18 +258,3 @@ final class TillSession: Sendable {
         try await sim.finish(checkRequests: "all")
     }
 }
-
-
-struct SaleCounterTests {
-    @Test func saleNumbersSurviveARestartSoReferencesAreNeverReused() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-counter-\(UUID().uuidString)/sale-number").path
-        let counter = SaleCounter(path: path)
-        #expect(counter.next() == 1)
-        #expect(counter.markUsed(1))
-        #expect(SaleCounter(path: path).next() == 2)
-        #expect(counter.markUsed(41))
-        #expect(SaleCounter(path: path).next() == 42)
-        try "garbage".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(SaleCounter(path: path).next() == 1)
-    }
-}

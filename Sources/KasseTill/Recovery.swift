@@ -1,0 +1,65 @@
+import KasseCore
+import VippsModels
+
+/// What start-up recovery does with a payment the journal had not settled, from what Vipps
+/// MobilePay says about it now. Pure: the runtime reads, decides here, then acts and records.
+public enum Recovery {
+    public enum Reading: Sendable, Equatable {
+        /// Vipps MobilePay has no such payment: the create request never arrived.
+        case notFound
+        case found(state: PaymentState, captured: Int, cancelled: Int)
+    }
+
+    public enum Step: Sendable, Equatable {
+        /// Already captured in full: record the sale as completed.
+        case complete(captured: Int)
+        /// Authorized for a sale still wanted: capture it now (with the stored capture key).
+        case capture
+        /// Authorized or still open for a sale the cashier left: release it.
+        case cancel
+        /// Ended without money; the reason, for the journal and the cashier.
+        case ended(String)
+        /// The customer has not answered yet: keep reading until they do or it expires.
+        case wait
+    }
+
+    /// `unwanted`: the sale was abandoned, paid by another attempt, superseded, or the
+    /// cashier had asked to cancel this payment before the restart.
+    public static func decide(amount: Int, unwanted: Bool, reading: Reading) -> Step {
+        switch reading {
+        case .notFound:
+            return .ended("The payment request never reached Vipps MobilePay.")
+        case .found(let state, let captured, let cancelled):
+            if captured > 0 { return .complete(captured: captured) }
+            switch state {
+            case .CREATED:
+                return unwanted ? .cancel : .wait
+            case .AUTHORIZED:
+                if cancelled > 0 { return .ended("The payment was cancelled.") }
+                return unwanted ? .cancel : .capture
+            case .ABORTED:
+                return .ended("The customer declined the payment in the app.")
+            case .EXPIRED:
+                return .ended("The payment request expired: the customer did not answer in time.")
+            case .TERMINATED:
+                return .ended("The payment was cancelled.")
+            }
+        }
+    }
+}
+
+/// What the cashier is told about one recovered payment, and the basket to put back.
+public struct RecoveryNotice: Sendable, Hashable {
+    public var sale: Int
+    public var text: String
+    public var paid: Bool
+    /// The lines of a sale that was not paid and is still wanted, to restore on screen.
+    public var restoreLines: [JournalLine]?
+
+    public init(sale: Int, text: String, paid: Bool, restoreLines: [JournalLine]?) {
+        self.sale = sale
+        self.text = text
+        self.paid = paid
+        self.restoreLines = restoreLines
+    }
+}

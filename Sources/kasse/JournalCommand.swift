@@ -1,0 +1,236 @@
+import ArgumentParser
+import Foundation
+import KasseCore
+import KasseJournal
+import KasseTill
+import KasseTillApp
+import VippsClient
+import VippsModels
+
+/// Where the journal commands find the journal: `--journal`, else as the till would.
+struct JournalOptions: ParsableArguments {
+    @Option(help: "Configuration file (default: $KASSE_CONFIG or ~/.config/kasse/kasse.toml, if it exists).") var config: String?
+    @Option(help: "The journal file (default: journal.path, $KASSE_JOURNAL, or the per-user default).") var journal: String?
+
+    func settings() throws -> TillConfiguration {
+        do {
+            return try TillLauncher.configuration(configPath: config)
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+
+    /// Opens the journal; `readOnly` for commands that only look.
+    func open(readOnly: Bool) throws -> (Journal, TillConfiguration) {
+        let settings = try settings()
+        let path = journal ?? settings.journalPath
+        do {
+            let journal = try Journal(path: path, till: settings.settings.tillID, cashier: settings.cashierID, readOnly: readOnly)
+            return (journal, settings)
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+}
+
+func journalCall<T>(_ body: () throws(JournalError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw CLIError(error.description)
+    }
+}
+
+struct JournalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal", abstract: "Check and read the till's electronic journal.",
+        subcommands: [Verify.self, List.self, Show.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the hash chain; reports the first entry that was changed, removed or inserted.")
+        @OptionGroup var options: JournalOptions
+
+        func run() async throws {
+            let (journal, _) = try options.open(readOnly: true)
+            switch try journalCall({ () throws(JournalError) in try journal.verify() }) {
+            case .intact(let entries):
+                emit("Journal \(journal.path): \(entries) entries, chain intact")
+            case .broken(let sequence, let reason):
+                warn("Journal \(journal.path): entry \(sequence) breaks the chain: \(reason)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Paid sales and returns, for a day or all.")
+        @OptionGroup var options: JournalOptions
+        @Option(help: "Only this day (YYYY-MM-DD, UTC), or 'today'.") var date: String?
+        @Flag(help: "JSON instead of a table.") var json = false
+
+        func run() async throws {
+            let (journal, settings) = try options.open(readOnly: true)
+            var day = date
+            if day == "today" { day = String(InternetTime.rfc3339(Date().timeIntervalSince1970).prefix(10)) }
+            let sales = try journalCall { () throws(JournalError) in try journal.completedSales(on: day) }
+            if json {
+                printJSON(sales.map { Listed(sequence: $0.entry.sequence, at: $0.entry.at, sale: $0.sale) })
+                return
+            }
+            let locale = settings.settings.market.locale
+            if sales.isEmpty { emit("No paid sales\(day.map { " on \($0)" } ?? "")."); return }
+            for (entry, sale) in sales {
+                let refunded = try journalCall { () throws(JournalError) in try journal.refunds(reference: sale.reference).refunded }
+                let money = Money(minorUnits: sale.captured, currency: CurrencyCode(rawValue: sale.currency) ?? .NOK).formatted(in: locale)
+                let returned = refunded > 0
+                    ? "  returned \(Money(minorUnits: refunded, currency: CurrencyCode(rawValue: sale.currency) ?? .NOK).formatted(in: locale))"
+                    : ""
+                emit("\(sale.receiptNumber)  \(entry.at.prefix(19))  \(sale.reference)  \(money)  \(sale.lines.count) line(s)\(returned)")
+            }
+        }
+
+        struct Listed: Encodable {
+            var sequence: Int
+            var at: String
+            var sale: JournalSale
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One sale (by receipt number, sale number or payment reference) with every journal entry about it.")
+        @OptionGroup var options: JournalOptions
+        @Argument(help: "Receipt number, sale number or payment reference.") var sale: String
+        @Flag(help: "JSON instead of text.") var json = false
+
+        func run() async throws {
+            let (journal, settings) = try options.open(readOnly: true)
+            let entries: [JournalEntry]
+            if let number = Int(sale) {
+                entries = try journalCall { () throws(JournalError) in try journal.entries(sale: number) }
+            } else {
+                let byReference = try journalCall { () throws(JournalError) in try journal.entries(reference: sale) }
+                let number = byReference.compactMap(\.sale).first
+                entries = try number.map { n in try journalCall { () throws(JournalError) in try journal.entries(sale: n) } } ?? byReference
+            }
+            guard !entries.isEmpty else { throw CLIError("The journal has no sale \(sale) (kasse journal list shows the paid ones).") }
+            if json {
+                printJSON(entries.map { ShownEntry(sequence: $0.sequence, at: $0.at, till: $0.till, cashier: $0.cashier, kind: $0.kind, payload: $0.payload, hash: $0.hash) })
+                return
+            }
+            let locale = settings.settings.market.locale
+            for entry in entries {
+                guard let event = entry.event else { continue }
+                if case .saleCompleted(let completed) = event {
+                    emit(ReceiptText.sale(completed, locale: locale))
+                }
+                emit("#\(entry.sequence)  \(entry.at.prefix(19))  till \(entry.till)  cashier \(entry.cashier)  \(entry.kind)  \(Self.summary(event))")
+            }
+        }
+
+        static func summary(_ event: JournalEvent) -> String {
+            switch event {
+            case .lineAdded(_, let line), .lineChanged(_, let line): "\(line.sku) \(line.name) × \(line.quantity) = \(line.total)"
+            case .lineVoided(_, let id, let sku): "line \(id) (\(sku))"
+            case .customerIdentified(_, let customer): customer
+            case .paymentStarted(let start): "\(start.reference) \(start.amount) \(start.currency) key \(start.createKey)"
+            case .paymentOutcome(_, let reference, let outcome): "\(reference): \(outcome)"
+            case .captureStarted(_, let reference, let amount, let key): "\(reference) \(amount) key \(key)"
+            case .cancelStarted(_, let reference, let key): "\(reference) key \(key)"
+            case .paymentEnded(_, let reference, let reason): "\(reference): \(reason)"
+            case .saleCompleted(let sale): "\(sale.reference) captured \(sale.captured)"
+            case .saleAbandoned(_, let reason): reason
+            case .refundStarted(let refund): "return \(refund.returnNumber): \(refund.amount) key \(refund.key)"
+            case .refunded(_, _, let number, let amount): "return \(number): \(amount) refunded"
+            case .refundFailed(_, _, let number, let reason): "return \(number): \(reason)"
+            case .recovered(_, let reference, let summary): "\(reference): \(summary)"
+            case .zReport(let report): "Z \(report.number)"
+            case .tillStarted(let mode, let store, let till): "\(mode) \(store)/\(till)"
+            case .operatorAction(let text): text
+            }
+        }
+
+        struct ShownEntry: Encodable {
+            var sequence: Int
+            var at: String
+            var till: String
+            var cashier: String
+            var kind: String
+            var payload: String
+            var hash: String
+        }
+    }
+}
+
+/// Receipts as printed text.
+enum ReceiptText {
+    static func sale(_ sale: JournalSale, locale: ShopLocale) -> String {
+        let currency = CurrencyCode(rawValue: sale.currency) ?? .NOK
+        func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: locale) }
+        var lines = ["RECEIPT \(sale.receiptNumber)   \(sale.reference)"]
+        for line in sale.lines {
+            let quantity = line.weighed ? "\(Quantity.grams(line.quantity).display)" : "\(line.quantity) ×"
+            lines.append(row("\(line.lineID). \(line.name) \(quantity)", money(line.isReturn ? -line.total : line.total)))
+        }
+        lines.append(row("TOTAL", money(sale.total)))
+        for vat in sale.vat { lines.append(row("  VAT \(VATRate(vat.rateBasisPoints).label) of \(money(vat.gross))", money(vat.tax))) }
+        lines.append(row("Vipps MobilePay \(sale.customer)", money(sale.captured)))
+        return lines.joined(separator: "\n")
+    }
+
+    static func refund(_ refund: JournalRefund, sale: JournalSale, locale: ShopLocale) -> String {
+        let currency = CurrencyCode(rawValue: refund.currency) ?? .NOK
+        func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: locale) }
+        var lines = ["RETURN \(refund.returnNumber)   for receipt \(sale.receiptNumber) (\(sale.reference))"]
+        for line in refund.lines {
+            let quantity = line.weighed ? "\(Quantity.grams(line.quantity).display)" : "\(line.quantity) ×"
+            lines.append(row("\(line.lineID). \(line.name) \(quantity)", money(-line.total)))
+        }
+        lines.append(row("REFUNDED to Vipps MobilePay", money(-refund.amount)))
+        for vat in refund.vat { lines.append(row("  VAT \(VATRate(vat.rateBasisPoints).label) of \(money(-vat.gross))", money(-vat.tax))) }
+        return lines.joined(separator: "\n")
+    }
+
+    static func row(_ label: String, _ value: String) -> String {
+        label + String(repeating: " ", count: max(1, 44 - label.count - value.count)) + value
+    }
+}
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "X report (totals since the last Z) and Z report (closes the day).",
+        subcommands: [X.self, Z.self])
+
+    struct X: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "x", abstract: "Running totals since the last Z report; writes nothing.")
+        @OptionGroup var options: JournalOptions
+        @Flag(help: "JSON instead of text.") var json = false
+
+        func run() async throws {
+            let (journal, settings) = try options.open(readOnly: true)
+            let report = try journalCall { () throws(JournalError) in
+                try journal.xReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue)
+            }
+            if json { printJSON(report) } else { emit(report.text(locale: settings.settings.market.locale)) }
+        }
+    }
+
+    struct Z: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "z", abstract: "Close the day: the totals since the last Z, numbered and stored in the journal for good.")
+        @OptionGroup var options: JournalOptions
+        @Flag(help: "JSON instead of text.") var json = false
+
+        func run() async throws {
+            let (journal, settings) = try options.open(readOnly: false)
+            let report: JournalReport
+            do {
+                report = try await journal.zReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue)
+            } catch {
+                throw CLIError(error.description)
+            }
+            if json { printJSON(report) } else { emit(report.text(locale: settings.settings.market.locale)) }
+        }
+    }
+}

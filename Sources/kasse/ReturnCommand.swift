@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import KasseCore
+import KasseJournal
+import KasseTill
+import KasseTillApp
+import VippsClient
+import VippsModels
+
+struct ReturnCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "return",
+        abstract: "Refund a paid sale (found by receipt number, sale number or reference): all of it or chosen lines.",
+        discussion: """
+            Each return is written to the journal with its own idempotency key before the refund is sent. \
+            If the answer is lost, run the same command again: the return in doubt is finished first, \
+            with the same key, so the customer is never refunded twice.
+            """)
+
+    @OptionGroup var options: JournalOptions
+    @Argument(help: "Receipt number, sale number or payment reference (kasse journal list).") var sale: String
+    @Option(name: .customLong("line"), help: "A line to return: ID for the whole line, ID:COUNT for some pieces. Repeatable.")
+    var lines: [String] = []
+    @Flag(help: "Return everything not returned yet.") var all = false
+    @Flag(help: "JSON instead of a return receipt.") var json = false
+
+    func run() async throws {
+        guard all != !lines.isEmpty else { throw CLIError("Say what goes back: --all, or one or more --line ID[:COUNT].") }
+        var selection: [Int: Int?] = [:]
+        for item in lines {
+            let parts = item.split(separator: ":").map(String.init)
+            guard let id = Int(parts[0]), parts.count <= 2, parts.count == 1 || Int(parts[1]) != nil else {
+                throw CLIError("--line \(item): write the line number, or LINE:COUNT (e.g. 2:1)")
+            }
+            selection[id] = parts.count == 2 ? Int(parts[1]) : nil
+        }
+        let (journal, settings) = try options.open(readOnly: false)
+        guard let paid = try journalCall({ () throws(JournalError) in try journal.completedSale(receiptOrReference: sale) }) else {
+            throw CLIError("No paid sale \(sale) in the journal (kasse journal list shows them).")
+        }
+        var api = APIOptions()
+        api.config = options.config
+        let client = try api.makeClient()
+        let currency = CurrencyCode(rawValue: paid.currency) ?? .NOK
+        let reference = paid.reference
+
+        // A return whose answer was lost is finished first, with its own key.
+        for pending in try journalCall({ () throws(JournalError) in try journal.refunds(reference: reference) }).pending {
+            try await send(pending, client: client, journal: journal)
+            warn("Return \(pending.returnNumber) from before is now confirmed.")
+        }
+        let payment = try await callAPI { try await client.getPayment(reference) }
+        let refundable = payment.aggregate.capturedAmount.value - payment.aggregate.refundedAmount.value
+        let earlier = try journalCall({ () throws(JournalError) in try journal.refunds(reference: reference) }).notFailed
+        let plan: (amount: Int, lines: [JournalLine])
+        switch ReturnPlan.make(sale: paid, earlier: earlier, selection: all ? .all : .lines(selection), refundable: refundable) {
+        case .success(let made): plan = made
+        case .failure(let problem): throw CLIError(problem.description)
+        }
+        let number = try journalCall { () throws(JournalError) in try journal.nextReturnNumber() }
+        let refund = JournalRefund(
+            sale: paid.sale, reference: reference, returnNumber: number, amount: plan.amount, currency: currency.rawValue,
+            key: "r\(number)-\(reference)", lines: plan.lines)
+        do {
+            try await journal.append([.refundStarted(refund)])
+        } catch {
+            throw CLIError(error.description)
+        }
+        try await send(refund, client: client, journal: journal)
+        if json {
+            printJSON(refund)
+        } else {
+            emit(ReceiptText.refund(refund, sale: paid, locale: settings.settings.market.locale))
+        }
+    }
+
+    /// Sends a recorded return and records its outcome; an unknown outcome stays pending.
+    private func send(_ refund: JournalRefund, client: VippsClient, journal: Journal) async throws {
+        let currency = CurrencyCode(rawValue: refund.currency) ?? .NOK
+        do {
+            _ = try await client.refund(refund.reference, amount: Amount(currency: currency, value: refund.amount), idempotencyKey: refund.key)
+        } catch let error as VippsError where !error.isRetryable {
+            try? await journal.append([.refundFailed(
+                sale: refund.sale, reference: refund.reference, returnNumber: refund.returnNumber, reason: error.cashierMessage)])
+            throw CLIError("Return \(refund.returnNumber) was refused: \(error.description)")
+        } catch {
+            throw CLIError(
+                "Return \(refund.returnNumber): no answer from Vipps MobilePay (\(error)). "
+                    + "Run the same command again to finish it; it will not be refunded twice.")
+        }
+        do {
+            try await journal.append([.refunded(
+                sale: refund.sale, reference: refund.reference, returnNumber: refund.returnNumber, amount: refund.amount)])
+        } catch {
+            throw CLIError("Return \(refund.returnNumber) was refunded, but the journal could not record it: \(error.description)")
+        }
+    }
+}
