@@ -136,6 +136,7 @@ let package = Package(
             dependencies: [
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp",
                 "KasseJournal", "KasseTill",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -18,6 +18,21 @@ public struct JournalLine: Sendable, Hashable, Codable {
     /// What the line comes to, VAT included, after its discount.
     public var total: Int
 
+    public init(lineID: Int, sku: String, gtin: String?, name: String, unitPrice: Int, vatRateBasisPoints: Int, weighed: Bool,
+                quantity: Int, discount: Int, isReturn: Bool, total: Int) {
+        self.lineID = lineID
+        self.sku = sku
+        self.gtin = gtin
+        self.name = name
+        self.unitPrice = unitPrice
+        self.vatRateBasisPoints = vatRateBasisPoints
+        self.weighed = weighed
+        self.quantity = quantity
+        self.discount = discount
+        self.isReturn = isReturn
+        self.total = total
+    }
+
     public init(_ line: BasketLine) {
         lineID = line.id
         sku = line.product.sku

@@ -37,10 +37,11 @@ final class TillSession: Sendable {
     }
 
     /// Starts the till with a configuration pointing at the simulator.
-    init(simulator: SimulatorHarness, columns: Int = 100, rows: Int = 30, extraConfig: String = "") async throws {
+    /// `directory`: reuse one (its journal and log), as a till restarted in the same shop does.
+    init(simulator: SimulatorHarness, columns: Int = 100, rows: Int = 30, extraConfig: String = "", reusing existing: String? = nil) async throws {
         name = "kasse-\(UUID().uuidString.prefix(8))"
         socket = "kasse-test-\(UUID().uuidString.prefix(8))"
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent(name).path
+        self.directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent(name).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let config = """
             [api]

@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+import KasseJournal
+import KasseTill
+import Testing
+
+/// The journal as a SQLite file on disk, and the real binary's answers about it.
+struct JournalTests {
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("kasse-journal-\(UUID().uuidString)/journal.sqlite").path
+    }
+
+    static let line = JournalLine(
+        lineID: 1, sku: "1001", gtin: "7040000000016", name: "Lettmelk 1 l", unitPrice: 2490, vatRateBasisPoints: 1500,
+        weighed: false, quantity: 2, discount: 0, isReturn: false, total: 4980)
+
+    static func sale(_ number: Int, reference: String) -> JournalSale {
+        JournalSale(sale: number, receiptNumber: String(format: "%06d", number), reference: reference, currency: "NOK", total: 4980,
+                    captured: 4980, customer: "+47 ******67", lines: [line], vat: JournalSale.vat(of: [line]))
+    }
+
+    @Test func entriesAreChainedAndSurviveReopening() async throws {
+        let path = Self.temporaryPath()
+        let journal = try Journal(path: path, till: "2", cashier: "anna")
+        try await journal.append([.tillStarted(mode: "TEST", store: "S", till: "2"), .lineAdded(sale: 1, line: Self.line)])
+        try await journal.append([.saleCompleted(Self.sale(1, reference: "S-2-20261121-000001-1"))])
+        let reopened = try Journal(path: path, till: "2", cashier: "anna")
+        let entries = try reopened.entries()
+        #expect(entries.map(\.sequence) == [1, 2, 3])
+        #expect(entries[0].previousHash == Journal.genesisHash)
+        #expect(entries[1].previousHash == entries[0].hash)
+        #expect(entries[2].previousHash == entries[1].hash)
+        #expect(entries.allSatisfy { $0.till == "2" && $0.cashier == "anna" })
+        #expect(entries[2].reference == "S-2-20261121-000001-1")
+        #expect(try reopened.verify() == .intact(entries: 3))
+        #expect(try reopened.nextSaleNumber() == 2)
+        // WAL mode, for a reader (the report command) beside the writing till.
+        let mode = try await DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+    }
+
+    @Test func updatesAndDeletionsAreRefused() async throws {
+        let path = Self.temporaryPath()
+        let journal = try Journal(path: path, till: "1", cashier: "1")
+        try await journal.append([.operatorAction("one"), .operatorAction("two")])
+        let database = try DatabaseQueue(path: path)
+        await #expect(throws: DatabaseError.self) {
+            try await database.write { try $0.execute(sql: "UPDATE entry SET payload = '{}' WHERE sequence = 1") }
+        }
+        await #expect(throws: DatabaseError.self) {
+            try await database.write { try $0.execute(sql: "DELETE FROM entry WHERE sequence = 2") }
+        }
+        #expect(try journal.verify() == .intact(entries: 2))
+    }
+
+    /// Someone who removes the triggers and edits, deletes or inserts is found out by the chain,
+    /// at the first entry that no longer fits.
+    @Test func editsAroundTheTriggersBreakTheChainAtTheRightEntry() async throws {
+        for tamper in [
+            "UPDATE entry SET payload = replace(payload, '4980', '498') WHERE sequence = 3",
+            "DELETE FROM entry WHERE sequence = 2",
+            "UPDATE entry SET at = '2020-01-01T00:00:00.000Z' WHERE sequence = 4",
+        ] {
+            let path = Self.temporaryPath()
+            let journal = try Journal(path: path, till: "1", cashier: "1")
+            try await journal.append([.operatorAction("a"), .lineAdded(sale: 1, line: Self.line)])
+            try await journal.append([.saleCompleted(Self.sale(1, reference: "R-1")), .operatorAction("b")])
+            let database = try DatabaseQueue(path: path)
+            try await database.write { db in
+                try db.execute(sql: "DROP TRIGGER entry_no_update; DROP TRIGGER entry_no_delete")
+                try db.execute(sql: tamper)
+            }
+            let result = try journal.verify()
+            switch tamper.first {
+            case "D": #expect(result == .broken(sequence: 2, reason: "entry 2 is missing"), "\(tamper)")
+            default:
+                guard case .broken(let sequence, _) = result else { Issue.record("not detected: \(tamper)"); continue }
+                #expect(sequence == (tamper.contains("sequence = 3") ? 3 : 4), "\(tamper)")
+            }
+            // The command line says so too, and fails.
+            let verify = try await KasseBinary.run(["journal", "verify", "--journal", path])
+            #expect(verify.status == 1)
+            #expect(verify.errors.contains("breaks the chain"))
+        }
+    }
+
+    @Test func unsettledPaymentsAreThoseWithoutAnOutcome() async throws {
+        let journal = try Journal(path: Self.temporaryPath(), till: "1", cashier: "1")
+        func start(_ sale: Int, _ attempt: Int) -> JournalEvent {
+            .paymentStarted(JournalPaymentStart(
+                sale: sale, reference: "R-\(sale)-\(attempt)", attempt: attempt, amount: 4980, currency: "NOK",
+                createKey: "c-R-\(sale)-\(attempt)", captureKey: "k-R-\(sale)-\(attempt)", customer: "x", lines: [Self.line]))
+        }
+        try await journal.append([
+            start(1, 1), .saleCompleted(Self.sale(1, reference: "R-1-1")),
+            start(2, 1), .paymentEnded(sale: 2, reference: "R-2-1", reason: "declined"), start(2, 2),
+            start(3, 1), .captureStarted(sale: 3, reference: "R-3-1", amount: 4980, key: "k-R-3-1"),
+            start(4, 1), .saleAbandoned(sale: 4, reason: "left"),
+        ])
+        let unsettled = try journal.unsettledPayments()
+        #expect(unsettled.map(\.start.reference) == ["R-2-2", "R-3-1", "R-4-1"])
+        #expect(unsettled[1].captureStarted)
+        #expect(!unsettled[0].saleAbandoned && unsettled[2].saleAbandoned)
+        #expect(try journal.nextSaleNumber() == 5)
+    }
+
+    @Test func zReportsAreNumberedStoredAndStartTheNextDay() async throws {
+        let journal = try Journal(path: Self.temporaryPath(), till: "1", cashier: "1")
+        try await journal.append([.saleCompleted(Self.sale(1, reference: "R-1"))])
+        let z1 = try await journal.zReport(store: "S", currency: "NOK")
+        #expect(z1.number == 1 && z1.salesCount == 1 && z1.salesTotal == 4980)
+        #expect(z1.vat == [JournalVAT(rateBasisPoints: 1500, gross: 4980, tax: 650)])
+        let x = try journal.xReport(store: "S", currency: "NOK")
+        #expect(x.number == 2 && x.salesCount == 0 && x.salesTotal == 0)
+        try await journal.append([.saleCompleted(Self.sale(2, reference: "R-2"))])
+        let z2 = try await journal.zReport(store: "S", currency: "NOK")
+        #expect(z2.number == 2 && z2.salesCount == 1)
+        #expect(try journal.entries(kinds: ["z-report"]).count == 2)
+        #expect(try journal.verify() == .intact(entries: 4))
+    }
+
+    /// A journal that cannot be trusted stops the till before anything is sold, with a message
+    /// that says what to do; a missing one is created.
+    @Test func damagedReadOnlyAndMissingJournals() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-journal-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        func till(_ journal: String) async throws -> (status: Int32, output: String, errors: String) {
+            try await KasseBinary.run(["till"], environment: ["HOME": directory, "KASSE_JOURNAL": journal, "KASSE_LOG": directory + "/log"])
+        }
+        let corrupt = directory + "/corrupt.sqlite"
+        try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: corrupt))
+        let corruptRun = try await till(corrupt)
+        #expect(corruptRun.status != 0)
+        #expect(corruptRun.errors.contains("is damaged"), "\(corruptRun.errors)")
+
+        let readOnly = directory + "/readonly.sqlite"
+        _ = try Journal(path: readOnly, till: "1", cashier: "1")
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: readOnly)
+        let readOnlyRun = try await till(readOnly)
+        #expect(readOnlyRun.status != 0)
+        #expect(readOnlyRun.errors.contains("is read-only"), "\(readOnlyRun.errors)")
+        #expect(readOnlyRun.errors.contains("chmod u+w"))
+        // Nothing was written to either.
+        #expect(try Journal(path: readOnly, till: "1", cashier: "1", readOnly: true).entries().isEmpty)
+
+        // A missing journal in a missing folder is created, chain and all.
+        let fresh = directory + "/new/folder/journal.sqlite"
+        let journal = try Journal(path: fresh, till: "1", cashier: "1")
+        #expect(FileManager.default.fileExists(atPath: fresh))
+        #expect(try journal.verify() == .intact(entries: 0))
+        let missing = try await KasseBinary.run(["journal", "verify", "--journal", directory + "/none.sqlite"])
+        #expect(missing.status != 0)
+        #expect(missing.errors.contains("cannot be opened"))
+    }
+}
