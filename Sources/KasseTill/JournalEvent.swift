@@ -122,15 +122,15 @@ public struct JournalSale: Sendable, Hashable, Codable {
         self.vat = vat
     }
 
+    /// VAT per rate as the receipt states it: the tax taken from each rate's gross total, half up.
     public static func vat(of lines: [JournalLine]) -> [JournalVAT] {
-        var byRate: [Int: (gross: Int, tax: Int)] = [:]
-        for line in lines {
-            let sign = line.isReturn ? -1 : 1
-            let tax = VATRate(line.vatRateBasisPoints).taxIncluded(inGross: line.total)
-            byRate[line.vatRateBasisPoints, default: (0, 0)].gross += sign * line.total
-            byRate[line.vatRateBasisPoints, default: (0, 0)].tax += sign * tax
+        var gross: [Int: Int] = [:]
+        for line in lines { gross[line.vatRateBasisPoints, default: 0] += line.isReturn ? -line.total : line.total }
+        return gross.keys.sorted(by: >).map { rate in
+            let total = gross[rate] ?? 0
+            let tax = VATRate(rate).taxIncluded(inGross: abs(total)) * (total < 0 ? -1 : 1)
+            return JournalVAT(rateBasisPoints: rate, gross: total, tax: tax)
         }
-        return byRate.keys.sorted(by: >).map { JournalVAT(rateBasisPoints: $0, gross: byRate[$0]!.gross, tax: byRate[$0]!.tax) }
     }
 }
 

@@ -27,6 +27,26 @@ public struct JournalReport: Sendable, Hashable, Codable {
 
     public var netTotal: Int { salesTotal - returnsTotal }
 
+    public init(kind: Kind, number: Int, store: String, till: String, currency: String, firstEntry: Int, lastEntry: Int,
+                generatedAt: String, salesCount: Int, salesTotal: Int, returnsCount: Int, returnsTotal: Int,
+                abandonedSales: Int, endedPayments: Int, vat: [JournalVAT]) {
+        self.kind = kind
+        self.number = number
+        self.store = store
+        self.till = till
+        self.currency = currency
+        self.firstEntry = firstEntry
+        self.lastEntry = lastEntry
+        self.generatedAt = generatedAt
+        self.salesCount = salesCount
+        self.salesTotal = salesTotal
+        self.returnsCount = returnsCount
+        self.returnsTotal = returnsTotal
+        self.abandonedSales = abandonedSales
+        self.endedPayments = endedPayments
+        self.vat = vat
+    }
+
     /// Totals over the entries since the last Z report (`entries` are `(sequence, event)` in order).
     public static func make(
         kind: Kind, number: Int, store: String, till: String, currency: String, generatedAt: String,

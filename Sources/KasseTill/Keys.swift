@@ -8,7 +8,7 @@ public enum Key: Sendable, Hashable {
 
 /// What a key does. One table drives both the input handling and the help bar.
 public enum TillCommand: String, Sendable, Hashable, CaseIterable {
-    case customer, pay, quantity, discount, void, newSale, quit, search, help
+    case customer, pay, quantity, discount, void, newSale, quit, search, help, report
 }
 
 public struct KeyBinding: Sendable, Hashable {
@@ -28,6 +28,7 @@ public enum KeyMap {
         KeyBinding(key: .function(8), label: "F8", help: "Void", command: .void),
         KeyBinding(key: .function(9), label: "F9", help: "New", command: .newSale),
         KeyBinding(key: .function(10), label: "F10", help: "Quit", command: .quit),
+        KeyBinding(key: .function(11), label: "F11", help: "X report", command: .report),
     ]
 
     public static func command(for key: Key) -> TillCommand? {

@@ -95,6 +95,13 @@ public struct Till: Sendable {
             return []
         case .recovered(let notice):
             return recovered(&state, notice)
+        case .reportReady(let report):
+            state.report = report
+            state.confirmingZReport = false
+            state.banner = report.kind == .z
+                ? Banner(kind: .success, text: "Z report \(report.number) stored in the journal. The day is closed.")
+                : nil
+            return []
         case .journalFailed(let message):
             state.banner = Banner(kind: .error, text: message)
             return [.bell]
@@ -129,6 +136,9 @@ public struct Till: Sendable {
         }
         if let payment = state.payment {
             return paymentKey(&state, payment, key)
+        }
+        if let report = state.report {
+            return reportKey(&state, report, key)
         }
         if let command = KeyMap.command(for: key) { return run(command, &state) }
         switch key {
@@ -234,7 +244,34 @@ public struct Till: Sendable {
             return [.quit]
         case .help:
             return []
+        case .report:
+            return [.makeReport(.x)]
         }
+    }
+
+    /// Keys while a report is on screen: F12 closes the day (after a yes), anything else closes the report.
+    func reportKey(_ state: inout TillState, _ report: JournalReport, _ key: Key) -> [TillEffect] {
+        if state.confirmingZReport {
+            state.confirmingZReport = false
+            if key == .character("y") || key == .character("Y") || key == .character("j") || key == .character("J") {
+                state.banner = Banner(kind: .info, text: "Making Z report \(report.number)…")
+                return [.makeReport(.z)]
+            }
+            state.banner = nil
+            return []
+        }
+        if key == .function(12) && report.kind == .x {
+            guard state.basket.isEmpty else {
+                state.banner = Banner(kind: .warning, text: "Finish or void the open sale before closing the day.")
+                return [.bell]
+            }
+            state.confirmingZReport = true
+            state.banner = Banner(kind: .warning, text: "Close the day with Z report \(report.number)? It cannot be undone. (y/n)")
+            return []
+        }
+        state.report = nil
+        state.banner = nil
+        return []
     }
 
     func submit(_ state: inout TillState) -> [TillEffect] {

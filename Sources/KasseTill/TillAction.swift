@@ -22,6 +22,7 @@ public enum TillAction: Sendable {
     case recovered(RecoveryNotice)
     /// The journal could not be written; nothing that needed it was sent.
     case journalFailed(String)
+    case reportReady(JournalReport)
 }
 
 /// What the runtime must do, as data.
@@ -30,6 +31,8 @@ public enum TillEffect: Sendable, Equatable {
     case pollPayment(reference: String)
     case capture(reference: String, amount: Amount, idempotencyKey: String)
     case cancel(reference: String, idempotencyKey: String, after: Duration)
+    /// An X report (nothing written) or a Z report (stored, closing the day) from the journal.
+    case makeReport(JournalReport.Kind)
     case bell
     case quit
 }

@@ -21,6 +21,11 @@ public enum TillScreen {
         summary(state, &canvas, top: panelTop)
         if let payment = state.payment {
             paymentPanel(state, payment, &canvas, top: 1, bottom: panelTop - 1)
+        } else if let report = state.report {
+            let lines = report.text(locale: state.settings.market.locale).split(separator: "\n", omittingEmptySubsequences: false)
+            for (index, line) in lines.enumerated() where 2 + index < panelTop {
+                canvas.put(String(line), row: 2 + index, column: 2, style: index == 0 ? .bold : .normal, width: canvas.size.columns - 4)
+            }
         } else if state.entryMode == .search {
             basket(state, &canvas, top: 1, bottom: panelTop - 1)
             searchResults(state, &canvas, bottom: panelTop - 1)
@@ -70,6 +75,9 @@ public enum TillScreen {
             default: items = [("Esc", "Cancel payment")]
             }
             items.append((KeyMap.label(for: .quit), "Quit"))
+        } else if let report = state.report {
+            items = state.confirmingZReport ? [("y", "Close the day"), ("n", "Not now")]
+                : report.kind == .x ? [("Esc", "Close"), ("F12", "Z report (close the day)")] : [("Esc", "Close")]
         } else if state.entryMode != .code && state.entryMode != .confirmQuit {
             items = [("Enter", "OK"), ("Esc", "Back")]
             if state.entryMode == .search { items.insert(("↑↓", "Choose"), at: 0) }
@@ -88,6 +96,7 @@ public enum TillScreen {
 
     static func entryLine(_ state: TillState, _ canvas: inout Canvas, row: Int) {
         if state.payment != nil && state.entryMode != .confirmQuit { return }
+        if state.report != nil { return }
         let prompt: String
         switch state.entryMode {
         case .code: prompt = "Barcode, number or name"

@@ -110,6 +110,10 @@ public struct TillState: Sendable {
     public var now: ContinuousClock.Instant
     public var today: CivilDate
     public var isQuitting = false
+    /// An X or Z report on screen (from the journal).
+    public var report: JournalReport?
+    /// Asking whether to close the day with a Z report.
+    public var confirmingZReport = false
 
     public init(settings: TillSettings, saleNumber: Int = 1, now: ContinuousClock.Instant, today: CivilDate) {
         self.settings = settings

@@ -152,6 +152,22 @@ public actor TillRuntime {
             }
         case .pollPayment(let reference):
             startPolling(reference)
+        case .makeReport(let kind):
+            let journal = self.journal
+            let store = state.settings.storeID, currency = state.settings.market.currency.rawValue
+            Task {
+                do {
+                    let report = kind == .z
+                        ? try await journal.zReport(store: store, currency: currency)
+                        : try journal.xReport(store: store, currency: currency)
+                    send.yield(.reportReady(report))
+                } catch let error as JournalError {
+                    logger.error("report: \(error)")
+                    send.yield(.journalFailed(error.description))
+                } catch {
+                    send.yield(.journalFailed("\(error)"))
+                }
+            }
         case .capture(let reference, let amount, let key):
             logger.info("capture \(reference) \(amount.value) key \(key)")
             Task {

@@ -49,6 +49,16 @@ struct TillScreenTests {
         quit.type("1001")
         quit.press(.function(10))
         scenes.append(("confirm-quit", quit.state))
+        var report = TillDriver()
+        #expect(report.send(.keyPressed(.function(11))) == [.makeReport(.x)])
+        let vat = [JournalVAT(rateBasisPoints: 2500, gross: 12_990, tax: 2598), JournalVAT(rateBasisPoints: 1500, gross: 40_470, tax: 5279)]
+        report.send(.reportReady(JournalReport(
+            kind: .x, number: 7, store: "OSLO1", till: "1", currency: "NOK", firstEntry: 120, lastEntry: 188,
+            generatedAt: "2026-11-21T17:02:11.000Z", salesCount: 14, salesTotal: 55_950, returnsCount: 1, returnsTotal: 2490,
+            abandonedSales: 2, endedPayments: 3, vat: vat)))
+        scenes.append(("x-report", report.state))
+        report.press(.function(12))
+        scenes.append(("confirm-z-report", report.state))
         return scenes
     }
 

@@ -1,0 +1,195 @@
+import KasseCore
+import KasseTill
+import Testing
+import VippsModels
+
+/// Drives the reducer and keeps what the journal would record after each action.
+struct JournalingDriver {
+    var driver = TillDriver()
+    var events: [JournalEvent] = []
+
+    var state: TillState { driver.state }
+
+    @discardableResult
+    mutating func send(_ action: TillAction) -> [TillEffect] {
+        let before = driver.state
+        let effects = driver.send(action)
+        events += JournalDiff.events(from: before, to: driver.state)
+        return effects
+    }
+
+    mutating func type(_ text: String, enter: Bool = true) {
+        for character in text { send(.keyPressed(.character(character))) }
+        if enter { send(.keyPressed(.enter)) }
+    }
+
+    mutating func press(_ key: Key) { send(.keyPressed(key)) }
+
+    var kinds: [String] { events.map(\.kind) }
+}
+
+func aggregate(authorized: Int = 0, captured: Int = 0, cancelled: Int = 0) -> Aggregate {
+    Aggregate(authorizedAmount: Amount(currency: .NOK, value: authorized), cancelledAmount: Amount(currency: .NOK, value: cancelled),
+              capturedAmount: Amount(currency: .NOK, value: captured), refundedAmount: Amount(currency: .NOK, value: 0))
+}
+
+func problem(_ result: Result<(amount: Int, lines: [JournalLine]), ReturnPlan.Problem>) -> ReturnPlan.Problem? {
+    if case .failure(let problem) = result { return problem }
+    return nil
+}
+
+struct JournalRulesTests {
+    @Test func aPaidSaleIsJournaledStepByStepKeysBeforeRequests() throws {
+        var till = JournalingDriver()
+        till.type("1001")
+        till.type("1001")
+        till.type("1002")
+        till.press(.up)
+        till.press(.function(8))  // void the selected line
+        till.press(.function(2))
+        till.type("91234567")
+        let create = till.send(.keyPressed(.function(4)))
+        guard case .createPayment(let request, let key) = create.first else { Issue.record("no create"); return }
+        // The entry with the key exists by the time the effect is handed out.
+        guard case .paymentStarted(let start) = till.events.last else { Issue.record("no payment entry"); return }
+        #expect(start.createKey == key && start.reference == request.reference)
+        #expect(start.captureKey == "k-" + request.reference)
+        #expect(start.lines.map(\.sku) == ["1001"] && start.lines[0].quantity == 2)
+        #expect(start.customer == "+47 ******67")
+
+        till.send(.paymentCreated(reference: request.reference))
+        let capture = till.send(.paymentUpdated(reference: request.reference, state: .AUTHORIZED, aggregate: aggregate(authorized: 4980)))
+        #expect(!capture.isEmpty)
+        guard case .captureStarted(_, _, 4980, let captureKey) = till.events.last else { Issue.record("no capture entry"); return }
+        #expect(captureKey == start.captureKey)
+        till.send(.captured(reference: request.reference, aggregate: aggregate(authorized: 4980, captured: 4980)))
+        guard case .saleCompleted(let sale) = till.events.last else { Issue.record("no sale entry"); return }
+        #expect(sale.sale == 42 && sale.receiptNumber == "000042" && sale.captured == 4980 && sale.total == 4980)
+        #expect(sale.vat == [JournalVAT(rateBasisPoints: 1500, gross: 4980, tax: 650)])
+        #expect(till.kinds == [
+            "line-added", "line-changed", "line-added", "line-voided", "customer", "payment-started", "payment-outcome",
+            "capture-started", "payment-outcome", "sale-completed",
+        ])
+        // Phone numbers only masked.
+        #expect(!till.events.contains { "\($0)".contains("91234567") })
+    }
+
+    @Test func declinesCancelsAndAbandonedSalesAreRecorded() {
+        var till = JournalingDriver()
+        till.type("1001")
+        till.press(.function(2))
+        till.type("91234567")
+        let first = till.send(.keyPressed(.function(4)))
+        guard case .createPayment(let request, _) = first.first else { Issue.record("no create"); return }
+        till.send(.paymentCreated(reference: request.reference))
+        till.send(.paymentUpdated(reference: request.reference, state: .ABORTED, aggregate: aggregate()))
+        #expect(till.kinds.suffix(1) == ["payment-ended"])
+        // A second attempt, cancelled by the cashier.
+        let second = till.send(.keyPressed(.function(4)))
+        guard case .createPayment(let retry, _) = second.first else { Issue.record("no second create"); return }
+        #expect(retry.reference.hasSuffix("-2"))
+        till.send(.paymentCreated(reference: retry.reference))
+        let cancel = till.send(.keyPressed(.escape))
+        guard case .cancel(_, let cancelKey, _) = cancel.first, case .cancelStarted(_, _, let stored) = till.events.last else {
+            Issue.record("no cancel entry first")
+            return
+        }
+        #expect(cancelKey == stored)
+        till.send(.cancelled(reference: retry.reference, state: .TERMINATED, aggregate: aggregate(authorized: 2490, cancelled: 2490)))
+        #expect(till.kinds.last == "payment-ended")
+        // The cashier empties the basket and starts a new sale: sale 42 is left, 43 is next.
+        till.press(.escape)
+        till.press(.up)
+        till.press(.function(8))
+        till.press(.function(9))
+        #expect(till.state.saleNumber == 43)
+        #expect(till.events.contains(.saleAbandoned(sale: 42, reason: "new sale after an unpaid attempt")))
+    }
+
+    @Test func quittingWithAnOpenSaleRecordsItAsLeft() {
+        var till = JournalingDriver()
+        till.type("1001")
+        till.press(.function(10))
+        till.type("y", enter: false)
+        #expect(till.kinds.suffix(2) == ["sale-abandoned", "operator"])
+    }
+
+    @Test func recoveryDecisions() {
+        let open = Recovery.Reading.found(state: .CREATED, captured: 0, cancelled: 0)
+        let authorized = Recovery.Reading.found(state: .AUTHORIZED, captured: 0, cancelled: 0)
+        #expect(Recovery.decide(amount: 100, unwanted: false, reading: .notFound) == .ended("The payment request never reached Vipps MobilePay."))
+        #expect(Recovery.decide(amount: 100, unwanted: false, reading: open) == .wait)
+        #expect(Recovery.decide(amount: 100, unwanted: true, reading: open) == .cancel)
+        #expect(Recovery.decide(amount: 100, unwanted: false, reading: authorized) == .capture)
+        #expect(Recovery.decide(amount: 100, unwanted: true, reading: authorized) == .cancel)
+        #expect(Recovery.decide(amount: 100, unwanted: true, reading: .found(state: .AUTHORIZED, captured: 100, cancelled: 0))
+            == .complete(captured: 100))
+        #expect(Recovery.decide(amount: 100, unwanted: false, reading: .found(state: .AUTHORIZED, captured: 0, cancelled: 100))
+            == .ended("The payment was cancelled."))
+        for state in [PaymentState.ABORTED, .EXPIRED, .TERMINATED] {
+            guard case .ended = Recovery.decide(amount: 100, unwanted: false, reading: .found(state: state, captured: 0, cancelled: 0)) else {
+                Issue.record("\(state) should end")
+                continue
+            }
+        }
+    }
+
+    @Test func aRecoveredBasketComesBackOnlyOnAnIdleTill() {
+        var till = JournalingDriver()
+        let line = JournalLine(lineID: 7, sku: "1001", gtin: "7040000000016", name: "Lettmelk 1 l", unitPrice: 2490,
+                               vatRateBasisPoints: 1500, weighed: false, quantity: 2, discount: 100, isReturn: false, total: 4880)
+        till.send(.recovered(RecoveryNotice(sale: 40, text: "Sale 000040 (before the restart): not paid.", paid: false, restoreLines: [line])))
+        #expect(till.state.basket.lines.count == 1)
+        #expect(till.state.basket.total == 4880)
+        #expect(till.state.banner?.text.contains("back on screen as sale 000042") == true)
+        #expect(till.kinds == ["line-added"])
+        // Not over a basket the cashier has started.
+        till.send(.recovered(RecoveryNotice(sale: 41, text: "Sale 000041: not paid.", paid: false, restoreLines: [line])))
+        #expect(till.state.basket.lines.count == 1)
+        #expect(till.state.banner?.text == "Sale 000041: not paid.")
+    }
+
+    static let sale = JournalSale(
+        sale: 5, receiptNumber: "000005", reference: "R-5-1", currency: "NOK", total: 10_470, captured: 10_470, customer: "x",
+        lines: [
+            JournalLine(lineID: 1, sku: "1001", gtin: nil, name: "Melk", unitPrice: 2490, vatRateBasisPoints: 1500, weighed: false,
+                        quantity: 3, discount: 0, isReturn: false, total: 7470),
+            JournalLine(lineID: 2, sku: "4001", gtin: nil, name: "Epler", unitPrice: 3000, vatRateBasisPoints: 1500, weighed: true,
+                        quantity: 1000, discount: 0, isReturn: false, total: 3000),
+        ],
+        vat: [])
+
+    @Test func returnsNeverExceedWhatWasBoughtOrCaptured() throws {
+        let one = try ReturnPlan.make(sale: Self.sale, earlier: [], selection: .lines([1: 1]), refundable: 10_470).get()
+        #expect(one.amount == 2490 && one.lines.map(\.quantity) == [1])
+        let earlier = [JournalRefund(sale: 5, reference: "R-5-1", returnNumber: 1, amount: 2490, currency: "NOK", key: "r1", lines: one.lines)]
+        // The rest of line 1 takes what is left of its money.
+        let rest = try ReturnPlan.make(sale: Self.sale, earlier: earlier, selection: .lines([1: nil]), refundable: 7980).get()
+        #expect(rest.amount == 4980 && rest.lines[0].quantity == 2)
+        #expect(problem(ReturnPlan.make(sale: Self.sale, earlier: earlier, selection: .lines([1: 3]), refundable: 7980)) == .tooMany(line: 1, asked: 3, left: 2))
+        #expect(problem(ReturnPlan.make(sale: Self.sale, earlier: [], selection: .lines([2: 1]), refundable: 10_470)) == .partOfWeighedLine(2))
+        #expect(problem(ReturnPlan.make(sale: Self.sale, earlier: [], selection: .lines([9: nil]), refundable: 10_470)) == .noSuchLine(9))
+        let all = try ReturnPlan.make(sale: Self.sale, earlier: earlier, selection: .all, refundable: 7980).get()
+        #expect(all.amount == 7980)
+        // Vipps MobilePay says less is left (a refund made elsewhere): never more than that.
+        #expect(problem(ReturnPlan.make(sale: Self.sale, earlier: earlier, selection: .all, refundable: 5000)) == .exceedsRefundable(asked: 7980, refundable: 5000))
+        let everything = earlier + [JournalRefund(sale: 5, reference: "R-5-1", returnNumber: 2, amount: 7980, currency: "NOK", key: "r2", lines: all.lines)]
+        #expect(problem(ReturnPlan.make(sale: Self.sale, earlier: everything, selection: .all, refundable: 0)) == .nothingLeft)
+    }
+
+    @Test func reportsAddSalesAndSubtractReturnsPerRate() {
+        let refund = JournalRefund(sale: 5, reference: "R-5-1", returnNumber: 1, amount: 2490, currency: "NOK", key: "r1",
+                                   lines: [Self.sale.lines[0]].map { var line = $0; line.quantity = 1; line.total = 2490; return line })
+        var sale = Self.sale
+        sale.vat = JournalSale.vat(of: sale.lines)
+        let report = JournalReport.make(kind: .x, number: 3, store: "S", till: "1", currency: "NOK", generatedAt: "t", entries: [
+            (10, .saleCompleted(sale)), (11, .refundStarted(refund)), (12, .refunded(sale: 5, reference: "R-5-1", returnNumber: 1, amount: 2490)),
+            (13, .saleAbandoned(sale: 6, reason: "left")),
+        ])
+        #expect(report.salesCount == 1 && report.salesTotal == 10_470)
+        #expect(report.returnsCount == 1 && report.returnsTotal == 2490 && report.netTotal == 7980)
+        #expect(report.vat == [JournalVAT(rateBasisPoints: 1500, gross: 7980, tax: 1041)])
+        #expect(report.firstEntry == 10 && report.lastEntry == 13 && report.abandonedSales == 1)
+        #expect(report.text(locale: Market.norway.locale).contains("Net"))
+    }
+}
