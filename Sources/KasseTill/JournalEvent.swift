@@ -269,6 +269,9 @@ public enum JournalDiff {
         if new.saleNumber != old.saleNumber, !(old.payment.map(\.isPaid) ?? false), old.lastFailedAttempt > 0 || old.payment != nil {
             events.append(.saleAbandoned(sale: old.saleNumber, reason: "new sale after an unpaid attempt"))
         }
+        if let report = new.report, report.kind == .x, old.report == nil {
+            events.append(.operatorAction("X report viewed (next Z: \(report.number))"))
+        }
         if new.isQuitting && !old.isQuitting {
             if old.hasOpenSale && !(old.payment.map(\.isPaid) ?? false) {
                 events.append(.saleAbandoned(sale: old.saleNumber, reason: "the till was closed with the sale open"))

@@ -38,16 +38,21 @@ struct ReturnCommand: AsyncParsableCommand {
         guard let paid = try journalCall({ () throws(JournalError) in try journal.completedSale(receiptOrReference: sale) }) else {
             throw CLIError("No paid sale \(sale) in the journal (kasse journal list shows them).")
         }
-        var api = APIOptions()
-        api.config = options.config
+        let api = try APIOptions.parse(options.config.map { ["--config", $0] } ?? [])
         let client = try api.makeClient()
         let currency = CurrencyCode(rawValue: paid.currency) ?? .NOK
         let reference = paid.reference
 
-        // A return whose answer was lost is finished first, with its own key.
-        for pending in try journalCall({ () throws(JournalError) in try journal.refunds(reference: reference) }).pending {
-            try await send(pending, client: client, journal: journal)
-            warn("Return \(pending.returnNumber) from before is now confirmed.")
+        // A return whose answer was lost is finished (with its own key) and nothing more is done:
+        // running the same command again must not return the same goods twice.
+        let pending = try journalCall({ () throws(JournalError) in try journal.refunds(reference: reference) }).pending
+        if !pending.isEmpty {
+            for refund in pending {
+                try await send(refund, client: client, journal: journal)
+                warn("Return \(refund.returnNumber), started before, is now confirmed.")
+                if json { printJSON(refund) } else { emit(ReceiptText.refund(refund, sale: paid, locale: settings.settings.market.locale)) }
+            }
+            return
         }
         let payment = try await callAPI { try await client.getPayment(reference) }
         let refundable = payment.aggregate.capturedAmount.value - payment.aggregate.refundedAmount.value

@@ -1,0 +1,96 @@
+import Foundation
+import KasseJournal
+import KasseSimulator
+import KasseTill
+import Testing
+
+/// Returns through the real binary: a paid sale in a journal on disk, its payment in the
+/// simulator, `kasse return` refunding chosen lines, then the rest, never more.
+@Suite struct ReturnCommandTests {
+    static let lines = [
+        JournalLine(lineID: 1, sku: "1001", gtin: "7040000000016", name: "Lettmelk 1 l", unitPrice: 2490, vatRateBasisPoints: 1500,
+                    weighed: false, quantity: 3, discount: 0, isReturn: false, total: 7470),
+        JournalLine(lineID: 2, sku: "7004", gtin: nil, name: "Oppvaskmiddel", unitPrice: 3990, vatRateBasisPoints: 2500,
+                    weighed: false, quantity: 1, discount: 0, isReturn: false, total: 3990),
+    ]
+
+    func paidSale(_ sim: SimulatorHarness, journalPath: String, reference: String) async throws {
+        try await sim.authorized(reference, amount: 11_460)
+        #expect(try await sim.capture(reference, 11_460, key: "k-" + reference).status == 200)
+        let journal = try Journal(path: journalPath, till: "1", cashier: "1")
+        try await journal.append([.saleCompleted(JournalSale(
+            sale: 12, receiptNumber: "000012", reference: reference, currency: "NOK", total: 11_460, captured: 11_460,
+            customer: "+47 ******01", lines: Self.lines, vat: JournalSale.vat(of: Self.lines)))])
+    }
+
+    func environment(_ sim: SimulatorHarness, journal: String) -> [String: String] {
+        [
+            "KASSE_API_URL": sim.baseURL, "KASSE_CLIENT_ID": SimulatorConfiguration.demoClientID,
+            "KASSE_CLIENT_SECRET": SimulatorConfiguration.demoClientSecret,
+            "KASSE_SUBSCRIPTION_KEY": SimulatorConfiguration.demoSubscriptionKey, "KASSE_MSN": sim.msn,
+            "KASSE_CONFIG": "/nonexistent/kasse.toml", "KASSE_JOURNAL": journal,
+        ]
+    }
+
+    @Test func chosenLinesThenTheRestNeverMore() async throws {
+        let sim = try await SimulatorHarness.start()
+        let journalPath = JournalTests.temporaryPath()
+        let reference = "RET1-1-20261121-000012-1"
+        try await paidSale(sim, journalPath: journalPath, reference: reference)
+        let env = environment(sim, journal: journalPath)
+
+        let one = try await KasseBinary.run(["return", "000012", "--line", "1:1"], environment: env)
+        #expect(one.status == 0, "\(one.errors)")
+        #expect(one.output.contains("RETURN 1"))
+        #expect(one.output.contains("-kr 24,90") || one.output.contains("−kr 24,90"), "\(one.output)")
+        #expect(try await sim.get(reference).aggregate("refundedAmount") == 2490)
+
+        let tooMany = try await KasseBinary.run(["return", reference, "--line", "1:3"], environment: env)
+        #expect(tooMany.status != 0)
+        #expect(tooMany.errors.contains("only 2 left"), "\(tooMany.errors)")
+
+        let rest = try await KasseBinary.run(["return", "12", "--all", "--json"], environment: env)
+        #expect(rest.status == 0, "\(rest.errors)")
+        #expect(rest.output.contains("\"amount\" : 8970"), "\(rest.output)")
+        #expect(try await sim.get(reference).aggregate("refundedAmount") == 11_460)
+
+        let nothing = try await KasseBinary.run(["return", "12", "--all"], environment: env)
+        #expect(nothing.status != 0)
+        #expect(nothing.errors.contains("already been returned"))
+
+        // Each return had its own key, stored before it was sent; the journal lists both and still verifies.
+        let journal = try Journal(path: journalPath, till: "1", cashier: "1", readOnly: true)
+        let refunds = try journal.refunds(reference: reference)
+        #expect(refunds.started.map(\.key) == ["r1-" + reference, "r2-" + reference])
+        #expect(refunds.refunded == 11_460 && refunds.pending.isEmpty)
+        #expect(try journal.verify() == .intact(entries: 5))
+        let list = try await KasseBinary.run(["journal", "list"], environment: env)
+        #expect(list.output.contains("000012") && list.output.contains("returned kr 114,60"), "\(list.output)")
+        let report = try await KasseBinary.run(["report", "x", "--json"], environment: env)
+        #expect(report.output.contains("\"returnsTotal\" : 11460"), "\(report.output)")
+        try await sim.finish(checkRequests: "all")
+    }
+
+    /// No answer to the refund: the return stays pending in the journal; running the command
+    /// again finishes that return with the same key and does nothing more.
+    @Test func aReturnWithoutAnAnswerIsFinishedNotRepeated() async throws {
+        let sim = try await SimulatorHarness.start()
+        let journalPath = JournalTests.temporaryPath()
+        let reference = "RET2-1-20261121-000012-1"
+        try await paidSale(sim, journalPath: journalPath, reference: reference)
+        let env = environment(sim, journal: journalPath)
+        _ = try await sim.control(.PUT, "/simulator/v1/faults", body: #"[{"route":"refund","serverErrors":20}]"#)
+        let lost = try await KasseBinary.run(["return", "000012", "--line", "2"], environment: env)
+        #expect(lost.status != 0)
+        #expect(lost.errors.contains("Run the same command again"), "\(lost.errors)")
+        #expect(try await sim.get(reference).aggregate("refundedAmount") == 0)
+        _ = try await sim.control(.DELETE, "/simulator/v1/faults")
+        let again = try await KasseBinary.run(["return", "000012", "--line", "2"], environment: env)
+        #expect(again.status == 0, "\(again.errors)")
+        #expect(again.errors.contains("now confirmed"))
+        #expect(try await sim.get(reference).aggregate("refundedAmount") == 3990)
+        let journal = try Journal(path: journalPath, till: "1", cashier: "1", readOnly: true)
+        #expect(try journal.refunds(reference: reference).started.count == 1)
+        try await sim.finish(checkRequests: "all")
+    }
+}
