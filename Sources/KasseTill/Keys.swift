@@ -8,7 +8,7 @@ public enum Key: Sendable, Hashable {
 
 /// What a key does. One table drives both the input handling and the help bar.
 public enum TillCommand: String, Sendable, Hashable, CaseIterable {
-    case customer, pay, quantity, discount, void, newSale, quit, search, help, report
+    case customer, pay, quantity, discount, void, newSale, quit, search, help, report, returnSale
 }
 
 public struct KeyBinding: Sendable, Hashable {
@@ -21,6 +21,7 @@ public struct KeyBinding: Sendable, Hashable {
 public enum KeyMap {
     public static let bindings: [KeyBinding] = [
         KeyBinding(key: .function(2), label: "F2", help: "Customer", command: .customer),
+        KeyBinding(key: .function(3), label: "F3", help: "Return", command: .returnSale),
         KeyBinding(key: .function(4), label: "F4", help: "Pay", command: .pay),
         KeyBinding(key: .function(5), label: "F5", help: "Search", command: .search),
         KeyBinding(key: .function(6), label: "F6", help: "Qty", command: .quantity),

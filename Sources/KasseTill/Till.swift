@@ -95,6 +95,8 @@ public struct Till: Sendable {
             return []
         case .recovered(let notice):
             return recovered(&state, notice)
+        case .returnSaleFound, .returnLookupFailed, .returnRefunded, .returnRefundFailed:
+            return returnAction(&state, action)
         case .reportReady(let report):
             state.report = report
             state.confirmingZReport = false
@@ -139,6 +141,9 @@ public struct Till: Sendable {
         }
         if let report = state.report {
             return reportKey(&state, report, key)
+        }
+        if let session = state.returning {
+            return returnKey(&state, session, key)
         }
         if let command = KeyMap.command(for: key) { return run(command, &state) }
         switch key {
@@ -246,6 +251,8 @@ public struct Till: Sendable {
             return []
         case .report:
             return [.makeReport(.x)]
+        case .returnSale:
+            return startReturn(&state)
         }
     }
 

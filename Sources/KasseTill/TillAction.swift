@@ -23,6 +23,11 @@ public enum TillAction: Sendable {
     /// The journal could not be written; nothing that needed it was sent.
     case journalFailed(String)
     case reportReady(JournalReport)
+    case returnSaleFound(sale: JournalSale, earlier: [JournalRefund], refundable: Int)
+    case returnLookupFailed(String)
+    case returnRefunded(JournalRefund)
+    /// Refused, or no answer (then it is finished with the same key when the sale is opened again).
+    case returnRefundFailed(String)
 }
 
 /// What the runtime must do, as data.
@@ -33,6 +38,10 @@ public enum TillEffect: Sendable, Equatable {
     case cancel(reference: String, idempotencyKey: String, after: Duration)
     /// An X report (nothing written) or a Z report (stored, closing the day) from the journal.
     case makeReport(JournalReport.Kind)
+    /// Find a paid sale by receipt number or reference, finish any return in doubt, read what is refundable.
+    case findSaleForReturn(String)
+    /// Record the return (its own key) in the journal, then refund.
+    case refundReturn(sale: JournalSale, amount: Int, lines: [JournalLine])
     case bell
     case quit
 }

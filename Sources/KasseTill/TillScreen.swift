@@ -21,6 +21,8 @@ public enum TillScreen {
         summary(state, &canvas, top: panelTop)
         if let payment = state.payment {
             paymentPanel(state, payment, &canvas, top: 1, bottom: panelTop - 1)
+        } else if let session = state.returning {
+            returnPanel(state, session, &canvas, top: 1, bottom: panelTop - 1)
         } else if let report = state.report {
             let lines = report.text(locale: state.settings.market.locale).split(separator: "\n", omittingEmptySubsequences: false)
             for (index, line) in lines.enumerated() where 2 + index < panelTop {
@@ -75,6 +77,13 @@ public enum TillScreen {
             default: items = [("Esc", "Cancel payment")]
             }
             items.append((KeyMap.label(for: .quit), "Quit"))
+        } else if let session = state.returning {
+            switch session.phase {
+            case .confirming: items = [("y", "Refund"), ("n", "Back")]
+            case .refunding: items = []
+            case .done, .failed: items = [("Enter", "Done")]
+            default: items = [("Enter", "OK"), ("Esc", "Back")]
+            }
         } else if let report = state.report {
             items = state.confirmingZReport ? [("y", "Close the day"), ("n", "Not now")]
                 : report.kind == .x ? [("Esc", "Close"), ("F12", "Z report (close the day)")] : [("Esc", "Close")]
@@ -97,6 +106,17 @@ public enum TillScreen {
     static func entryLine(_ state: TillState, _ canvas: inout Canvas, row: Int) {
         if state.payment != nil && state.entryMode != .confirmQuit { return }
         if state.report != nil { return }
+        if let session = state.returning {
+            let prompt: String
+            switch session.phase {
+            case .askingSale: prompt = "Receipt number or reference"
+            case .choosing: prompt = "Lines to return"
+            default: return
+            }
+            canvas.put("\(prompt): ", row: row, column: 0, style: .bold)
+            canvas.put(state.entry + "▏", row: row, column: prompt.count + 2)
+            return
+        }
         let prompt: String
         switch state.entryMode {
         case .code: prompt = "Barcode, number or name"
@@ -248,6 +268,50 @@ public enum TillScreen {
             lines = [("NOT PAID", .bad), ("", .normal), (reason, .normal), ("", .normal),
                      ("\(KeyMap.label(for: .pay)): try again (new request)  \(KeyMap.label(for: .customer)): change customer  Esc: back to basket", .dim),
                      ("The basket is kept.", .dim)]
+        }
+        for (index, (text, style)) in lines.enumerated() where top + 1 + index <= bottom {
+            canvas.put(text, row: top + 1 + index, column: 2, style: style, width: width - 4)
+        }
+    }
+
+    static func returnPanel(_ state: TillState, _ session: ReturnSession, _ canvas: inout Canvas, top: Int, bottom: Int) {
+        let width = canvas.size.columns
+        var lines: [(String, CellStyle)] = []
+        switch session.phase {
+        case .askingSale, .lookingUp:
+            lines = [("RETURN", .bold), ("", .normal),
+                     ("Type or scan the receipt number (or the payment reference) of the sale.", .normal),
+                     ("kasse journal list shows paid sales by date.", .dim)]
+        case .done(let refund):
+            lines = [("RETURNED", .good), ("", .normal)]
+            if let sale = session.sale {
+                lines += refund.receiptText(for: sale, locale: state.settings.market.locale).map { ($0, CellStyle.normal) }
+            }
+        case .failed(let message):
+            lines = [("RETURN NOT CONFIRMED", .bad), ("", .normal), (message, .normal)]
+        case .choosing, .confirming, .refunding:
+            guard let sale = session.sale else { break }
+            let returned = session.returnedQuantities
+            lines = [("RETURN  receipt \(sale.receiptNumber)  \(sale.reference)", .bold), ("", .normal)]
+            let columns = columns(width - 4)
+            for line in sale.lines {
+                let quantity = line.weighed ? Quantity.grams(line.quantity).display : String(line.quantity)
+                let back = returned[line.lineID].map { "  (\($0) returned)" } ?? ""
+                let text = "\(line.lineID). \(line.name)\(back)".fitted(columns.name) + quantity.right(columns.quantity)
+                    + amount(state, line.total).right(columns.total + columns.price)
+                lines.append((text, returned[line.lineID] ?? 0 >= line.quantity ? .dim : .normal))
+            }
+            lines.append(("", .normal))
+            lines.append(("Paid \(money(state, sale.captured)) · can still be refunded \(money(state, session.refundable))", .normal))
+            if case .confirming(let amount, let chosen) = session.phase {
+                lines.append(("", .normal))
+                let what = chosen.map { "\($0.lineID) (\($0.weighed ? Quantity.grams($0.quantity).display : String($0.quantity)))" }
+                lines.append(("Back: " + what.joined(separator: ", ") + " = \(money(state, amount))", .warning))
+            }
+            if case .refunding(let amount) = session.phase {
+                lines.append(("", .normal))
+                lines.append(("Refunding \(money(state, amount))…", .warning))
+            }
         }
         for (index, (text, style)) in lines.enumerated() where top + 1 + index <= bottom {
             canvas.put(text, row: top + 1 + index, column: 2, style: style, width: width - 4)

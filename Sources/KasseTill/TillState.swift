@@ -114,6 +114,8 @@ public struct TillState: Sendable {
     public var report: JournalReport?
     /// Asking whether to close the day with a Z report.
     public var confirmingZReport = false
+    /// A return in progress.
+    public var returning: ReturnSession?
 
     public init(settings: TillSettings, saleNumber: Int = 1, now: ContinuousClock.Instant, today: CivilDate) {
         self.settings = settings

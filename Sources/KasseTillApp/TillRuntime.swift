@@ -152,6 +152,10 @@ public actor TillRuntime {
             }
         case .pollPayment(let reference):
             startPolling(reference)
+        case .findSaleForReturn(let key):
+            Task { await self.findSaleForReturn(key) }
+        case .refundReturn(let sale, let amount, let lines):
+            Task { await self.refundReturn(sale: sale, amount: amount, lines: lines) }
         case .makeReport(let kind):
             let journal = self.journal
             let store = state.settings.storeID, currency = state.settings.market.currency.rawValue
@@ -221,6 +225,48 @@ public actor TillRuntime {
         }
         send.yield(.journalFailed(reason))
         return kept
+    }
+
+    // MARK: Returns
+
+    private var returnDesk: ReturnDesk { ReturnDesk(journal: journal, client: client, logger: logger) }
+
+    private func findSaleForReturn(_ key: String) async {
+        do {
+            guard let sale = try journal.completedSale(receiptOrReference: key) else {
+                send.yield(.returnLookupFailed("No paid sale \(key) in this till's journal. Check the receipt number."))
+                return
+            }
+            for pending in try journal.refunds(reference: sale.reference).pending {
+                if let problem = await returnDesk.send(pending).problem {
+                    send.yield(.returnLookupFailed("Return \(pending.returnNumber) of this sale is not confirmed yet. \(problem)"))
+                    return
+                }
+            }
+            let payment = try await client.getPayment(sale.reference)
+            let refundable = payment.aggregate.capturedAmount.value - payment.aggregate.refundedAmount.value
+            let earlier = try journal.refunds(reference: sale.reference).notFailed
+            send.yield(.returnSaleFound(sale: sale, earlier: earlier, refundable: refundable))
+        } catch let error as JournalError {
+            send.yield(.returnLookupFailed(error.description))
+        } catch let error as VippsError {
+            send.yield(.returnLookupFailed(error.cashierMessage))
+        } catch {
+            send.yield(.returnLookupFailed("\(error)"))
+        }
+    }
+
+    private func refundReturn(sale: JournalSale, amount: Int, lines: [JournalLine]) async {
+        do {
+            let refund = try await returnDesk.record(sale: sale, amount: amount, lines: lines)
+            if let problem = await returnDesk.send(refund).problem {
+                send.yield(.returnRefundFailed(problem))
+            } else {
+                send.yield(.returnRefunded(refund))
+            }
+        } catch {
+            send.yield(.returnRefundFailed(error.description))
+        }
     }
 
     // MARK: Recovery

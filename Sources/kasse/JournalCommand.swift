@@ -180,16 +180,7 @@ enum ReceiptText {
     }
 
     static func refund(_ refund: JournalRefund, sale: JournalSale, locale: ShopLocale) -> String {
-        let currency = CurrencyCode(rawValue: refund.currency) ?? .NOK
-        func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: locale) }
-        var lines = ["RETURN \(refund.returnNumber)   for receipt \(sale.receiptNumber) (\(sale.reference))"]
-        for line in refund.lines {
-            let quantity = line.weighed ? "\(Quantity.grams(line.quantity).display)" : "\(line.quantity) ×"
-            lines.append(row("\(line.lineID). \(line.name) \(quantity)", money(-line.total)))
-        }
-        lines.append(row("REFUNDED to Vipps MobilePay", money(-refund.amount)))
-        for vat in refund.vat { lines.append(row("  VAT \(VATRate(vat.rateBasisPoints).label) of \(money(-vat.gross))", money(-vat.tax))) }
-        return lines.joined(separator: "\n")
+        refund.receiptText(for: sale, locale: locale).joined(separator: "\n")
     }
 
     static func row(_ label: String, _ value: String) -> String {

@@ -4,6 +4,7 @@ import KasseCore
 import KasseJournal
 import KasseTill
 import KasseTillApp
+import Logging
 import VippsClient
 import VippsModels
 
@@ -40,7 +41,9 @@ struct ReturnCommand: AsyncParsableCommand {
         }
         let api = try APIOptions.parse(options.config.map { ["--config", $0] } ?? [])
         let client = try api.makeClient()
-        let currency = CurrencyCode(rawValue: paid.currency) ?? .NOK
+        var logger = Logger(label: "kasse.return")
+        logger.logLevel = .error
+        let desk = ReturnDesk(journal: journal, client: client, logger: logger)
         let reference = paid.reference
 
         // A return whose answer was lost is finished (with its own key) and nothing more is done:
@@ -48,7 +51,7 @@ struct ReturnCommand: AsyncParsableCommand {
         let pending = try journalCall({ () throws(JournalError) in try journal.refunds(reference: reference) }).pending
         if !pending.isEmpty {
             for refund in pending {
-                try await send(refund, client: client, journal: journal)
+                try finish(refund, await desk.send(refund))
                 warn("Return \(refund.returnNumber), started before, is now confirmed.")
                 if json { printJSON(refund) } else { emit(ReceiptText.refund(refund, sale: paid, locale: settings.settings.market.locale)) }
             }
@@ -62,16 +65,13 @@ struct ReturnCommand: AsyncParsableCommand {
         case .success(let made): plan = made
         case .failure(let problem): throw CLIError(problem.description)
         }
-        let number = try journalCall { () throws(JournalError) in try journal.nextReturnNumber() }
-        let refund = JournalRefund(
-            sale: paid.sale, reference: reference, returnNumber: number, amount: plan.amount, currency: currency.rawValue,
-            key: "r\(number)-\(reference)", lines: plan.lines)
+        let refund: JournalRefund
         do {
-            try await journal.append([.refundStarted(refund)])
+            refund = try await desk.record(sale: paid, amount: plan.amount, lines: plan.lines)
         } catch {
             throw CLIError(error.description)
         }
-        try await send(refund, client: client, journal: journal)
+        try finish(refund, await desk.send(refund))
         if json {
             printJSON(refund)
         } else {
@@ -79,25 +79,16 @@ struct ReturnCommand: AsyncParsableCommand {
         }
     }
 
-    /// Sends a recorded return and records its outcome; an unknown outcome stays pending.
-    private func send(_ refund: JournalRefund, client: VippsClient, journal: Journal) async throws {
-        let currency = CurrencyCode(rawValue: refund.currency) ?? .NOK
-        do {
-            _ = try await client.refund(refund.reference, amount: Amount(currency: currency, value: refund.amount), idempotencyKey: refund.key)
-        } catch let error as VippsError where !error.isRetryable {
-            try? await journal.append([.refundFailed(
-                sale: refund.sale, reference: refund.reference, returnNumber: refund.returnNumber, reason: error.cashierMessage)])
-            throw CLIError("Return \(refund.returnNumber) was refused: \(error.description)")
-        } catch {
+    private func finish(_ refund: JournalRefund, _ outcome: ReturnDesk.Outcome) throws {
+        switch outcome {
+        case .refunded: return
+        case .refused(let reason): throw CLIError("Return \(refund.returnNumber) was refused: \(reason)")
+        case .unknown(let detail):
             throw CLIError(
-                "Return \(refund.returnNumber): no answer from Vipps MobilePay (\(error)). "
+                "Return \(refund.returnNumber): no answer from Vipps MobilePay (\(detail)). "
                     + "Run the same command again to finish it; it will not be refunded twice.")
-        }
-        do {
-            try await journal.append([.refunded(
-                sale: refund.sale, reference: refund.reference, returnNumber: refund.returnNumber, amount: refund.amount)])
-        } catch {
-            throw CLIError("Return \(refund.returnNumber) was refunded, but the journal could not record it: \(error.description)")
+        case .unrecorded(let detail):
+            throw CLIError("Return \(refund.returnNumber) was refunded, but the journal could not record it: \(detail)")
         }
     }
 }

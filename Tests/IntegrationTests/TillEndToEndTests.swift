@@ -1,6 +1,7 @@
 import Foundation
 import KasseSimulator
 import KasseTillApp
+import KasseJournal
 import Testing
 
 /// The real `kasse` binary in a real terminal (tmux), against a simulator on loopback.
@@ -256,6 +257,65 @@ final class TillSession: Sendable {
         let customer = payments.first?["customer"] as? [String: Any]
         #expect(customer?["personalQr"] as? String == "https://qr.vipps.no/28/2/01/031/4791234567?v=1")
         #expect(customer?["phoneNumber"] == nil)
+        try await sim.finish(checkRequests: "all")
+    }
+}
+
+@Suite(.serialized) struct TillReturnEndToEndTests {
+    /// A sale paid at the till, then part of it returned at the same till: F3, the receipt
+    /// number, the lines, yes; the simulator shows the refund and the journal the return.
+    @Test func aPaidSaleIsPartlyReturnedAtTheTill() async throws {
+        let sim = try await SimulatorHarness.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-return-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let journalPath = directory + "/journal.sqlite"
+        let till = try await TillSession(simulator: sim, extraConfig: "[journal]\npath = \"\(journalPath)\"", reusing: directory)
+        try await till.waitFor("Testbutikken")
+        try await till.type("3*1001")
+        try await till.keys("Enter")
+        try await till.type("1002")
+        try await till.keys("Enter", "F2")
+        try await till.type("90000001")
+        try await till.keys("Enter", "F4")
+        try await till.waitFor("WAITING")
+        let reference = try #require(try await sim.control(.GET, "/simulator/v1/payments").array.first?["reference"] as? String)
+        _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
+        try await till.waitFor("PAID")
+        try await till.keys("Enter")
+        try await till.waitFor("sale 000002")
+
+        try await till.keys("F3")
+        try await till.waitFor("Receipt number or reference")
+        try await till.type("000001")
+        try await till.keys("Enter")
+        try await till.waitFor("can still be refunded kr 100,60")
+        try await till.type("1:2")
+        try await till.keys("Enter")
+        try await till.waitFor("Refund kr 49,80")
+        try await till.type("y")
+        let done = try await till.waitFor("RETURNED")
+        #expect(done.contains("RETURN 1  for receipt 000001"))
+        #expect(try await sim.control(.GET, "/simulator/v1/payments/\(reference)").aggregate("refundedAmount") == 4980)
+        try await till.keys("Enter")
+
+        // The same sale again: what was returned is shown, and no more than the rest can go back.
+        try await till.keys("F3")
+        try await till.type(reference)
+        try await till.keys("Enter")
+        try await till.waitFor("(2 returned)")
+        try await till.type("1:2")
+        try await till.keys("Enter")
+        try await till.waitFor("only 1 left")
+        try await till.keys("Escape", "Escape")
+        try await till.keys("F10")
+        try await till.waitFor("KASSE-EXITED-0")
+        await till.close()
+
+        let journal = try Journal(path: journalPath, till: "2", cashier: "t", readOnly: true)
+        let refunds = try journal.refunds(reference: reference)
+        #expect(refunds.started.map(\.key) == ["r1-" + reference])
+        #expect(refunds.refunded == 4980)
+        if case .broken(let sequence, let reason) = try journal.verify() { Issue.record("chain broken at \(sequence): \(reason)") }
         try await sim.finish(checkRequests: "all")
     }
 }

@@ -192,4 +192,43 @@ struct JournalRulesTests {
         #expect(report.firstEntry == 10 && report.lastEntry == 13 && report.abandonedSales == 1)
         #expect(report.text(locale: Market.norway.locale).contains("Net"))
     }
+
+    @Test func aReturnAtTheTill() {
+        var till = TillDriver()
+        #expect(till.send(.keyPressed(.function(3))).isEmpty)
+        till.type("000005", enter: false)
+        #expect(till.send(.keyPressed(.enter)) == [.findSaleForReturn("000005")])
+        till.send(.returnSaleFound(sale: Self.sale, earlier: [], refundable: 10_470))
+        // Nonsense, then too many, each explained; the sale stays on screen.
+        till.type("first")
+        #expect(till.state.banner?.kind == .error)
+        till.state.entry = ""
+        till.type("1:4")
+        #expect(till.state.banner?.text == "Line 1: 4 asked, only 3 left to return.")
+        till.state.entry = ""
+        till.type("1:1 2")
+        guard case .confirming(let amount, let lines)? = till.state.returning?.phase else { Issue.record("not confirming"); return }
+        #expect(amount == 5490 && lines.map(\.lineID) == [1, 2])
+        #expect(till.state.banner?.text.contains("(y/n)") == true)
+        let refund = till.send(.keyPressed(.character("y")))
+        #expect(refund == [.refundReturn(sale: Self.sale, amount: 5490, lines: lines)])
+        let done = JournalRefund(sale: 5, reference: "R-5-1", returnNumber: 1, amount: 5490, currency: "NOK", key: "r1-R-5-1", lines: lines)
+        till.send(.returnRefunded(done))
+        guard case .done? = till.state.returning?.phase else { Issue.record("not done"); return }
+        till.press(.enter)
+        #expect(till.state.returning == nil)
+        // Not while a sale is on screen.
+        till.type("1001")
+        till.press(.function(3))
+        #expect(till.state.returning == nil)
+        #expect(till.state.banner?.text.contains("before a return") == true)
+    }
+
+    @Test func returnSelectionsAreRead() {
+        #expect(Till.parseReturnSelectionForTests("A") == .all)
+        #expect(Till.parseReturnSelectionForTests("1 3") == .lines([1: nil, 3: nil]))
+        #expect(Till.parseReturnSelectionForTests("2:1, 4") == .lines([2: 1, 4: nil]))
+        #expect(Till.parseReturnSelectionForTests("x") == nil)
+        #expect(Till.parseReturnSelectionForTests("2:y") == nil)
+    }
 }

@@ -59,6 +59,20 @@ struct TillScreenTests {
         scenes.append(("x-report", report.state))
         report.press(.function(12))
         scenes.append(("confirm-z-report", report.state))
+        var returning = TillDriver()
+        returning.press(.function(3))
+        returning.type("000005", enter: false)
+        scenes.append(("return-ask", returning.state))
+        returning.press(.enter)
+        returning.send(.returnSaleFound(sale: JournalRulesTests.sale, earlier: [], refundable: 10_470))
+        returning.type("1:1 2")
+        scenes.append(("return-confirm", returning.state))
+        if case .confirming(_, let lines)? = returning.state.returning?.phase {
+            returning.press(.character("y"))
+            returning.send(.returnRefunded(JournalRefund(
+                sale: 5, reference: "R-5-1", returnNumber: 1, amount: 5490, currency: "NOK", key: "r1-R-5-1", lines: lines)))
+        }
+        scenes.append(("return-done", returning.state))
         return scenes
     }
 

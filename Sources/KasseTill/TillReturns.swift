@@ -1,0 +1,197 @@
+import KasseCore
+import VippsModels
+
+/// A return at the till: find the paid sale, choose what comes back, confirm, refund.
+public struct ReturnSession: Sendable, Hashable {
+    public enum Phase: Sendable, Hashable {
+        /// Typing the receipt number or payment reference.
+        case askingSale
+        /// The journal and Vipps MobilePay are being asked.
+        case lookingUp(String)
+        /// The sale is on screen; typing which lines go back.
+        case choosing
+        case confirming(amount: Int, lines: [JournalLine])
+        case refunding(amount: Int)
+        case done(JournalRefund)
+        /// The refund was refused, or its answer is not known yet.
+        case failed(String)
+    }
+
+    public var phase: Phase
+    public var sale: JournalSale?
+    public var earlier: [JournalRefund] = []
+    /// Captured minus refunded, as Vipps MobilePay reports it.
+    public var refundable = 0
+
+    public init(phase: Phase) {
+        self.phase = phase
+    }
+
+    /// How many of each line earlier returns took back.
+    public var returnedQuantities: [Int: Int] {
+        var returned: [Int: Int] = [:]
+        for refund in earlier { for line in refund.lines { returned[line.lineID, default: 0] += line.quantity } }
+        return returned
+    }
+}
+
+extension JournalRefund {
+    /// The return receipt as printed (and shown on the till).
+    public func receiptText(for sale: JournalSale, locale: ShopLocale, width: Int = 44) -> [String] {
+        let currency = CurrencyCode(rawValue: self.currency) ?? .NOK
+        func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: locale) }
+        func row(_ label: String, _ value: String) -> String {
+            label + String(repeating: " ", count: max(1, width - label.count - value.count)) + value
+        }
+        var lines = ["RETURN \(returnNumber)  for receipt \(sale.receiptNumber) (\(sale.reference))"]
+        for line in self.lines {
+            let quantity = line.weighed ? Quantity.grams(line.quantity).display : "\(line.quantity) ×"
+            lines.append(row("\(line.lineID). \(line.name) \(quantity)", money(-line.total)))
+        }
+        lines.append(row("REFUNDED to Vipps MobilePay", money(-amount)))
+        for vat in vat { lines.append(row("  VAT \(VATRate(vat.rateBasisPoints).label) of \(money(-vat.gross))", money(-vat.tax))) }
+        return lines
+    }
+}
+
+extension Till {
+    func startReturn(_ state: inout TillState) -> [TillEffect] {
+        guard state.basket.isEmpty, state.payment == nil else {
+            state.banner = Banner(kind: .warning, text: "Finish or void the sale on screen before a return.")
+            return [.bell]
+        }
+        state.returning = ReturnSession(phase: .askingSale)
+        state.entry = ""
+        state.entryMode = .code
+        state.banner = Banner(kind: .info, text: "Return: type or scan the receipt number, or the payment reference")
+        return []
+    }
+
+    func returnKey(_ state: inout TillState, _ session: ReturnSession, _ key: Key) -> [TillEffect] {
+        var session = session
+        func leave() -> [TillEffect] {
+            state.returning = nil
+            state.entry = ""
+            state.banner = nil
+            return []
+        }
+        switch session.phase {
+        case .askingSale, .choosing:
+            switch key {
+            case .escape:
+                if case .choosing = session.phase, state.entry.isEmpty == false {
+                    state.entry = ""
+                    return []
+                }
+                return leave()
+            case .backspace:
+                if !state.entry.isEmpty { state.entry.removeLast() }
+                return []
+            case .character(let character):
+                state.entry.append(character)
+                return []
+            case .enter:
+                let text = state.entry.trimmingCharacters()
+                guard !text.isEmpty else { return [] }
+                if case .askingSale = session.phase {
+                    session.phase = .lookingUp(text)
+                    state.returning = session
+                    state.entry = ""
+                    state.banner = Banner(kind: .info, text: "Looking up \(text)…")
+                    return [.findSaleForReturn(text)]
+                }
+                guard let sale = session.sale else { return [] }
+                guard let selection = Self.parseReturnSelection(text) else {
+                    state.banner = Banner(kind: .error, text: "Type line numbers (1 3), some pieces (2:1), or A for everything")
+                    return [.bell]
+                }
+                switch ReturnPlan.make(sale: sale, earlier: session.earlier, selection: selection, refundable: session.refundable) {
+                case .success(let plan):
+                    session.phase = .confirming(amount: plan.amount, lines: plan.lines)
+                    state.returning = session
+                    state.entry = ""
+                    state.banner = Banner(kind: .warning, text: "Refund \(money(state, plan.amount)) to the customer's Vipps MobilePay? (y/n)")
+                    return []
+                case .failure(let problem):
+                    state.banner = Banner(kind: .error, text: problem.description)
+                    return [.bell]
+                }
+            default:
+                return []
+            }
+        case .lookingUp:
+            return key == .escape ? leave() : []
+        case .confirming(let amount, let lines):
+            guard let sale = session.sale else { return leave() }
+            if key == .character("y") || key == .character("Y") || key == .character("j") || key == .character("J") {
+                session.phase = .refunding(amount: amount)
+                state.returning = session
+                state.banner = Banner(kind: .info, text: "Refunding \(money(state, amount))…")
+                return [.refundReturn(sale: sale, amount: amount, lines: lines)]
+            }
+            session.phase = .choosing
+            state.returning = session
+            state.banner = nil
+            return []
+        case .refunding:
+            return []
+        case .done, .failed:
+            return key == .enter || key == .escape ? leave() : []
+        }
+    }
+
+    public static func parseReturnSelectionForTests(_ text: String) -> ReturnPlan.Selection? { parseReturnSelection(text) }
+
+    /// `1 3`, `2:1`, `A` (everything): nil when it is none of these.
+    static func parseReturnSelection(_ text: String) -> ReturnPlan.Selection? {
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+        if words.count == 1, ["a", "all", "alt", "*"].contains(words[0].lowercased()) { return .all }
+        var lines: [Int: Int?] = [:]
+        for word in words {
+            let parts = word.split(separator: ":").map(String.init)
+            guard let id = Int(parts[0]), parts.count <= 2 else { return nil }
+            if parts.count == 2 {
+                guard let count = Int(parts[1]) else { return nil }
+                lines[id] = count
+            } else {
+                lines[id] = Int?.none
+            }
+        }
+        return lines.isEmpty ? nil : .lines(lines)
+    }
+
+    func returnAction(_ state: inout TillState, _ action: TillAction) -> [TillEffect] {
+        guard var session = state.returning else { return [] }
+        switch action {
+        case .returnSaleFound(let sale, let earlier, let refundable):
+            guard case .lookingUp = session.phase else { return [] }
+            session.sale = sale
+            session.earlier = earlier
+            session.refundable = refundable
+            session.phase = .choosing
+            state.returning = session
+            state.banner = refundable > 0
+                ? Banner(kind: .info, text: "Which lines come back? (1 3, 2:1 for one piece, A for everything)")
+                : Banner(kind: .warning, text: "Nothing left to refund on this sale.")
+            return []
+        case .returnLookupFailed(let message):
+            guard case .lookingUp = session.phase else { return [] }
+            session.phase = .askingSale
+            state.returning = session
+            state.banner = Banner(kind: .error, text: message)
+            return [.bell]
+        case .returnRefunded(let refund):
+            session.phase = .done(refund)
+            state.returning = session
+            state.banner = Banner(kind: .success, text: "Refunded \(money(state, refund.amount)). Return \(refund.returnNumber) is in the journal.")
+            return [.bell]
+        case .returnRefundFailed(let message):
+            session.phase = .failed(message)
+            state.returning = session
+            state.banner = Banner(kind: .error, text: message)
+            return [.bell]
+        default:
+            return []
+        }
+    }
+}
