@@ -56,6 +56,9 @@ struct JournalCommand: AsyncParsableCommand {
             switch try journalCall({ () throws(JournalError) in try journal.verify() }) {
             case .intact(let entries):
                 emit("Journal \(journal.path): \(entries) entries, chain intact")
+            case .broken(0, let reason):
+                warn("Journal \(journal.path): \(reason)")
+                throw ExitCode(1)
             case .broken(let sequence, let reason):
                 warn("Journal \(journal.path): entry \(sequence) breaks the chain: \(reason)")
                 throw ExitCode(1)

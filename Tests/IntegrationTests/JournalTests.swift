@@ -152,4 +152,24 @@ struct JournalTests {
         #expect(missing.status != 0)
         #expect(missing.errors.contains("cannot be opened"))
     }
+
+    /// Damage inside an otherwise valid database file is found by `kasse journal verify`.
+    @Test func damagedPagesAreFoundByVerify() async throws {
+        let path = Self.temporaryPath()
+        let journal = try Journal(path: path, till: "1", cashier: "1")
+        for batch in 0..<20 {
+            try await journal.append((0..<25).map { .operatorAction("entry \(batch)-\($0) " + String(repeating: "x", count: 200)) })
+        }
+        try await DatabaseQueue(path: path).writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        // Scribble over the page that holds one entry's text.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let offset = try #require(bytes.range(of: Data("entry 10-5 ".utf8))).lowerBound
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: UInt64(offset - 50))
+        handle.write(Data(repeating: 0xFF, count: 600))
+        try handle.close()
+        let verify = try await KasseBinary.run(["journal", "verify", "--journal", path])
+        #expect(verify.status != 0)
+        #expect(verify.errors.contains("damaged") || verify.errors.contains("breaks the chain"), "\(verify.errors)")
+    }
 }

@@ -93,8 +93,10 @@ final class TillSession: Sendable {
         return last
     }
 
+    /// Ends the session and, should the tmux server not answer, the till itself.
     func close() async {
         _ = try? await Self.tmux(["-L", socket, "kill-server"])
+        try? await kill()
     }
 }
 
