@@ -1,22 +1,25 @@
 /// The shop's products, indexed for lookup by GTIN, by SKU and by name.
 ///
 /// Stored in columns rather than as an array of `Product` values, so that a catalog of
-/// 100 000 products costs under 10 MB and loads in a few tens of milliseconds: the SKU and
-/// name of every product sit end to end in one byte buffer (followed by the search-folded
-/// name only when the name is not plain ASCII; plain names are lowercased while searching),
-/// GTINs are 64-bit numbers, and the two indexes are open-addressing tables of 32-bit row
-/// numbers. `Product` values are made on demand for the few rows a screen shows.
+/// 100 000 products costs a few megabytes and loads in a few tens of milliseconds:
+///
+/// - names are lists of word numbers into one dictionary of distinct words (a shop's
+///   100 000 names use far fewer distinct words), each word kept once as written and once
+///   folded for search; a name's words are LEB128 numbers after its SKU in one byte buffer;
+/// - GTINs are 64-bit numbers (with the digit count in the top bits), prices 32-bit;
+/// - the SKU and GTIN indexes are open-addressing tables of 32-bit row numbers.
+///
+/// `Product` values are made on demand for the few rows a screen shows. Whitespace inside a
+/// name is kept as single spaces.
 public struct Catalog: Sendable {
-    /// Per product: SKU, name, and the folded name when it is not the lowercased name.
+    /// Per product: its SKU, then the numbers of its name's words.
     fileprivate let text: [UInt8]
     /// Per product where its bytes start in `text`, plus one final end.
     fileprivate let starts: [UInt32]
     fileprivate let skuLengths: [UInt8]
-    fileprivate let nameLengths: [UInt16]
-    /// GTIN-14 as a number; `gtinDigits` is 0 when the product has none.
+    fileprivate let words: WordTable
+    /// GTIN-14 value in the low 56 bits, digits as written (8, 12, 13, 14) in the top 8; 0: none.
     fileprivate let gtins: [UInt64]
-    /// How many digits the GTIN was written with (8, 12, 13 or 14).
-    fileprivate let gtinDigits: [UInt8]
     fileprivate let prices: [Int32]
     fileprivate let rates: [UInt16]
     fileprivate let weighed: [Bool]
@@ -35,9 +38,8 @@ public struct Catalog: Sendable {
         starts.append(UInt32(builder.text.count))
         self.starts = starts.compacted()
         skuLengths = builder.skuLengths.compacted()
-        nameLengths = builder.nameLengths.compacted()
+        words = builder.words.finished()
         gtins = builder.gtins.compacted()
-        gtinDigits = builder.gtinDigits.compacted()
         prices = builder.prices.compacted()
         rates = builder.rates.compacted()
         weighed = builder.weighed.compacted()
@@ -62,22 +64,47 @@ public struct Catalog: Sendable {
         return start..<(start + Int(skuLengths[row]))
     }
 
-    fileprivate func nameRange(_ row: Int) -> Range<Int> {
-        let start = Int(starts[row]) + Int(skuLengths[row])
-        return start..<(start + Int(nameLengths[row]))
-    }
+    fileprivate static let digitShift: UInt64 = 56
+    fileprivate static let valueMask: UInt64 = (1 << 56) - 1
 
     public func product(at row: Int) -> Product {
-        let gtin: GTIN? = gtinDigits[row] == 0 ? nil : GTIN(validatedValue: gtins[row], digits: Int(gtinDigits[row]))
+        let packed = gtins[row]
+        let digits = Int(packed >> Self.digitShift)
+        let gtin: GTIN? = digits == 0 ? nil : GTIN(validatedValue: packed & Self.valueMask, digits: digits)
+        var name: [UInt8] = []
+        var index = skuRange(row).upperBound
+        let end = Int(starts[row + 1])
+        while index < end {
+            let word = Self.readNumber(text, &index)
+            if !name.isEmpty { name.append(32) }
+            name.append(contentsOf: words.original(word))
+        }
         return Product(
             sku: String(decoding: text[skuRange(row)], as: UTF8.self), gtin: gtin,
-            name: String(decoding: text[nameRange(row)], as: UTF8.self), unitPrice: Int(prices[row]),
+            name: String(decoding: name, as: UTF8.self), unitPrice: Int(prices[row]),
             vatRate: VATRate(Int(rates[row])), unit: weighed[row] ? .kilogram : .piece)
+    }
+
+    @inline(__always)
+    fileprivate static func readNumber(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> Int {
+        var value = 0
+        var shift = 0
+        while true {
+            let byte = bytes[index]
+            index += 1
+            value |= Int(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+    }
+
+    fileprivate static func readNumber(_ bytes: [UInt8], _ index: inout Int) -> Int {
+        bytes.withUnsafeBufferPointer { readNumber($0, &index) }
     }
 
     public func product(gtin: GTIN) -> Product? {
         let value = gtin.value
-        let row = gtinIndex.find(hash: RowTable.hash(value)) { gtinDigits[$0] != 0 && gtins[$0] == value }
+        let row = gtinIndex.find(hash: RowTable.hash(value)) { gtins[$0] != 0 && gtins[$0] & Self.valueMask == value }
         return row.map(product(at:))
     }
 
@@ -119,33 +146,43 @@ public struct Catalog: Sendable {
     ///
     /// Names that start with the query come first, then names with a word starting with the
     /// first query word, then the rest, each group in catalog order.
+    ///
+    /// A query word has no spaces, so it can only match inside one word of a name: each query
+    /// word is matched once against the dictionary, then names are checked by word number.
     public func search(name query: String, limit: Int = 50) -> [Product] {
-        let words = TextFolding.fold(query).split(separator: 32).map(Array.init)
-        guard !words.isEmpty, limit > 0 else { return [] }
+        let queryWords = TextFolding.fold(query).split(separator: 32).map(Array.init)
+        guard !queryWords.isEmpty, limit > 0 else { return [] }
+        // Per query word, per dictionary word: bit 0 contains, bit 1 starts with, bit 2 a part
+        // (after '-' or '/') starts with.
+        let matches = queryWords.map { words.matches($0) }
         var prefix: [Int] = []
         var wordStart: [Int] = []
         var other: [Int] = []
+        var found = [Bool](repeating: false, count: queryWords.count)
         text.withUnsafeBufferPointer { text in
             starts.withUnsafeBufferPointer { starts in
                 for row in 0..<count {
-                    // The folded name when one is stored, else the plain name lowercased on the fly.
-                    let nameStart = Int(starts[row]) + Int(skuLengths[row])
-                    let nameEnd = nameStart + Int(nameLengths[row])
-                    let nextStart = Int(starts[row + 1])
-                    let lowering = nextStart == nameEnd
-                    let name = UnsafeBufferPointer(rebasing: text[(lowering ? nameStart : nameEnd)..<nextStart])
-                    var all = true
-                    var firstPosition = -1
-                    for (wordIndex, word) in words.enumerated() {
-                        let position = word.withUnsafeBufferPointer { Catalog.find($0, in: name, lowering: lowering) }
-                        if position < 0 { all = false; break }
-                        if wordIndex == 0 { firstPosition = position }
+                    var index = Int(starts[row]) + Int(skuLengths[row])
+                    let end = Int(starts[row + 1])
+                    for i in found.indices { found[i] = false }
+                    var firstIsPrefix = false
+                    var startsAWord = false
+                    var first = true
+                    while index < end {
+                        let word = Self.readNumber(text, &index)
+                        for (i, match) in matches.enumerated() where match[word] & 1 != 0 {
+                            found[i] = true
+                        }
+                        let flags = matches[0][word]
+                        if first && flags & 2 != 0 { firstIsPrefix = true }
+                        if flags & 4 != 0 { startsAWord = true }
+                        first = false
                     }
-                    guard all else { continue }
-                    if firstPosition == 0 {
+                    guard !found.contains(false) else { continue }
+                    if firstIsPrefix {
                         prefix.append(row)
                         if prefix.count >= limit { break }
-                    } else if words[0].withUnsafeBufferPointer({ Catalog.startsWord($0, in: name, lowering: lowering) }) {
+                    } else if startsAWord {
                         if wordStart.count < limit { wordStart.append(row) }
                     } else if other.count < limit {
                         other.append(row)
@@ -156,55 +193,13 @@ public struct Catalog: Sendable {
         return (prefix + wordStart + other).prefix(limit).map(product(at:))
     }
 
-    @inline(__always)
-    private static func byte(_ hay: UnsafeBufferPointer<UInt8>, _ index: Int, lowering: Bool) -> UInt8 {
-        let byte = hay[index]
-        return lowering && byte >= 65 && byte <= 90 ? byte + 32 : byte
-    }
-
-    /// Where a folded needle first occurs; `lowering` lowercases ASCII letters of the haystack.
-    static func find(_ needle: UnsafeBufferPointer<UInt8>, in hay: UnsafeBufferPointer<UInt8>, lowering: Bool) -> Int {
-        let n = needle.count
-        let h = hay.count
-        guard n <= h else { return -1 }
-        if n == 0 { return 0 }
-        let firstByte = needle[0]
-        var i = 0
-        let last = h - n
-        while i <= last {
-            if byte(hay, i, lowering: lowering) == firstByte {
-                var j = 1
-                while j < n && byte(hay, i + j, lowering: lowering) == needle[j] { j += 1 }
-                if j == n { return i }
-            }
-            i += 1
-        }
-        return -1
-    }
-
-    static func startsWord(_ needle: UnsafeBufferPointer<UInt8>, in hay: UnsafeBufferPointer<UInt8>, lowering: Bool) -> Bool {
-        var start = 0
-        while start < hay.count {
-            if hay.count - start >= needle.count,
-               (0..<needle.count).allSatisfy({ byte(hay, start + $0, lowering: lowering) == needle[$0] }) {
-                return true
-            }
-            var next = start
-            while next < hay.count, hay[next] != 32, hay[next] != 45, hay[next] != 47 { next += 1 }
-            if next == hay.count { return false }
-            start = next + 1
-        }
-        return false
-    }
-
     /// Collects products row by row; refuses a second product with the same SKU or GTIN.
     public struct Builder: Sendable {
         fileprivate var text: [UInt8] = []
         fileprivate var starts: [UInt32] = []
         fileprivate var skuLengths: [UInt8] = []
-        fileprivate var nameLengths: [UInt16] = []
+        fileprivate var words = WordTable.Builder()
         fileprivate var gtins: [UInt64] = []
-        fileprivate var gtinDigits: [UInt8] = []
         fileprivate var prices: [Int32] = []
         fileprivate var rates: [UInt16] = []
         fileprivate var weighed: [Bool] = []
@@ -224,12 +219,10 @@ public struct Catalog: Sendable {
         public static let maximumUnitPrice = Int(Int32.max)
 
         public init(expectedCount: Int = 0, expectedTextBytes: Int = 0) {
-            text.reserveCapacity(expectedTextBytes)
+            text.reserveCapacity(expectedTextBytes / 4)
             starts.reserveCapacity(expectedCount + 1)
             skuLengths.reserveCapacity(expectedCount)
-            nameLengths.reserveCapacity(expectedCount)
             gtins.reserveCapacity(expectedCount)
-            gtinDigits.reserveCapacity(expectedCount)
             prices.reserveCapacity(expectedCount)
             rates.reserveCapacity(expectedCount)
             weighed.reserveCapacity(expectedCount)
@@ -270,18 +263,27 @@ public struct Catalog: Sendable {
             if let gtin {
                 let value = gtin.value
                 gtinHash = RowTable.hash(value)
-                if gtinIndex.find(hash: gtinHash, where: { gtinDigits[$0] != 0 && gtins[$0] == value }) != nil {
+                if gtinIndex.find(hash: gtinHash, where: { gtins[$0] != 0 && gtins[$0] & Catalog.valueMask == value }) != nil {
                     return .duplicateGTIN
                 }
             }
             starts.append(UInt32(text.count))
             text.append(contentsOf: sku)
-            text.append(contentsOf: name)
             skuLengths.append(UInt8(sku.count))
-            nameLengths.append(UInt16(name.count))
-            if !name.allSatisfy({ $0 < 0x80 }) { TextFolding.fold(utf8: name, into: &text) }
-            gtins.append(gtin?.value ?? 0)
-            gtinDigits.append(UInt8(gtin?.original.utf8.count ?? 0))
+            var wordStart = -1
+            for index in 0...name.count {
+                let isSpace = index == name.count || name[index] == 32 || name[index] == 9
+                if isSpace {
+                    if wordStart >= 0 {
+                        let number = words.intern(UnsafeBufferPointer(rebasing: name[wordStart..<index]))
+                        Catalog.appendNumber(number, to: &text)
+                        wordStart = -1
+                    }
+                } else if wordStart < 0 {
+                    wordStart = index
+                }
+            }
+            gtins.append(gtin.map { $0.value | UInt64($0.original.utf8.count) << Catalog.digitShift } ?? 0)
             prices.append(Int32(unitPrice))
             rates.append(UInt16(clamping: vatRate.basisPoints))
             weighed.append(unit == .kilogram)
@@ -292,11 +294,126 @@ public struct Catalog: Sendable {
                     return RowTable.hash(skuKey: UnsafeBufferPointer(rebasing: buffer[start..<(start + Int(allSKULengths[other]))]))
                 }
             }
-            if gtin != nil { gtinIndex.insert(row: row, hash: gtinHash) { RowTable.hash(allGTINs[$0]) } }
+            if gtin != nil { gtinIndex.insert(row: row, hash: gtinHash) { RowTable.hash(allGTINs[$0] & Catalog.valueMask) } }
             return .added
         }
 
         public func build() -> Catalog { Catalog(builder: self) }
+    }
+
+    fileprivate static func appendNumber(_ value: Int, to bytes: inout [UInt8]) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(value & 0x7F) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+}
+
+/// The distinct words of all names, each as written and folded for search.
+struct WordTable: Sendable {
+    fileprivate var original: [UInt8] = []
+    fileprivate var originalStarts: [UInt32] = [0]
+    fileprivate var folded: [UInt8] = []
+    fileprivate var foldedStarts: [UInt32] = [0]
+
+    var count: Int { originalStarts.count - 1 }
+
+    func original(_ word: Int) -> ArraySlice<UInt8> {
+        original[Int(originalStarts[word])..<Int(originalStarts[word + 1])]
+    }
+
+    /// Per word: bit 0 the folded query word occurs in it, bit 1 it starts with it, bit 2 it
+    /// or a part of it after '-' or '/' starts with it.
+    func matches(_ needle: [UInt8]) -> [UInt8] {
+        var flags = [UInt8](repeating: 0, count: count)
+        needle.withUnsafeBufferPointer { needle in
+            folded.withUnsafeBufferPointer { folded in
+                for word in 0..<count {
+                    let hay = UnsafeBufferPointer(rebasing: folded[Int(foldedStarts[word])..<Int(foldedStarts[word + 1])])
+                    let position = Self.find(needle, in: hay)
+                    guard position >= 0 else { continue }
+                    var value: UInt8 = 1
+                    if position == 0 { value |= 6 } else if Self.startsPart(needle, in: hay) { value |= 4 }
+                    flags[word] = value
+                }
+            }
+        }
+        return flags
+    }
+
+    static func find(_ needle: UnsafeBufferPointer<UInt8>, in hay: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = needle.count, h = hay.count
+        guard n <= h else { return -1 }
+        if n == 0 { return 0 }
+        var i = 0
+        while i <= h - n {
+            if hay[i] == needle[0] {
+                var j = 1
+                while j < n && hay[i + j] == needle[j] { j += 1 }
+                if j == n { return i }
+            }
+            i += 1
+        }
+        return -1
+    }
+
+    static func startsPart(_ needle: UnsafeBufferPointer<UInt8>, in hay: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index < hay.count {
+            if hay[index] == 45 || hay[index] == 47 {
+                let start = index + 1
+                if hay.count - start >= needle.count, (0..<needle.count).allSatisfy({ hay[start + $0] == needle[$0] }) { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+
+    struct Builder: Sendable {
+        var table = WordTable()
+        /// Word numbers by the hash of their bytes (the builder only; dropped when built).
+        var index = RowTable()
+
+        static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            return Int(truncatingIfNeeded: hash ^ (hash >> 29))
+        }
+
+        mutating func intern(_ word: UnsafeBufferPointer<UInt8>) -> Int {
+            let hash = Self.hash(word)
+            let table = self.table
+            let existing = table.original.withUnsafeBufferPointer { original in
+                index.find(hash: hash) { number in
+                    let start = Int(table.originalStarts[number]), end = Int(table.originalStarts[number + 1])
+                    return end - start == word.count && (0..<word.count).allSatisfy { original[start + $0] == word[$0] }
+                }
+            }
+            if let existing { return existing }
+            let number = table.count
+            self.table.original.append(contentsOf: word)
+            self.table.originalStarts.append(UInt32(self.table.original.count))
+            TextFolding.fold(utf8: word, into: &self.table.folded)
+            self.table.foldedStarts.append(UInt32(self.table.folded.count))
+            let words = self.table
+            index.insert(row: number, hash: hash) { other in
+                words.original.withUnsafeBufferPointer { original in
+                    Self.hash(UnsafeBufferPointer(rebasing: original[Int(words.originalStarts[other])..<Int(words.originalStarts[other + 1])]))
+                }
+            }
+            return number
+        }
+
+        func finished() -> WordTable {
+            var table = self.table
+            table.original = table.original.compacted()
+            table.folded = table.folded.compacted()
+            table.originalStarts = table.originalStarts.compacted()
+            table.foldedStarts = table.foldedStarts.compacted()
+            return table
+        }
     }
 }
 
