@@ -84,7 +84,9 @@ public final class Journal: Sendable {
     public let path: String
     public let till: String
     public let cashier: String
-    private let database: DatabasePool
+    /// One serialized connection: the till writes from one place; other processes (reports,
+    /// returns) read beside it thanks to WAL.
+    private let database: DatabaseQueue
     private let now: @Sendable () -> Date
 
     /// Opens (and creates, with its folder, if missing) the journal at `path`.
@@ -114,14 +116,17 @@ public final class Journal: Sendable {
         }
         var configuration = Configuration()
         configuration.readonly = readOnly
+        if !readOnly { configuration.journalMode = .wal }
         configuration.label = "kasse-journal"
         // The till and a `kasse return` or `kasse report z` may write at the same moment.
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A journal is appended to and read back in small pieces: a small page cache will do.
+            try db.execute(sql: "PRAGMA cache_size = -512")
         }
         do {
-            database = try DatabasePool(path: path, configuration: configuration)
+            database = try DatabaseQueue(path: path, configuration: configuration)
             if !readOnly { try Self.migrator.migrate(database) }
             // Cheap enough for every start however long the journal: the last entry must still
             // match its hash. `kasse journal verify` checks every page and the whole chain.

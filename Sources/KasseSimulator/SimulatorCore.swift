@@ -251,12 +251,15 @@ actor SimulatorCore {
     }
 
     /// The same JSON with keys in any order or other spacing is the same request.
+    /// The body with its keys sorted and its spacing gone, so the same request written
+    /// differently counts as the same. (Not JSONSerialization's `.sortedKeys`: that sorts
+    /// with the locale, through ICU, megabytes of memory in a till running the demo.)
     private func canonicalFingerprint(_ body: [UInt8]) -> String {
         if body.isEmpty { return "" }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]),
-            let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed])
-        else { return String(decoding: body, as: UTF8.self) }
-        return String(decoding: data, as: UTF8.self)
+        guard let value = try? JSONDecoder().decode(CanonicalJSON.self, from: Data(body)) else {
+            return String(decoding: body, as: UTF8.self)
+        }
+        return value.text
     }
 
     // MARK: Create
@@ -915,4 +918,77 @@ struct PaymentRecord: Encodable, Sendable {
     var createdAt: String
     var expiresAt: String
     var customerIsApproving: Bool
+}
+
+/// A JSON value written back in one canonical form (keys in code-point order, no spaces).
+indirect enum CanonicalJSON: Decodable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([CanonicalJSON])
+    case object([(String, CanonicalJSON)])
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        if let container = try? decoder.container(keyedBy: Key.self) {
+            self = .object(try container.allKeys.map { ($0.stringValue, try container.decode(CanonicalJSON.self, forKey: $0)) }
+                .sorted { $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars) })
+        } else if var container = try? decoder.unkeyedContainer() {
+            var items: [CanonicalJSON] = []
+            while !container.isAtEnd { items.append(try container.decode(CanonicalJSON.self)) }
+            self = .array(items)
+        } else {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                self = .null
+            } else if let value = try? container.decode(Bool.self) {
+                self = .bool(value)
+            } else if let value = try? container.decode(Int64.self) {
+                self = .integer(value)
+            } else if let value = try? container.decode(Double.self) {
+                self = .number(value)
+            } else {
+                self = .string(try container.decode(String.self))
+            }
+        }
+    }
+
+    var text: String {
+        switch self {
+        case .null: "null"
+        case .bool(let value): value ? "true" : "false"
+        case .integer(let value): String(value)
+        case .number(let value): String(value)
+        case .string(let value): Self.quoted(value)
+        case .array(let items): "[" + items.map(\.text).joined(separator: ",") + "]"
+        case .object(let members): "{" + members.map { Self.quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += "\\u" + String(scalar.value, radix: 16).leftPadded(4)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

@@ -81,16 +81,19 @@ public actor TillRuntime {
                 }
             }
         }
-        // Once a second, for the waiting screen's clock. Sleeping, not spinning.
+        // Once a second while a payment is on screen, for the waiting screen's clock; an idle
+        // till is not redrawn at all. Sleeping, not spinning.
         let tickTask = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                send.yield(.ticked(ContinuousClock.now))
+                if await self.showsAClock() { send.yield(.ticked(ContinuousClock.now)) }
             }
         }
         let recoveryTask = unsettled.isEmpty ? nil : Task { await self.recover(unsettled) }
         present()
         for await action in actions {
+            // The reducer reads the time from the state: keep it current even when no tick came.
+            state.now = ContinuousClock.now
             let before = state
             var effects = till.reduce(&state, action)
             // The journal first: what is about to be sent is stored (with its idempotency key) before it is.
@@ -115,6 +118,8 @@ public actor TillRuntime {
     }
 
     private func acceptsWedgeScans() -> Bool { Till.acceptsWedgeScans(state) }
+
+    private func showsAClock() -> Bool { state.payment != nil }
 
     private func resized(_ newSize: TerminalSize) {
         size = newSize
