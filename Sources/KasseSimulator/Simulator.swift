@@ -75,7 +75,9 @@ public struct Simulator: Sendable {
         func run() async throws {
             try? await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
-                    try await Task.sleep(for: .milliseconds(100))
+                    // Ten times a second while customers or webhooks are due; otherwise twice.
+                    let busy = await core.hasPendingWork()
+                    try await Task.sleep(for: .milliseconds(busy ? 100 : 500))
                     await core.settle(at: clock.now())
                     await Simulator.deliverDue(core: core, sender: sender, clock: clock)
                 }

@@ -698,6 +698,11 @@ actor SimulatorCore {
     // MARK: Time passing
 
     /// Lets customers act and payments expire whose time has come.
+    /// Payments a simulated customer or the clock may still move on, or webhooks to deliver.
+    func hasPendingWork() -> Bool {
+        !pending.isEmpty || webhooks.hasQueued
+    }
+
     func settle(at now: Date) {
         for id in pending {
             guard var payment = payments[id] else { pending.remove(id); continue }

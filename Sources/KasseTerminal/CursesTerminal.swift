@@ -11,8 +11,9 @@ public enum TerminalEvent: Sendable, Equatable {
 /// The till's terminal through ncurses (wide characters, UTF-8).
 ///
 /// Every curses call happens on one dedicated thread, which also waits for keys: curses is
-/// not thread-safe and `wget_wch` blocks. Frames are handed over through a latest-frame slot;
-/// curses itself sends only what changed. `endwin()` runs when the thread ends.
+/// not thread-safe and `wget_wch` blocks. Frames are handed over through a latest-frame slot
+/// and a wake-up pipe; the thread sleeps in `poll` on the keyboard and that pipe, so an idle
+/// till costs no CPU. Curses itself sends only what changed. `endwin()` runs when the thread ends.
 ///
 /// `@unchecked Sendable`: the only state shared with other threads is in `Mutex`es.
 public final class CursesTerminal: @unchecked Sendable {
@@ -23,9 +24,25 @@ public final class CursesTerminal: @unchecked Sendable {
     private let currentSize = Mutex(TerminalSize(columns: 80, rows: 24))
     private let finished = DispatchSemaphore(value: 0)
     private let ready = DispatchSemaphore(value: 0)
+    /// [read, write]: a byte written wakes the terminal thread.
+    private let wake: [Int32]
 
     public init() {
         (events, continuation) = AsyncStream.makeStream(of: TerminalEvent.self, bufferingPolicy: .bufferingNewest(256))
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) == 0 {
+            for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        }
+        wake = fds
+    }
+
+    deinit {
+        for fd in wake where fd >= 0 { close(fd) }
+    }
+
+    private func wakeUp() {
+        var byte: UInt8 = 1
+        _ = write(wake[1], &byte, 1)
     }
 
     public var size: TerminalSize { currentSize.withLock { $0 } }
@@ -40,10 +57,12 @@ public final class CursesTerminal: @unchecked Sendable {
 
     public func present(_ canvas: Canvas) {
         pendingFrame.withLock { $0 = canvas }
+        wakeUp()
     }
 
     public func bell() {
         control.withLock { $0.bell = true }
+        wakeUp()
     }
 
     /// Gives the terminal back (endwin) and waits for that to happen.
@@ -52,6 +71,7 @@ public final class CursesTerminal: @unchecked Sendable {
             defer { state.stop = true }
             return state.stop
         }
+        wakeUp()
         if !already { finished.wait() }
         continuation.finish()
     }
@@ -63,6 +83,7 @@ public final class CursesTerminal: @unchecked Sendable {
         raw()
         noecho()
         keypad(screen, true)
+        // Keys are read once poll says there are some; the short timeout only completes escape sequences.
         wtimeout(screen, 25)
         set_escdelay(25)
         curs_set(0)
@@ -91,20 +112,35 @@ public final class CursesTerminal: @unchecked Sendable {
             }) {
                 beep()
             }
-            var value: UInt32 = 0
-            let result = kasse_get_wch(screen, &value)
-            if result == ERR { continue }
-            if result == kasse_key_code_yes() {
-                if Int32(value) == kasse_key_resize() {
-                    let size = TerminalSize(columns: Int(kasse_cols(screen)), rows: Int(kasse_rows(screen)))
-                    currentSize.withLock { $0 = size }
-                    continuation.yield(.resized(size))
-                } else if let key = Self.special(Int32(value)) {
+            // Sleep until a key, a frame, a bell or a stop. A resize (SIGWINCH, which may land on
+            // any thread) is picked up by wget_wch at the latest when the 250 ms wait runs out.
+            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, nfds_t(fds.count), 250)
+            if fds[1].revents != 0 {
+                var drain = [UInt8](repeating: 0, count: 64)
+                while read(wake[0], &drain, drain.count) > 0 {}
+                if fds[0].revents == 0 { continue }
+            }
+            // Every key ncurses has, not one per wake-up: a scanner types a whole code at once.
+            while true {
+                var value: UInt32 = 0
+                let result = kasse_get_wch(screen, &value)
+                if result == ERR { break }
+                if result == kasse_key_code_yes() {
+                    if Int32(value) == kasse_key_resize() {
+                        let size = TerminalSize(columns: Int(kasse_cols(screen)), rows: Int(kasse_rows(screen)))
+                        currentSize.withLock { $0 = size }
+                        continuation.yield(.resized(size))
+                    } else if let key = Self.special(Int32(value)) {
+                        continuation.yield(.key(key))
+                    }
+                } else if let key = Self.character(value) {
                     continuation.yield(.key(key))
                 }
-            } else if let key = Self.character(value) {
-                continuation.yield(.key(key))
+                wtimeout(screen, 0)
             }
+            wtimeout(screen, 25)
         }
         endwin()
         finished.signal()

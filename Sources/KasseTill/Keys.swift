@@ -32,6 +32,9 @@ public enum KeyMap {
         KeyBinding(key: .function(11), label: "F11", help: "X report", command: .report),
     ]
 
+    /// Always on the help bar; the others give way, last first, when the terminal is narrow.
+    public static let essential: Set<TillCommand> = [.customer, .pay, .search, .void, .newSale, .quit]
+
     public static func command(for key: Key) -> TillCommand? {
         bindings.first { $0.key == key }?.command
     }

@@ -91,7 +91,13 @@ public enum TillScreen {
             items = [("Enter", "OK"), ("Esc", "Back")]
             if state.entryMode == .search { items.insert(("↑↓", "Choose"), at: 0) }
         } else {
-            items = KeyMap.bindings.map { ($0.label, $0.help) } + [("↑↓", "Line")]
+            var bindings: [(label: String, help: String, essential: Bool)] =
+                KeyMap.bindings.map { ($0.label, $0.help, KeyMap.essential.contains($0.command)) } + [("↑↓", "Line", false)]
+            func width() -> Int { bindings.reduce(0) { $0 + $1.label.count + $1.help.count + 3 } - 2 }
+            while width() > canvas.size.columns, let last = bindings.lastIndex(where: { !$0.essential }) {
+                bindings.remove(at: last)
+            }
+            items = bindings.map { ($0.label, $0.help) }
         }
         var column = 0
         for (key, help) in items {

@@ -122,7 +122,9 @@ public final class USBScannerService: @unchecked Sendable {
             }
             openArrived()
             closeLeft()
-            var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
+            // Hotplug and transfers wake this at once; the timeout only ends a scan that had no
+            // Enter (inter-character timeout), so with no scanner open it can be long.
+            var timeout = timeval(tv_sec: 0, tv_usec: open.isEmpty && usesHotplug ? 250_000 : 50_000)
             let result = libusb_handle_events_timeout_completed(context, &timeout, nil)
             if result < 0 && result != LIBUSB_ERROR_INTERRUPTED.rawValue {
                 logger.error("libusb_handle_events: \(String(cString: libusb_error_name(result)))")

@@ -102,5 +102,10 @@ struct TillScreenTests {
     @Test func theHelpBarComesFromTheKeyTable() {
         let bottom = TillScreen.render(Fixture.state(), size: Self.large).row(39)
         for binding in KeyMap.bindings { #expect(bottom.contains("\(binding.label) \(binding.help)")) }
+        // At 80 columns the essential keys stay; others give way.
+        let narrow = TillScreen.render(Fixture.state(), size: Self.small).row(23)
+        for binding in KeyMap.bindings where KeyMap.essential.contains(binding.command) {
+            #expect(narrow.contains("\(binding.label) \(binding.help)"), "\(narrow)")
+        }
     }
 }
