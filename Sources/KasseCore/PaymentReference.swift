@@ -18,6 +18,33 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable {
     public var compact: String {
         pad(year, 4) + pad(month, 2) + pad(day, 2)
     }
+
+    /// `2026-11-21`
+    public var iso: String { pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) }
+
+    /// What a cashier types for a day: `2026-11-21`, `21.11.2026`, `21.11` (this year),
+    /// `today` / `i dag` / `idag`. Nil for anything else, or a day that does not exist.
+    public static func parse(_ text: String, today: CivilDate) -> CivilDate? {
+        let text = text.lowercased().filter { $0 != " " }
+        if ["today", "idag", "idag.", "tänään"].contains(text) { return today }
+        let parts: [Int]
+        let date: CivilDate
+        if text.contains("-") {
+            parts = text.split(separator: "-", omittingEmptySubsequences: false).compactMap { Int($0) }
+            guard parts.count == 3, text.split(separator: "-").count == 3 else { return nil }
+            date = CivilDate(year: parts[0], month: parts[1], day: parts[2])
+        } else if text.contains(".") {
+            parts = text.split(separator: ".").compactMap { Int($0) }
+            guard parts.count == text.split(separator: ".").count, parts.count == 2 || parts.count == 3 else { return nil }
+            date = CivilDate(year: parts.count == 3 ? parts[2] : today.year, month: parts[1], day: parts[0])
+        } else {
+            return nil
+        }
+        let days = [31, date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (2000...2999).contains(date.year), (1...12).contains(date.month), date.day >= 1, date.day <= days[date.month - 1]
+        else { return nil }
+        return date
+    }
 }
 
 func pad(_ value: Int, _ width: Int) -> String {

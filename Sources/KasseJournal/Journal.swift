@@ -244,9 +244,11 @@ public final class Journal: Sendable {
             hash: row["hash"])
     }
 
-    private func fetch(_ sql: String, _ arguments: StatementArguments = []) throws(JournalError) -> [JournalEntry] {
+    /// Reads run on GRDB's own queue, never blocking a caller's thread (the till's runtime is
+    /// on the cooperative pool).
+    private func fetch(_ sql: String, _ arguments: StatementArguments = []) async throws(JournalError) -> [JournalEntry] {
         do {
-            return try database.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.entry) }
+            return try await database.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.entry) }
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
         } catch {
@@ -254,27 +256,27 @@ public final class Journal: Sendable {
         }
     }
 
-    public func entries(after sequence: Int = 0, limit: Int = Int.max) throws(JournalError) -> [JournalEntry] {
-        try fetch("SELECT * FROM entry WHERE sequence > ? ORDER BY sequence LIMIT ?", [sequence, min(limit, Int(Int32.max))])
+    public func entries(after sequence: Int = 0, limit: Int = Int.max) async throws(JournalError) -> [JournalEntry] {
+        try await fetch("SELECT * FROM entry WHERE sequence > ? ORDER BY sequence LIMIT ?", [sequence, min(limit, Int(Int32.max))])
     }
 
-    public func entries(sale: Int) throws(JournalError) -> [JournalEntry] {
-        try fetch("SELECT * FROM entry WHERE sale = ? ORDER BY sequence", [sale])
+    public func entries(sale: Int) async throws(JournalError) -> [JournalEntry] {
+        try await fetch("SELECT * FROM entry WHERE sale = ? ORDER BY sequence", [sale])
     }
 
-    public func entries(reference: String) throws(JournalError) -> [JournalEntry] {
-        try fetch("SELECT * FROM entry WHERE reference = ? ORDER BY sequence", [reference])
+    public func entries(reference: String) async throws(JournalError) -> [JournalEntry] {
+        try await fetch("SELECT * FROM entry WHERE reference = ? ORDER BY sequence", [reference])
     }
 
-    public func entries(kinds: [String]) throws(JournalError) -> [JournalEntry] {
+    public func entries(kinds: [String]) async throws(JournalError) -> [JournalEntry] {
         let marks = kinds.map { _ in "?" }.joined(separator: ",")
-        return try fetch("SELECT * FROM entry WHERE kind IN (\(marks)) ORDER BY sequence", StatementArguments(kinds))
+        return try await fetch("SELECT * FROM entry WHERE kind IN (\(marks)) ORDER BY sequence", StatementArguments(kinds))
     }
 
     /// Recomputes every hash from the first entry; the first entry that does not match.
-    public func verify() throws(JournalError) -> JournalVerification {
+    public func verify() async throws(JournalError) -> JournalVerification {
         do {
-            let check = try database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+            let check = try await database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
             if check != ["ok"] {
                 return .broken(sequence: 0, reason: "the database file is damaged: " + check.prefix(3).joined(separator: "; "))
             }
@@ -283,51 +285,44 @@ public final class Journal: Sendable {
         } catch {
             throw .cannotOpen(path: path, detail: "\(error)")
         }
-        var previous = Self.genesisHash
-        var expectedSequence = 1
-        var count = 0
-        var failure: JournalVerification?
         do {
-            try database.read { db in
+            return try await database.read { db in
+                var previous = Self.genesisHash
+                var expectedSequence = 1
                 let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM entry ORDER BY sequence")
                 while let row = try cursor.next() {
                     let entry = Self.entry(row)
                     if entry.sequence != expectedSequence {
-                        failure = .broken(sequence: expectedSequence, reason: "entry \(expectedSequence) is missing")
-                        return
+                        return .broken(sequence: expectedSequence, reason: "entry \(expectedSequence) is missing")
                     }
                     if entry.previousHash != previous {
-                        failure = .broken(sequence: entry.sequence, reason: "does not follow entry \(entry.sequence - 1)")
-                        return
+                        return .broken(sequence: entry.sequence, reason: "does not follow entry \(entry.sequence - 1)")
                     }
                     let hash = JournalEntry.hash(
                         sequence: entry.sequence, at: entry.at, till: entry.till, cashier: entry.cashier, kind: entry.kind,
                         payload: entry.payload, previousHash: entry.previousHash)
                     if hash != entry.hash {
-                        failure = .broken(sequence: entry.sequence, reason: "its content was changed after it was written")
-                        return
+                        return .broken(sequence: entry.sequence, reason: "its content was changed after it was written")
                     }
                     if entry.event?.kind != entry.kind {
-                        failure = .broken(sequence: entry.sequence, reason: "its payload cannot be read")
-                        return
+                        return .broken(sequence: entry.sequence, reason: "its payload cannot be read")
                     }
                     previous = hash
                     expectedSequence += 1
-                    count += 1
                 }
+                return .intact(entries: expectedSequence - 1)
             }
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
         } catch {
             throw .cannotOpen(path: path, detail: "\(error)")
         }
-        return failure ?? .intact(entries: count)
     }
 
     /// The next sale (and receipt) number: one more than any the journal has seen.
-    public func nextSaleNumber() throws(JournalError) -> Int {
+    public func nextSaleNumber() async throws(JournalError) -> Int {
         do {
-            return try database.read { db in (try Int.fetchOne(db, sql: "SELECT max(sale) FROM entry") ?? 0) + 1 }
+            return try await database.read { db in (try Int.fetchOne(db, sql: "SELECT max(sale) FROM entry") ?? 0) + 1 }
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
         } catch {
@@ -336,10 +331,10 @@ public final class Journal: Sendable {
     }
 
     /// Payments started but neither completed nor ended, oldest first.
-    public func unsettledPayments() throws(JournalError) -> [UnsettledPayment] {
+    public func unsettledPayments() async throws(JournalError) -> [UnsettledPayment] {
         // Only the payments without an outcome, and what else the journal says about their sales:
         // a few rows however long the journal is.
-        let open = try fetch("""
+        let open = try await fetch("""
             SELECT * FROM entry WHERE kind = 'payment-started' AND reference NOT IN (
                 SELECT reference FROM entry WHERE kind IN ('payment-ended', 'sale-completed') AND reference IS NOT NULL)
             ORDER BY sequence
@@ -347,7 +342,7 @@ public final class Journal: Sendable {
         guard !open.isEmpty else { return [] }
         let sales = Set(open.compactMap(\.sale))
         let marks = sales.map { _ in "?" }.joined(separator: ",")
-        let relevant = try fetch("""
+        let relevant = try await fetch("""
             SELECT * FROM entry WHERE sale IN (\(marks)) AND kind IN (
                 'payment-started', 'capture-started', 'cancel-started', 'payment-ended', 'sale-completed', 'sale-abandoned')
             ORDER BY sequence
@@ -384,23 +379,32 @@ public final class Journal: Sendable {
     }
 
     /// The events since the last Z report, with their sequence numbers, and the next Z number.
-    public func sinceLastZ() throws(JournalError) -> (entries: [(Int, JournalEvent)], nextZ: Int) {
-        let reports = try entries(kinds: ["z-report"])
-        let after = reports.last?.sequence ?? 0
-        let events = try entries(after: after).compactMap { entry in entry.event.map { (entry.sequence, $0) } }
+    public func sinceLastZ() async throws(JournalError) -> (entries: [(Int, JournalEvent)], nextZ: Int) {
+        let reports: (last: Int, count: Int)
+        do {
+            reports = try await database.read { db in
+                let row = try Row.fetchOne(db, sql: "SELECT max(sequence) AS last, count(*) AS count FROM entry WHERE kind = 'z-report'")
+                return ((row?["last"] as Int?) ?? 0, (row?["count"] as Int?) ?? 0)
+            }
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        } catch {
+            throw .cannotOpen(path: path, detail: "\(error)")
+        }
+        let events = try await entries(after: reports.last).compactMap { entry in entry.event.map { (entry.sequence, $0) } }
         return (events, reports.count + 1)
     }
 
     /// An X report: totals since the last Z report; nothing is written.
-    public func xReport(store: String, currency: String) throws(JournalError) -> JournalReport {
-        let (events, next) = try sinceLastZ()
+    public func xReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
+        let (events, next) = try await sinceLastZ()
         return JournalReport.make(kind: .x, number: next, store: store, till: till, currency: currency,
                                   generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: events)
     }
 
     /// A Z report: the same totals, stored in the journal, closing the day.
     public func zReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
-        let (events, next) = try sinceLastZ()
+        let (events, next) = try await sinceLastZ()
         let report = JournalReport.make(kind: .z, number: next, store: store, till: till, currency: currency,
                                         generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: events)
         try await append([.zReport(report)])
@@ -421,9 +425,9 @@ public final class Journal: Sendable {
         public var notFailed: [JournalRefund] { started.filter { !failedNumbers.contains($0.returnNumber) } }
     }
 
-    public func refunds(reference: String) throws(JournalError) -> Refunds {
+    public func refunds(reference: String) async throws(JournalError) -> Refunds {
         var refunds = Refunds()
-        for entry in try entries(reference: reference) {
+        for entry in try await entries(reference: reference) {
             switch entry.event {
             case .refundStarted(let refund): refunds.started.append(refund)
             case .refunded(_, _, let number, let amount):
@@ -437,28 +441,44 @@ public final class Journal: Sendable {
     }
 
     /// The next return number (numbered per journal, like sales).
-    public func nextReturnNumber() throws(JournalError) -> Int {
-        (try entries(kinds: ["refund-started"]).count) + 1
+    public func nextReturnNumber() async throws(JournalError) -> Int {
+        do {
+            return try await database.read { db in
+                (try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE kind = 'refund-started'") ?? 0) + 1
+            }
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        } catch {
+            throw .cannotOpen(path: path, detail: "\(error)")
+        }
     }
 
-    /// The completed sale with this receipt number or payment reference.
-    public func completedSale(receiptOrReference key: String) throws(JournalError) -> JournalSale? {
-        for entry in try entries(kinds: ["sale-completed"]).reversed() {
-            guard case .saleCompleted(let sale) = entry.event else { continue }
-            if sale.reference == key || sale.receiptNumber == key || String(sale.sale) == key
-                || Int(key).map({ $0 == sale.sale }) == true {
+    /// The completed sale with this payment reference, or this receipt (sale) number.
+    public func completedSale(receiptOrReference key: String) async throws(JournalError) -> JournalSale? {
+        let number = Int(key) ?? -1
+        let found = try await fetch(
+            "SELECT * FROM entry WHERE kind = 'sale-completed' AND (reference = ? OR sale = ?) ORDER BY sequence DESC LIMIT 1",
+            [key, number])
+        guard case .saleCompleted(let sale)? = found.first?.event else { return nil }
+        return sale
+    }
+
+    /// Completed sales whose payment reference carries this day (`YYYYMMDD`, the till's local
+    /// date when the payment was made).
+    public func completedSales(paymentDay day: String) async throws(JournalError) -> [JournalSale] {
+        try await fetch("SELECT * FROM entry WHERE kind = 'sale-completed' AND reference LIKE ? ORDER BY sequence", ["%-\(day)-%"])
+            .compactMap { entry in
+                guard case .saleCompleted(let sale) = entry.event else { return nil }
                 return sale
             }
-        }
-        return nil
     }
 
     /// Completed sales, optionally only those recorded on a date (`YYYY-MM-DD`, UTC).
-    public func completedSales(on date: String? = nil) throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)] {
-        try entries(kinds: ["sale-completed"]).compactMap { entry in
-            guard case .saleCompleted(let sale) = entry.event else { return nil }
-            if let date, !entry.at.hasPrefix(date) { return nil }
-            return (entry, sale)
-        }
+    public func completedSales(on date: String? = nil) async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)] {
+        try await fetch("SELECT * FROM entry WHERE kind = 'sale-completed' AND at LIKE ? ORDER BY sequence", [(date ?? "") + "%"])
+            .compactMap { entry in
+                guard case .saleCompleted(let sale) = entry.event else { return nil }
+                return (entry, sale)
+            }
     }
 }

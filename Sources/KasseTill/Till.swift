@@ -95,7 +95,7 @@ public struct Till: Sendable {
             return []
         case .recovered(let notice):
             return recovered(&state, notice)
-        case .returnSaleFound, .returnLookupFailed, .returnRefunded, .returnRefundFailed:
+        case .returnSaleFound, .returnLookupFailed, .returnRefunded, .returnRefundFailed, .returnSalesListed:
             return returnAction(&state, action)
         case .reportReady(let report):
             state.report = report

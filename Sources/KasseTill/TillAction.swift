@@ -25,6 +25,7 @@ public enum TillAction: Sendable {
     case reportReady(JournalReport)
     case returnSaleFound(sale: JournalSale, earlier: [JournalRefund], refundable: Int)
     case returnLookupFailed(String)
+    case returnSalesListed(day: CivilDate, sales: [JournalSale])
     case returnRefunded(JournalRefund)
     /// Refused, or no answer (then it is finished with the same key when the sale is opened again).
     case returnRefundFailed(String)
@@ -40,6 +41,8 @@ public enum TillEffect: Sendable, Equatable {
     case makeReport(JournalReport.Kind)
     /// Find a paid sale by receipt number or reference, finish any return in doubt, read what is refundable.
     case findSaleForReturn(String)
+    /// The paid sales of a day, to choose one to return from.
+    case listSalesForReturn(CivilDate)
     /// Record the return (its own key) in the journal, then refund.
     case refundReturn(sale: JournalSale, amount: Int, lines: [JournalLine])
     case bell

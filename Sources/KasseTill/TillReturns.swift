@@ -22,6 +22,9 @@ public struct ReturnSession: Sendable, Hashable {
     public var earlier: [JournalRefund] = []
     /// Captured minus refunded, as Vipps MobilePay reports it.
     public var refundable = 0
+    /// The paid sales of a day the cashier asked for, to choose from.
+    public var candidates: [JournalSale] = []
+    public var candidatesDay: CivilDate?
 
     public init(phase: Phase) {
         self.phase = phase
@@ -98,6 +101,7 @@ extension Till {
                     state.returning = session
                     state.entry = ""
                     state.banner = Banner(kind: .info, text: "Looking up \(text)…")
+                    if let day = CivilDate.parse(text, today: state.today) { return [.listSalesForReturn(day)] }
                     return [.findSaleForReturn(text)]
                 }
                 guard let sale = session.sale else { return [] }
@@ -174,6 +178,16 @@ extension Till {
                 ? Banner(kind: .info, text: "Which lines come back? (1 3, 2:1 for one piece, A for everything)")
                 : Banner(kind: .warning, text: "Nothing left to refund on this sale.")
             return []
+        case .returnSalesListed(let day, let sales):
+            guard case .lookingUp = session.phase else { return [] }
+            session.phase = .askingSale
+            session.candidates = sales
+            session.candidatesDay = day
+            state.returning = session
+            state.banner = sales.isEmpty
+                ? Banner(kind: .warning, text: "No paid sales on \(day.iso) at this till.")
+                : Banner(kind: .info, text: "\(sales.count) paid sale(s) on \(day.iso): type the receipt number")
+            return sales.isEmpty ? [.bell] : []
         case .returnLookupFailed(let message):
             guard case .lookingUp = session.phase else { return [] }
             session.phase = .askingSale

@@ -286,8 +286,19 @@ public enum TillScreen {
         switch session.phase {
         case .askingSale, .lookingUp:
             lines = [("RETURN", .bold), ("", .normal),
-                     ("Type or scan the receipt number (or the payment reference) of the sale.", .normal),
-                     ("kasse journal list shows paid sales by date.", .dim)]
+                     ("Type or scan the receipt number or the payment reference of the sale,", .normal),
+                     ("or a day (21.11, 2026-11-21, today) to see its paid sales.", .normal)]
+            if let day = session.candidatesDay, !session.candidates.isEmpty {
+                lines.append(("", .normal))
+                lines.append(("Paid on \(day.iso):", .bold))
+                for sale in session.candidates.prefix(max(0, bottom - top - 8)) {
+                    let items = sale.lines.filter { !$0.isReturn }.count
+                    lines.append(("\(sale.receiptNumber)  \(amount(state, sale.captured).right(12))  \(items) line(s)  \(sale.reference)", .normal))
+                }
+                if session.candidates.count > max(0, bottom - top - 8) {
+                    lines.append(("… and \(session.candidates.count - max(0, bottom - top - 8)) more", .dim))
+                }
+            }
         case .done(let refund):
             lines = [("RETURNED", .good), ("", .normal)]
             if let sale = session.sale {

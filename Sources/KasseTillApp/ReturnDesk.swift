@@ -41,7 +41,7 @@ public struct ReturnDesk: Sendable {
 
     /// Numbers the return and records it (with its key); nothing is sent yet.
     public func record(sale: JournalSale, amount: Int, lines: [JournalLine]) async throws(JournalError) -> JournalRefund {
-        let number = try journal.nextReturnNumber()
+        let number = try await journal.nextReturnNumber()
         let refund = JournalRefund(
             sale: sale.sale, reference: sale.reference, returnNumber: number, amount: amount, currency: sale.currency,
             key: "r\(number)-\(sale.reference)", lines: lines)

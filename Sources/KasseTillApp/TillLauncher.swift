@@ -203,8 +203,8 @@ public enum TillLauncher {
         let unsettled: [UnsettledPayment]
         let saleNumber: Int
         do {
-            unsettled = try journal.unsettledPayments()
-            saleNumber = try journal.nextSaleNumber()
+            unsettled = try await journal.unsettledPayments()
+            saleNumber = try await journal.nextSaleNumber()
             try await journal.append([.tillStarted(
                 mode: mode.rawValue, store: tillConfiguration.settings.storeID, till: tillConfiguration.settings.tillID)])
         } catch {

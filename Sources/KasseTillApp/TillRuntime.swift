@@ -157,6 +157,15 @@ public actor TillRuntime {
             }
         case .pollPayment(let reference):
             startPolling(reference)
+        case .listSalesForReturn(let day):
+            let journal = self.journal
+            Task {
+                do throws(JournalError) {
+                    send.yield(.returnSalesListed(day: day, sales: try await journal.completedSales(paymentDay: day.compact)))
+                } catch {
+                    send.yield(.returnLookupFailed(error.description))
+                }
+            }
         case .findSaleForReturn(let key):
             Task { await self.findSaleForReturn(key) }
         case .refundReturn(let sale, let amount, let lines):
@@ -168,7 +177,7 @@ public actor TillRuntime {
                 do {
                     let report = kind == .z
                         ? try await journal.zReport(store: store, currency: currency)
-                        : try journal.xReport(store: store, currency: currency)
+                        : try await journal.xReport(store: store, currency: currency)
                     send.yield(.reportReady(report))
                 } catch let error as JournalError {
                     logger.error("report: \(error)")
@@ -238,11 +247,11 @@ public actor TillRuntime {
 
     private func findSaleForReturn(_ key: String) async {
         do {
-            guard let sale = try journal.completedSale(receiptOrReference: key) else {
+            guard let sale = try await journal.completedSale(receiptOrReference: key) else {
                 send.yield(.returnLookupFailed("No paid sale \(key) in this till's journal. Check the receipt number."))
                 return
             }
-            for pending in try journal.refunds(reference: sale.reference).pending {
+            for pending in try await journal.refunds(reference: sale.reference).pending {
                 if let problem = await returnDesk.send(pending).problem {
                     send.yield(.returnLookupFailed("Return \(pending.returnNumber) of this sale is not confirmed yet. \(problem)"))
                     return
@@ -250,7 +259,7 @@ public actor TillRuntime {
             }
             let payment = try await client.getPayment(sale.reference)
             let refundable = payment.aggregate.capturedAmount.value - payment.aggregate.refundedAmount.value
-            let earlier = try journal.refunds(reference: sale.reference).notFailed
+            let earlier = try await journal.refunds(reference: sale.reference).notFailed
             send.yield(.returnSaleFound(sale: sale, earlier: earlier, refundable: refundable))
         } catch let error as JournalError {
             send.yield(.returnLookupFailed(error.description))

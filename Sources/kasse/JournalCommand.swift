@@ -33,9 +33,9 @@ struct JournalOptions: ParsableArguments {
     }
 }
 
-func journalCall<T>(_ body: () throws(JournalError) -> T) throws -> T {
+func journalCall<T>(_ body: () async throws(JournalError) -> T) async throws -> T {
     do {
-        return try body()
+        return try await body()
     } catch {
         throw CLIError(error.description)
     }
@@ -53,7 +53,7 @@ struct JournalCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (journal, _) = try options.open(readOnly: true)
-            switch try journalCall({ () throws(JournalError) in try journal.verify() }) {
+            switch try await journalCall({ () async throws(JournalError) in try await journal.verify() }) {
             case .intact(let entries):
                 emit("Journal \(journal.path): \(entries) entries, chain intact")
             case .broken(0, let reason):
@@ -76,7 +76,7 @@ struct JournalCommand: AsyncParsableCommand {
             let (journal, settings) = try options.open(readOnly: true)
             var day = date
             if day == "today" { day = String(InternetTime.rfc3339(Date().timeIntervalSince1970).prefix(10)) }
-            let sales = try journalCall { () throws(JournalError) in try journal.completedSales(on: day) }
+            let sales = try await journalCall { () async throws(JournalError) in try await journal.completedSales(on: day) }
             if json {
                 printJSON(sales.map { Listed(sequence: $0.entry.sequence, at: $0.entry.at, sale: $0.sale) })
                 return
@@ -84,7 +84,7 @@ struct JournalCommand: AsyncParsableCommand {
             let locale = settings.settings.market.locale
             if sales.isEmpty { emit("No paid sales\(day.map { " on \($0)" } ?? "")."); return }
             for (entry, sale) in sales {
-                let refunded = try journalCall { () throws(JournalError) in try journal.refunds(reference: sale.reference).refunded }
+                let refunded = try await journalCall { () async throws(JournalError) in try await journal.refunds(reference: sale.reference).refunded }
                 let money = Money(minorUnits: sale.captured, currency: CurrencyCode(rawValue: sale.currency) ?? .NOK).formatted(in: locale)
                 let returned = refunded > 0
                     ? "  returned \(Money(minorUnits: refunded, currency: CurrencyCode(rawValue: sale.currency) ?? .NOK).formatted(in: locale))"
@@ -111,11 +111,15 @@ struct JournalCommand: AsyncParsableCommand {
             let (journal, settings) = try options.open(readOnly: true)
             let entries: [JournalEntry]
             if let number = Int(sale) {
-                entries = try journalCall { () throws(JournalError) in try journal.entries(sale: number) }
+                entries = try await journalCall { () async throws(JournalError) in try await journal.entries(sale: number) }
             } else {
-                let byReference = try journalCall { () throws(JournalError) in try journal.entries(reference: sale) }
+                let byReference = try await journalCall { () async throws(JournalError) in try await journal.entries(reference: sale) }
                 let number = byReference.compactMap(\.sale).first
-                entries = try number.map { n in try journalCall { () throws(JournalError) in try journal.entries(sale: n) } } ?? byReference
+                if let number {
+                    entries = try await journalCall { () async throws(JournalError) in try await journal.entries(sale: number) }
+                } else {
+                    entries = byReference
+                }
             }
             guard !entries.isEmpty else { throw CLIError("The journal has no sale \(sale) (kasse journal list shows the paid ones).") }
             if json {
@@ -203,8 +207,8 @@ struct ReportCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (journal, settings) = try options.open(readOnly: true)
-            let report = try journalCall { () throws(JournalError) in
-                try journal.xReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue)
+            let report = try await journalCall { () async throws(JournalError) in
+                try await journal.xReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue)
             }
             if json { printJSON(report) } else { emit(report.text(locale: settings.settings.market.locale)) }
         }

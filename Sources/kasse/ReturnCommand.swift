@@ -36,7 +36,7 @@ struct ReturnCommand: AsyncParsableCommand {
             selection[id] = parts.count == 2 ? Int(parts[1]) : nil
         }
         let (journal, settings) = try options.open(readOnly: false)
-        guard let paid = try journalCall({ () throws(JournalError) in try journal.completedSale(receiptOrReference: sale) }) else {
+        guard let paid = try await journalCall({ () async throws(JournalError) in try await journal.completedSale(receiptOrReference: sale) }) else {
             throw CLIError("No paid sale \(sale) in the journal (kasse journal list shows them).")
         }
         let api = try APIOptions.parse(options.config.map { ["--config", $0] } ?? [])
@@ -48,7 +48,7 @@ struct ReturnCommand: AsyncParsableCommand {
 
         // A return whose answer was lost is finished (with its own key) and nothing more is done:
         // running the same command again must not return the same goods twice.
-        let pending = try journalCall({ () throws(JournalError) in try journal.refunds(reference: reference) }).pending
+        let pending = try await journalCall({ () async throws(JournalError) in try await journal.refunds(reference: reference) }).pending
         if !pending.isEmpty {
             for refund in pending {
                 try finish(refund, await desk.send(refund))
@@ -59,7 +59,7 @@ struct ReturnCommand: AsyncParsableCommand {
         }
         let payment = try await callAPI { try await client.getPayment(reference) }
         let refundable = payment.aggregate.capturedAmount.value - payment.aggregate.refundedAmount.value
-        let earlier = try journalCall({ () throws(JournalError) in try journal.refunds(reference: reference) }).notFailed
+        let earlier = try await journalCall({ () async throws(JournalError) in try await journal.refunds(reference: reference) }).notFailed
         let plan: (amount: Int, lines: [JournalLine])
         switch ReturnPlan.make(sale: paid, earlier: earlier, selection: all ? .all : .lines(selection), refundable: refundable) {
         case .success(let made): plan = made

@@ -25,15 +25,15 @@ struct JournalTests {
         try await journal.append([.tillStarted(mode: "TEST", store: "S", till: "2"), .lineAdded(sale: 1, line: Self.line)])
         try await journal.append([.saleCompleted(Self.sale(1, reference: "S-2-20261121-000001-1"))])
         let reopened = try Journal(path: path, till: "2", cashier: "anna")
-        let entries = try reopened.entries()
+        let entries = try await reopened.entries()
         #expect(entries.map(\.sequence) == [1, 2, 3])
         #expect(entries[0].previousHash == Journal.genesisHash)
         #expect(entries[1].previousHash == entries[0].hash)
         #expect(entries[2].previousHash == entries[1].hash)
         #expect(entries.allSatisfy { $0.till == "2" && $0.cashier == "anna" })
         #expect(entries[2].reference == "S-2-20261121-000001-1")
-        #expect(try reopened.verify() == .intact(entries: 3))
-        #expect(try reopened.nextSaleNumber() == 2)
+        #expect(try await reopened.verify() == .intact(entries: 3))
+        #expect(try await reopened.nextSaleNumber() == 2)
         // WAL mode, for a reader (the report command) beside the writing till.
         let mode = try await DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
@@ -50,7 +50,7 @@ struct JournalTests {
         await #expect(throws: DatabaseError.self) {
             try await database.write { try $0.execute(sql: "DELETE FROM entry WHERE sequence = 2") }
         }
-        #expect(try journal.verify() == .intact(entries: 2))
+        #expect(try await journal.verify() == .intact(entries: 2))
     }
 
     /// Someone who removes the triggers and edits, deletes or inserts is found out by the chain,
@@ -70,7 +70,7 @@ struct JournalTests {
                 try db.execute(sql: "DROP TRIGGER entry_no_update; DROP TRIGGER entry_no_delete")
                 try db.execute(sql: tamper)
             }
-            let result = try journal.verify()
+            let result = try await journal.verify()
             switch tamper.first {
             case "D": #expect(result == .broken(sequence: 2, reason: "entry 2 is missing"), "\(tamper)")
             default:
@@ -97,11 +97,11 @@ struct JournalTests {
             start(3, 1), .captureStarted(sale: 3, reference: "R-3-1", amount: 4980, key: "k-R-3-1"),
             start(4, 1), .saleAbandoned(sale: 4, reason: "left"),
         ])
-        let unsettled = try journal.unsettledPayments()
+        let unsettled = try await journal.unsettledPayments()
         #expect(unsettled.map(\.start.reference) == ["R-2-2", "R-3-1", "R-4-1"])
         #expect(unsettled[1].captureStarted)
         #expect(!unsettled[0].saleAbandoned && unsettled[2].saleAbandoned)
-        #expect(try journal.nextSaleNumber() == 5)
+        #expect(try await journal.nextSaleNumber() == 5)
     }
 
     @Test func zReportsAreNumberedStoredAndStartTheNextDay() async throws {
@@ -110,13 +110,13 @@ struct JournalTests {
         let z1 = try await journal.zReport(store: "S", currency: "NOK")
         #expect(z1.number == 1 && z1.salesCount == 1 && z1.salesTotal == 4980)
         #expect(z1.vat == [JournalVAT(rateBasisPoints: 1500, gross: 4980, tax: 650)])
-        let x = try journal.xReport(store: "S", currency: "NOK")
+        let x = try await journal.xReport(store: "S", currency: "NOK")
         #expect(x.number == 2 && x.salesCount == 0 && x.salesTotal == 0)
         try await journal.append([.saleCompleted(Self.sale(2, reference: "R-2"))])
         let z2 = try await journal.zReport(store: "S", currency: "NOK")
         #expect(z2.number == 2 && z2.salesCount == 1)
-        #expect(try journal.entries(kinds: ["z-report"]).count == 2)
-        #expect(try journal.verify() == .intact(entries: 4))
+        #expect(try await journal.entries(kinds: ["z-report"]).count == 2)
+        #expect(try await journal.verify() == .intact(entries: 4))
     }
 
     /// A journal that cannot be trusted stops the till before anything is sold, with a message
@@ -141,13 +141,13 @@ struct JournalTests {
         #expect(readOnlyRun.errors.contains("is read-only"), "\(readOnlyRun.errors)")
         #expect(readOnlyRun.errors.contains("chmod u+w"))
         // Nothing was written to either.
-        #expect(try Journal(path: readOnly, till: "1", cashier: "1", readOnly: true).entries().isEmpty)
+        #expect(try await Journal(path: readOnly, till: "1", cashier: "1", readOnly: true).entries().isEmpty)
 
         // A missing journal in a missing folder is created, chain and all.
         let fresh = directory + "/new/folder/journal.sqlite"
         let journal = try Journal(path: fresh, till: "1", cashier: "1")
         #expect(FileManager.default.fileExists(atPath: fresh))
-        #expect(try journal.verify() == .intact(entries: 0))
+        #expect(try await journal.verify() == .intact(entries: 0))
         let missing = try await KasseBinary.run(["journal", "verify", "--journal", directory + "/none.sqlite"])
         #expect(missing.status != 0)
         #expect(missing.errors.contains("cannot be opened"))

@@ -60,14 +60,23 @@ import Testing
 
         // Each return had its own key, stored before it was sent; the journal lists both and still verifies.
         let journal = try Journal(path: journalPath, till: "1", cashier: "1", readOnly: true)
-        let refunds = try journal.refunds(reference: reference)
+        let refunds = try await journal.refunds(reference: reference)
         #expect(refunds.started.map(\.key) == ["r1-" + reference, "r2-" + reference])
         #expect(refunds.refunded == 11_460 && refunds.pending.isEmpty)
-        #expect(try journal.verify() == .intact(entries: 5))
+        #expect(try await journal.verify() == .intact(entries: 5))
         let list = try await KasseBinary.run(["journal", "list"], environment: env)
         #expect(list.output.contains("000012") && list.output.contains("returned kr 114,60"), "\(list.output)")
         let report = try await KasseBinary.run(["report", "x", "--json"], environment: env)
         #expect(report.output.contains("\"returnsTotal\" : 11460"), "\(report.output)")
+        // The sale, its receipt and every entry about it.
+        let show = try await KasseBinary.run(["journal", "show", "000012"], environment: env)
+        #expect(show.status == 0, "\(show.errors)")
+        #expect(show.output.contains("RECEIPT 000012") && show.output.contains("refund-started") && show.output.contains("refunded"))
+        // Z closes the day: numbered, stored; the next X starts from nothing and names the next Z.
+        let z = try await KasseBinary.run(["report", "z"], environment: env)
+        #expect(z.status == 0 && z.output.contains("Z REPORT 1") && z.output.contains("Net"), "\(z.output)\(z.errors)")
+        let after = try await KasseBinary.run(["report", "x", "--json"], environment: env)
+        #expect(after.output.contains("\"number\" : 2") && after.output.contains("\"salesCount\" : 0"), "\(after.output)")
         try await sim.finish(checkRequests: "all")
     }
 
@@ -90,7 +99,7 @@ import Testing
         #expect(again.errors.contains("now confirmed"))
         #expect(try await sim.get(reference).aggregate("refundedAmount") == 3990)
         let journal = try Journal(path: journalPath, till: "1", cashier: "1", readOnly: true)
-        #expect(try journal.refunds(reference: reference).started.count == 1)
+        #expect(try await journal.refunds(reference: reference).started.count == 1)
         try await sim.finish(checkRequests: "all")
     }
 }

@@ -111,7 +111,7 @@ import Testing
             try await restarted.waitFor("Testbutikken")
             let deadline = ContinuousClock.now + .seconds(90)
             var approvedOpen = false
-            while try Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).unsettledPayments().count > 0 {
+            while try await Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).unsettledPayments().count > 0 {
                 if ContinuousClock.now > deadline {
                     Issue.record("\(context): still unsettled after 90 s:\n\(try await restarted.screen())")
                     break
@@ -141,14 +141,14 @@ import Testing
 
     func checkInvariants(_ sim: SimulatorHarness, journalPath: String, context: String) async throws {
         let journal = try Journal(path: journalPath, till: "2", cashier: "t", readOnly: true)
-        guard case .intact = try journal.verify() else {
+        guard case .intact = try await journal.verify() else {
             Issue.record("\(context): the journal chain is broken")
             return
         }
         var completed: [String: Int] = [:]
         var ended = Set<String>()
         var started = Set<String>()
-        for entry in try journal.entries() {
+        for entry in try await journal.entries() {
             switch entry.event {
             case .saleCompleted(let sale): completed[sale.reference, default: 0] += 1
             case .paymentEnded(_, let reference, _): ended.insert(reference)

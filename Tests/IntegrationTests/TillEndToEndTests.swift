@@ -93,6 +93,21 @@ final class TillSession: Sendable {
         return last
     }
 
+    /// With products on screen: the customer by typed number, F4, the simulated customer
+    /// approves, PAID. The payment's reference.
+    func payApprovedByTypedNumber(_ sim: SimulatorHarness, number: String = "90000001") async throws -> String {
+        let before = Set(try await sim.control(.GET, "/simulator/v1/payments").array.compactMap { $0["reference"] as? String })
+        try await keys("F2")
+        try await type(number)
+        try await keys("Enter", "F4")
+        try await waitFor("WAITING")
+        let references = try await sim.control(.GET, "/simulator/v1/payments").array.compactMap { $0["reference"] as? String }
+        let reference = try #require(references.first { !before.contains($0) })
+        _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
+        try await waitFor("PAID")
+        return reference
+    }
+
     /// Ends the session and, should the tmux server not answer, the till itself.
     func close() async {
         _ = try? await Self.tmux(["-L", socket, "kill-server"])
@@ -186,13 +201,8 @@ final class TillSession: Sendable {
         let till = try await TillSession(simulator: sim)
         try await till.waitFor("Testbutikken")
         try await till.type("1001")
-        try await till.keys("Enter", "F2")
-        try await till.type("90000001")
-        try await till.keys("Enter", "F4")
-        try await till.waitFor("WAITING")
-        let reference = try #require(try await sim.control(.GET, "/simulator/v1/payments").array.first?["reference"] as? String)
-        _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
-        try await till.waitFor("PAID")
+        try await till.keys("Enter")
+        let reference = try await till.payApprovedByTypedNumber(sim)
         let payments = try await sim.control(.GET, "/simulator/v1/payments").array
         #expect(payments.count == 1)
         let record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
@@ -276,18 +286,18 @@ final class TillSession: Sendable {
         try await till.type("3*1001")
         try await till.keys("Enter")
         try await till.type("1002")
-        try await till.keys("Enter", "F2")
-        try await till.type("90000001")
-        try await till.keys("Enter", "F4")
-        try await till.waitFor("WAITING")
-        let reference = try #require(try await sim.control(.GET, "/simulator/v1/payments").array.first?["reference"] as? String)
-        _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
-        try await till.waitFor("PAID")
+        try await till.keys("Enter")
+        let reference = try await till.payApprovedByTypedNumber(sim)
         try await till.keys("Enter")
         try await till.waitFor("sale 000002")
 
         try await till.keys("F3")
         try await till.waitFor("Receipt number or reference")
+        // By day first: today's paid sales are listed, then one is chosen by its receipt number.
+        try await till.type("today")
+        try await till.keys("Enter")
+        let listed = try await till.waitFor("Paid on ")
+        #expect(listed.contains("000001") && listed.contains("100,60"))
         try await till.type("000001")
         try await till.keys("Enter")
         try await till.waitFor("can still be refunded kr 100,60")
@@ -309,15 +319,24 @@ final class TillSession: Sendable {
         try await till.keys("Enter")
         try await till.waitFor("only 1 left")
         try await till.keys("Escape", "Escape")
+        // The day's reports from the journal: X, then Z closes the day.
+        try await till.keys("F11")
+        let x = try await till.waitFor("X REPORT")
+        #expect(x.contains("Sales (1)") && x.contains("Returns (1)"), "\(x)")
+        try await till.keys("F12")
+        try await till.waitFor("Close the day with Z report 1?")
+        try await till.type("y")
+        try await till.waitFor("Z report 1 stored in the journal")
+        try await till.keys("Escape")
         try await till.keys("F10")
         try await till.waitFor("KASSE-EXITED-0")
         await till.close()
 
         let journal = try Journal(path: journalPath, till: "2", cashier: "t", readOnly: true)
-        let refunds = try journal.refunds(reference: reference)
+        let refunds = try await journal.refunds(reference: reference)
         #expect(refunds.started.map(\.key) == ["r1-" + reference])
         #expect(refunds.refunded == 4980)
-        if case .broken(let sequence, let reason) = try journal.verify() { Issue.record("chain broken at \(sequence): \(reason)") }
+        if case .broken(let sequence, let reason) = try await journal.verify() { Issue.record("chain broken at \(sequence): \(reason)") }
         try await sim.finish(checkRequests: "all")
     }
 }

@@ -231,4 +231,29 @@ struct JournalRulesTests {
         #expect(Till.parseReturnSelectionForTests("x") == nil)
         #expect(Till.parseReturnSelectionForTests("2:y") == nil)
     }
+
+    @Test func aReturnFoundByDay() {
+        var till = TillDriver()
+        till.press(.function(3))
+        till.type("21.11", enter: false)
+        #expect(till.send(.keyPressed(.enter)) == [.listSalesForReturn(CivilDate(year: 2026, month: 11, day: 21))])
+        till.send(.returnSalesListed(day: CivilDate(year: 2026, month: 11, day: 21), sales: [Self.sale]))
+        #expect(till.state.returning?.candidates == [Self.sale])
+        #expect(TillScreen.render(till.state, size: TerminalSize(columns: 80, rows: 24)).row(8).contains("000005"))
+        till.type("000005", enter: false)
+        #expect(till.send(.keyPressed(.enter)) == [.findSaleForReturn("000005")])
+    }
+
+    @Test func daysAsCashiersTypeThem() {
+        let today = CivilDate(year: 2026, month: 11, day: 21)
+        #expect(CivilDate.parse("2026-11-20", today: today) == CivilDate(year: 2026, month: 11, day: 20))
+        #expect(CivilDate.parse("20.11.2026", today: today) == CivilDate(year: 2026, month: 11, day: 20))
+        #expect(CivilDate.parse("3.1", today: today) == CivilDate(year: 2026, month: 1, day: 3))
+        #expect(CivilDate.parse("i dag", today: today) == today)
+        #expect(CivilDate.parse("today", today: today) == today)
+        #expect(CivilDate.parse("29.02.2027", today: today) == nil)
+        #expect(CivilDate.parse("000012", today: today) == nil)
+        #expect(CivilDate.parse("STORE1-1-20261121-000001-1", today: today) == nil)
+        #expect(CivilDate.parse("1.2.3.4", today: today) == nil)
+    }
 }
