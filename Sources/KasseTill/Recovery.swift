@@ -55,11 +55,14 @@ public struct RecoveryNotice: Sendable, Hashable {
     public var paid: Bool
     /// The lines of a sale that was not paid and is still wanted, to restore on screen.
     public var restoreLines: [JournalLine]?
+    /// A sale whose payment was completed by recovery, to show as paid.
+    public var paidSale: JournalSale?
 
-    public init(sale: Int, text: String, paid: Bool, restoreLines: [JournalLine]?) {
+    public init(sale: Int, text: String, paid: Bool, restoreLines: [JournalLine]?, paidSale: JournalSale? = nil) {
         self.sale = sale
         self.text = text
         self.paid = paid
         self.restoreLines = restoreLines
+        self.paidSale = paidSale
     }
 }

@@ -139,6 +139,13 @@ public struct Till: Sendable {
         if let payment = state.payment {
             return paymentKey(&state, payment, key)
         }
+        if state.recoveredSale != nil {
+            if key == .enter || key == .escape {
+                state.recoveredSale = nil
+                state.banner = Banner(kind: .info, text: "Ready for the next customer")
+            }
+            return []
+        }
         if let report = state.report {
             return reportKey(&state, report, key)
         }
@@ -550,7 +557,12 @@ public struct Till: Sendable {
     }
 
     func recovered(_ state: inout TillState, _ notice: RecoveryNotice) -> [TillEffect] {
-        let idle = state.basket.isEmpty && state.payment == nil
+        let idle = state.basket.isEmpty && state.payment == nil && state.returning == nil && state.report == nil
+        if let sale = notice.paidSale, idle {
+            state.recoveredSale = sale
+            state.banner = Banner(kind: .success, text: notice.text)
+            return [.bell]
+        }
         if let lines = notice.restoreLines, idle {
             for line in lines {
                 guard let id = try? state.basket.add(line.product, quantity: line.quantityValue, isReturn: line.isReturn) else {

@@ -21,6 +21,8 @@ public enum TillScreen {
         summary(state, &canvas, top: panelTop)
         if let payment = state.payment {
             paymentPanel(state, payment, &canvas, top: 1, bottom: panelTop - 1)
+        } else if let sale = state.recoveredSale {
+            recoveredPanel(state, sale, &canvas, top: 1, bottom: panelTop - 1)
         } else if let session = state.returning {
             returnPanel(state, session, &canvas, top: 1, bottom: panelTop - 1)
         } else if let report = state.report {
@@ -77,6 +79,8 @@ public enum TillScreen {
             default: items = [("Esc", "Cancel payment")]
             }
             items.append((KeyMap.label(for: .quit), "Quit"))
+        } else if state.recoveredSale != nil {
+            items = [("Enter", "Continue")]
         } else if let session = state.returning {
             switch session.phase {
             case .confirming: items = [("y", "Refund"), ("n", "Back")]
@@ -111,7 +115,7 @@ public enum TillScreen {
 
     static func entryLine(_ state: TillState, _ canvas: inout Canvas, row: Int) {
         if state.payment != nil && state.entryMode != .confirmQuit { return }
-        if state.report != nil { return }
+        if state.report != nil || state.recoveredSale != nil { return }
         if let session = state.returning {
             let prompt: String
             switch session.phase {
@@ -330,6 +334,23 @@ public enum TillScreen {
                 lines.append(("Refunding \(money(state, amount))…", .warning))
             }
         }
+        for (index, (text, style)) in lines.enumerated() where top + 1 + index <= bottom {
+            canvas.put(text, row: top + 1 + index, column: 2, style: style, width: width - 4)
+        }
+    }
+
+    static func recoveredPanel(_ state: TillState, _ sale: JournalSale, _ canvas: inout Canvas, top: Int, bottom: Int) {
+        let width = canvas.size.columns
+        var lines: [(String, CellStyle)] = [
+            ("PAID  \(money(state, sale.captured))  (completed after a restart)", .good), ("", .normal),
+            ("Receipt \(sale.receiptNumber) · \(sale.customer) · \(sale.reference)", .normal), ("", .normal),
+        ]
+        for line in sale.lines.prefix(max(0, bottom - top - 8)) {
+            let quantity = line.weighed ? Quantity.grams(line.quantity).display : "\(line.quantity) ×"
+            lines.append(("  \(quantity) \(line.name)".fitted(width - 20) + amount(state, line.total).right(14), .normal))
+        }
+        lines.append(("", .normal))
+        lines.append(("Enter: next customer", .bold))
         for (index, (text, style)) in lines.enumerated() where top + 1 + index <= bottom {
             canvas.put(text, row: top + 1 + index, column: 2, style: style, width: width - 4)
         }

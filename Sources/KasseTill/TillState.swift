@@ -116,6 +116,8 @@ public struct TillState: Sendable {
     public var confirmingZReport = false
     /// A return in progress.
     public var returning: ReturnSession?
+    /// A sale from before a restart that recovery completed, shown as paid until Enter.
+    public var recoveredSale: JournalSale?
 
     public init(settings: TillSettings, saleNumber: Int = 1, now: ContinuousClock.Instant, today: CivilDate) {
         self.settings = settings

@@ -306,7 +306,7 @@ public actor TillRuntime {
         let currency = CurrencyCode(rawValue: start.currency) ?? .NOK
         let unwanted = payment.saleAbandoned || payment.supersededByLaterAttempt || payment.cancelStarted
         let money = { (value: Int) in Money(minorUnits: value, currency: currency).formatted(in: self.state.settings.market.locale) }
-        let saleLabel = "Sale \(Self.pad(start.sale)) (before the restart):"
+        let saleLabel = "Recovered sale \(Self.pad(start.sale)):"
         var announcedWaiting = false
         while !Task.isCancelled {
             let reading: Recovery.Reading
@@ -321,31 +321,38 @@ public actor TillRuntime {
                 try? await Task.sleep(for: .seconds(5))
                 continue
             }
+            // The event log too, for the journal: what happened to the payment while the till was down.
             let step = Recovery.decide(amount: start.amount, unwanted: unwanted, reading: reading)
+            var history = "no events"
+            if step != .wait, case .found = reading, let events = try? await client.events(reference) {
+                history = "events: " + events.map { $0.name.rawValue }.joined(separator: ", ")
+            }
             logger.info("recovery \(reference): \(step)")
             do {
                 switch step {
                 case .complete(let captured):
                     try await journal.append(completion(start, captured: captured)
-                        + [.recovered(sale: start.sale, reference: reference, summary: "captured \(captured) before the restart")])
-                    return RecoveryNotice(sale: start.sale, text: "\(saleLabel) paid, \(money(captured)) captured.", paid: true, restoreLines: nil)
+                        + [.recovered(sale: start.sale, reference: reference, summary: "captured \(captured) before the restart; \(history)")])
+                    return RecoveryNotice(sale: start.sale, text: "\(saleLabel) paid, \(money(captured)) captured.", paid: true,
+                                          restoreLines: nil, paidSale: sale(start, captured: captured))
                 case .capture:
                     try await journal.append([.captureStarted(sale: start.sale, reference: reference, amount: start.amount, key: start.captureKey)])
                     let result = try await client.capture(
                         reference, amount: Amount(currency: currency, value: start.amount), idempotencyKey: start.captureKey)
                     let captured = result.aggregate.capturedAmount.value
                     try await journal.append(completion(start, captured: captured)
-                        + [.recovered(sale: start.sale, reference: reference, summary: "authorized during the restart; captured \(captured)")])
+                        + [.recovered(sale: start.sale, reference: reference,
+                                      summary: "authorized during the restart; captured \(captured); \(history)")])
                     return RecoveryNotice(
-                        sale: start.sale, text: "\(saleLabel) approved while the till was down; \(money(captured)) captured.",
-                        paid: true, restoreLines: nil)
+                        sale: start.sale, text: "\(saleLabel) approved while the till was down, \(money(captured)) captured.",
+                        paid: true, restoreLines: nil, paidSale: sale(start, captured: captured))
                 case .cancel:
                     let key = "xr-" + reference
                     try await journal.append([.cancelStarted(sale: start.sale, reference: reference, key: key)])
                     _ = try await client.cancel(reference, idempotencyKey: key)
                     try await journal.append([
                         .paymentEnded(sale: start.sale, reference: reference, reason: "cancelled after the restart: the sale had been left"),
-                        .recovered(sale: start.sale, reference: reference, summary: "cancelled"),
+                        .recovered(sale: start.sale, reference: reference, summary: "cancelled; \(history)"),
                     ])
                     return RecoveryNotice(
                         sale: start.sale, text: "\(saleLabel) its payment was released (the sale had been left).", paid: false,
@@ -353,7 +360,7 @@ public actor TillRuntime {
                 case .ended(let reason):
                     try await journal.append([
                         .paymentEnded(sale: start.sale, reference: reference, reason: reason),
-                        .recovered(sale: start.sale, reference: reference, summary: reason),
+                        .recovered(sale: start.sale, reference: reference, summary: "\(reason) \(history)"),
                     ])
                     return RecoveryNotice(
                         sale: start.sale, text: "\(saleLabel) not paid. \(reason)", paid: false,
@@ -379,11 +386,15 @@ public actor TillRuntime {
         return nil
     }
 
-    private func completion(_ start: JournalPaymentStart, captured: Int) -> [JournalEvent] {
-        [.saleCompleted(JournalSale(
+    private func sale(_ start: JournalPaymentStart, captured: Int) -> JournalSale {
+        JournalSale(
             sale: start.sale, receiptNumber: Self.pad(start.sale), reference: start.reference, currency: start.currency,
             total: start.amount, captured: captured, customer: start.customer, lines: start.lines,
-            vat: JournalSale.vat(of: start.lines)))]
+            vat: JournalSale.vat(of: start.lines))
+    }
+
+    private func completion(_ start: JournalPaymentStart, captured: Int) -> [JournalEvent] {
+        [.saleCompleted(sale(start, captured: captured))]
     }
 
     private static func pad(_ value: Int) -> String {

@@ -106,7 +106,8 @@ import Testing
                 _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/\(action)")
             }
 
-            // Back up: recovery settles what was open.
+            // Back up: recovery settles what was open, and says so on screen.
+            let mark = try await Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).entries().last?.sequence ?? 0
             let restarted = try await TillSession(simulator: sim, extraConfig: extra, reusing: directory)
             try await restarted.waitFor("Testbutikken")
             let deadline = ContinuousClock.now + .seconds(90)
@@ -123,6 +124,11 @@ import Testing
                     approvedOpen = true
                 }
                 try await Task.sleep(for: .milliseconds(100))
+            }
+            let recovered = try await Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).entries(after: mark)
+                .filter { $0.kind == "recovered" }
+            if !recovered.isEmpty {
+                try await restarted.waitFor("Recovered sale", timeout: .seconds(20))
             }
             try await restarted.kill()
             await restarted.close()

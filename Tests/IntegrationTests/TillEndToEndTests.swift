@@ -252,6 +252,8 @@ final class TillSession: Sendable {
             log = "\(directory)/kasse.log"
             [scanners]
             devices = "05e0:1200@1-1=kiosk"
+            [journal]
+            path = "\(directory)/journal.sqlite"
             """
         let path = directory + "/kasse.toml"
         FileManager.default.createFile(atPath: path, contents: Data(config.utf8), attributes: [.posixPermissions: 0o600])

@@ -256,4 +256,18 @@ struct JournalRulesTests {
         #expect(CivilDate.parse("STORE1-1-20261121-000001-1", today: today) == nil)
         #expect(CivilDate.parse("1.2.3.4", today: today) == nil)
     }
+
+    /// A sale that recovery completed is shown as paid until the cashier moves on.
+    @Test func aRecoveredPaidSaleIsShownUntilEnter() {
+        var till = TillDriver()
+        till.send(.recovered(RecoveryNotice(sale: 5, text: "Sale 000005 (before the restart): approved while the till was down.",
+                                            paid: true, restoreLines: nil, paidSale: Self.sale)))
+        #expect(till.state.recoveredSale == Self.sale)
+        let screen = TillScreen.render(till.state, size: TerminalSize(columns: 80, rows: 24))
+        #expect(screen.row(2).contains("PAID  kr 104,70  (completed after a restart)"))
+        till.type("1001")  // keys other than Enter/Esc do nothing meanwhile
+        #expect(till.state.basket.isEmpty)
+        till.press(.enter)
+        #expect(till.state.recoveredSale == nil)
+    }
 }

@@ -68,6 +68,11 @@ struct TillScreenTests {
         byDay.type("21.11")
         byDay.send(.returnSalesListed(day: CivilDate(year: 2026, month: 11, day: 21), sales: [JournalRulesTests.sale]))
         scenes.append(("return-day", byDay.state))
+        var recovered = TillDriver()
+        recovered.send(.recovered(RecoveryNotice(
+            sale: 5, text: "Recovered sale 000005: approved while the till was down, kr 104,70 captured.", paid: true,
+            restoreLines: nil, paidSale: JournalRulesTests.sale)))
+        scenes.append(("recovered-paid", recovered.state))
         returning.press(.enter)
         returning.send(.returnSaleFound(sale: JournalRulesTests.sale, earlier: [], refundable: 10_470))
         returning.type("1:1 2")
