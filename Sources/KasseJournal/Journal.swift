@@ -10,6 +10,8 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
     case corrupt(path: String, detail: String)
     case cannotOpen(path: String, detail: String)
     case writeFailed(detail: String)
+    /// No journal where one is expected: a till that has sold before must not start over.
+    case missing(path: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,11 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
                 + "Keep the file for the accountant, restore the last backup or move it aside, and start again."
         case .cannotOpen(let path, let detail):
             "The journal \(path) cannot be opened (\(detail)). Check the path (journal.path) and its folder's permissions."
+        case .missing(let path):
+            "There is no journal at \(path). If this is the first start of this till, create it with "
+                + "`kasse journal init`. If this till has sold before, its journal is lost: restore it from the backup, "
+                + "because sale numbers and payment references must not start over (then `kasse journal init --first-sale N` "
+                + "with N above every sale number used today)."
         case .writeFailed(let detail):
             "The journal could not be written (\(detail)). Nothing was sent to Vipps MobilePay."
         }
@@ -90,7 +97,9 @@ public final class Journal: Sendable {
     private let now: @Sendable () -> Date
 
     /// Opens (and creates, with its folder, if missing) the journal at `path`.
-    public init(path: String, till: String, cashier: String, readOnly: Bool = false,
+    /// `create`: make the file when it is missing (DEMO mode, `kasse journal init`); a till
+    /// in TEST or PRODUCTION refuses to start without its journal instead.
+    public init(path: String, till: String, cashier: String, readOnly: Bool = false, create: Bool = true,
                 now: @escaping @Sendable () -> Date = { Date() }) throws(JournalError) {
         self.path = path
         self.till = till
@@ -105,6 +114,7 @@ public final class Journal: Sendable {
         }
         if !exists {
             if readOnly { throw .cannotOpen(path: path, detail: "no such file") }
+            if !create { throw .missing(path: path) }
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty {
                 do {
@@ -321,8 +331,13 @@ public final class Journal: Sendable {
 
     /// The next sale (and receipt) number: one more than any the journal has seen.
     public func nextSaleNumber() async throws(JournalError) -> Int {
+        var first = 1
+        for entry in try await fetch("SELECT * FROM entry WHERE kind = 'journal-created' ORDER BY sequence") {
+            if case .journalCreated(let firstSale)? = entry.event { first = max(first, firstSale) }
+        }
         do {
-            return try await database.read { db in (try Int.fetchOne(db, sql: "SELECT max(sale) FROM entry") ?? 0) + 1 }
+            let used = try await database.read { db in (try Int.fetchOne(db, sql: "SELECT max(sale) FROM entry") ?? 0) + 1 }
+            return max(used, first)
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
         } catch {

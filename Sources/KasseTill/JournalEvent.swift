@@ -161,6 +161,8 @@ public struct JournalRefund: Sendable, Hashable, Codable {
 /// Everything the journal records. Each is one entry; none is ever changed or removed.
 public enum JournalEvent: Sendable, Hashable, Codable {
     case tillStarted(mode: String, store: String, till: String)
+    /// `kasse journal init`: the journal begins; sales are numbered from `firstSale`.
+    case journalCreated(firstSale: Int)
     case lineAdded(sale: Int, line: JournalLine)
     case lineChanged(sale: Int, line: JournalLine)
     case lineVoided(sale: Int, lineID: Int, sku: String)
@@ -192,6 +194,7 @@ public enum JournalEvent: Sendable, Hashable, Codable {
     public var kind: String {
         switch self {
         case .tillStarted: "till-started"
+        case .journalCreated: "journal-created"
         case .lineAdded: "line-added"
         case .lineChanged: "line-changed"
         case .lineVoided: "line-voided"
@@ -223,7 +226,7 @@ public enum JournalEvent: Sendable, Hashable, Codable {
         case .paymentStarted(let start): start.sale
         case .saleCompleted(let sale): sale.sale
         case .refundStarted(let refund): refund.sale
-        case .tillStarted, .zReport, .operatorAction: nil
+        case .tillStarted, .zReport, .operatorAction, .journalCreated: nil
         }
     }
 

@@ -162,7 +162,8 @@ public enum TillLauncher {
         let journal: Journal
         do {
             journal = try Journal(
-                path: tillConfiguration.journalPath, till: tillConfiguration.settings.tillID, cashier: tillConfiguration.cashierID)
+                path: tillConfiguration.journalPath, till: tillConfiguration.settings.tillID, cashier: tillConfiguration.cashierID,
+                create: mode == .demo)
         } catch {
             await simulator?.stop()
             throw LaunchError(description: error.description)

@@ -44,7 +44,30 @@ func journalCall<T>(_ body: () async throws(JournalError) -> T) async throws -> 
 struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal", abstract: "Check and read the till's electronic journal.",
-        subcommands: [Verify.self, List.self, Show.self])
+        subcommands: [Init.self, Verify.self, List.self, Show.self])
+
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create this till's journal (once, before its first start in TEST or PRODUCTION).")
+        @OptionGroup var options: JournalOptions
+        @Option(help: "The first sale number (after a lost journal: above every sale number used today).") var firstSale = 1
+
+        func run() async throws {
+            let settings = try options.settings()
+            let path = options.journal ?? settings.journalPath
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw CLIError("A journal already exists at \(path); it is never replaced.")
+            }
+            guard firstSale >= 1 else { throw CLIError("--first-sale must be 1 or more") }
+            do {
+                let journal = try Journal(path: path, till: settings.settings.tillID, cashier: settings.cashierID)
+                try await journal.append([.journalCreated(firstSale: firstSale)])
+            } catch {
+                throw CLIError(error.description)
+            }
+            emit("Journal created at \(path); the first sale will be number \(firstSale).")
+        }
+    }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -154,6 +177,7 @@ struct JournalCommand: AsyncParsableCommand {
             case .recovered(_, let reference, let summary): "\(reference): \(summary)"
             case .zReport(let report): "Z \(report.number)"
             case .tillStarted(let mode, let store, let till): "\(mode) \(store)/\(till)"
+            case .journalCreated(let first): "sales numbered from \(first)"
             case .operatorAction(let text): text
             }
         }

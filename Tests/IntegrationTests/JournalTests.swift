@@ -172,4 +172,39 @@ struct JournalTests {
         #expect(verify.status != 0)
         #expect(verify.errors.contains("damaged") || verify.errors.contains("breaks the chain"), "\(verify.errors)")
     }
+
+    /// Outside DEMO, a till without its journal does not start over from sale 1 (its references
+    /// would repeat); `kasse journal init` creates it once, optionally numbering from a given sale.
+    @Test func aConfiguredTillNeedsItsJournalCreatedOnce() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-journal-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let config = directory + "/kasse.toml"
+        let text = """
+            [api]
+            url = "test"
+            client_id = "id"
+            client_secret = "secret"
+            subscription_key = "key"
+            msn = "123456"
+            [till]
+            log = "\(directory)/kasse.log"
+            [scanners]
+            enabled = false
+            [journal]
+            path = "\(directory)/journal.sqlite"
+            """
+        FileManager.default.createFile(atPath: config, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        let refused = try await KasseBinary.run(["till", "--config", config], environment: ["HOME": directory])
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("There is no journal") && refused.errors.contains("kasse journal init"), "\(refused.errors)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/journal.sqlite"))
+
+        let created = try await KasseBinary.run(["journal", "init", "--config", config, "--first-sale", "500"], environment: ["HOME": directory])
+        #expect(created.status == 0, "\(created.errors)")
+        let again = try await KasseBinary.run(["journal", "init", "--config", config], environment: ["HOME": directory])
+        #expect(again.status != 0 && again.errors.contains("never replaced"))
+        let journal = try Journal(path: directory + "/journal.sqlite", till: "1", cashier: "1", readOnly: true)
+        #expect(try await journal.nextSaleNumber() == 500)
+        #expect(try await journal.verify() == .intact(entries: 1))
+    }
 }
