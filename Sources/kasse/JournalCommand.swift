@@ -25,7 +25,9 @@ struct JournalOptions: ParsableArguments {
         let settings = try settings()
         let path = journal ?? settings.journalPath
         do {
-            let journal = try Journal(path: path, till: settings.settings.tillID, cashier: settings.cashierID, readOnly: readOnly)
+            // Only `kasse journal init` (and a DEMO till) creates a journal; these commands never do.
+            let journal = try Journal(
+                path: path, till: settings.settings.tillID, cashier: settings.cashierID, readOnly: readOnly, create: false)
             return (journal, settings)
         } catch {
             throw CLIError(error.description)
