@@ -509,12 +509,3 @@ public enum LookupError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-extension String {
-    /// Lowercases ASCII letters quickly; anything else goes through the full Unicode rules.
-    func asciiLowercased() -> String {
-        guard utf8.allSatisfy({ $0 < 128 }) else { return lowercased() }
-        guard utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { return self }
-        return String(decoding: utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
-    }
-}

@@ -251,7 +251,8 @@ public enum JournalDiff {
     public static func events(from old: TillState, to new: TillState) -> [JournalEvent] {
         var events: [JournalEvent] = []
         let sale = old.saleNumber
-        if old.saleNumber == new.saleNumber {
+        // Most actions (typing, ticks) leave the basket alone: compare lines only when it changed.
+        if old.saleNumber == new.saleNumber, old.basket.lines != new.basket.lines {
             let oldLines = Dictionary(uniqueKeysWithValues: old.basket.lines.map { ($0.id, $0) })
             let newIDs = Set(new.basket.lines.map(\.id))
             for line in new.basket.lines {
@@ -264,9 +265,9 @@ public enum JournalDiff {
             for line in old.basket.lines where !newIDs.contains(line.id) {
                 events.append(.lineVoided(sale: sale, lineID: line.id, sku: line.product.sku))
             }
-            if let customer = new.customer, customer != old.customer {
-                events.append(.customerIdentified(sale: sale, customer: customer.masked))
-            }
+        }
+        if old.saleNumber == new.saleNumber, let customer = new.customer, customer != old.customer {
+            events.append(.customerIdentified(sale: sale, customer: customer.masked))
         }
         events += paymentEvents(old: old, new: new)
         if new.saleNumber != old.saleNumber, !(old.payment.map(\.isPaid) ?? false), old.lastFailedAttempt > 0 || old.payment != nil {

@@ -127,7 +127,10 @@ public struct TillState: Sendable {
         self.today = today
     }
 
-    public var receiptNumber: String { pad6(saleNumber) }
+    public var receiptNumber: String { Self.receiptNumber(forSale: saleNumber) }
+
+    /// `000042`: a sale's number as printed on its receipt.
+    public static func receiptNumber(forSale sale: Int) -> String { pad6(sale) }
 
     var hasOpenSale: Bool { !basket.isEmpty || (payment?.isOpen ?? false) }
 }

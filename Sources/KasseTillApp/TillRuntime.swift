@@ -306,7 +306,7 @@ public actor TillRuntime {
         let currency = CurrencyCode(rawValue: start.currency) ?? .NOK
         let unwanted = payment.saleAbandoned || payment.supersededByLaterAttempt || payment.cancelStarted
         let money = { (value: Int) in Money(minorUnits: value, currency: currency).formatted(in: self.state.settings.market.locale) }
-        let saleLabel = "Recovered sale \(Self.pad(start.sale)):"
+        let saleLabel = "Recovered sale \(TillState.receiptNumber(forSale: start.sale)):"
         var announcedWaiting = false
         while !Task.isCancelled {
             let reading: Recovery.Reading
@@ -388,18 +388,13 @@ public actor TillRuntime {
 
     private func sale(_ start: JournalPaymentStart, captured: Int) -> JournalSale {
         JournalSale(
-            sale: start.sale, receiptNumber: Self.pad(start.sale), reference: start.reference, currency: start.currency,
+            sale: start.sale, receiptNumber: TillState.receiptNumber(forSale: start.sale), reference: start.reference, currency: start.currency,
             total: start.amount, captured: captured, customer: start.customer, lines: start.lines,
             vat: JournalSale.vat(of: start.lines))
     }
 
     private func completion(_ start: JournalPaymentStart, captured: Int) -> [JournalEvent] {
         [.saleCompleted(sale(start, captured: captured))]
-    }
-
-    private static func pad(_ value: Int) -> String {
-        let text = String(value)
-        return text.count >= 6 ? text : String(repeating: "0", count: 6 - text.count) + text
     }
 
     private func startPolling(_ reference: String) {
