@@ -2,18 +2,27 @@
 /// claim and that therefore type into the terminal.
 ///
 /// A scanner types a whole code within milliseconds per character and ends with Enter; a
-/// person needs well over 30 ms between keys. A run of at least `minimumLength` characters
-/// whose gaps are all below `maximumGap`, ended by Enter, is a scan; anything else is typing.
+/// person needs well over 30 ms between keys. A burst starts with a run of at least
+/// `minimumLength` characters whose gaps are all below `maximumGap`; once a burst has
+/// started, a longer gap (up to `maximumStall`) is taken as the scanner or the till being
+/// stalled, not as a person, so a loaded machine does not cut a scan in two. A burst ended
+/// by Enter is a scan; anything else is typing.
 public struct KeyboardWedgeDetector: Sendable {
     public var maximumGap: Duration
     public var minimumLength: Int
+    public var maximumStall: Duration
     private var burst: [Character] = []
     private var lastAt: ContinuousClock.Instant?
-    private var isFast = true
+    /// Whether `burst` holds a fast run of at least `minimumLength` (a scanner's).
+    private var isScanner: Bool { burst.count >= minimumLength && fastRun >= minimumLength }
+    /// Length of the fast run that opened the burst.
+    private var fastRun = 0
 
-    public init(maximumGap: Duration = .milliseconds(30), minimumLength: Int = 4) {
+    public init(maximumGap: Duration = .milliseconds(30), minimumLength: Int = 4,
+                maximumStall: Duration = .seconds(3)) {
         self.maximumGap = maximumGap
         self.minimumLength = minimumLength
+        self.maximumStall = maximumStall
     }
 
     public enum Result: Sendable, Equatable {
@@ -26,21 +35,25 @@ public struct KeyboardWedgeDetector: Sendable {
     /// Feeds one key (Enter as `"\n"`).
     public mutating func key(_ character: Character, at now: ContinuousClock.Instant) -> Result {
         defer { lastAt = now }
-        if let lastAt, now - lastAt > maximumGap {
-            burst = []
-            isFast = true
+        let gap = lastAt.map { now - $0 }
+        if let gap, gap > maximumGap {
+            // Before a scanner's run is established, a slow gap is a person: start over.
+            // After it, a gap up to `maximumStall` is a stall inside the same scan.
+            if !isScanner || gap > maximumStall { reset() }
         }
         if character == "\n" || character == "\r" {
-            defer {
-                burst = []
-                isFast = true
-            }
-            if isFast && burst.count >= minimumLength, let lastAt, now - lastAt <= maximumGap {
-                return .scan(String(burst))
-            }
-            return .typed
+            defer { reset() }
+            return isScanner ? .scan(String(burst)) : .typed
         }
         burst.append(character)
+        if fastRun == burst.count - 1, gap.map({ $0 <= maximumGap }) ?? true || burst.count == 1 {
+            fastRun = burst.count
+        }
         return .typed
+    }
+
+    private mutating func reset() {
+        burst = []
+        fastRun = 0
     }
 }

@@ -37,7 +37,7 @@ final class OpenScanner {
         bufferLength = max(8, min(hid.maxPacketSize, 1024))
         buffer = .allocate(capacity: Int(bufferLength))
         keyboard = HIDKeyboardDecoder(layout: configuration.layout)
-        assembler = ScanAssembler(timeout: configuration.interCharacterTimeout)
+        assembler = ScanAssembler(pause: configuration.scanPause, termination: configuration.termination)
         var handle: OpaquePointer?
         let opened = libusb_open(usbDevice, &handle)
         guard opened == 0, let handle else {

@@ -16,15 +16,20 @@ public enum ScannerEvent: Sendable, Equatable {
 public struct ScannerServiceConfiguration: Sendable {
     public var matches: [ScannerMatch]
     public var layout: KeyboardLayout
-    public var interCharacterTimeout: Duration
+    /// The pause that ends a scan from a scanner that sends no Enter or Tab (see `ScanAssembler`).
+    public var scanPause: Duration
+    /// How scans end: learned per scanner (default), always by a terminator, or by the pause.
+    public var termination: ScanAssembler.Termination
     /// How often to look for scanners when libusb has no hotplug support.
     public var pollInterval: Duration
 
     public init(matches: [ScannerMatch] = ScannerMatch.defaults, layout: KeyboardLayout = .us,
-                interCharacterTimeout: Duration = .milliseconds(200), pollInterval: Duration = .seconds(1)) {
+                scanPause: Duration = ScanAssembler.defaultPause, termination: ScanAssembler.Termination = .learn,
+                pollInterval: Duration = .seconds(1)) {
         self.matches = matches
         self.layout = layout
-        self.interCharacterTimeout = interCharacterTimeout
+        self.scanPause = scanPause
+        self.termination = termination
         self.pollInterval = pollInterval
     }
 }

@@ -50,6 +50,13 @@ import Testing
         #expect(scans.map(\.text) == [Self.url])
     }
 
+    /// A stall of 1 s and 3 s in the middle of a QR code from a scanner that sends Enter
+    /// (a loaded till, a slow hub) never cuts the code in two.
+    @Test func aStalledScannerStillDeliversOneScanEachTime() async throws {
+        let (_, scans) = try await run("stall")
+        #expect(scans.map(\.text) == [Self.url, Self.url, Self.url])
+    }
+
     @Test func aScannerBoundToTheKernelDriverIsDetachedAndGivenBack() async throws {
         let (report, scans) = try await run("driver")
         #expect(scans.map(\.text) == [Self.url])

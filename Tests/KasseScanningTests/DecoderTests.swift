@@ -107,16 +107,88 @@ struct KeyboardDecoderTests {
 }
 
 struct AssemblerTests {
-    @Test func aScanWithoutTerminatorEndsAfterTheTimeout() {
-        var assembler = ScanAssembler(timeout: .milliseconds(200))
-        let start = ContinuousClock.now
-        #expect(assembler.feed([.character("4"), .character("2")], at: start).isEmpty)
-        #expect(assembler.flushIfIdle(at: start + .milliseconds(150)) == nil)
-        #expect(assembler.flushIfIdle(at: start + .milliseconds(250)) == "42")
-        #expect(assembler.isEmpty)
+    static let qr = "https://qr.vipps.no/28/2/01/031/4791234567?v=1"
+
+    /// Feeds a scanner's reports one by one, 2 ms apart, with `stall` after report `stallAt`,
+    /// asking the assembler to flush every 50 ms of the stall as the USB thread does.
+    static func scans(of reports: [[UInt8]], layout: KeyboardLayout, stall: Duration, stallAt: Int,
+                      assembler: inout ScanAssembler, decoder: inout HIDKeyboardDecoder,
+                      start: ContinuousClock.Instant) -> (scans: [String], end: ContinuousClock.Instant) {
+        var now = start
+        var scans: [String] = []
+        for (index, report) in reports.enumerated() {
+            scans += assembler.feed(decoder.decode(report), at: now)
+            now += .milliseconds(2)
+            if index == stallAt {
+                let end = now + stall
+                while now < end {
+                    now += .milliseconds(50)
+                    if let flushed = assembler.flushIfIdle(at: now) { scans.append(flushed) }
+                }
+            }
+        }
+        for _ in 0..<100 {
+            now += .milliseconds(50)
+            if let flushed = assembler.flushIfIdle(at: now) { scans.append(flushed) }
+        }
+        return (scans, now)
+    }
+
+    @Test(arguments: [Duration.milliseconds(300), .seconds(1), .seconds(3)])
+    func aStallInTheMiddleOfAQRCodeNeverSplitsItFromAScannerThatSendsEnter(stall: Duration) throws {
+        let layout = KeyboardLayout.no
+        let reports = try HIDKeyboardEncoder.reports(for: Self.qr, layout: layout)  // ends with Enter
+        // Learned: the scanner's first scan ended with Enter, so the next is never cut by a pause.
+        var assembler = ScanAssembler()
+        var decoder = HIDKeyboardDecoder(layout: layout)
+        var (scans, end) = Self.scans(of: reports, layout: layout, stall: .zero, stallAt: 0,
+                                      assembler: &assembler, decoder: &decoder, start: .now)
+        #expect(scans == [Self.qr])
+        (scans, end) = Self.scans(of: reports, layout: layout, stall: stall, stallAt: reports.count / 2,
+                                  assembler: &assembler, decoder: &decoder, start: end)
+        #expect(scans == [Self.qr], "learned, stall \(stall)")
+        // Configured to always send a terminator: even the first scan survives the stall.
+        var configured = ScanAssembler(termination: .terminator)
+        var fresh = HIDKeyboardDecoder(layout: layout)
+        (scans, _) = Self.scans(of: reports, layout: layout, stall: stall, stallAt: 7,
+                                assembler: &configured, decoder: &fresh, start: end)
+        #expect(scans == [Self.qr], "configured, stall \(stall)")
+    }
+
+    @Test func aScannerWithoutSuffixCompletesItsScansByThePause() throws {
+        let layout = KeyboardLayout.us
+        let reports = try HIDKeyboardEncoder.reports(for: "7040000000016", layout: layout, terminator: nil)
+        var assembler = ScanAssembler()
+        var decoder = HIDKeyboardDecoder(layout: layout)
+        var (scans, end) = Self.scans(of: reports, layout: layout, stall: .zero, stallAt: 0,
+                                      assembler: &assembler, decoder: &decoder, start: .now)
+        #expect(scans == ["7040000000016"])
+        // A short stall (below the pause) does not cut it either.
+        (scans, end) = Self.scans(of: reports, layout: layout, stall: .milliseconds(300), stallAt: 5,
+                                  assembler: &assembler, decoder: &decoder, start: end)
+        #expect(scans == ["7040000000016"])
+        var byPause = ScanAssembler(pause: .milliseconds(200), termination: .pause)
+        #expect(byPause.feed([.character("4"), .character("2")], at: end).isEmpty)
+        #expect(byPause.flushIfIdle(at: end + .milliseconds(150)) == nil)
+        #expect(byPause.flushIfIdle(at: end + .milliseconds(250)) == "42")
+        #expect(byPause.isEmpty)
         // A late character after a pause starts a new scan and flushes the old one.
-        _ = assembler.feed([.character("x")], at: start + .seconds(1))
-        #expect(assembler.feed([.character("y"), .terminator], at: start + .seconds(2)) == ["x", "y"])
+        _ = byPause.feed([.character("x")], at: end + .seconds(1))
+        #expect(byPause.feed([.character("y"), .terminator], at: end + .seconds(2)) == ["x", "y"])
+        // A terminator still ends a scan of a scanner configured as suffix-less.
+        #expect(byPause.termination == .pause)
+    }
+
+    @Test func aLearningScannerIsTimedOutOnlyUntilItSendsATerminator() {
+        var assembler = ScanAssembler(pause: .milliseconds(200))
+        let start = ContinuousClock.now
+        _ = assembler.feed([.character("1")], at: start)
+        #expect(assembler.flushIfIdle(at: start + .milliseconds(300)) == "1")
+        #expect(assembler.feed([.character("2"), .terminator], at: start + .seconds(1)) == ["2"])
+        #expect(assembler.termination == .terminator)
+        _ = assembler.feed([.character("3")], at: start + .seconds(2))
+        #expect(assembler.flushIfIdle(at: start + .seconds(60)) == nil)
+        #expect(assembler.feed([.terminator], at: start + .seconds(61)) == ["3"])
     }
 
     @Test func runawayInputIsBounded() {
@@ -242,6 +314,32 @@ struct KeyboardWedgeTests {
             _ = detector.key(character, at: now)
             now += .milliseconds(3)
         }
-        #expect(detector.key("\n", at: now + .milliseconds(400)) == .typed)
+        #expect(detector.key("\n", at: now + .seconds(5)) == .typed)
+    }
+
+    @Test(arguments: [Duration.milliseconds(300), .seconds(1), .seconds(3)])
+    func aStalledBurstIsStillOneScan(stall: Duration) {
+        var detector = KeyboardWedgeDetector()
+        var now = ContinuousClock.now
+        let qr = "https://qr.vipps.no/28/2/01/031/4791234567?v=1"
+        for (index, character) in qr.enumerated() {
+            #expect(detector.key(character, at: now) == .typed)
+            now += index == 20 ? stall : .milliseconds(3)
+        }
+        #expect(detector.key("\n", at: now) == .scan(qr))
+    }
+
+    @Test func aPersonTypingBeforeTheScanIsNotPartOfIt() {
+        var detector = KeyboardWedgeDetector()
+        var now = ContinuousClock.now
+        for character in "12" {
+            _ = detector.key(character, at: now)
+            now += .milliseconds(200)
+        }
+        for character in "7040000000016" {
+            _ = detector.key(character, at: now)
+            now += .milliseconds(3)
+        }
+        #expect(detector.key("\n", at: now) == .scan("7040000000016"))
     }
 }

@@ -11,6 +11,7 @@ umockdev-wrapper).
 import errno
 import struct
 import subprocess
+import time
 import threading
 
 import gi
@@ -139,6 +140,19 @@ class Scanner:
         reports = reports_for(self.kasse, text, self.layout, self.pos)
         with self.lock:
             self.reports.extend(reports)
+            self._complete_interrupts()
+
+    def scan_stalled(self, text, stall):
+        """Sends the first half of the scan's reports, stops for `stall` seconds (a scanner
+        or hub that stalls), then sends the rest."""
+        reports = reports_for(self.kasse, text, self.layout, self.pos)
+        half = len(reports) // 2
+        with self.lock:
+            self.reports.extend(reports[:half])
+            self._complete_interrupts()
+        time.sleep(stall)
+        with self.lock:
+            self.reports.extend(reports[half:])
             self._complete_interrupts()
 
     def unplug(self):

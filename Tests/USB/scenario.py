@@ -3,7 +3,7 @@
 
 Usage: scenario.py NAME KASSE_BINARY   (prints one JSON report on stdout)
 
-Scenarios: basic, norwegian, driver, replug, two, pos. Each waits for what kasse prints
+Scenarios: basic, norwegian, stall, driver, replug, two, pos. Each waits for what kasse prints
 (connected, scans, disconnected) rather than for fixed times, within bounded deadlines.
 """
 import json
@@ -98,6 +98,18 @@ def main():
             program.wait_for("stderr", "connected:")
             device.scan(URL)
             program.wait_for("stdout", '"device"')
+        elif name == "stall":
+            # A scanner that sends Enter, stalling for 1 s and 3 s in the middle of a QR code.
+            device = scanner(devnum=2, port="1", layout="no")
+            device.plug()
+            program = Program(listen + ["--layout", "no"], testbed)
+            program.wait_for("stderr", "connected:")
+            device.scan(URL)
+            program.wait_for("stdout", '"device"')
+            device.scan_stalled(URL, 1.0)
+            program.wait_for("stdout", '"device"', count=2)
+            device.scan_stalled(URL, 3.0)
+            program.wait_for("stdout", '"device"', count=3)
         elif name == "driver":
             device = scanner(devnum=2, port="1", kernel_driver="usbhid")
             device.plug()
