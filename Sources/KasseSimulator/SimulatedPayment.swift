@@ -71,6 +71,10 @@ struct SimulatedPayment: Sendable {
     var plan: CustomerPlan
     /// Set by the control API to put the customer mid-approval right now.
     var forcedProcessing = false
+    /// `profile.scope` of the create request: what the customer is asked to share.
+    var profileScope: String?
+    /// The customer's `sub` for the userinfo endpoint: set once AUTHORIZED when a scope was asked for.
+    var sub: String?
 
     func isProcessing(at now: Date) -> Bool {
         guard state == .CREATED else { return false }
@@ -82,7 +86,7 @@ struct SimulatedPayment: Sendable {
     var getResponse: GetPaymentResponse {
         GetPaymentResponse(
             aggregate: aggregate, amount: amount, state: state, paymentMethod: PaymentMethodResponse(type: paymentMethod),
-            profile: ProfileResponse(), pspReference: pspReference, redirectUrl: redirectUrl, reference: reference,
+            profile: ProfileResponse(sub: sub), pspReference: pspReference, redirectUrl: redirectUrl, reference: reference,
             metadata: metadata)
     }
 
@@ -97,6 +101,7 @@ struct SimulatedPayment: Sendable {
     mutating func authorize(at now: Date, pspReference: String) -> PaymentEvent? {
         guard state == .CREATED else { return nil }
         state = .AUTHORIZED
+        if profileScope != nil, sub == nil { sub = Self.subject(msn: msn, reference: reference) }
         aggregate.authorizedAmount = amount
         forcedProcessing = false
         return record(.AUTHORIZED, amount: amount, key: nil, at: now, psp: pspReference)
@@ -213,4 +218,20 @@ enum Timestamps {
 
     /// `Thu, 30 Mar 2023 08:38:32 GMT`
     static func rfc1123(_ date: Date) -> String { InternetTime.httpDate(date.timeIntervalSince1970) }
+}
+
+extension SimulatedPayment {
+    /// A stable, UUID-shaped `sub` for a customer's consent on one payment.
+    static func subject(msn: String, reference: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var second: UInt64 = 0x8422_2325_cbf2_9ce4
+        for byte in "\(msn)|\(reference)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            second = (second &+ UInt64(byte)) &* 0x9e37_79b9_7f4a_7c15
+        }
+        let hex = String(hash, radix: 16).leftPadded(16) + String(second, radix: 16).leftPadded(16)
+        let characters = Array(hex)
+        let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }
+        return parts.joined(separator: "-")
+    }
 }

@@ -128,7 +128,9 @@ public struct Simulator: Sendable {
     // MARK: Routes
 
     func makeRouter(sender: WebhookSender) -> Router<BasicRequestContext> {
-        let router = Router()
+        // Paths are matched without regard to case, as the live gateway does (the official
+        // collections ask for `/accessToken/get`); path parameters keep their case.
+        let router = Router(options: .caseInsensitive)
         let core = self.core
         let clock = self.clock
 
@@ -139,7 +141,7 @@ public struct Simulator: Sendable {
                 var headers: [String: String] = [:]
                 for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
                 var parameters: [String: String] = [:]
-                for name in ["reference", "id", "paymentType", "orderId"] {
+                for name in ["reference", "id", "paymentType", "orderId", "sub"] {
                     if let value = context.parameters.get(name) { parameters[name] = value }
                 }
                 let simRequest = SimRequest(
@@ -163,6 +165,7 @@ public struct Simulator: Sendable {
         router.post("/order-management/v2/:paymentType/receipts/:orderId", use: api(.postReceipt))
         router.get("/order-management/v2/:paymentType/:orderId", use: api(.getOrder))
         router.post("/qr/v1/exchange", use: api(.qrExchange))
+        router.get("/vipps-userinfo-api/userinfo/:sub", use: api(.userinfo))
 
         // Control API: no credentials, loopback only.
         router.get("/health") { _, _ in Self.response(.json(200, ["status": "ok"])) }

@@ -72,6 +72,7 @@ actor SimulatorCore {
 
     private func dispatch(_ operation: Operation, _ request: SimRequest, now: Date) -> SimResponse {
         if operation == .accessToken { return accessToken(request, now: now) }
+        if operation == .userinfo { return userinfo(request, now: now) }
         let merchant: SimulatedMerchant
         switch authenticate(request, now: now, requireMSN: true) {
         case .failure(let error): return problem(error, request)
@@ -104,6 +105,7 @@ actor SimulatorCore {
         case .getOrder: return getOrder(request, merchant: merchant)
         case .qrExchange: return exchangeQR(request)
         case .accessToken: return accessToken(request, now: now)
+        case .userinfo: return userinfo(request, now: now)
         }
     }
 
@@ -172,6 +174,53 @@ actor SimulatorCore {
             }
         }
         return .success(merchant)
+    }
+
+    // MARK: Userinfo (profile sharing)
+
+    /// `GET /vipps-userinfo-api/userinfo/{sub}`: what the customer agreed to share on a payment
+    /// created with `profile.scope`, once it is AUTHORIZED. Takes the merchant's access token
+    /// alone, as the live endpoint does (Vipps's collection sends no subscription key).
+    private func userinfo(_ request: SimRequest, now: Date) -> SimResponse {
+        guard let authorization = request.header("Authorization"), authorization.hasPrefix("Bearer "),
+              let expiry = tokens[String(authorization.dropFirst("Bearer ".count))], expiry > now
+        else {
+            return problem(APIError(401, "Unauthorized", detail: "A valid access token is required"), request)
+        }
+        let sub = request.parameters["sub"] ?? ""
+        guard let payment = payments.values.first(where: { $0.sub == sub && !sub.isEmpty }) else {
+            return problem(APIError(404, "Not Found", detail: "No user information for that sub"), request)
+        }
+        let scopes = Set((payment.profileScope ?? "").split(separator: " ").map(String.init))
+        let customer = configuration.customers.first { candidate in
+            candidate.msisdn == payment.customer?.phoneNumber || (candidate.personalQr != nil && candidate.personalQr == payment.customer?.personalQr)
+        }
+        var claims: [String: String] = ["sub": sub]
+        let name = customer?.name ?? payment.customerName ?? "Test Kunde"
+        if scopes.contains("name") {
+            claims["name"] = name
+            let parts = name.split(separator: " ")
+            claims["given_name"] = parts.dropLast().joined(separator: " ")
+            claims["family_name"] = parts.last.map(String.init) ?? ""
+        }
+        if scopes.contains("phoneNumber"), let msisdn = customer?.msisdn ?? payment.customer?.phoneNumber {
+            claims["phone_number"] = msisdn
+        }
+        if scopes.contains("email") {
+            claims["email"] = name.lowercased().filter { $0.isLetter || $0 == " " }.replacingOccurrences(of: " ", with: ".") + "@example.com"
+            claims["email_verified"] = "true"
+        }
+        if scopes.contains("birthDate") { claims["birthdate"] = "1980-01-31" }
+        if scopes.contains("nin") { claims["nin"] = "31018012345" }
+        var response = SimResponse.json(200, claims)
+        if scopes.contains("address") {
+            // The address is an object; add it to the flat claims.
+            var text = String(decoding: response.body, as: UTF8.self)
+            text.removeLast()
+            text += #","address":{"address_type":"home","country":"NO","formatted":"Robert Levins gate 5\n0154 Oslo","postal_code":"0154","region":"Oslo","street_address":"Robert Levins gate 5"}}"#
+            response.body = Array(text.utf8)
+        }
+        return response
     }
 
     // MARK: Rate limits
@@ -266,7 +315,10 @@ actor SimulatorCore {
 
     private func createPayment(_ request: SimRequest, merchant: SimulatedMerchant, now: Date) -> SimResponse {
         let body: CreatePaymentRequest
-        switch decode(CreatePaymentRequest.self, request.body) {
+        // Vipps's own examples (the Postman collections, the in-store guide) send `reference`
+        // and `customer.phoneNumber` as JSON numbers, and the live API takes them.
+        let lenient = CanonicalJSON.numbersAsStrings(request.body, at: [["reference"], ["customer", "phoneNumber"]])
+        switch decode(CreatePaymentRequest.self, lenient) {
         case .failure(let error): return problem(error, request)
         case .success(let decoded): body = decoded
         }
@@ -302,6 +354,7 @@ actor SimulatorCore {
                 customerInteraction: body.customerInteraction ?? .CUSTOMER_NOT_PRESENT,
                 paymentDescription: body.paymentDescription, receipt: body.receipt, metadata: body.metadata,
                 redirectUrl: redirectUrl, createdAt: now, expiresAt: expiresAt, plan: plan)
+            payment.profileScope = body.profile?.scope.flatMap { $0.isEmpty ? nil : $0 }
             let event = payment.record(.CREATED, amount: body.amount, key: request.header("Idempotency-Key"), at: now, psp: psp)
             payments[id] = payment
             pending.insert(id)
@@ -536,7 +589,8 @@ actor SimulatorCore {
     }
 
     private func forceApprove(_ request: SimRequest, merchant: SimulatedMerchant, now: Date) -> SimResponse {
-        if !request.body.isEmpty, case .failure(let error) = decode(ForceApproveRequest.self, request.body) {
+        let lenient = CanonicalJSON.numbersAsStrings(request.body, at: [["customer", "phoneNumber"]])
+        if !request.body.isEmpty, case .failure(let error) = decode(ForceApproveRequest.self, lenient) {
             return problem(error, request)
         }
         let reference = request.parameters["reference"] ?? ""
@@ -966,6 +1020,31 @@ indirect enum CanonicalJSON: Decodable {
         }
     }
 
+    /// The body with the numbers at these key paths written as strings (other values as
+    /// they are); the body itself when it is not a JSON object.
+    static func numbersAsStrings(_ body: [UInt8], at paths: [[String]]) -> [UInt8] {
+        guard !body.isEmpty, var value = try? JSONDecoder().decode(CanonicalJSON.self, from: Data(body)),
+              case .object = value else { return body }
+        var changed = false
+        for path in paths { changed = value.stringify(path[...]) || changed }
+        return changed ? Array(value.text.utf8) : body
+    }
+
+    private mutating func stringify(_ path: ArraySlice<String>) -> Bool {
+        guard let key = path.first, case .object(var members) = self,
+              let index = members.firstIndex(where: { $0.0 == key }) else { return false }
+        if path.count == 1 {
+            switch members[index].1 {
+            case .integer(let number): members[index].1 = .string(String(number))
+            default: return false
+            }
+        } else if !members[index].1.stringify(path.dropFirst()) {
+            return false
+        }
+        self = .object(members)
+        return true
+    }
+
     var text: String {
         switch self {
         case .null: "null"
@@ -993,7 +1072,7 @@ indirect enum CanonicalJSON: Decodable {
 }
 
 extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
+    func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

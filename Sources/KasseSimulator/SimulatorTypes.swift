@@ -42,6 +42,7 @@ enum Operation: String, Sendable, CaseIterable {
     case postReceipt = "receipts"
     case getOrder = "order"
     case qrExchange = "qr"
+    case userinfo
 
     /// The fault rule routes that match this operation.
     var faultRoutes: Set<String> {
@@ -68,6 +69,8 @@ enum Operation: String, Sendable, CaseIterable {
         case .postReceipt: "order-management-api.yaml#post-receipt-v2"
         case .getOrder: "order-management-api.yaml#get-order-v2"
         case .qrExchange: "qr-api.yaml#exchangeQr"
+        // Not among the offline documents: checked by the validator's own small schema.
+        case .userinfo: "userinfo#GET /vipps-userinfo-api/userinfo/{sub}"
         }
     }
 }
