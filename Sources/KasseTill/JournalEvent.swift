@@ -159,7 +159,7 @@ public struct JournalRefund: Sendable, Hashable, Codable {
 }
 
 /// Everything the journal records. Each is one entry; none is ever changed or removed.
-public enum JournalEvent: Sendable, Hashable, Codable {
+public enum JournalEvent: Sendable, Hashable {
     case tillStarted(mode: String, store: String, till: String)
     /// `kasse journal init`: the journal begins; sales are numbered from `firstSale`.
     case journalCreated(firstSale: Int)

@@ -208,3 +208,35 @@ struct JournalTests {
         #expect(try await journal.verify() == .intact(entries: 1))
     }
 }
+
+/// A journal written by Kasse before the explicit format (a real file from that version).
+struct JournalMigrationTests {
+    @Test func aJournalFromBeforeTheExplicitFormatStillVerifiesAndReads() async throws {
+        let fixture = Repository.root.appendingPathComponent("Tests/Fixtures/journal-format1.sqlite").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("journal.sqlite").path
+        try FileManager.default.copyItem(atPath: fixture, toPath: path)
+        let journal = try Journal(path: path, till: "1", cashier: "1")
+        #expect(try await journal.verify() == .intact(entries: 22))
+        let entries = try await journal.entries()
+        #expect(entries.allSatisfy { $0.event?.kind == $0.kind }, "\(entries.filter { $0.event == nil }.map(\.sequence))")
+        #expect(entries[4].payload.hasPrefix(#"{"paymentStarted":{"_0":"#))
+        let sale = try #require(try await journal.completedSale(receiptOrReference: "1"))
+        #expect(sale.captured == 10260 && sale.lines.count == 2)
+        #expect(try await journal.refunds(reference: sale.reference).refunded == 2590)
+        #expect(try await journal.nextSaleNumber() == 3)
+        // New entries are written in format 2 after the old ones, and the chain goes on.
+        try await journal.append([.operatorAction("after the upgrade")])
+        let last = try #require(try await journal.entries(after: 22).first)
+        #expect(last.payload.contains(#""format":2"#) && last.payload.contains(#""type":"operator""#))
+        #expect(last.previousHash == entries.last?.hash)
+        #expect(try await journal.verify() == .intact(entries: 23))
+        // The Z report written in format 1 still reads.
+        guard case .zReport(let report)? = entries[20].event else {
+            Issue.record("entry 21 is not a Z report")
+            return
+        }
+        #expect(report.number == 1 && report.salesTotal == 10260 && report.returnsTotal == 2590)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import KasseTill
+import Testing
+
+/// The journal's stored shape: explicit, versioned JSON with a `type` and named fields.
+struct JournalFormatTests {
+    static let line = JournalLine(
+        lineID: 1, sku: "1001", gtin: "7040000000016", name: "Lettmelk 1 l", unitPrice: 2490, vatRateBasisPoints: 1500,
+        weighed: false, quantity: 2, discount: 0, isReturn: false, total: 4980)
+    static let reference = "S-1-20261121-000001-1"
+
+    /// One of every entry kind.
+    static let everyKind: [JournalEvent] = [
+        .tillStarted(mode: "TEST", store: "S", till: "1"),
+        .journalCreated(firstSale: 7),
+        .lineAdded(sale: 1, line: line),
+        .lineChanged(sale: 1, line: line),
+        .lineVoided(sale: 1, lineID: 1, sku: "1001"),
+        .customerIdentified(sale: 1, customer: "+47 ******67"),
+        .paymentStarted(JournalPaymentStart(sale: 1, reference: reference, attempt: 1, amount: 4980, currency: "NOK",
+                                            createKey: "c-\(reference)", captureKey: "k-\(reference)", customer: "+47 ******67",
+                                            lines: [line])),
+        .paymentOutcome(sale: 1, reference: reference, outcome: "AUTHORIZED"),
+        .captureStarted(sale: 1, reference: reference, amount: 4980, key: "k-\(reference)"),
+        .cancelStarted(sale: 1, reference: reference, key: "x1-\(reference)"),
+        .paymentEnded(sale: 1, reference: reference, reason: "declined"),
+        .saleCompleted(JournalSale(sale: 1, receiptNumber: "000001", reference: reference, currency: "NOK", total: 4980,
+                                   captured: 4980, customer: "+47 ******67", lines: [line], vat: JournalSale.vat(of: [line]))),
+        .saleAbandoned(sale: 1, reason: "new sale"),
+        .refundStarted(JournalRefund(sale: 1, reference: reference, returnNumber: 1, amount: 2490, currency: "NOK",
+                                     key: "r1-\(reference)", lines: [line])),
+        .refunded(sale: 1, reference: reference, returnNumber: 1, amount: 2490),
+        .refundFailed(sale: 1, reference: reference, returnNumber: 2, reason: "refused"),
+        .recovered(sale: 1, reference: reference, summary: "captured"),
+        .zReport(JournalReport(kind: .z, number: 1, store: "S", till: "1", currency: "NOK", firstEntry: 1, lastEntry: 9,
+                               generatedAt: "2026-11-21T10:00:00Z", salesCount: 1, salesTotal: 4980, returnsCount: 0,
+                               returnsTotal: 0, abandonedSales: 0, endedPayments: 0, vat: [])),
+        .operatorAction("quit"),
+    ]
+
+    static func encode(_ event: JournalEvent) throws -> [String: Any] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try #require(JSONSerialization.jsonObject(with: encoder.encode(event)) as? [String: Any])
+    }
+
+    @Test(arguments: everyKind)
+    func everyKindIsWrittenWithItsTypeAndVersionAndNamedFields(event: JournalEvent) throws {
+        let object = try Self.encode(event)
+        #expect(object["type"] as? String == event.kind)
+        #expect(object["format"] as? Int == JournalEvent.format)
+        let data = try JSONEncoder().encode(event)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(!text.contains("\"_0\""), "\(text)")
+        // No key is a Swift case name.
+        #expect(object.keys.allSatisfy { !["paymentStarted", "saleCompleted", "lineAdded", "zReport", "operatorAction"].contains($0) })
+        #expect(try JSONDecoder().decode(JournalEvent.self, from: data) == event)
+    }
+
+    @Test func theDocumentedFieldsOfAPaymentStart() throws {
+        let object = try Self.encode(Self.everyKind[6])
+        #expect(Set(object.keys) == ["type", "format", "sale", "reference", "attempt", "amount", "currency", "createKey",
+                                     "captureKey", "customer", "lines"])
+        let sale = try Self.encode(Self.everyKind[11])
+        #expect(Set(sale.keys) == ["type", "format", "sale", "receiptNumber", "reference", "currency", "total", "captured",
+                                   "customer", "lines", "vat"])
+    }
+
+    /// Entries written before format 2 (Swift's synthesized enum shape) are still read.
+    @Test func formatOneEntriesAreStillRead() throws {
+        let old = [
+            #"{"paymentStarted":{"_0":{"amount":4980,"attempt":1,"captureKey":"k","createKey":"c","currency":"NOK","customer":"+47 ******67","lines":[],"reference":"S-1-20261121-000001-1","sale":1}}}"#,
+            #"{"operatorAction":{"_0":"quit"}}"#,
+            #"{"lineVoided":{"lineID":1,"sale":2,"sku":"1001"}}"#,
+            #"{"refunded":{"amount":2590,"reference":"R","returnNumber":1,"sale":1}}"#,
+        ]
+        let events = try old.map { try JSONDecoder().decode(JournalEvent.self, from: Data($0.utf8)) }
+        #expect(events[0].kind == "payment-started" && events[0].reference == "S-1-20261121-000001-1")
+        #expect(events[1] == .operatorAction("quit"))
+        #expect(events[2] == .lineVoided(sale: 2, lineID: 1, sku: "1001"))
+        #expect(events[3] == .refunded(sale: 1, reference: "R", returnNumber: 1, amount: 2590))
+    }
+
+    @Test func aNewerFormatOrAnUnknownTypeIsRefusedNotGuessed() {
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(JournalEvent.self, from: Data(#"{"format":3,"type":"operator","action":"x"}"#.utf8))
+        }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(JournalEvent.self, from: Data(#"{"format":2,"type":"teleport","action":"x"}"#.utf8))
+        }
+    }
+}
