@@ -12,6 +12,8 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
     case writeFailed(detail: String)
     /// No journal where one is expected: a till that has sold before must not start over.
     case missing(path: String)
+    /// The journal disagrees with its anchor file: entries are missing or were rewritten.
+    case anchorMismatch(path: String, check: AnchorCheck)
 
     public var description: String {
         switch self {
@@ -28,6 +30,11 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
                 + "`kasse journal init`. If this till has sold before, its journal is lost: restore it from the backup, "
                 + "because sale numbers and payment references must not start over (then `kasse journal init --first-sale N` "
                 + "with N above every sale number used today)."
+        case .anchorMismatch(let path, let check):
+            "The journal \(path) cannot be trusted: \(check). Kasse will not sell on it. Keep both files "
+                + "(\(JournalAnchor.path(forJournal: path)) too) for the accountant, and restore the newest copy of the journal "
+                + "(with its -wal file); `kasse journal verify` shows what differs. If no complete copy exists, record what happened "
+                + "with `kasse journal reanchor --reason \"…\"`, which notes the gap in the journal and lets the till go on."
         case .writeFailed(let detail):
             "The journal could not be written (\(detail)). Nothing was sent to Vipps MobilePay."
         }
@@ -47,6 +54,20 @@ public struct JournalEntry: Sendable, Hashable {
     public var payload: String
     public var previousHash: String
     public var hash: String
+
+    public init(sequence: Int, at: String, till: String, cashier: String, kind: String, sale: Int?, reference: String?,
+                payload: String, previousHash: String, hash: String) {
+        self.sequence = sequence
+        self.at = at
+        self.till = till
+        self.cashier = cashier
+        self.kind = kind
+        self.sale = sale
+        self.reference = reference
+        self.payload = payload
+        self.previousHash = previousHash
+        self.hash = hash
+    }
 
     public var event: JournalEvent? {
         try? JSONDecoder().decode(JournalEvent.self, from: Data(payload.utf8))
@@ -99,8 +120,13 @@ public final class Journal: Sendable {
     /// Opens (and creates, with its folder, if missing) the journal at `path`.
     /// `create`: make the file when it is missing (DEMO mode, `kasse journal init`); a till
     /// in TEST or PRODUCTION refuses to start without its journal instead.
+    /// How the journal compared with its anchor file when it was opened for writing.
+    public let anchorAtOpen: AnchorCheck
+
+    /// `checkAnchor`: refuse a journal that is shorter than its anchor or was rewritten (the
+    /// till, and every command that writes); only `kasse journal reanchor` opens one anyway.
     public init(path: String, till: String, cashier: String, readOnly: Bool = false, create: Bool = true,
-                now: @escaping @Sendable () -> Date = { Date() }) throws(JournalError) {
+                checkAnchor: Bool = true, now: @escaping @Sendable () -> Date = { Date() }) throws(JournalError) {
         self.path = path
         self.till = till
         self.cashier = cashier
@@ -135,13 +161,14 @@ public final class Journal: Sendable {
             // A journal is appended to and read back in small pieces: a small page cache will do.
             try db.execute(sql: "PRAGMA cache_size = -512")
         }
+        var opened = AnchorCheck.empty
         do {
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            if !readOnly { try Self.migrator.migrate(database) }
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            if !readOnly { try Self.migrator.migrate(queue) }
             // Cheap enough for every start however long the journal: the last entry must still
             // match its hash. `kasse journal verify` checks every page and the whole chain.
             // Read-only opens (verify, list, show) skip this, so verify can say which entry is wrong.
-            if !readOnly { try database.read { db in
+            if !readOnly { try queue.read { db in
                 if let row = try Row.fetchOne(db, sql: "SELECT * FROM entry ORDER BY sequence DESC LIMIT 1") {
                     let last = Self.entry(row)
                     let hash = JournalEntry.hash(
@@ -152,6 +179,13 @@ public final class Journal: Sendable {
                     }
                 }
             } }
+            if !readOnly {
+                let check = try queue.read { db in try Self.compareAnchor(db, path: path) }
+                opened = check
+                if checkAnchor && check.isTampering { throw JournalError.anchorMismatch(path: path, check: check) }
+            }
+            database = queue
+            anchorAtOpen = opened
         } catch let error as JournalError {
             throw error
         } catch let error as DatabaseError {
@@ -218,8 +252,11 @@ public final class Journal: Sendable {
             throw .writeFailed(detail: "\(error)")
         }
         let till = self.till, cashier = self.cashier
+        let journalName = (path as NSString).lastPathComponent
+        let sequences: [Int]
+        let newest: (sequence: Int, hash: String)
         do {
-            return try await database.write { db in
+            (sequences, newest) = try await database.write { db in
                 var last: (sequence: Int, hash: String) = (0, Self.genesisHash)
                 if let row = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM entry ORDER BY sequence DESC LIMIT 1") {
                     last = (row["sequence"], row["hash"])
@@ -238,13 +275,73 @@ public final class Journal: Sendable {
                     sequences.append(sequence)
                     last = (sequence, hash)
                 }
-                return sequences
+                return (sequences, last)
             }
         } catch let error as DatabaseError {
             throw .writeFailed(detail: Self.classify(error, path: path).description)
         } catch {
             throw .writeFailed(detail: "\(error)")
         }
+        // The anchor outside the file, after the commit. If it cannot be written the caller is
+        // told (and sends nothing): the entries stand, and the next commit writes it again.
+        do {
+            try JournalAnchor(journal: journalName, sequence: newest.sequence, hash: newest.hash, at: at).write(journalPath: path)
+        } catch {
+            throw .writeFailed(detail: "the entries were recorded but the anchor file could not be written: \(error)")
+        }
+        return sequences
+    }
+
+    /// Compares the journal with its anchor file.
+    static func compareAnchor(_ db: Database, path: String) throws -> AnchorCheck {
+        let anchor: JournalAnchor?
+        do {
+            anchor = try JournalAnchor.read(journalPath: path)
+        } catch {
+            return .unreadable("\(error)")
+        }
+        let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM entry ORDER BY sequence DESC LIMIT 1")
+            .map { (sequence: $0["sequence"] as Int, hash: $0["hash"] as String) }
+        guard let anchor else { return last == nil ? .empty : .missing }
+        guard let last, last.sequence >= anchor.sequence else {
+            return .entriesMissing(first: (last?.sequence ?? 0) + 1, last: anchor.sequence)
+        }
+        let hash = try String.fetchOne(db, sql: "SELECT hash FROM entry WHERE sequence = ?", arguments: [anchor.sequence])
+        guard let hash else { return .entriesMissing(first: anchor.sequence, last: anchor.sequence) }
+        guard hash == anchor.hash else { return .rewritten(sequence: anchor.sequence) }
+        return anchor.sequence == last.sequence ? .matches(sequence: last.sequence) : .older(anchor: anchor.sequence, last: last.sequence)
+    }
+
+    /// How the journal compares with its anchor file now.
+    public func anchorCheck() async throws(JournalError) -> AnchorCheck {
+        let path = self.path
+        do {
+            return try await database.read { db in try Self.compareAnchor(db, path: path) }
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        } catch {
+            throw .cannotOpen(path: path, detail: "\(error)")
+        }
+    }
+
+    /// How the journal compares with the entry and hash its newest Z report closed at.
+    public func zReportCheck() async throws(JournalError) -> ZReportCheck {
+        guard let entry = try await fetch("SELECT * FROM entry WHERE kind = 'z-report' ORDER BY sequence DESC LIMIT 1").first,
+              case .zReport(let report)? = entry.event else { return .none }
+        guard let sequence = report.closedAtSequence, let hash = report.closedAtHash else { return .unanchored(number: report.number) }
+        let closed = try await fetch("SELECT * FROM entry WHERE sequence = ?", [sequence]).first
+        return closed?.hash == hash ? .matches(number: report.number, sequence: sequence) : .mismatch(number: report.number, sequence: sequence)
+    }
+
+    /// The newest entry's sequence number and hash (0 and the genesis hash when empty).
+    public func newestEntry() async throws(JournalError) -> (sequence: Int, hash: String) {
+        let last = try await fetch("SELECT * FROM entry ORDER BY sequence DESC LIMIT 1").first
+        return (last?.sequence ?? 0, last?.hash ?? Self.genesisHash)
+    }
+
+    /// The entry with this sequence number.
+    public func entry(_ sequence: Int) async throws(JournalError) -> JournalEntry? {
+        try await fetch("SELECT * FROM entry WHERE sequence = ?", [sequence]).first
     }
 
     private static func entry(_ row: Row) -> JournalEntry {
@@ -420,8 +517,12 @@ public final class Journal: Sendable {
     /// A Z report: the same totals, stored in the journal, closing the day.
     public func zReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
         let (events, next) = try await sinceLastZ()
-        let report = JournalReport.make(kind: .z, number: next, store: store, till: till, currency: currency,
+        var report = JournalReport.make(kind: .z, number: next, store: store, till: till, currency: currency,
                                         generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: events)
+        // The entry and hash the day closed at, printed with the report: an anchor on paper.
+        let newest = try await newestEntry()
+        report.closedAtSequence = newest.sequence
+        report.closedAtHash = newest.hash
         try await append([.zReport(report)])
         return report
     }

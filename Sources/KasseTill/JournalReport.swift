@@ -24,6 +24,10 @@ public struct JournalReport: Sendable, Hashable, Codable {
     public var endedPayments: Int
     /// Sales minus returns, per VAT rate.
     public var vat: [JournalVAT]
+    /// Z reports: the newest journal entry when the day was closed, and its hash (printed with
+    /// the report, so a journal rewritten later no longer matches the paper).
+    public var closedAtSequence: Int?
+    public var closedAtHash: String?
 
     public var netTotal: Int { salesTotal - returnsTotal }
 
@@ -115,6 +119,12 @@ public struct JournalReport: Sendable, Hashable, Codable {
         }
         lines.append(row("Unpaid sales left", String(abandonedSales)))
         lines.append(row("Payments not completed", String(endedPayments)))
+        if let sequence = closedAtSequence, let hash = closedAtHash {
+            // The anchor on paper: `kasse journal verify --expect SEQUENCE:HASH` checks it later.
+            lines.append(String(repeating: "-", count: 40))
+            lines.append("Closed at entry \(sequence)")
+            lines.append("  \(sequence):\(hash.prefix(32))")
+        }
         return lines.joined(separator: "\n")
     }
 }

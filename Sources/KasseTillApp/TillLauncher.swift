@@ -206,8 +206,20 @@ public enum TillLauncher {
         do {
             unsettled = try await journal.unsettledPayments()
             saleNumber = try await journal.nextSaleNumber()
-            try await journal.append([.tillStarted(
-                mode: mode.rawValue, store: tillConfiguration.settings.storeID, till: tillConfiguration.settings.tillID)])
+            var started: [JournalEvent] = [.tillStarted(
+                mode: mode.rawValue, store: tillConfiguration.settings.storeID, till: tillConfiguration.settings.tillID)]
+            // An anchor that was lost or is older than the journal is not tampering, but it is
+            // worth a line in the journal and a word to the cashier; this entry writes it anew.
+            switch journal.anchorAtOpen {
+            case .missing, .older, .unreadable:
+                started.append(.operatorAction("journal anchor at start: \(journal.anchorAtOpen)"))
+                logger.warning("journal anchor: \(journal.anchorAtOpen)")
+                startupBanner = startupBanner ?? Banner(
+                    kind: .warning, text: "The journal's anchor file was missing or old; written anew. Run kasse journal verify if unexpected.")
+            default:
+                break
+            }
+            try await journal.append(started)
         } catch {
             throw LaunchError(description: error.description)
         }

@@ -46,7 +46,7 @@ func journalCall<T>(_ body: () async throws(JournalError) -> T) async throws -> 
 struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal", abstract: "Check and read the till's electronic journal.",
-        subcommands: [Init.self, Verify.self, List.self, Show.self])
+        subcommands: [Init.self, Verify.self, Reanchor.self, List.self, Show.self])
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -61,9 +61,22 @@ struct JournalCommand: AsyncParsableCommand {
                 throw CLIError("A journal already exists at \(path); it is never replaced.")
             }
             guard firstSale >= 1 else { throw CLIError("--first-sale must be 1 or more") }
+            // An anchor left by a lost journal is kept aside and named in the new one.
+            var events: [JournalEvent] = [.journalCreated(firstSale: firstSale)]
+            let anchorPath = JournalAnchor.path(forJournal: path)
+            if let old = try? JournalAnchor.read(journalPath: path) {
+                let kept = anchorPath + ".replaced-" + InternetTime.rfc3339(Date().timeIntervalSince1970).filter { $0.isNumber }
+                do {
+                    try FileManager.default.moveItem(atPath: anchorPath, toPath: kept)
+                } catch {
+                    throw CLIError("cannot move the old anchor file \(anchorPath) aside: \(error.localizedDescription)")
+                }
+                events.append(.operatorAction(
+                    "new journal: the previous journal's anchor (entry \(old.sequence), hash \(old.hash.prefix(16))…) kept as \(kept)"))
+            }
             do {
                 let journal = try Journal(path: path, till: settings.settings.tillID, cashier: settings.cashierID)
-                try await journal.append([.journalCreated(firstSale: firstSale)])
+                try await journal.append(events)
             } catch {
                 throw CLIError(error.description)
             }
@@ -73,21 +86,94 @@ struct JournalCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the hash chain; reports the first entry that was changed, removed or inserted.")
+            abstract: "Check the hash chain, the anchor file and the last Z report; names what was changed, removed or inserted.",
+            discussion: "Exit status 0: intact (a missing or older anchor file is a warning, not tampering); 1: entries changed, missing or inserted.")
         @OptionGroup var options: JournalOptions
+        @Option(help: "The entry and hash a printed Z report closed at (SEQUENCE:HASH; at least 16 hex digits of the hash).")
+        var expect: [String] = []
 
         func run() async throws {
             let (journal, _) = try options.open(readOnly: true)
+            var tampered = false
             switch try await journalCall({ () async throws(JournalError) in try await journal.verify() }) {
             case .intact(let entries):
                 emit("Journal \(journal.path): \(entries) entries, chain intact")
             case .broken(0, let reason):
                 warn("Journal \(journal.path): \(reason)")
-                throw ExitCode(1)
+                tampered = true
             case .broken(let sequence, let reason):
                 warn("Journal \(journal.path): entry \(sequence) breaks the chain: \(reason)")
-                throw ExitCode(1)
+                tampered = true
             }
+            let anchor = try await journalCall { () async throws(JournalError) in try await journal.anchorCheck() }
+            switch anchor {
+            case .matches, .empty: emit("Anchor: \(anchor)")
+            case _ where anchor.isTampering:
+                warn("Anchor: \(anchor)")
+                tampered = true
+            default: warn("Anchor (warning): \(anchor)")
+            }
+            let z = try await journalCall { () async throws(JournalError) in try await journal.zReportCheck() }
+            if z.isTampering {
+                warn("Z report: \(z)")
+                tampered = true
+            } else {
+                emit("Z report: \(z)")
+            }
+            for printed in expect {
+                let parts = printed.split(separator: ":", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let sequence = Int(parts[0]), parts[1].count >= 16 else {
+                    throw CLIError("--expect takes SEQUENCE:HASH as printed on a Z report, not '\(printed)'")
+                }
+                let entry = try await journalCall { () async throws(JournalError) in try await journal.entry(sequence) }
+                if let entry, entry.hash.hasPrefix(parts[1].lowercased()) {
+                    emit("Printed Z report: entry \(sequence) matches")
+                } else {
+                    warn(entry == nil
+                        ? "Printed Z report: entry \(sequence) is missing from the journal"
+                        : "Printed Z report: entry \(sequence) no longer has the hash printed on paper: the journal was rewritten")
+                    tampered = true
+                }
+            }
+            if tampered { throw ExitCode(1) }
+        }
+    }
+
+    struct Reanchor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "After entries were lost for good: record the gap in the journal and anchor it anew, so the till can go on.",
+            discussion: "Only when no complete copy of the journal exists. The entry it writes names what the anchor said, what the journal holds, and your reason; the old anchor file is kept beside it.")
+        @OptionGroup var options: JournalOptions
+        @Option(help: "Why (who found it, what happened), written to the journal.") var reason: String
+
+        func run() async throws {
+            let settings = try options.settings()
+            let path = options.journal ?? settings.journalPath
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CLIError("--reason must say what happened") }
+            let journal: Journal
+            do {
+                journal = try Journal(path: path, till: settings.settings.tillID, cashier: settings.cashierID, create: false,
+                                      checkAnchor: false)
+            } catch {
+                throw CLIError(error.description)
+            }
+            let check = journal.anchorAtOpen
+            switch check {
+            case .matches, .empty:
+                emit("The journal agrees with its anchor (\(check)); nothing to do.")
+                return
+            default:
+                break
+            }
+            let anchorPath = JournalAnchor.path(forJournal: path)
+            var kept = ""
+            if FileManager.default.fileExists(atPath: anchorPath) {
+                kept = anchorPath + ".replaced-" + InternetTime.rfc3339(Date().timeIntervalSince1970).filter { $0.isNumber }
+                try? FileManager.default.copyItem(atPath: anchorPath, toPath: kept)
+            }
+            let note = "journal re-anchored: \(check); reason: \(reason)" + (kept.isEmpty ? "" : "; old anchor kept as \(kept)")
+            try await journalCall { () async throws(JournalError) in try await journal.append([.operatorAction(note)]) }
+            emit("Recorded in the journal and anchored anew: \(check).")
         }
     }
 
