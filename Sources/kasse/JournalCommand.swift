@@ -46,7 +46,7 @@ func journalCall<T>(_ body: () async throws(JournalError) -> T) async throws -> 
 struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal", abstract: "Check and read the till's electronic journal.",
-        subcommands: [Init.self, Verify.self, Reanchor.self, List.self, Show.self])
+        subcommands: [Init.self, Verify.self, Audit.self, Reanchor.self, List.self, Show.self])
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
