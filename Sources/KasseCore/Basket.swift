@@ -92,6 +92,11 @@ public struct Basket: Sendable, Hashable {
         return line.id
     }
 
+    /// Sets each line's VAT rate (a rate change at midnight, for a sale still open).
+    public mutating func setVATRates(_ rate: (Product) -> VATRate) {
+        for index in lines.indices { lines[index].product.vatRate = rate(lines[index].product) }
+    }
+
     public mutating func setQuantity(lineID: Int, to quantity: Quantity) throws(BasketError) {
         guard let index = lines.firstIndex(where: { $0.id == lineID }) else { throw .noSuchLine }
         try quantity.validate(for: lines[index].product.unit)

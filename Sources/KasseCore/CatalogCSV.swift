@@ -110,7 +110,7 @@ public enum CatalogCSV {
             guard let rateValue = wholeNumber(rate), let vatRate = try? VATRate.validated(rateValue) else {
                 return "vat_rate '\(String(decoding: rate, as: UTF8.self))' must be basis points between 0 and 10000 (1500 for 15 %)"
             }
-            if let market, !market.vatRates.contains(vatRate) {
+            if let market, !market.vatSchedule.isKnown(vatRate) {
                 return "vat_rate \(rateValue) is not a VAT rate in \(market.displayName) "
                     + "(\(market.vatRates.map { String($0.basisPoints) }.joined(separator: ", ")))"
             }

@@ -31,14 +31,8 @@ public enum Market: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
-    /// The VAT rates in force, highest first.
-    public var vatRates: [VATRate] {
-        switch self {
-        case .norway: [.init(2500), .init(1500), .init(1200), .init(0)]
-        case .denmark: [.init(2500), .init(0)]
-        case .finland: [.init(2550), .init(1400), .init(1000), .init(0)]
-        }
-    }
+    /// The newest VAT rate of each category, highest first (the dated table: `vatSchedule`).
+    public var vatRates: [VATRate] { vatSchedule.latestRates }
 
     public var displayName: String {
         switch self {

@@ -37,6 +37,20 @@ public struct Till: Sendable {
         case .ticked(let now):
             state.now = now
             return []
+        case .dayChanged(let day):
+            guard day != state.today else { return [] }
+            state.today = day
+            // A sale still open sells at the new day's rates; one being paid keeps the amount
+            // the customer was asked for.
+            let changes = state.settings.market.vatSchedule.changes(on: day)
+            if state.payment == nil, !state.basket.lines.isEmpty {
+                state.basket.setVATRates { product in VATSchedule.rate(product, on: day, in: state.settings.market) }
+            }
+            if !changes.isEmpty {
+                let text = changes.map { "\($0.from.label) → \($0.to.label)" }.joined(separator: ", ")
+                state.banner = Banner(kind: .info, text: "New VAT rates from today: \(text)")
+            }
+            return []
         case .paymentCreated(let reference):
             guard var payment = state.payment, payment.reference == reference else { return [] }
             state.apiReachable = true
@@ -333,7 +347,7 @@ public struct Till: Sendable {
                 let quantity = try Quantity.parseKilograms(text)
                 state.entry = ""
                 state.entryMode = .code
-                try state.basket.add(product, quantity: quantity)
+                try state.basket.add(VATSchedule.priced(product, on: state.today, in: state.settings.market), quantity: quantity)
                 state.banner = Banner(kind: .info, text: "\(product.name) \(quantity.display)")
             } catch {
                 // Every error here describes itself for the cashier.
@@ -394,7 +408,7 @@ public struct Till: Sendable {
             return []
         }
         do {
-            try state.basket.add(product, quantity: .pieces(quantity))
+            try state.basket.add(VATSchedule.priced(product, on: state.today, in: state.settings.market), quantity: .pieces(quantity))
             state.selectedLine = nil
             state.banner = Banner(kind: .info, text: "\(quantity > 1 ? "\(quantity) × " : "")\(product.name)")
         } catch {

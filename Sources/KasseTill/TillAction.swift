@@ -9,6 +9,8 @@ public enum TillAction: Sendable {
     case wedgeScanned(text: String)
     case scannerChanged(device: String, connected: Bool, detail: String)
     case ticked(ContinuousClock.Instant)
+    /// The shop's local date changed (midnight while the till runs).
+    case dayChanged(CivilDate)
     case paymentCreated(reference: String)
     /// `retryable`: the same attempt may succeed later (network, 5xx); else a new attempt is needed.
     case paymentCreateFailed(reference: String, message: String, outcomeUnknown: Bool)

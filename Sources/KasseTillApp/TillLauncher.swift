@@ -238,7 +238,7 @@ public enum TillLauncher {
         await simulator?.stop()
     }
 
-    static func today() -> CivilDate {
+    public static func today() -> CivilDate {
         // The C library's local time: the calendar framework would pull in ICU (megabytes of memory).
         var seconds = time(nil)
         var local = tm()

@@ -26,10 +26,14 @@ public actor TillRuntime {
     private var pollReference: String?
     private var size: TerminalSize
     private let journal: Journal
+    /// The shop's local date (the wall clock; injected for tests).
+    private let today: @Sendable () -> CivilDate
 
     public init(till: Till, state: TillState, client: VippsClient, terminal: CursesTerminal, scanners: USBScannerService?,
-                roles: [(ScannerMatch, ScannerRole)], logger: Logger, journal: Journal) {
+                roles: [(ScannerMatch, ScannerRole)], logger: Logger, journal: Journal,
+                today: @escaping @Sendable () -> CivilDate = { TillLauncher.today() }) {
         self.journal = journal
+        self.today = today
         self.till = till
         self.state = state
         self.client = client
@@ -83,10 +87,19 @@ public actor TillRuntime {
         }
         // Once a second while a payment is on screen, for the waiting screen's clock; an idle
         // till is not redrawn at all. Sleeping, not spinning.
-        let tickTask = Task {
+        // The same loop notices midnight: the business day (payment references, VAT rates)
+        // follows the shop's local date without a restart.
+        let today = self.today
+        let tickTask = Task { [day = state.today] in
+            var day = day
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 if await self.showsAClock() { send.yield(.ticked(ContinuousClock.now)) }
+                let now = today()
+                if now != day {
+                    day = now
+                    send.yield(.dayChanged(now))
+                }
             }
         }
         let recoveryTask = unsettled.isEmpty ? nil : Task { await self.recover(unsettled) }

@@ -48,7 +48,7 @@ struct MoneyTests {
     @Test func vatRatesOfEveryMarket() {
         #expect(Market.norway.vatRates.map(\.basisPoints) == [2500, 1500, 1200, 0])
         #expect(Market.denmark.vatRates.map(\.basisPoints) == [2500, 0])
-        #expect(Market.finland.vatRates.map(\.basisPoints) == [2550, 1400, 1000, 0])
+        #expect(Market.finland.vatRates.map(\.basisPoints) == [2550, 1350, 1000, 0])
         #expect(Market.finland.currency == .EUR)
     }
 
