@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // PURE: the API's wire shapes, shared by client and simulator. No I/O.
@@ -64,12 +65,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // EDGE: the configuration file, read by a real TOML library (TOMLKit, over the C++ toml++).
+        .target(
+            name: "KasseConfig",
+            dependencies: ["KasseCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict
+        ),
         // EDGE: the Vipps MobilePay API client (AsyncHTTPClient).
         .target(
             name: "VippsClient",
             dependencies: [
                 "VippsModels",
                 "KasseCore",
+                "KasseConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -134,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp",
+                "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig",
                 "KasseJournal", "KasseTill",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

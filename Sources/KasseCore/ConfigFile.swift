@@ -1,19 +1,40 @@
-/// Reads Kasse's configuration file: a small subset of TOML.
+/// Kasse's configuration, as read from its TOML file: typed settings are made from this.
 ///
-/// ```
-/// # comment
-/// [api]
-/// url = "https://apitest.vipps.no"
-/// msn = "123456"
-/// [till]
-/// id = 3
-/// ```
-/// Values may be quoted (`"…"` with `\"` and `\\`) or bare. Keys are `section.key`. Every
-/// mistake is reported with its line number.
+/// Scalars are kept as text under their dotted path (`till.market`), arrays of scalars as
+/// lists, and arrays of tables (`[[scanners.device]]`, `[[staff]]`) as lists of tables, each
+/// with the line every key stands on, so a value that parses but makes no sense is reported
+/// with its line and key. The TOML itself is read by a real TOML library (`KasseConfig`).
 public struct ConfigFile: Sendable, Equatable {
+    /// Scalars by dotted path: strings as they are, numbers in decimal, booleans `true`/`false`.
     public var values: [String: String]
-    /// Line of each key, for messages about values that parse but make no sense.
+    /// Line of each key.
     public var lines: [String: Int]
+    /// Arrays of scalars by dotted path.
+    public var lists: [String: [String]]
+    /// Arrays of tables by dotted path, in file order.
+    public var tables: [String: [Table]]
+    /// Things a person should change although the file still works (an old form, say).
+    public var hints: [String]
+
+    public struct Table: Sendable, Equatable {
+        public var values: [String: String]
+        public var lines: [String: Int]
+        /// The line of its `[[…]]` header.
+        public var line: Int
+
+        public init(values: [String: String] = [:], lines: [String: Int] = [:], line: Int = 0) {
+            self.values = values
+            self.lines = lines
+            self.line = line
+        }
+
+        public subscript(key: String) -> String? { values[key] }
+
+        /// `line 12 (scanners.device[2].role)`, for messages.
+        public func location(_ path: String, _ key: String, index: Int) -> String {
+            "line \(lines[key] ?? line) (\(path)[\(index + 1)].\(key))"
+        }
+    }
 
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public var line: Int
@@ -26,80 +47,20 @@ public struct ConfigFile: Sendable, Equatable {
         }
     }
 
+    public init(values: [String: String] = [:], lines: [String: Int] = [:], lists: [String: [String]] = [:],
+                tables: [String: [Table]] = [:], hints: [String] = []) {
+        self.values = values
+        self.lines = lines
+        self.lists = lists
+        self.tables = tables
+        self.hints = hints
+    }
+
     public subscript(key: String) -> String? { values[key] }
 
-    public static func parse(_ text: String) throws(ParseError) -> ConfigFile {
-        var values: [String: String] = [:]
-        var lines: [String: Int] = [:]
-        var section = ""
-        var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            number += 1
-            var line = Substring(raw)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            let trimmed = line.trimmingCharacters(in: " \t")
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            if trimmed.hasPrefix("[") {
-                guard trimmed.hasSuffix("]") else { throw ParseError(line: number, message: "a section header ends with ]") }
-                let name = trimmed.dropFirst().dropLast().trimmingCharacters(in: " \t")
-                guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
-                    throw ParseError(line: number, message: "'\(trimmed)' is not a valid section name")
-                }
-                section = String(name)
-                continue
-            }
-            guard let equals = trimmed.firstIndex(of: "=") else {
-                throw ParseError(line: number, message: "expected key = value, found '\(trimmed)'")
-            }
-            let key = trimmed[..<equals].trimmingCharacters(in: " \t")
-            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
-                throw ParseError(line: number, message: "'\(key)' is not a valid key")
-            }
-            let valueText = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: " \t")
-            let value = try parseValue(valueText, line: number)
-            let fullKey = section.isEmpty ? String(key) : "\(section).\(key)"
-            guard values[fullKey] == nil else {
-                throw ParseError(line: number, message: "\(fullKey) is set twice (first on line \(lines[fullKey] ?? 0))")
-            }
-            values[fullKey] = value
-            lines[fullKey] = number
-        }
-        return ConfigFile(values: values, lines: lines)
-    }
-
-    static func parseValue(_ text: Substring, line: Int) throws(ParseError) -> String {
-        guard let first = text.first else { throw ParseError(line: line, message: "a value is missing after =") }
-        if first == "\"" {
-            var out = ""
-            var escaped = false
-            var index = text.index(after: text.startIndex)
-            while index < text.endIndex {
-                let character = text[index]
-                if escaped {
-                    switch character {
-                    case "n": out.append("\n")
-                    case "t": out.append("\t")
-                    case "\"", "\\": out.append(character)
-                    default: throw ParseError(line: line, message: "unknown escape \\\(character)")
-                    }
-                    escaped = false
-                } else if character == "\\" {
-                    escaped = true
-                } else if character == "\"" {
-                    let rest = text[text.index(after: index)...].trimmingCharacters(in: " \t")
-                    guard rest.isEmpty || rest.hasPrefix("#") else {
-                        throw ParseError(line: line, message: "unexpected text after the closing quote")
-                    }
-                    return out
-                } else {
-                    out.append(character)
-                }
-                index = text.index(after: index)
-            }
-            throw ParseError(line: line, message: "the quoted value is not closed")
-        }
-        var bare = text
-        if let hash = bare.firstIndex(of: "#") { bare = bare[..<hash] }
-        return String(bare.trimmingCharacters(in: " \t"))
+    /// `line 7 (till.market)` where the key is in the file, else just the key.
+    public func location(_ key: String) -> String {
+        lines[key].map { "line \($0) (\(key))" } ?? key
     }
 }
+

@@ -17,44 +17,101 @@ public struct TillConfiguration: Sendable {
     public var scannersEnabled: Bool
     public var layout: KeyboardLayout
     public var roles: [(ScannerMatch, ScannerRole)]
+    /// The pause that ends a scan from a scanner without a suffix, and how scans end.
+    public var scanPause: Duration
+    public var scanTermination: ScanAssembler.Termination
     public var logPath: String
     /// The journal's SQLite file: `journal.path`, or `KASSE_JOURNAL`, or per user
     /// `~/.local/share/kasse/journal.sqlite` (`demo-journal.sqlite` in DEMO mode, kept apart).
     public var journalPath: String
     /// Who is at the till, written with every journal entry (`till.cashier_id`, `KASSE_CASHIER`).
     public var cashierID: String
+    /// Things in the file a person should change although they still work.
+    public var notes: [String]
 
-    /// `[till] shop_name, store_id, till_id, cashier_id, market, catalog`; `[journal] path`; `[scanners] enabled, layout,
-    /// devices = "05e0:1200@1-1=cashier, 05e0:1200@1-2=kiosk"`.
+    /// `[till] shop_name, store_id, till_id, cashier_id, market, catalog, log`; `[journal] path`;
+    /// `[scanners] enabled, layout, suffix, pause_ms` and `[[scanners.device]] match, role` (the
+    /// old `devices = "05e0:1200@1-1=cashier, …"` string still reads, with a hint in `notes`).
+    /// Every mistake names its line and key.
     public static func load(file: ConfigFile?, mode: RunMode, environment: [String: String]) throws(ConfigurationError) -> TillConfiguration {
-        let values = file?.values ?? [:]
+        let file = file ?? ConfigFile()
+        let values = file.values
+        var notes: [String] = []
+        func invalid(_ key: String, _ message: String) -> ConfigurationError { .invalid("\(file.location(key)): \(message)") }
         let marketCode = values["till.market"] ?? "NO"
-        guard let market = Market(code: marketCode) else { throw .invalid("till.market must be NO, DK or FI, not '\(marketCode)'") }
+        guard let market = Market(code: marketCode) else { throw invalid("till.market", "must be NO, DK or FI, not '\(marketCode)'") }
         var layout = KeyboardLayout.us
         if let text = values["scanners.layout"] {
             guard let parsed = KeyboardLayout(rawValue: text.lowercased()) else {
-                throw .invalid("scanners.layout must be us, no, da or fi, not '\(text)'")
+                throw invalid("scanners.layout", "must be us, no, da or fi, not '\(text)'")
             }
             layout = parsed
         }
         var roles: [(ScannerMatch, ScannerRole)] = []
+        for (index, device) in (file.tables["scanners.device"] ?? []).enumerated() {
+            guard let match = device["match"] else {
+                throw .invalid("\(device.location("scanners.device", "match", index: index)): each [[scanners.device]] needs match = \"VID[:PID][@PORT]\"")
+            }
+            do {
+                let parsed = try ScannerMatch(parsing: match)
+                let roleText = device["role"] ?? "cashier"
+                guard let role = ScannerRole(rawValue: roleText.lowercased()) else {
+                    throw ConfigurationError.invalid("\(device.location("scanners.device", "role", index: index)): must be cashier or kiosk, not '\(roleText)'")
+                }
+                roles.append((parsed, role))
+            } catch let error as ConfigurationError {
+                throw error
+            } catch {
+                throw .invalid("\(device.location("scanners.device", "match", index: index)): \(error)")
+            }
+        }
         if let devices = values["scanners.devices"], !devices.isEmpty {
+            guard roles.isEmpty else {
+                throw invalid("scanners.devices", "set either [[scanners.device]] tables or the old devices string, not both")
+            }
+            var converted: [String] = []
             for item in devices.split(separator: ",") {
                 let parts = item.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
                 do {
                     let match = try ScannerMatch(parsing: parts[0])
                     let role = parts.count > 1 ? ScannerRole(rawValue: parts[1]) : .cashier
-                    guard let role else { throw ConfigurationError.invalid("scanner role must be cashier or kiosk in '\(item)'") }
+                    guard let role else { throw ConfigurationError.invalid("\(file.location("scanners.devices")): scanner role must be cashier or kiosk in '\(item)'") }
                     roles.append((match, role))
+                    converted.append("[[scanners.device]]\nmatch = \"\(parts[0])\"\nrole = \"\(role.rawValue)\"")
                 } catch let error as ConfigurationError {
                     throw error
                 } catch {
-                    throw .invalid("scanners.devices: \(error)")
+                    throw invalid("scanners.devices", "\(error)")
                 }
             }
+            notes.append("\(file.location("scanners.devices")): the devices string still works, but the new form is one table per scanner:\n"
+                         + converted.joined(separator: "\n"))
         }
-        let enabled = (values["scanners.enabled"] ?? "true").lowercased()
-        guard ["true", "false", "yes", "no"].contains(enabled) else { throw .invalid("scanners.enabled must be true or false") }
+        func flag(_ key: String, default value: Bool) throws(ConfigurationError) -> Bool {
+            guard let text = values[key] else { return value }
+            switch text.lowercased() {
+            case "true", "yes": return true
+            case "false", "no": return false
+            default: throw invalid(key, "must be true or false, not '\(text)'")
+            }
+        }
+        let enabled = try flag("scanners.enabled", default: true)
+        var termination = ScanAssembler.Termination.learn
+        if let suffix = values["scanners.suffix"] {
+            switch suffix.lowercased() {
+            case "auto": termination = .learn
+            case "enter", "tab", "yes": termination = .terminator
+            case "none", "no": termination = .pause
+            default: throw invalid("scanners.suffix", "must be auto, enter or none, not '\(suffix)'")
+            }
+        }
+        var pause = ScanAssembler.defaultPause
+        if let text = values["scanners.pause_ms"] {
+            guard let milliseconds = Int(text), (50...10_000).contains(milliseconds) else {
+                throw invalid("scanners.pause_ms", "must be a whole number of milliseconds from 50 to 10000, not '\(text)'")
+            }
+            pause = .milliseconds(milliseconds)
+        }
         let home = environment["HOME"] ?? NSHomeDirectory()
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.local/share")
         let journalPath = environment["KASSE_JOURNAL"] ?? values["journal.path"]
@@ -65,9 +122,10 @@ public struct TillConfiguration: Sendable {
             settings: TillSettings(
                 mode: mode, shopName: values["till.shop_name"] ?? (mode == .demo ? "Kasse Demo" : "Kasse"),
                 storeID: values["till.store_id"] ?? "STORE1", tillID: values["till.till_id"] ?? "1", market: market),
-            catalogPath: values["till.catalog"], scannersEnabled: enabled == "true" || enabled == "yes", layout: layout, roles: roles,
+            catalogPath: values["till.catalog"], scannersEnabled: enabled, layout: layout, roles: roles,
+            scanPause: pause, scanTermination: termination,
             logPath: environment["KASSE_LOG"] ?? values["till.log"] ?? (stateHome + "/kasse/kasse.log"),
-            journalPath: journalPath, cashierID: cashierID)
+            journalPath: journalPath, cashierID: cashierID, notes: notes)
     }
 }
 
@@ -169,7 +227,7 @@ public enum TillLauncher {
             throw LaunchError(description: error.description)
         }
         let logger = Logger(label: "kasse.till", factory: FileLogHandler.factory(path: tillConfiguration.logPath))
-        for warning in warnings { logger.warning("\(warning)") }
+        for warning in warnings + tillConfiguration.notes { logger.warning("\(warning)") }
 
         let parsed: CatalogCSV.Result
         switch await catalogTask.value {
@@ -191,7 +249,9 @@ public enum TillLauncher {
         if tillConfiguration.scannersEnabled {
             let matches = tillConfiguration.roles.isEmpty ? ScannerMatch.defaults : tillConfiguration.roles.map(\.0)
             let service = USBScannerService(
-                configuration: ScannerServiceConfiguration(matches: matches, layout: tillConfiguration.layout), logger: logger)
+                configuration: ScannerServiceConfiguration(
+                    matches: matches, layout: tillConfiguration.layout, scanPause: tillConfiguration.scanPause,
+                    termination: tillConfiguration.scanTermination), logger: logger)
             do {
                 try service.start()
                 scanners = service

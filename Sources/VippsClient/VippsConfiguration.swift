@@ -1,4 +1,5 @@
 import Foundation
+import KasseConfig
 import KasseCore
 
 /// Where and as whom the client talks to Vipps MobilePay.
@@ -58,11 +59,11 @@ public struct VippsConfiguration: Sendable, Equatable {
             throw .missing(name)
         }
         guard (4...6).contains(merchantSerialNumber.count), merchantSerialNumber.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw .invalid("msn must be 4–6 digits, not '\(merchantSerialNumber)'")
+            throw .invalid("api.msn must be 4–6 digits, not '\(merchantSerialNumber)'")
         }
         for (name, value) in [("system_name", systemName), ("system_version", systemVersion),
                               ("plugin_name", pluginName), ("plugin_version", pluginVersion)] where value.count > 30 {
-            throw .invalid("\(name) must be at most 30 characters")
+            throw .invalid("api.\(name) must be at most 30 characters")
         }
     }
 
@@ -92,7 +93,17 @@ public struct VippsConfiguration: Sendable, Equatable {
             subscriptionKey: try required("api.subscription_key"), merchantSerialNumber: try required("api.msn"),
             systemName: values["api.system_name"] ?? "kasse", systemVersion: values["api.system_version"] ?? KasseVersion.current,
             pluginName: values["api.plugin_name"] ?? "kasse-till", pluginVersion: values["api.plugin_version"] ?? KasseVersion.current)
-        try configuration.validate()
+        do {
+            try configuration.validate()
+        } catch {
+            // Point at the line of the key the message names, when it came from the file.
+            if case .invalid(let message) = error, let key = message.split(separator: " ").first.map(String.init),
+               let file, environment.first(where: { environmentKeys[$0.key] == key && !$0.value.isEmpty }) == nil,
+               let line = file.lines[key] {
+                throw .invalid("line \(line) (\(key)): " + message.dropFirst(key.count + 1))
+            }
+            throw error
+        }
         return configuration
     }
 
@@ -114,10 +125,12 @@ public struct VippsConfiguration: Sendable, Equatable {
         }
         let file: ConfigFile
         do {
-            file = try ConfigFile.parse(text)
+            file = try ConfigReader.parse(text)
         } catch {
             throw .syntax(path, error.description)
         }
+        for hint in file.hints { warnings.append("\(path): \(hint)") }
+        for note in ConfigReader.unknownKeys(in: file) { warnings.append("\(path): \(note)") }
         if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 != 0,
             file["api.client_secret"] != nil || file["api.subscription_key"] != nil

@@ -251,7 +251,10 @@ final class TillSession: Sendable {
             store_id = "USB1"
             log = "\(directory)/kasse.log"
             [scanners]
-            devices = "05e0:1200@1-1=kiosk"
+            enabled = true
+            [[scanners.device]]
+            match = "05e0:1200@1-1"
+            role = "kiosk"
             [journal]
             path = "\(directory)/journal.sqlite"
             """

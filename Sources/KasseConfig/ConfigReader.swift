@@ -1,0 +1,144 @@
+import Foundation
+import KasseCore
+import TOMLKit
+
+/// Reads Kasse's configuration file with a real TOML library (TOMLKit, over toml++) into a
+/// `ConfigFile`: scalars by dotted path, arrays, arrays of tables, and the line of every key.
+///
+/// A file written for an earlier Kasse, whose hand-written reader took unquoted text
+/// (`market = NO`), is still read the old way when it is not valid TOML, with a hint to quote
+/// its values; every other mistake is reported with its line.
+public enum ConfigReader {
+    public static func parse(_ text: String) throws(ConfigFile.ParseError) -> ConfigFile {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            let tomlError = ConfigFile.ParseError(line: error.source.begin.line, message: error.description)
+            // Earlier Kasse files (bare words as values) still work, with a hint.
+            if var legacy = try? LegacyConfigParser.parse(text), !legacy.values.isEmpty {
+                legacy.hints.append(
+                    "this file is not valid TOML (\(tomlError)); it was read the way earlier versions of Kasse read it. "
+                        + "Put text values in quotes (market = \"NO\") to make it TOML.")
+                return legacy
+            }
+            throw tomlError
+        } catch {
+            throw ConfigFile.ParseError(line: 1, message: "\(error)")
+        }
+        let lines = TOMLKeyLocator.lines(of: text)
+        var file = ConfigFile()
+        try flatten(table, prefix: "", into: &file, lines: lines)
+        return file
+    }
+
+    static func flatten(_ table: TOMLTable, prefix: String, into file: inout ConfigFile, lines: [String: Int]) throws(ConfigFile.ParseError) {
+        for key in table.keys.sorted() {
+            guard let value = table[key] else { continue }
+            let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+            switch value.type {
+            case .table:
+                if let nested = value.table { try flatten(nested, prefix: path, into: &file, lines: lines) }
+            case .array:
+                guard let array = value.array else { continue }
+                let elements = Array(array)
+                if !elements.isEmpty, elements.allSatisfy({ $0.type == .table }) {
+                    var tables: [ConfigFile.Table] = []
+                    for (index, element) in elements.enumerated() {
+                        guard let nested = element.table else { continue }
+                        var inner = ConfigFile()
+                        let headerKey = "\(path)[\(index)]"
+                        try flatten(nested, prefix: "", into: &inner, lines: [:])
+                        var entry = ConfigFile.Table(values: inner.values, line: lines[headerKey] ?? lines[path] ?? 0)
+                        for key in inner.values.keys { entry.lines[key] = lines["\(headerKey).\(key)"] ?? entry.line }
+                        tables.append(entry)
+                    }
+                    file.tables[path] = tables
+                } else {
+                    var texts: [String] = []
+                    for element in elements {
+                        guard let text = scalar(element) else {
+                            throw ConfigFile.ParseError(line: lines[path] ?? 0, message: "\(path) mixes tables with other values")
+                        }
+                        texts.append(text)
+                    }
+                    file.lists[path] = texts
+                    file.lines[path] = lines[path]
+                }
+            default:
+                if let text = scalar(value) {
+                    file.values[path] = text
+                    file.lines[path] = lines[path] ?? lines[prefix] ?? 0
+                }
+            }
+        }
+    }
+
+    static func scalar(_ value: any TOMLValueConvertible) -> String? {
+        switch value.type {
+        case .string: value.string
+        case .int: value.int.map(String.init)
+        case .bool: value.bool.map { $0 ? "true" : "false" }
+        case .double: value.double.map { String($0) }
+        case .date, .time, .dateTime: value.tomlValue.debugDescription
+        case .table, .array: nil
+        }
+    }
+}
+
+extension ConfigReader {
+    /// The settings Kasse reads, by section. Sections the next versions use (`company`,
+    /// `staff`, `printer`, `server`, `display`) are accepted as they are.
+    static let knownKeys: [String: Set<String>] = [
+        "api": ["url", "client_id", "client_secret", "subscription_key", "msn", "system_name", "system_version", "plugin_name",
+                "plugin_version"],
+        "till": ["shop_name", "store_id", "till_id", "market", "catalog", "log", "cashier_id", "language", "time_zone"],
+        "journal": ["path"],
+        "scanners": ["enabled", "layout", "devices", "suffix", "pause_ms"],
+        "scanners.device": ["match", "role"],
+    ]
+    static let openSections: Set<String> = ["company", "staff", "printer", "server", "display"]
+
+    /// A line for each key Kasse does not know (a typo would otherwise be ignored without a
+    /// word), with the setting it probably meant.
+    public static func unknownKeys(in file: ConfigFile) -> [String] {
+        var notes: [String] = []
+        func check(_ path: String, line: Int?) {
+            let parts = path.split(separator: ".").map(String.init)
+            guard let first = parts.first, !openSections.contains(first) else { return }
+            let section = parts.dropLast().joined(separator: ".")
+            let key = parts.last ?? path
+            guard let known = knownKeys[section] else {
+                notes.append("line \(line ?? 0): [\(section.isEmpty ? key : section)] is not a section Kasse knows; it is ignored")
+                return
+            }
+            guard !known.contains(key) else { return }
+            let guess = known.min { distance($0, key) < distance($1, key) }.flatMap { distance($0, key) <= 2 ? $0 : nil }
+            notes.append("line \(line ?? 0): \(path) is not a setting Kasse knows; it is ignored"
+                         + (guess.map { " (did you mean \(section).\($0)?)" } ?? ""))
+        }
+        for key in (Array(file.values.keys) + Array(file.lists.keys)).sorted() { check(key, line: file.lines[key]) }
+        for (path, tables) in file.tables.sorted(by: { $0.key < $1.key }) {
+            for table in tables {
+                for key in table.values.keys.sorted() { check("\(path).\(key)", line: table.lines[key]) }
+            }
+        }
+        return notes
+    }
+
+    /// Levenshtein distance, for "did you mean".
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import KasseConfig
+import KasseCore
+import KasseTill
+import KasseTillApp
+import Testing
+import VippsClient
+
+/// The configuration file, read with a real TOML library into typed settings.
+@Suite struct ConfigurationFileTests {
+    /// The full example of the README.
+    static let example = """
+        # Kasse, till 3 at Kiwi Majorstuen
+        [api]
+        url = "https://apitest.vipps.no"
+        client_id = "fb492b5e-7907-4d83-ba20-c7fb60ca35de"
+        client_secret = "secret"
+        subscription_key = "key"
+        msn = "123456"
+
+        [till]
+        shop_name = "Kiwi Majorstuen"
+        store_id = "OSLO1"
+        till_id = "3"
+        market = "NO"
+        catalog = "/srv/kasse/catalog.csv"
+        cashier_id = "anna"
+
+        [journal]
+        path = "/srv/kasse/journal.sqlite"
+
+        [scanners]
+        enabled = true
+        layout = "no"
+        suffix = "auto"        # auto (learned), enter, none
+        pause_ms = 800
+
+        [[scanners.device]]
+        match = "05e0:1200@1-1"
+        role = "cashier"
+
+        [[scanners.device]]
+        match = "05e0:1200@1-2"
+        role = "kiosk"
+
+        # Read by the next versions of Kasse; accepted as they are.
+        [company]
+        organisation_number = "999999999"
+
+        [[staff]]
+        id = "anna"
+        role = "cashier"
+
+        [printer]
+        connection = "tcp://192.0.2.10:9100"
+
+        [server]
+        url = "https://kasse-server.example"
+        """
+
+    static func load(_ text: String, environment: [String: String] = ["HOME": "/home/kasse"]) throws -> (TillConfiguration, [String]) {
+        let file = try ConfigReader.parse(text)
+        var warnings = file.hints + ConfigReader.unknownKeys(in: file)
+        let vipps = try? VippsConfiguration.load(file: file, environment: [:], warnings: &warnings)
+        _ = vipps
+        return (try TillConfiguration.load(file: file, mode: .test, environment: environment), warnings + [])
+    }
+
+    @Test func theFullExampleReadsIntoTypedSettings() throws {
+        let (till, warnings) = try Self.load(Self.example)
+        #expect(warnings.isEmpty, "\(warnings)")
+        #expect(till.settings.shopName == "Kiwi Majorstuen" && till.settings.storeID == "OSLO1" && till.settings.tillID == "3")
+        #expect(till.settings.market == .norway && till.layout == .no && till.scannersEnabled)
+        #expect(till.roles.map(\.1) == [.cashier, .kiosk])
+        #expect(till.roles.map { $0.0.portPath } == ["1-1", "1-2"])
+        #expect(till.scanPause == .milliseconds(800) && till.scanTermination == .learn)
+        #expect(till.journalPath == "/srv/kasse/journal.sqlite" && till.cashierID == "anna")
+        let file = try ConfigReader.parse(Self.example)
+        #expect(file.tables["staff"]?.first?["id"] == "anna")
+        #expect(file.tables["scanners.device"]?[1].line == 30)
+        #expect(file.tables["scanners.device"]?[1].lines["role"] == 32)
+        #expect(file.lines["till.market"] == 13)
+        #expect(file["api.msn"] == "123456")
+    }
+
+    @Test func ordinaryTOMLMeansWhatTOMLMeans() throws {
+        let file = try ConfigReader.parse("""
+            till.shop_name = 'Butikk "Æ"'   # literal string, dotted key
+            [scanners]
+            enabled = false
+            pause_ms = 1_200
+            [api]
+            msn = 123456
+            """)
+        #expect(file["till.shop_name"] == #"Butikk "Æ""#)
+        #expect(file["scanners.enabled"] == "false" && file["scanners.pause_ms"] == "1200" && file["api.msn"] == "123456")
+        #expect(file.lines["scanners.pause_ms"] == 4)
+    }
+
+    @Test func theOldDevicesStringStillReadsWithAHintToMove() throws {
+        let (till, _) = try Self.load("""
+            [scanners]
+            devices = "05e0:1200@1-1=cashier, 05e0:1200@1-2=kiosk"
+            """)
+        #expect(till.roles.map(\.1) == [.cashier, .kiosk])
+        #expect(till.notes.count == 1)
+        #expect(till.notes.first?.contains("line 2 (scanners.devices)") == true)
+        #expect(till.notes.first?.contains("[[scanners.device]]\nmatch = \"05e0:1200@1-2\"\nrole = \"kiosk\"") == true, "\(till.notes)")
+    }
+
+    @Test func aFileFromAnEarlierKasseWithBareWordsStillReads() throws {
+        let file = try ConfigReader.parse("""
+            [till]
+            market = FI
+            shop_name = Kauppa
+            [api]
+            url = https://apitest.vipps.no
+            """)
+        #expect(file["till.market"] == "FI" && file["api.url"] == "https://apitest.vipps.no")
+        #expect(file.hints.count == 1 && file.hints[0].contains("not valid TOML (line 2"), "\(file.hints)")
+    }
+
+    @Test(arguments: [
+        ("[till]\nmarket = \"SE\"", "line 2 (till.market): must be NO, DK or FI, not 'SE'"),
+        ("[scanners]\nlayout = \"de\"", "line 2 (scanners.layout): must be us, no, da or fi"),
+        ("[scanners]\nenabled = \"maybe\"", "line 2 (scanners.enabled): must be true or false"),
+        ("[scanners]\npause_ms = 5", "line 2 (scanners.pause_ms): must be a whole number of milliseconds"),
+        ("[scanners]\nsuffix = \"crlf\"", "line 2 (scanners.suffix): must be auto, enter or none"),
+        ("[[scanners.device]]\nmatch = \"05e0\"\n\n[[scanners.device]]\nmatch = \"05e0:1200\"\nrole = \"boss\"",
+         "line 6 (scanners.device[2].role): must be cashier or kiosk, not 'boss'"),
+        ("[[scanners.device]]\nrole = \"kiosk\"", "line 1 (scanners.device[1].match): each [[scanners.device]] needs match"),
+        ("[[scanners.device]]\nmatch = \"zz:top\"", "line 2 (scanners.device[1].match)"),
+    ])
+    func everyMistakeIsReportedWithItsLineAndKey(text: String, message: String) throws {
+        do {
+            _ = try Self.load(text)
+            Issue.record("accepted: \(text)")
+        } catch let error as ConfigurationError {
+            #expect(error.description.contains(message), "\(error.description)")
+        }
+    }
+
+    @Test func aSyntaxErrorNamesItsLine() {
+        do {
+            _ = try ConfigReader.parse("[till]\nshop_name = \"Kiwi\"\n[scanners]\nenabled = tru\n[[scanners.device]]\nmatch = [\n")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.line == 4, "\(error)")
+        }
+    }
+
+    @Test func anUnknownKeyIsNamedWithWhatItProbablyMeant() throws {
+        let file = try ConfigReader.parse("[till]\nshop_nmae = \"Kiwi\"\n[scaners]\nenabled = true\n[[scanners.device]]\nmatch = \"05e0\"\nrloe = \"kiosk\"\n")
+        let notes = ConfigReader.unknownKeys(in: file)
+        #expect(notes.contains("line 2: till.shop_nmae is not a setting Kasse knows; it is ignored (did you mean till.shop_name?)"), "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("line 4: [scaners] is not a section") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("line 7: scanners.device.rloe") && $0.contains("did you mean scanners.device.role?") }, "\(notes)")
+    }
+
+    @Test func anAPIMistakeInTheFileNamesItsLine() throws {
+        let file = try ConfigReader.parse("[api]\nurl = \"test\"\nclient_id = \"a\"\nclient_secret = \"b\"\nsubscription_key = \"c\"\nmsn = \"12\"\n")
+        var warnings: [String] = []
+        #expect(throws: ConfigurationError.invalid("line 6 (api.msn): must be 4–6 digits, not '12'")) {
+            try VippsConfiguration.load(file: file, environment: [:], warnings: &warnings)
+        }
+    }
+}
