@@ -13,7 +13,8 @@ let package = Package(
     name: "Kasse",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "kasse", targets: ["kasse"])
+        .executable(name: "kasse", targets: ["kasse"]),
+        .executable(name: "kasse-fuzz", targets: ["kasse-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -65,6 +66,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Webhook request verification (the HMAC scheme over a request's headers and body).
+        // No I/O; Foundation for URL and date parsing.
+        .target(name: "VippsWebhooks", dependencies: ["VippsModels"], swiftSettings: strict),
         // EDGE: the configuration file, read by a real TOML library (TOMLKit, over the C++ toml++).
         .target(
             name: "KasseConfig",
@@ -87,7 +91,7 @@ let package = Package(
         .target(
             name: "KasseWebhookReceiver",
             dependencies: [
-                "VippsClient",
+                "VippsWebhooks",
                 "VippsModels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,6 +124,8 @@ let package = Package(
             name: "kasse",
             dependencies: [
                 "KasseCore",
+                "KasseConfig",
+                "VippsWebhooks",
                 "VippsModels",
                 "KasseSimulator",
                 "VippsClient",
@@ -135,6 +141,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fuzz targets for every parser (scripts/fuzz builds it with libFuzzer; built normally it
+        // replays inputs through a target).
+        .executableTarget(
+            name: "kasse-fuzz",
+            dependencies: ["KasseCore", "KasseScanning", "KasseTill", "KasseConfig", "VippsModels", "VippsWebhooks"],
+            path: "Sources/KasseFuzz",
+            swiftSettings: strict
+        ),
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseCore", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseScanningTests", dependencies: ["KasseScanning", "KasseCore"], swiftSettings: testSettings),
@@ -142,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig",
+                "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
                 "KasseJournal", "KasseTill",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -12,9 +12,15 @@ public enum ConfigReader {
     public static func parse(_ text: String) throws(ConfigFile.ParseError) -> ConfigFile {
         let table: TOMLTable
         do {
+            try TOMLPrecheck.check(text)
             table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            let tomlError = ConfigFile.ParseError(line: error.source.begin.line, message: error.description)
+        } catch {
+            let tomlError: ConfigFile.ParseError
+            switch error {
+            case let error as TOMLParseError: tomlError = ConfigFile.ParseError(line: error.source.begin.line, message: error.description)
+            case let error as ConfigFile.ParseError: tomlError = error
+            default: tomlError = ConfigFile.ParseError(line: 1, message: "\(error)")
+            }
             // Earlier Kasse files (bare words as values) still work, with a hint.
             if var legacy = try? LegacyConfigParser.parse(text), !legacy.values.isEmpty {
                 legacy.hints.append(
@@ -23,8 +29,6 @@ public enum ConfigReader {
                 return legacy
             }
             throw tomlError
-        } catch {
-            throw ConfigFile.ParseError(line: 1, message: "\(error)")
         }
         let lines = TOMLKeyLocator.lines(of: text)
         var file = ConfigFile()

@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
-import VippsClient
+import VippsWebhooks
 import VippsModels
 
 /// An HTTP endpoint that receives Vipps MobilePay webhooks, verifies each one and hands the

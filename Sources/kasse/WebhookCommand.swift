@@ -3,6 +3,7 @@ import Foundation
 import KasseWebhookReceiver
 import Logging
 import VippsClient
+import VippsWebhooks
 import VippsModels
 
 struct WebhookCommand: AsyncParsableCommand {

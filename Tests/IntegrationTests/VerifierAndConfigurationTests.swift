@@ -3,6 +3,7 @@ import KasseConfig
 import KasseCore
 import Testing
 import VippsClient
+import VippsWebhooks
 import VippsModels
 
 @Suite struct WebhookVerifierTests {
