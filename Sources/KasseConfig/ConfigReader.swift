@@ -22,7 +22,9 @@ public enum ConfigReader {
             default: tomlError = ConfigFile.ParseError(line: 1, message: "\(error)")
             }
             // Earlier Kasse files (bare words as values) still work, with a hint.
-            if var legacy = try? LegacyConfigParser.parse(text), !legacy.values.isEmpty {
+            // Only a file of Kasse's own settings: anything else is just not TOML.
+            if var legacy = try? LegacyConfigParser.parse(text), !legacy.values.isEmpty,
+               legacy.values.keys.allSatisfy(isKnownSetting) {
                 legacy.hints.append(
                     "this file is not valid TOML (\(tomlError)); it was read the way earlier versions of Kasse read it. "
                         + "Put text values in quotes (market = \"NO\") to make it TOML.")
@@ -59,14 +61,9 @@ public enum ConfigReader {
                     }
                     file.tables[path] = tables
                 } else {
-                    var texts: [String] = []
-                    for element in elements {
-                        guard let text = scalar(element) else {
-                            throw ConfigFile.ParseError(line: lines[path] ?? 0, message: "\(path) mixes tables with other values")
-                        }
-                        texts.append(text)
-                    }
-                    file.lists[path] = texts
+                    // Lists of lists, or of tables mixed with values: no Kasse setting has that
+                    // shape; the scalars are kept and the unknown-key check names the key.
+                    file.lists[path] = elements.compactMap(scalar)
                     file.lines[path] = lines[path]
                 }
             default:
@@ -102,6 +99,13 @@ extension ConfigReader {
         "scanners.device": ["match", "role"],
     ]
     static let openSections: Set<String> = ["company", "staff", "printer", "server", "display"]
+
+    /// `section.key` of a setting Kasse reads.
+    static func isKnownSetting(_ path: String) -> Bool {
+        let parts = path.split(separator: ".").map(String.init)
+        guard parts.count >= 2 else { return false }
+        return knownKeys[parts.dropLast().joined(separator: ".")]?.contains(parts[parts.count - 1]) == true
+    }
 
     /// A line for each key Kasse does not know (a typo would otherwise be ignored without a
     /// word), with the setting it probably meant.

@@ -165,3 +165,43 @@ import VippsClient
         }
     }
 }
+
+/// Files that made the TOML library (toml++) abort the program, found by fuzzing: each now
+/// gets a message with its line.
+@Suite struct ConfigurationFuzzFindingsTests {
+    @Test(arguments: [
+        ("[\u{FFFD}", 1, "a table header needs a name"),
+        ("[till]\nshop_name = \"x\"\nä = 1\n", 3, "outside quotes"),
+        ("[\n", 1, "a table header needs a name"),
+        ("[till]\nshop_name = \"x\"\n[[ \n", 3, "a table header needs a name"),
+        ("h=[}", 1, "a value is missing before '}'"),
+        ("a = [\n  1,\n  }\n", 3, "a value is missing before '}'"),
+    ])
+    func aFileThatAbortedTheTOMLLibraryGetsAMessage(text: String, line: Int, message: String) {
+        do {
+            _ = try ConfigReader.parse(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.line == line && error.message.contains(message), "\(error)")
+        }
+    }
+
+    @Test func whatThePrecheckAllowsStillParses() throws {
+        let file = try ConfigReader.parse("""
+            a = [ [1, 2], [3] ]
+            b = [
+              { x = 1 },
+              {},
+            ]
+            c = "[ ] } ä"  # a comment with [ and ä
+            d = '''
+            ] } ø
+            '''
+            [ "quoted header" ]
+            e = 1
+            """)
+        #expect(file.lists["c"] == nil && file["c"] == "[ ] } ä" && file["quoted header.e"] == "1")
+        #expect(file.tables["b"]?.count == 2 && file.lists["a"] == [])
+        #expect(file["d"] == "] } ø\n")
+    }
+}
