@@ -73,9 +73,9 @@ public struct Till: Sendable {
             return [.bell]
         case .paymentUpdated(let reference, let paymentState, let aggregate):
             return paymentUpdated(&state, reference: reference, paymentState: paymentState, aggregate: aggregate)
-        case .paymentPollFailed(let reference, let message):
+        case .paymentPollFailed(let reference, let message, let notFound):
             guard var payment = state.payment, payment.reference == reference else { return [] }
-            if message.contains("5090") || message.contains("404") {
+            if notFound {
                 if case .checking = payment.phase {
                     payment.phase = .failed("The payment was not created. Press \(KeyMap.label(for: .pay)) to try again.")
                     state.payment = payment

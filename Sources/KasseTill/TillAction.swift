@@ -15,7 +15,9 @@ public enum TillAction: Sendable {
     /// `retryable`: the same attempt may succeed later (network, 5xx); else a new attempt is needed.
     case paymentCreateFailed(reference: String, message: String, outcomeUnknown: Bool)
     case paymentUpdated(reference: String, state: PaymentState, aggregate: Aggregate)
-    case paymentPollFailed(reference: String, message: String)
+    /// `notFound`: Vipps MobilePay answered that no payment has this reference (HTTP 404). Decided
+    /// from the error's type, never from its text (a trace id or a reference can contain "404").
+    case paymentPollFailed(reference: String, message: String, notFound: Bool)
     case captured(reference: String, aggregate: Aggregate)
     case captureFailed(reference: String, message: String)
     case cancelled(reference: String, state: PaymentState, aggregate: Aggregate)

@@ -422,10 +422,11 @@ public actor TillRuntime {
                     send.yield(.paymentUpdated(reference: reference, state: update.state, aggregate: update.aggregate))
                 }
             } catch let error as VippsError {
-                send.yield(.paymentPollFailed(reference: reference, message: error.description))
+                let notFound = error.kind == .http && error.status == 404
+                send.yield(.paymentPollFailed(reference: reference, message: error.description, notFound: notFound))
             } catch is CancellationError {
             } catch {
-                send.yield(.paymentPollFailed(reference: reference, message: "\(error)"))
+                send.yield(.paymentPollFailed(reference: reference, message: "\(error)", notFound: false))
             }
             await self?.pollEnded(reference)
         }

@@ -156,7 +156,17 @@ struct TillReducerTests {
         // No new attempt while the outcome is unknown.
         #expect(till.send(.keyPressed(.function(4))).isEmpty)
         #expect(till.state.payment?.reference == request.reference)
-        till.send(.paymentPollFailed(reference: request.reference, message: "HTTP 404: ErrorCode 5090"))
+        // A failure whose text happens to hold "404" (a trace id, sale 000404, 4 April) is not
+        // "not found": the till keeps reading the payment back and offers no new attempt.
+        till.send(.paymentPollFailed(
+            reference: request.reference, message: "HTTP 503 (traceId 00-7d4045…404…) for OSLO1-1-20260404-000404-1",
+            notFound: false))
+        guard case .checking = till.state.payment?.phase else {
+            Issue.record("a transient failure mentioning 404 was taken as 'not created'")
+            return
+        }
+        #expect(till.send(.keyPressed(.function(4))).isEmpty)
+        till.send(.paymentPollFailed(reference: request.reference, message: "HTTP 404: ErrorCode 5090", notFound: true))
         guard case .failed = till.state.payment?.phase else {
             Issue.record("a payment that does not exist was not created")
             return
