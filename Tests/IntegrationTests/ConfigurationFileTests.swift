@@ -176,6 +176,8 @@ import VippsClient
         ("[till]\nshop_name = \"x\"\n[[ \n", 3, "a table header needs a name"),
         ("h=[}", 1, "a value is missing before '}'"),
         ("a = [\n  1,\n  }\n", 3, "a value is missing before '}'"),
+        ("i=8-------sk 4}", 1, "a date's time needs two-digit hours"),
+        ("[till]\nopened = 2026-11-30 8 # morning\n", 2, "a date's time needs two-digit hours"),
     ])
     func aFileThatAbortedTheTOMLLibraryGetsAMessage(text: String, line: Int, message: String) {
         do {
@@ -199,6 +201,8 @@ import VippsClient
             '''
             [ "quoted header" ]
             e = 1
+            f = 2026-11-30 08:00:00
+            g = [2026-11-30, 1979-05-27T07:32:00Z]
             """)
         #expect(file.lists["c"] == nil && file["c"] == "[ ] } ä" && file["quoted header.e"] == "1")
         #expect(file.tables["b"]?.count == 2 && file.lists["a"] == [])
