@@ -2,6 +2,7 @@ import Foundation
 import KasseSimulator
 import KasseTillApp
 import KasseJournal
+import KasseTill
 import Testing
 
 /// The real `kasse` binary in a real terminal (tmux), against a simulator on loopback.
@@ -151,6 +152,35 @@ final class TillSession: Sendable {
         try await till.waitFor("KASSE-EXITED-0")
         await till.close()
         try await sim.finish(checkRequests: "all")
+    }
+
+    /// A lost anchor file is not tampering: the real till starts, says so, records it in the
+    /// journal and anchors anew.
+    @Test func aTillWhoseAnchorFileWasLostStartsAndSaysSo() async throws {
+        let sim = try await SimulatorHarness.start()
+        let first = try await TillSession(simulator: sim)
+        try await first.waitFor("Testbutikken")
+        try await first.keys("F10")
+        try await first.waitFor("KASSE-EXITED-0")
+        await first.close()
+        let journalPath = first.directory + "/.local/share/kasse/demo-journal.sqlite"
+        let anchor = JournalAnchor.path(forJournal: journalPath)
+        #expect(FileManager.default.fileExists(atPath: anchor))
+        try FileManager.default.removeItem(atPath: anchor)
+
+        let again = try await TillSession(simulator: sim, reusing: first.directory)
+        try await again.waitFor("anchor file was missing")
+        try await again.keys("F10")
+        try await again.waitFor("KASSE-EXITED-0")
+        await again.close()
+        let journal = try Journal(path: journalPath, till: "2", cashier: "t", readOnly: true)
+        let notes = try await journal.entries().compactMap { entry -> String? in
+            if case .operatorAction(let text)? = entry.event { return text }
+            return nil
+        }
+        #expect(notes.contains { $0.hasPrefix("journal anchor at start: the anchor file is missing") }, "\(notes)")
+        #expect(try await journal.anchorCheck() == .matches(sequence: try await journal.newestEntry().sequence))
+        try await sim.finish()
     }
 
     @Test func abortExpiryAndCashierCancelEachKeepTheBasket() async throws {
