@@ -9,6 +9,16 @@ import Testing
 @Suite struct JournalAuditTests {
     static func reference(_ sale: Int) -> String { "STORE1-1-20261121-00000\(sale)-1" }
 
+    /// The command line pointed at the simulator, with the journal's folder as home.
+    static func environment(_ sim: SimulatorHarness, journal path: String) -> [String: String] {
+        [
+            "KASSE_API_URL": sim.baseURL, "KASSE_CLIENT_ID": SimulatorConfiguration.demoClientID,
+            "KASSE_CLIENT_SECRET": SimulatorConfiguration.demoClientSecret,
+            "KASSE_SUBSCRIPTION_KEY": SimulatorHarness.subscriptionKey, "KASSE_MSN": sim.msn,
+            "HOME": (path as NSString).deletingLastPathComponent,
+        ]
+    }
+
     @Test func aChangedAmountAndADeletedSaleAreFoundThatTheChainAloneCannot() async throws {
         let sim = try await SimulatorHarness.start()
         let path = JournalTests.temporaryPath()
@@ -45,12 +55,7 @@ import Testing
         let verify = try await KasseBinary.run(["journal", "verify", "--journal", path])
         #expect(verify.status == 0, "the chain alone cannot tell: \(verify.output) \(verify.errors)")
 
-        let environment = [
-            "KASSE_API_URL": sim.baseURL, "KASSE_CLIENT_ID": SimulatorConfiguration.demoClientID,
-            "KASSE_CLIENT_SECRET": SimulatorConfiguration.demoClientSecret,
-            "KASSE_SUBSCRIPTION_KEY": SimulatorHarness.subscriptionKey, "KASSE_MSN": sim.msn,
-            "HOME": (path as NSString).deletingLastPathComponent,
-        ]
+        let environment = Self.environment(sim, journal: path)
         let audit = try await KasseBinary.run(["journal", "audit", "--journal", path, "--per-minute", "6000"], environment: environment)
         #expect(audit.status == 1, "\(audit.output) \(audit.errors)")
         #expect(audit.output.contains("3 payments read back"), "\(audit.output)")
@@ -89,12 +94,7 @@ import Testing
         // The first audit read two payments before it was stopped (its progress as it left it).
         let progress = #"{"scope":"all","lookups":{"\#(Self.reference(1))":{"found":true,"payment":{"state":"CREATED","authorized":0,"captured":0,"refunded":0,"cancelled":0}},"\#(Self.reference(2))":{"found":false}}}"#
         try Data(progress.utf8).write(to: URL(fileURLWithPath: path + ".audit-progress.json"))
-        let environment = [
-            "KASSE_API_URL": sim.baseURL, "KASSE_CLIENT_ID": SimulatorConfiguration.demoClientID,
-            "KASSE_CLIENT_SECRET": SimulatorConfiguration.demoClientSecret,
-            "KASSE_SUBSCRIPTION_KEY": SimulatorHarness.subscriptionKey, "KASSE_MSN": sim.msn,
-            "HOME": (path as NSString).deletingLastPathComponent,
-        ]
+        let environment = Self.environment(sim, journal: path)
         let audit = try await KasseBinary.run(["journal", "audit", "--journal", path, "--per-minute", "6000"], environment: environment)
         #expect(audit.status == 0, "\(audit.output) \(audit.errors)")
         #expect(audit.errors.contains("going on from an interrupted audit (2 payments already read"))
