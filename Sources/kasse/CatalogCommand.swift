@@ -42,9 +42,23 @@ struct CatalogCommand: AsyncParsableCommand {
         @OptionGroup var options: CatalogOptions
 
         func run() async throws {
-            let (result, _) = try options.load()
+            let (result, market) = try options.load()
             for problem in result.problems {
                 FileHandle.standardError.write(Data("\(options.file): \(problem)\n".utf8))
+            }
+            // Rates no longer in force still load (the till sells at today's rate of their
+            // category); say so, once per rate, so the shop can update its file.
+            var seconds = time(nil)
+            var local = tm()
+            localtime_r(&seconds, &local)
+            let today = CivilDate(year: Int(local.tm_year) + 1900, month: Int(local.tm_mon) + 1, day: Int(local.tm_mday))
+            var counts: [VATRate: Int] = [:]
+            for product in result.catalog.products { counts[product.vatRate, default: 0] += 1 }
+            for (rate, count) in counts.sorted(by: { $0.key > $1.key }) {
+                let now = market.vatSchedule.rate(for: rate, on: today)
+                if now != rate {
+                    print("note: \(count) product(s) at \(rate.label), which is no longer in force; they sell at \(now.label) (vat_rate \(now.basisPoints))")
+                }
             }
             let weighed = result.catalog.products.filter { $0.unit == .kilogram }.count
             print("\(result.catalog.count) products (\(weighed) sold by weight), \(result.problems.count) problem(s)")

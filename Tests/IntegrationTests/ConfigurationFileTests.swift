@@ -209,3 +209,18 @@ import VippsClient
         #expect(file["d"] == "] } ø\n")
     }
 }
+
+/// `kasse catalog check` on a Finnish catalog with a rate no longer in force.
+@Suite struct CatalogCheckCommandTests {
+    @Test func aRateNoLongerInForceLoadsAndIsPointedOut() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-fi-\(UUID().uuidString).csv").path
+        try "sku,gtin,name,unit_price,vat_rate,unit\n1,,Kahvi,690,1400,PCS\n2,,Leipä,350,1350,PCS\n3,,X,100,1500,PCS\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try await KasseBinary.run(["catalog", "check", "--file", path, "--market", "FI"])
+        #expect(result.status == 1, "line 4 (15 %) is no Finnish rate")
+        #expect(result.errors.contains("vat_rate 1500 is not a VAT rate in Finland (2550, 1350, 1000, 0)"), "\(result.errors)")
+        #expect(result.output.contains("note: 1 product(s) at 14 %, which is no longer in force; they sell at 13,5 % (vat_rate 1350)"),
+                "\(result.output)")
+        #expect(result.output.contains("2 products (0 sold by weight), 1 problem(s)"))
+    }
+}
