@@ -253,41 +253,51 @@ public final class Journal: Sendable {
         }
         let till = self.till, cashier = self.cashier
         let journalName = (path as NSString).lastPathComponent
+        let path = self.path
         let sequences: [Int]
-        let newest: (sequence: Int, hash: String)
+        let anchorFailure: (any Error)?
         do {
-            (sequences, newest) = try await database.write { db in
-                var last: (sequence: Int, hash: String) = (0, Self.genesisHash)
-                if let row = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM entry ORDER BY sequence DESC LIMIT 1") {
-                    last = (row["sequence"], row["hash"])
-                }
+            // One serialized access: the commit, then the anchor, so two appends from this
+            // process (the till's loop and its recovery) never write the anchor out of order.
+            (sequences, anchorFailure) = try await database.writeWithoutTransaction { db in
                 var sequences: [Int] = []
-                for (event, payload) in payloads {
-                    let sequence = last.sequence + 1
-                    let hash = JournalEntry.hash(sequence: sequence, at: at, till: till, cashier: cashier, kind: event.kind,
-                                                 payload: payload, previousHash: last.hash)
-                    try db.execute(
-                        sql: """
-                            INSERT INTO entry (sequence, at, till, cashier, kind, sale, reference, payload, previousHash, hash)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [sequence, at, till, cashier, event.kind, event.sale, event.reference, payload, last.hash, hash])
-                    sequences.append(sequence)
-                    last = (sequence, hash)
+                var last: (sequence: Int, hash: String) = (0, Self.genesisHash)
+                try db.inTransaction {
+                    if let row = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM entry ORDER BY sequence DESC LIMIT 1") {
+                        last = (row["sequence"], row["hash"])
+                    }
+                    for (event, payload) in payloads {
+                        let sequence = last.sequence + 1
+                        let hash = JournalEntry.hash(sequence: sequence, at: at, till: till, cashier: cashier, kind: event.kind,
+                                                     payload: payload, previousHash: last.hash)
+                        try db.execute(
+                            sql: """
+                                INSERT INTO entry (sequence, at, till, cashier, kind, sale, reference, payload, previousHash, hash)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [sequence, at, till, cashier, event.kind, event.sale, event.reference, payload, last.hash, hash])
+                        sequences.append(sequence)
+                        last = (sequence, hash)
+                    }
+                    return .commit
                 }
-                return (sequences, last)
+                // The anchor outside the file, after the commit.
+                do {
+                    try JournalAnchor(journal: journalName, sequence: last.sequence, hash: last.hash, at: at).write(journalPath: path)
+                    return (sequences, nil)
+                } catch {
+                    return (sequences, error)
+                }
             }
         } catch let error as DatabaseError {
             throw .writeFailed(detail: Self.classify(error, path: path).description)
         } catch {
             throw .writeFailed(detail: "\(error)")
         }
-        // The anchor outside the file, after the commit. If it cannot be written the caller is
-        // told (and sends nothing): the entries stand, and the next commit writes it again.
-        do {
-            try JournalAnchor(journal: journalName, sequence: newest.sequence, hash: newest.hash, at: at).write(journalPath: path)
-        } catch {
-            throw .writeFailed(detail: "the entries were recorded but the anchor file could not be written: \(error)")
+        // If the anchor cannot be written the caller is told (and sends nothing): the entries
+        // stand, and the next commit writes it again.
+        if let anchorFailure {
+            throw .writeFailed(detail: "the entries were recorded but the anchor file could not be written: \(anchorFailure)")
         }
         return sequences
     }

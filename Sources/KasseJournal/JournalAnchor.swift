@@ -41,7 +41,9 @@ public struct JournalAnchor: Codable, Sendable, Equatable {
     /// the folder synced, so a power cut leaves either the old anchor or the new one.
     public func write(journalPath: String) throws {
         let path = Self.path(forJournal: journalPath)
-        let temporary = path + ".tmp"
+        // A name of its own per writer: another process (kasse return beside the till) may be
+        // writing its anchor at the same moment.
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var data = try encoder.encode(self)
@@ -52,10 +54,15 @@ public struct JournalAnchor: Codable, Sendable, Equatable {
         guard written == data.count, fsync(descriptor) == 0 else {
             let code = errno
             close(descriptor)
+            unlink(temporary)
             throw AnchorError(path: path, operation: "write", code: code)
         }
         close(descriptor)
-        guard rename(temporary, path) == 0 else { throw AnchorError(path: path, operation: "replace", code: errno) }
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw AnchorError(path: path, operation: "replace", code: code)
+        }
         let folder = (path as NSString).deletingLastPathComponent
         let directory = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directory >= 0 {
