@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KasseCore
+import KasseTillApp
 import VippsModels
 
 struct CatalogCommand: AsyncParsableCommand {
@@ -48,10 +49,7 @@ struct CatalogCommand: AsyncParsableCommand {
             }
             // Rates no longer in force still load (the till sells at today's rate of their
             // category); say so, once per rate, so the shop can update its file.
-            var seconds = time(nil)
-            var local = tm()
-            localtime_r(&seconds, &local)
-            let today = CivilDate(year: Int(local.tm_year) + 1900, month: Int(local.tm_mon) + 1, day: Int(local.tm_mday))
+            let today = TillLauncher.today()
             var counts: [VATRate: Int] = [:]
             for product in result.catalog.products { counts[product.vatRate, default: 0] += 1 }
             for (rate, count) in counts.sorted(by: { $0.key > $1.key }) {

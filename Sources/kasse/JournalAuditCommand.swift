@@ -47,7 +47,7 @@ extension JournalCommand {
             let (journal, settings) = try options.open(readOnly: true)
             var day: String?
             if let date {
-                guard let parsed = CivilDate.parse(date, today: Self.today()) else {
+                guard let parsed = CivilDate.parse(date, today: TillLauncher.today()) else {
                     throw CLIError("--date \(date): write YYYY-MM-DD, DD.MM.YYYY or 'today'")
                 }
                 day = parsed.compact
@@ -131,13 +131,6 @@ extension JournalCommand {
                 emit(findings.isEmpty ? "No differences." : "\(findings.count) difference(s).")
             }
             if !findings.isEmpty { throw ExitCode(1) }
-        }
-
-        static func today() -> CivilDate {
-            var seconds = time(nil)
-            var local = tm()
-            localtime_r(&seconds, &local)
-            return CivilDate(year: Int(local.tm_year) + 1900, month: Int(local.tm_mon) + 1, day: Int(local.tm_mday))
         }
     }
 }
