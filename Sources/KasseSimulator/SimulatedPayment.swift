@@ -33,9 +33,14 @@ struct APIError: Error, Sendable, Equatable {
         APIError(status, title, detail: detail ?? title, code: code)
     }
 
+    static func coded(_ code: VippsErrorCode, _ title: String, status: Int = 400, detail: String? = nil) -> APIError {
+        coded(code.rawValue, title, status: status, detail: detail)
+    }
+
     /// Errors a client should retry later with the same key; never stored for idempotent replay.
     var isTransient: Bool {
-        status == 429 || status == 423 || status >= 500 || code == 6250 || code == 6160
+        status == 429 || status == 423 || status >= 500
+            || code == VippsErrorCode.cannotCancelProcessing.rawValue || code == VippsErrorCode.orderProcessing.rawValue
     }
 }
 
@@ -125,7 +130,7 @@ struct SimulatedPayment: Sendable {
         switch state {
         case .CREATED:
             if isProcessing(at: now) {
-                return .failure(.coded(6250, "Cannot cancel processing payment",
+                return .failure(.coded(.cannotCancelProcessing, "Cannot cancel processing payment",
                                        detail: "The customer is approving the payment right now. Retry the cancel later."))
             }
             state = .TERMINATED
@@ -146,7 +151,7 @@ struct SimulatedPayment: Sendable {
             aggregate.cancelledAmount = money(aggregate.cancelledAmount.value + remaining)
             return .success(record(.CANCELLED, amount: money(remaining), key: key, at: now, psp: pspReference))
         case .ABORTED, .EXPIRED, .TERMINATED:
-            return .failure(.coded(6050, "Cannot cancel a non-reserved payment",
+            return .failure(.coded(.cannotCancelNonReserved, "Cannot cancel a non-reserved payment",
                                    detail: "The payment is \(state.rawValue) and holds no reservation"))
         }
     }

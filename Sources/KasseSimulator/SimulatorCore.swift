@@ -290,7 +290,7 @@ actor SimulatorCore {
         return response
     }
 
-    private let transientCodes: Set<Int> = [6250, 6160, 6280]
+    private let transientCodes: Set<Int> = Set([VippsErrorCode.cannotCancelProcessing, .orderProcessing, .captureFailedTryLater].map(\.rawValue))
 
     private func errorCode(of response: SimResponse) -> Int? {
         guard response.status >= 400,
@@ -538,7 +538,7 @@ actor SimulatorCore {
     private func find(_ request: SimRequest, merchant: SimulatedMerchant) -> Result<SimulatedPayment, APIError> {
         let reference = request.parameters["reference"] ?? ""
         guard let payment = payments[paymentKey(merchant.msn, reference)] else {
-            return .failure(.coded(5090, "Reference not found", status: 404, detail: "No payment with reference \(reference)"))
+            return .failure(.coded(.referenceNotFound, "Reference not found", status: 404, detail: "No payment with reference \(reference)"))
         }
         return .success(payment)
     }
@@ -551,7 +551,7 @@ actor SimulatorCore {
         let reference = request.parameters["reference"] ?? ""
         let id = paymentKey(merchant.msn, reference)
         guard var payment = payments[id] else {
-            return problem(.coded(5090, "Reference not found", status: 404, detail: "No payment with reference \(reference)"), request)
+            return problem(.coded(.referenceNotFound, "Reference not found", status: 404, detail: "No payment with reference \(reference)"), request)
         }
         let key = request.header("Idempotency-Key") ?? ""
         let psp = makePSPReference()
@@ -596,7 +596,7 @@ actor SimulatorCore {
         let reference = request.parameters["reference"] ?? ""
         let id = paymentKey(merchant.msn, reference)
         guard var payment = payments[id] else {
-            return problem(.coded(5090, "Reference not found", status: 404, detail: "No payment with reference \(reference)"), request)
+            return problem(.coded(.referenceNotFound, "Reference not found", status: 404, detail: "No payment with reference \(reference)"), request)
         }
         guard let event = payment.authorize(at: now, pspReference: makePSPReference()) else {
             return problem(.coded(10020, "Approve not allowed", detail: "The payment is \(payment.state.rawValue)"), request)

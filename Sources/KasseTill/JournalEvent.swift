@@ -78,13 +78,13 @@ public struct JournalPaymentStart: Sendable, Hashable, Codable {
     public var attempt: Int
     public var amount: Int
     public var currency: String
-    public var createKey: String
-    public var captureKey: String
+    public var createKey: IdempotencyKey
+    public var captureKey: IdempotencyKey
     public var customer: String
     public var lines: [JournalLine]
 
-    public init(sale: Int, reference: String, attempt: Int, amount: Int, currency: String, createKey: String,
-                captureKey: String, customer: String, lines: [JournalLine]) {
+    public init(sale: Int, reference: String, attempt: Int, amount: Int, currency: String, createKey: IdempotencyKey,
+                captureKey: IdempotencyKey, customer: String, lines: [JournalLine]) {
         self.sale = sale
         self.reference = reference
         self.attempt = attempt
@@ -141,11 +141,11 @@ public struct JournalRefund: Sendable, Hashable, Codable {
     public var returnNumber: Int
     public var amount: Int
     public var currency: String
-    public var key: String
+    public var key: IdempotencyKey
     public var lines: [JournalLine]
     public var vat: [JournalVAT]
 
-    public init(sale: Int, reference: String, returnNumber: Int, amount: Int, currency: String, key: String,
+    public init(sale: Int, reference: String, returnNumber: Int, amount: Int, currency: String, key: IdempotencyKey,
                 lines: [JournalLine]) {
         self.sale = sale
         self.reference = reference
@@ -173,9 +173,9 @@ public enum JournalEvent: Sendable, Hashable {
     /// What Vipps MobilePay said about a payment (a state, or an error with its message).
     case paymentOutcome(sale: Int, reference: String, outcome: String)
     /// Written before the capture request is sent.
-    case captureStarted(sale: Int, reference: String, amount: Int, key: String)
+    case captureStarted(sale: Int, reference: String, amount: Int, key: IdempotencyKey)
     /// Written before the cancel request is sent.
-    case cancelStarted(sale: Int, reference: String, key: String)
+    case cancelStarted(sale: Int, reference: String, key: IdempotencyKey)
     /// The payment ended without money: declined, expired, cancelled, never created.
     case paymentEnded(sale: Int, reference: String, reason: String)
     case saleCompleted(JournalSale)
@@ -302,8 +302,8 @@ public enum JournalDiff {
             break
         case .waiting:
             events.append(.paymentOutcome(sale: sale, reference: payment.reference, outcome: "sent to the customer's phone"))
-        case .checking(let message):
-            events.append(.paymentOutcome(sale: sale, reference: payment.reference, outcome: "no answer: \(message)"))
+        case .checking(let failure):
+            events.append(.paymentOutcome(sale: sale, reference: payment.reference, outcome: "no answer: \(failure.retryAdvice.reason)"))
         case .capturing:
             events.append(.captureStarted(sale: sale, reference: payment.reference, amount: payment.amount, key: payment.captureKey))
         case .cancelling(let retries):
@@ -315,8 +315,8 @@ public enum JournalDiff {
                 sale: sale, receiptNumber: new.receiptNumber, reference: payment.reference,
                 currency: new.basket.currency.rawValue, total: new.basket.total, captured: captured,
                 customer: payment.customer.masked, lines: lines, vat: JournalSale.vat(of: lines))))
-        case .failed(let reason):
-            events.append(.paymentEnded(sale: sale, reference: payment.reference, reason: reason))
+        case .failed(let end):
+            events.append(.paymentEnded(sale: sale, reference: payment.reference, reason: end.text))
         }
         return events
     }

@@ -1,3 +1,4 @@
+import VippsModels
 /// The journal's stored shape of each entry: an explicit, documented, versioned JSON object
 /// with a `type` (the entry kind), a `format` (this version, 2) and named fields, never the
 /// shape Swift happens to synthesize for an enum. A shop keeps the journal for five years and
@@ -162,8 +163,8 @@ private enum LegacyJournalEvent: Decodable {
         case .paymentStarted(let start): .paymentStarted(start)
         case .paymentOutcome(let sale, let reference, let outcome): .paymentOutcome(sale: sale, reference: reference, outcome: outcome)
         case .captureStarted(let sale, let reference, let amount, let key):
-            .captureStarted(sale: sale, reference: reference, amount: amount, key: key)
-        case .cancelStarted(let sale, let reference, let key): .cancelStarted(sale: sale, reference: reference, key: key)
+            .captureStarted(sale: sale, reference: reference, amount: amount, key: IdempotencyKey(stored: key))
+        case .cancelStarted(let sale, let reference, let key): .cancelStarted(sale: sale, reference: reference, key: IdempotencyKey(stored: key))
         case .paymentEnded(let sale, let reference, let reason): .paymentEnded(sale: sale, reference: reference, reason: reason)
         case .saleCompleted(let sale): .saleCompleted(sale)
         case .saleAbandoned(let sale, let reason): .saleAbandoned(sale: sale, reason: reason)

@@ -58,32 +58,32 @@ public struct Till: Sendable {
             state.payment = payment
             state.banner = nil
             return [.pollPayment(reference: reference)]
-        case .paymentCreateFailed(let reference, let message, let outcomeUnknown):
+        case .paymentCreateFailed(let reference, let failure):
             guard var payment = state.payment, payment.reference == reference else { return [] }
-            if outcomeUnknown {
+            if failure.isTransient {
                 // Never guess: keep reading the payment until Vipps MobilePay says what happened.
                 state.apiReachable = false
-                payment.phase = .checking(message)
+                payment.phase = .checking(failure)
                 state.payment = payment
                 return [.pollPayment(reference: reference)]
             }
             state.apiReachable = true
-            payment.phase = .failed(message)
+            payment.phase = .failed(failure == .notFound ? .notCreated : .refused(failure))
             state.payment = payment
             return [.bell]
         case .paymentUpdated(let reference, let paymentState, let aggregate):
             return paymentUpdated(&state, reference: reference, paymentState: paymentState, aggregate: aggregate)
-        case .paymentPollFailed(let reference, let message, let notFound):
+        case .paymentPollFailed(let reference, let failure):
             guard var payment = state.payment, payment.reference == reference else { return [] }
-            if notFound {
-                if case .checking = payment.phase {
-                    payment.phase = .failed("The payment was not created. Press \(KeyMap.label(for: .pay)) to try again.")
-                    state.payment = payment
-                    return [.bell]
-                }
+            // Only Vipps MobilePay's own "no such payment", for an attempt whose create got no
+            // answer, ends it; anything else is checked again.
+            if failure == .notFound, case .checking = payment.phase {
+                payment.phase = .failed(.notCreated)
+                state.payment = payment
+                return [.bell]
             }
-            state.apiReachable = false
-            payment.phase = .checking(message)
+            state.apiReachable = failure == .notFound
+            payment.phase = .checking(failure)
             state.payment = payment
             return [.pollPayment(reference: reference)]
         case .captured(let reference, let aggregate):
@@ -93,10 +93,10 @@ public struct Till: Sendable {
             state.payment = payment
             state.banner = Banner(kind: .success, text: "PAID \(money(state, aggregate.capturedAmount.value))")
             return [.bell]
-        case .captureFailed(let reference, let message):
+        case .captureFailed(let reference, let failure):
             guard var payment = state.payment, payment.reference == reference else { return [] }
             // An authorization must never be left uncaptured: check the payment and capture again.
-            payment.phase = .checking("Capture not confirmed yet (\(message)); checking")
+            payment.phase = .checking(failure)
             state.payment = payment
             return [.pollPayment(reference: reference)]
         case .cancelled(let reference, let paymentState, let aggregate):
@@ -104,7 +104,7 @@ public struct Till: Sendable {
             if paymentState == .AUTHORIZED && aggregate.capturedAmount.value == 0 && aggregate.cancelledAmount.value == 0 {
                 return []
             }
-            payment.phase = .failed("Payment cancelled. The basket is kept.")
+            payment.phase = .failed(.cancelled)
             state.payment = payment
             return []
         case .recovered(let notice):
@@ -121,17 +121,20 @@ public struct Till: Sendable {
         case .journalFailed(let message):
             state.banner = Banner(kind: .error, text: message)
             return [.bell]
-        case .cancelFailed(let reference, let message, let tryAgain):
+        case .cancelFailed(let reference, let failure):
             guard var payment = state.payment, payment.reference == reference, case .cancelling(let retries) = payment.phase else {
                 return []
             }
-            if tryAgain && retries < 20 {
+            // Already ended (aborted, expired): what the poller reports is the truth.
+            var ended = false
+            if case .refused(.cannotCancelNonReserved?, _, _) = failure { ended = true }
+            if !ended, failure.isTransient, retries < 20 {
                 payment.phase = .cancelling(retries: retries + 1)
                 state.payment = payment
-                state.banner = Banner(kind: .warning, text: "The customer is approving right now; trying the cancel again")
+                state.banner = Banner(kind: .warning, text: "\(failure.cashierMessage) Trying the cancel again.")
                 return [.cancel(reference: reference, idempotencyKey: payment.cancelKey(retries + 1), after: .seconds(2))]
             }
-            state.banner = Banner(kind: .error, text: "Cancel failed: \(message)")
+            state.banner = Banner(kind: .error, text: "Cancel failed: \(failure.cashierMessage)")
             payment.phase = .waiting
             state.payment = payment
             return [.pollPayment(reference: reference)]
@@ -551,7 +554,7 @@ public struct Till: Sendable {
                 return reduce(&state, .captured(reference: reference, aggregate: aggregate))
             }
             if aggregate.cancelledAmount.value > 0 {
-                payment.phase = .failed("Payment cancelled. The basket is kept.")
+                payment.phase = .failed(.cancelled)
                 state.payment = payment
                 return []
             }
@@ -560,11 +563,11 @@ public struct Till: Sendable {
             return [.capture(reference: reference, amount: Amount(currency: state.basket.currency, value: payment.amount),
                              idempotencyKey: payment.captureKey)]
         case .ABORTED:
-            payment.phase = .failed("The customer declined the payment in the app.")
+            payment.phase = .failed(.declined)
         case .EXPIRED:
-            payment.phase = .failed("The payment request expired: the customer did not answer in time.")
+            payment.phase = .failed(.expired)
         case .TERMINATED:
-            payment.phase = .failed("Payment cancelled. The basket is kept.")
+            payment.phase = .failed(.cancelled)
         }
         state.payment = payment
         return [.bell]

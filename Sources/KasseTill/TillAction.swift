@@ -12,16 +12,16 @@ public enum TillAction: Sendable {
     /// The shop's local date changed (midnight while the till runs).
     case dayChanged(CivilDate)
     case paymentCreated(reference: String)
-    /// `retryable`: the same attempt may succeed later (network, 5xx); else a new attempt is needed.
-    case paymentCreateFailed(reference: String, message: String, outcomeUnknown: Bool)
+    /// The reducer decides from the failure's type: an open outcome is checked, a refusal ends the attempt.
+    case paymentCreateFailed(reference: String, failure: VippsFailure)
     case paymentUpdated(reference: String, state: PaymentState, aggregate: Aggregate)
-    /// `notFound`: Vipps MobilePay answered that no payment has this reference (HTTP 404). Decided
-    /// from the error's type, never from its text (a trace id or a reference can contain "404").
-    case paymentPollFailed(reference: String, message: String, notFound: Bool)
+    /// Decided from the failure's type, never from a message's text (a trace id or a reference
+    /// can contain "404").
+    case paymentPollFailed(reference: String, failure: VippsFailure)
     case captured(reference: String, aggregate: Aggregate)
-    case captureFailed(reference: String, message: String)
+    case captureFailed(reference: String, failure: VippsFailure)
     case cancelled(reference: String, state: PaymentState, aggregate: Aggregate)
-    case cancelFailed(reference: String, message: String, tryAgain: Bool)
+    case cancelFailed(reference: String, failure: VippsFailure)
     /// Start-up recovery settled a payment from before a restart.
     case recovered(RecoveryNotice)
     /// The journal could not be written; nothing that needed it was sent.
@@ -37,10 +37,10 @@ public enum TillAction: Sendable {
 
 /// What the runtime must do, as data.
 public enum TillEffect: Sendable, Equatable {
-    case createPayment(CreatePaymentRequest, idempotencyKey: String)
+    case createPayment(CreatePaymentRequest, idempotencyKey: IdempotencyKey)
     case pollPayment(reference: String)
-    case capture(reference: String, amount: Amount, idempotencyKey: String)
-    case cancel(reference: String, idempotencyKey: String, after: Duration)
+    case capture(reference: String, amount: Amount, idempotencyKey: IdempotencyKey)
+    case cancel(reference: String, idempotencyKey: IdempotencyKey, after: Duration)
     /// An X report (nothing written) or a Z report (stored, closing the day) from the journal.
     case makeReport(JournalReport.Kind)
     /// Find a paid sale by receipt number or reference, finish any return in doubt, read what is refundable.

@@ -255,10 +255,10 @@ public enum TillScreen {
                 ("Waited \(clock(elapsed)) · expires in \(clock(left))", .dim),
                 ("Reference \(payment.reference)", .dim),
             ]
-            if case .checking(let why) = payment.phase {
+            if case .checking(let failure) = payment.phase {
                 lines.append(("", .normal))
                 lines.append(("No answer from Vipps MobilePay yet; checking. Do not take another payment.", .warning))
-                lines.append((why, .dim))
+                if failure != .noAnswer { lines.append((failure.cashierMessage, .dim)) }
             }
         case .capturing:
             lines = [("APPROVED — completing the payment…", .good), ("", .normal), ("Amount: \(total)", .normal)]
@@ -274,8 +274,8 @@ public enum TillScreen {
             }
             lines.append(("", .normal))
             lines.append(("Enter: next customer", .bold))
-        case .failed(let reason):
-            lines = [("NOT PAID", .bad), ("", .normal), (reason, .normal), ("", .normal),
+        case .failed(let end):
+            lines = [("NOT PAID", .bad), ("", .normal), (end.text, .normal), ("", .normal),
                      ("\(KeyMap.label(for: .pay)): try again (new request)  \(KeyMap.label(for: .customer)): change customer  Esc: back to basket", .dim),
                      ("The basket is kept.", .dim)]
         }

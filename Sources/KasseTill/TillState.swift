@@ -60,13 +60,13 @@ public struct PaymentAttempt: Sendable, Hashable {
         case creating
         /// Sent to the customer's phone; waiting for them.
         case waiting
-        /// No answer to create or a poll: Kasse keeps checking; no new attempt meanwhile.
-        case checking(String)
+        /// No answer to create, a poll or a capture: Kasse keeps checking; no new attempt meanwhile.
+        case checking(VippsFailure)
         case capturing
         case cancelling(retries: Int)
         case paid(captured: Int)
-        /// Ended without money: the reason and what the cashier can do.
-        case failed(String)
+        /// Ended without money, and why.
+        case failed(PaymentEnd)
     }
 
     public var reference: String
@@ -78,14 +78,36 @@ public struct PaymentAttempt: Sendable, Hashable {
     public var customer: CustomerIdentity
     public var receipt: Receipt
 
-    public var createKey: String { "c-" + reference }
-    public var captureKey: String { "k-" + reference }
-    public func cancelKey(_ retry: Int) -> String { "x\(retry)-" + reference }
+    public var createKey: IdempotencyKey { IdempotencyKey(.create, reference: reference) }
+    public var captureKey: IdempotencyKey { IdempotencyKey(.capture, reference: reference) }
+    public func cancelKey(_ retry: Int) -> IdempotencyKey { IdempotencyKey(.cancel(retry), reference: reference) }
 
     public var isOpen: Bool {
         switch phase {
         case .paid, .failed: false
         default: true
+        }
+    }
+}
+
+/// Why a payment attempt ended without money.
+public enum PaymentEnd: Sendable, Hashable {
+    /// Vipps MobilePay refused the request, or Kasse could not send it.
+    case refused(VippsFailure)
+    /// Vipps MobilePay has no payment with the reference: the request never arrived.
+    case notCreated
+    case declined
+    case expired
+    case cancelled
+
+    /// For the cashier and the journal.
+    public var text: String {
+        switch self {
+        case .refused(let failure): failure.cashierMessage
+        case .notCreated: "The payment was not created. Press \(KeyMap.label(for: .pay)) to try again."
+        case .declined: "The customer declined the payment in the app."
+        case .expired: "The payment request expired: the customer did not answer in time."
+        case .cancelled: "Payment cancelled. The basket is kept."
         }
     }
 }

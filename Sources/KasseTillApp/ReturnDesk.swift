@@ -44,7 +44,7 @@ public struct ReturnDesk: Sendable {
         let number = try await journal.nextReturnNumber()
         let refund = JournalRefund(
             sale: sale.sale, reference: sale.reference, returnNumber: number, amount: amount, currency: sale.currency,
-            key: "r\(number)-\(sale.reference)", lines: lines)
+            key: IdempotencyKey(.refund(number), reference: sale.reference), lines: lines)
         try await journal.append([.refundStarted(refund)])
         return refund
     }

@@ -158,14 +158,11 @@ public actor TillRuntime {
                 do {
                     _ = try await client.createPayment(request, idempotencyKey: key)
                     send.yield(.paymentCreated(reference: request.reference))
-                } catch let error as VippsError {
-                    logger.warning("create \(request.reference): \(error)")
-                    // After retries, a timeout, a lost connection or a 5xx/429 leaves the outcome
-                    // open: the poller finds out whether the payment exists.
-                    let unknown = error.isRetryable
-                    send.yield(.paymentCreateFailed(reference: request.reference, message: error.cashierMessage, outcomeUnknown: unknown))
                 } catch {
-                    send.yield(.paymentCreateFailed(reference: request.reference, message: "\(error)", outcomeUnknown: true))
+                    logger.warning("create \(request.reference): \(error)")
+                    // The reducer decides from the failure's type: after retries, an open outcome
+                    // is checked by reading the payment; a refusal ends the attempt.
+                    send.yield(.paymentCreateFailed(reference: request.reference, failure: Self.failure(error)))
                 }
             }
         case .pollPayment(let reference):
@@ -205,11 +202,9 @@ public actor TillRuntime {
                 do {
                     let result = try await client.capture(reference, amount: amount, idempotencyKey: key)
                     send.yield(.captured(reference: reference, aggregate: result.aggregate))
-                } catch let error as VippsError {
-                    logger.warning("capture \(reference): \(error)")
-                    send.yield(.captureFailed(reference: reference, message: error.cashierMessage))
                 } catch {
-                    send.yield(.captureFailed(reference: reference, message: "\(error)"))
+                    logger.warning("capture \(reference): \(error)")
+                    send.yield(.captureFailed(reference: reference, failure: Self.failure(error)))
                 }
             }
         case .cancel(let reference, let key, let delay):
@@ -219,16 +214,9 @@ public actor TillRuntime {
                 do {
                     let result = try await client.cancel(reference, idempotencyKey: key)
                     send.yield(.cancelled(reference: reference, state: result.state, aggregate: result.aggregate))
-                } catch let error as VippsError {
-                    logger.warning("cancel \(reference): \(error)")
-                    if error.errorCode == 6050 {
-                        // Already ended (aborted, expired): what the poller reports is the truth.
-                        send.yield(.cancelFailed(reference: reference, message: error.cashierMessage, tryAgain: false))
-                    } else {
-                        send.yield(.cancelFailed(reference: reference, message: error.cashierMessage, tryAgain: error.isRetryable))
-                    }
                 } catch {
-                    send.yield(.cancelFailed(reference: reference, message: "\(error)", tryAgain: true))
+                    logger.warning("cancel \(reference): \(error)")
+                    send.yield(.cancelFailed(reference: reference, failure: Self.failure(error)))
                 }
             }
         }
@@ -241,11 +229,11 @@ public actor TillRuntime {
         for effect in effects {
             switch effect {
             case .createPayment(let request, _):
-                send.yield(.paymentCreateFailed(reference: request.reference, message: reason, outcomeUnknown: false))
+                send.yield(.paymentCreateFailed(reference: request.reference, failure: .notSent(reason)))
             case .capture(let reference, _, _):
-                send.yield(.captureFailed(reference: reference, message: reason))
+                send.yield(.captureFailed(reference: reference, failure: .notSent(reason)))
             case .cancel(let reference, _, _):
-                send.yield(.cancelFailed(reference: reference, message: reason, tryAgain: false))
+                send.yield(.cancelFailed(reference: reference, failure: .notSent(reason)))
             default:
                 kept.append(effect)
             }
@@ -327,7 +315,7 @@ public actor TillRuntime {
                 let found = try await client.getPayment(reference)
                 reading = .found(state: found.state, captured: found.aggregate.capturedAmount.value,
                                  cancelled: found.aggregate.cancelledAmount.value)
-            } catch let error as VippsError where error.status == 404 {
+            } catch let error as VippsError where error.failure == .notFound {
                 reading = .notFound
             } catch {
                 logger.warning("recovery \(reference): \(error)")
@@ -360,7 +348,7 @@ public actor TillRuntime {
                         sale: start.sale, text: "\(saleLabel) approved while the till was down, \(money(captured)) captured.",
                         paid: true, restoreLines: nil, paidSale: sale(start, captured: captured))
                 case .cancel:
-                    let key = "xr-" + reference
+                    let key = IdempotencyKey(.recoveryCancel, reference: reference)
                     try await journal.append([.cancelStarted(sale: start.sale, reference: reference, key: key)])
                     _ = try await client.cancel(reference, idempotencyKey: key)
                     try await journal.append([
@@ -387,7 +375,7 @@ public actor TillRuntime {
                     }
                     try? await Task.sleep(for: .seconds(2))
                 }
-            } catch let error as VippsError where error.errorCode == 6050 || error.status == 409 {
+            } catch let error as VippsError where error.failure != .notFound && !error.isRetryable {
                 // The payment moved on meanwhile: read it again.
                 logger.warning("recovery \(reference): \(error)")
                 try? await Task.sleep(for: .seconds(1))
@@ -416,20 +404,25 @@ public actor TillRuntime {
         pollReference = reference
         let poller = PaymentPoller(client: client)
         let send = self.send
+        let logger = self.logger
         pollTask = Task { [weak self] in
             do {
                 for try await update in poller.updates(for: reference) {
+                    logger.info("payment \(reference): \(update.state.rawValue)")
                     send.yield(.paymentUpdated(reference: reference, state: update.state, aggregate: update.aggregate))
                 }
-            } catch let error as VippsError {
-                let notFound = error.kind == .http && error.status == 404
-                send.yield(.paymentPollFailed(reference: reference, message: error.description, notFound: notFound))
             } catch is CancellationError {
             } catch {
-                send.yield(.paymentPollFailed(reference: reference, message: "\(error)", notFound: false))
+                send.yield(.paymentPollFailed(reference: reference, failure: Self.failure(error)))
             }
             await self?.pollEnded(reference)
         }
+    }
+
+    /// What a failed request means for the sale, by type. Anything that is not an answer from
+    /// Vipps MobilePay leaves the outcome open.
+    static func failure(_ error: any Error) -> VippsFailure {
+        (error as? VippsError)?.failure ?? .noAnswer
     }
 
     private func pollEnded(_ reference: String) {

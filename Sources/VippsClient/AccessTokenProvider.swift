@@ -61,7 +61,9 @@ public actor AccessTokenProvider {
         do {
             response = try await transport.send(request)
         } catch let error as TransportError {
-            throw VippsError(kind: .transport, message: "access token: \(error)")
+            var failure = VippsError(kind: .transport, message: "access token: \(error)")
+            failure.couldNotConnect = error.kind == .connect
+            throw failure
         }
         guard response.status == 200 else {
             var error = VippsError.from(status: response.status, body: response.body, retryAfter: nil)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// One HTTP exchange, free of any HTTP library.
 public struct TransportRequest: Sendable {
@@ -90,12 +91,18 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
             }
         } catch let error as TransportError {
             throw error
+        } catch let error as NIOConnectionError {
+            throw TransportError(kind: .connect, detail: "\(error.host):\(error.port)")
+        } catch let error as IOError where Self.connectErrnos.contains(error.errnoCode) {
+            throw TransportError(kind: .connect, detail: "\(error)")
+        } catch ChannelError.connectTimeout(let after) {
+            throw TransportError(kind: .connect, detail: "connect timeout after \(after)")
         } catch {
-            let text = "\(error)"
-            if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("connect") {
-                throw TransportError(kind: .connect, detail: text)
-            }
-            throw TransportError(kind: .connectionLost, detail: text)
+            // Anything else: the request may have reached the server.
+            throw TransportError(kind: .connectionLost, detail: "\(error)")
         }
     }
+
+    /// errno values of a connection that was never made.
+    static let connectErrnos: Set<CInt> = [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL]
 }

@@ -46,7 +46,7 @@ public struct VippsClient: Sendable {
 
     /// Creates a payment. If the answer is lost even after retries with the same key, the
     /// payment is read back: if it exists, that is the answer.
-    public func createPayment(_ request: CreatePaymentRequest, idempotencyKey: String) async throws -> CreatePaymentResponse {
+    public func createPayment(_ request: CreatePaymentRequest, idempotencyKey: IdempotencyKey) async throws -> CreatePaymentResponse {
         let body = try JSONCoding.encode(request)
         do {
             return try await send(.POST, "/epayment/v1/payments", body: body, idempotencyKey: idempotencyKey,
@@ -58,7 +58,7 @@ public struct VippsClient: Sendable {
                 logger.info("create \(request.reference): the payment exists (\(payment.state.rawValue)); the lost answer was a success")
                 return CreatePaymentResponse(redirectUrl: payment.redirectUrl, reference: payment.reference)
             case .none:
-                throw VippsError(kind: .http, status: 404, title: "Payment was not created", errorCode: 5090,
+                throw VippsError(kind: .http, status: 404, title: "Payment was not created", errorCode: VippsErrorCode.referenceNotFound.rawValue,
                                  message: "no answer to create, and the payment does not exist: it was not created")
             }
         }
@@ -72,17 +72,17 @@ public struct VippsClient: Sendable {
         try await send(.GET, "/epayment/v1/payments/\(escape(reference))/events", expect: [PaymentEvent].self)
     }
 
-    public func capture(_ reference: String, amount: Amount, idempotencyKey: String) async throws -> ModificationResponse {
+    public func capture(_ reference: String, amount: Amount, idempotencyKey: IdempotencyKey) async throws -> ModificationResponse {
         try await modify(reference, "capture", body: try JSONCoding.encode(ModificationRequest(modificationAmount: amount)),
                          idempotencyKey: idempotencyKey, event: .CAPTURED)
     }
 
-    public func refund(_ reference: String, amount: Amount, idempotencyKey: String) async throws -> ModificationResponse {
+    public func refund(_ reference: String, amount: Amount, idempotencyKey: IdempotencyKey) async throws -> ModificationResponse {
         try await modify(reference, "refund", body: try JSONCoding.encode(ModificationRequest(modificationAmount: amount)),
                          idempotencyKey: idempotencyKey, event: .REFUNDED)
     }
 
-    public func cancel(_ reference: String, transactionOnly: Bool = false, idempotencyKey: String) async throws
+    public func cancel(_ reference: String, transactionOnly: Bool = false, idempotencyKey: IdempotencyKey) async throws
         -> ModificationResponse
     {
         let body = transactionOnly ? try JSONCoding.encode(CancelModificationRequest(cancelTransactionOnly: true)) : nil
@@ -95,7 +95,7 @@ public struct VippsClient: Sendable {
         _ = try await sendRaw(.POST, "/epayment/v1/test/payments/\(escape(reference))/approve", body: body, idempotencyKey: nil)
     }
 
-    private func modify(_ reference: String, _ operation: String, body: [UInt8]?, idempotencyKey: String,
+    private func modify(_ reference: String, _ operation: String, body: [UInt8]?, idempotencyKey: IdempotencyKey,
                         event: PaymentEventName?) async throws -> ModificationResponse
     {
         do {
@@ -112,13 +112,13 @@ public struct VippsClient: Sendable {
             } catch {
                 throw VippsError(kind: .outcomeUnknown, message: "\(operation) \(reference): no answer, and the payment cannot be read back yet")
             }
-            let done = events.contains { $0.idempotencyKey == idempotencyKey && (event == nil || $0.name == event) }
-                || (event == nil && (payment.state == .TERMINATED || events.contains { $0.name == .CANCELLED && $0.idempotencyKey == idempotencyKey }))
+            let done = events.contains { $0.idempotencyKey == idempotencyKey.value && (event == nil || $0.name == event) }
+                || (event == nil && (payment.state == .TERMINATED || events.contains { $0.name == .CANCELLED && $0.idempotencyKey == idempotencyKey.value }))
             guard done else {
                 throw VippsError(kind: .http, status: nil, title: "\(operation) was not carried out",
                                  message: "no answer to \(operation), and the event log shows it did not happen")
             }
-            let psp = events.last { $0.idempotencyKey == idempotencyKey }?.pspReference ?? payment.pspReference
+            let psp = events.last { $0.idempotencyKey == idempotencyKey.value }?.pspReference ?? payment.pspReference
             return ModificationResponse(amount: payment.amount, state: payment.state, aggregate: payment.aggregate,
                                         pspReference: psp, reference: reference)
         }
@@ -171,7 +171,7 @@ public struct VippsClient: Sendable {
 
     public enum Method: String, Sendable { case GET, POST, DELETE, PUT }
 
-    func send<T: Decodable>(_ method: Method, _ path: String, body: [UInt8]? = nil, idempotencyKey: String? = nil,
+    func send<T: Decodable>(_ method: Method, _ path: String, body: [UInt8]? = nil, idempotencyKey: IdempotencyKey? = nil,
                             expect: T.Type) async throws -> T
     {
         let response = try await sendRaw(method, path, body: body, idempotencyKey: idempotencyKey)
@@ -185,10 +185,10 @@ public struct VippsClient: Sendable {
 
     /// Sends with auth and system headers; retries connection errors, timeouts, 5xx, 423 and
     /// 429 with the same key and body; refreshes the token once on 401.
-    public func sendRaw(_ method: Method, _ path: String, body: [UInt8]?, idempotencyKey: String?) async throws
+    public func sendRaw(_ method: Method, _ path: String, body: [UInt8]?, idempotencyKey: IdempotencyKey?) async throws
         -> TransportResponse
     {
-        if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.count > 50 {
+        if let idempotencyKey, idempotencyKey.value.isEmpty || idempotencyKey.value.count > IdempotencyKey.maximumLength {
             throw VippsError(kind: .configuration, message: "an idempotency key must be 1–50 characters")
         }
         var attempt = 0
@@ -206,7 +206,7 @@ public struct VippsClient: Sendable {
                 ("Vipps-System-Plugin-Name", configuration.pluginName),
                 ("Vipps-System-Plugin-Version", configuration.pluginVersion),
             ]
-            if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
+            if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey.value)) }
             if body != nil { headers.append(("Content-Type", "application/json")) }
             let request = TransportRequest(method: method.rawValue, url: configuration.baseURL + path, headers: headers,
                                            body: body, timeout: retry.requestTimeout)
@@ -249,13 +249,15 @@ public struct VippsClient: Sendable {
         do {
             response = try await transport.send(request)
         } catch let error as TransportError {
-            return .retryable(VippsError(kind: .transport, message: "\(request.method) \(request.url.dropFirst(configuration.baseURL.count)): \(error)"))
+            var failure = VippsError(kind: .transport, message: "\(request.method) \(request.url.dropFirst(configuration.baseURL.count)): \(error)")
+            failure.couldNotConnect = error.kind == .connect
+            return .retryable(failure)
         }
         if (200..<300).contains(response.status) { return .success(response) }
         if response.status == 401 { return .unauthorized }
         let retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let failure = VippsError.from(status: response.status, body: response.body, retryAfter: retryAfter)
-        if response.status == 429 || response.status == 423 || response.status >= 500 { return .retryable(failure) }
+        if failure.retryAdvice.retriesSameRequest { return .retryable(failure) }
         throw failure
     }
 

@@ -40,7 +40,8 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    static func from(status: Int, body: [UInt8], retryAfter: Int?) -> VippsError {
+    /// An error answer (RFC 7807 problem with Vipps MobilePay's fields) as an error.
+    public static func from(status: Int, body: [UInt8], retryAfter: Int?) -> VippsError {
         let problem = try? JSONCoding.decoder.decode(Problem.self, from: body)
         var title = problem?.title
         if title?.isEmpty ?? true { title = defaultTitle(status) }
@@ -66,16 +67,29 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Whether trying the same request again (same key, same body) can help.
-    public var isRetryable: Bool {
+    /// Set for a transport failure: Kasse could not connect at all (nothing was sent).
+    public var couldNotConnect = false
+
+    /// The failure as the till and the command line decide on it: from the kind, status and
+    /// error code, never from the text.
+    public var failure: VippsFailure {
         switch kind {
-        case .transport, .outcomeUnknown: return true
-        case .decoding, .configuration: return false
+        case .transport: couldNotConnect ? .unreachable : .noAnswer
+        case .outcomeUnknown: .noAnswer
+        case .decoding: .unreadableAnswer
+        case .configuration: .misconfigured(message)
         case .http:
-            guard let status else { return false }
-            return status == 429 || status == 423 || status >= 500 || errorCode == 6250 || errorCode == 6160 || errorCode == 6280
+            if let status { .from(status: status, code: errorCode.map { VippsErrorCode($0) }, title: title) }
+            else { .refused(code: errorCode.map { VippsErrorCode($0) }, status: nil, title: title) }
         }
     }
+
+    /// The one retry decision (see `VippsFailure.retryAdvice`).
+    public var retryAdvice: RetryAdvice { failure.retryAdvice }
+
+    /// Whether the same operation may still succeed (or already have): the same request sent
+    /// again, or the operation tried again in a moment.
+    public var isRetryable: Bool { retryAdvice.mayHappenLater }
 
     /// One line: status, error code, title, traceId.
     public var description: String {
@@ -90,30 +104,5 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
     }
 
     /// A short message for the person at the till.
-    public var cashierMessage: String {
-        switch errorCode {
-        case 7010: return "Vipps MobilePay could not send the payment to this customer. Ask them to check the app, or pay another way."
-        case 5080: return "This shop may not send payment requests straight to phones yet (PUSH_MESSAGE not approved). Contact the shop owner."
-        case 4060: return "The QR code was not accepted. Ask the customer to show their personal QR code again."
-        case 4070: return "The phone number was not accepted. Check the number."
-        case 6250: return "The customer is approving right now. Try cancelling again in a moment."
-        case 6010: return "The amount is too small for Vipps MobilePay."
-        case 5040: return "This sales unit cannot take payments in this currency. Contact the shop owner."
-        case 4150: return "This payment reference was used before. Start a new payment attempt."
-        default: break
-        }
-        switch kind {
-        case .transport: return "No connection to Vipps MobilePay. Check the network; nothing is lost."
-        case .outcomeUnknown: return "No answer from Vipps MobilePay yet. Kasse keeps checking; do not take another payment."
-        case .configuration: return "Kasse is not set up correctly: \(message)"
-        case .decoding: return "Vipps MobilePay answered something Kasse did not understand. Try again."
-        case .http: break
-        }
-        switch status {
-        case 401, 403: return "Kasse could not log in to Vipps MobilePay. Contact the shop owner (API keys)."
-        case 429: return "Too many requests to Vipps MobilePay. Wait a moment."
-        case .some(500...): return "Vipps MobilePay has a problem right now. Try again."
-        default: return title ?? "Vipps MobilePay refused the request."
-        }
-    }
+    public var cashierMessage: String { failure.cashierMessage }
 }

@@ -3,6 +3,7 @@ import Foundation
 import KasseCore
 import Logging
 import VippsClient
+import VippsModels
 
 /// How every API command finds its configuration: `--config FILE` (or the default file,
 /// when it exists) and the `KASSE_*` environment variables, which win.
@@ -73,6 +74,6 @@ func readJSONFile<T: Decodable>(_ path: String, as type: T.Type, what: String) t
 }
 
 /// A fresh key for a write the user did not name a key for.
-func newIdempotencyKey(_ prefix: String) -> String {
-    "\(prefix)-\(UUID().uuidString.lowercased())".prefix(50).description
+func newIdempotencyKey(_ prefix: String) -> IdempotencyKey {
+    IdempotencyKey(stored: "\(prefix)-\(UUID().uuidString.lowercased())".prefix(IdempotencyKey.maximumLength).description)
 }

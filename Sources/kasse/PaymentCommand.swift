@@ -52,7 +52,7 @@ struct PaymentCommand: AsyncParsableCommand {
         @Flag(help: "The customer is in the shop (CUSTOMER_PRESENT).") var customerPresent = false
         @Option(help: "Where the app returns after WEB_REDIRECT (https:// or an app scheme).") var returnUrl: String?
         @Option(help: "RFC 3339 expiry for long-living payments (needs --receipt).") var expiresAt: String?
-        @Option(help: "Idempotency key (default: derived from the reference, so a re-run is safe).") var idempotencyKey: String?
+        @Option(help: "Idempotency key (default: derived from the reference, so a re-run is safe).", transform: parseIdempotencyKey) var idempotencyKey: IdempotencyKey?
 
         func validate() throws {
             if phone != nil && qr != nil { throw ValidationError("give either --phone or --qr, not both") }
@@ -94,7 +94,7 @@ struct PaymentCommand: AsyncParsableCommand {
                 userFlow: flow.userFlow, returnUrl: returnUrl, expiresAt: expiresAt,
                 qrFormat: flow == .qr ? QRFormat(format: "TEXT/TARGETURL") : nil,
                 paymentDescription: description, receipt: receiptBody)
-            let key = idempotencyKey ?? derivedKey("create", reference)
+            let key = idempotencyKey ?? IdempotencyKey(.create, reference: reference)
             let response = try await callAPI { try await client.createPayment(request, idempotencyKey: key) }
             if api.json {
                 printJSON(response)
@@ -181,7 +181,7 @@ struct PaymentCommand: AsyncParsableCommand {
         @OptionGroup var api: APIOptions
         @Argument(help: "The payment reference.") var reference: String
         @Option(help: "Minor units to capture (default: everything still reserved).") var amount: Int?
-        @Option(help: "Idempotency key: reuse it to retry this same capture safely.") var idempotencyKey: String?
+        @Option(help: "Idempotency key: reuse it to retry this same capture safely.", transform: parseIdempotencyKey) var idempotencyKey: IdempotencyKey?
 
         func run() async throws {
             let client = try api.makeClient()
@@ -201,7 +201,7 @@ struct PaymentCommand: AsyncParsableCommand {
         @OptionGroup var api: APIOptions
         @Argument(help: "The payment reference.") var reference: String
         @Flag(help: "Only cancel if not yet authorized (cancelTransactionOnly).") var transactionOnly = false
-        @Option(help: "Idempotency key: reuse it to retry this same cancel safely.") var idempotencyKey: String?
+        @Option(help: "Idempotency key: reuse it to retry this same cancel safely.", transform: parseIdempotencyKey) var idempotencyKey: IdempotencyKey?
 
         func run() async throws {
             let client = try api.makeClient()
@@ -218,7 +218,7 @@ struct PaymentCommand: AsyncParsableCommand {
         @OptionGroup var api: APIOptions
         @Argument(help: "The payment reference.") var reference: String
         @Option(help: "Minor units to refund.") var amount: Int
-        @Option(help: "Idempotency key: reuse it to retry this same refund safely.") var idempotencyKey: String?
+        @Option(help: "Idempotency key: reuse it to retry this same refund safely.", transform: parseIdempotencyKey) var idempotencyKey: IdempotencyKey?
 
         func validate() throws {
             guard amount > 0 else { throw ValidationError("--amount must be a positive number of minor units") }
@@ -249,7 +249,7 @@ struct PaymentCommand: AsyncParsableCommand {
 }
 
 /// An error of a write names the key, so the same operation can be retried safely.
-func withKeyHint<T>(_ key: String, _ body: () async throws -> T) async throws -> T {
+func withKeyHint<T>(_ key: IdempotencyKey, _ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as VippsError {
@@ -260,13 +260,13 @@ func withKeyHint<T>(_ key: String, _ body: () async throws -> T) async throws ->
     }
 }
 
-/// `create-REF`, or a hash of it when the reference is long: the same reference always
-/// gives the same key, so running the same create again can never make a second payment.
-func derivedKey(_ operation: String, _ reference: String) -> String {
-    let plain = "\(operation)-\(reference)"
-    if plain.count <= 50 { return plain }
-    let digest = SHA256.hash(data: Array(plain.utf8)).map { String(format: "%02x", $0) }.joined()
-    return "\(operation)-\(digest.prefix(40))"
+/// A key given on the command line, checked the way the API will (1–50 characters).
+func parseIdempotencyKey(_ text: String) throws -> IdempotencyKey {
+    do {
+        return try IdempotencyKey(validating: text)
+    } catch {
+        throw ValidationError(error.description)
+    }
 }
 
 func summary(_ payment: GetPaymentResponse) -> String {

@@ -104,7 +104,7 @@ import VippsModels
             Issue.record("expected an error")
         } catch let error as VippsError {
             #expect(error.kind == .transport)
-            #expect(error.cashierMessage.contains("No connection"))
+            #expect(error.cashierMessage.contains("No connection"), "\(error.message)")
             #expect(!error.description.contains("y"), "no secret in \(error.description)")
         }
     }

@@ -61,7 +61,7 @@ import Testing
         // Each return had its own key, stored before it was sent; the journal lists both and still verifies.
         let journal = try Journal(path: journalPath, till: "1", cashier: "1", readOnly: true)
         let refunds = try await journal.refunds(reference: reference)
-        #expect(refunds.started.map(\.key) == ["r1-" + reference, "r2-" + reference])
+        #expect(refunds.started.map(\.key.value) == ["r1-" + reference, "r2-" + reference])
         #expect(refunds.refunded == 11_460 && refunds.pending.isEmpty)
         #expect(try await journal.verify() == .intact(entries: 5))
         let list = try await KasseBinary.run(["journal", "list"], environment: env)

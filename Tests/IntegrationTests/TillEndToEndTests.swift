@@ -90,8 +90,17 @@ final class TillSession: Sendable {
             if last.contains(text) { return last }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("screen never showed '\(text)':\n\(last)", sourceLocation: sourceLocation)
+        Issue.record("screen never showed '\(text)':\n\(last)\n\(await diagnosis())", sourceLocation: sourceLocation)
         return last
+    }
+
+    /// What the till was doing when a wait ran out: its process state and the end of its log.
+    func diagnosis() async -> String {
+        let processes = (try? await runProgram("/usr/bin/ps", ["-eo", "pid,stat,wchan:24,etime,time,args"]).output) ?? ""
+        let mine = processes.split(separator: "\n").filter { $0.contains(directory) && $0.contains("kasse till") }
+        let log = (try? String(contentsOfFile: directory + "/kasse.log", encoding: .utf8)) ?? "(no log)"
+        let tail = log.split(separator: "\n").suffix(25).joined(separator: "\n")
+        return "till process:\n\(mine.joined(separator: "\n"))\nlog tail:\n\(tail)"
     }
 
     /// With products on screen: the customer by typed number, F4, the simulated customer
@@ -369,7 +378,7 @@ final class TillSession: Sendable {
 
         let journal = try Journal(path: journalPath, till: "2", cashier: "t", readOnly: true)
         let refunds = try await journal.refunds(reference: reference)
-        #expect(refunds.started.map(\.key) == ["r1-" + reference])
+        #expect(refunds.started.map(\.key.value) == ["r1-" + reference])
         #expect(refunds.refunded == 4980)
         if case .broken(let sequence, let reason) = try await journal.verify() { Issue.record("chain broken at \(sequence): \(reason)") }
         try await sim.finish(checkRequests: "all")

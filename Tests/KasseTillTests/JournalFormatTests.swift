@@ -1,6 +1,7 @@
 import Foundation
 import KasseTill
 import Testing
+import VippsModels
 
 /// The journal's stored shape: explicit, versioned JSON with a `type` and named fields.
 struct JournalFormatTests {
@@ -18,17 +19,17 @@ struct JournalFormatTests {
         .lineVoided(sale: 1, lineID: 1, sku: "1001"),
         .customerIdentified(sale: 1, customer: "+47 ******67"),
         .paymentStarted(JournalPaymentStart(sale: 1, reference: reference, attempt: 1, amount: 4980, currency: "NOK",
-                                            createKey: "c-\(reference)", captureKey: "k-\(reference)", customer: "+47 ******67",
+                                            createKey: IdempotencyKey(stored: "c-\(reference)"), captureKey: IdempotencyKey(stored: "k-\(reference)"), customer: "+47 ******67",
                                             lines: [line])),
         .paymentOutcome(sale: 1, reference: reference, outcome: "AUTHORIZED"),
-        .captureStarted(sale: 1, reference: reference, amount: 4980, key: "k-\(reference)"),
-        .cancelStarted(sale: 1, reference: reference, key: "x1-\(reference)"),
+        .captureStarted(sale: 1, reference: reference, amount: 4980, key: IdempotencyKey(stored: "k-\(reference)")),
+        .cancelStarted(sale: 1, reference: reference, key: IdempotencyKey(stored: "x1-\(reference)")),
         .paymentEnded(sale: 1, reference: reference, reason: "declined"),
         .saleCompleted(JournalSale(sale: 1, receiptNumber: "000001", reference: reference, currency: "NOK", total: 4980,
                                    captured: 4980, customer: "+47 ******67", lines: [line], vat: JournalSale.vat(of: [line]))),
         .saleAbandoned(sale: 1, reason: "new sale"),
         .refundStarted(JournalRefund(sale: 1, reference: reference, returnNumber: 1, amount: 2490, currency: "NOK",
-                                     key: "r1-\(reference)", lines: [line])),
+                                     key: IdempotencyKey(stored: "r1-\(reference)"), lines: [line])),
         .refunded(sale: 1, reference: reference, returnNumber: 1, amount: 2490),
         .refundFailed(sale: 1, reference: reference, returnNumber: 2, reason: "refused"),
         .recovered(sale: 1, reference: reference, summary: "captured"),

@@ -53,7 +53,7 @@ struct JournalRulesTests {
         // The entry with the key exists by the time the effect is handed out.
         guard case .paymentStarted(let start) = till.events.last else { Issue.record("no payment entry"); return }
         #expect(start.createKey == key && start.reference == request.reference)
-        #expect(start.captureKey == "k-" + request.reference)
+        #expect(start.captureKey.value == "k-" + request.reference)
         #expect(start.lines.map(\.sku) == ["1001"] && start.lines[0].quantity == 2)
         #expect(start.customer == "+47 ******67")
 

@@ -34,7 +34,7 @@ struct TillScreenTests {
         till.send(.ticked(Fixture.start + .seconds(75)))
         scenes.append(("waiting", till.state))
         var checking = till
-        checking.send(.paymentCreateFailed(reference: request.reference, message: "GET /epayment/v1/payments: no answer in time", outcomeUnknown: true))
+        checking.send(.paymentCreateFailed(reference: request.reference, failure: .noAnswer))
         scenes.append(("checking", checking.state))
         var declined = till
         declined.send(.paymentUpdated(reference: request.reference, state: .ABORTED, aggregate: .zero(.NOK)))
