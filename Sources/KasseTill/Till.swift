@@ -8,7 +8,7 @@ public struct Till: Sendable {
     /// Whether keys are going to the code line, where a keyboard-wedge burst is a scan (not in
     /// the phone, weight, quantity or discount lines, where fast typing is just typing).
     public static func acceptsWedgeScans(_ state: TillState) -> Bool {
-        state.payment == nil && (state.entryMode == .code || state.entryMode == .search)
+        state.mode == .selling(.code) || state.mode == .selling(.search)
     }
 
     /// The default lifetime of a payment request.
@@ -27,7 +27,7 @@ public struct Till: Sendable {
             // entry line does anyway (quantity prefixes included).
             guard case .personalQR = ScanClassification.classify(text) else { return keyPressed(&state, .enter) }
             if state.entry.hasSuffix(text) { state.entry.removeLast(text.count) }
-            if state.entryMode == .search { state.entryMode = .code; state.searchResults = [] }
+            if state.mode == .selling(.search) { state.mode = .selling(.code); state.searchResults = [] }
             return scanned(&state, text: text, device: "keyboard", role: .cashier)
         case .scannerChanged(let device, let connected, let detail):
             state.scanners[device] = connected
@@ -55,7 +55,7 @@ public struct Till: Sendable {
             guard var payment = state.payment, payment.reference == reference else { return [] }
             state.apiReachable = true
             payment.phase = .waiting
-            state.payment = payment
+            state.update(payment)
             state.banner = nil
             return [.pollPayment(reference: reference)]
         case .paymentCreateFailed(let reference, let failure):
@@ -64,12 +64,12 @@ public struct Till: Sendable {
                 // Never guess: keep reading the payment until Vipps MobilePay says what happened.
                 state.apiReachable = false
                 payment.phase = .checking(failure)
-                state.payment = payment
+                state.update(payment)
                 return [.pollPayment(reference: reference)]
             }
             state.apiReachable = true
             payment.phase = .failed(failure == .notFound ? .notCreated : .refused(failure))
-            state.payment = payment
+            state.update(payment)
             return [.bell]
         case .paymentUpdated(let reference, let paymentState, let aggregate):
             return paymentUpdated(&state, reference: reference, paymentState: paymentState, aggregate: aggregate)
@@ -79,25 +79,25 @@ public struct Till: Sendable {
             // answer, ends it; anything else is checked again.
             if failure == .notFound, case .checking = payment.phase {
                 payment.phase = .failed(.notCreated)
-                state.payment = payment
+                state.update(payment)
                 return [.bell]
             }
             state.apiReachable = failure == .notFound
             payment.phase = .checking(failure)
-            state.payment = payment
+            state.update(payment)
             return [.pollPayment(reference: reference)]
         case .captured(let reference, let aggregate):
             guard var payment = state.payment, payment.reference == reference else { return [] }
             state.apiReachable = true
             payment.phase = .paid(captured: aggregate.capturedAmount.value)
-            state.payment = payment
+            state.update(payment)
             state.banner = Banner(kind: .success, text: "PAID \(money(state, aggregate.capturedAmount.value))")
             return [.bell]
         case .captureFailed(let reference, let failure):
             guard var payment = state.payment, payment.reference == reference else { return [] }
             // An authorization must never be left uncaptured: check the payment and capture again.
             payment.phase = .checking(failure)
-            state.payment = payment
+            state.update(payment)
             return [.pollPayment(reference: reference)]
         case .cancelled(let reference, let paymentState, let aggregate):
             guard var payment = state.payment, payment.reference == reference else { return [] }
@@ -105,18 +105,25 @@ public struct Till: Sendable {
                 return []
             }
             payment.phase = .failed(.cancelled)
-            state.payment = payment
+            state.update(payment)
             return []
         case .recovered(let notice):
             return recovered(&state, notice)
         case .returnSaleFound, .returnLookupFailed, .returnRefunded, .returnRefundFailed, .returnSalesListed:
             return returnAction(&state, action)
         case .reportReady(let report):
-            state.report = report
-            state.confirmingZReport = false
-            state.banner = report.kind == .z
-                ? Banner(kind: .success, text: "Z report \(report.number) stored in the journal. The day is closed.")
-                : nil
+            let stored = "Z report \(report.number) stored in the journal. The day is closed."
+            switch state.mode {
+            case .selling, .report:
+                state.mode = .report(report, confirmingZ: false)
+                state.banner = report.kind == .z ? Banner(kind: .success, text: stored) : nil
+            default:
+                // The cashier went on to something else meanwhile (F11, then F3): the report
+                // does not take the screen from it.
+                state.banner = report.kind == .z
+                    ? Banner(kind: .success, text: stored)
+                    : Banner(kind: .info, text: "The X report is ready: \(KeyMap.label(for: .report)) shows it when this is done.")
+            }
             return []
         case .journalFailed(let message):
             state.banner = Banner(kind: .error, text: message)
@@ -130,82 +137,85 @@ public struct Till: Sendable {
             if case .refused(.cannotCancelNonReserved?, _, _) = failure { ended = true }
             if !ended, failure.isTransient, retries < 20 {
                 payment.phase = .cancelling(retries: retries + 1)
-                state.payment = payment
+                state.update(payment)
                 state.banner = Banner(kind: .warning, text: "\(failure.cashierMessage) Trying the cancel again.")
                 return [.cancel(reference: reference, idempotencyKey: payment.cancelKey(retries + 1), after: .seconds(2))]
             }
             state.banner = Banner(kind: .error, text: "Cancel failed: \(failure.cashierMessage)")
             payment.phase = .waiting
-            state.payment = payment
+            state.update(payment)
             return [.pollPayment(reference: reference)]
         }
     }
 
     // MARK: Keys
 
+    /// The mode on screen has the keys; nothing else does.
     func keyPressed(_ state: inout TillState, _ key: Key) -> [TillEffect] {
-        if state.entryMode == .confirmQuit {
-            if key == .character("y") || key == .character("Y") || key == .character("j") || key == .character("J") {
+        switch state.mode {
+        case .confirmingQuit(let underneath):
+            if KeyMap.action(for: key, in: state.mode) == .yes {
                 state.isQuitting = true
                 return [.quit]
             }
-            state.entryMode = .code
+            state.mode = underneath
             state.banner = nil
             return []
-        }
-        if let payment = state.payment {
+        case .paying(let payment):
             return paymentKey(&state, payment, key)
-        }
-        if state.recoveredSale != nil {
-            if key == .enter || key == .escape {
-                state.recoveredSale = nil
+        case .recoveredSale:
+            if KeyMap.action(for: key, in: state.mode) == .done {
+                state.mode = .selling(.code)
                 state.banner = Banner(kind: .info, text: "Ready for the next customer")
             }
             return []
-        }
-        if let report = state.report {
-            return reportKey(&state, report, key)
-        }
-        if let session = state.returning {
+        case .report(let report, let confirmingZ):
+            return reportKey(&state, report, confirmingZ: confirmingZ, key)
+        case .returning(let session):
             return returnKey(&state, session, key)
+        case .selling(let entry):
+            return sellingKey(&state, entry, key)
         }
+    }
+
+    func sellingKey(_ state: inout TillState, _ entry: EntryMode, _ key: Key) -> [TillEffect] {
         if let command = KeyMap.command(for: key) { return run(command, &state) }
         switch key {
         case .character(let character):
             state.entry.append(character)
-            if state.entryMode == .code, state.entry.first?.isLetter == true, !looksLikeCode(state.entry) {
-                state.entryMode = .search
+            if entry == .code, state.entry.first?.isLetter == true, !looksLikeCode(state.entry) {
+                state.mode = .selling(.search)
             }
-            if state.entryMode == .search { updateSearch(&state) }
+            if state.mode == .selling(.search) { updateSearch(&state) }
             return []
         case .backspace:
             if !state.entry.isEmpty { state.entry.removeLast() }
-            if state.entryMode == .search {
-                if state.entry.isEmpty { state.entryMode = .code; state.searchResults = [] } else { updateSearch(&state) }
+            if entry == .search {
+                if state.entry.isEmpty { state.mode = .selling(.code); state.searchResults = [] } else { updateSearch(&state) }
             }
             return []
         case .escape:
             state.entry = ""
-            state.entryMode = .code
+            state.mode = .selling(.code)
             state.searchResults = []
             state.banner = nil
             return []
         case .up:
-            if state.entryMode == .search {
+            if entry == .search {
                 state.searchSelection = max(0, state.searchSelection - 1)
             } else if !state.basket.lines.isEmpty {
                 state.selectedLine = max(0, (state.selectedLine ?? state.basket.lines.count) - 1)
             }
             return []
         case .down:
-            if state.entryMode == .search {
+            if entry == .search {
                 state.searchSelection = min(max(0, state.searchResults.count - 1), state.searchSelection + 1)
             } else if let selected = state.selectedLine {
                 state.selectedLine = selected + 1 >= state.basket.lines.count ? nil : selected + 1
             }
             return []
         case .enter:
-            return submit(&state)
+            return submit(&state, entry)
         default:
             return []
         }
@@ -223,14 +233,14 @@ public struct Till: Sendable {
     func run(_ command: TillCommand, _ state: inout TillState) -> [TillEffect] {
         switch command {
         case .customer:
-            state.entryMode = .phone
+            state.mode = .selling(.phone)
             state.entry = ""
             state.banner = Banner(kind: .info, text: "Type the customer's mobile number, or scan their QR code")
             return []
         case .pay:
             return pay(&state)
         case .search:
-            state.entryMode = .search
+            state.mode = .selling(.search)
             updateSearch(&state)
             return []
         case .quantity, .discount, .void:
@@ -249,7 +259,7 @@ public struct Till: Sendable {
                 return []
             }
             state.entry = ""
-            state.entryMode = command == .quantity ? .quantity(lineID: line.id) : .discount(lineID: line.id)
+            state.mode = .selling(command == .quantity ? .quantity(lineID: line.id) : .discount(lineID: line.id))
             state.banner = Banner(kind: .info, text: command == .quantity
                 ? (line.product.unit == .kilogram ? "New weight in kg for \(line.product.name)" : "New quantity for \(line.product.name)")
                 : "Discount for \(line.product.name): an amount (10,00) or a percentage (10%)")
@@ -265,7 +275,7 @@ public struct Till: Sendable {
             return []
         case .quit:
             if state.hasOpenSale {
-                state.entryMode = .confirmQuit
+                state.mode = .confirmingQuit(state.mode)
                 state.banner = Banner(kind: .warning, text: "A sale is open. Quit anyway? (y/n) The basket is not kept.")
                 return []
             }
@@ -281,33 +291,34 @@ public struct Till: Sendable {
     }
 
     /// Keys while a report is on screen: F12 closes the day (after a yes), anything else closes the report.
-    func reportKey(_ state: inout TillState, _ report: JournalReport, _ key: Key) -> [TillEffect] {
-        if state.confirmingZReport {
-            state.confirmingZReport = false
-            if key == .character("y") || key == .character("Y") || key == .character("j") || key == .character("J") {
+    func reportKey(_ state: inout TillState, _ report: JournalReport, confirmingZ: Bool, _ key: Key) -> [TillEffect] {
+        let action = KeyMap.action(for: key, in: state.mode)
+        if confirmingZ {
+            state.mode = .report(report, confirmingZ: false)
+            if action == .yes {
                 state.banner = Banner(kind: .info, text: "Making Z report \(report.number)…")
                 return [.makeReport(.z)]
             }
             state.banner = nil
             return []
         }
-        if key == .function(12) && report.kind == .x {
+        if action == .closeDay {
             guard state.basket.isEmpty else {
                 state.banner = Banner(kind: .warning, text: "Finish or void the open sale before closing the day.")
                 return [.bell]
             }
-            state.confirmingZReport = true
+            state.mode = .report(report, confirmingZ: true)
             state.banner = Banner(kind: .warning, text: "Close the day with Z report \(report.number)? It cannot be undone. (y/n)")
             return []
         }
-        state.report = nil
+        state.mode = .selling(.code)
         state.banner = nil
         return []
     }
 
-    func submit(_ state: inout TillState) -> [TillEffect] {
+    func submit(_ state: inout TillState, _ entry: EntryMode) -> [TillEffect] {
         let text = state.entry.trimmingCharacters()
-        switch state.entryMode {
+        switch entry {
         case .code:
             guard !text.isEmpty else { return [] }
             var quantity = 1
@@ -329,7 +340,7 @@ public struct Till: Sendable {
             }
             let product = state.searchResults[state.searchSelection]
             state.entry = ""
-            state.entryMode = .code
+            state.mode = .selling(.code)
             state.searchResults = []
             return add(&state, product: product, quantity: 1)
         case .phone:
@@ -337,7 +348,7 @@ public struct Till: Sendable {
                 let number = try MSISDN(typed: text, market: state.settings.market)
                 state.customer = .phoneNumber(number)
                 state.entry = ""
-                state.entryMode = .code
+                state.mode = .selling(.code)
                 state.banner = Banner(kind: .success, text: "Customer: \(number.masked)")
             } catch {
                 state.banner = Banner(kind: .error, text: error.description)
@@ -345,11 +356,11 @@ public struct Till: Sendable {
             }
             return []
         case .weight(let sku):
-            guard let product = catalog.product(sku: sku) else { state.entryMode = .code; return [] }
+            guard let product = catalog.product(sku: sku) else { state.mode = .selling(.code); return [] }
             do {
                 let quantity = try Quantity.parseKilograms(text)
                 state.entry = ""
-                state.entryMode = .code
+                state.mode = .selling(.code)
                 try state.basket.add(VATSchedule.priced(product, on: state.today, in: state.settings.market), quantity: quantity)
                 state.banner = Banner(kind: .info, text: "\(product.name) \(quantity.display)")
             } catch {
@@ -359,7 +370,7 @@ public struct Till: Sendable {
             }
             return []
         case .quantity(let lineID):
-            guard let line = state.basket.line(id: lineID) else { state.entryMode = .code; return [] }
+            guard let line = state.basket.line(id: lineID) else { state.mode = .selling(.code); return [] }
             return applyEntry(&state) { state in
                 let quantity = line.product.unit == .kilogram ? try Quantity.parseKilograms(text) : try Quantity.parsePieces(text)
                 try state.basket.setQuantity(lineID: lineID, to: quantity)
@@ -374,8 +385,6 @@ public struct Till: Sendable {
                     try state.basket.setDiscount(lineID: lineID, minorUnits: amount.minorUnits)
                 }
             }
-        case .confirmQuit:
-            return []
         }
     }
 
@@ -385,7 +394,7 @@ public struct Till: Sendable {
         do {
             try change(&state)
             state.entry = ""
-            state.entryMode = .code
+            state.mode = .selling(.code)
             state.banner = nil
             return []
         } catch {
@@ -405,7 +414,7 @@ public struct Till: Sendable {
 
     func add(_ state: inout TillState, product: Product, quantity: Int) -> [TillEffect] {
         if product.unit == .kilogram {
-            state.entryMode = .weight(sku: product.sku)
+            state.mode = .selling(.weight(sku: product.sku))
             state.entry = ""
             state.banner = Banner(kind: .info, text: "\(product.name): type the weight in kg (e.g. 0,523)")
             return []
@@ -431,7 +440,7 @@ public struct Till: Sendable {
                 return [.bell]
             }
             state.customer = .personalQR(code)
-            if state.entryMode == .phone { state.entryMode = .code; state.entry = "" }
+            if state.mode == .selling(.phone) { state.mode = .selling(.code); state.entry = "" }
             state.banner = Banner(kind: .success, text: "Customer: \(code.masked)")
             return []
         case .gtin, .text:
@@ -439,12 +448,22 @@ public struct Till: Sendable {
                 state.banner = Banner(kind: .warning, text: "The customer scanner only reads personal QR codes")
                 return [.bell]
             }
-            if state.payment != nil {
-                state.banner = Banner(kind: .warning, text: "Finish the payment before adding products")
-                return [.bell]
-            }
             var cleaned = text
             while let last = cleaned.last, last.isNewline || last == "\t" { cleaned.removeLast() }
+            switch state.mode {
+            case .selling:
+                break
+            case .returning(let session) where session.phase == .askingSale:
+                // A receipt's barcode: the sale to return from.
+                state.entry = cleaned
+                return returnKey(&state, session, .enter)
+            case .paying, .confirmingQuit(.paying):
+                state.banner = Banner(kind: .warning, text: "Finish the payment before adding products")
+                return [.bell]
+            default:
+                state.banner = Banner(kind: .warning, text: "Close what is on screen (Esc) before adding products")
+                return [.bell]
+            }
             if cleaned.hasPrefix("http") {
                 state.banner = Banner(kind: .error, text: CustomerInputError.notAPersonalQR.description)
                 return [.bell]
@@ -465,7 +484,7 @@ public struct Till: Sendable {
             return [.bell]
         }
         guard let customer = state.customer else {
-            state.entryMode = .phone
+            state.mode = .selling(.phone)
             state.entry = ""
             state.banner = Banner(kind: .warning, text: "Who pays? Scan the customer's QR code or type their mobile number, then \(KeyMap.label(for: .pay))")
             return [.bell]
@@ -488,52 +507,46 @@ public struct Till: Sendable {
         let payment = PaymentAttempt(
             reference: reference.value, attempt: attempt, amount: amount.value, phase: .creating, startedAt: state.now,
             expiresAt: state.now + paymentLifetime, customer: customer, receipt: receipt)
-        state.payment = payment
+        state.mode = .paying(payment)
         state.entry = ""
-        state.entryMode = .code
         state.banner = nil
         return [.createPayment(request, idempotencyKey: payment.createKey)]
     }
 
     func paymentKey(_ state: inout TillState, _ payment: PaymentAttempt, _ key: Key) -> [TillEffect] {
+        let action = KeyMap.action(for: key, in: state.mode)
+        if action == .quit { return run(.quit, &state) }
         switch payment.phase {
         case .paid:
-            if key == .enter || key == .function(9) || key == .escape {
-                startNewSale(&state, advance: true)
-            }
+            if action == .nextCustomer { startNewSale(&state, advance: true) }
             return []
         case .failed:
-            if key == .escape {
+            switch action {
+            case .backToBasket:
                 // Back to the basket, which is kept; the next Pay is a new attempt.
-                state.payment = nil
+                state.mode = .selling(.code)
                 state.lastFailedAttempt = payment.attempt
                 state.banner = Banner(kind: .info, text: "Back to the basket")
                 return []
-            }
-            switch KeyMap.command(for: key) {
-            case .pay:
+            case .tryAgain:
                 return pay(&state)
-            case .customer:
-                state.payment = nil
+            case .changeCustomer:
+                state.mode = .selling(.code)
                 state.lastFailedAttempt = payment.attempt
                 state.customer = nil
                 return run(.customer, &state)
-            case .quit:
-                return run(.quit, &state)
             default:
                 return []
             }
         case .waiting, .creating, .checking:
-            if key == .escape {
+            if action == .cancelPayment {
                 var cancelling = payment
                 cancelling.phase = .cancelling(retries: 0)
-                state.payment = cancelling
+                state.update(cancelling)
                 return [.cancel(reference: payment.reference, idempotencyKey: payment.cancelKey(0), after: .zero)]
             }
-            if KeyMap.command(for: key) == .quit { return run(.quit, &state) }
             return []
         case .capturing, .cancelling:
-            if KeyMap.command(for: key) == .quit { return run(.quit, &state) }
             return []
         }
     }
@@ -544,7 +557,7 @@ public struct Till: Sendable {
         switch paymentState {
         case .CREATED:
             if case .checking = payment.phase { payment.phase = .waiting }
-            state.payment = payment
+            state.update(payment)
             return []
         case .AUTHORIZED:
             if case .paid = payment.phase { return [] }
@@ -555,11 +568,11 @@ public struct Till: Sendable {
             }
             if aggregate.cancelledAmount.value > 0 {
                 payment.phase = .failed(.cancelled)
-                state.payment = payment
+                state.update(payment)
                 return []
             }
             payment.phase = .capturing
-            state.payment = payment
+            state.update(payment)
             return [.capture(reference: reference, amount: Amount(currency: state.basket.currency, value: payment.amount),
                              idempotencyKey: payment.captureKey)]
         case .ABORTED:
@@ -569,14 +582,15 @@ public struct Till: Sendable {
         case .TERMINATED:
             payment.phase = .failed(.cancelled)
         }
-        state.payment = payment
+        state.update(payment)
         return [.bell]
     }
 
     func recovered(_ state: inout TillState, _ notice: RecoveryNotice) -> [TillEffect] {
-        let idle = state.basket.isEmpty && state.payment == nil && state.returning == nil && state.report == nil
+        var idle = false
+        if case .selling = state.mode, state.basket.isEmpty { idle = true }
         if let sale = notice.paidSale, idle {
-            state.recoveredSale = sale
+            state.mode = .recoveredSale(sale)
             state.banner = Banner(kind: .success, text: notice.text)
             return [.bell]
         }
@@ -597,10 +611,9 @@ public struct Till: Sendable {
     func startNewSale(_ state: inout TillState, advance: Bool) {
         state.basket = Basket(currency: state.settings.market.currency)
         state.customer = nil
-        state.payment = nil
+        state.mode = .selling(.code)
         state.lastFailedAttempt = 0
         state.entry = ""
-        state.entryMode = .code
         state.selectedLine = nil
         state.searchResults = []
         if advance { state.saleNumber += 1 }

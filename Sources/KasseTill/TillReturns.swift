@@ -59,21 +59,21 @@ extension JournalRefund {
 
 extension Till {
     func startReturn(_ state: inout TillState) -> [TillEffect] {
-        guard state.basket.isEmpty, state.payment == nil else {
+        guard state.basket.isEmpty, case .selling = state.mode else {
             state.banner = Banner(kind: .warning, text: "Finish or void the sale on screen before a return.")
             return [.bell]
         }
-        state.returning = ReturnSession(phase: .askingSale)
+        state.mode = .returning(ReturnSession(phase: .askingSale))
         state.entry = ""
-        state.entryMode = .code
         state.banner = Banner(kind: .info, text: "Return: type or scan the receipt number, or the payment reference")
         return []
     }
 
     func returnKey(_ state: inout TillState, _ session: ReturnSession, _ key: Key) -> [TillEffect] {
         var session = session
+        let action = KeyMap.action(for: key, in: state.mode)
         func leave() -> [TillEffect] {
-            state.returning = nil
+            state.mode = .selling(.code)
             state.entry = ""
             state.banner = nil
             return []
@@ -98,7 +98,7 @@ extension Till {
                 guard !text.isEmpty else { return [] }
                 if case .askingSale = session.phase {
                     session.phase = .lookingUp(text)
-                    state.returning = session
+                    state.mode = .returning(session)
                     state.entry = ""
                     state.banner = Banner(kind: .info, text: "Looking up \(text)…")
                     if let day = CivilDate.parse(text, today: state.today) { return [.listSalesForReturn(day)] }
@@ -112,7 +112,7 @@ extension Till {
                 switch ReturnPlan.make(sale: sale, earlier: session.earlier, selection: selection, refundable: session.refundable) {
                 case .success(let plan):
                     session.phase = .confirming(amount: plan.amount, lines: plan.lines)
-                    state.returning = session
+                    state.mode = .returning(session)
                     state.entry = ""
                     state.banner = Banner(kind: .warning, text: "Refund \(money(state, plan.amount)) to the customer's Vipps MobilePay? (y/n)")
                     return []
@@ -124,23 +124,23 @@ extension Till {
                 return []
             }
         case .lookingUp:
-            return key == .escape ? leave() : []
+            return action == .back ? leave() : []
         case .confirming(let amount, let lines):
             guard let sale = session.sale else { return leave() }
-            if key == .character("y") || key == .character("Y") || key == .character("j") || key == .character("J") {
+            if action == .yes {
                 session.phase = .refunding(amount: amount)
-                state.returning = session
+                state.mode = .returning(session)
                 state.banner = Banner(kind: .info, text: "Refunding \(money(state, amount))…")
                 return [.refundReturn(sale: sale, amount: amount, lines: lines)]
             }
             session.phase = .choosing
-            state.returning = session
+            state.mode = .returning(session)
             state.banner = nil
             return []
         case .refunding:
             return []
         case .done, .failed:
-            return key == .enter || key == .escape ? leave() : []
+            return action == .done ? leave() : []
         }
     }
 
@@ -173,7 +173,7 @@ extension Till {
             session.earlier = earlier
             session.refundable = refundable
             session.phase = .choosing
-            state.returning = session
+            state.mode = .returning(session)
             state.banner = refundable > 0
                 ? Banner(kind: .info, text: "Which lines come back? (1 3, 2:1 for one piece, A for everything)")
                 : Banner(kind: .warning, text: "Nothing left to refund on this sale.")
@@ -183,7 +183,7 @@ extension Till {
             session.phase = .askingSale
             session.candidates = sales
             session.candidatesDay = day
-            state.returning = session
+            state.mode = .returning(session)
             state.banner = sales.isEmpty
                 ? Banner(kind: .warning, text: "No paid sales on \(day.iso) at this till.")
                 : Banner(kind: .info, text: "\(sales.count) paid sale(s) on \(day.iso): type the receipt number")
@@ -191,17 +191,17 @@ extension Till {
         case .returnLookupFailed(let message):
             guard case .lookingUp = session.phase else { return [] }
             session.phase = .askingSale
-            state.returning = session
+            state.mode = .returning(session)
             state.banner = Banner(kind: .error, text: message)
             return [.bell]
         case .returnRefunded(let refund):
             session.phase = .done(refund)
-            state.returning = session
+            state.mode = .returning(session)
             state.banner = Banner(kind: .success, text: "Refunded \(money(state, refund.amount)). Return \(refund.returnNumber) is in the journal.")
             return [.bell]
         case .returnRefundFailed(let message):
             session.phase = .failed(message)
-            state.returning = session
+            state.mode = .returning(session)
             state.banner = Banner(kind: .error, text: message)
             return [.bell]
         default:

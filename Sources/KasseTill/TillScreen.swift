@@ -19,21 +19,25 @@ public enum TillScreen {
         bannerLine(state, &canvas, row: bottom - 2)
         let panelTop = bottom - 2 - summaryHeight(state)
         summary(state, &canvas, top: panelTop)
-        if let payment = state.payment {
+        // Under the quit question, what was on screen stays there.
+        var shown = state.mode
+        if case .confirmingQuit(let underneath) = shown { shown = underneath }
+        switch shown {
+        case .paying(let payment):
             paymentPanel(state, payment, &canvas, top: 1, bottom: panelTop - 1)
-        } else if let sale = state.recoveredSale {
+        case .recoveredSale(let sale):
             recoveredPanel(state, sale, &canvas, top: 1, bottom: panelTop - 1)
-        } else if let session = state.returning {
+        case .returning(let session):
             returnPanel(state, session, &canvas, top: 1, bottom: panelTop - 1)
-        } else if let report = state.report {
+        case .report(let report, _):
             let lines = report.text(locale: state.settings.market.locale).split(separator: "\n", omittingEmptySubsequences: false)
             for (index, line) in lines.enumerated() where 2 + index < panelTop {
                 canvas.put(String(line), row: 2 + index, column: 2, style: index == 0 ? .bold : .normal, width: canvas.size.columns - 4)
             }
-        } else if state.entryMode == .search {
+        case .selling(.search):
             basket(state, &canvas, top: 1, bottom: panelTop - 1)
             searchResults(state, &canvas, bottom: panelTop - 1)
-        } else {
+        case .selling, .confirmingQuit:
             basket(state, &canvas, top: 1, bottom: panelTop - 1)
         }
         return canvas
@@ -70,31 +74,7 @@ public enum TillScreen {
     static func helpBar(_ state: TillState, _ canvas: inout Canvas, row: Int) {
         canvas.fill(row: row, style: .inverse)
         var items: [(String, String)]
-        if let payment = state.payment {
-            switch payment.phase {
-            case .paid: items = [("Enter", "Next customer")]
-            case .failed:
-                items = [(KeyMap.label(for: .pay), "Try again"), (KeyMap.label(for: .customer), "Change customer"), ("Esc", "Back to basket")]
-            case .cancelling, .capturing: items = []
-            default: items = [("Esc", "Cancel payment")]
-            }
-            items.append((KeyMap.label(for: .quit), "Quit"))
-        } else if state.recoveredSale != nil {
-            items = [("Enter", "Continue")]
-        } else if let session = state.returning {
-            switch session.phase {
-            case .confirming: items = [("y", "Refund"), ("n", "Back")]
-            case .refunding: items = []
-            case .done, .failed: items = [("Enter", "Done")]
-            default: items = [("Enter", "OK"), ("Esc", "Back")]
-            }
-        } else if let report = state.report {
-            items = state.confirmingZReport ? [("y", "Close the day"), ("n", "Not now")]
-                : report.kind == .x ? [("Esc", "Close"), ("F12", "Z report (close the day)")] : [("Esc", "Close")]
-        } else if state.entryMode != .code && state.entryMode != .confirmQuit {
-            items = [("Enter", "OK"), ("Esc", "Back")]
-            if state.entryMode == .search { items.insert(("↑↓", "Choose"), at: 0) }
-        } else {
+        if state.mode == .selling(.code) {
             var bindings: [(label: String, help: String, essential: Bool)] =
                 KeyMap.bindings.map { ($0.label, $0.help, KeyMap.essential.contains($0.command)) } + [("↑↓", "Line", false)]
             func width() -> Int { bindings.reduce(0) { $0 + $1.label.count + $1.help.count + 3 } - 2 }
@@ -102,6 +82,9 @@ public enum TillScreen {
                 bindings.remove(at: last)
             }
             items = bindings.map { ($0.label, $0.help) }
+        } else {
+            // Every other mode's keys come from the same table the reducer reads them from.
+            items = KeyMap.panel(state.mode).map { ($0.label, $0.help) }
         }
         var column = 0
         for (key, help) in items {
@@ -114,28 +97,27 @@ public enum TillScreen {
     }
 
     static func entryLine(_ state: TillState, _ canvas: inout Canvas, row: Int) {
-        if state.payment != nil && state.entryMode != .confirmQuit { return }
-        if state.report != nil || state.recoveredSale != nil { return }
-        if let session = state.returning {
-            let prompt: String
+        let prompt: String
+        switch state.mode {
+        case .confirmingQuit:
+            prompt = "Quit? (y/n)"
+        case .returning(let session):
             switch session.phase {
             case .askingSale: prompt = "Receipt number or reference"
             case .choosing: prompt = "Lines to return"
             default: return
             }
-            canvas.put("\(prompt): ", row: row, column: 0, style: .bold)
-            canvas.put(state.entry + "▏", row: row, column: prompt.count + 2)
+        case .selling(let entry):
+            switch entry {
+            case .code: prompt = "Barcode, number or name"
+            case .search: prompt = "Search"
+            case .phone: prompt = "Customer's mobile"
+            case .weight: prompt = "Weight (kg)"
+            case .quantity: prompt = "New quantity"
+            case .discount: prompt = "Discount (amount or %)"
+            }
+        case .paying, .recoveredSale, .report:
             return
-        }
-        let prompt: String
-        switch state.entryMode {
-        case .code: prompt = "Barcode, number or name"
-        case .search: prompt = "Search"
-        case .phone: prompt = "Customer's mobile"
-        case .weight: prompt = "Weight (kg)"
-        case .quantity: prompt = "New quantity"
-        case .discount: prompt = "Discount (amount or %)"
-        case .confirmQuit: prompt = "Quit? (y/n)"
         }
         canvas.put("\(prompt): ", row: row, column: 0, style: .bold)
         canvas.put(state.entry + "▏", row: row, column: prompt.count + 2)

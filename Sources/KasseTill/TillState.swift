@@ -40,7 +40,22 @@ public enum EntryMode: Sendable, Hashable {
     case quantity(lineID: Int)
     case discount(lineID: Int)
     case search
-    case confirmQuit
+}
+
+/// What the till is doing, exactly one thing at a time: the reducer, the screen and the help
+/// bar all switch on it, so which panel has the keys is decided in one place.
+public indirect enum TillMode: Sendable, Hashable {
+    /// The basket, with the entry line in one of its modes.
+    case selling(EntryMode)
+    /// A payment attempt for the sale on screen, from sending to paid or not paid.
+    case paying(PaymentAttempt)
+    /// A sale from before a restart that recovery completed, shown as paid until Enter.
+    case recoveredSale(JournalSale)
+    /// An X or Z report from the journal; `confirmingZ`: asking whether to close the day.
+    case report(JournalReport, confirmingZ: Bool)
+    case returning(ReturnSession)
+    /// "Quit anyway?" over what was on screen, which comes back on no.
+    case confirmingQuit(TillMode)
 }
 
 public struct Banner: Sendable, Hashable {
@@ -116,12 +131,12 @@ public struct TillState: Sendable {
     public var settings: TillSettings
     public var basket: Basket
     public var entry = ""
-    public var entryMode = EntryMode.code
+    /// What is on screen and has the keys.
+    public var mode = TillMode.selling(.code)
     public var selectedLine: Int?
     public var searchResults: [Product] = []
     public var searchSelection = 0
     public var customer: CustomerIdentity?
-    public var payment: PaymentAttempt?
     /// The last attempt that ended for this sale, so the next one gets a new reference.
     public var lastFailedAttempt = 0
     /// The sale number of the basket on screen; the receipt number too.
@@ -132,15 +147,6 @@ public struct TillState: Sendable {
     public var now: ContinuousClock.Instant
     public var today: CivilDate
     public var isQuitting = false
-    /// An X or Z report on screen (from the journal).
-    public var report: JournalReport?
-    /// Asking whether to close the day with a Z report.
-    public var confirmingZReport = false
-    /// A return in progress.
-    public var returning: ReturnSession?
-    /// A sale from before a restart that recovery completed, shown as paid until Enter.
-    public var recoveredSale: JournalSale?
-
     public init(settings: TillSettings, saleNumber: Int = 1, now: ContinuousClock.Instant, today: CivilDate) {
         self.settings = settings
         self.basket = Basket(currency: settings.market.currency)
@@ -155,6 +161,30 @@ public struct TillState: Sendable {
     public static func receiptNumber(forSale sale: Int) -> String { pad6(sale) }
 
     var hasOpenSale: Bool { !basket.isEmpty || (payment?.isOpen ?? false) }
+
+    // Read-only views of `mode`, for the journal rules, the runtime and tests.
+
+    /// The payment attempt on screen (also under the quit question).
+    public var payment: PaymentAttempt? {
+        switch mode {
+        case .paying(let payment), .confirmingQuit(.paying(let payment)): payment
+        default: nil
+        }
+    }
+
+    /// Replaces the attempt on screen where it is (under the quit question too).
+    mutating func update(_ payment: PaymentAttempt) {
+        if case .confirmingQuit(.paying) = mode { mode = .confirmingQuit(.paying(payment)) } else { mode = .paying(payment) }
+    }
+
+    public var entryMode: EntryMode? { if case .selling(let entry) = mode { entry } else { nil } }
+    public var report: JournalReport? { if case .report(let report, _) = mode { report } else { nil } }
+    public var confirmingZReport: Bool { if case .report(_, true) = mode { true } else { false } }
+    public var returning: ReturnSession? { if case .returning(let session) = mode { session } else { nil } }
+    public var recoveredSale: JournalSale? { if case .recoveredSale(let sale) = mode { sale } else { nil } }
+    public var isConfirmingQuit: Bool { if case .confirmingQuit = mode { true } else { false } }
+    /// Nothing on screen but an empty basket waiting for the first product.
+    public var isIdle: Bool { mode == .selling(.code) && basket.isEmpty }
 }
 
 func pad6(_ value: Int) -> String {

@@ -233,9 +233,10 @@ struct TillReducerTests {
         var till = TillDriver()
         till.type("1001")
         #expect(till.send(.keyPressed(.function(10))).isEmpty)
-        #expect(till.state.entryMode == .confirmQuit)
+        #expect(till.state.mode == .confirmingQuit(.selling(.code)))
         till.press(.character("n"))
         #expect(!till.state.isQuitting)
+        #expect(till.state.mode == .selling(.code))
         till.press(.function(10))
         #expect(till.send(.keyPressed(.character("y"))) == [.quit])
         var empty = TillDriver()
@@ -253,7 +254,7 @@ struct KeyboardWedgeTillTests {
         #expect(till.state.entry == "ab")
         #expect(till.state.customer != nil)
         till.state.entry = ""
-        till.state.entryMode = .code
+        till.state.mode = .selling(.code)
         till.type("7040000000016", enter: false)
         till.send(.wedgeScanned(text: "7040000000016"))
         #expect(till.state.basket.lines.count == 1)
