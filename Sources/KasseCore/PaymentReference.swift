@@ -73,6 +73,19 @@ public struct PaymentReference: Sendable, Hashable, CustomStringConvertible, Cod
         self.value = [storePart, tillPart, date.compact, sequencePart, attemptPart].joined(separator: "-")
     }
 
+    /// The business day a till reference carries (`STORE-TILL-YYYYMMDD-SALE-ATTEMPT`, read from
+    /// the end, so a store id with dashes does not matter): the shop's local day when the
+    /// payment was made. "The sales of a day" means this, everywhere (the till's returns,
+    /// `kasse journal list`, the audit).
+    public static func businessDay(of reference: String) -> CivilDate? {
+        let parts = reference.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 5 else { return nil }
+        let day = parts[parts.count - 3]
+        guard day.count == 8, day.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(day) else { return nil }
+        let date = CivilDate(year: number / 10_000, month: number / 100 % 100, day: number % 100)
+        return CivilDate.parse(date.iso, today: date) == date ? date : nil
+    }
+
     /// Accepts an existing reference (from the command line or the API).
     public init(_ value: String) throws(ReferenceError) {
         guard PaymentReference.isValid(value) else { throw .invalid(value) }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import KasseCore
 import KasseTill
 import VippsModels
 
@@ -589,19 +590,19 @@ public final class Journal: Sendable {
         return sale
     }
 
-    /// Completed sales whose payment reference carries this day (`YYYYMMDD`, the till's local
-    /// date when the payment was made).
-    public func completedSales(paymentDay day: String) async throws(JournalError) -> [JournalSale] {
-        try await fetch("SELECT * FROM entry WHERE kind = 'sale-completed' AND reference LIKE ? ORDER BY sequence", ["%-\(day)-%"])
-            .compactMap { entry in
-                guard case .saleCompleted(let sale) = entry.event else { return nil }
-                return sale
-            }
+    /// The completed sales of a business day: those whose payment reference carries the day
+    /// (the till's local date when the payment was made), as everywhere else.
+    public func completedSales(businessDay day: CivilDate) async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)] {
+        try await completedSales(like: "%-\(day.compact)-%").filter { PaymentReference.businessDay(of: $0.sale.reference) == day }
     }
 
-    /// Completed sales, optionally only those recorded on a date (`YYYY-MM-DD`, UTC).
-    public func completedSales(on date: String? = nil) async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)] {
-        try await fetch("SELECT * FROM entry WHERE kind = 'sale-completed' AND at LIKE ? ORDER BY sequence", [(date ?? "") + "%"])
+    /// Every completed sale.
+    public func completedSales() async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)] {
+        try await completedSales(like: "%")
+    }
+
+    private func completedSales(like pattern: String) async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)] {
+        try await fetch("SELECT * FROM entry WHERE kind = 'sale-completed' AND reference LIKE ? ORDER BY sequence", [pattern])
             .compactMap { entry in
                 guard case .saleCompleted(let sale) = entry.event else { return nil }
                 return (entry, sale)

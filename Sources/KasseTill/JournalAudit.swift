@@ -93,10 +93,7 @@ public enum JournalAudit {
 
     /// `YYYYMMDD` of a reference made by Kasse (`STORE-TILL-YYYYMMDD-SALE-ATTEMPT`).
     public static func referenceDay(_ reference: String) -> String? {
-        let parts = reference.split(separator: "-")
-        guard parts.count >= 5 else { return nil }
-        let day = parts[parts.count - 3]
-        return day.count == 8 && day.allSatisfy(\.isNumber) ? String(day) : nil
+        PaymentReference.businessDay(of: reference)?.compact
     }
 
     /// The differences between what the journal and Vipps MobilePay say about one payment.

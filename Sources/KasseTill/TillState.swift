@@ -21,13 +21,17 @@ public struct TillSettings: Sendable, Hashable {
     public var storeID: String
     public var tillID: String
     public var market: Market
+    /// The shop's local time, which decides the business day (the market's zone unless the
+    /// configuration names another).
+    public var timeZone: ShopTimeZone
 
-    public init(mode: RunMode, shopName: String, storeID: String, tillID: String, market: Market) {
+    public init(mode: RunMode, shopName: String, storeID: String, tillID: String, market: Market, timeZone: ShopTimeZone? = nil) {
         self.mode = mode
         self.shopName = shopName
         self.storeID = storeID
         self.tillID = tillID
         self.market = market
+        self.timeZone = timeZone ?? .of(market)
     }
 }
 

@@ -112,6 +112,14 @@ public struct TillConfiguration: Sendable {
             }
             pause = .milliseconds(milliseconds)
         }
+        var timeZone = ShopTimeZone.of(market)
+        if let text = values["till.time_zone"] {
+            do {
+                timeZone = try Self.timeZone(text, zoneinfo: environment["TZDIR"] ?? "/usr/share/zoneinfo")
+            } catch {
+                throw invalid("till.time_zone", error.description)
+            }
+        }
         let home = environment["HOME"] ?? NSHomeDirectory()
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.local/share")
         let journalPath = environment["KASSE_JOURNAL"] ?? values["journal.path"]
@@ -121,11 +129,26 @@ public struct TillConfiguration: Sendable {
         return TillConfiguration(
             settings: TillSettings(
                 mode: mode, shopName: values["till.shop_name"] ?? (mode == .demo ? "Kasse Demo" : "Kasse"),
-                storeID: values["till.store_id"] ?? "STORE1", tillID: values["till.till_id"] ?? "1", market: market),
+                storeID: values["till.store_id"] ?? "STORE1", tillID: values["till.till_id"] ?? "1", market: market,
+                timeZone: timeZone),
             catalogPath: values["till.catalog"], scannersEnabled: enabled, layout: layout, roles: roles,
             scanPause: pause, scanTermination: termination,
             logPath: environment["KASSE_LOG"] ?? values["till.log"] ?? (stateHome + "/kasse/kasse.log"),
             journalPath: journalPath, cashierID: cashierID, notes: notes)
+    }
+}
+
+extension TillConfiguration {
+    /// `Europe/Oslo` (from the machine's zoneinfo files) or a POSIX rule (`CET-1CEST,M3.5.0,M10.5.0/3`).
+    static func timeZone(_ text: String, zoneinfo: String) throws(ShopTimeZone.Invalid) -> ShopTimeZone {
+        if text.contains(",") || text.contains(where: \.isNumber) && !text.contains("/") {
+            return try ShopTimeZone(rule: text)
+        }
+        let allowed = text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/_+-".contains($0)) }
+        guard allowed, !text.contains(".."), !text.hasPrefix("/"),
+              let data = FileManager.default.contents(atPath: zoneinfo + "/" + text)
+        else { throw .unknownZone(text) }
+        return try ShopTimeZone(name: text, tzif: Array(data))
     }
 }
 
@@ -283,7 +306,7 @@ public enum TillLauncher {
         } catch {
             throw LaunchError(description: error.description)
         }
-        var state = TillState(settings: tillConfiguration.settings, saleNumber: saleNumber, now: now, today: today())
+        var state = TillState(settings: tillConfiguration.settings, saleNumber: saleNumber, now: now, today: today(in: tillConfiguration.settings.timeZone))
         state.banner = startupBanner ?? Banner(kind: .info, text: mode == .demo
             ? "DEMO: scan or type products, F2 and 91234567 (Kari approves after 3 s), then F4 to pay"
             : "Ready")
@@ -298,15 +321,10 @@ public enum TillLauncher {
         await simulator?.stop()
     }
 
-    public static func today() -> CivilDate {
-        // The C library's local time: the calendar framework would pull in ICU (megabytes of memory).
-        var seconds = time(nil)
-        var local = tm()
-        guard localtime_r(&seconds, &local) != nil else {
-            let (year, month, day) = InternetTime.civil(fromDays: Int64(seconds) / 86_400)
-            return CivilDate(year: year, month: month, day: day)
-        }
-        return CivilDate(year: Int(local.tm_year) + 1900, month: Int(local.tm_mon) + 1, day: Int(local.tm_mday))
+    /// The shop's business day now, in its time zone (not the machine's, which on a till PC is
+    /// often UTC).
+    public static func today(in zone: ShopTimeZone) -> CivilDate {
+        zone.date(atUTC: Int64(time(nil)))
     }
 }
 

@@ -31,9 +31,10 @@ public actor TillRuntime {
 
     public init(till: Till, state: TillState, client: VippsClient, terminal: CursesTerminal, scanners: USBScannerService?,
                 roles: [(ScannerMatch, ScannerRole)], logger: Logger, journal: Journal,
-                today: @escaping @Sendable () -> CivilDate = { TillLauncher.today() }) {
+                today: (@Sendable () -> CivilDate)? = nil) {
         self.journal = journal
-        self.today = today
+        let zone = state.settings.timeZone
+        self.today = today ?? { TillLauncher.today(in: zone) }
         self.till = till
         self.state = state
         self.client = client
@@ -171,7 +172,7 @@ public actor TillRuntime {
             let journal = self.journal
             Task {
                 do throws(JournalError) {
-                    send.yield(.returnSalesListed(day: day, sales: try await journal.completedSales(paymentDay: day.compact)))
+                    send.yield(.returnSalesListed(day: day, sales: try await journal.completedSales(businessDay: day).map(\.sale)))
                 } catch {
                     send.yield(.returnLookupFailed(error.description))
                 }

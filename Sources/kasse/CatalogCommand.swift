@@ -49,7 +49,7 @@ struct CatalogCommand: AsyncParsableCommand {
             }
             // Rates no longer in force still load (the till sells at today's rate of their
             // category); say so, once per rate, so the shop can update its file.
-            let today = TillLauncher.today()
+            let today = TillLauncher.today(in: ShopTimeZone.of(market))
             var counts: [VATRate: Int] = [:]
             for product in result.catalog.products { counts[product.vatRate, default: 0] += 1 }
             for (rate, count) in counts.sorted(by: { $0.key > $1.key }) {

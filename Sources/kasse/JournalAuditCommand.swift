@@ -47,7 +47,7 @@ extension JournalCommand {
             let (journal, settings) = try options.open(readOnly: true)
             var day: String?
             if let date {
-                guard let parsed = CivilDate.parse(date, today: TillLauncher.today()) else {
+                guard let parsed = CivilDate.parse(date, today: TillLauncher.today(in: settings.settings.timeZone)) else {
                     throw CLIError("--date \(date): write YYYY-MM-DD, DD.MM.YYYY or 'today'")
                 }
                 day = parsed.compact

@@ -180,20 +180,27 @@ struct JournalCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Paid sales and returns, for a day or all.")
         @OptionGroup var options: JournalOptions
-        @Option(help: "Only this day (YYYY-MM-DD, UTC), or 'today'.") var date: String?
+        @Option(help: "Only this business day (YYYY-MM-DD, DD.MM.YYYY or 'today', the shop's local day, as the till's returns and reports count it).") var date: String?
         @Flag(help: "JSON instead of a table.") var json = false
 
         func run() async throws {
             let (journal, settings) = try options.open(readOnly: true)
-            var day = date
-            if day == "today" { day = String(InternetTime.rfc3339(Date().timeIntervalSince1970).prefix(10)) }
-            let sales = try await journalCall { () async throws(JournalError) in try await journal.completedSales(on: day) }
+            var day: CivilDate?
+            if let date {
+                guard let parsed = CivilDate.parse(date, today: TillLauncher.today(in: settings.settings.timeZone)) else {
+                    throw CLIError("--date \(date): write YYYY-MM-DD, DD.MM.YYYY or 'today'")
+                }
+                day = parsed
+            }
+            let sales = try await journalCall { () async throws(JournalError) in
+                if let day { try await journal.completedSales(businessDay: day) } else { try await journal.completedSales() }
+            }
             if json {
                 printJSON(sales.map { Listed(sequence: $0.entry.sequence, at: $0.entry.at, sale: $0.sale) })
                 return
             }
             let locale = settings.settings.market.locale
-            if sales.isEmpty { emit("No paid sales\(day.map { " on \($0)" } ?? "")."); return }
+            if sales.isEmpty { emit("No paid sales\(day.map { " on \($0.iso)" } ?? "")."); return }
             for (entry, sale) in sales {
                 let refunded = try await journalCall { () async throws(JournalError) in try await journal.refunds(reference: sale.reference).refunded }
                 let money = Money(minorUnits: sale.captured, currency: CurrencyCode(rawValue: sale.currency) ?? .NOK).formatted(in: locale)

@@ -66,6 +66,25 @@ import VippsClient
         return (try TillConfiguration.load(file: file, mode: .test, environment: environment), warnings + [])
     }
 
+    /// The business day is the market's local day unless `till.time_zone` names another zone
+    /// (from the machine's zoneinfo) or a POSIX rule; a misspelt zone names its line.
+    @Test func theTimeZoneComesFromTheMarketOrTheFile() throws {
+        #expect(try Self.load("[till]\nmarket = \"FI\"").0.settings.timeZone == ShopTimeZone.of(.finland))
+        let named = try Self.load("[till]\nmarket = \"NO\"\ntime_zone = \"Europe/Helsinki\"").0.settings.timeZone
+        #expect(named.name == "Europe/Helsinki" && named.offset(atUTC: 1_782_864_000) == 10_800)
+        let rule = try Self.load("[till]\ntime_zone = \"UTC0\"").0.settings.timeZone
+        #expect(rule.offset(atUTC: 1_782_864_000) == 0)
+        do {
+            _ = try Self.load("[till]\nshop_name = \"Kiwi\"\ntime_zone = \"Europe/Olso\"")
+            Issue.record("a misspelt zone was accepted")
+        } catch let error as ConfigurationError {
+            #expect("\(error)".contains("line 3") && "\(error)".contains("Europe/Olso") && "\(error)".contains("Europe/Oslo"), "\(error)")
+        }
+        for sneaky in ["../../etc/passwd", "/etc/localtime"] {
+            #expect(throws: ConfigurationError.self) { try Self.load("[till]\ntime_zone = \"\(sneaky)\"") }
+        }
+    }
+
     @Test func theFullExampleReadsIntoTypedSettings() throws {
         let (till, warnings) = try Self.load(Self.example)
         #expect(warnings.isEmpty, "\(warnings)")
