@@ -109,8 +109,10 @@ public struct Till: Sendable {
             return []
         case .recovered(let notice):
             return recovered(&state, notice)
-        case .returnSaleFound, .returnLookupFailed, .returnRefunded, .returnRefundFailed, .returnSalesListed:
+        case .returnSaleFound, .returnLookupFailed, .returnRefunded, .returnRefundFailed, .returnSalesListed, .returnPendingSettled:
             return returnAction(&state, action)
+        case .recoveryStarted, .recoveryRead, .recoveryReadFailed, .recoveryCaptured, .recoveryCancelled, .recoveryWriteFailed:
+            return recovery(&state, action)
         case .reportReady(let report):
             let stored = "Z report \(report.number) stored in the journal. The day is closed."
             switch state.mode {

@@ -27,12 +27,22 @@ public enum TillAction: Sendable {
     /// The journal could not be written; nothing that needed it was sent.
     case journalFailed(String)
     case reportReady(JournalReport)
-    case returnSaleFound(sale: JournalSale, earlier: [JournalRefund], refundable: Int)
+    /// `nextReturnNumber`: the number the journal gives the next return.
+    case returnSaleFound(sale: JournalSale, earlier: [JournalRefund], refundable: Int, nextReturnNumber: Int)
+    /// A return in doubt from before, sent again with its key while its sale was looked up.
+    case returnPendingSettled(JournalRefund, ReturnOutcome)
     case returnLookupFailed(String)
     case returnSalesListed(day: CivilDate, sales: [JournalSale])
     case returnRefunded(JournalRefund)
     /// Refused, or no answer (then it is finished with the same key when the sale is opened again).
-    case returnRefundFailed(String)
+    case returnRefundFailed(JournalRefund, VippsFailure)
+    /// Start-up recovery: payments the journal left open, to read back and settle.
+    case recoveryStarted([RecoveringPayment])
+    case recoveryRead(reference: String, reading: Recovery.Reading, history: String)
+    case recoveryReadFailed(reference: String, failure: VippsFailure)
+    case recoveryCaptured(reference: String, captured: Int)
+    case recoveryCancelled(reference: String)
+    case recoveryWriteFailed(reference: String, failure: VippsFailure)
 }
 
 /// What the runtime must do, as data.
@@ -47,8 +57,16 @@ public enum TillEffect: Sendable, Equatable {
     case findSaleForReturn(String)
     /// The paid sales of a day, to choose one to return from.
     case listSalesForReturn(CivilDate)
-    /// Record the return (its own key) in the journal, then refund.
-    case refundReturn(sale: JournalSale, amount: Int, lines: [JournalLine])
+    /// Refund a return already recorded (`.record` before it) with its own key.
+    case refundReturn(JournalRefund)
+    /// Write these entries to the journal, before any effect after them is carried out. The
+    /// journal is written from one place: what the reducer decided (this, and the changes of
+    /// state the journal rules turn into entries).
+    case record([JournalEvent])
+    /// Start-up recovery: read a payment back (and its event log), after a pause.
+    case readRecovering(reference: String, after: Duration)
+    case captureRecovered(reference: String, amount: Amount, idempotencyKey: IdempotencyKey)
+    case cancelRecovered(reference: String, idempotencyKey: IdempotencyKey)
     case bell
     case quit
 }

@@ -22,6 +22,8 @@ public struct ReturnSession: Sendable, Hashable {
     public var earlier: [JournalRefund] = []
     /// Captured minus refunded, as Vipps MobilePay reports it.
     public var refundable = 0
+    /// The number this return gets in the journal (returns are numbered per journal).
+    public var returnNumber = 1
     /// The paid sales of a day the cashier asked for, to choose from.
     public var candidates: [JournalSale] = []
     public var candidatesDay: CivilDate?
@@ -38,7 +40,40 @@ public struct ReturnSession: Sendable, Hashable {
     }
 }
 
+/// What came of sending a recorded return's refund.
+public enum ReturnOutcome: Sendable, Hashable {
+    case refunded
+    /// Vipps MobilePay said no: the return is recorded as failed.
+    case refused(VippsFailure)
+    /// No answer: the return stays pending and is finished, with the same key, the next time
+    /// the sale is opened for a return.
+    case unknown(VippsFailure)
+
+    public init(_ failure: VippsFailure) {
+        self = failure.isTransient ? .unknown(failure) : .refused(failure)
+    }
+
+    /// For the person at the till, nil when refunded.
+    public var problem: String? {
+        switch self {
+        case .refunded: nil
+        case .refused(let failure): "Refused: \(failure.cashierMessage)"
+        case .unknown(let failure):
+            "No answer from Vipps MobilePay (\(failure.retryAdvice.reason)). Open the same sale for a return again: this refund is finished then, never paid twice."
+        }
+    }
+}
+
 extension JournalRefund {
+    /// What the journal records when a refund's outcome is known (nothing while it is not).
+    public func events(for outcome: ReturnOutcome) -> [JournalEvent] {
+        switch outcome {
+        case .refunded: [.refunded(sale: sale, reference: reference, returnNumber: returnNumber, amount: amount)]
+        case .refused(let failure): [.refundFailed(sale: sale, reference: reference, returnNumber: returnNumber, reason: failure.cashierMessage)]
+        case .unknown: []
+        }
+    }
+
     /// The return receipt as printed (and shown on the till).
     public func receiptText(for sale: JournalSale, locale: ShopLocale, width: Int = 44) -> [String] {
         let currency = CurrencyCode(rawValue: self.currency) ?? .NOK
@@ -131,7 +166,11 @@ extension Till {
                 session.phase = .refunding(amount: amount)
                 state.mode = .returning(session)
                 state.banner = Banner(kind: .info, text: "Refunding \(money(state, amount))…")
-                return [.refundReturn(sale: sale, amount: amount, lines: lines)]
+                // Recorded, with its own key, before the refund is sent.
+                let refund = JournalRefund(
+                    sale: sale.sale, reference: sale.reference, returnNumber: session.returnNumber, amount: amount, currency: sale.currency,
+                    key: IdempotencyKey(.refund(session.returnNumber), reference: sale.reference), lines: lines)
+                return [.record([.refundStarted(refund)]), .refundReturn(refund)]
             }
             session.phase = .choosing
             state.mode = .returning(session)
@@ -165,13 +204,27 @@ extension Till {
     }
 
     func returnAction(_ state: inout TillState, _ action: TillAction) -> [TillEffect] {
-        guard var session = state.returning else { return [] }
+        // A return in doubt from before, finished while its sale was looked up: recorded
+        // whatever is on screen now.
+        if case .returnPendingSettled(let refund, let outcome) = action {
+            let events = refund.events(for: outcome)
+            return events.isEmpty ? [] : [.record(events)]
+        }
+        guard var session = state.returning else {
+            // The return left the screen while its refund was on the way: the outcome is still recorded.
+            switch action {
+            case .returnRefunded(let refund): return [.record(refund.events(for: .refunded))]
+            case .returnRefundFailed(let refund, let failure): return [.record(refund.events(for: ReturnOutcome(failure)))]
+            default: return []
+            }
+        }
         switch action {
-        case .returnSaleFound(let sale, let earlier, let refundable):
+        case .returnSaleFound(let sale, let earlier, let refundable, let nextReturnNumber):
             guard case .lookingUp = session.phase else { return [] }
             session.sale = sale
             session.earlier = earlier
             session.refundable = refundable
+            session.returnNumber = nextReturnNumber
             session.phase = .choosing
             state.mode = .returning(session)
             state.banner = refundable > 0
@@ -198,12 +251,23 @@ extension Till {
             session.phase = .done(refund)
             state.mode = .returning(session)
             state.banner = Banner(kind: .success, text: "Refunded \(money(state, refund.amount)). Return \(refund.returnNumber) is in the journal.")
-            return [.bell]
-        case .returnRefundFailed(let message):
+            return [.record(refund.events(for: .refunded)), .bell]
+        case .returnRefundFailed(let refund, let failure):
+            let outcome = ReturnOutcome(failure)
+            var message = outcome.problem ?? ""
+            if case .notSent(let reason) = failure {
+                // Nothing was sent (the journal could not record the return first): nothing to record either.
+                message = "Not refunded: \(reason)"
+                session.phase = .failed(message)
+                state.mode = .returning(session)
+                state.banner = Banner(kind: .error, text: message)
+                return [.bell]
+            }
             session.phase = .failed(message)
             state.mode = .returning(session)
             state.banner = Banner(kind: .error, text: message)
-            return [.bell]
+            let events = refund.events(for: outcome)
+            return (events.isEmpty ? [] : [.record(events)]) + [.bell]
         default:
             return []
         }

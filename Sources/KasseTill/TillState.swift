@@ -151,6 +151,8 @@ public struct TillState: Sendable {
     public var now: ContinuousClock.Instant
     public var today: CivilDate
     public var isQuitting = false
+    /// Payments from before a restart that recovery is still settling, by reference.
+    public var recovering: [String: RecoveringPayment] = [:]
     public init(settings: TillSettings, saleNumber: Int = 1, now: ContinuousClock.Instant, today: CivilDate) {
         self.settings = settings
         self.basket = Basket(currency: settings.market.currency)

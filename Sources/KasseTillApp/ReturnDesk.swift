@@ -4,31 +4,12 @@ import Logging
 import VippsClient
 import VippsModels
 
-/// Refunds for returns, shared by the till and `kasse return`: each return is numbered and
-/// written to the journal with its own idempotency key before the refund is sent; its outcome
-/// is written after. A return without an answer stays pending and is finished, with the same
-/// key, the next time the sale is opened for a return.
+/// Refunds for returns. The till records a return and its outcome through its reducer (the
+/// journal is written from one place); `kasse return` records them here. Either way a return
+/// is numbered and written with its own idempotency key before the refund is sent, and one
+/// without an answer stays pending and is finished, with the same key, the next time the
+/// sale is opened for a return.
 public struct ReturnDesk: Sendable {
-    public enum Outcome: Sendable, Equatable {
-        case refunded
-        /// Vipps MobilePay said no; recorded as failed.
-        case refused(String)
-        /// No answer: the return stays pending.
-        case unknown(String)
-        /// Refunded, but the journal could not record it.
-        case unrecorded(String)
-
-        public var problem: String? {
-            switch self {
-            case .refunded: nil
-            case .refused(let reason): "Refused: \(reason)"
-            case .unknown(let detail):
-                "No answer from Vipps MobilePay (\(detail)). Open the same sale for a return again: this refund is finished then, never paid twice."
-            case .unrecorded(let detail): "Refunded, but the journal could not record it: \(detail)"
-            }
-        }
-    }
-
     public let journal: Journal
     public let client: VippsClient
     public let logger: Logger
@@ -39,7 +20,7 @@ public struct ReturnDesk: Sendable {
         self.logger = logger
     }
 
-    /// Numbers the return and records it (with its key); nothing is sent yet.
+    /// Numbers the return and records it (with its key); nothing is sent yet. For the command line.
     public func record(sale: JournalSale, amount: Int, lines: [JournalLine]) async throws(JournalError) -> JournalRefund {
         let number = try await journal.nextReturnNumber()
         let refund = JournalRefund(
@@ -49,27 +30,30 @@ public struct ReturnDesk: Sendable {
         return refund
     }
 
-    /// Sends a recorded return and records what came of it.
-    public func send(_ refund: JournalRefund) async -> Outcome {
+    /// Sends a recorded return's refund and says what came of it; records nothing.
+    public func send(_ refund: JournalRefund) async -> ReturnOutcome {
         let currency = CurrencyCode(rawValue: refund.currency) ?? .NOK
         logger.info("refund \(refund.reference) \(refund.amount) key \(refund.key)")
         do {
             _ = try await client.refund(refund.reference, amount: Amount(currency: currency, value: refund.amount), idempotencyKey: refund.key)
-        } catch let error as VippsError where !error.isRetryable {
-            logger.warning("refund \(refund.reference): \(error)")
-            try? await journal.append([.refundFailed(
-                sale: refund.sale, reference: refund.reference, returnNumber: refund.returnNumber, reason: error.cashierMessage)])
-            return .refused(error.cashierMessage)
+            return .refunded
         } catch {
             logger.warning("refund \(refund.reference): \(error)")
-            return .unknown("\(error)")
+            return ReturnOutcome((error as? VippsError)?.failure ?? .noAnswer)
         }
+    }
+
+    /// Sends and records the outcome (the command line). `unrecorded`: refunded, or refused,
+    /// but the journal could not say so.
+    public func settle(_ refund: JournalRefund) async -> (outcome: ReturnOutcome, unrecorded: String?) {
+        let outcome = await send(refund)
+        let events = refund.events(for: outcome)
+        guard !events.isEmpty else { return (outcome, nil) }
         do {
-            try await journal.append([.refunded(
-                sale: refund.sale, reference: refund.reference, returnNumber: refund.returnNumber, amount: refund.amount)])
+            try await journal.append(events)
+            return (outcome, nil)
         } catch {
-            return .unrecorded(error.description)
+            return (outcome, error.description)
         }
-        return .refunded
     }
 }

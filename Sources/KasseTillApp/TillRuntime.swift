@@ -103,15 +103,26 @@ public actor TillRuntime {
                 }
             }
         }
-        let recoveryTask = unsettled.isEmpty ? nil : Task { await self.recover(unsettled) }
+        // Recovery is decided by the reducer like everything else: the payments come in as an action.
+        if !unsettled.isEmpty {
+            send.yield(.recoveryStarted(unsettled.map { payment in
+                RecoveringPayment(start: payment.start,
+                                  unwanted: payment.saleAbandoned || payment.supersededByLaterAttempt || payment.cancelStarted)
+            }))
+        }
         present()
         for await action in actions {
             // The reducer reads the time from the state: keep it current even when no tick came.
             state.now = ContinuousClock.now
             let before = state
             var effects = till.reduce(&state, action)
-            // The journal first: what is about to be sent is stored (with its idempotency key) before it is.
-            let events = JournalDiff.events(from: before, to: state)
+            // The journal first, from this one place: what the reducer decided to record, and
+            // what its change of state means; what is about to be sent is stored (with its
+            // idempotency key) before it is.
+            let recorded = effects.flatMap { effect -> [JournalEvent] in
+                if case .record(let events) = effect { events } else { [] }
+            }
+            let events = recorded + JournalDiff.events(from: before, to: state)
             if !events.isEmpty {
                 do {
                     try await journal.append(events)
@@ -124,7 +135,6 @@ public actor TillRuntime {
             for effect in effects { perform(effect) }
             if state.isQuitting { break }
         }
-        recoveryTask?.cancel()
         inputTask.cancel()
         scannerTask.cancel()
         tickTask.cancel()
@@ -179,8 +189,61 @@ public actor TillRuntime {
             }
         case .findSaleForReturn(let key):
             Task { await self.findSaleForReturn(key) }
-        case .refundReturn(let sale, let amount, let lines):
-            Task { await self.refundReturn(sale: sale, amount: amount, lines: lines) }
+        case .refundReturn(let refund):
+            let desk = returnDesk
+            Task {
+                switch await desk.send(refund) {
+                case .refunded: send.yield(.returnRefunded(refund))
+                case .refused(let failure), .unknown(let failure): send.yield(.returnRefundFailed(refund, failure))
+                }
+            }
+        case .record:
+            break  // written before the effects, in the loop
+        case .readRecovering(let reference, let delay):
+            Task {
+                if delay > .zero { try? await Task.sleep(for: delay) }
+                do {
+                    let found = try await client.getPayment(reference)
+                    // The event log too, for the journal: what happened while the till was down.
+                    var history = "no events"
+                    if found.state != .CREATED, let events = try? await client.events(reference) {
+                        history = "events: " + events.map { $0.name.rawValue }.joined(separator: ", ")
+                    }
+                    send.yield(.recoveryRead(reference: reference, reading: .found(
+                        state: found.state, captured: found.aggregate.capturedAmount.value,
+                        cancelled: found.aggregate.cancelledAmount.value), history: history))
+                } catch {
+                    let failure = Self.failure(error)
+                    if failure == .notFound {
+                        send.yield(.recoveryRead(reference: reference, reading: .notFound, history: "no events"))
+                    } else {
+                        logger.warning("recovery \(reference): \(error)")
+                        send.yield(.recoveryReadFailed(reference: reference, failure: failure))
+                    }
+                }
+            }
+        case .captureRecovered(let reference, let amount, let key):
+            logger.info("recovery capture \(reference) \(amount.value) key \(key)")
+            Task {
+                do {
+                    let result = try await client.capture(reference, amount: amount, idempotencyKey: key)
+                    send.yield(.recoveryCaptured(reference: reference, captured: result.aggregate.capturedAmount.value))
+                } catch {
+                    logger.warning("recovery capture \(reference): \(error)")
+                    send.yield(.recoveryWriteFailed(reference: reference, failure: Self.failure(error)))
+                }
+            }
+        case .cancelRecovered(let reference, let key):
+            logger.info("recovery cancel \(reference) key \(key)")
+            Task {
+                do {
+                    _ = try await client.cancel(reference, idempotencyKey: key)
+                    send.yield(.recoveryCancelled(reference: reference))
+                } catch {
+                    logger.warning("recovery cancel \(reference): \(error)")
+                    send.yield(.recoveryWriteFailed(reference: reference, failure: Self.failure(error)))
+                }
+            }
         case .makeReport(let kind):
             let journal = self.journal
             let store = state.settings.storeID, currency = state.settings.market.currency.rawValue
@@ -235,6 +298,10 @@ public actor TillRuntime {
                 send.yield(.captureFailed(reference: reference, failure: .notSent(reason)))
             case .cancel(let reference, _, _):
                 send.yield(.cancelFailed(reference: reference, failure: .notSent(reason)))
+            case .captureRecovered(let reference, _, _), .cancelRecovered(let reference, _):
+                send.yield(.recoveryWriteFailed(reference: reference, failure: .notSent(reason)))
+            case .refundReturn(let refund):
+                send.yield(.returnRefundFailed(refund, .notSent(reason)))
             default:
                 kept.append(effect)
             }
@@ -253,150 +320,27 @@ public actor TillRuntime {
                 send.yield(.returnLookupFailed("No paid sale \(key) in this till's journal. Check the receipt number."))
                 return
             }
+            // A return in doubt is finished first, with its own key; the reducer records what came of it.
+            var refused = Set<Int>()
             for pending in try await journal.refunds(reference: sale.reference).pending {
-                if let problem = await returnDesk.send(pending).problem {
+                let outcome = await returnDesk.send(pending)
+                send.yield(.returnPendingSettled(pending, outcome))
+                if case .refused = outcome { refused.insert(pending.returnNumber) }
+                if let problem = outcome.problem, case .unknown = outcome {
                     send.yield(.returnLookupFailed("Return \(pending.returnNumber) of this sale is not confirmed yet. \(problem)"))
                     return
                 }
             }
             let payment = try await client.getPayment(sale.reference)
             let refundable = payment.aggregate.capturedAmount.value - payment.aggregate.refundedAmount.value
-            let earlier = try await journal.refunds(reference: sale.reference).notFailed
-            send.yield(.returnSaleFound(sale: sale, earlier: earlier, refundable: refundable))
+            let earlier = try await journal.refunds(reference: sale.reference).notFailed.filter { !refused.contains($0.returnNumber) }
+            let next = try await journal.nextReturnNumber()
+            send.yield(.returnSaleFound(sale: sale, earlier: earlier, refundable: refundable, nextReturnNumber: next))
         } catch let error as JournalError {
             send.yield(.returnLookupFailed(error.description))
-        } catch let error as VippsError {
-            send.yield(.returnLookupFailed(error.cashierMessage))
         } catch {
-            send.yield(.returnLookupFailed("\(error)"))
+            send.yield(.returnLookupFailed(Self.failure(error).cashierMessage))
         }
-    }
-
-    private func refundReturn(sale: JournalSale, amount: Int, lines: [JournalLine]) async {
-        do {
-            let refund = try await returnDesk.record(sale: sale, amount: amount, lines: lines)
-            if let problem = await returnDesk.send(refund).problem {
-                send.yield(.returnRefundFailed(problem))
-            } else {
-                send.yield(.returnRefunded(refund))
-            }
-        } catch {
-            send.yield(.returnRefundFailed(error.description))
-        }
-    }
-
-    // MARK: Recovery
-
-    private func recover(_ unsettled: [UnsettledPayment]) async {
-        for payment in unsettled {
-            guard !Task.isCancelled else { return }
-            if let notice = await settle(payment) {
-                if notice.restoreLines != nil, state.basket.isEmpty, state.payment == nil {
-                    // The old sale stays closed in the journal; its lines come back as the sale on screen.
-                    try? await journal.append([.saleAbandoned(
-                        sale: payment.start.sale, reason: "basket restored as sale \(state.saleNumber) after a restart")])
-                }
-                send.yield(.recovered(notice))
-            }
-        }
-    }
-
-    /// Reads one payment back and settles it, recording each step; the notice for the cashier.
-    private func settle(_ payment: UnsettledPayment) async -> RecoveryNotice? {
-        let start = payment.start
-        let reference = start.reference
-        let currency = CurrencyCode(rawValue: start.currency) ?? .NOK
-        let unwanted = payment.saleAbandoned || payment.supersededByLaterAttempt || payment.cancelStarted
-        let money = { (value: Int) in Money(minorUnits: value, currency: currency).formatted(in: self.state.settings.market.locale) }
-        let saleLabel = "Recovered sale \(TillState.receiptNumber(forSale: start.sale)):"
-        var announcedWaiting = false
-        while !Task.isCancelled {
-            let reading: Recovery.Reading
-            do {
-                let found = try await client.getPayment(reference)
-                reading = .found(state: found.state, captured: found.aggregate.capturedAmount.value,
-                                 cancelled: found.aggregate.cancelledAmount.value)
-            } catch let error as VippsError where error.failure == .notFound {
-                reading = .notFound
-            } catch {
-                logger.warning("recovery \(reference): \(error)")
-                try? await Task.sleep(for: .seconds(5))
-                continue
-            }
-            // The event log too, for the journal: what happened to the payment while the till was down.
-            let step = Recovery.decide(amount: start.amount, unwanted: unwanted, reading: reading)
-            var history = "no events"
-            if step != .wait, case .found = reading, let events = try? await client.events(reference) {
-                history = "events: " + events.map { $0.name.rawValue }.joined(separator: ", ")
-            }
-            logger.info("recovery \(reference): \(step)")
-            do {
-                switch step {
-                case .complete(let captured):
-                    try await journal.append(completion(start, captured: captured)
-                        + [.recovered(sale: start.sale, reference: reference, summary: "captured \(captured) before the restart; \(history)")])
-                    return RecoveryNotice(sale: start.sale, text: "\(saleLabel) paid, \(money(captured)) captured.", paid: true,
-                                          restoreLines: nil, paidSale: sale(start, captured: captured))
-                case .capture:
-                    try await journal.append([.captureStarted(sale: start.sale, reference: reference, amount: start.amount, key: start.captureKey)])
-                    let result = try await client.capture(
-                        reference, amount: Amount(currency: currency, value: start.amount), idempotencyKey: start.captureKey)
-                    let captured = result.aggregate.capturedAmount.value
-                    try await journal.append(completion(start, captured: captured)
-                        + [.recovered(sale: start.sale, reference: reference,
-                                      summary: "authorized during the restart; captured \(captured); \(history)")])
-                    return RecoveryNotice(
-                        sale: start.sale, text: "\(saleLabel) approved while the till was down, \(money(captured)) captured.",
-                        paid: true, restoreLines: nil, paidSale: sale(start, captured: captured))
-                case .cancel:
-                    let key = IdempotencyKey(.recoveryCancel, reference: reference)
-                    try await journal.append([.cancelStarted(sale: start.sale, reference: reference, key: key)])
-                    _ = try await client.cancel(reference, idempotencyKey: key)
-                    try await journal.append([
-                        .paymentEnded(sale: start.sale, reference: reference, reason: "cancelled after the restart: the sale had been left"),
-                        .recovered(sale: start.sale, reference: reference, summary: "cancelled; \(history)"),
-                    ])
-                    return RecoveryNotice(
-                        sale: start.sale, text: "\(saleLabel) its payment was released (the sale had been left).", paid: false,
-                        restoreLines: nil)
-                case .ended(let reason):
-                    try await journal.append([
-                        .paymentEnded(sale: start.sale, reference: reference, reason: reason),
-                        .recovered(sale: start.sale, reference: reference, summary: "\(reason) \(history)"),
-                    ])
-                    return RecoveryNotice(
-                        sale: start.sale, text: "\(saleLabel) not paid. \(reason)", paid: false,
-                        restoreLines: unwanted ? nil : start.lines)
-                case .wait:
-                    if !announcedWaiting {
-                        announcedWaiting = true
-                        send.yield(.recovered(RecoveryNotice(
-                            sale: start.sale, text: "\(saleLabel) still waiting for the customer to approve \(money(start.amount)).",
-                            paid: false, restoreLines: nil)))
-                    }
-                    try? await Task.sleep(for: .seconds(2))
-                }
-            } catch let error as VippsError where error.failure != .notFound && !error.isRetryable {
-                // The payment moved on meanwhile: read it again.
-                logger.warning("recovery \(reference): \(error)")
-                try? await Task.sleep(for: .seconds(1))
-            } catch {
-                logger.warning("recovery \(reference): \(error)")
-                try? await Task.sleep(for: .seconds(5))
-            }
-        }
-        return nil
-    }
-
-    private func sale(_ start: JournalPaymentStart, captured: Int) -> JournalSale {
-        JournalSale(
-            sale: start.sale, receiptNumber: TillState.receiptNumber(forSale: start.sale), reference: start.reference, currency: start.currency,
-            total: start.amount, captured: captured, customer: start.customer, lines: start.lines,
-            vat: JournalSale.vat(of: start.lines))
-    }
-
-    private func completion(_ start: JournalPaymentStart, captured: Int) -> [JournalEvent] {
-        [.saleCompleted(sale(start, captured: captured))]
     }
 
     private func startPolling(_ reference: String) {

@@ -51,7 +51,7 @@ struct ReturnCommand: AsyncParsableCommand {
         let pending = try await journalCall({ () async throws(JournalError) in try await journal.refunds(reference: reference) }).pending
         if !pending.isEmpty {
             for refund in pending {
-                try finish(refund, await desk.send(refund))
+                try finish(refund, await desk.settle(refund))
                 warn("Return \(refund.returnNumber), started before, is now confirmed.")
                 if json { printJSON(refund) } else { emit(ReceiptText.refund(refund, sale: paid, locale: settings.settings.market.locale)) }
             }
@@ -71,7 +71,7 @@ struct ReturnCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(error.description)
         }
-        try finish(refund, await desk.send(refund))
+        try finish(refund, await desk.settle(refund))
         if json {
             printJSON(refund)
         } else {
@@ -79,16 +79,17 @@ struct ReturnCommand: AsyncParsableCommand {
         }
     }
 
-    private func finish(_ refund: JournalRefund, _ outcome: ReturnDesk.Outcome) throws {
-        switch outcome {
+    private func finish(_ refund: JournalRefund, _ settled: (outcome: ReturnOutcome, unrecorded: String?)) throws {
+        if let detail = settled.unrecorded {
+            throw CLIError("Return \(refund.returnNumber): \(settled.outcome.problem ?? "refunded"), but the journal could not record it: \(detail)")
+        }
+        switch settled.outcome {
         case .refunded: return
-        case .refused(let reason): throw CLIError("Return \(refund.returnNumber) was refused: \(reason)")
-        case .unknown(let detail):
+        case .refused(let failure): throw CLIError("Return \(refund.returnNumber) was refused: \(failure.cashierMessage)")
+        case .unknown(let failure):
             throw CLIError(
-                "Return \(refund.returnNumber): no answer from Vipps MobilePay (\(detail)). "
+                "Return \(refund.returnNumber): no answer from Vipps MobilePay (\(failure.retryAdvice.reason)). "
                     + "Run the same command again to finish it; it will not be refunded twice.")
-        case .unrecorded(let detail):
-            throw CLIError("Return \(refund.returnNumber) was refunded, but the journal could not record it: \(detail)")
         }
     }
 }

@@ -198,7 +198,7 @@ struct JournalRulesTests {
         #expect(till.send(.keyPressed(.function(3))).isEmpty)
         till.type("000005", enter: false)
         #expect(till.send(.keyPressed(.enter)) == [.findSaleForReturn("000005")])
-        till.send(.returnSaleFound(sale: Self.sale, earlier: [], refundable: 10_470))
+        till.send(.returnSaleFound(sale: Self.sale, earlier: [], refundable: 10_470, nextReturnNumber: 3))
         // Nonsense, then too many, each explained; the sale stays on screen.
         till.type("first")
         #expect(till.state.banner?.kind == .error)
@@ -210,10 +210,13 @@ struct JournalRulesTests {
         guard case .confirming(let amount, let lines)? = till.state.returning?.phase else { Issue.record("not confirming"); return }
         #expect(amount == 5490 && lines.map(\.lineID) == [1, 2])
         #expect(till.state.banner?.text.contains("(y/n)") == true)
+        // The return is recorded, numbered and with its own key, before its refund is sent.
+        let done = JournalRefund(sale: Self.sale.sale, reference: Self.sale.reference, returnNumber: 3, amount: 5490, currency: "NOK",
+                                 key: IdempotencyKey(stored: "r3-" + Self.sale.reference), lines: lines)
         let refund = till.send(.keyPressed(.character("y")))
-        #expect(refund == [.refundReturn(sale: Self.sale, amount: 5490, lines: lines)])
-        let done = JournalRefund(sale: 5, reference: "R-5-1", returnNumber: 1, amount: 5490, currency: "NOK", key: "r1-R-5-1", lines: lines)
-        till.send(.returnRefunded(done))
+        #expect(refund == [.record([.refundStarted(done)]), .refundReturn(done)])
+        #expect(till.send(.returnRefunded(done)) == [
+            .record([.refunded(sale: done.sale, reference: done.reference, returnNumber: 3, amount: 5490)]), .bell])
         guard case .done? = till.state.returning?.phase else { Issue.record("not done"); return }
         till.press(.enter)
         #expect(till.state.returning == nil)

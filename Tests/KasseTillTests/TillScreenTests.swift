@@ -74,7 +74,7 @@ struct TillScreenTests {
             restoreLines: nil, paidSale: JournalRulesTests.sale)))
         scenes.append(("recovered-paid", recovered.state))
         returning.press(.enter)
-        returning.send(.returnSaleFound(sale: JournalRulesTests.sale, earlier: [], refundable: 10_470))
+        returning.send(.returnSaleFound(sale: JournalRulesTests.sale, earlier: [], refundable: 10_470, nextReturnNumber: 1))
         returning.type("1:1 2")
         scenes.append(("return-confirm", returning.state))
         if case .confirming(_, let lines)? = returning.state.returning?.phase {

@@ -1,0 +1,131 @@
+import KasseCore
+import VippsModels
+
+/// A payment from before a restart that the journal left open, as start-up recovery follows it.
+public struct RecoveringPayment: Sendable, Hashable {
+    public var start: JournalPaymentStart
+    /// The sale was abandoned, paid by another attempt, superseded, or the cashier had asked
+    /// to cancel this payment before the restart.
+    public var unwanted: Bool
+    /// The cashier has been told it still waits for the customer.
+    public var announcedWaiting = false
+    /// What the payment's event log said, for the journal.
+    public var history = "no events"
+
+    public init(start: JournalPaymentStart, unwanted: Bool) {
+        self.start = start
+        self.unwanted = unwanted
+    }
+}
+
+/// Recovery decided by the reducer: the runtime only reads the payment, captures or cancels,
+/// and reports back; what that means for the sale, the screen and the journal is decided
+/// here, with the rest of the till's state in view (an X report or a return on screen
+/// included), and recorded through `.record` before the effect that follows from it.
+extension Till {
+    func recovery(_ state: inout TillState, _ action: TillAction) -> [TillEffect] {
+        switch action {
+        case .recoveryStarted(let payments):
+            for payment in payments { state.recovering[payment.start.reference] = payment }
+            return payments.map { .readRecovering(reference: $0.start.reference, after: .zero) }
+        case .recoveryRead(let reference, let reading, let history):
+            guard var payment = state.recovering[reference] else { return [] }
+            payment.history = history
+            state.recovering[reference] = payment
+            return recoveryStep(&state, payment, Recovery.decide(amount: payment.start.amount, unwanted: payment.unwanted, reading: reading))
+        case .recoveryReadFailed(let reference, _):
+            guard state.recovering[reference] != nil else { return [] }
+            return [.readRecovering(reference: reference, after: .seconds(5))]
+        case .recoveryCaptured(let reference, let captured):
+            guard let payment = state.recovering.removeValue(forKey: reference) else { return [] }
+            let start = payment.start
+            let events: [JournalEvent] = [
+                .saleCompleted(Self.completedSale(start, captured: captured)),
+                .recovered(sale: start.sale, reference: reference, summary: "authorized during the restart; captured \(captured); \(payment.history)"),
+            ]
+            let notice = RecoveryNotice(
+                sale: start.sale, text: "\(Self.recoveredLabel(start)) approved while the till was down, \(money(state, start, captured)) captured.",
+                paid: true, restoreLines: nil, paidSale: Self.completedSale(start, captured: captured))
+            return [.record(events)] + recovered(&state, notice)
+        case .recoveryCancelled(let reference):
+            guard let payment = state.recovering.removeValue(forKey: reference) else { return [] }
+            let start = payment.start
+            let events: [JournalEvent] = [
+                .paymentEnded(sale: start.sale, reference: reference, reason: "cancelled after the restart: the sale had been left"),
+                .recovered(sale: start.sale, reference: reference, summary: "cancelled; \(payment.history)"),
+            ]
+            let notice = RecoveryNotice(sale: start.sale, text: "\(Self.recoveredLabel(start)) its payment was released (the sale had been left).",
+                                        paid: false, restoreLines: nil)
+            return [.record(events)] + recovered(&state, notice)
+        case .recoveryWriteFailed(let reference, let failure):
+            guard state.recovering[reference] != nil else { return [] }
+            // Refused: the payment moved on meanwhile (aborted, captured elsewhere): read it again soon.
+            return [.readRecovering(reference: reference, after: failure.isTransient ? .seconds(5) : .seconds(1))]
+        default:
+            return []
+        }
+    }
+
+    func recoveryStep(_ state: inout TillState, _ payment: RecoveringPayment, _ step: Recovery.Step) -> [TillEffect] {
+        let start = payment.start
+        let reference = start.reference
+        let currency = CurrencyCode(rawValue: start.currency) ?? .NOK
+        switch step {
+        case .complete(let captured):
+            state.recovering[reference] = nil
+            let events: [JournalEvent] = [
+                .saleCompleted(Self.completedSale(start, captured: captured)),
+                .recovered(sale: start.sale, reference: reference, summary: "captured \(captured) before the restart; \(payment.history)"),
+            ]
+            let notice = RecoveryNotice(sale: start.sale, text: "\(Self.recoveredLabel(start)) paid, \(money(state, start, captured)) captured.",
+                                        paid: true, restoreLines: nil, paidSale: Self.completedSale(start, captured: captured))
+            return [.record(events)] + recovered(&state, notice)
+        case .capture:
+            return [.record([.captureStarted(sale: start.sale, reference: reference, amount: start.amount, key: start.captureKey)]),
+                    .captureRecovered(reference: reference, amount: Amount(currency: currency, value: start.amount), idempotencyKey: start.captureKey)]
+        case .cancel:
+            let key = IdempotencyKey(.recoveryCancel, reference: reference)
+            return [.record([.cancelStarted(sale: start.sale, reference: reference, key: key)]),
+                    .cancelRecovered(reference: reference, idempotencyKey: key)]
+        case .ended(let reason):
+            state.recovering[reference] = nil
+            var events: [JournalEvent] = [
+                .paymentEnded(sale: start.sale, reference: reference, reason: reason),
+                .recovered(sale: start.sale, reference: reference, summary: "\(reason) \(payment.history)"),
+            ]
+            let notice = RecoveryNotice(sale: start.sale, text: "\(Self.recoveredLabel(start)) not paid. \(reason)", paid: false,
+                                        restoreLines: payment.unwanted ? nil : start.lines)
+            let restoredBefore = state.basket.lines.count
+            let effects = recovered(&state, notice)
+            if notice.restoreLines != nil, state.basket.lines.count > restoredBefore {
+                // The old sale stays closed in the journal; its lines come back as the sale on screen.
+                events.append(.saleAbandoned(sale: start.sale, reason: "basket restored as sale \(state.saleNumber) after a restart"))
+            }
+            return [.record(events)] + effects
+        case .wait:
+            var effects: [TillEffect] = [.readRecovering(reference: reference, after: .seconds(2))]
+            if !payment.announcedWaiting {
+                state.recovering[reference]?.announcedWaiting = true
+                effects += recovered(&state, RecoveryNotice(
+                    sale: start.sale, text: "\(Self.recoveredLabel(start)) still waiting for the customer to approve \(money(state, start, start.amount)).",
+                    paid: false, restoreLines: nil))
+            }
+            return effects
+        }
+    }
+
+    static func recoveredLabel(_ start: JournalPaymentStart) -> String {
+        "Recovered sale \(TillState.receiptNumber(forSale: start.sale)):"
+    }
+
+    func money(_ state: TillState, _ start: JournalPaymentStart, _ value: Int) -> String {
+        Money(minorUnits: value, currency: CurrencyCode(rawValue: start.currency) ?? .NOK).formatted(in: state.settings.market.locale)
+    }
+
+    /// The completed sale a recovered payment becomes.
+    public static func completedSale(_ start: JournalPaymentStart, captured: Int) -> JournalSale {
+        JournalSale(
+            sale: start.sale, receiptNumber: TillState.receiptNumber(forSale: start.sale), reference: start.reference, currency: start.currency,
+            total: start.amount, captured: captured, customer: start.customer, lines: start.lines, vat: JournalSale.vat(of: start.lines))
+    }
+}
