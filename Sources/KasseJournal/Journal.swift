@@ -540,6 +540,7 @@ public final class Journal: Sendable {
 
     /// The returns recorded against a payment.
     public struct Refunds: Sendable {
+        public init() {}
         public var started: [JournalRefund] = []
         public var refundedNumbers: Set<Int> = []
         public var failedNumbers: Set<Int> = []

@@ -8,6 +8,15 @@ public enum TerminalEvent: Sendable, Equatable {
     case resized(TerminalSize)
 }
 
+/// What the till's runtime needs of a terminal: keys and resizes in, frames and bells out.
+/// `CursesTerminal` is the real one; tests drive the runtime in-process with their own.
+public protocol TillTerminal: AnyObject, Sendable {
+    var events: AsyncStream<TerminalEvent> { get }
+    var size: TerminalSize { get }
+    func present(_ canvas: Canvas)
+    func bell()
+}
+
 /// The till's terminal through ncurses (wide characters, UTF-8).
 ///
 /// Every curses call happens on one dedicated thread, which also waits for keys: curses is
@@ -16,7 +25,7 @@ public enum TerminalEvent: Sendable, Equatable {
 /// till costs no CPU. Curses itself sends only what changed. `endwin()` runs when the thread ends.
 ///
 /// `@unchecked Sendable`: the only state shared with other threads is in `Mutex`es.
-public final class CursesTerminal: @unchecked Sendable {
+public final class CursesTerminal: TillTerminal, @unchecked Sendable {
     public let events: AsyncStream<TerminalEvent>
     private let continuation: AsyncStream<TerminalEvent>.Continuation
     private let pendingFrame = Mutex<Canvas?>(nil)

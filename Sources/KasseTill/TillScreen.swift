@@ -65,8 +65,14 @@ public enum TillScreen {
             scanners = connected == state.scanners.count ? "scanner: ok" : "scanner: \(state.scanners.count - connected) disconnected"
         }
         let api = state.apiReachable.map { $0 ? "API: ok" : "API: no answer" } ?? "API: –"
-        let left = " \(state.settings.shopName) · store \(state.settings.storeID) · till \(state.settings.tillID)"
-        let right = "\(scanners) · \(api) · sale \(state.receiptNumber) "
+        var left = " \(state.settings.shopName) · store \(state.settings.storeID) · till \(state.settings.tillID)"
+        // The business day, which the next payment reference carries.
+        let day = (state.today.day < 10 ? "0" : "") + "\(state.today.day)." + (state.today.month < 10 ? "0" : "") + "\(state.today.month).\(state.today.year)"
+        let right = "\(scanners) · \(api) · \(day) · sale \(state.receiptNumber) "
+        // Narrow: the store id gives way first (the till id and the day stay).
+        if mode.count + left.count + right.count > canvas.size.columns {
+            left = " \(state.settings.shopName) · till \(state.settings.tillID)"
+        }
         canvas.put(left, row: 0, column: mode.count, style: .inverse, width: canvas.size.columns - mode.count - right.count)
         canvas.put(right, row: 0, column: canvas.size.columns - right.count, style: state.apiReachable == false ? .bad : .inverse)
     }

@@ -32,6 +32,11 @@ public struct ReturnDesk: Sendable {
 
     /// Sends a recorded return's refund and says what came of it; records nothing.
     public func send(_ refund: JournalRefund) async -> ReturnOutcome {
+        await Self.send(refund, client: client, logger: logger)
+    }
+
+    /// Sends a recorded return's refund and says what came of it; records nothing.
+    public static func send(_ refund: JournalRefund, client: VippsClient, logger: Logger) async -> ReturnOutcome {
         let currency = CurrencyCode(rawValue: refund.currency) ?? .NOK
         logger.info("refund \(refund.reference) \(refund.amount) key \(refund.key)")
         do {

@@ -16,7 +16,7 @@ public actor TillRuntime {
     private let till: Till
     private var state: TillState
     private let client: VippsClient
-    private let terminal: CursesTerminal
+    private let terminal: any TillTerminal
     private let scanners: USBScannerService?
     private let roles: [(ScannerMatch, ScannerRole)]
     private let logger: Logger
@@ -25,12 +25,14 @@ public actor TillRuntime {
     private var pollTask: Task<Void, Never>?
     private var pollReference: String?
     private var size: TerminalSize
-    private let journal: Journal
+    private let journal: any TillJournal
     /// The shop's local date (the wall clock; injected for tests).
     private let today: @Sendable () -> CivilDate
 
-    public init(till: Till, state: TillState, client: VippsClient, terminal: CursesTerminal, scanners: USBScannerService?,
-                roles: [(ScannerMatch, ScannerRole)], logger: Logger, journal: Journal,
+    /// `terminal` and `journal`: the real ones (ncurses, SQLite), or, to test the runtime
+    /// in-process, any others.
+    public init(till: Till, state: TillState, client: VippsClient, terminal: any TillTerminal, scanners: USBScannerService?,
+                roles: [(ScannerMatch, ScannerRole)], logger: Logger, journal: any TillJournal,
                 today: (@Sendable () -> CivilDate)? = nil) {
         self.journal = journal
         let zone = state.settings.timeZone
@@ -190,9 +192,8 @@ public actor TillRuntime {
         case .findSaleForReturn(let key):
             Task { await self.findSaleForReturn(key) }
         case .refundReturn(let refund):
-            let desk = returnDesk
             Task {
-                switch await desk.send(refund) {
+                switch await ReturnDesk.send(refund, client: client, logger: logger) {
                 case .refunded: send.yield(.returnRefunded(refund))
                 case .refused(let failure), .unknown(let failure): send.yield(.returnRefundFailed(refund, failure))
                 }
@@ -312,7 +313,6 @@ public actor TillRuntime {
 
     // MARK: Returns
 
-    private var returnDesk: ReturnDesk { ReturnDesk(journal: journal, client: client, logger: logger) }
 
     private func findSaleForReturn(_ key: String) async {
         do {
@@ -323,7 +323,7 @@ public actor TillRuntime {
             // A return in doubt is finished first, with its own key; the reducer records what came of it.
             var refused = Set<Int>()
             for pending in try await journal.refunds(reference: sale.reference).pending {
-                let outcome = await returnDesk.send(pending)
+                let outcome = await ReturnDesk.send(pending, client: client, logger: logger)
                 send.yield(.returnPendingSettled(pending, outcome))
                 if case .refused = outcome { refused.insert(pending.returnNumber) }
                 if let problem = outcome.problem, case .unknown = outcome {

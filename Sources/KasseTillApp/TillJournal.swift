@@ -1,0 +1,107 @@
+import Foundation
+import KasseCore
+import KasseJournal
+import KasseTill
+import Synchronization
+import VippsModels
+
+/// What the till's runtime needs of its journal. `Journal` (SQLite on disk, hash-chained,
+/// anchored) is the real one; `MemoryJournal` keeps entries in memory, for testing the runtime
+/// in-process (and for a training till that must leave the shop's journal alone).
+public protocol TillJournal: Sendable {
+    func append(_ events: [JournalEvent]) async throws(JournalError) -> [Int]
+    func completedSales(businessDay day: CivilDate) async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)]
+    func completedSale(receiptOrReference key: String) async throws(JournalError) -> JournalSale?
+    func refunds(reference: String) async throws(JournalError) -> Journal.Refunds
+    func nextReturnNumber() async throws(JournalError) -> Int
+    func xReport(store: String, currency: String) async throws(JournalError) -> JournalReport
+    func zReport(store: String, currency: String) async throws(JournalError) -> JournalReport
+}
+
+extension Journal: TillJournal {}
+
+/// A journal in memory: the same answers as `Journal` for what the till asks, nothing on disk,
+/// no chain. `failing`: make every append fail (a full disk), to test what the till does then.
+public final class MemoryJournal: TillJournal {
+    private let state = Mutex<(events: [JournalEvent], failing: String?)>(([], nil))
+    private let till: String
+    private let now: @Sendable () -> Date
+
+    public init(till: String = "1", now: @escaping @Sendable () -> Date = { Date() }) {
+        self.till = till
+        self.now = now
+    }
+
+    /// Everything appended, in order.
+    public var events: [JournalEvent] { state.withLock { $0.events } }
+
+    public func failAppends(_ reason: String?) { state.withLock { $0.failing = reason } }
+
+    public func append(_ events: [JournalEvent]) async throws(JournalError) -> [Int] {
+        let result: Result<[Int], JournalError> = state.withLock { state in
+            if let reason = state.failing { return .failure(.writeFailed(detail: reason)) }
+            let first = state.events.count + 1
+            state.events += events
+            return .success(Array(first..<(first + events.count)))
+        }
+        return try result.get()
+    }
+
+    private var completed: [(entry: JournalEntry, sale: JournalSale)] {
+        events.enumerated().compactMap { index, event in
+            guard case .saleCompleted(let sale) = event else { return nil }
+            return (JournalEntry(sequence: index + 1, at: "", till: till, cashier: "", kind: event.kind, sale: sale.sale,
+                                 reference: sale.reference, payload: "", previousHash: "", hash: ""), sale)
+        }
+    }
+
+    public func completedSales(businessDay day: CivilDate) async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)] {
+        completed.filter { PaymentReference.businessDay(of: $0.sale.reference) == day }
+    }
+
+    public func completedSale(receiptOrReference key: String) async throws(JournalError) -> JournalSale? {
+        completed.last { $0.sale.reference == key || $0.sale.sale == Int(key) }?.sale
+    }
+
+    public func refunds(reference: String) async throws(JournalError) -> Journal.Refunds {
+        var refunds = Journal.Refunds()
+        for event in events {
+            switch event {
+            case .refundStarted(let refund) where refund.reference == reference: refunds.started.append(refund)
+            case .refunded(_, let ref, let number, let amount) where ref == reference:
+                refunds.refunded += amount
+                refunds.refundedNumbers.insert(number)
+            case .refundFailed(_, let ref, let number, _) where ref == reference: refunds.failedNumbers.insert(number)
+            default: break
+            }
+        }
+        return refunds
+    }
+
+    public func nextReturnNumber() async throws(JournalError) -> Int {
+        events.filter { if case .refundStarted = $0 { true } else { false } }.count + 1
+    }
+
+    private func sinceLastZ() -> (entries: [(Int, JournalEvent)], nextZ: Int) {
+        let all = Array(events.enumerated().map { ($0.offset + 1, $0.element) })
+        let zs = all.filter { if case .zReport = $0.1 { true } else { false } }
+        let after = zs.last?.0 ?? 0
+        return (all.filter { $0.0 > after }, zs.count + 1)
+    }
+
+    public func xReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
+        let (entries, next) = sinceLastZ()
+        return JournalReport.make(kind: .x, number: next, store: store, till: till, currency: currency,
+                                  generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: entries)
+    }
+
+    public func zReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
+        let (entries, next) = sinceLastZ()
+        var report = JournalReport.make(kind: .z, number: next, store: store, till: till, currency: currency,
+                                        generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: entries)
+        report.closedAtSequence = events.count
+        report.closedAtHash = "memory"
+        _ = try await append([.zReport(report)])
+        return report
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import KasseCore
+import KasseJournal
+import KasseSimulator
+import KasseTerminal
+import KasseTill
+import KasseTillApp
+import Logging
+import Synchronization
+import Testing
+import VippsClient
+import VippsModels
+
+/// A terminal the test types into and reads the latest frame from: the till's runtime runs
+/// in-process, against the simulator over loopback HTTP, without tmux.
+final class ScriptedTerminal: TillTerminal {
+    let events: AsyncStream<TerminalEvent>
+    private let continuation: AsyncStream<TerminalEvent>.Continuation
+    private let frame = Mutex<Canvas?>(nil)
+    let size = TerminalSize(columns: 100, rows: 30)
+
+    init() {
+        (events, continuation) = AsyncStream.makeStream(of: TerminalEvent.self)
+    }
+
+    func present(_ canvas: Canvas) { frame.withLock { $0 = canvas } }
+    func bell() {}
+
+    func press(_ keys: Key...) { for key in keys { continuation.yield(.key(key)) } }
+    func type(_ text: String) { for character in text { continuation.yield(.key(.character(character))) } }
+
+    var screen: String {
+        frame.withLock { canvas in canvas.map { canvas in (0..<canvas.size.rows).map { canvas.row($0) }.joined(separator: "\n") } ?? "" }
+    }
+
+    /// Waits until the latest frame shows the text (bounded; generous for a busy machine).
+    @discardableResult
+    func waitFor(_ text: String, timeout: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation) async -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let shown = screen
+            if shown.contains(text) { return shown }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the till never showed '\(text)':\n\(screen)", sourceLocation: sourceLocation)
+        return screen
+    }
+}
+
+/// The shop's day, moved by the test.
+final class TestDay: Sendable {
+    private let day: Mutex<CivilDate>
+    init(_ day: CivilDate) { self.day = Mutex(day) }
+    var today: CivilDate { day.withLock { $0 } }
+    func set(_ new: CivilDate) { day.withLock { $0 = new } }
+}
+
+/// A till's runtime in-process: the real reducer, client, simulator and (unless given) an
+/// in-memory journal; the terminal is scripted.
+struct InProcessTill {
+    let terminal = ScriptedTerminal()
+    let task: Task<Void, Never>
+
+    init(simulator: SimulatorHarness, journal: any TillJournal, day: TestDay, saleNumber: Int = 1,
+         recovering: [UnsettledPayment] = []) throws {
+        let settings = TillSettings(mode: .demo, shopName: "Testbutikken", storeID: "TEST1", tillID: "2", market: .norway)
+        let data = try Data(contentsOf: Repository.root.appendingPathComponent("assets/catalog.csv"))
+        let catalog = data.withUnsafeBytes { CatalogCSV.parse(bytes: $0.bindMemory(to: UInt8.self), market: .norway) }.catalog
+        var logger = Logger(label: "kasse.till.test")
+        logger.logLevel = .warning
+        let runtime = TillRuntime(
+            till: Till(catalog: catalog), state: TillState(settings: settings, saleNumber: saleNumber, now: .now, today: day.today),
+            client: VippsClient(configuration: simulator.demoConfiguration, logger: logger), terminal: terminal, scanners: nil, roles: [],
+            logger: logger, journal: journal, today: { day.today })
+        task = Task { await runtime.run(recovering: recovering) }
+    }
+
+    /// Basket of one product, the customer by number, F4; the reference of the request.
+    func sendPayment(_ simulator: SimulatorHarness, number: String = "91234567") async throws -> String {
+        let before = Set(try await simulator.control(.GET, "/simulator/v1/payments").array.compactMap { $0["reference"] as? String })
+        terminal.type("1001")
+        terminal.press(.enter)
+        await terminal.waitFor("Lettmelk")
+        terminal.press(.function(2))
+        terminal.type(number)
+        terminal.press(.enter, .function(4))
+        await terminal.waitFor("Reference TEST1-2-")
+        for _ in 0..<600 {
+            let references = try await simulator.control(.GET, "/simulator/v1/payments").array.compactMap { $0["reference"] as? String }
+            if let new = references.first(where: { !before.contains($0) }) { return new }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("no payment reached the simulator")
+        return ""
+    }
+
+    func quit() async {
+        terminal.press(.function(10))
+        terminal.type("y")
+        await task.value
+    }
+}
+
+@Suite(.serialized) struct TillRuntimeTests {
+    /// The till runs across midnight (the day comes from an injected clock): the next payment
+    /// reference carries the new date, and each sale is listed under its own day by the till's
+    /// returns (F3), by the journal and by `kasse journal list`.
+    @Test func aTillRunningAcrossMidnight() async throws {
+        let sim = try await SimulatorHarness.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-midnight-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let journalPath = directory + "/journal.sqlite"
+        let journal = try Journal(path: journalPath, till: "2", cashier: "t")
+        let day = TestDay(CivilDate(year: 2026, month: 11, day: 30))
+        let till = try InProcessTill(simulator: sim, journal: journal, day: day)
+        await till.terminal.waitFor("30.11.2026")
+
+        let first = try await till.sendPayment(sim)
+        #expect(first == "TEST1-2-20261130-000001-1")
+        _ = try await sim.control(.POST, "/simulator/v1/payments/\(first)/approve")
+        await till.terminal.waitFor("PAID")
+        till.terminal.press(.enter)
+        await till.terminal.waitFor("sale 000002")
+
+        day.set(CivilDate(year: 2026, month: 12, day: 1))
+        await till.terminal.waitFor("01.12.2026")
+        let second = try await till.sendPayment(sim)
+        #expect(second == "TEST1-2-20261201-000002-1")
+        _ = try await sim.control(.POST, "/simulator/v1/payments/\(second)/approve")
+        await till.terminal.waitFor("PAID")
+        till.terminal.press(.enter)
+        await till.terminal.waitFor("sale 000003")
+
+        // F3, today: only the sale of the new day.
+        till.terminal.press(.function(3))
+        await till.terminal.waitFor("Receipt number or reference")
+        till.terminal.type("today")
+        till.terminal.press(.enter)
+        let listed = await till.terminal.waitFor("Paid on ")
+        #expect(listed.contains("Paid on 2026-12-01") && listed.contains(second) && !listed.contains(first), "\(listed)")
+        till.terminal.press(.escape, .escape)
+        await till.quit()
+
+        #expect(try await journal.completedSales(businessDay: CivilDate(year: 2026, month: 11, day: 30)).map(\.sale.sale) == [1])
+        #expect(try await journal.completedSales(businessDay: CivilDate(year: 2026, month: 12, day: 1)).map(\.sale.sale) == [2])
+        let configPath = directory + "/kasse.toml"
+        try "[till]\nstore_id = \"TEST1\"\ntill_id = \"2\"\n[journal]\npath = \"\(journalPath)\"\n"
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let listedByCLI = try await runProgram(KasseBinary.path, ["journal", "list", "--config", configPath, "--date", "2026-11-30"])
+        #expect(listedByCLI.output.contains(first) && !listedByCLI.output.contains(second), "\(listedByCLI.output) \(listedByCLI.errors)")
+        let nextDay = try await runProgram(KasseBinary.path, ["journal", "list", "--config", configPath, "--date", "01.12.2026"])
+        #expect(nextDay.output.contains(second) && !nextDay.output.contains(first), "\(nextDay.output) \(nextDay.errors)")
+        try await sim.finish(checkRequests: "all")
+    }
+
+    /// Sale 404 on 4 April: the create's answer is lost and the payment cannot be read back for
+    /// a while (server errors). The till keeps checking, never offers a second request, and
+    /// completes the one payment once Vipps MobilePay answers: one payment at the simulator.
+    @Test func sale404On4AprilWithALostCreateAndFailingPolls() async throws {
+        let sim = try await SimulatorHarness.start(faults: [
+            FaultRule(route: "create", dropAfterCommit: 10), FaultRule(route: "get", serverErrors: 6),
+        ])
+        let journal = MemoryJournal(till: "2")
+        let day = TestDay(CivilDate(year: 2026, month: 4, day: 4))
+        let till = try InProcessTill(simulator: sim, journal: journal, day: day, saleNumber: 404)
+        let reference = try await till.sendPayment(sim)
+        #expect(reference == "TEST1-2-20260404-000404-1")
+        await till.terminal.waitFor("Do not take another payment", timeout: .seconds(120))
+        // Nothing offers or sends a second request while it is checked.
+        till.terminal.press(.function(4))
+        #expect(!till.terminal.screen.contains("NOT PAID"))
+        _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
+        await till.terminal.waitFor("PAID", timeout: .seconds(120))
+        let payments = try await sim.control(.GET, "/simulator/v1/payments").array
+        #expect(payments.count == 1)
+        #expect(!journal.events.contains { if case .paymentEnded = $0 { true } else { false } })
+        #expect(journal.events.contains { if case .saleCompleted(let sale) = $0 { sale.reference == reference } else { false } })
+        till.terminal.press(.enter)
+        await till.quit()
+        try await sim.finish(checkRequests: "all")
+    }
+}
