@@ -127,6 +127,16 @@ public enum FuzzTargets {
         _ = CivilDate.parse(input, today: CivilDate(year: 2026, month: 11, day: 30))
         _ = PaymentReference.isValid(input)
         _ = try? DecimalInput.parse(input, fractionDigits: 2, maximum: 100)
+        _ = PaymentReference.businessDay(of: input)
+        _ = try? IdempotencyKey(validating: input)
+        // till.time_zone: a POSIX rule, evaluated at moments within a century of now.
+        if let zone = try? ShopTimeZone(rule: input) {
+            let spread = Int64(data.first ?? 0) * 37_000_000
+            for seconds in [Int64(1_795_000_000) - spread, 1_795_000_000, 1_795_000_000 + spread] {
+                _ = zone.date(atUTC: seconds)
+            }
+        }
+        _ = try? ShopTimeZone(name: "fuzz", tzif: data)
     }
 }
 
