@@ -40,6 +40,16 @@ let package = Package(
         .target(name: "KasseCore", dependencies: ["VippsModels"], swiftSettings: strict),
         // PURE: barcode scanner decoding (HID keyboard reports in four layouts, HID POS).
         .target(name: "KasseScanning", swiftSettings: strict),
+        // PURE: Norwegian cash-register rules: the transaction signature (RSA-SHA1) and its text.
+        .target(
+            name: "KasseNorway",
+            dependencies: [
+                "KasseCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // PURE: the till's state machine and its screens as text.
         .target(name: "KasseTill", dependencies: ["KasseCore", "VippsModels"], swiftSettings: strict),
         // C: ncursesw (linked directly: SwiftPM drops the flags pkg-config would add).
@@ -139,6 +149,7 @@ let package = Package(
                 "KasseTillApp",
                 "KasseJournal",
                 "KasseTill",
+                "KasseNorway",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -155,13 +166,14 @@ let package = Package(
         ),
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseCore", "VippsModels"], swiftSettings: testSettings),
+        .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore"], swiftSettings: testSettings),
         .testTarget(name: "KasseScanningTests", dependencies: ["KasseScanning", "KasseCore"], swiftSettings: testSettings),
         // Real loopback servers, the real binary, the official OpenAPI documents.
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
-                "KasseJournal", "KasseTill",
+                "KasseJournal", "KasseTill", "KasseNorway",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
