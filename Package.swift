@@ -128,7 +128,7 @@ let package = Package(
             name: "KasseTillApp",
             dependencies: [
                 "KasseTill", "KasseTerminal", "KasseUSB", "KasseScanning", "VippsClient", "KasseSimulator", "KasseCore", "VippsModels",
-                "KasseJournal",
+                "KasseJournal", "KasseNorway",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

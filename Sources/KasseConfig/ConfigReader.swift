@@ -88,17 +88,19 @@ public enum ConfigReader {
 }
 
 extension ConfigReader {
-    /// The settings Kasse reads, by section. Sections the next versions use (`company`,
-    /// `staff`, `printer`, `server`, `display`) are accepted as they are.
+    /// The settings Kasse reads, by section. Sections the next versions use (`staff`,
+    /// `printer`, `server`, `display`) are accepted as they are.
     static let knownKeys: [String: Set<String>] = [
         "api": ["url", "client_id", "client_secret", "subscription_key", "msn", "system_name", "system_version", "plugin_name",
                 "plugin_version"],
-        "till": ["shop_name", "store_id", "till_id", "market", "catalog", "log", "cashier_id", "language", "time_zone"],
+        "till": ["shop_name", "store_id", "till_id", "market", "catalog", "log", "cashier_id", "language", "time_zone", "signing_key",
+                 "signing_key_version"],
+        "company": ["organisation_number", "name", "address", "postal_code", "city", "vat_registered"],
         "journal": ["path"],
         "scanners": ["enabled", "layout", "devices", "suffix", "pause_ms"],
         "scanners.device": ["match", "role"],
     ]
-    static let openSections: Set<String> = ["company", "staff", "printer", "server", "display"]
+    static let openSections: Set<String> = ["staff", "printer", "server", "display"]
 
     /// `section.key` of a setting Kasse reads.
     static func isKnownSetting(_ path: String) -> Bool {

@@ -1,6 +1,7 @@
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseNorway
 import KasseScanning
 import KasseSimulator
 import KasseTerminal
@@ -28,6 +29,11 @@ public struct TillConfiguration: Sendable {
     public var cashierID: String
     /// Things in the file a person should change although they still work.
     public var notes: [String]
+    /// `[company]`: who runs the shop (DEMO: a demo company when the file names none).
+    public var company: CompanyIdentity?
+    /// `till.signing_key`: the private key that signs every transaction (Norway), and its version.
+    public var signingKeyPath: String?
+    public var signingKeyVersion: String = "1"
 
     /// `[till] shop_name, store_id, till_id, cashier_id, market, catalog, log`; `[journal] path`;
     /// `[scanners] enabled, layout, suffix, pause_ms` and `[[scanners.device]] match, role` (the
@@ -120,6 +126,7 @@ public struct TillConfiguration: Sendable {
                 throw invalid("till.time_zone", error.description)
             }
         }
+        let company = try Self.company(file, market: market, mode: mode)
         let home = environment["HOME"] ?? NSHomeDirectory()
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.local/share")
         let journalPath = environment["KASSE_JOURNAL"] ?? values["journal.path"]
@@ -134,7 +141,78 @@ public struct TillConfiguration: Sendable {
             catalogPath: values["till.catalog"], scannersEnabled: enabled, layout: layout, roles: roles,
             scanPause: pause, scanTermination: termination,
             logPath: environment["KASSE_LOG"] ?? values["till.log"] ?? (stateHome + "/kasse/kasse.log"),
-            journalPath: journalPath, cashierID: cashierID, notes: notes)
+            journalPath: journalPath, cashierID: cashierID, notes: notes, company: company,
+            signingKeyPath: values["till.signing_key"], signingKeyVersion: values["till.signing_key_version"] ?? "1")
+    }
+
+    /// `[company]`: every field, or none; a Norwegian organisation number with a valid check digit.
+    static func company(_ file: ConfigFile, market: Market, mode: RunMode) throws(ConfigurationError) -> CompanyIdentity? {
+        let values = file.values
+        let keys = ["organisation_number", "name", "address", "postal_code", "city"]
+        let given = keys.filter { values["company.\($0)"] != nil }
+        guard !given.isEmpty else { return mode == .demo ? .demo : nil }
+        let missing = keys.filter { values["company.\($0)"]?.isEmpty ?? true }
+        guard missing.isEmpty else {
+            throw .invalid("\(file.location("company.\(given[0])")): [company] also needs \(missing.map { "\($0) = \"…\"" }.joined(separator: ", "))")
+        }
+        var number = values["company.organisation_number"] ?? ""
+        if market == .norway {
+            do {
+                number = try OrganisationNumber(number).digits
+            } catch {
+                throw .invalid("\(file.location("company.organisation_number")): \(error.description)")
+            }
+        }
+        var vatRegistered = true
+        if let text = values["company.vat_registered"] {
+            switch text.lowercased() {
+            case "true", "yes": vatRegistered = true
+            case "false", "no": vatRegistered = false
+            default: throw .invalid("\(file.location("company.vat_registered")): must be true or false, not '\(text)'")
+            }
+        }
+        return CompanyIdentity(
+            name: values["company.name"] ?? "", organisationNumber: number, address: values["company.address"] ?? "",
+            postalCode: values["company.postal_code"] ?? "", city: values["company.city"] ?? "", vatRegistered: vatRegistered)
+    }
+
+    /// What a till in Norway outside DEMO lacks before it may sell (kassasystemforskrifta: the
+    /// company on every receipt, a signature on every transaction), as the lines to add to the
+    /// file; nil when nothing. `readKey` reads the key file (nil when it cannot be read).
+    public func missingForNorway(configPath: String, readKey: (String) -> String?) -> String? {
+        guard settings.market == .norway, settings.mode != .demo else { return nil }
+        var lines: [String] = []
+        if company == nil {
+            lines += [
+                "[company]",
+                "organisation_number = \"999999999\"   # nine digits, with their check digit",
+                "name = \"Butikken AS\"",
+                "address = \"Storgata 1\"",
+                "postal_code = \"0155\"",
+                "city = \"Oslo\"",
+                "vat_registered = true",
+            ]
+        }
+        var problem: String?
+        if let path = signingKeyPath {
+            if let pem = readKey(path) {
+                do {
+                    _ = try TransactionSigner(privateKeyPEM: pem, keyVersion: signingKeyVersion)
+                } catch {
+                    problem = "\(path): \(error.description)"
+                }
+            } else {
+                problem = "the signing key \(path) cannot be read (kasse saft keygen --out DIR makes one)"
+            }
+        } else {
+            if !lines.isEmpty { lines.append("") }
+            lines += ["[till]", "signing_key = \"/srv/kasse/kasse-signing-key-v1.pem\"   # made by: kasse saft keygen --out /srv/kasse"]
+        }
+        if lines.isEmpty, problem == nil { return nil }
+        var text = "a till in Norway must name its company and sign every transaction (kassasystemforskrifta)."
+        if !lines.isEmpty { text += " Add to \(configPath):\n\n" + lines.joined(separator: "\n") }
+        if let problem { text += (lines.isEmpty ? " " : "\n\n") + problem }
+        return text
     }
 }
 
@@ -238,6 +316,11 @@ public enum TillLauncher {
             throw LaunchError(description: "configuration: \(error.description)")
         } catch let error as SimulatorConfigurationError {
             throw LaunchError(description: "demo simulator: \(error.description)")
+        }
+        // Norway: the company and the signing key, before anything else is touched.
+        if let missing = tillConfiguration.missingForNorway(configPath: path, readKey: { try? String(contentsOfFile: $0, encoding: .utf8) }) {
+            await simulator?.stop()
+            throw LaunchError(description: "configuration: \(missing)")
         }
         // The journal first: without it no sale may start.
         let journal: Journal

@@ -1,6 +1,7 @@
 import Foundation
 import KasseConfig
 import KasseCore
+import KasseNorway
 import KasseTill
 import KasseTillApp
 import Testing
@@ -43,9 +44,15 @@ import VippsClient
         match = "05e0:1200@1-2"
         role = "kiosk"
 
-        # Read by the next versions of Kasse; accepted as they are.
         [company]
-        organisation_number = "999999999"
+        organisation_number = "974 760 673"
+        name = "Kiwi Majorstuen AS"
+        address = "Majorstuveien 1"
+        postal_code = "0367"
+        city = "Oslo"
+        vat_registered = true
+
+        # Read by the next versions of Kasse; accepted as they are.
 
         [[staff]]
         id = "anna"
@@ -83,6 +90,67 @@ import VippsClient
         for sneaky in ["../../etc/passwd", "/etc/localtime"] {
             #expect(throws: ConfigurationError.self) { try Self.load("[till]\ntime_zone = \"\(sneaky)\"") }
         }
+    }
+
+    /// `[company]`: all of it or none, a Norwegian organisation number with its check digit; a
+    /// till in Norway outside DEMO says exactly what to add before it sells.
+    @Test func theCompanyAndTheSigningKey() throws {
+        let (till, _) = try Self.load(Self.example)
+        #expect(till.company == CompanyIdentity(name: "Kiwi Majorstuen AS", organisationNumber: "974760673", address: "Majorstuveien 1",
+                                                postalCode: "0367", city: "Oslo", vatRegistered: true))
+        do {
+            _ = try Self.load("[till]\nmarket = \"NO\"\n[company]\norganisation_number = \"974760674\"\nname = \"X\"\naddress = \"A\"\npostal_code = \"1\"\ncity = \"C\"")
+            Issue.record("a wrong check digit was accepted")
+        } catch let error as ConfigurationError {
+            #expect("\(error)".contains("line 4") && "\(error)".contains("check digit"), "\(error)")
+        }
+        do {
+            _ = try Self.load("[company]\nname = \"Butikken AS\"")
+            Issue.record("half a company was accepted")
+        } catch let error as ConfigurationError {
+            #expect("\(error)".contains("line 2") && "\(error)".contains("organisation_number"), "\(error)")
+        }
+        // TEST mode in Norway without company or key: the lines to add, nothing else.
+        let bare = try TillConfiguration.load(file: try ConfigReader.parse("[till]\nmarket = \"NO\""), mode: .test, environment: ["HOME": "/h"])
+        let missing = try #require(bare.missingForNorway(configPath: "/etc/kasse.toml", readKey: { _ in nil }))
+        #expect(missing.contains("Add to /etc/kasse.toml") && missing.contains("[company]") && missing.contains("organisation_number")
+                && missing.contains("signing_key = ") && missing.contains("kasse saft keygen"))
+        // With both, a key that cannot be read is named (its content never is).
+        var keyed = till
+        keyed.signingKeyPath = "/srv/kasse/key.pem"
+        let unreadable = try #require(keyed.missingForNorway(configPath: "/etc/kasse.toml", readKey: { _ in "-----BEGIN RSA PRIVATE KEY-----\nc2VjcmV0\n" }))
+        #expect(unreadable.contains("/srv/kasse/key.pem") && !unreadable.contains("[company]") && !unreadable.contains("c2VjcmV0"))
+        let pair = try TransactionSigner.generateKey()
+        #expect(keyed.missingForNorway(configPath: "/etc/kasse.toml", readKey: { _ in pair.privatePEM }) == nil)
+        // DEMO has a demo company and needs no key; Denmark and Finland are not bound by the Norwegian rules.
+        let demo = try TillConfiguration.load(file: try ConfigReader.parse("[till]\nmarket = \"NO\""), mode: .demo, environment: ["HOME": "/h"])
+        #expect(demo.company == .demo && demo.missingForNorway(configPath: "x", readKey: { _ in nil }) == nil)
+        let danish = try TillConfiguration.load(file: try ConfigReader.parse("[till]\nmarket = \"DK\""), mode: .test, environment: ["HOME": "/h"])
+        #expect(danish.missingForNorway(configPath: "x", readKey: { _ in nil }) == nil)
+    }
+
+    /// The real binary refuses to start a Norwegian till in TEST mode without them, and says what to add.
+    @Test func theTillRefusesToStartWithoutCompanyAndKey() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-norway-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let config = directory + "/kasse.toml"
+        try """
+            [api]
+            url = "https://apitest.vipps.no"
+            client_id = "fb492b5e-7907-4d83-ba20-c7fb60ca35de"
+            client_secret = "a-secret-value"
+            subscription_key = "a-subscription-key"
+            msn = "123456"
+            [till]
+            market = "NO"
+            [journal]
+            path = "\(directory)/journal.sqlite"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try await runProgram(KasseBinary.path, ["till", "--config", config], environment: ["HOME": directory])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("organisation_number") && result.errors.contains("kasse saft keygen"), "\(result.errors)")
+        #expect(!result.errors.contains("a-secret-value"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/journal.sqlite"))
     }
 
     @Test func theFullExampleReadsIntoTypedSettings() throws {
