@@ -45,6 +45,7 @@ let package = Package(
             name: "KasseNorway",
             dependencies: [
                 "KasseCore",
+                "KasseTill",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -166,7 +167,7 @@ let package = Package(
         ),
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseCore", "VippsModels"], swiftSettings: testSettings),
-        .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore"], swiftSettings: testSettings),
+        .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore", "KasseTill", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseScanningTests", dependencies: ["KasseScanning", "KasseCore"], swiftSettings: testSettings),
         // Real loopback servers, the real binary, the official OpenAPI documents.
         .testTarget(

@@ -1,3 +1,27 @@
+/// A local time of day, as a Norwegian till's transactions carry it (`HH:MM:SS`, 24 hours,
+/// the shop's local time).
+public struct LocalTime: Sendable, Hashable, Comparable {
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
+
+    public init(hour: Int, minute: Int, second: Int) {
+        self.hour = hour
+        self.minute = minute
+        self.second = second
+    }
+
+    public static func < (lhs: LocalTime, rhs: LocalTime) -> Bool {
+        (lhs.hour, lhs.minute, lhs.second) < (rhs.hour, rhs.minute, rhs.second)
+    }
+
+    /// `09:05:00`
+    public var text: String {
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(two(hour)):\(two(minute)):\(two(second))"
+    }
+}
+
 /// The shop's local time as a POSIX time-zone rule (`CET-1CEST,M3.5.0,M10.5.0/3`), the form
 /// that ends every zoneinfo file. Pure: the business day is computed from UTC seconds and the
 /// rule, so it needs no time-zone database at run time, and the machine's own zone (often UTC
@@ -83,6 +107,16 @@ public struct ShopTimeZone: Sendable, Hashable, CustomStringConvertible {
         let end = Self.instant(daylight.end, year: year) - Int64(daylight.offset)
         let inSummer = start < end ? (seconds >= start && seconds < end) : (seconds >= start || seconds < end)
         return inSummer ? daylight.offset : standardOffset
+    }
+
+    /// The shop's calendar day and clock time at a moment.
+    public func localTime(atUTC seconds: Int64) -> (date: CivilDate, time: LocalTime) {
+        let local = seconds + Int64(offset(atUTC: seconds))
+        let days = floorDiv(local, 86_400)
+        let civil = InternetTimeCivil.civil(fromDays: days)
+        let second = Int(local - days * 86_400)
+        return (CivilDate(year: civil.year, month: civil.month, day: civil.day),
+                LocalTime(hour: second / 3600, minute: second / 60 % 60, second: second % 60))
     }
 
     /// The shop's calendar day at a moment.

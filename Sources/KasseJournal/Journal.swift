@@ -591,6 +591,21 @@ public final class Journal: Sendable {
         return sale
     }
 
+    /// The newest signed transaction (Norway): where the register's chain goes on.
+    public func lastSignature() async throws(JournalError) -> JournalSignature? {
+        let found = try await fetch("SELECT * FROM entry WHERE kind = 'transaction-signed' ORDER BY sequence DESC LIMIT 1")
+        guard case .transactionSigned(let signed)? = found.first?.event else { return nil }
+        return signed
+    }
+
+    /// Every signed transaction, in order.
+    public func signatures() async throws(JournalError) -> [JournalSignature] {
+        try await fetch("SELECT * FROM entry WHERE kind = 'transaction-signed' ORDER BY sequence").compactMap { entry in
+            guard case .transactionSigned(let signed)? = entry.event else { return nil }
+            return signed
+        }
+    }
+
     /// The completed sales of a business day: those whose payment reference carries the day
     /// (the till's local date when the payment was made), as everywhere else.
     public func completedSales(businessDay day: CivilDate) async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)] {

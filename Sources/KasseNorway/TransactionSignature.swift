@@ -3,30 +3,6 @@ import FoundationEssentials
 import KasseCore
 import _CryptoExtras
 
-/// A local time of day, as a Norwegian till's transactions carry it (`HH:MM:SS`, 24 hours,
-/// the shop's local time).
-public struct LocalTime: Sendable, Hashable, Comparable {
-    public var hour: Int
-    public var minute: Int
-    public var second: Int
-
-    public init(hour: Int, minute: Int, second: Int) {
-        self.hour = hour
-        self.minute = minute
-        self.second = second
-    }
-
-    public static func < (lhs: LocalTime, rhs: LocalTime) -> Bool {
-        (lhs.hour, lhs.minute, lhs.second) < (rhs.hour, rhs.minute, rhs.second)
-    }
-
-    /// `09:05:00`
-    public var text: String {
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(two(hour)):\(two(minute)):\(two(second))"
-    }
-}
-
 /// What a Norwegian till signs for each transaction, and in what form: the fields joined by `;`
 /// (no spaces, no newline), UTF-8:
 ///

@@ -158,6 +158,44 @@ public struct JournalRefund: Sendable, Hashable, Codable {
     }
 }
 
+/// A committed transaction's signature (Norway): its number in the register's chain, the
+/// fields that were signed, the signature and the key's version.
+public struct JournalSignature: Sendable, Hashable, Codable {
+    /// The register (the till id) whose chain this is.
+    public var register: String
+    /// Consecutive per register, from 1.
+    public var number: Int
+    /// `sale` or `return`.
+    public var transaction: String
+    public var sale: Int
+    public var reference: String
+    public var returnNumber: Int?
+    /// `YYYY-MM-DD` and `HH:MM:SS`, the shop's local time when the transaction was committed.
+    public var date: String
+    public var time: String
+    public var amountIncludingVAT: Int
+    public var amountExcludingVAT: Int
+    /// Base64, over `previous;date;time;number;amountIn;amountEx`.
+    public var signature: String
+    public var keyVersion: String
+
+    public init(register: String, number: Int, transaction: String, sale: Int, reference: String, returnNumber: Int?, date: String,
+                time: String, amountIncludingVAT: Int, amountExcludingVAT: Int, signature: String, keyVersion: String) {
+        self.register = register
+        self.number = number
+        self.transaction = transaction
+        self.sale = sale
+        self.reference = reference
+        self.returnNumber = returnNumber
+        self.date = date
+        self.time = time
+        self.amountIncludingVAT = amountIncludingVAT
+        self.amountExcludingVAT = amountExcludingVAT
+        self.signature = signature
+        self.keyVersion = keyVersion
+    }
+}
+
 /// Everything the journal records. Each is one entry; none is ever changed or removed.
 public enum JournalEvent: Sendable, Hashable {
     case tillStarted(mode: String, store: String, till: String)
@@ -189,6 +227,8 @@ public enum JournalEvent: Sendable, Hashable {
     case recovered(sale: Int, reference: String, summary: String)
     case zReport(JournalReport)
     case operatorAction(String)
+    /// Norway: the signature of the transaction committed just before (a sale, a return).
+    case transactionSigned(JournalSignature)
 
     /// A short name for lists and the database's `kind` column.
     public var kind: String {
@@ -212,6 +252,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .recovered: "recovered"
         case .zReport: "z-report"
         case .operatorAction: "operator"
+        case .transactionSigned: "transaction-signed"
         }
     }
 
@@ -226,6 +267,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .paymentStarted(let start): start.sale
         case .saleCompleted(let sale): sale.sale
         case .refundStarted(let refund): refund.sale
+        case .transactionSigned(let signed): signed.sale
         case .tillStarted, .zReport, .operatorAction, .journalCreated: nil
         }
     }
@@ -240,6 +282,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .paymentStarted(let start): start.reference
         case .saleCompleted(let sale): sale.reference
         case .refundStarted(let refund): refund.reference
+        case .transactionSigned(let signed): signed.reference
         default: nil
         }
     }

@@ -77,6 +77,8 @@ extension JournalEvent: Codable {
             try container.encode(sale, forKey: .sale)
             try container.encode(reference, forKey: .reference)
             try container.encode(summary, forKey: .summary)
+        case .transactionSigned(let signed):
+            try signed.encode(to: encoder)
         case .zReport(let report):
             try report.encode(to: encoder)
         case .operatorAction(let action):
@@ -122,6 +124,7 @@ extension JournalEvent: Codable {
                                  reason: try value(.reason))
         case "recovered": self = .recovered(sale: try value(.sale), reference: try value(.reference), summary: try value(.summary))
         case "z-report": self = .zReport(try JournalReport(from: decoder))
+        case "transaction-signed": self = .transactionSigned(try JournalSignature(from: decoder))
         case "operator": self = .operatorAction(try value(.action))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown journal entry type '\(type)'")

@@ -393,15 +393,57 @@ public enum TillLauncher {
         state.banner = startupBanner ?? Banner(kind: .info, text: mode == .demo
             ? "DEMO: scan or type products, F2 and 91234567 (Kari approves after 3 s), then F4 to pay"
             : "Ready")
+        let chain: TransactionChain?
+        do {
+            chain = try await signingChain(tillConfiguration, mode: mode, journal: journal)
+        } catch {
+            await simulator?.stop()
+            throw error
+        }
         let terminal = CursesTerminal()
         terminal.start()
         let runtime = TillRuntime(
             till: Till(catalog: parsed.catalog), state: state, client: client, terminal: terminal, scanners: scanners,
-            roles: tillConfiguration.roles, logger: logger, journal: journal)
+            roles: tillConfiguration.roles, logger: logger, journal: journal, chain: chain)
         await runtime.run(recovering: unsettled)
         terminal.stop()
         scanners?.stop()
         await simulator?.stop()
+    }
+
+    /// Norway: the chain that signs every committed transaction, going on from the journal's
+    /// last signature. DEMO without a key of its own signs with a demo key kept beside the demo
+    /// journal (made on first use), so its signatures can be checked too.
+    static func signingChain(_ configuration: TillConfiguration, mode: RunMode, journal: Journal) async throws(LaunchError) -> TransactionChain? {
+        guard configuration.settings.market == .norway else { return nil }
+        var path = configuration.signingKeyPath
+        var version = configuration.signingKeyVersion
+        if path == nil, mode == .demo {
+            let demoPath = (configuration.journalPath as NSString).deletingLastPathComponent + "/demo-signing-key.pem"
+            if !FileManager.default.fileExists(atPath: demoPath) {
+                guard let pair = try? TransactionSigner.generateKey(),
+                      FileManager.default.createFile(atPath: demoPath, contents: Data(pair.privatePEM.utf8), attributes: [.posixPermissions: 0o600])
+                else { throw LaunchError(description: "cannot write the demo signing key \(demoPath)") }
+            }
+            path = demoPath
+            version = "demo"
+        }
+        guard let path else { return nil }
+        do {
+            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw LaunchError(description: "the signing key \(path) cannot be read")
+            }
+            let signer = try TransactionSigner(privateKeyPEM: pem, keyVersion: version)
+            let last = try await journal.lastSignature()
+            return TransactionChain(signer: signer, register: configuration.settings.tillID, zone: configuration.settings.timeZone,
+                                    last: last.map { ($0.number, $0.signature) })
+        } catch let error as LaunchError {
+            throw error
+        } catch let error as SigningKeyError {
+            throw LaunchError(description: "\(path): \(error.description)")
+        } catch {
+            throw LaunchError(description: "\(error)")
+        }
     }
 
     /// The shop's business day now, in its time zone (not the machine's, which on a till PC is

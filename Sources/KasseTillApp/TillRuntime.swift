@@ -1,6 +1,7 @@
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseNorway
 import KasseScanning
 import KasseTerminal
 import KasseTill
@@ -26,6 +27,8 @@ public actor TillRuntime {
     private var pollReference: String?
     private var size: TerminalSize
     private let journal: any TillJournal
+    /// Norway: the register's chain of signed transactions (nil elsewhere).
+    private var chain: TransactionChain?
     /// The shop's local date (the wall clock; injected for tests).
     private let today: @Sendable () -> CivilDate
 
@@ -33,7 +36,8 @@ public actor TillRuntime {
     /// in-process, any others.
     public init(till: Till, state: TillState, client: VippsClient, terminal: any TillTerminal, scanners: USBScannerService?,
                 roles: [(ScannerMatch, ScannerRole)], logger: Logger, journal: any TillJournal,
-                today: (@Sendable () -> CivilDate)? = nil) {
+                today: (@Sendable () -> CivilDate)? = nil, chain: TransactionChain? = nil) {
+        self.chain = chain
         self.journal = journal
         let zone = state.settings.timeZone
         self.today = today ?? { TillLauncher.today(in: zone) }
@@ -124,10 +128,22 @@ public actor TillRuntime {
             let recorded = effects.flatMap { effect -> [JournalEvent] in
                 if case .record(let events) = effect { events } else { [] }
             }
-            let events = recorded + JournalDiff.events(from: before, to: state)
+            var events = recorded + JournalDiff.events(from: before, to: state)
+            // Norway: each committed sale and return is signed as it is stored; the chain moves
+            // on only once the entries are.
+            var signed = chain
+            if var next = chain, !events.isEmpty {
+                do {
+                    events = try next.sign(events, refunds: Self.refunds(in: action), atUTC: Int64(Date().timeIntervalSince1970))
+                    signed = next
+                } catch {
+                    logger.error("signing: \(error)")
+                }
+            }
             if !events.isEmpty {
                 do {
                     try await journal.append(events)
+                    chain = signed
                 } catch {
                     logger.error("journal: \(error)")
                     effects = refuseVippsWrites(effects, because: error.description)
@@ -141,6 +157,14 @@ public actor TillRuntime {
         scannerTask.cancel()
         tickTask.cancel()
         pollTask?.cancel()
+    }
+
+    /// The returns an action confirms, for their VAT in the signed transaction.
+    static func refunds(in action: TillAction) -> [JournalRefund] {
+        switch action {
+        case .returnRefunded(let refund), .returnPendingSettled(let refund, .refunded): [refund]
+        default: []
+        }
     }
 
     private func acceptsWedgeScans() -> Bool { Till.acceptsWedgeScans(state) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseNorway
 import KasseTill
 import KasseTillApp
 import VippsClient
@@ -91,9 +92,11 @@ struct JournalCommand: AsyncParsableCommand {
         @OptionGroup var options: JournalOptions
         @Option(help: "The entry and hash a printed Z report closed at (SEQUENCE:HASH; at least 16 hex digits of the hash).")
         var expect: [String] = []
+        @Option(help: "Norway: the public key (SPKI PEM) to check the signed transactions with; default: the till's own key.")
+        var publicKey: String?
 
         func run() async throws {
-            let (journal, _) = try options.open(readOnly: true)
+            let (journal, settings) = try options.open(readOnly: true)
             var tampered = false
             switch try await journalCall({ () async throws(JournalError) in try await journal.verify() }) {
             case .intact(let entries):
@@ -135,7 +138,47 @@ struct JournalCommand: AsyncParsableCommand {
                     tampered = true
                 }
             }
+            if try await checkSignatures(journal, settings) { tampered = true }
             if tampered { throw ExitCode(1) }
+        }
+
+        /// Norway: every signed transaction verifies, chained, and signs what the journal says
+        /// the sale or return was. True when something is wrong.
+        func checkSignatures(_ journal: Journal, _ settings: TillConfiguration) async throws -> Bool {
+            let signatures = try await journalCall { () async throws(JournalError) in try await journal.signatures() }
+            guard !signatures.isEmpty else { return false }
+            var pem: String?
+            if let publicKey {
+                guard let text = try? String(contentsOfFile: publicKey, encoding: .utf8) else { throw CLIError("cannot read \(publicKey)") }
+                pem = text
+            } else {
+                let demoKey = (journal.path as NSString).deletingLastPathComponent + "/demo-signing-key.pem"
+                for path in [settings.signingKeyPath, demoKey].compactMap({ $0 }) {
+                    if let text = try? String(contentsOfFile: path, encoding: .utf8),
+                       let signer = try? TransactionSigner(privateKeyPEM: text, keyVersion: "") {
+                        pem = signer.publicKeyPEM
+                        break
+                    }
+                }
+            }
+            guard let pem else {
+                warn("Signatures: \(signatures.count) signed transactions, not checked: no key (give --public-key FILE)")
+                return false
+            }
+            let verifier: SignatureVerifier
+            do { verifier = try SignatureVerifier(publicKeyPEM: pem) } catch { throw CLIError("\(publicKey ?? "the key"): \(error.description)") }
+            var problems = TransactionChain.problems(signatures, verifier: verifier)
+            let sales = try await journalCall { () async throws(JournalError) in try await journal.completedSales() }
+            let totals = Dictionary(sales.map { ($0.sale.reference, $0.sale.total) }, uniquingKeysWith: { first, _ in first })
+            for signed in signatures where signed.transaction == "sale" && totals[signed.reference] != signed.amountIncludingVAT {
+                problems.append("transaction \(signed.number) signs \(signed.amountIncludingVAT) for \(signed.reference), the journal says \(totals[signed.reference].map(String.init) ?? "no such sale")")
+            }
+            if problems.isEmpty {
+                emit("Signatures: \(signatures.count) signed transactions, chain intact")
+                return false
+            }
+            for problem in problems { warn("Signatures: \(problem)") }
+            return true
         }
     }
 
@@ -274,6 +317,8 @@ struct JournalCommand: AsyncParsableCommand {
             case .tillStarted(let mode, let store, let till): "\(mode) \(store)/\(till)"
             case .journalCreated(let first): "sales numbered from \(first)"
             case .operatorAction(let text): text
+            case .transactionSigned(let signed):
+                "\(signed.transaction) \(signed.number) of register \(signed.register), \(signed.date) \(signed.time), key \(signed.keyVersion)"
             }
         }
 

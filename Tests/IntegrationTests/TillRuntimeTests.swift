@@ -1,6 +1,7 @@
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseNorway
 import KasseSimulator
 import KasseTerminal
 import KasseTill
@@ -62,7 +63,7 @@ struct InProcessTill {
     let task: Task<Void, Never>
 
     init(simulator: SimulatorHarness, journal: any TillJournal, day: TestDay, saleNumber: Int = 1,
-         recovering: [UnsettledPayment] = []) throws {
+         recovering: [UnsettledPayment] = [], chain: TransactionChain? = nil) throws {
         let settings = TillSettings(mode: .demo, shopName: "Testbutikken", storeID: "TEST1", tillID: "2", market: .norway)
         let data = try Data(contentsOf: Repository.root.appendingPathComponent("assets/catalog.csv"))
         let catalog = data.withUnsafeBytes { CatalogCSV.parse(bytes: $0.bindMemory(to: UInt8.self), market: .norway) }.catalog
@@ -71,7 +72,7 @@ struct InProcessTill {
         let runtime = TillRuntime(
             till: Till(catalog: catalog), state: TillState(settings: settings, saleNumber: saleNumber, now: .now, today: day.today),
             client: VippsClient(configuration: simulator.demoConfiguration, logger: logger), terminal: terminal, scanners: nil, roles: [],
-            logger: logger, journal: journal, today: { day.today })
+            logger: logger, journal: journal, today: { day.today }, chain: chain)
         task = Task { await runtime.run(recovering: recovering) }
     }
 
@@ -150,6 +151,49 @@ struct InProcessTill {
         #expect(listedByCLI.output.contains(first) && !listedByCLI.output.contains(second), "\(listedByCLI.output) \(listedByCLI.errors)")
         let nextDay = try await runProgram(KasseBinary.path, ["journal", "list", "--config", configPath, "--date", "01.12.2026"])
         #expect(nextDay.output.contains(second) && !nextDay.output.contains(first), "\(nextDay.output) \(nextDay.errors)")
+        try await sim.finish(checkRequests: "all")
+    }
+
+    /// Norway: each paid sale is signed as it is stored, the chain going on from the journal;
+    /// `kasse journal verify` checks the signatures, and finds a sale whose amount was changed
+    /// with every hash recomputed.
+    @Test func paidSalesAreSignedAndVerifyChecksThem() async throws {
+        let sim = try await SimulatorHarness.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-signed-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let journalPath = directory + "/journal.sqlite"
+        let keyPath = directory + "/key.pem"
+        let pair = try TransactionSigner.generateKey()
+        try pair.privatePEM.write(toFile: keyPath, atomically: true, encoding: .utf8)
+        try pair.publicPEM.write(toFile: directory + "/key.pub.pem", atomically: true, encoding: .utf8)
+        let journal = try Journal(path: journalPath, till: "2", cashier: "t")
+        let chain = TransactionChain(signer: try TransactionSigner(privateKeyPEM: pair.privatePEM, keyVersion: "1"), register: "2",
+                                     zone: .of(.norway), last: nil)
+        let till = try InProcessTill(simulator: sim, journal: journal, day: TestDay(CivilDate(year: 2026, month: 11, day: 30)), chain: chain)
+        for _ in 0..<2 {
+            let reference = try await till.sendPayment(sim)
+            _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
+            await till.terminal.waitFor("PAID")
+            till.terminal.press(.enter)
+            await till.terminal.waitFor("Ready for the next customer")
+        }
+        await till.quit()
+        let signatures = try await journal.signatures()
+        #expect(signatures.map(\.number) == [1, 2] && signatures.allSatisfy { $0.transaction == "sale" && $0.amountIncludingVAT == 2490 })
+        #expect(TransactionChain.problems(signatures, verifier: try SignatureVerifier(publicKeyPEM: pair.publicPEM)).isEmpty)
+
+        let configPath = directory + "/kasse.toml"
+        try "[till]\nstore_id = \"TEST1\"\ntill_id = \"2\"\nsigning_key = \"\(keyPath)\"\n[journal]\npath = \"\(journalPath)\"\n"
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let intact = try await runProgram(KasseBinary.path, ["journal", "verify", "--config", configPath])
+        #expect(intact.status == 0 && intact.output.contains("Signatures: 2 signed transactions, chain intact"), "\(intact.output) \(intact.errors)")
+        try JournalTampering.rewrite(journalPath, rechain: true) { entries in
+            let index = entries.firstIndex { $0.kind == "sale-completed" }!
+            entries[index].payload = entries[index].payload.replacingOccurrences(of: "\"total\":2490", with: "\"total\":490")
+        }
+        let rewritten = try await runProgram(KasseBinary.path, ["journal", "verify", "--config", configPath, "--public-key", directory + "/key.pub.pem"])
+        #expect(rewritten.status == 1)
+        #expect(rewritten.errors.contains("transaction 1 signs 2490") && rewritten.errors.contains("the journal says 490"), "\(rewritten.errors)")
         try await sim.finish(checkRequests: "all")
     }
 

@@ -1,5 +1,7 @@
 import KasseCore
 import KasseNorway
+import KasseTill
+import VippsModels
 import Testing
 
 /// The text a Norwegian till signs, and the signatures over it.
@@ -81,5 +83,51 @@ struct OrganisationNumberTests {
         #expect(throws: OrganisationNumber.Invalid.notNineDigits("97476067x")) { try OrganisationNumber("97476067x") }
         // A remainder that asks for check digit 10 has no valid number.
         #expect(throws: OrganisationNumber.Invalid.self) { try OrganisationNumber("000000060") }
+    }
+}
+
+/// A register's chain: each committed sale and return is numbered and signed over the one before.
+struct TransactionChainTests {
+    static let line = JournalLine(lineID: 1, sku: "1001", gtin: nil, name: "Lettmelk", unitPrice: 2490, vatRateBasisPoints: 1500,
+                                  weighed: false, quantity: 2, discount: 0, isReturn: false, total: 4980)
+
+    static func sale(_ number: Int) -> JournalSale {
+        JournalSale(sale: number, receiptNumber: "00000\(number)", reference: "S-1-20261130-00000\(number)-1", currency: "NOK",
+                    total: 4980, captured: 4980, customer: "x", lines: [line], vat: JournalSale.vat(of: [line]))
+    }
+
+    @Test func salesAndReturnsAreSignedInOrderAndTheChainChecks() throws {
+        let pair = try TransactionSigner.generateKey()
+        var chain = TransactionChain(signer: try TransactionSigner(privateKeyPEM: pair.privatePEM, keyVersion: "7"), register: "1",
+                                     zone: .of(.norway), last: nil)
+        // 2026-11-30 09:30:00 UTC is 10:30:00 in Oslo.
+        let moment: Int64 = 1_796_031_000
+        let first = try chain.sign([.lineAdded(sale: 1, line: Self.line), .saleCompleted(Self.sale(1))], refunds: [], atUTC: moment)
+        #expect(first.count == 3)
+        guard case .transactionSigned(let one) = first[2] else { Issue.record("no signature after the sale"); return }
+        #expect(one.number == 1 && one.transaction == "sale" && one.amountIncludingVAT == 4980 && one.amountExcludingVAT == 4980 - 650)
+        #expect(one.date == "2026-11-30" && one.time == "10:30:00" && one.keyVersion == "7" && one.register == "1")
+        // Nothing to sign: nothing added, and the chain stays where it is.
+        #expect(try chain.sign([.operatorAction("x")], refunds: [], atUTC: moment) == [.operatorAction("x")])
+        let refund = JournalRefund(sale: 1, reference: Self.sale(1).reference, returnNumber: 1, amount: 2490, currency: "NOK",
+                                   key: IdempotencyKey(.refund(1), reference: Self.sale(1).reference),
+                                   lines: [JournalLine(lineID: 1, sku: "1001", gtin: nil, name: "Lettmelk", unitPrice: 2490, vatRateBasisPoints: 1500,
+                                                       weighed: false, quantity: 1, discount: 0, isReturn: false, total: 2490)])
+        let second = try chain.sign([.refunded(sale: 1, reference: refund.reference, returnNumber: 1, amount: 2490), .saleCompleted(Self.sale(2))],
+                                    refunds: [refund], atUTC: moment + 60)
+        let signatures = (first + second).compactMap { event -> JournalSignature? in
+            if case .transactionSigned(let signed) = event { signed } else { nil }
+        }
+        #expect(signatures.map(\.number) == [1, 2, 3])
+        #expect(signatures[1].transaction == "return" && signatures[1].amountIncludingVAT == -2490 && signatures[1].amountExcludingVAT == -(2490 - 325))
+        let verifier = try SignatureVerifier(publicKeyPEM: pair.publicPEM)
+        #expect(TransactionChain.problems(signatures, verifier: verifier).isEmpty)
+        // A changed amount, a lost transaction, a foreign key: each is named.
+        var changed = signatures
+        changed[0].amountIncludingVAT = 980
+        #expect(TransactionChain.problems(changed, verifier: verifier) == ["register 1: the signature of transaction 1 does not verify"])
+        #expect(TransactionChain.problems([signatures[0], signatures[2]], verifier: verifier).contains("register 1: transaction 3 follows 1"))
+        let other = try SignatureVerifier(publicKeyPEM: try TransactionSigner.generateKey().publicPEM)
+        #expect(TransactionChain.problems(signatures, verifier: other).count == 3)
     }
 }
