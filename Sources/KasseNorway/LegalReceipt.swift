@@ -1,0 +1,124 @@
+import KasseCore
+import KasseTill
+
+/// The receipts a Norwegian till hands out (kassasystemforskrifta § 2-8-1 ff.), as text of a
+/// fixed width; printing is the printer's business. Pure: the same sale always gives the same
+/// document.
+public struct LegalReceipt: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// «Salgskvittering».
+        case sale
+        /// «Returkvittering», referring to the original sale's receipt number.
+        case `return`(originalReceipt: String)
+        /// A copy of a sales receipt, marked «KOPI» (at most one per sale).
+        case copy
+        /// Made in training mode: clearly not a receipt.
+        case training
+    }
+
+    public var kind: Kind
+    public var company: CompanyIdentity
+    /// The kassapunkt (till) id.
+    public var register: String
+    public var cashier: String
+    public var receiptNumber: String
+    public var date: CivilDate
+    public var time: LocalTime
+    public var lines: [JournalLine]
+    public var vat: [JournalVAT]
+    /// VAT included; negative on a return.
+    public var total: Int
+    /// The payment reference at Vipps MobilePay.
+    public var paymentReference: String
+
+    public init(kind: Kind, company: CompanyIdentity, register: String, cashier: String, receiptNumber: String, date: CivilDate,
+                time: LocalTime, lines: [JournalLine], vat: [JournalVAT], total: Int, paymentReference: String) {
+        self.kind = kind
+        self.company = company
+        self.register = register
+        self.cashier = cashier
+        self.receiptNumber = receiptNumber
+        self.date = date
+        self.time = time
+        self.lines = lines
+        self.vat = vat
+        self.total = total
+        self.paymentReference = paymentReference
+    }
+
+    /// A paid sale's receipt (or its copy, or a training receipt).
+    public static func forSale(_ sale: JournalSale, kind: Kind = .sale, company: CompanyIdentity, register: String, cashier: String,
+                               date: CivilDate, time: LocalTime) -> LegalReceipt {
+        LegalReceipt(kind: kind, company: company, register: register, cashier: cashier, receiptNumber: sale.receiptNumber, date: date,
+                     time: time, lines: sale.lines, vat: sale.vat, total: sale.total, paymentReference: sale.reference)
+    }
+
+    /// A return's receipt: the returned lines, negative, referring to the sale.
+    public static func forReturn(_ refund: JournalRefund, of sale: JournalSale, company: CompanyIdentity, register: String, cashier: String,
+                                 date: CivilDate, time: LocalTime) -> LegalReceipt {
+        LegalReceipt(kind: .return(originalReceipt: sale.receiptNumber), company: company, register: register, cashier: cashier,
+                     receiptNumber: "R\(refund.returnNumber)", date: date, time: time, lines: refund.lines,
+                     vat: refund.vat.map { JournalVAT(rateBasisPoints: $0.rateBasisPoints, gross: -$0.gross, tax: -$0.tax) },
+                     total: -refund.amount, paymentReference: refund.reference)
+    }
+
+    public var title: String {
+        switch kind {
+        case .sale: "Salgskvittering"
+        case .return: "Returkvittering"
+        case .copy: "KOPI - Salgskvittering"
+        case .training: "TRENING - Ikke gyldig som kvittering"
+        }
+    }
+
+    /// The receipt, `width` characters a line (48 fits 80 mm paper in the printer's normal font).
+    public func text(width: Int = 48) -> [String] {
+        func money(_ minor: Int) -> String { ShopLocale.nb.formatNumber(minorUnits: minor) }
+        func row(_ left: String, _ right: String) -> String {
+            let room = max(1, width - right.count)
+            let shown = left.count > room - 1 ? String(left.prefix(max(0, room - 1))) : left
+            return shown + String(repeating: " ", count: max(1, width - shown.count - right.count)) + right
+        }
+        func centred(_ text: String) -> String {
+            let shown = String(text.prefix(width))
+            return String(repeating: " ", count: (width - shown.count) / 2) + shown
+        }
+        let rule = String(repeating: "-", count: width)
+        let sign = total < 0 || { if case .return = kind { true } else { false } }() ? -1 : 1
+        var out: [String] = []
+        if case .training = kind { out.append(centred("*** TRENING ***")) }
+        if case .copy = kind { out.append(centred("*** KOPI ***")) }
+        out.append(centred(title))
+        out.append(rule)
+        out.append(centred(company.name))
+        if let number = try? OrganisationNumber(company.organisationNumber) {
+            out.append(centred("Org.nr. \(number.description)" + (company.vatRegistered ? " MVA" : "")))
+        } else {
+            out.append(centred("Org.nr. \(company.organisationNumber)" + (company.vatRegistered ? " MVA" : "")))
+        }
+        out.append(centred(company.address))
+        out.append(centred("\(company.postalCode) \(company.city)"))
+        out.append(rule)
+        out.append(row("Kvittering nr. \(receiptNumber)", "\(date.day < 10 ? "0" : "")\(date.day).\(date.month < 10 ? "0" : "")\(date.month).\(date.year) \(time.text)"))
+        if case .return(let original) = kind { out.append("Retur av kvittering nr. \(original)") }
+        out.append(row("Kasse \(register)", "Kasserer \(cashier)"))
+        out.append(rule)
+        for line in lines {
+            let amount = sign * (line.isReturn ? -line.total : line.total)
+            out.append(row(line.name, money(amount)))
+            let quantity = line.weighed ? Quantity.grams(line.quantity).display : "\(line.quantity) stk"
+            out.append("  \(quantity) x \(money(line.unitPrice))" + (line.weighed ? "/kg" : ""))
+            if line.discount > 0 { out.append(row("  Rabatt", money(-sign * line.discount))) }
+        }
+        out.append(rule)
+        out.append(row("TOTALT NOK", money(total)))
+        for rate in vat {
+            out.append(row("  MVA \(VATRate(rate.rateBasisPoints).label) av \(money(rate.gross))", money(rate.tax)))
+        }
+        out.append(rule)
+        out.append(row(total < 0 ? "Tilbakebetalt Vipps MobilePay" : "Betalt Vipps MobilePay", money(total)))
+        out.append("Ref. \(paymentReference)")
+        if case .training = kind { out.append(centred("*** TRENING - IKKE GYLDIG ***")) }
+        return out
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import KasseCore
+import KasseNorway
+import KasseTill
+import Testing
+import VippsModels
+
+/// The receipts as documents, each kind compared with its golden text in __Snapshots__
+/// (`RECORD_SNAPSHOTS=1 swift test --filter LegalReceiptTests` writes them anew).
+struct LegalReceiptTests {
+    static let company = CompanyIdentity(name: "Kiwi Majorstuen AS", organisationNumber: "974760673", address: "Majorstuveien 1",
+                                         postalCode: "0367", city: "Oslo", vatRegistered: true)
+    static let lines = [
+        JournalLine(lineID: 1, sku: "1001", gtin: "7040000000016", name: "Lettmelk 1 l", unitPrice: 2490, vatRateBasisPoints: 1500,
+                    weighed: false, quantity: 2, discount: 0, isReturn: false, total: 4980),
+        JournalLine(lineID: 2, sku: "4001", gtin: nil, name: "Epler", unitPrice: 3990, vatRateBasisPoints: 1500,
+                    weighed: true, quantity: 1234, discount: 500, isReturn: false, total: 4424),
+        JournalLine(lineID: 3, sku: "9001", gtin: nil, name: "Oppvaskmiddel", unitPrice: 4990, vatRateBasisPoints: 2500,
+                    weighed: false, quantity: 1, discount: 0, isReturn: false, total: 4990),
+    ]
+    static let sale = JournalSale(sale: 42, receiptNumber: "000042", reference: "OSLO1-3-20261130-000042-1", currency: "NOK",
+                                  total: 14_394, captured: 14_394, customer: "+47 ******67", lines: lines, vat: JournalSale.vat(of: lines))
+    static let date = CivilDate(year: 2026, month: 11, day: 30)
+    static let time = LocalTime(hour: 14, minute: 5, second: 9)
+
+    static func check(_ receipt: LegalReceipt, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let text = receipt.text().joined(separator: "\n") + "\n"
+        #expect(receipt.text().allSatisfy { $0.count <= 48 }, "a line is wider than the paper", sourceLocation: sourceLocation)
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("__Snapshots__/\(name).txt")
+        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+            try? text.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let golden = try? String(contentsOf: url, encoding: .utf8) else {
+            Issue.record("no snapshot \(name).txt", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(text == golden, "receipt \(name) differs:\n\(text)", sourceLocation: sourceLocation)
+    }
+
+    @Test func eachKindOfReceipt() {
+        let sale = LegalReceipt.forSale(Self.sale, company: Self.company, register: "3", cashier: "anna", date: Self.date, time: Self.time)
+        Self.check(sale, "salgskvittering")
+        // What the law asks to see on it.
+        let text = sale.text().joined(separator: "\n")
+        for required in ["Salgskvittering", "Kiwi Majorstuen AS", "Org.nr. 974 760 673 MVA", "Majorstuveien 1", "0367 Oslo",
+                         "Kvittering nr. 000042", "30.11.2026 14:05:09", "Kasse 3", "Kasserer anna", "MVA 15 %", "MVA 25 %",
+                         "TOTALT NOK", "143,94", "Betalt Vipps MobilePay", "OSLO1-3-20261130-000042-1"] {
+            #expect(text.contains(required), "\(required) missing")
+        }
+        Self.check(LegalReceipt.forSale(Self.sale, kind: .copy, company: Self.company, register: "3", cashier: "anna", date: Self.date,
+                                        time: LegalReceiptTests.time), "kopi")
+        Self.check(LegalReceipt.forSale(Self.sale, kind: .training, company: Self.company, register: "3", cashier: "anna", date: Self.date,
+                                        time: Self.time), "trening")
+        let refund = JournalRefund(sale: 42, reference: Self.sale.reference, returnNumber: 7, amount: 2490, currency: "NOK",
+                                   key: IdempotencyKey(.refund(7), reference: Self.sale.reference),
+                                   lines: [JournalLine(lineID: 1, sku: "1001", gtin: nil, name: "Lettmelk 1 l", unitPrice: 2490, vatRateBasisPoints: 1500,
+                                                       weighed: false, quantity: 1, discount: 0, isReturn: false, total: 2490)])
+        let back = LegalReceipt.forReturn(refund, of: Self.sale, company: Self.company, register: "3", cashier: "anna", date: Self.date,
+                                          time: Self.time)
+        Self.check(back, "returkvittering")
+        let returned = back.text().joined(separator: "\n")
+        #expect(returned.contains("Returkvittering") && returned.contains("Retur av kvittering nr. 000042") && returned.contains("-24,90")
+                && returned.contains("Tilbakebetalt Vipps MobilePay"))
+    }
+}
