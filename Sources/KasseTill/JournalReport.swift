@@ -128,3 +128,22 @@ public struct JournalReport: Sendable, Hashable, Codable {
         return lines.joined(separator: "\n")
     }
 }
+
+/// One Z report per register per business day: at start, the till reminds the cashier of days
+/// with sales that no Z report has closed yet.
+public enum ZReportReminder {
+    /// The earlier business days among the sales since the last Z report (oldest first), as a
+    /// line for the cashier; nil when every earlier day is closed.
+    public static func message(sinceLastZ events: [JournalEvent], today: CivilDate) -> String? {
+        var days = Set<CivilDate>()
+        for event in events {
+            guard case .saleCompleted(let sale) = event, let day = PaymentReference.businessDay(of: sale.reference), day < today else { continue }
+            days.insert(day)
+        }
+        guard !days.isEmpty else { return nil }
+        let listed = days.sorted().map { day in
+            (day.day < 10 ? "0" : "") + "\(day.day)." + (day.month < 10 ? "0" : "") + "\(day.month).\(day.year)"
+        }
+        return "No Z report has closed the sales of \(listed.joined(separator: ", ")). Close the day: \(KeyMap.label(for: .report)), then F12."
+    }
+}

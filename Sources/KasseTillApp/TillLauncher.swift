@@ -386,6 +386,11 @@ public enum TillLauncher {
                 break
             }
             try await journal.append(started)
+            // A business day with sales and no Z report: say so at start.
+            let open = try await journal.sinceLastZ().entries.map(\.1)
+            if let reminder = ZReportReminder.message(sinceLastZ: open, today: today(in: tillConfiguration.settings.timeZone)) {
+                startupBanner = startupBanner ?? Banner(kind: .warning, text: reminder)
+            }
         } catch {
             throw LaunchError(description: error.description)
         }

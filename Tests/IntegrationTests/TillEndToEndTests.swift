@@ -317,6 +317,28 @@ final class TillSession: Sendable {
     }
 }
 
+/// One Z report per business day: a till started with an earlier day's sales not closed by a
+/// Z report says so on its first screen.
+@Suite struct ZReportReminderEndToEndTests {
+    @Test func anEarlierDayWithoutZIsNamedAtStart() async throws {
+        let sim = try await SimulatorHarness.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-zremind-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let journalPath = directory + "/journal.sqlite"
+        let journal = try Journal(path: journalPath, till: "2", cashier: "t")
+        try await journal.append([.saleCompleted(JournalSale(
+            sale: 1, receiptNumber: "000001", reference: "TEST1-2-20260115-000001-1", currency: "NOK", total: 2490, captured: 2490,
+            customer: "x", lines: [], vat: []))])
+        let till = try await TillSession(simulator: sim, extraConfig: "[journal]\npath = \"\(journalPath)\"", reusing: directory)
+        let screen = try await till.waitFor("No Z report has closed the sales of 15.01.2026")
+        #expect(screen.contains("F11, then F12"))
+        try await till.keys("F10")
+        try await till.waitFor("KASSE-EXITED-0")
+        await till.close()
+        try await sim.finish(checkRequests: "all")
+    }
+}
+
 @Suite(.serialized) struct TillReturnEndToEndTests {
     /// A sale paid at the till, then part of it returned at the same till: F3, the receipt
     /// number, the lines, yes; the simulator shows the refund and the journal the return.

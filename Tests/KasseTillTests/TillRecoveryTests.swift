@@ -91,3 +91,22 @@ struct TillRecoveryTests {
         #expect(waiting.state.banner == nil)
     }
 }
+
+/// One Z report per business day: the till reminds at start of earlier days left open.
+struct ZReportReminderTests {
+    static func sale(_ reference: String) -> JournalEvent {
+        .saleCompleted(JournalSale(sale: 1, receiptNumber: "000001", reference: reference, currency: "NOK", total: 100, captured: 100,
+                                   customer: "x", lines: [], vat: []))
+    }
+
+    @Test func earlierDaysWithSalesAndNoZAreNamed() {
+        let today = CivilDate(year: 2026, month: 12, day: 1)
+        #expect(ZReportReminder.message(sinceLastZ: [], today: today) == nil)
+        #expect(ZReportReminder.message(sinceLastZ: [Self.sale("S-1-20261201-000001-1")], today: today) == nil)
+        let message = ZReportReminder.message(
+            sinceLastZ: [Self.sale("S-1-20261129-000001-1"), .operatorAction("x"), Self.sale("S-1-20261130-000002-1"),
+                         Self.sale("S-1-20261130-000003-1"), Self.sale("S-1-20261201-000004-1")],
+            today: today)
+        #expect(message == "No Z report has closed the sales of 29.11.2026, 30.11.2026. Close the day: F11, then F12.")
+    }
+}
