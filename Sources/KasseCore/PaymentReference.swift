@@ -22,6 +22,9 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable {
     /// `2026-11-21`
     public var iso: String { pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) }
 
+    /// `21.11.2026`, as a Norwegian, Danish or Finnish shop writes a day.
+    public var dotted: String { pad(day, 2) + "." + pad(month, 2) + "." + pad(year, 4) }
+
     /// What a cashier types for a day: `2026-11-21`, `21.11.2026`, `21.11` (this year),
     /// `today` / `i dag` / `idag`. Nil for anything else, or a day that does not exist.
     public static func parse(_ text: String, today: CivilDate) -> CivilDate? {

@@ -1,3 +1,5 @@
+import VippsModels
+
 /// A local time of day, as a Norwegian till's transactions carry it (`HH:MM:SS`, 24 hours,
 /// the shop's local time).
 public struct LocalTime: Sendable, Hashable, Comparable {
@@ -101,7 +103,7 @@ public struct ShopTimeZone: Sendable, Hashable, CustomStringConvertible {
     /// Seconds east of UTC at a moment.
     public func offset(atUTC seconds: Int64) -> Int {
         guard let daylight else { return standardOffset }
-        let year = InternetTimeCivil.civil(fromDays: floorDiv(seconds + Int64(standardOffset), 86_400)).year
+        let year = InternetTime.civil(fromDays: floorDiv(seconds + Int64(standardOffset), 86_400)).year
         // Transition times are local: the start in standard time, the end in summer time.
         let start = Self.instant(daylight.start, year: year) - Int64(standardOffset)
         let end = Self.instant(daylight.end, year: year) - Int64(daylight.offset)
@@ -113,7 +115,7 @@ public struct ShopTimeZone: Sendable, Hashable, CustomStringConvertible {
     public func localTime(atUTC seconds: Int64) -> (date: CivilDate, time: LocalTime) {
         let local = seconds + Int64(offset(atUTC: seconds))
         let days = floorDiv(local, 86_400)
-        let civil = InternetTimeCivil.civil(fromDays: days)
+        let civil = InternetTime.civil(fromDays: days)
         let second = Int(local - days * 86_400)
         return (CivilDate(year: civil.year, month: civil.month, day: civil.day),
                 LocalTime(hour: second / 3600, minute: second / 60 % 60, second: second % 60))
@@ -121,56 +123,23 @@ public struct ShopTimeZone: Sendable, Hashable, CustomStringConvertible {
 
     /// The shop's calendar day at a moment.
     public func date(atUTC seconds: Int64) -> CivilDate {
-        let local = seconds + Int64(offset(atUTC: seconds))
-        let civil = InternetTimeCivil.civil(fromDays: floorDiv(local, 86_400))
-        return CivilDate(year: civil.year, month: civil.month, day: civil.day)
+        localTime(atUTC: seconds).date
     }
 
     /// Seconds since 1970 (as if UTC) of a transition's local time in a year.
     static func instant(_ transition: Transition, year: Int) -> Int64 {
-        let first = InternetTimeCivil.days(year: year, month: transition.month, day: 1)
+        let first = InternetTime.days(fromCivil: year, transition.month, 1)
         // 1970-01-01 was a Thursday (4).
         let firstWeekday = Int(((first % 7) + 11) % 7)
         var day = 1 + (transition.weekday - firstWeekday + 7) % 7 + (transition.week - 1) * 7
-        let length = InternetTimeCivil.daysInMonth(year: year, month: transition.month)
+        let length = InternetTime.daysIn(month: transition.month, year: year)
         while day > length { day -= 7 }
-        return (InternetTimeCivil.days(year: year, month: transition.month, day: day)) * 86_400 + Int64(transition.time)
+        return (InternetTime.days(fromCivil: year, transition.month, day)) * 86_400 + Int64(transition.time)
     }
 }
 
 func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
     a >= 0 ? a / b : -((-a + b - 1) / b)
-}
-
-/// Proleptic Gregorian day arithmetic (days since 1970-01-01).
-enum InternetTimeCivil {
-    static func days(year: Int, month: Int, day: Int) -> Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let m = Int64(month)
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civil(fromDays days: Int64) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = Int(doy - (153 * mp + 2) / 5 + 1)
-        let month = Int(mp < 10 ? mp + 3 : mp - 9)
-        let year = Int(yoe + era * 400) + (month <= 2 ? 1 : 0)
-        return (year, month, day)
-    }
-
-    static func daysInMonth(year: Int, month: Int) -> Int {
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-    }
 }
 
 /// Reads a POSIX TZ rule.

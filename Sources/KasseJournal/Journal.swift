@@ -541,6 +541,20 @@ public final class Journal: Sendable {
     /// The returns recorded against a payment.
     public struct Refunds: Sendable {
         public init() {}
+
+        /// The returns against one payment, from the journal's events (others are passed over).
+        public init(reference: String, events: [JournalEvent]) {
+            for event in events {
+                switch event {
+                case .refundStarted(let refund) where refund.reference == reference: started.append(refund)
+                case .refunded(_, let paid, let number, let amount) where paid == reference:
+                    refunded += amount
+                    refundedNumbers.insert(number)
+                case .refundFailed(_, let failed, let number, _) where failed == reference: failedNumbers.insert(number)
+                default: break
+                }
+            }
+        }
         public var started: [JournalRefund] = []
         public var refundedNumbers: Set<Int> = []
         public var failedNumbers: Set<Int> = []
@@ -554,18 +568,7 @@ public final class Journal: Sendable {
     }
 
     public func refunds(reference: String) async throws(JournalError) -> Refunds {
-        var refunds = Refunds()
-        for entry in try await entries(reference: reference) {
-            switch entry.event {
-            case .refundStarted(let refund): refunds.started.append(refund)
-            case .refunded(_, _, let number, let amount):
-                refunds.refunded += amount
-                refunds.refundedNumbers.insert(number)
-            case .refundFailed(_, _, let number, _): refunds.failedNumbers.insert(number)
-            default: break
-            }
-        }
-        return refunds
+        Refunds(reference: reference, events: try await entries(reference: reference).compactMap(\.event))
     }
 
     /// The next return number (numbered per journal, like sales).

@@ -99,7 +99,7 @@ public struct LegalReceipt: Sendable, Hashable {
         out.append(centred(company.address))
         out.append(centred("\(company.postalCode) \(company.city)"))
         out.append(rule)
-        out.append(row("Kvittering nr. \(receiptNumber)", "\(date.day < 10 ? "0" : "")\(date.day).\(date.month < 10 ? "0" : "")\(date.month).\(date.year) \(time.text)"))
+        out.append(row("Kvittering nr. \(receiptNumber)", "\(date.dotted) \(time.text)"))
         if case .return(let original) = kind { out.append("Retur av kvittering nr. \(original)") }
         out.append(row("Kasse \(register)", "Kasserer \(cashier)"))
         out.append(rule)

@@ -141,9 +141,6 @@ public enum ZReportReminder {
             days.insert(day)
         }
         guard !days.isEmpty else { return nil }
-        let listed = days.sorted().map { day in
-            (day.day < 10 ? "0" : "") + "\(day.day)." + (day.month < 10 ? "0" : "") + "\(day.month).\(day.year)"
-        }
-        return "No Z report has closed the sales of \(listed.joined(separator: ", ")). Close the day: \(KeyMap.label(for: .report)), then F12."
+        return "No Z report has closed the sales of \(days.sorted().map(\.dotted).joined(separator: ", ")). Close the day: \(KeyMap.label(for: .report)), then F12."
     }
 }

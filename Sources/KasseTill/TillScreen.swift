@@ -67,8 +67,7 @@ public enum TillScreen {
         let api = state.apiReachable.map { $0 ? "API: ok" : "API: no answer" } ?? "API: –"
         var left = " \(state.settings.shopName) · store \(state.settings.storeID) · till \(state.settings.tillID)"
         // The business day, which the next payment reference carries.
-        let day = (state.today.day < 10 ? "0" : "") + "\(state.today.day)." + (state.today.month < 10 ? "0" : "") + "\(state.today.month).\(state.today.year)"
-        let right = "\(scanners) · \(api) · \(day) · sale \(state.receiptNumber) "
+        let right = "\(scanners) · \(api) · \(state.today.dotted) · sale \(state.receiptNumber) "
         // Narrow: the store id gives way first (the till id and the day stay).
         if mode.count + left.count + right.count > canvas.size.columns {
             left = " \(state.settings.shopName) · till \(state.settings.tillID)"

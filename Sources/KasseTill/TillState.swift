@@ -189,8 +189,6 @@ public struct TillState: Sendable {
     public var returning: ReturnSession? { if case .returning(let session) = mode { session } else { nil } }
     public var recoveredSale: JournalSale? { if case .recoveredSale(let sale) = mode { sale } else { nil } }
     public var isConfirmingQuit: Bool { if case .confirmingQuit = mode { true } else { false } }
-    /// Nothing on screen but an empty basket waiting for the first product.
-    public var isIdle: Bool { mode == .selling(.code) && basket.isEmpty }
 }
 
 func pad6(_ value: Int) -> String {

@@ -64,18 +64,7 @@ public final class MemoryJournal: TillJournal {
     }
 
     public func refunds(reference: String) async throws(JournalError) -> Journal.Refunds {
-        var refunds = Journal.Refunds()
-        for event in events {
-            switch event {
-            case .refundStarted(let refund) where refund.reference == reference: refunds.started.append(refund)
-            case .refunded(_, let ref, let number, let amount) where ref == reference:
-                refunds.refunded += amount
-                refunds.refundedNumbers.insert(number)
-            case .refundFailed(_, let ref, let number, _) where ref == reference: refunds.failedNumbers.insert(number)
-            default: break
-            }
-        }
-        return refunds
+        Journal.Refunds(reference: reference, events: events)
     }
 
     public func nextReturnNumber() async throws(JournalError) -> Int {

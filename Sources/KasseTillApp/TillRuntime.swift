@@ -29,6 +29,8 @@ public actor TillRuntime {
     private let journal: any TillJournal
     /// Norway: the register's chain of signed transactions (nil elsewhere).
     private var chain: TransactionChain?
+    /// The wall clock, for the time a transaction is signed at (injected for tests).
+    private let secondsSince1970: @Sendable () -> Int64
     /// The shop's local date (the wall clock; injected for tests).
     private let today: @Sendable () -> CivilDate
 
@@ -36,8 +38,10 @@ public actor TillRuntime {
     /// in-process, any others.
     public init(till: Till, state: TillState, client: VippsClient, terminal: any TillTerminal, scanners: USBScannerService?,
                 roles: [(ScannerMatch, ScannerRole)], logger: Logger, journal: any TillJournal,
-                today: (@Sendable () -> CivilDate)? = nil, chain: TransactionChain? = nil) {
+                today: (@Sendable () -> CivilDate)? = nil, chain: TransactionChain? = nil,
+                secondsSince1970: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.chain = chain
+        self.secondsSince1970 = secondsSince1970
         self.journal = journal
         let zone = state.settings.timeZone
         self.today = today ?? { TillLauncher.today(in: zone) }
@@ -134,7 +138,7 @@ public actor TillRuntime {
             var signed = chain
             if var next = chain, !events.isEmpty {
                 do {
-                    events = try next.sign(events, refunds: Self.refunds(in: action), atUTC: Int64(Date().timeIntervalSince1970))
+                    events = try next.sign(events, refunds: Self.refunds(in: action), atUTC: secondsSince1970())
                     signed = next
                 } catch {
                     logger.error("signing: \(error)")

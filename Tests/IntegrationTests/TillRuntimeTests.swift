@@ -63,7 +63,7 @@ struct InProcessTill {
     let task: Task<Void, Never>
 
     init(simulator: SimulatorHarness, journal: any TillJournal, day: TestDay, saleNumber: Int = 1,
-         recovering: [UnsettledPayment] = [], chain: TransactionChain? = nil) throws {
+         recovering: [UnsettledPayment] = [], chain: TransactionChain? = nil, secondsSince1970: Int64? = nil) throws {
         let settings = TillSettings(mode: .demo, shopName: "Testbutikken", storeID: "TEST1", tillID: "2", market: .norway)
         let data = try Data(contentsOf: Repository.root.appendingPathComponent("assets/catalog.csv"))
         let catalog = data.withUnsafeBytes { CatalogCSV.parse(bytes: $0.bindMemory(to: UInt8.self), market: .norway) }.catalog
@@ -72,7 +72,8 @@ struct InProcessTill {
         let runtime = TillRuntime(
             till: Till(catalog: catalog), state: TillState(settings: settings, saleNumber: saleNumber, now: .now, today: day.today),
             client: VippsClient(configuration: simulator.demoConfiguration, logger: logger), terminal: terminal, scanners: nil, roles: [],
-            logger: logger, journal: journal, today: { day.today }, chain: chain)
+            logger: logger, journal: journal, today: { day.today }, chain: chain,
+            secondsSince1970: { secondsSince1970 ?? Int64(Date().timeIntervalSince1970) })
         task = Task { await runtime.run(recovering: recovering) }
     }
 
@@ -169,7 +170,9 @@ struct InProcessTill {
         let journal = try Journal(path: journalPath, till: "2", cashier: "t")
         let chain = TransactionChain(signer: try TransactionSigner(privateKeyPEM: pair.privatePEM, keyVersion: "1"), register: "2",
                                      zone: .of(.norway), last: nil)
-        let till = try InProcessTill(simulator: sim, journal: journal, day: TestDay(CivilDate(year: 2026, month: 11, day: 30)), chain: chain)
+        // 2026-11-30 09:30:00 UTC: 10:30:00 in Oslo, on every signature.
+        let till = try InProcessTill(simulator: sim, journal: journal, day: TestDay(CivilDate(year: 2026, month: 11, day: 30)), chain: chain,
+                                     secondsSince1970: 1_796_031_000)
         for _ in 0..<2 {
             let reference = try await till.sendPayment(sim)
             _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
@@ -180,6 +183,7 @@ struct InProcessTill {
         await till.quit()
         let signatures = try await journal.signatures()
         #expect(signatures.map(\.number) == [1, 2] && signatures.allSatisfy { $0.transaction == "sale" && $0.amountIncludingVAT == 2490 })
+        #expect(signatures.allSatisfy { $0.date == "2026-11-30" && $0.time == "10:30:00" })
         #expect(TransactionChain.problems(signatures, verifier: try SignatureVerifier(publicKeyPEM: pair.publicPEM)).isEmpty)
 
         let configPath = directory + "/kasse.toml"
