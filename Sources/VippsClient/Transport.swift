@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// One HTTP exchange, free of any HTTP library.
 public struct TransportRequest: Sendable {
@@ -70,7 +71,50 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         self.client = client
     }
 
+    /// Answers within the request's timeout and a little more, whatever the network or the
+    /// HTTP library does: a till waiting on a payment must never wait on a request forever.
     public func send(_ request: TransportRequest) async throws -> TransportResponse {
+        try await Self.answer(within: request.timeout + .seconds(2)) { try await sendOnce(request) }
+    }
+
+    /// Runs `operation` and hands back its result, or a timeout once `limit` has passed, even if
+    /// the operation does not stop when cancelled (it is cancelled and left to end on its own).
+    public static func answer<T: Sendable>(within limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let race = Race<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                race.waiting.withLock { $0 = continuation }
+                let timer = Task {
+                    try? await Task.sleep(for: limit)
+                    guard !Task.isCancelled else { return }
+                    race.finish(.failure(TransportError(kind: .timeout, detail: "no answer within \(limit)")))
+                }
+                let work = Task {
+                    let result: Result<T, any Error>
+                    do { result = .success(try await operation()) } catch { result = .failure(error) }
+                    timer.cancel()
+                    race.finish(result)
+                }
+                race.work.withLock { $0 = work }
+            }
+        } onCancel: {
+            race.work.withLock { $0?.cancel() }
+        }
+    }
+
+    /// Whichever of the answer and the timer comes first resumes the caller, once.
+    private final class Race<T: Sendable>: Sendable {
+        let waiting = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        let work = Mutex<Task<Void, Never>?>(nil)
+
+        func finish(_ result: Result<T, any Error>) {
+            guard let continuation = waiting.withLock({ $0.take() }) else { return }
+            if case .failure = result { work.withLock { $0?.cancel() } }
+            continuation.resume(with: result)
+        }
+    }
+
+    private func sendOnce(_ request: TransportRequest) async throws -> TransportResponse {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)
         for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }

@@ -1,5 +1,6 @@
 import Foundation
 import KasseSimulator
+import Synchronization
 import Testing
 import VippsClient
 import VippsModels
@@ -10,6 +11,26 @@ import VippsModels
         CreatePaymentRequest(amount: Amount(currency: .NOK, value: amount), customer: Customer(phoneNumber: phone),
                              customerInteraction: .CUSTOMER_PRESENT, reference: reference, userFlow: .PUSH_MESSAGE,
                              paymentDescription: "Kasse test")
+    }
+
+    /// A request that neither answers nor stops when cancelled still ends, as a timeout, so the
+    /// retry and read-back logic takes over; its late answer is dropped.
+    @Test func aRequestThatNeverAnswersEndsAsATimeout() async throws {
+        let hung = Mutex<CheckedContinuation<Int, Never>?>(nil)
+        do {
+            _ = try await AsyncHTTPClientTransport.answer(within: .milliseconds(200)) {
+                await withCheckedContinuation { continuation in hung.withLock { $0 = continuation } }
+            }
+            Issue.record("a request that never answered returned")
+        } catch let error as TransportError {
+            #expect(error.kind == .timeout)
+            #expect(error.mayHaveReachedServer)
+        }
+        // The operation goes on after the timeout: wait until it has begun, then let it end.
+        while hung.withLock({ $0 == nil }) { await Task.yield() }
+        hung.withLock { $0.take() }?.resume(returning: 1)
+        // An answer in time is handed back as it is.
+        #expect(try await AsyncHTTPClientTransport.answer(within: .seconds(600)) { 42 } == 42)
     }
 
     @Test func lostCreateAnswerIsRetriedWithTheSameKeyAndMakesOnePayment() async throws {

@@ -114,7 +114,7 @@ final class TillSession: Sendable {
         let references = try await sim.control(.GET, "/simulator/v1/payments").array.compactMap { $0["reference"] as? String }
         let reference = try #require(references.first { !before.contains($0) })
         _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
-        try await waitFor("PAID")
+        try await waitFor("PAID", timeout: .seconds(90))  // a capture under load may need its retry
         return reference
     }
 
@@ -146,7 +146,7 @@ final class TillSession: Sendable {
         let reference = try #require(payments.first?["reference"] as? String)
         #expect(reference == "TEST1-2-" + (reference.split(separator: "-")[2]) + "-000001-1")
         _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
-        let paid = try await till.waitFor("PAID")
+        let paid = try await till.waitFor("PAID", timeout: .seconds(90))
         #expect(paid.contains("kr 76,70"))
         let record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
         #expect(record.aggregate("capturedAmount") == 7670)
@@ -266,7 +266,7 @@ final class TillSession: Sendable {
         let newReference = try #require(second.compactMap { $0["reference"] as? String }.first { $0 != reference })
         #expect(newReference.hasSuffix("-000002-2"))
         _ = try await sim.control(.POST, "/simulator/v1/payments/\(newReference)/approve")
-        try await till.waitFor("PAID")
+        try await till.waitFor("PAID", timeout: .seconds(90))
         await till.close()
         try await sim.finish(checkRequests: "all")
     }
