@@ -23,6 +23,8 @@ public struct Catalog: Sendable {
     fileprivate let prices: [Int32]
     fileprivate let rates: [UInt16]
     fileprivate let weighed: [Bool]
+    /// Article group codes (4006 for `04006`).
+    fileprivate let groups: [UInt16]
     private let skuIndex: RowTable
     private let gtinIndex: RowTable
 
@@ -43,6 +45,7 @@ public struct Catalog: Sendable {
         prices = builder.prices.compacted()
         rates = builder.rates.compacted()
         weighed = builder.weighed.compacted()
+        groups = builder.groups.compacted()
         skuIndex = builder.skuIndex
         gtinIndex = builder.gtinIndex
     }
@@ -82,7 +85,8 @@ public struct Catalog: Sendable {
         return Product(
             sku: String(decoding: text[skuRange(row)], as: UTF8.self), gtin: gtin,
             name: String(decoding: name, as: UTF8.self), unitPrice: Int(prices[row]),
-            vatRate: VATRate(Int(rates[row])), unit: weighed[row] ? .kilogram : .piece)
+            vatRate: VATRate(Int(rates[row])), unit: weighed[row] ? .kilogram : .piece,
+            articleGroup: ArticleGroup(code: Int(groups[row])) ?? .saleOfGoods)
     }
 
     @inline(__always)
@@ -203,6 +207,7 @@ public struct Catalog: Sendable {
         fileprivate var prices: [Int32] = []
         fileprivate var rates: [UInt16] = []
         fileprivate var weighed: [Bool] = []
+        fileprivate var groups: [UInt16] = []
         fileprivate var skuIndex = RowTable()
         fileprivate var gtinIndex = RowTable()
 
@@ -226,6 +231,7 @@ public struct Catalog: Sendable {
             prices.reserveCapacity(expectedCount)
             rates.reserveCapacity(expectedCount)
             weighed.reserveCapacity(expectedCount)
+            groups.reserveCapacity(expectedCount)
             skuIndex = RowTable(expectedCount: expectedCount)
             gtinIndex = RowTable(expectedCount: expectedCount)
         }
@@ -237,7 +243,7 @@ public struct Catalog: Sendable {
             return sku.withUTF8 { sku in
                 name.withUTF8 { name in
                     add(sku: sku, gtin: product.gtin, name: name, unitPrice: product.unitPrice,
-                        vatRate: product.vatRate, unit: product.unit)
+                        vatRate: product.vatRate, unit: product.unit, articleGroup: product.articleGroup)
                 }
             }
         }
@@ -245,7 +251,7 @@ public struct Catalog: Sendable {
         /// `name` must be valid UTF-8 (the CSV reader repairs it first).
         public mutating func add(
             sku: UnsafeBufferPointer<UInt8>, gtin: GTIN?, name: UnsafeBufferPointer<UInt8>, unitPrice: Int,
-            vatRate: VATRate, unit: SaleUnit
+            vatRate: VATRate, unit: SaleUnit, articleGroup: ArticleGroup = .saleOfGoods
         ) -> Outcome {
             let row = count
             guard sku.count <= Self.maximumSKUBytes, name.count <= Self.maximumNameBytes, unitPrice <= Self.maximumUnitPrice,
@@ -287,6 +293,7 @@ public struct Catalog: Sendable {
             prices.append(Int32(unitPrice))
             rates.append(UInt16(clamping: vatRate.basisPoints))
             weighed.append(unit == .kilogram)
+            groups.append(UInt16(articleGroup.code))
             let allText = text, allStarts = starts, allSKULengths = skuLengths, allGTINs = gtins
             skuIndex.insert(row: row, hash: skuHash) { other in
                 allText.withUnsafeBufferPointer { buffer in

@@ -6,10 +6,13 @@
 /// ```
 ///
 /// `unit_price` is VAT-inclusive in minor units (per kilogram for `KG`), `vat_rate` in basis
-/// points, `gtin` may be empty. Fields may be quoted (`"Kjeks, salte"`). A line with a mistake
+/// points, `gtin` may be empty. An optional seventh column, `article_group`, names the
+/// product's main group by its SAF-T code (`04006` Food; empty or absent: `04003` Sale of goods). Fields may be quoted (`"Kjeks, salte"`). A line with a mistake
 /// is skipped and reported with its line number; the rest of the catalog still loads.
 public enum CatalogCSV {
     public static let header = ["sku", "gtin", "name", "unit_price", "vat_rate", "unit"]
+    /// The header with the optional article group column.
+    public static let headerWithGroup = header + ["article_group"]
 
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
         public var line: Int
@@ -62,11 +65,12 @@ public enum CatalogCSV {
             if !sawHeader {
                 sawHeader = true
                 let names = (0..<fields.count).map { fields.string($0).trimmingSpaces().lowercased() }
-                if names == header { continue }
+                if names == header || names == headerWithGroup { continue }
                 if names.first == "sku" {
                     problems.append(Problem(
                         line: lineNumber,
-                        message: "the header must be \(header.joined(separator: ",")), found \(names.joined(separator: ","))"))
+                        message: "the header must be \(header.joined(separator: ",")) (and optionally ,article_group), "
+                            + "found \(names.joined(separator: ","))"))
                     return Result(catalog: Catalog(products: []), problems: problems)
                 }
                 // No header: treat the first line as data.
@@ -80,10 +84,11 @@ public enum CatalogCSV {
 
     /// Checks one line's fields and adds its product; the problem, if any.
     private static func addProduct(_ fields: FieldBuffer, to builder: inout Catalog.Builder, market: Market?) -> String? {
-        guard fields.count == header.count else {
-            return "expected \(header.count) fields (\(header.joined(separator: ","))), found \(fields.count)"
+        guard fields.count == header.count || fields.count == headerWithGroup.count else {
+            return "expected \(header.count) fields (\(header.joined(separator: ","))) or \(headerWithGroup.count) with article_group, "
+                + "found \(fields.count)"
         }
-        return fields.withTrimmedFields { sku, gtinBytes, name, price, rate, unitBytes in
+        return fields.withTrimmedFields { sku, gtinBytes, name, price, rate, unitBytes, groupBytes in
             guard !sku.isEmpty else { return "sku is empty" }
             let skuIsPlain = sku.allSatisfy { $0 > 32 && $0 < 128 }
             if !skuIsPlain {
@@ -122,14 +127,23 @@ public enum CatalogCSV {
             } else {
                 return "unit '\(String(decoding: unitBytes, as: UTF8.self))' must be PCS or KG"
             }
+            var articleGroup = ArticleGroup.saleOfGoods
+            if !groupBytes.isEmpty {
+                let text = String(decoding: groupBytes, as: UTF8.self)
+                guard let group = ArticleGroup(text) else {
+                    return "article_group '\(text)' must be a SAF-T article group code such as 04006 (Food) or 04003 (Sale of goods)"
+                }
+                articleGroup = group
+            }
             let outcome: Catalog.Builder.Outcome
             if name.allSatisfy({ $0 < 0x80 }) {
-                outcome = builder.add(sku: sku, gtin: gtin, name: name, unitPrice: unitPrice, vatRate: vatRate, unit: unit)
+                outcome = builder.add(sku: sku, gtin: gtin, name: name, unitPrice: unitPrice, vatRate: vatRate, unit: unit,
+                                      articleGroup: articleGroup)
             } else {
                 // Repairs invalid UTF-8 once, so the stored name is what every screen shows.
                 var repaired = String(decoding: name, as: UTF8.self)
                 outcome = repaired.withUTF8 {
-                    builder.add(sku: sku, gtin: gtin, name: $0, unitPrice: unitPrice, vatRate: vatRate, unit: unit)
+                    builder.add(sku: sku, gtin: gtin, name: $0, unitPrice: unitPrice, vatRate: vatRate, unit: unit, articleGroup: articleGroup)
                 }
             }
             switch outcome {
@@ -210,7 +224,7 @@ public enum CatalogCSV {
         func withTrimmedFields<R>(
             _ body: (
                 UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>,
-                UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>
+                UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>
             ) -> R
         ) -> R {
             bytes.withUnsafeBufferPointer { all in
@@ -221,7 +235,8 @@ public enum CatalogCSV {
                     // No-break and other Unicode spaces at the ends are rare: left for the checks to report.
                     return UnsafeBufferPointer(rebasing: all[start..<end])
                 }
-                return body(field(0), field(1), field(2), field(3), field(4), field(5))
+                let group = count > 6 ? field(6) : UnsafeBufferPointer(start: nil, count: 0)
+                return body(field(0), field(1), field(2), field(3), field(4), field(5), group)
             }
         }
     }
@@ -229,7 +244,7 @@ public enum CatalogCSV {
     /// Writes products in the same format (used by the catalog generator).
     public static func line(for product: Product) -> String {
         [product.sku, product.gtin?.original ?? "", quote(product.name), String(product.unitPrice),
-         String(product.vatRate.basisPoints), product.unit.rawValue].joined(separator: ",")
+         String(product.vatRate.basisPoints), product.unit.rawValue, product.articleGroup.id].joined(separator: ",")
     }
 
     static func quote(_ field: String) -> String {

@@ -44,7 +44,7 @@ public enum CatalogGenerator {
 
     /// The products as a catalog file, header included.
     public static func csv(count: Int, seed: UInt64, market: Market = .norway) -> String {
-        var out = CatalogCSV.header.joined(separator: ",") + "\n"
+        var out = CatalogCSV.headerWithGroup.joined(separator: ",") + "\n"
         for product in products(count: count, seed: seed, market: market) {
             out += CatalogCSV.line(for: product) + "\n"
         }

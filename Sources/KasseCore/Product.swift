@@ -17,15 +17,19 @@ public struct Product: Sendable, Hashable, Identifiable {
     public var unitPrice: Int
     public var vatRate: VATRate
     public var unit: SaleUnit
+    /// The main group the reports and the SAF-T export count it in.
+    public var articleGroup: ArticleGroup
 
     public var id: String { sku }
 
-    public init(sku: String, gtin: GTIN?, name: String, unitPrice: Int, vatRate: VATRate, unit: SaleUnit) {
+    public init(sku: String, gtin: GTIN?, name: String, unitPrice: Int, vatRate: VATRate, unit: SaleUnit,
+                articleGroup: ArticleGroup = .saleOfGoods) {
         self.sku = sku
         self.gtin = gtin
         self.name = name
         self.unitPrice = unitPrice
         self.vatRate = vatRate
         self.unit = unit
+        self.articleGroup = articleGroup
     }
 }

@@ -17,9 +17,11 @@ public struct JournalLine: Sendable, Hashable, Codable {
     public var isReturn: Bool
     /// What the line comes to, VAT included, after its discount.
     public var total: Int
+    /// The product's main group (absent in entries written before groups were kept: Sale of goods).
+    public var articleGroup: ArticleGroup?
 
     public init(lineID: Int, sku: String, gtin: String?, name: String, unitPrice: Int, vatRateBasisPoints: Int, weighed: Bool,
-                quantity: Int, discount: Int, isReturn: Bool, total: Int) {
+                quantity: Int, discount: Int, isReturn: Bool, total: Int, articleGroup: ArticleGroup? = nil) {
         self.lineID = lineID
         self.sku = sku
         self.gtin = gtin
@@ -31,6 +33,7 @@ public struct JournalLine: Sendable, Hashable, Codable {
         self.discount = discount
         self.isReturn = isReturn
         self.total = total
+        self.articleGroup = articleGroup
     }
 
     public init(_ line: BasketLine) {
@@ -48,11 +51,15 @@ public struct JournalLine: Sendable, Hashable, Codable {
         discount = line.discount
         isReturn = line.isReturn
         total = line.totalAmount
+        articleGroup = line.product.articleGroup
     }
+
+    /// The group the reports count the line in.
+    public var group: ArticleGroup { articleGroup ?? .saleOfGoods }
 
     public var product: Product {
         Product(sku: sku, gtin: gtin.flatMap { try? GTIN($0) }, name: name, unitPrice: unitPrice,
-                vatRate: VATRate(vatRateBasisPoints), unit: weighed ? .kilogram : .piece)
+                vatRate: VATRate(vatRateBasisPoints), unit: weighed ? .kilogram : .piece, articleGroup: group)
     }
 
     public var quantityValue: Quantity { weighed ? .grams(quantity) : .pieces(quantity) }

@@ -26,6 +26,37 @@ struct CatalogTests {
         #expect(products.contains { $0.name.contains(",") })
     }
 
+    /// Article groups (SAF-T PredefinedBasicID-04): the sample names one per product; a catalog
+    /// without the column sells as Sale of goods; a wrong code is reported with its line.
+    @Test func articleGroupsAreReadFromTheirColumn() throws {
+        let sample = try Self.sample().catalog
+        #expect(sample.product(sku: "1001")?.articleGroup == .food)
+        #expect(sample.product(sku: "1025")?.articleGroup == .softDrinks)
+        #expect(sample.product(sku: "7000")?.articleGroup == .otherGoods)
+        #expect(Set(sample.products.map(\.articleGroup)).count >= 4)
+
+        let plain = CatalogCSV.parse("sku,gtin,name,unit_price,vat_rate,unit\n1,,Brød,3000,1500,PCS\n")
+        #expect(plain.problems.isEmpty)
+        #expect(plain.catalog.product(sku: "1")?.articleGroup == .saleOfGoods)
+
+        let mixed = CatalogCSV.parse("""
+            sku,gtin,name,unit_price,vat_rate,unit,article_group
+            1,,Brød,3000,1500,PCS,04006
+            2,,Øl,3000,2500,PCS,4007
+            3,,Ting,3000,2500,PCS,
+            4,,Feil,3000,2500,PCS,09999
+            """)
+        #expect(mixed.catalog.product(sku: "1")?.articleGroup == .food)
+        #expect(mixed.catalog.product(sku: "2")?.articleGroup.id == "04007")
+        #expect(mixed.catalog.product(sku: "3")?.articleGroup == .saleOfGoods)
+        #expect(mixed.catalog.product(sku: "4") == nil)
+        #expect(mixed.problems.map(\.line) == [5])
+        #expect(mixed.problems.first?.message.contains("article_group '09999'") == true)
+        // Written back out, the column survives.
+        let product = try #require(sample.product(sku: "1025"))
+        #expect(CatalogCSV.line(for: product).hasSuffix(",04011"))
+    }
+
     @Test func looksUpByGTINSKUAndUPC() throws {
         let catalog = try Self.sample().catalog
         #expect(try catalog.lookup(code: "7040000000016").get().name == "Lettmelk 1 l")
