@@ -1,13 +1,97 @@
 import ArgumentParser
 import Foundation
+import KasseCore
+import KasseJournal
 import KasseNorway
+import KasseTill
+import KasseTillApp
+import VippsClient
+import VippsModels
 
-/// Norwegian cash-register law: the signing key (the export follows with the SAF-T work).
+/// Norwegian cash-register law: the key that signs every transaction, and the SAF-T Cash
+/// Register export of the journal.
 struct SAFTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "saft",
-        abstract: "Norway: the key that signs every transaction (SAF-T Cash Register).",
-        subcommands: [Keygen.self])
+        abstract: "Norway: the signing key, and the SAF-T Cash Register export of the journal.",
+        subcommands: [Keygen.self, Export.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the journal's SAF-T Cash Register file for a period (business days in the shop's time zone).")
+        @OptionGroup var options: JournalOptions
+        @Option(help: "First business day, YYYY-MM-DD (or DD.MM.YYYY, or 'today').") var from: String
+        @Option(help: "Last business day (default: the same as --from).") var to: String?
+        @Option(help: "The file, or a folder to put 'SAF-T Cash Register_<orgnr>_<created>.xml' in (default: this folder).")
+        var out: String = "."
+
+        func run() async throws {
+            let (journal, configuration) = try options.open(readOnly: true)
+            let zone = configuration.settings.timeZone
+            let now = Date().timeIntervalSince1970
+            let today = zone.date(atUTC: Int64(now))
+            guard let first = CivilDate.parse(from, today: today) else { throw ValidationError("--from: '\(from)' is not a date") }
+            guard let last = CivilDate.parse(to ?? from, today: today) else { throw ValidationError("--to: '\(to ?? "")' is not a date") }
+            guard first <= last else { throw ValidationError("--from \(first.iso) comes after --to \(last.iso)") }
+            guard let company = configuration.company else {
+                throw CLIError("the export names the company: add [company] with organisation_number, name, address, postal_code and city")
+            }
+            let created = zone.localTime(atUTC: Int64(now))
+            var export = SAFTExport(settings: SAFTExport.Settings(
+                company: company, store: configuration.settings.storeID, register: configuration.settings.tillID,
+                currency: configuration.settings.market.currency.rawValue, zone: zone, from: first, to: last,
+                createdDate: created.date, createdTime: created.time, softwareVersion: KasseVersion.current))
+
+            var isFolder: ObjCBool = false
+            let path = FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) && isFolder.boolValue
+                ? (out as NSString).appendingPathComponent(export.fileName) : out
+            let partial = path + ".partial"
+            guard FileManager.default.createFile(atPath: partial, contents: nil), let file = FileHandle(forWritingAtPath: partial) else {
+                throw CLIError("cannot write \(partial)")
+            }
+            var buffer = ""
+            func write(_ text: String, flush: Bool = false) throws {
+                buffer += text
+                if flush || buffer.utf8.count > 1 << 20 {
+                    try file.write(contentsOf: Data(buffer.utf8))
+                    buffer = ""
+                }
+            }
+            do {
+                // Three passes over the journal, a page at a time: master data, events, transactions.
+                try await Self.eachEntry(journal) { export.learn($0) }
+                try write(export.opening())
+                try await Self.eachEntry(journal) { entry in try write(export.event(entry)) }
+                try await Self.eachEntry(journal) { entry in try write(export.transaction(entry)) }
+                try write(SAFTExport.closing, flush: true)
+                try file.close()
+                if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+                try FileManager.default.moveItem(atPath: partial, toPath: path)
+            } catch {
+                try? file.close()
+                try? FileManager.default.removeItem(atPath: partial)
+                throw CLIError("the export could not be written: \(error)")
+            }
+            emit("Wrote \(path)")
+        }
+
+        /// Every journal entry in order, a page at a time.
+        static func eachEntry(_ journal: Journal, _ body: (SAFTExport.Entry) throws -> Void) async throws {
+            var after = 0
+            while true {
+                let page = try await journalCall { () async throws(JournalError) in try await journal.entries(after: after, limit: 5000) }
+                guard let last = page.last else { return }
+                for entry in page {
+                    guard let event = entry.event else {
+                        throw CLIError("journal entry \(entry.sequence) cannot be read; run kasse journal verify")
+                    }
+                    let seconds = Int64(InternetTime.parseRFC3339(entry.at) ?? 0)
+                    try body(SAFTExport.Entry(sequence: entry.sequence, secondsSince1970: seconds, employee: entry.cashier, event: event))
+                }
+                after = last.sequence
+            }
+        }
+    }
 
     struct Keygen: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,706 @@
+import KasseCore
+import KasseTill
+
+/// The SAF-T Cash Register file (Skatteetaten's `urn:StandardAuditFile-Taxation-CashRegister:NO`,
+/// schema 1.00) made from the journal alone, in three passes over its entries so that any
+/// number of them streams to a file in little memory:
+///
+/// 1. `learn` every entry of the period: the articles, VAT rates, employees and article groups
+///    the master data must name;
+/// 2. `event` every entry from the journal's start: each becomes an `<event>` when it lies in
+///    the period (log-ins, receipts, line corrections, X and Z reports with their figures…);
+///    the figures of each report are tallied from the journal as it goes, grand totals from
+///    the very first entry;
+/// 3. `transaction` every entry of the period: each signed sale and return becomes a
+///    `<cashtransaction>` with its lines, VAT, Vipps MobilePay payment and signature, exactly
+///    as signed.
+///
+/// `opening`, then the events, then the transactions, then `closing`: the file. Pure; no I/O.
+public struct SAFTExport: Sendable {
+    /// What the file is made for.
+    public struct Settings: Sendable {
+        public var company: CompanyIdentity
+        public var store: String
+        public var register: String
+        public var currency: String
+        public var zone: ShopTimeZone
+        public var from: CivilDate
+        public var to: CivilDate
+        public var createdDate: CivilDate
+        public var createdTime: LocalTime
+        public var softwareVersion: String
+
+        public init(company: CompanyIdentity, store: String, register: String, currency: String, zone: ShopTimeZone,
+                    from: CivilDate, to: CivilDate, createdDate: CivilDate, createdTime: LocalTime, softwareVersion: String) {
+            self.company = company
+            self.store = store
+            self.register = register
+            self.currency = currency
+            self.zone = zone
+            self.from = from
+            self.to = to
+            self.createdDate = createdDate
+            self.createdTime = createdTime
+            self.softwareVersion = softwareVersion
+        }
+    }
+
+    /// One journal entry as the export reads it.
+    public struct Entry: Sendable {
+        public var sequence: Int
+        public var secondsSince1970: Int64
+        /// The employee the entry was made under.
+        public var employee: String
+        public var event: JournalEvent
+
+        public init(sequence: Int, secondsSince1970: Int64, employee: String, event: JournalEvent) {
+            self.sequence = sequence
+            self.secondsSince1970 = secondsSince1970
+            self.employee = employee
+            self.event = event
+        }
+    }
+
+    public let settings: Settings
+
+    // Master data (pass 1).
+    private var articles: [String: (date: CivilDate, group: ArticleGroup, name: String)] = [:]
+    private var articleOrder: [String] = []
+    private var employees: [String: (date: CivilDate, time: LocalTime)] = [:]
+    private var employeeOrder: [String] = []
+    private var vatRates: [Int: CivilDate] = [:]
+    private var groups: Set<ArticleGroup> = []
+
+    // Events (pass 2).
+    private var tally = ReportTally()
+    private var grandTotals = (sales: 0, returns: 0)
+    private var openLines: [Int: [Int: JournalLine]] = [:]
+    private var pendingReturns: [String: JournalRefund] = [:]
+
+    // Transactions (pass 3).
+    private var sales: [Int: JournalSale] = [:]
+    private var refunds: [String: JournalRefund] = [:]
+
+    public init(settings: Settings) {
+        self.settings = settings
+    }
+
+    /// `SAF-T Cash Register_<orgnr>_<YYYYMMDDhhmmss>.xml`, as Skatteetaten's example names its file.
+    public var fileName: String {
+        let date = settings.createdDate, time = settings.createdTime
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "SAF-T Cash Register_\(settings.company.organisationNumber)_\(date.year)\(two(date.month))\(two(date.day))"
+            + "\(two(time.hour))\(two(time.minute))\(two(time.second)).xml"
+    }
+
+    private func localDate(_ entry: Entry) -> (date: CivilDate, time: LocalTime) {
+        settings.zone.localTime(atUTC: entry.secondsSince1970)
+    }
+
+    private func inPeriod(_ date: CivilDate) -> Bool { date >= settings.from && date <= settings.to }
+
+    // MARK: - Pass 1: master data
+
+    public mutating func learn(_ entry: Entry) {
+        let (date, time) = localDate(entry)
+        guard inPeriod(date) else { return }
+        if employees[entry.employee] == nil {
+            employees[entry.employee] = (date, time)
+            employeeOrder.append(entry.employee)
+        }
+        var lines: [JournalLine] = []
+        switch entry.event {
+        case .saleCompleted(let sale): lines = sale.lines
+        case .refundStarted(let refund): lines = refund.lines
+        case .lineAdded(_, let line), .lineChanged(_, let line): lines = [line]
+        default: break
+        }
+        for line in lines {
+            groups.insert(line.group)
+            if vatRates[line.vatRateBasisPoints] == nil { vatRates[line.vatRateBasisPoints] = date }
+            if articles[line.sku] == nil {
+                articles[line.sku] = (date, line.group, line.name)
+                articleOrder.append(line.sku)
+            }
+        }
+    }
+
+    // MARK: - Codes
+
+    /// basicIDs: unique across every basic type (the schema means it but does not enforce it).
+    enum Code {
+        static let saleLine = "SAL", returnLine = "RET"
+        static let cashSale = "CASHSAL", returnSale = "RETURNSAL"
+        static let vipps = "VIPPSMP"
+        static let posStart = "POSSTART", employeeIn = "EMPIN", employeeOut = "EMPOUT"
+        static let xReport = "XREP", zReport = "ZREP"
+        static let salesReceipt = "SALREC", returnReceipt = "RETREC"
+        static let other = "OTHER", lineDelete = "LINEDELETE"
+    }
+
+    /// Every basic the file may use: (type, basicID, predefined code, description).
+    static let basics: [(type: String, id: String, predefined: String?, description: String)] = [
+        ("05", Code.saleLine, nil, "Sale line / Salgslinje"),
+        ("05", Code.returnLine, nil, "Return line / Returlinje"),
+        ("11", Code.cashSale, "11001", "Cash sale / Kontantsalg"),
+        ("11", Code.returnSale, "11006", "Return payment / Utbetaling til kunde ved vareretur"),
+        ("12", Code.vipps, "12011", "Vipps MobilePay / Mobiltelefon løsninger"),
+        ("13", Code.posStart, "13001", "POS application start / Oppstart av POS applikasjon"),
+        ("13", Code.employeeIn, "13003", "Employee log in / Pålogging bruker/ansatt"),
+        ("13", Code.employeeOut, "13004", "Employee log out / Avlogging bruker/ansatt"),
+        ("13", Code.xReport, "13008", "X report / Kjøring av X-rapport"),
+        ("13", Code.zReport, "13009", "Z report / Kjøring av Z-rapport"),
+        ("13", Code.salesReceipt, "13012", "Sales receipt / Salgskvittering"),
+        ("13", Code.returnReceipt, "13013", "Return receipt / Returkvittering"),
+        ("13", Code.lineDelete, "13999", "Line deleted before the sale was completed / Linjekorreksjon"),
+        ("13", Code.other, "13999", "Other / Øvrige hendelser"),
+    ]
+
+    /// The shop's VAT code for a rate: the standard tax code itself (Standard_Tax_Codes: 3 output
+    /// VAT regular rate, 31 middle, 33 low, 5 zero rate).
+    public static func vatCode(basisPoints: Int) -> String {
+        switch basisPoints {
+        case 2500: "3"
+        case 1500: "31"
+        case 1200: "33"
+        case 0: "5"
+        default: "6"
+        }
+    }
+
+    static func percent(_ basisPoints: Int) -> String {
+        let whole = basisPoints / 100, fraction = basisPoints % 100
+        return "\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
+    static func amount(_ minorUnits: Int) -> String { SignedTransaction.amount(minorUnits) }
+
+    // MARK: - The file's head and tail
+
+    public func opening() -> String {
+        let s = settings, c = settings.company
+        var x = XMLText()
+        x.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        x.raw("<auditfile xmlns=\"urn:StandardAuditFile-Taxation-CashRegister:NO\">\n")
+        x.open("header")
+        x.element("fiscalYear", String(s.from.year))
+        x.element("startDate", s.from.iso)
+        x.element("endDate", s.to.iso)
+        x.element("curCode", s.currency)
+        x.element("dateCreated", s.createdDate.iso)
+        x.element("timeCreated", s.createdTime.text)
+        x.element("softwareDesc", "Kasse")
+        x.element("softwareVersion", s.softwareVersion)
+        x.element("softwareCompanyName", "Kasse contributors")
+        x.element("auditfileVersion", "1.0")
+        x.element("headerComment", "Selection criteria: store \(s.store), register \(s.register), \(s.from.iso) to \(s.to.iso)")
+        x.close("header")
+        x.open("company")
+        x.element("companyIdent", c.organisationNumber)
+        x.element("companyName", c.name)
+        x.element("taxRegistrationCountry", "NO")
+        if c.vatRegistered { x.element("taxRegIdent", c.organisationNumber + "MVA") }
+        x.open("streetAddress")
+        x.element("streetname", c.address)
+        x.element("city", c.city)
+        x.element("postalCode", c.postalCode)
+        x.element("country", "NO")
+        x.close("streetAddress")
+        if !vatRates.isEmpty {
+            x.open("vatCodeDetails")
+            for rate in vatRates.keys.sorted() {
+                x.open("vatCodeDetail")
+                x.element("vatCode", Self.vatCode(basisPoints: rate))
+                x.element("dateOfEntry", vatRates[rate]!.iso)
+                x.element("vatDesc", "MVA \(VATRate(rate).label)")
+                x.element("standardVatCode", Self.vatCode(basisPoints: rate))
+                x.close("vatCodeDetail")
+            }
+            x.close("vatCodeDetails")
+        }
+        if !employeeOrder.isEmpty {
+            x.open("employees")
+            for id in employeeOrder {
+                let first = employees[id]!
+                x.open("employee")
+                x.element("empID", id)
+                x.element("dateOfEntry", first.date.iso)
+                x.element("timeOfEntry", first.time.text)
+                x.element("surName", id)
+                x.close("employee")
+            }
+            x.close("employees")
+        }
+        if !articleOrder.isEmpty {
+            x.open("articles")
+            for sku in articleOrder {
+                let article = articles[sku]!
+                x.open("article")
+                x.element("artID", sku)
+                x.element("dateOfEntry", article.date.iso)
+                x.element("artGroupID", article.group.id)
+                x.element("artDesc", article.name)
+                x.close("article")
+            }
+            x.close("articles")
+        }
+        x.open("basics")
+        for group in groups.sorted() {
+            x.open("basic")
+            x.element("basicType", "04")
+            x.element("basicID", group.id)
+            x.element("predefinedBasicID", group.id)
+            x.element("basicDesc", "\(group.englishName) / \(group.norwegianName)")
+            x.close("basic")
+        }
+        for basic in Self.basics {
+            x.open("basic")
+            x.element("basicType", basic.type)
+            x.element("basicID", basic.id)
+            if let predefined = basic.predefined { x.element("predefinedBasicID", predefined) }
+            x.element("basicDesc", basic.description)
+            x.close("basic")
+        }
+        x.close("basics")
+        x.open("location")
+        x.element("name", "Store \(s.store)")
+        x.open("cashregister")
+        x.element("registerID", s.register)
+        x.element("regDesc", "Kasse till \(s.register), store \(s.store)")
+        return x.text
+    }
+
+    public static let closing = "</cashregister>\n</location>\n</company>\n</auditfile>\n"
+
+    // MARK: - Pass 2: events
+
+    /// The entry's `<event>`s (none when it lies outside the period or means nothing to SAF-T).
+    /// Every entry from the journal's start must pass through, in order: reports are tallied.
+    public mutating func event(_ entry: Entry) -> String {
+        let (date, time) = localDate(entry)
+        let shown = inPeriod(date)
+        var x = XMLText()
+        func write(_ type: String, transID: String? = nil, text: String? = nil, report: String? = nil) {
+            guard shown else { return }
+            x.open("event")
+            x.element("eventID", String(entry.sequence))
+            x.element("eventType", type)
+            if let transID { x.element("transID", transID) }
+            x.element("empID", entry.employee)
+            x.element("eventDate", date.iso)
+            x.element("eventTime", time.text)
+            if let text { x.element("eventText", text) }
+            if let report { x.raw(report) }
+            x.close("event")
+        }
+        switch entry.event {
+        case .tillStarted(let mode, _, _):
+            write(Code.posStart, text: "mode \(mode)")
+        case .lineAdded(let sale, let line), .lineChanged(let sale, let line):
+            openLines[sale, default: [:]][line.lineID] = line
+        case .lineVoided(let sale, let lineID, let sku):
+            let line = openLines[sale]?[lineID]
+            openLines[sale]?[lineID] = nil
+            let amount = line.map { $0.isReturn ? -$0.total : $0.total } ?? 0
+            tally.lineCorrection(amount: abs(amount))
+            let quantity = line.map { Self.quantity($0) } ?? "0"
+            write(Code.lineDelete, text: "artID \(sku); qnt \(quantity); lineAmntIn \(Self.amount(amount)); sale \(sale)")
+        case .saleAbandoned(let sale, let reason):
+            openLines[sale] = nil
+            write(Code.other, text: "sale \(sale) left unpaid: \(reason)")
+        case .saleCompleted(let sale):
+            openLines[sale.sale] = nil
+            tally.sale(sale, employee: entry.employee)
+            grandTotals.sales += sale.captured
+        case .refundStarted(let refund):
+            pendingReturns["\(refund.reference)#\(refund.returnNumber)"] = refund
+        case .refunded(_, let reference, let returnNumber, let amount):
+            let refund = pendingReturns.removeValue(forKey: "\(reference)#\(returnNumber)")
+            tally.refund(amount: amount, refund: refund, employee: entry.employee)
+            grandTotals.returns += amount
+        case .transactionSigned(let signed):
+            write(signed.transaction == "return" ? Code.returnReceipt : Code.salesReceipt, transID: String(signed.number))
+        case .zReport(let report):
+            write(Code.zReport, text: "Z report \(report.number)",
+                  report: shown ? reportXML(id: "Z\(report.number)", kind: "Z report", date: date, time: time) : nil)
+            tally = ReportTally()
+        case .operatorAction(let action) where action.hasPrefix("X report"):
+            write(Code.xReport, text: action,
+                  report: shown ? reportXML(id: "X\(entry.sequence)", kind: "X report", date: date, time: time) : nil)
+        case .operatorAction(let action):
+            write(Code.other, text: action)
+        case .recovered(let sale, let reference, let summary):
+            write(Code.other, text: "sale \(sale) (\(reference)) recovered at start: \(summary)")
+        case .paymentEnded, .paymentStarted, .paymentOutcome, .captureStarted, .cancelStarted, .customerIdentified,
+             .refundFailed, .journalCreated:
+            break
+        }
+        return x.text
+    }
+
+    static func quantity(_ line: JournalLine) -> String {
+        guard line.weighed else { return String(line.quantity) }
+        let grams = line.quantity
+        let fraction = String(grams % 1000)
+        return "\(grams / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+
+    /// An X or Z report's `<eventReport>`: every item of § 2-8-2, from the tally since the last Z.
+    private func reportXML(id: String, kind: String, date: CivilDate, time: LocalTime) -> String {
+        let t = tally
+        var x = XMLText()
+        x.open("eventReport")
+        x.element("reportID", id)
+        x.element("reportType", kind)
+        x.element("companyIdent", settings.company.organisationNumber)
+        x.element("companyName", settings.company.name)
+        x.element("reportDate", date.iso)
+        x.element("reportTime", time.text)
+        x.element("registerID", settings.register)
+        x.open("reportTotalCashSales")
+        x.element("totalCashSaleAmnt", Self.amount(t.salesAmount - t.returnsAmount))
+        x.close("reportTotalCashSales")
+        x.open("reportArtGroups")
+        if t.groups.isEmpty {
+            x.open("reportArtGroup")
+            x.element("artGroupID", ArticleGroup.saleOfGoods.id)
+            x.element("artGroupNum", "0")
+            x.element("artGroupAmnt", Self.amount(0))
+            x.close("reportArtGroup")
+        }
+        for group in t.groups.keys.sorted() {
+            x.open("reportArtGroup")
+            x.element("artGroupID", group.id)
+            x.element("artGroupNum", String(t.groups[group]!.count))
+            x.element("artGroupAmnt", Self.amount(t.groups[group]!.amount))
+            x.close("reportArtGroup")
+        }
+        x.close("reportArtGroups")
+        if !t.employeeGroups.isEmpty {
+            x.open("reportEmpArtGroups")
+            for key in t.employeeGroups.keys.sorted(by: { ($0.employee, $0.group) < ($1.employee, $1.group) }) {
+                x.open("reportEmpArtGroup")
+                x.element("empID", key.employee)
+                x.element("artGroupID", key.group.id)
+                x.element("artGroupNum", String(t.employeeGroups[key]!.count))
+                x.element("artGroupAmnt", Self.amount(t.employeeGroups[key]!.amount))
+                x.close("reportEmpArtGroup")
+            }
+            x.close("reportEmpArtGroups")
+        }
+        x.open("reportPayments")
+        x.open("reportPayment")
+        x.element("paymentType", Code.vipps)
+        x.element("paymentNum", String(t.salesCount + t.returnsCount))
+        x.element("paymentAmnt", Self.amount(t.salesAmount - t.returnsAmount))
+        x.close("reportPayment")
+        x.close("reportPayments")
+        if !t.employeePayments.isEmpty {
+            x.open("reportEmpPayments")
+            for employee in t.employeePayments.keys.sorted() {
+                x.open("reportEmpPayment")
+                x.element("empID", employee)
+                x.element("paymentType", Code.vipps)
+                x.element("paymentNum", String(t.employeePayments[employee]!.count))
+                x.element("paymentAmnt", Self.amount(t.employeePayments[employee]!.amount))
+                x.close("reportEmpPayment")
+            }
+            x.close("reportEmpPayments")
+        }
+        x.open("reportCashSalesVat")
+        let rates = t.vat.isEmpty ? [2500: (base: 0, tax: 0)] : t.vat
+        for rate in rates.keys.sorted() {
+            let line = rates[rate]!
+            x.open("reportCashSaleVat")
+            x.element("vatCode", Self.vatCode(basisPoints: rate))
+            x.element("vatPerc", Self.percent(rate))
+            x.element("cashSaleAmnt", Self.amount(line.base))
+            x.element("vatAmnt", Self.amount(line.tax))
+            x.element("vatAmntTp", line.tax < 0 ? "D" : "C")
+            x.close("reportCashSaleVat")
+        }
+        x.close("reportCashSalesVat")
+        x.element("reportOpeningChangeFloat", Self.amount(0))
+        x.element("reportReceiptNum", String(t.salesCount))
+        x.element("reportOpenCashBoxNum", "0")
+        x.element("reportReceiptCopyNum", "0")
+        x.element("reportReceiptCopyAmnt", Self.amount(0))
+        x.element("reportReceiptProformaNum", "0")
+        x.element("reportReceiptProformaAmnt", Self.amount(0))
+        x.element("reportReturnNum", String(t.returnsCount))
+        x.element("reportReturnAmnt", Self.amount(t.returnsAmount))
+        x.element("reportDiscountNum", String(t.discountCount))
+        x.element("reportDiscountAmnt", Self.amount(t.discountAmount))
+        x.element("reportVoidTransNum", "0")
+        x.element("reportVoidTransAmnt", Self.amount(0))
+        x.open("reportCorrLines")
+        x.open("reportCorrLine")
+        x.element("corrLineType", "Delete line")
+        x.element("corrLineNum", String(t.correctionCount))
+        x.element("corrLineAmnt", Self.amount(t.correctionAmount))
+        x.close("reportCorrLine")
+        x.close("reportCorrLines")
+        x.open("reportPriceInquiries")
+        x.open("reportPriceInquiry")
+        x.element("priceInquiryGroup", "None")
+        x.element("priceInquiryNum", "0")
+        x.element("priceInquiryAmnt", Self.amount(0))
+        x.close("reportPriceInquiry")
+        x.close("reportPriceInquiries")
+        x.open("reportOtherCorrs")
+        x.open("reportOtherCorr")
+        x.element("otherCorrType", "None")
+        x.element("otherCorrNum", "0")
+        x.element("otherCorrAmnt", Self.amount(0))
+        x.close("reportOtherCorr")
+        x.close("reportOtherCorrs")
+        x.element("reportReceiptDeliveryNum", "0")
+        x.element("reportReceiptDeliveryAmnt", Self.amount(0))
+        x.element("reportTrainingNum", "0")
+        x.element("reportTrainingAmnt", Self.amount(0))
+        x.element("reportGrandTotalSales", Self.amount(grandTotals.sales))
+        x.element("reportGrandTotalReturn", Self.amount(grandTotals.returns))
+        x.element("reportGrandTotalSalesNet", Self.amount(grandTotals.sales - grandTotals.returns))
+        x.close("eventReport")
+        return x.text
+    }
+
+    // MARK: - Pass 3: transactions
+
+    /// The entry's `<cashtransaction>` when it is a signed transaction of the period.
+    public mutating func transaction(_ entry: Entry) -> String {
+        switch entry.event {
+        case .saleCompleted(let sale):
+            sales[sale.sale] = sale
+            return ""
+        case .refundStarted(let refund):
+            refunds["\(refund.reference)#\(refund.returnNumber)"] = refund
+            return ""
+        case .transactionSigned(let signed):
+            let isReturn = signed.transaction == "return"
+            let lines: [JournalLine]
+            let vat: [JournalVAT]
+            if isReturn {
+                let refund = refunds.removeValue(forKey: "\(signed.reference)#\(signed.returnNumber ?? 0)")
+                lines = refund?.lines ?? []
+                vat = refund?.vat ?? []
+            } else {
+                let sale = sales.removeValue(forKey: signed.sale)
+                lines = sale?.lines ?? []
+                vat = sale?.vat ?? []
+            }
+            guard let date = CivilDate.parse(signed.date, today: settings.from), inPeriod(date) else { return "" }
+            return Self.cashTransaction(signed, isReturn: isReturn, lines: lines, vat: vat, employee: entry.employee,
+                                        currency: settings.currency)
+        default:
+            return ""
+        }
+    }
+
+    static func cashTransaction(_ signed: JournalSignature, isReturn: Bool, lines: [JournalLine], vat: [JournalVAT],
+                                employee: String, currency: String) -> String {
+        // A return's amounts are negative (debit); a sale's return lines likewise.
+        let sign = isReturn ? -1 : 1
+        func kind(_ value: Int) -> String { value < 0 ? "D" : "C" }
+        var x = XMLText()
+        x.open("cashtransaction")
+        x.element("nr", String(signed.number))
+        x.element("transID", String(signed.number))
+        x.element("transType", isReturn ? Code.returnSale : Code.cashSale)
+        x.element("transAmntIn", amount(signed.amountIncludingVAT))
+        x.element("transAmntEx", amount(signed.amountExcludingVAT))
+        x.element("amntTp", kind(signed.amountIncludingVAT))
+        x.element("empID", employee)
+        x.element("transDate", signed.date)
+        x.element("transTime", signed.time)
+        x.element("refID", signed.reference)
+        for line in lines {
+            let lineSign = sign * (line.isReturn ? -1 : 1)
+            let gross = lineSign * line.total
+            let tax = lineSign * VATRate(line.vatRateBasisPoints).taxIncluded(inGross: line.total)
+            x.open("ctLine")
+            x.element("nr", String(signed.number))
+            x.element("lineID", String(line.lineID))
+            x.element("lineType", lineSign < 0 ? Code.returnLine : Code.saleLine)
+            x.element("artGroupID", line.group.id)
+            x.element("artID", line.sku)
+            x.element("qnt", (lineSign < 0 ? "-" : "") + quantity(line))
+            x.element("lineAmntIn", amount(gross))
+            x.element("lineAmntEx", amount(gross - tax))
+            x.element("amntTp", kind(gross))
+            x.element("ppu", amount(line.unitPrice))
+            x.element("empID", employee)
+            x.element("cashTransLineDescr", line.name)
+            x.open("vat")
+            x.element("vatCode", vatCode(basisPoints: line.vatRateBasisPoints))
+            x.element("vatPerc", percent(line.vatRateBasisPoints))
+            x.element("vatAmnt", amount(tax))
+            x.element("vatAmntTp", kind(tax))
+            x.element("vatBasAmnt", amount(gross - tax))
+            x.close("vat")
+            if line.discount > 0 {
+                x.open("discount")
+                x.element("dscTp", "Manual")
+                x.element("dscAmnt", amount(line.discount))
+                x.close("discount")
+            }
+            x.close("ctLine")
+        }
+        for rate in vat {
+            let gross = sign * rate.gross, tax = sign * rate.tax
+            x.open("vat")
+            x.element("vatCode", vatCode(basisPoints: rate.rateBasisPoints))
+            x.element("vatPerc", percent(rate.rateBasisPoints))
+            x.element("vatAmnt", amount(tax))
+            x.element("vatAmntTp", kind(tax))
+            x.element("vatBasAmnt", amount(gross - tax))
+            x.close("vat")
+        }
+        x.open("payment")
+        x.element("paymentType", Code.vipps)
+        x.element("paidAmnt", amount(signed.amountIncludingVAT))
+        x.element("empID", employee)
+        x.element("curCode", currency)
+        x.element("paymentRefID", signed.reference)
+        x.close("payment")
+        x.element("signature", signed.signature)
+        x.element("keyVersion", signed.keyVersion)
+        x.element("receiptNum", "1")
+        x.element("receiptCopyNum", "0")
+        x.element("receiptProformaNum", "0")
+        x.element("receiptDeliveryNum", "0")
+        x.element("voidTransaction", "false")
+        x.element("trainingID", "false")
+        x.close("cashtransaction")
+        return x.text
+    }
+}
+
+/// The figures of an X or Z report, tallied from the journal since the last Z report.
+public struct ReportTally: Sendable, Equatable {
+    public struct Figure: Sendable, Equatable {
+        public var count = 0
+        public var amount = 0
+    }
+
+    public struct EmployeeGroup: Sendable, Hashable {
+        public var employee: String
+        public var group: ArticleGroup
+    }
+
+    public var salesCount = 0
+    public var salesAmount = 0
+    public var returnsCount = 0
+    public var returnsAmount = 0
+    public var discountCount = 0
+    public var discountAmount = 0
+    public var correctionCount = 0
+    public var correctionAmount = 0
+    /// Lines sold (less lines returned) per article group: number of lines and amount.
+    public var groups: [ArticleGroup: Figure] = [:]
+    public var employeeGroups: [EmployeeGroup: Figure] = [:]
+    public var employeePayments: [String: Figure] = [:]
+    /// Per VAT rate (basis points): the amount excluding VAT and the VAT, sales less returns.
+    public var vat: [Int: (base: Int, tax: Int)] = [:]
+
+    public init() {}
+
+    public static func == (lhs: ReportTally, rhs: ReportTally) -> Bool {
+        lhs.salesCount == rhs.salesCount && lhs.salesAmount == rhs.salesAmount && lhs.returnsCount == rhs.returnsCount
+            && lhs.returnsAmount == rhs.returnsAmount && lhs.groups == rhs.groups && lhs.discountAmount == rhs.discountAmount
+            && lhs.correctionAmount == rhs.correctionAmount
+            && lhs.vat.mapValues { [$0.base, $0.tax] } == rhs.vat.mapValues { [$0.base, $0.tax] }
+    }
+
+    mutating func sale(_ sale: JournalSale, employee: String) {
+        salesCount += 1
+        salesAmount += sale.captured
+        employeePayments[employee, default: Figure()].count += 1
+        employeePayments[employee, default: Figure()].amount += sale.captured
+        for line in sale.lines {
+            let amount = line.isReturn ? -line.total : line.total
+            groups[line.group, default: Figure()].count += line.isReturn ? 0 : 1
+            groups[line.group, default: Figure()].amount += amount
+            let key = EmployeeGroup(employee: employee, group: line.group)
+            employeeGroups[key, default: Figure()].count += line.isReturn ? 0 : 1
+            employeeGroups[key, default: Figure()].amount += amount
+            if line.discount > 0 {
+                discountCount += 1
+                discountAmount += line.discount
+            }
+        }
+        addVAT(sale.vat, sign: 1)
+    }
+
+    mutating func refund(amount: Int, refund: JournalRefund?, employee: String) {
+        returnsCount += 1
+        returnsAmount += amount
+        employeePayments[employee, default: Figure()].count += 1
+        employeePayments[employee, default: Figure()].amount -= amount
+        if let refund {
+            for line in refund.lines {
+                groups[line.group, default: Figure()].amount -= line.total
+                employeeGroups[EmployeeGroup(employee: employee, group: line.group), default: Figure()].amount -= line.total
+            }
+            addVAT(refund.vat, sign: -1)
+        }
+    }
+
+    mutating func lineCorrection(amount: Int) {
+        correctionCount += 1
+        correctionAmount += amount
+    }
+
+    private mutating func addVAT(_ lines: [JournalVAT], sign: Int) {
+        for line in lines {
+            var total = vat[line.rateBasisPoints] ?? (0, 0)
+            total.base += sign * (line.gross - line.tax)
+            total.tax += sign * line.tax
+            vat[line.rateBasisPoints] = total
+        }
+    }
+}
+
+/// XML written as text, indented, escaped.
+struct XMLText {
+    private(set) var text = ""
+    private var depth = 0
+
+    mutating func raw(_ string: String) { text += string }
+
+    mutating func open(_ name: String) {
+        text += String(repeating: "\t", count: depth) + "<\(name)>\n"
+        depth += 1
+    }
+
+    mutating func close(_ name: String) {
+        depth -= 1
+        text += String(repeating: "\t", count: depth) + "</\(name)>\n"
+    }
+
+    mutating func element(_ name: String, _ value: String) {
+        text += String(repeating: "\t", count: depth) + "<\(name)>\(Self.escape(value))</\(name)>\n"
+    }
+
+    static func escape(_ value: String) -> String {
+        var out = ""
+        out.reserveCapacity(value.utf8.count)
+        for character in value {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default:
+                // Control characters are not allowed in XML 1.0 text.
+                if let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
+                   scalar.value < 0x20, scalar != "\t", scalar != "\n", scalar != "\r" {
+                    out += " "
+                } else {
+                    out.append(character)
+                }
+            }
+        }
+        return out
+    }
+}
