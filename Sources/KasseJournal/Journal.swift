@@ -520,16 +520,56 @@ public final class Journal: Sendable {
 
     /// An X report: totals since the last Z report; nothing is written.
     public func xReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
-        let (events, next) = try await sinceLastZ()
-        return JournalReport.make(kind: .x, number: next, store: store, till: till, currency: currency,
-                                  generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: events)
+        try await report(.x, store: store, currency: currency)
+    }
+
+    /// The report's totals and figures from the entries since the last Z report.
+    private func report(_ kind: JournalReport.Kind, store: String, currency: String) async throws(JournalError) -> JournalReport {
+        let reports = try await scalar("SELECT max(sequence) FROM entry WHERE kind = 'z-report'")
+        let entries = try await entries(after: reports)
+        var events: [(Int, JournalEvent)] = []
+        var employees: [Int: String] = [:]
+        for entry in entries {
+            guard let event = entry.event else { continue }
+            events.append((entry.sequence, event))
+            employees[entry.sequence] = entry.cashier
+        }
+        let count = try await scalar("SELECT count(*) FROM entry WHERE kind = 'z-report'")
+        return JournalReport.make(kind: kind, number: count + 1, store: store, till: till, currency: currency,
+                                  generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: events,
+                                  employees: employees, grandTotalsBefore: try await grandTotals(upTo: reports))
+    }
+
+    private func scalar(_ sql: String) async throws(JournalError) -> Int {
+        do {
+            return try await database.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        } catch {
+            throw .cannotOpen(path: path, detail: "\(error)")
+        }
+    }
+
+    /// Cumulative sales and returns up to and including entry `sequence`: the last Z report's
+    /// grand totals, or (for Z reports stored before Kasse kept them) summed from the journal.
+    func grandTotals(upTo sequence: Int) async throws(JournalError) -> (sales: Int, returns: Int) {
+        if sequence > 0, let last = try await entry(sequence), case .zReport(let report) = last.event, let figures = report.figures {
+            return (figures.grandTotalSales, figures.grandTotalReturns)
+        }
+        var totals = (sales: 0, returns: 0)
+        for entry in try await entries(kinds: ["sale-completed", "refunded"]) where entry.sequence <= sequence {
+            switch entry.event {
+            case .saleCompleted(let sale): totals.sales += sale.captured
+            case .refunded(_, _, _, let amount): totals.returns += amount
+            default: break
+            }
+        }
+        return totals
     }
 
     /// A Z report: the same totals, stored in the journal, closing the day.
     public func zReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
-        let (events, next) = try await sinceLastZ()
-        var report = JournalReport.make(kind: .z, number: next, store: store, till: till, currency: currency,
-                                        generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: events)
+        var report = try await report(.z, store: store, currency: currency)
         // The entry and hash the day closed at, printed with the report: an anchor on paper.
         let newest = try await newestEntry()
         report.closedAtSequence = newest.sequence

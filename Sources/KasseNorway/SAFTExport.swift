@@ -45,21 +45,41 @@ public struct SAFTExport: Sendable {
         }
     }
 
-    /// One journal entry as the export reads it.
+    /// One journal entry as the export reads it: its kind first, its event decoded only when
+    /// the export needs it (most entries of a busy journal are never decoded).
     public struct Entry: Sendable {
         public var sequence: Int
         public var secondsSince1970: Int64
         /// The employee the entry was made under.
         public var employee: String
-        public var event: JournalEvent
+        /// The stored kind (`JournalEvent.kind`): `sale-completed`, `line-added`, …
+        public var kind: String
+        public var sale: Int?
+        private let decode: @Sendable () -> JournalEvent?
 
-        public init(sequence: Int, secondsSince1970: Int64, employee: String, event: JournalEvent) {
+        public init(sequence: Int, secondsSince1970: Int64, employee: String, kind: String, sale: Int?,
+                    decode: @escaping @Sendable () -> JournalEvent?) {
             self.sequence = sequence
             self.secondsSince1970 = secondsSince1970
             self.employee = employee
-            self.event = event
+            self.kind = kind
+            self.sale = sale
+            self.decode = decode
         }
+
+        public init(sequence: Int, secondsSince1970: Int64, employee: String, event: JournalEvent) {
+            self.init(sequence: sequence, secondsSince1970: secondsSince1970, employee: employee, kind: event.kind, sale: event.sale,
+                      decode: { event })
+        }
+
+        public var event: JournalEvent? { decode() }
     }
+
+    /// Kinds that never become an event and hold nothing the master data needs.
+    static let silentKinds: Set<String> = [
+        "payment-started", "payment-outcome", "capture-started", "cancel-started", "customer", "payment-ended", "refund-failed",
+        "journal-created",
+    ]
 
     public let settings: Settings
 
@@ -74,7 +94,8 @@ public struct SAFTExport: Sendable {
     // Events (pass 2).
     private var tally = ReportTally()
     private var grandTotals = (sales: 0, returns: 0)
-    private var openLines: [Int: [Int: JournalLine]] = [:]
+    /// The line entries of each open sale, not yet decoded (needed only when a line is removed).
+    private var openLines: [Int: [Entry]] = [:]
     private var pendingReturns: [String: JournalRefund] = [:]
 
     // Transactions (pass 3).
@@ -102,6 +123,8 @@ public struct SAFTExport: Sendable {
     // MARK: - Pass 1: master data
 
     public mutating func learn(_ entry: Entry) {
+        // Only entries that become an event or a transaction name an employee or an article.
+        guard !Self.silentKinds.contains(entry.kind), !["line-added", "line-changed", "refunded"].contains(entry.kind) else { return }
         let (date, time) = localDate(entry)
         guard inPeriod(date) else { return }
         if employees[entry.employee] == nil {
@@ -109,11 +132,12 @@ public struct SAFTExport: Sendable {
             employeeOrder.append(entry.employee)
         }
         var lines: [JournalLine] = []
-        switch entry.event {
-        case .saleCompleted(let sale): lines = sale.lines
-        case .refundStarted(let refund): lines = refund.lines
-        case .lineAdded(_, let line), .lineChanged(_, let line): lines = [line]
-        default: break
+        if entry.kind == "sale-completed" || entry.kind == "refund-started" {
+            switch entry.event {
+            case .saleCompleted(let sale): lines = sale.lines
+            case .refundStarted(let refund): lines = refund.lines
+            default: break
+            }
         }
         for line in lines {
             groups.insert(line.group)
@@ -277,6 +301,12 @@ public struct SAFTExport: Sendable {
     /// The entry's `<event>`s (none when it lies outside the period or means nothing to SAF-T).
     /// Every entry from the journal's start must pass through, in order: reports are tallied.
     public mutating func event(_ entry: Entry) -> String {
+        if Self.silentKinds.contains(entry.kind) { return "" }
+        if entry.kind == "line-added" || entry.kind == "line-changed" {
+            if let sale = entry.sale { openLines[sale, default: []].append(entry) }
+            return ""
+        }
+        guard let event = entry.event else { return "" }
         let (date, time) = localDate(entry)
         let shown = inPeriod(date)
         var x = XMLText()
@@ -293,14 +323,21 @@ public struct SAFTExport: Sendable {
             if let report { x.raw(report) }
             x.close("event")
         }
-        switch entry.event {
+        switch event {
         case .tillStarted(let mode, _, _):
             write(Code.posStart, text: "mode \(mode)")
-        case .lineAdded(let sale, let line), .lineChanged(let sale, let line):
-            openLines[sale, default: [:]][line.lineID] = line
+        case .lineAdded, .lineChanged:
+            break
         case .lineVoided(let sale, let lineID, let sku):
-            let line = openLines[sale]?[lineID]
-            openLines[sale]?[lineID] = nil
+            // The line as last added or changed.
+            var line: JournalLine?
+            for earlier in openLines[sale] ?? [] {
+                switch earlier.event {
+                case .lineAdded(_, let added) where added.lineID == lineID: line = added
+                case .lineChanged(_, let changed) where changed.lineID == lineID: line = changed
+                default: break
+                }
+            }
             let amount = line.map { $0.isReturn ? -$0.total : $0.total } ?? 0
             tally.lineCorrection(amount: abs(amount))
             let quantity = line.map { Self.quantity($0) } ?? "0"
@@ -469,6 +506,7 @@ public struct SAFTExport: Sendable {
 
     /// The entry's `<cashtransaction>` when it is a signed transaction of the period.
     public mutating func transaction(_ entry: Entry) -> String {
+        guard ["sale-completed", "refund-started", "transaction-signed"].contains(entry.kind) else { return "" }
         switch entry.event {
         case .saleCompleted(let sale):
             sales[sale.sale] = sale
@@ -573,91 +611,6 @@ public struct SAFTExport: Sendable {
         x.element("trainingID", "false")
         x.close("cashtransaction")
         return x.text
-    }
-}
-
-/// The figures of an X or Z report, tallied from the journal since the last Z report.
-public struct ReportTally: Sendable, Equatable {
-    public struct Figure: Sendable, Equatable {
-        public var count = 0
-        public var amount = 0
-    }
-
-    public struct EmployeeGroup: Sendable, Hashable {
-        public var employee: String
-        public var group: ArticleGroup
-    }
-
-    public var salesCount = 0
-    public var salesAmount = 0
-    public var returnsCount = 0
-    public var returnsAmount = 0
-    public var discountCount = 0
-    public var discountAmount = 0
-    public var correctionCount = 0
-    public var correctionAmount = 0
-    /// Lines sold (less lines returned) per article group: number of lines and amount.
-    public var groups: [ArticleGroup: Figure] = [:]
-    public var employeeGroups: [EmployeeGroup: Figure] = [:]
-    public var employeePayments: [String: Figure] = [:]
-    /// Per VAT rate (basis points): the amount excluding VAT and the VAT, sales less returns.
-    public var vat: [Int: (base: Int, tax: Int)] = [:]
-
-    public init() {}
-
-    public static func == (lhs: ReportTally, rhs: ReportTally) -> Bool {
-        lhs.salesCount == rhs.salesCount && lhs.salesAmount == rhs.salesAmount && lhs.returnsCount == rhs.returnsCount
-            && lhs.returnsAmount == rhs.returnsAmount && lhs.groups == rhs.groups && lhs.discountAmount == rhs.discountAmount
-            && lhs.correctionAmount == rhs.correctionAmount
-            && lhs.vat.mapValues { [$0.base, $0.tax] } == rhs.vat.mapValues { [$0.base, $0.tax] }
-    }
-
-    mutating func sale(_ sale: JournalSale, employee: String) {
-        salesCount += 1
-        salesAmount += sale.captured
-        employeePayments[employee, default: Figure()].count += 1
-        employeePayments[employee, default: Figure()].amount += sale.captured
-        for line in sale.lines {
-            let amount = line.isReturn ? -line.total : line.total
-            groups[line.group, default: Figure()].count += line.isReturn ? 0 : 1
-            groups[line.group, default: Figure()].amount += amount
-            let key = EmployeeGroup(employee: employee, group: line.group)
-            employeeGroups[key, default: Figure()].count += line.isReturn ? 0 : 1
-            employeeGroups[key, default: Figure()].amount += amount
-            if line.discount > 0 {
-                discountCount += 1
-                discountAmount += line.discount
-            }
-        }
-        addVAT(sale.vat, sign: 1)
-    }
-
-    mutating func refund(amount: Int, refund: JournalRefund?, employee: String) {
-        returnsCount += 1
-        returnsAmount += amount
-        employeePayments[employee, default: Figure()].count += 1
-        employeePayments[employee, default: Figure()].amount -= amount
-        if let refund {
-            for line in refund.lines {
-                groups[line.group, default: Figure()].amount -= line.total
-                employeeGroups[EmployeeGroup(employee: employee, group: line.group), default: Figure()].amount -= line.total
-            }
-            addVAT(refund.vat, sign: -1)
-        }
-    }
-
-    mutating func lineCorrection(amount: Int) {
-        correctionCount += 1
-        correctionAmount += amount
-    }
-
-    private mutating func addVAT(_ lines: [JournalVAT], sign: Int) {
-        for line in lines {
-            var total = vat[line.rateBasisPoints] ?? (0, 0)
-            total.base += sign * (line.gross - line.tax)
-            total.tax += sign * line.tax
-            vat[line.rateBasisPoints] = total
-        }
     }
 }
 

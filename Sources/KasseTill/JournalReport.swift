@@ -28,6 +28,9 @@ public struct JournalReport: Sendable, Hashable, Codable {
     /// the report, so a journal rewritten later no longer matches the paper).
     public var closedAtSequence: Int?
     public var closedAtHash: String?
+    /// What Norwegian law asks a report to show beyond the totals (absent in reports stored
+    /// before Kasse kept them).
+    public var figures: ReportFigures?
 
     public var netTotal: Int { salesTotal - returnsTotal }
 
@@ -52,9 +55,11 @@ public struct JournalReport: Sendable, Hashable, Codable {
     }
 
     /// Totals over the entries since the last Z report (`entries` are `(sequence, event)` in order).
+    /// `employees`: who made each entry (by sequence); `grandTotalsBefore`: the cumulative sales
+    /// and returns before these entries (from the previous Z report), for the figures.
     public static func make(
         kind: Kind, number: Int, store: String, till: String, currency: String, generatedAt: String,
-        entries: [(Int, JournalEvent)]
+        entries: [(Int, JournalEvent)], employees: [Int: String] = [:], grandTotalsBefore: (sales: Int, returns: Int)? = nil
     ) -> JournalReport {
         var report = JournalReport(
             kind: kind, number: number, store: store, till: till, currency: currency,
@@ -91,11 +96,95 @@ public struct JournalReport: Sendable, Hashable, Codable {
             }
         }
         report.vat = vat.values.sorted { $0.rateBasisPoints > $1.rateBasisPoints }
+        if let before = grandTotalsBefore {
+            var tally = ReportTally()
+            for (sequence, event) in entries { tally.record(event, employee: employees[sequence] ?? "") }
+            report.figures = tally.figures(grandTotalSales: before.sales + tally.salesAmount,
+                                           grandTotalReturns: before.returns + tally.returnsAmount)
+        }
         return report
     }
 
-    /// The report as printed: fixed-width text for a receipt printer or a terminal.
-    public func text(locale: ShopLocale) -> String {
+    /// The report as printed: fixed-width text for a receipt printer or a terminal. In Norway
+    /// (with its figures) every item kassasystemforskrifta § 2-8-2 lists, with Norwegian labels,
+    /// the company (`company`) and the local date and time (`zone`).
+    public func text(locale: ShopLocale, company: CompanyIdentity? = nil, zone: ShopTimeZone? = nil) -> String {
+        if locale == .nb, let figures { return norwegianText(figures, company: company, zone: zone) }
+        return englishText(locale: locale)
+    }
+
+    private func norwegianText(_ figures: ReportFigures, company: CompanyIdentity?, zone: ShopTimeZone?) -> String {
+        let currency = Currency(rawValue: self.currency) ?? .NOK
+        func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: .nb) }
+        func row(_ label: String, _ value: String) -> String {
+            let gap = max(1, 40 - label.count - value.count)
+            return label + String(repeating: " ", count: gap) + value
+        }
+        let rule = String(repeating: "-", count: 40)
+        var lines = [kind == .z ? "Z-RAPPORT \(number)" : "X-RAPPORT (neste Z: \(number))"]
+        if let company {
+            lines.append(company.name)
+            lines.append("Org.nr. \(company.organisationNumber)" + (company.vatRegistered ? " MVA" : ""))
+        }
+        lines.append("Butikk \(store)  Kassapunkt \(till)")
+        if let zone, let seconds = InternetTime.parseRFC3339(generatedAt) {
+            let (date, time) = zone.localTime(atUTC: Int64(seconds))
+            lines.append("Dato \(date.dotted)  kl. \(time.text)")
+        } else {
+            lines.append(generatedAt)
+        }
+        lines.append("Journal \(firstEntry)–\(lastEntry)")
+        lines.append(rule)
+        lines.append(row("Kontantsalg totalt", money(netTotal)))
+        lines.append("Varegrupper")
+        for group in figures.articleGroups {
+            let name = ArticleGroup(group.key).map { "\($0.id) \($0.norwegianName)" } ?? group.key
+            lines.append(row("  \(String(name.prefix(24))) (\(group.count))", money(group.amount)))
+        }
+        if figures.articleGroups.isEmpty { lines.append(row("  (ingen)", money(0))) }
+        lines.append("Betalingsmidler")
+        lines.append(row("  Vipps MobilePay (\(salesCount + returnsCount))", money(netTotal)))
+        lines.append("Per operatør")
+        for employee in figures.employees {
+            lines.append(row("  \(String(employee.key.prefix(20))) (\(employee.count))", money(employee.amount)))
+        }
+        if figures.employees.isEmpty { lines.append(row("  (ingen)", money(0))) }
+        lines.append("MVA")
+        for rate in figures.vat {
+            let label = VATRate(rate.rateBasisPoints).label
+            lines.append(row("  \(label) grunnlag", money(rate.base)))
+            lines.append(row("  \(label) mva", money(rate.tax)))
+        }
+        if figures.vat.isEmpty { lines.append(row("  (ingen)", money(0))) }
+        lines.append(rule)
+        lines.append(row("Vekselbeholdning", money(0)))
+        lines.append(row("Salgskvitteringer", String(figures.receipts)))
+        lines.append(row("Skuffeåpninger uten salg", "0"))
+        lines.append(row("Kopikvitteringer (0)", money(0)))
+        lines.append(row("Foreløpige kvitteringer (0)", money(0)))
+        lines.append(row("Returer (\(returnsCount))", money(-returnsTotal)))
+        lines.append(row("Rabatter (\(figures.discounts.count))", money(figures.discounts.amount)))
+        lines.append(row("Annulleringer (0)", money(0)))
+        lines.append(row("Linjekorreksjoner (\(figures.lineCorrections.count))", money(figures.lineCorrections.amount)))
+        lines.append(row("Prisoppslag (0)", money(0)))
+        lines.append(row("Andre korreksjoner (0)", money(0)))
+        lines.append(row("Utleveringskvitteringer (0)", money(0)))
+        lines.append(row("Treningskvitteringer (0)", money(0)))
+        lines.append(rule)
+        lines.append(row("Grand total salg", money(figures.grandTotalSales)))
+        lines.append(row("Grand total retur", money(figures.grandTotalReturns)))
+        lines.append(row("Grand total netto", money(figures.grandTotalNet)))
+        lines.append(row("Ubetalte salg", String(abandonedSales)))
+        lines.append(row("Betalinger ikke fullført", String(endedPayments)))
+        if let sequence = closedAtSequence, let hash = closedAtHash {
+            lines.append(rule)
+            lines.append("Lukket ved journalpost \(sequence)")
+            lines.append("  \(sequence):\(hash.prefix(32))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func englishText(locale: ShopLocale) -> String {
         let currency = Currency(rawValue: self.currency) ?? .NOK
         func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: locale) }
         func row(_ label: String, _ value: String) -> String {

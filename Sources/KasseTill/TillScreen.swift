@@ -30,9 +30,16 @@ public enum TillScreen {
         case .returning(let session):
             returnPanel(state, session, &canvas, top: 1, bottom: panelTop - 1)
         case .report(let report, _):
-            let lines = report.text(locale: state.settings.market.locale).split(separator: "\n", omittingEmptySubsequences: false)
-            for (index, line) in lines.enumerated() where 2 + index < panelTop {
-                canvas.put(String(line), row: 2 + index, column: 2, style: index == 0 ? .bold : .normal, width: canvas.size.columns - 4)
+            let lines = report.text(locale: state.settings.market.locale, company: state.settings.company, zone: state.settings.timeZone)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+            // A long report goes on in a second column when the screen is wide enough.
+            let rows = max(1, panelTop - 2)
+            let columns = lines.count > rows && canvas.size.columns >= 88 ? 2 : 1
+            let width = columns == 2 ? 42 : canvas.size.columns - 4
+            for (index, line) in lines.enumerated() {
+                let column = index / rows, row = 2 + index % rows
+                guard column < columns else { break }
+                canvas.put(String(line), row: row, column: 2 + column * 44, style: index == 0 ? .bold : .normal, width: width)
             }
         case .selling(.search):
             basket(state, &canvas, top: 1, bottom: panelTop - 1)

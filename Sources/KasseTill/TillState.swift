@@ -24,8 +24,12 @@ public struct TillSettings: Sendable, Hashable {
     /// The shop's local time, which decides the business day (the market's zone unless the
     /// configuration names another).
     public var timeZone: ShopTimeZone
+    /// Who runs the shop, as reports and receipts name it (Norway).
+    public var company: CompanyIdentity?
 
-    public init(mode: RunMode, shopName: String, storeID: String, tillID: String, market: Market, timeZone: ShopTimeZone? = nil) {
+    public init(mode: RunMode, shopName: String, storeID: String, tillID: String, market: Market, timeZone: ShopTimeZone? = nil,
+                company: CompanyIdentity? = nil) {
+        self.company = company
         self.mode = mode
         self.shopName = shopName
         self.storeID = storeID

@@ -78,16 +78,33 @@ public final class MemoryJournal: TillJournal {
         return (all.filter { $0.0 > after }, zs.count + 1)
     }
 
+    /// Sales and refunds before the entries since the last Z report.
+    private func grandTotalsBefore(_ first: Int) -> (sales: Int, returns: Int) {
+        var totals = (sales: 0, returns: 0)
+        for (offset, event) in events.enumerated() where offset + 1 < first {
+            switch event {
+            case .saleCompleted(let sale): totals.sales += sale.captured
+            case .refunded(_, _, _, let amount): totals.returns += amount
+            default: break
+            }
+        }
+        return totals
+    }
+
     public func xReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
         let (entries, next) = sinceLastZ()
         return JournalReport.make(kind: .x, number: next, store: store, till: till, currency: currency,
-                                  generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: entries)
+                                  generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: entries,
+                                  employees: Dictionary(uniqueKeysWithValues: entries.map { ($0.0, "1") }),
+                                  grandTotalsBefore: grandTotalsBefore(entries.first?.0 ?? events.count + 1))
     }
 
     public func zReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
         let (entries, next) = sinceLastZ()
         var report = JournalReport.make(kind: .z, number: next, store: store, till: till, currency: currency,
-                                        generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: entries)
+                                        generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: entries,
+                                        employees: Dictionary(uniqueKeysWithValues: entries.map { ($0.0, "1") }),
+                                        grandTotalsBefore: grandTotalsBefore(entries.first?.0 ?? events.count + 1))
         report.closedAtSequence = events.count
         report.closedAtHash = "memory"
         _ = try await append([.zReport(report)])

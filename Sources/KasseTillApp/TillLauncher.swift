@@ -137,7 +137,7 @@ public struct TillConfiguration: Sendable {
             settings: TillSettings(
                 mode: mode, shopName: values["till.shop_name"] ?? (mode == .demo ? "Kasse Demo" : "Kasse"),
                 storeID: values["till.store_id"] ?? "STORE1", tillID: values["till.till_id"] ?? "1", market: market,
-                timeZone: timeZone),
+                timeZone: timeZone, company: company),
             catalogPath: values["till.catalog"], scannersEnabled: enabled, layout: layout, roles: roles,
             scanPause: pause, scanTermination: termination,
             logPath: environment["KASSE_LOG"] ?? values["till.log"] ?? (stateHome + "/kasse/kasse.log"),

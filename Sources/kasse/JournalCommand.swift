@@ -374,7 +374,7 @@ struct ReportCommand: AsyncParsableCommand {
             let report = try await journalCall { () async throws(JournalError) in
                 try await journal.xReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue)
             }
-            if json { printJSON(report) } else { emit(report.text(locale: settings.settings.market.locale)) }
+            if json { printJSON(report) } else { emit(report.text(locale: settings.settings.market.locale, company: settings.company, zone: settings.settings.timeZone)) }
         }
     }
 
@@ -392,7 +392,7 @@ struct ReportCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError(error.description)
             }
-            if json { printJSON(report) } else { emit(report.text(locale: settings.settings.market.locale)) }
+            if json { printJSON(report) } else { emit(report.text(locale: settings.settings.market.locale, company: settings.company, zone: settings.settings.timeZone)) }
         }
     }
 }

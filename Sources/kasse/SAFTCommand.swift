@@ -82,11 +82,12 @@ struct SAFTCommand: AsyncParsableCommand {
                 let page = try await journalCall { () async throws(JournalError) in try await journal.entries(after: after, limit: 5000) }
                 guard let last = page.last else { return }
                 for entry in page {
-                    guard let event = entry.event else {
-                        throw CLIError("journal entry \(entry.sequence) cannot be read; run kasse journal verify")
+                    guard let seconds = InternetTime.parseRFC3339(entry.at) else {
+                        throw CLIError("journal entry \(entry.sequence) has no readable time; run kasse journal verify")
                     }
-                    let seconds = Int64(InternetTime.parseRFC3339(entry.at) ?? 0)
-                    try body(SAFTExport.Entry(sequence: entry.sequence, secondsSince1970: seconds, employee: entry.cashier, event: event))
+                    // Decoded only if the export needs the event (most entries are never decoded).
+                    try body(SAFTExport.Entry(sequence: entry.sequence, secondsSince1970: Int64(seconds), employee: entry.cashier,
+                                              kind: entry.kind, sale: entry.sale, decode: { entry.event }))
                 }
                 after = last.sequence
             }

@@ -164,6 +164,26 @@ import VippsModels
         #expect(text.contains("<transType>RETURNSAL</transType>"))
         #expect(text.contains("<paymentType>VIPPSMP</paymentType>"))
         #expect(text.contains("<artGroupID>04006</artGroupID>"))
+        // Each Z report the till stored carries the same figures the export tallies.
+        let journal = try Journal(path: generated.journalPath, till: "2", cashier: "1001", readOnly: true)
+        let zReports = try await journal.entries(kinds: ["z-report"])
+        #expect(zReports.count == 2)
+        for entry in zReports {
+            guard case .zReport(let report) = entry.event, let figures = report.figures else {
+                Issue.record("Z report entry \(entry.sequence) has no figures")
+                continue
+            }
+            let block = try #require(text.components(separatedBy: "<reportID>Z\(report.number)</reportID>").last?
+                .components(separatedBy: "</eventReport>").first?.filter { !$0.isWhitespace })
+            #expect(block.contains("<reportGrandTotalSales>\(SignedTransaction.amount(figures.grandTotalSales))</reportGrandTotalSales>"))
+            #expect(block.contains("<reportGrandTotalReturn>\(SignedTransaction.amount(figures.grandTotalReturns))</reportGrandTotalReturn>"))
+            #expect(block.contains("<reportReceiptNum>\(figures.receipts)</reportReceiptNum>"))
+            #expect(block.contains("<corrLineNum>\(figures.lineCorrections.count)</corrLineNum>"))
+            for group in figures.articleGroups {
+                #expect(block.contains("<artGroupID>\(group.key)</artGroupID><artGroupNum>\(group.count)</artGroupNum><artGroupAmnt>\(SignedTransaction.amount(group.amount))</artGroupAmnt>"),
+                        "group \(group.key) in Z \(report.number)")
+            }
+        }
 
         // One day alone: its own transactions and events only.
         let single = try await Self.export(generated, from: "14.03.2026", to: "14.03.2026", out: generated.directory + "/day2.xml")

@@ -387,8 +387,10 @@ final class TillSession: Sendable {
         try await till.keys("Escape", "Escape")
         // The day's reports from the journal: X, then Z closes the day.
         try await till.keys("F11")
-        let x = try await till.waitFor("X REPORT")
-        #expect(x.contains("Sales (1)") && x.contains("Returns (1)"), "\(x)")
+        // In Norway every item the law lists, with Norwegian labels, in two columns.
+        let x = try await till.waitFor("X-RAPPORT")
+        #expect(x.contains("Salgskvitteringer") && x.contains("Returer (1)") && x.contains("Linjekorreksjoner")
+                    && x.contains("04006 Mat") && x.contains("Grand total netto") && x.contains("Org.nr. 999999999 MVA"), "\(x)")
         try await till.keys("F12")
         try await till.waitFor("Close the day with Z report 1?")
         try await till.type("y")

@@ -1,0 +1,164 @@
+import KasseCore
+
+/// The figures of an X or Z report, tallied from the journal since the last Z report.
+public struct ReportTally: Sendable, Equatable {
+    public struct Figure: Sendable, Equatable {
+        public var count = 0
+        public var amount = 0
+    }
+
+    public struct EmployeeGroup: Sendable, Hashable {
+        public var employee: String
+        public var group: ArticleGroup
+    }
+
+    public var salesCount = 0
+    public var salesAmount = 0
+    public var returnsCount = 0
+    public var returnsAmount = 0
+    public var discountCount = 0
+    public var discountAmount = 0
+    public var correctionCount = 0
+    public var correctionAmount = 0
+    /// Lines sold (less lines returned) per article group: number of lines and amount.
+    public var groups: [ArticleGroup: Figure] = [:]
+    public var employeeGroups: [EmployeeGroup: Figure] = [:]
+    public var employeePayments: [String: Figure] = [:]
+    /// Per VAT rate (basis points): the amount excluding VAT and the VAT, sales less returns.
+    public var vat: [Int: (base: Int, tax: Int)] = [:]
+
+    /// Lines of sales not yet completed, to know what a removed line came to.
+    private var openLines: [Int: [Int: JournalLine]] = [:]
+    private var pendingRefunds: [String: JournalRefund] = [:]
+
+    public init() {}
+
+    /// Tallies one journal entry made under `employee`.
+    public mutating func record(_ event: JournalEvent, employee: String) {
+        switch event {
+        case .lineAdded(let sale, let line), .lineChanged(let sale, let line):
+            openLines[sale, default: [:]][line.lineID] = line
+        case .lineVoided(let sale, let lineID, _):
+            if let line = openLines[sale]?.removeValue(forKey: lineID) { lineCorrection(amount: line.total) }
+        case .saleAbandoned(let sale, _):
+            openLines[sale] = nil
+        case .saleCompleted(let completed):
+            openLines[completed.sale] = nil
+            sale(completed, employee: employee)
+        case .refundStarted(let refund):
+            pendingRefunds["\(refund.reference)#\(refund.returnNumber)"] = refund
+        case .refunded(_, let reference, let returnNumber, let amount):
+            refund(amount: amount, refund: pendingRefunds.removeValue(forKey: "\(reference)#\(returnNumber)"), employee: employee)
+        default:
+            break
+        }
+    }
+
+    public static func == (lhs: ReportTally, rhs: ReportTally) -> Bool {
+        lhs.salesCount == rhs.salesCount && lhs.salesAmount == rhs.salesAmount && lhs.returnsCount == rhs.returnsCount
+            && lhs.returnsAmount == rhs.returnsAmount && lhs.groups == rhs.groups && lhs.discountAmount == rhs.discountAmount
+            && lhs.correctionAmount == rhs.correctionAmount
+            && lhs.vat.mapValues { [$0.base, $0.tax] } == rhs.vat.mapValues { [$0.base, $0.tax] }
+    }
+
+    public mutating func sale(_ sale: JournalSale, employee: String) {
+        salesCount += 1
+        salesAmount += sale.captured
+        employeePayments[employee, default: Figure()].count += 1
+        employeePayments[employee, default: Figure()].amount += sale.captured
+        for line in sale.lines {
+            let amount = line.isReturn ? -line.total : line.total
+            groups[line.group, default: Figure()].count += line.isReturn ? 0 : 1
+            groups[line.group, default: Figure()].amount += amount
+            let key = EmployeeGroup(employee: employee, group: line.group)
+            employeeGroups[key, default: Figure()].count += line.isReturn ? 0 : 1
+            employeeGroups[key, default: Figure()].amount += amount
+            if line.discount > 0 {
+                discountCount += 1
+                discountAmount += line.discount
+            }
+        }
+        addVAT(sale.vat, sign: 1)
+    }
+
+    public mutating func refund(amount: Int, refund: JournalRefund?, employee: String) {
+        returnsCount += 1
+        returnsAmount += amount
+        employeePayments[employee, default: Figure()].count += 1
+        employeePayments[employee, default: Figure()].amount -= amount
+        if let refund {
+            for line in refund.lines {
+                groups[line.group, default: Figure()].amount -= line.total
+                employeeGroups[EmployeeGroup(employee: employee, group: line.group), default: Figure()].amount -= line.total
+            }
+            addVAT(refund.vat, sign: -1)
+        }
+    }
+
+    public mutating func lineCorrection(amount: Int) {
+        correctionCount += 1
+        correctionAmount += amount
+    }
+
+    private mutating func addVAT(_ lines: [JournalVAT], sign: Int) {
+        for line in lines {
+            var total = vat[line.rateBasisPoints] ?? (0, 0)
+            total.base += sign * (line.gross - line.tax)
+            total.tax += sign * line.tax
+            vat[line.rateBasisPoints] = total
+        }
+    }
+}
+
+
+extension ReportTally {
+    /// The tally as an X or Z report stores it, with the grand totals (cumulative, never reset by
+    /// a Z report) so far.
+    public func figures(grandTotalSales: Int, grandTotalReturns: Int) -> ReportFigures {
+        ReportFigures(
+            articleGroups: groups.keys.sorted().map { ReportFigures.Row(key: $0.id, count: groups[$0]!.count, amount: groups[$0]!.amount) },
+            employees: employeePayments.keys.sorted().map {
+                ReportFigures.Row(key: $0, count: employeePayments[$0]!.count, amount: employeePayments[$0]!.amount)
+            },
+            vat: vat.keys.sorted(by: >).map { ReportFigures.VATRow(rateBasisPoints: $0, base: vat[$0]!.base, tax: vat[$0]!.tax) },
+            receipts: salesCount, discounts: ReportFigures.Row(key: "discounts", count: discountCount, amount: discountAmount),
+            lineCorrections: ReportFigures.Row(key: "Delete line", count: correctionCount, amount: correctionAmount),
+            grandTotalSales: grandTotalSales, grandTotalReturns: grandTotalReturns)
+    }
+}
+
+/// What Norwegian law (kassasystemforskrifta § 2-8-2) asks an X or Z report to show beyond
+/// the totals, as the report stores it: per article group, per operator, VAT per rate with
+/// its base, receipts, discounts, line corrections, and the cumulative grand totals.
+/// Copies, pro forma and training receipts, drawer openings and price look-ups are zero: the
+/// till has none of them yet.
+public struct ReportFigures: Sendable, Hashable, Codable {
+    public struct Row: Sendable, Hashable, Codable {
+        public var key: String
+        public var count: Int
+        public var amount: Int
+    }
+
+    public struct VATRow: Sendable, Hashable, Codable {
+        public var rateBasisPoints: Int
+        /// Excluding VAT.
+        public var base: Int
+        public var tax: Int
+    }
+
+    /// Per article group (SAF-T code): lines sold and the amount, returns deducted.
+    public var articleGroups: [Row]
+    /// Per operator (employee id): payments and their amount, returns deducted.
+    public var employees: [Row]
+    public var vat: [VATRow]
+    /// Sales receipts.
+    public var receipts: Int
+    public var discounts: Row
+    /// Lines removed before a sale was completed (reductions only).
+    public var lineCorrections: Row
+    /// Cumulative since the journal's first entry.
+    public var grandTotalSales: Int
+    public var grandTotalReturns: Int
+
+    public var grandTotalNet: Int { grandTotalSales - grandTotalReturns }
+}
