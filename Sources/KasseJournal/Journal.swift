@@ -245,13 +245,22 @@ public final class Journal: Sendable {
     @discardableResult
     public func append(_ events: [JournalEvent]) async throws(JournalError) -> [Int] {
         guard !events.isEmpty else { return [] }
+        return try await write(readingLastSignature: false) { _ in events }
+    }
+
+    /// Appends events made inside the write from the journal's last signed transaction (nil
+    /// before the first), so that two writers (the till and `kasse return`) can never give two
+    /// transactions the same number or sign over a stale one: whoever writes second signs after
+    /// the first. `make` runs inside the transaction; what it throws, nothing is written.
+    @discardableResult
+    public func append(signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent]) async throws(JournalError) -> [Int] {
+        try await write(readingLastSignature: true, make)
+    }
+
+    private func write(readingLastSignature: Bool, _ make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent])
+        async throws(JournalError) -> [Int]
+    {
         let at = InternetTime.rfc3339(now().timeIntervalSince1970)
-        let payloads: [(JournalEvent, String)]
-        do {
-            payloads = try events.map { ($0, String(decoding: try Self.encoder.encode($0), as: UTF8.self)) }
-        } catch {
-            throw .writeFailed(detail: "\(error)")
-        }
         let till = self.till, cashier = self.cashier
         let journalName = (path as NSString).lastPathComponent
         let path = self.path
@@ -263,10 +272,20 @@ public final class Journal: Sendable {
             (sequences, anchorFailure) = try await database.writeWithoutTransaction { db in
                 var sequences: [Int] = []
                 var last: (sequence: Int, hash: String) = (0, Self.genesisHash)
-                try db.inTransaction {
+                // Immediate: the write lock first, so another process cannot write between what
+                // is read here (the last entry, the last signature) and what is written.
+                try db.inTransaction(.immediate) {
                     if let row = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM entry ORDER BY sequence DESC LIMIT 1") {
                         last = (row["sequence"], row["hash"])
                     }
+                    var lastSignature: JournalSignature?
+                    if readingLastSignature,
+                       let payload = try String.fetchOne(
+                           db, sql: "SELECT payload FROM entry WHERE kind = 'transaction-signed' ORDER BY sequence DESC LIMIT 1"),
+                       case .transactionSigned(let signed) = try JSONDecoder().decode(JournalEvent.self, from: Data(payload.utf8)) {
+                        lastSignature = signed
+                    }
+                    let payloads = try make(lastSignature).map { ($0, String(decoding: try Self.encoder.encode($0), as: UTF8.self)) }
                     for (event, payload) in payloads {
                         let sequence = last.sequence + 1
                         let hash = JournalEntry.hash(sequence: sequence, at: at, till: till, cashier: cashier, kind: event.kind,

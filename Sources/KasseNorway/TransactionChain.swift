@@ -17,6 +17,12 @@ public struct TransactionChain: Sendable {
         self.last = last
     }
 
+    /// The same chain going on after `last`, the journal's newest signed transaction (read in
+    /// the same write that stores what is signed now).
+    public func continuing(after last: JournalSignature?) -> TransactionChain {
+        TransactionChain(signer: signer, register: register, zone: zone, last: last.map { ($0.number, $0.signature) })
+    }
+
     /// The events with a `transactionSigned` entry after each committed transaction: a completed
     /// sale, or a confirmed refund (`refunds`: the returns these refunds belong to, for their VAT).
     /// The chain moves on only in the copy that returns; keep it once the entries are stored.

@@ -1,4 +1,6 @@
+import Foundation
 import KasseJournal
+import KasseNorway
 import KasseTill
 import Logging
 import VippsClient
@@ -13,11 +15,14 @@ public struct ReturnDesk: Sendable {
     public let journal: Journal
     public let client: VippsClient
     public let logger: Logger
+    /// Norway: signs each confirmed refund as it is stored, going on from the journal's newest signature.
+    public let chain: TransactionChain?
 
-    public init(journal: Journal, client: VippsClient, logger: Logger) {
+    public init(journal: Journal, client: VippsClient, logger: Logger, chain: TransactionChain? = nil) {
         self.journal = journal
         self.client = client
         self.logger = logger
+        self.chain = chain
     }
 
     /// Numbers the return and records it (with its key); nothing is sent yet. For the command line.
@@ -55,7 +60,14 @@ public struct ReturnDesk: Sendable {
         let events = refund.events(for: outcome)
         guard !events.isEmpty else { return (outcome, nil) }
         do {
-            try await journal.append(events)
+            if let chain {
+                try await journal.append(signing: { last in
+                    var next = chain.continuing(after: last)
+                    return try next.sign(events, refunds: [refund], atUTC: Int64(Date().timeIntervalSince1970))
+                })
+            } else {
+                try await journal.append(events)
+            }
             return (outcome, nil)
         } catch {
             return (outcome, error.description)

@@ -10,6 +10,8 @@ import VippsModels
 /// in-process (and for a training till that must leave the shop's journal alone).
 public protocol TillJournal: Sendable {
     func append(_ events: [JournalEvent]) async throws(JournalError) -> [Int]
+    /// Appends what `make` makes from the newest signed transaction, in one write.
+    func append(signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent]) async throws(JournalError) -> [Int]
     func completedSales(businessDay day: CivilDate) async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)]
     func completedSale(receiptOrReference key: String) async throws(JournalError) -> JournalSale?
     func refunds(reference: String) async throws(JournalError) -> Journal.Refunds
@@ -43,6 +45,24 @@ public final class MemoryJournal: TillJournal {
             let first = state.events.count + 1
             state.events += events
             return .success(Array(first..<(first + events.count)))
+        }
+        return try result.get()
+    }
+
+    public func append(signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent]) async throws(JournalError) -> [Int] {
+        let result: Result<[Int], JournalError> = state.withLock { state in
+            if let reason = state.failing { return .failure(.writeFailed(detail: reason)) }
+            let last = state.events.reversed().lazy.compactMap { event -> JournalSignature? in
+                if case .transactionSigned(let signed) = event { signed } else { nil }
+            }.first
+            do {
+                let events = try make(last)
+                let first = state.events.count + 1
+                state.events += events
+                return .success(Array(first..<(first + events.count)))
+            } catch {
+                return .failure(.writeFailed(detail: "\(error)"))
+            }
         }
         return try result.get()
     }

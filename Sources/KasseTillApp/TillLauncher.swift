@@ -419,7 +419,7 @@ public enum TillLauncher {
     /// Norway: the chain that signs every committed transaction, going on from the journal's
     /// last signature. DEMO without a key of its own signs with a demo key kept beside the demo
     /// journal (made on first use), so its signatures can be checked too.
-    static func signingChain(_ configuration: TillConfiguration, mode: RunMode, journal: Journal) async throws(LaunchError) -> TransactionChain? {
+    public static func signingChain(_ configuration: TillConfiguration, mode: RunMode, journal: Journal) async throws(LaunchError) -> TransactionChain? {
         guard configuration.settings.market == .norway else { return nil }
         var path = configuration.signingKeyPath
         var version = configuration.signingKeyVersion

@@ -27,8 +27,8 @@ public actor TillRuntime {
     private var pollReference: String?
     private var size: TerminalSize
     private let journal: any TillJournal
-    /// Norway: the register's chain of signed transactions (nil elsewhere).
-    private var chain: TransactionChain?
+    /// Norway: the register's signer (nil elsewhere); each signature goes on from the journal's newest.
+    private let chain: TransactionChain?
     /// The wall clock, for the time a transaction is signed at (injected for tests).
     private let secondsSince1970: @Sendable () -> Int64
     /// The shop's local date (the wall clock; injected for tests).
@@ -132,22 +132,27 @@ public actor TillRuntime {
             let recorded = effects.flatMap { effect -> [JournalEvent] in
                 if case .record(let events) = effect { events } else { [] }
             }
-            var events = recorded + JournalDiff.events(from: before, to: state)
-            // Norway: each committed sale and return is signed as it is stored; the chain moves
-            // on only once the entries are.
-            var signed = chain
-            if var next = chain, !events.isEmpty {
-                do {
-                    events = try next.sign(events, refunds: Self.refunds(in: action), atUTC: secondsSince1970())
-                    signed = next
-                } catch {
-                    logger.error("signing: \(error)")
-                }
-            }
+            let events = recorded + JournalDiff.events(from: before, to: state)
+            // Norway: each committed sale and return is signed as it is stored, going on from
+            // the newest signature in the journal (read in the same write: `kasse return` may
+            // have signed one meanwhile).
             if !events.isEmpty {
                 do {
-                    try await journal.append(events)
-                    chain = signed
+                    if let chain {
+                        let unsigned = events, refunds = Self.refunds(in: action), at = secondsSince1970(), logger = logger
+                        try await journal.append(signing: { last in
+                            var next = chain.continuing(after: last)
+                            do {
+                                return try next.sign(unsigned, refunds: refunds, atUTC: at)
+                            } catch {
+                                // Never lose the sale: stored unsigned, and `kasse journal verify` names it.
+                                logger.error("signing: \(error)")
+                                return unsigned
+                            }
+                        })
+                    } else {
+                        try await journal.append(events)
+                    }
                 } catch {
                     logger.error("journal: \(error)")
                     effects = refuseVippsWrites(effects, because: error.description)

@@ -147,6 +147,7 @@ struct JournalCommand: AsyncParsableCommand {
         func checkSignatures(_ journal: Journal, _ settings: TillConfiguration) async throws -> Bool {
             let signatures = try await journalCall { () async throws(JournalError) in try await journal.signatures() }
             guard !signatures.isEmpty else { return false }
+            let counted = "\(signatures.count) signed transaction\(signatures.count == 1 ? "" : "s")"
             var pem: String?
             if let publicKey {
                 guard let text = try? String(contentsOfFile: publicKey, encoding: .utf8) else { throw CLIError("cannot read \(publicKey)") }
@@ -162,7 +163,7 @@ struct JournalCommand: AsyncParsableCommand {
                 }
             }
             guard let pem else {
-                warn("Signatures: \(signatures.count) signed transactions, not checked: no key (give --public-key FILE)")
+                warn("Signatures: \(counted), not checked: no key (give --public-key FILE)")
                 return false
             }
             let verifier: SignatureVerifier
@@ -174,7 +175,7 @@ struct JournalCommand: AsyncParsableCommand {
                 problems.append("transaction \(signed.number) signs \(signed.amountIncludingVAT) for \(signed.reference), the journal says \(totals[signed.reference].map(String.init) ?? "no such sale")")
             }
             if problems.isEmpty {
-                emit("Signatures: \(signatures.count) signed transactions, chain intact")
+                emit("Signatures: \(counted), chain intact")
                 return false
             }
             for problem in problems { warn("Signatures: \(problem)") }

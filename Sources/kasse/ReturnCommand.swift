@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseNorway
 import KasseTill
 import KasseTillApp
 import Logging
@@ -43,7 +44,14 @@ struct ReturnCommand: AsyncParsableCommand {
         let client = try api.makeClient()
         var logger = Logger(label: "kasse.return")
         logger.logLevel = .error
-        let desk = ReturnDesk(journal: journal, client: client, logger: logger)
+        // Norway: the refund is signed as it is stored, like a return at the till.
+        let chain: TransactionChain?
+        do {
+            chain = try await TillLauncher.signingChain(settings, mode: settings.settings.mode, journal: journal)
+        } catch {
+            throw CLIError(error.description)
+        }
+        let desk = ReturnDesk(journal: journal, client: client, logger: logger, chain: chain)
         let reference = paid.reference
 
         // A return whose answer was lost is finished (with its own key) and nothing more is done:

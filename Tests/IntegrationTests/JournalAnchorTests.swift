@@ -92,7 +92,7 @@ enum JournalTampering {
         let z2 = try await KasseBinary.run(["report", "z", "--journal", path], environment: ["HOME": (path as NSString).deletingLastPathComponent])
         let eighth = try await Journal(path: path, till: "1", cashier: "anna", readOnly: true).entry(8)
         #expect(z2.status == 0, "\(z2.errors)")
-        #expect(z2.output.contains("Closed at entry 8") && z2.output.contains("8:\(eighth?.hash.prefix(32) ?? "?")"), "\(z2.output)")
+        #expect(z2.output.contains("Lukket ved journalpost 8") && z2.output.contains("8:\(eighth?.hash.prefix(32) ?? "?")"), "\(z2.output)")
     }
 
     @Test(arguments: [1, 3])

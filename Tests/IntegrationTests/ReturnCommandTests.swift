@@ -63,7 +63,15 @@ import Testing
         let refunds = try await journal.refunds(reference: reference)
         #expect(refunds.started.map(\.key.value) == ["r1-" + reference, "r2-" + reference])
         #expect(refunds.refunded == 11_460 && refunds.pending.isEmpty)
-        #expect(try await journal.verify() == .intact(entries: 5))
+        #expect(try await journal.verify() == .intact(entries: 7))
+        // Norway: each refund was signed as it was stored, like a return at the till (DEMO: the
+        // demo key beside the journal), and the signatures verify.
+        let signatures = try await journal.signatures()
+        #expect(signatures.map(\.transaction) == ["return", "return"])
+        #expect(signatures.map(\.number) == [1, 2])
+        #expect(signatures.map(\.amountIncludingVAT) == [-2490, -8970])
+        let verified = try await KasseBinary.run(["journal", "verify"], environment: env)
+        #expect(verified.status == 0 && verified.output.contains("2 signed"), "\(verified.output) \(verified.errors)")
         let list = try await KasseBinary.run(["journal", "list"], environment: env)
         #expect(list.output.contains("000012") && list.output.contains("returned kr 114,60"), "\(list.output)")
         let report = try await KasseBinary.run(["report", "x", "--json"], environment: env)
