@@ -90,6 +90,8 @@ public struct SAFTExport: Sendable {
     private var employeeOrder: [String] = []
     private var vatRates: [Int: CivilDate] = [:]
     private var groups: Set<ArticleGroup> = []
+    /// Sales that had their copy receipt (`receiptCopyNum`).
+    private var copied: Set<Int> = []
 
     // Events (pass 2).
     private var tally = ReportTally()
@@ -97,6 +99,8 @@ public struct SAFTExport: Sendable {
     /// The line entries of each open sale, not yet decoded (needed only when a line is removed).
     private var openLines: [Int: [Entry]] = [:]
     private var pendingReturns: [String: JournalRefund] = [:]
+    /// Each signed sale's transaction number, for the events about it that follow.
+    private var saleTransactions: [Int: Int] = [:]
 
     // Transactions (pass 3).
     private var sales: [Int: JournalSale] = [:]
@@ -125,6 +129,7 @@ public struct SAFTExport: Sendable {
     public mutating func learn(_ entry: Entry) {
         // Only entries that become an event or a transaction name an employee or an article.
         guard !Self.silentKinds.contains(entry.kind), !["line-added", "line-changed", "refunded"].contains(entry.kind) else { return }
+        if entry.kind == "receipt-copied", let sale = entry.sale { copied.insert(sale) }
         let (date, time) = localDate(entry)
         guard inPeriod(date) else { return }
         if employees[entry.employee] == nil {
@@ -158,7 +163,7 @@ public struct SAFTExport: Sendable {
         static let vipps = "VIPPSMP"
         static let posStart = "POSSTART", employeeIn = "EMPIN", employeeOut = "EMPOUT"
         static let xReport = "XREP", zReport = "ZREP"
-        static let salesReceipt = "SALREC", returnReceipt = "RETREC"
+        static let salesReceipt = "SALREC", returnReceipt = "RETREC", copyReceipt = "COPYREC"
         static let other = "OTHER", lineDelete = "LINEDELETE"
     }
 
@@ -176,6 +181,7 @@ public struct SAFTExport: Sendable {
         ("13", Code.zReport, "13009", "Z report / Kjøring av Z-rapport"),
         ("13", Code.salesReceipt, "13012", "Sales receipt / Salgskvittering"),
         ("13", Code.returnReceipt, "13013", "Return receipt / Returkvittering"),
+        ("13", Code.copyReceipt, "13014", "Copy receipt / Kopi av kvittering"),
         ("13", Code.lineDelete, "13999", "Line deleted before the sale was completed / Linjekorreksjon"),
         ("13", Code.other, "13999", "Other / Øvrige hendelser"),
     ]
@@ -356,7 +362,11 @@ public struct SAFTExport: Sendable {
             tally.refund(amount: amount, refund: refund, employee: entry.employee)
             grandTotals.returns += amount
         case .transactionSigned(let signed):
+            if signed.transaction == "sale" { saleTransactions[signed.sale] = signed.number }
             write(signed.transaction == "return" ? Code.returnReceipt : Code.salesReceipt, transID: String(signed.number))
+        case .receiptCopied(let sale, _, let receiptNumber, let amount, _):
+            tally.copy(amount: amount)
+            write(Code.copyReceipt, transID: saleTransactions[sale].map(String.init), text: "copy of receipt \(receiptNumber)")
         case .zReport(let report):
             write(Code.zReport, text: "Z report \(report.number)",
                   report: shown ? reportXML(id: "Z\(report.number)", kind: "Z report", date: date, time: time) : nil)
@@ -460,8 +470,8 @@ public struct SAFTExport: Sendable {
         x.element("reportOpeningChangeFloat", Self.amount(0))
         x.element("reportReceiptNum", String(t.salesCount))
         x.element("reportOpenCashBoxNum", "0")
-        x.element("reportReceiptCopyNum", "0")
-        x.element("reportReceiptCopyAmnt", Self.amount(0))
+        x.element("reportReceiptCopyNum", String(t.copyCount))
+        x.element("reportReceiptCopyAmnt", Self.amount(t.copyAmount))
         x.element("reportReceiptProformaNum", "0")
         x.element("reportReceiptProformaAmnt", Self.amount(0))
         x.element("reportReturnNum", String(t.returnsCount))
@@ -529,14 +539,14 @@ public struct SAFTExport: Sendable {
             }
             guard let date = CivilDate.parse(signed.date, today: settings.from), inPeriod(date) else { return "" }
             return Self.cashTransaction(signed, isReturn: isReturn, lines: lines, vat: vat, employee: entry.employee,
-                                        currency: settings.currency)
+                                        currency: settings.currency, copies: !isReturn && copied.contains(signed.sale) ? 1 : 0)
         default:
             return ""
         }
     }
 
     static func cashTransaction(_ signed: JournalSignature, isReturn: Bool, lines: [JournalLine], vat: [JournalVAT],
-                                employee: String, currency: String) -> String {
+                                employee: String, currency: String, copies: Int) -> String {
         // A return's amounts are negative (debit); a sale's return lines likewise.
         let sign = isReturn ? -1 : 1
         func kind(_ value: Int) -> String { value < 0 ? "D" : "C" }
@@ -604,7 +614,7 @@ public struct SAFTExport: Sendable {
         x.element("signature", signed.signature)
         x.element("keyVersion", signed.keyVersion)
         x.element("receiptNum", "1")
-        x.element("receiptCopyNum", "0")
+        x.element("receiptCopyNum", String(copies))
         x.element("receiptProformaNum", "0")
         x.element("receiptDeliveryNum", "0")
         x.element("voidTransaction", "false")

@@ -236,6 +236,8 @@ public enum JournalEvent: Sendable, Hashable {
     case operatorAction(String)
     /// Norway: the signature of the transaction committed just before (a sale, a return).
     case transactionSigned(JournalSignature)
+    /// A copy of a sale's receipt («KOPI»; at most one per sale), stored in full as handed out.
+    case receiptCopied(sale: Int, reference: String, receiptNumber: String, amount: Int, text: [String])
 
     /// A short name for lists and the database's `kind` column.
     public var kind: String {
@@ -260,6 +262,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .zReport: "z-report"
         case .operatorAction: "operator"
         case .transactionSigned: "transaction-signed"
+        case .receiptCopied: "receipt-copied"
         }
     }
 
@@ -269,7 +272,8 @@ public enum JournalEvent: Sendable, Hashable {
         case .lineAdded(let sale, _), .lineChanged(let sale, _), .lineVoided(let sale, _, _),
              .customerIdentified(let sale, _), .paymentOutcome(let sale, _, _), .captureStarted(let sale, _, _, _),
              .cancelStarted(let sale, _, _), .paymentEnded(let sale, _, _), .saleAbandoned(let sale, _),
-             .refunded(let sale, _, _, _), .refundFailed(let sale, _, _, _), .recovered(let sale, _, _):
+             .refunded(let sale, _, _, _), .refundFailed(let sale, _, _, _), .recovered(let sale, _, _),
+             .receiptCopied(let sale, _, _, _, _):
             sale
         case .paymentStarted(let start): start.sale
         case .saleCompleted(let sale): sale.sale
@@ -284,7 +288,7 @@ public enum JournalEvent: Sendable, Hashable {
         switch self {
         case .paymentOutcome(_, let reference, _), .captureStarted(_, let reference, _, _), .cancelStarted(_, let reference, _),
              .paymentEnded(_, let reference, _), .refunded(_, let reference, _, _), .refundFailed(_, let reference, _, _),
-             .recovered(_, let reference, _):
+             .recovered(_, let reference, _), .receiptCopied(_, let reference, _, _, _):
             reference
         case .paymentStarted(let start): start.reference
         case .saleCompleted(let sale): sale.reference

@@ -13,7 +13,7 @@ extension JournalEvent: Codable {
     enum Field: String, CodingKey {
         case format, type
         case mode, store, till, firstSale, sale, line, lineID, sku, customer, reference, outcome, amount, key, reason
-        case returnNumber, summary, action
+        case returnNumber, summary, action, receiptNumber, text
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -79,6 +79,12 @@ extension JournalEvent: Codable {
             try container.encode(summary, forKey: .summary)
         case .transactionSigned(let signed):
             try signed.encode(to: encoder)
+        case .receiptCopied(let sale, let reference, let receiptNumber, let amount, let text):
+            try container.encode(sale, forKey: .sale)
+            try container.encode(reference, forKey: .reference)
+            try container.encode(receiptNumber, forKey: .receiptNumber)
+            try container.encode(amount, forKey: .amount)
+            try container.encode(text, forKey: .text)
         case .zReport(let report):
             try report.encode(to: encoder)
         case .operatorAction(let action):
@@ -126,6 +132,9 @@ extension JournalEvent: Codable {
         case "z-report": self = .zReport(try JournalReport(from: decoder))
         case "transaction-signed": self = .transactionSigned(try JournalSignature(from: decoder))
         case "operator": self = .operatorAction(try value(.action))
+        case "receipt-copied":
+            self = .receiptCopied(sale: try value(.sale), reference: try value(.reference), receiptNumber: try value(.receiptNumber),
+                                  amount: try value(.amount), text: try value(.text))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown journal entry type '\(type)'")
         }

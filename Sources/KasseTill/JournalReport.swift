@@ -160,7 +160,7 @@ public struct JournalReport: Sendable, Hashable, Codable {
         lines.append(row("Vekselbeholdning", money(0)))
         lines.append(row("Salgskvitteringer", String(figures.receipts)))
         lines.append(row("Skuffeåpninger uten salg", "0"))
-        lines.append(row("Kopikvitteringer (0)", money(0)))
+        lines.append(row("Kopikvitteringer (\(figures.copies?.count ?? 0))", money(figures.copies?.amount ?? 0)))
         lines.append(row("Foreløpige kvitteringer (0)", money(0)))
         lines.append(row("Returer (\(returnsCount))", money(-returnsTotal)))
         lines.append(row("Rabatter (\(figures.discounts.count))", money(figures.discounts.amount)))

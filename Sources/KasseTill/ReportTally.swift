@@ -20,6 +20,9 @@ public struct ReportTally: Sendable, Equatable {
     public var discountAmount = 0
     public var correctionCount = 0
     public var correctionAmount = 0
+    /// Copy receipts («KOPI») and the amounts of the sales they copy.
+    public var copyCount = 0
+    public var copyAmount = 0
     /// Lines sold (less lines returned) per article group: number of lines and amount.
     public var groups: [ArticleGroup: Figure] = [:]
     public var employeeGroups: [EmployeeGroup: Figure] = [:]
@@ -49,6 +52,8 @@ public struct ReportTally: Sendable, Equatable {
             pendingRefunds["\(refund.reference)#\(refund.returnNumber)"] = refund
         case .refunded(_, let reference, let returnNumber, let amount):
             refund(amount: amount, refund: pendingRefunds.removeValue(forKey: "\(reference)#\(returnNumber)"), employee: employee)
+        case .receiptCopied(_, _, _, let amount, _):
+            copy(amount: amount)
         default:
             break
         }
@@ -95,6 +100,11 @@ public struct ReportTally: Sendable, Equatable {
         }
     }
 
+    public mutating func copy(amount: Int) {
+        copyCount += 1
+        copyAmount += amount
+    }
+
     public mutating func lineCorrection(amount: Int) {
         correctionCount += 1
         correctionAmount += amount
@@ -123,6 +133,7 @@ extension ReportTally {
             vat: vat.keys.sorted(by: >).map { ReportFigures.VATRow(rateBasisPoints: $0, base: vat[$0]!.base, tax: vat[$0]!.tax) },
             receipts: salesCount, discounts: ReportFigures.Row(key: "discounts", count: discountCount, amount: discountAmount),
             lineCorrections: ReportFigures.Row(key: "Delete line", count: correctionCount, amount: correctionAmount),
+            copies: ReportFigures.Row(key: "copies", count: copyCount, amount: copyAmount),
             grandTotalSales: grandTotalSales, grandTotalReturns: grandTotalReturns)
     }
 }
@@ -130,8 +141,8 @@ extension ReportTally {
 /// What Norwegian law (kassasystemforskrifta § 2-8-2) asks an X or Z report to show beyond
 /// the totals, as the report stores it: per article group, per operator, VAT per rate with
 /// its base, receipts, discounts, line corrections, and the cumulative grand totals.
-/// Copies, pro forma and training receipts, drawer openings and price look-ups are zero: the
-/// till has none of them yet.
+/// Pro forma and training receipts, drawer openings and price look-ups are zero: the till has
+/// none of them yet.
 public struct ReportFigures: Sendable, Hashable, Codable {
     public struct Row: Sendable, Hashable, Codable {
         public var key: String
@@ -156,6 +167,8 @@ public struct ReportFigures: Sendable, Hashable, Codable {
     public var discounts: Row
     /// Lines removed before a sale was completed (reductions only).
     public var lineCorrections: Row
+    /// Copy receipts and the amounts they show (absent in reports stored before copies were kept).
+    public var copies: Row?
     /// Cumulative since the journal's first entry.
     public var grandTotalSales: Int
     public var grandTotalReturns: Int

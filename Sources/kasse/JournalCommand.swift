@@ -47,7 +47,42 @@ func journalCall<T>(_ body: () async throws(JournalError) -> T) async throws -> 
 struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal", abstract: "Check and read the till's electronic journal.",
-        subcommands: [Init.self, Verify.self, Audit.self, Reanchor.self, List.self, Show.self])
+        subcommands: [Init.self, Verify.self, Audit.self, Reanchor.self, List.self, Show.self, Copy.self])
+
+    struct Copy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Norway: a sale's copy receipt («KOPI»), printed and stored in the journal; the law allows one per sale.")
+        @OptionGroup var options: JournalOptions
+        @Argument(help: "Receipt number, sale number or payment reference.") var sale: String
+
+        func run() async throws {
+            let (journal, settings) = try options.open(readOnly: false)
+            guard settings.settings.market == .norway else {
+                throw CLIError("Copy receipts marked KOPI are Norway's (kassasystemforskrifta § 2-8-6); this till is in \(settings.settings.market.displayName).")
+            }
+            guard let company = settings.company else {
+                throw CLIError("A receipt names the company: add [company] with organisation_number, name, address, postal_code and city")
+            }
+            guard let paid = try await journalCall({ () async throws(JournalError) in try await journal.completedSale(receiptOrReference: sale) })
+            else { throw CLIError("No paid sale \(sale) in the journal (kasse journal list shows them).") }
+            let entries = try await journalCall { () async throws(JournalError) in try await journal.entries(sale: paid.sale) }
+            if let earlier = entries.first(where: { $0.kind == "receipt-copied" }) {
+                throw CLIError("Receipt \(paid.receiptNumber) already had its copy (\(earlier.at.prefix(19)) UTC); the law allows one copy per sale.")
+            }
+            // The copy shows the sale as it was: its date, time and cashier.
+            let completed = entries.first { $0.kind == "sale-completed" }
+            let seconds = completed.flatMap { InternetTime.parseRFC3339($0.at) } ?? Date().timeIntervalSince1970
+            let (date, time) = settings.settings.timeZone.localTime(atUTC: Int64(seconds))
+            let receipt = LegalReceipt.forSale(paid, kind: .copy, company: company, register: settings.settings.tillID,
+                                               cashier: completed?.cashier ?? settings.cashierID, date: date, time: time)
+            let text = receipt.text()
+            try await journalCall { () async throws(JournalError) in
+                try await journal.append([.receiptCopied(sale: paid.sale, reference: paid.reference, receiptNumber: paid.receiptNumber,
+                                                         amount: paid.total, text: text)])
+            }
+            emit(text.joined(separator: "\n"))
+        }
+    }
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -302,6 +337,7 @@ struct JournalCommand: AsyncParsableCommand {
             switch event {
             case .lineAdded(_, let line), .lineChanged(_, let line): "\(line.sku) \(line.name) × \(line.quantity) = \(line.total)"
             case .lineVoided(_, let id, let sku): "line \(id) (\(sku))"
+            case .receiptCopied(_, _, let receiptNumber, _, let text): "copy of receipt \(receiptNumber) (\(text.count) lines)"
             case .customerIdentified(_, let customer): customer
             case .paymentStarted(let start): "\(start.reference) \(start.amount) \(start.currency) key \(start.createKey)"
             case .paymentOutcome(_, let reference, let outcome): "\(reference): \(outcome)"

@@ -113,13 +113,21 @@ def main(path, public_key):
 
         # Events, and the reports against the transactions they cover.
         covered = []
+        copies = []
         grand = {"sales": Decimal("0"), "returns": Decimal("0")}
         for event in register.findall("s:event", NS):
             where = f"event {t(event, 'eventID')}"
             basic(t(event, "eventType"), "13", where)
             employee(t(event, "empID"), where)
             trans_id = t(event, "transID")
-            if trans_id is not None:
+            if t(event, "eventType") == "COPYREC":
+                if trans_id not in transactions:
+                    problems.append(f"{where}: a copy receipt of no transaction ({trans_id})")
+                else:
+                    copies.append(transactions[trans_id])
+                    if t(transactions[trans_id], "receiptCopyNum") != "1":
+                        problems.append(f"{where}: transaction {trans_id} was copied but its receiptCopyNum is not 1")
+            elif trans_id is not None:
                 if trans_id not in transactions:
                     problems.append(f"{where}: transID {trans_id} is not a transaction")
                 else:
@@ -138,8 +146,14 @@ def main(path, public_key):
                 problems.append(f"reportID {report_id} is used twice")
             report_ids.add(report_id)
             check_report(report, covered, grand, report_id, basic, employee)
+            if Decimal(t(report, "reportReceiptCopyNum")) != len(copies):
+                problems.append(f"report {report_id}: reportReceiptCopyNum is {t(report, 'reportReceiptCopyNum')}, the copy events make {len(copies)}")
+            copy_amount = sum((Decimal(t(x, "transAmntIn")) for x in copies), Decimal("0"))
+            if Decimal(t(report, "reportReceiptCopyAmnt")) != copy_amount:
+                problems.append(f"report {report_id}: reportReceiptCopyAmnt is {t(report, 'reportReceiptCopyAmnt')}, the copies make {copy_amount}")
             if t(report, "reportType") == "Z report":
                 covered = []
+                copies = []
     total = sum(len(r.findall("s:cashtransaction", NS)) for r in company.findall("s:location/s:cashregister", NS))
     for problem in problems:
         print(problem)

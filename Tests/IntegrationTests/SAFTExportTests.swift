@@ -85,6 +85,11 @@ import VippsModels
                     total: total, captured: total, customer: "+47 ******01", lines: lines, vat: JournalSale.vat(of: lines))
                 try await append(journal, &chain, [.saleCompleted(sale)], refunds: [], clock: clock)
                 paid.append(sale)
+                // Now and then the customer wants a copy of the receipt.
+                if Int.random(in: 0..<5, using: &random) == 0 {
+                    try await journal.append([.receiptCopied(sale: sale.sale, reference: sale.reference, receiptNumber: sale.receiptNumber,
+                                                             amount: sale.total, text: ["KOPI - Salgskvittering"])])
+                }
                 if index == 3 { try await journal.append([.operatorAction("X report viewed (next Z: \(days.firstIndex(of: day)! + 1))")]) }
                 // Now and then a customer brings something back from an earlier sale.
                 if Int.random(in: 0..<4, using: &random) == 0, let original = paid.randomElement(using: &random) {
@@ -163,6 +168,7 @@ import VippsModels
         #expect(text.contains("<eventType>LINEDELETE</eventType>"))
         #expect(text.contains("<transType>RETURNSAL</transType>"))
         #expect(text.contains("<paymentType>VIPPSMP</paymentType>"))
+        #expect(text.contains("<eventType>COPYREC</eventType>") && text.contains("<receiptCopyNum>1</receiptCopyNum>"))
         #expect(text.contains("<artGroupID>04006</artGroupID>"))
         // Each Z report the till stored carries the same figures the export tallies.
         let journal = try Journal(path: generated.journalPath, till: "2", cashier: "1001", readOnly: true)
@@ -226,5 +232,30 @@ import VippsModels
         let checked = try await Self.check(file, publicKey: generated.publicKeyPath)
         #expect(checked.status != 0)
         #expect(checked.output.contains("signature of transaction 1 does not verify"), "\(checked.output)")
+    }
+
+    /// `kasse journal copy`: the copy receipt marked KOPI, stored in the journal in full; a
+    /// second copy of the same sale is refused; the export counts it.
+    @Test func oneCopyPerSaleThroughTheCommandLine() async throws {
+        let generated = try await Self.generate(days: [CivilDate(year: 2026, month: 3, day: 13)], seed: 5)
+        let journal = try Journal(path: generated.journalPath, till: "2", cashier: "1001", readOnly: true)
+        let copiedAlready = Set(try await journal.entries(kinds: ["receipt-copied"]).compactMap(\.sale))
+        let sale = try #require(try await journal.completedSales().map(\.sale).first { !copiedAlready.contains($0.sale) })
+        let copy = try await KasseBinary.run(["journal", "copy", sale.receiptNumber, "--config", generated.configPath])
+        #expect(copy.status == 0, "\(copy.errors)")
+        #expect(copy.output.contains("KOPI") && copy.output.contains("Testbutikken AS") && copy.output.contains(sale.reference), "\(copy.output)")
+        let stored = try await journal.entries(sale: sale.sale).compactMap { entry -> [String]? in
+            if case .receiptCopied(_, _, _, _, let text) = entry.event { text } else { nil }
+        }
+        #expect(stored.count == 1 && stored.first?.joined(separator: "\n") == copy.output.trimmingCharacters(in: .newlines))
+        let again = try await KasseBinary.run(["journal", "copy", sale.reference, "--config", generated.configPath])
+        #expect(again.status != 0 && again.errors.contains("already had its copy"), "\(again.errors)")
+        let missing = try await KasseBinary.run(["journal", "copy", "999999", "--config", generated.configPath])
+        #expect(missing.status != 0 && missing.errors.contains("No paid sale"))
+
+        let file = try await Self.export(generated, from: "2026-03-13", to: "2026-03-13", out: generated.directory)
+        #expect(try await Self.validate(file).status == 0)
+        let checked = try await Self.check(file, publicKey: generated.publicKeyPath)
+        #expect(checked.status == 0, "\(checked.output.suffix(3000))")
     }
 }

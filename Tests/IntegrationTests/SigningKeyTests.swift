@@ -1,6 +1,8 @@
 import Foundation
 import KasseCore
+import KasseJournal
 import KasseNorway
+import KasseTill
 import Testing
 
 /// `kasse saft keygen` through the real binary, and the signatures checked with OpenSSL.
@@ -51,5 +53,37 @@ import Testing
         try Data("0;2026-11-30;10:00:30;1;86.41;75.12".utf8).write(to: URL(fileURLWithPath: directory + "/t0.txt"))
         let tampered = try await runProgram("/usr/bin/openssl", ["dgst", "-sha1", "-verify", publicPath, "-signature", directory + "/t0.sig", directory + "/t0.txt"])
         #expect(tampered.status != 0)
+    }
+
+    /// The till and `kasse return` write the same journal through their own connections; when
+    /// both sign at once, each signature is made inside the write from the newest one stored:
+    /// the numbers run 1, 2, 3, … without a gap or a repeat and the chain verifies.
+    @Test func twoWritersSigningAtOnceNeverShareANumber() async throws {
+        let path = JournalTests.temporaryPath()
+        let till = try Journal(path: path, till: "2", cashier: "1001")
+        let desk = try Journal(path: path, till: "2", cashier: "1002", checkAnchor: false)
+        let signer = try TransactionSigner(privateKeyPEM: try TransactionSigner.generateKey().privatePEM, keyVersion: "1")
+        let chain = TransactionChain(signer: signer, register: "2", zone: .of(.norway), last: nil)
+        let line = JournalLine(lineID: 1, sku: "1001", gtin: nil, name: "Lettmelk 1 l", unitPrice: 2490, vatRateBasisPoints: 1500,
+                               weighed: false, quantity: 1, discount: 0, isReturn: false, total: 2490)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for number in 1...40 {
+                let journal = number % 2 == 0 ? till : desk
+                group.addTask {
+                    let sale = JournalSale(sale: number, receiptNumber: String(number), reference: "S-2-20261130-\(number)-1", currency: "NOK",
+                                           total: 2490, captured: 2490, customer: "", lines: [line], vat: JournalSale.vat(of: [line]))
+                    try await journal.append(signing: { last in
+                        var next = chain.continuing(after: last)
+                        return try next.sign([.saleCompleted(sale)], refunds: [], atUTC: 1_795_000_000 + Int64(number))
+                    })
+                }
+            }
+            try await group.waitForAll()
+        }
+        let signatures = try await till.signatures()
+        #expect(signatures.map(\.number) == Array(1...40))
+        #expect(Set(signatures.map(\.sale)).count == 40)
+        #expect(TransactionChain.problems(signatures, verifier: try SignatureVerifier(publicKeyPEM: signer.publicKeyPEM)).isEmpty)
+        if case .broken(let sequence, let reason) = try await till.verify() { Issue.record("chain broken at \(sequence): \(reason)") }
     }
 }
