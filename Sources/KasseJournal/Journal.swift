@@ -397,6 +397,15 @@ public final class Journal: Sendable {
         try await fetch("SELECT * FROM entry WHERE sequence > ? ORDER BY sequence LIMIT ?", [sequence, min(limit, Int(Int32.max))])
     }
 
+    /// A page of the entries of some kinds after `sequence`, in order: the other entries are
+    /// skipped inside SQLite, never read.
+    public func entries(after sequence: Int, kinds: [String], limit: Int) async throws(JournalError) -> [JournalEntry] {
+        let marks = kinds.map { _ in "?" }.joined(separator: ",")
+        // `+kind`: walk the primary key and filter, never the kind index (which would sort every page).
+        return try await fetch("SELECT * FROM entry WHERE sequence > ? AND +kind IN (\(marks)) ORDER BY sequence LIMIT ?",
+                               StatementArguments([sequence]) + StatementArguments(kinds) + StatementArguments([min(limit, Int(Int32.max))]))
+    }
+
     public func entries(sale: Int) async throws(JournalError) -> [JournalEntry] {
         try await fetch("SELECT * FROM entry WHERE sale = ? ORDER BY sequence", [sale])
     }

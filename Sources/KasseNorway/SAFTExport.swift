@@ -75,6 +75,15 @@ public struct SAFTExport: Sendable {
         public var event: JournalEvent? { decode() }
     }
 
+    /// The kinds each pass reads; the others need not be read at all. Pass 2 reads the lines of
+    /// a sale (`line-added`, `line-changed`) only when one of its lines was removed: hand them
+    /// to `event` before the `line-voided` entry.
+    public static let learnKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "refund-started",
+                                    "transaction-signed", "z-report", "operator", "recovered", "receipt-copied"]
+    public static let eventKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "refund-started", "refunded",
+                                    "transaction-signed", "z-report", "operator", "recovered", "receipt-copied"]
+    public static let transactionKinds = ["sale-completed", "refund-started", "transaction-signed"]
+
     /// Kinds that never become an event and hold nothing the master data needs.
     static let silentKinds: Set<String> = [
         "payment-started", "payment-outcome", "capture-started", "cancel-started", "customer", "payment-ended", "refund-failed",
@@ -126,10 +135,15 @@ public struct SAFTExport: Sendable {
 
     // MARK: - Pass 1: master data
 
+    /// The sales that had their copy receipt, from anywhere in the journal (a copy may come
+    /// after its sale's transaction is written): known before the transactions are made.
+    public mutating func copiedSales(_ sales: some Sequence<Int>) {
+        copied.formUnion(sales)
+    }
+
     public mutating func learn(_ entry: Entry) {
         // Only entries that become an event or a transaction name an employee or an article.
         guard !Self.silentKinds.contains(entry.kind), !["line-added", "line-changed", "refunded"].contains(entry.kind) else { return }
-        if entry.kind == "receipt-copied", let sale = entry.sale { copied.insert(sale) }
         let (date, time) = localDate(entry)
         guard inPeriod(date) else { return }
         if employees[entry.employee] == nil {
@@ -631,39 +645,53 @@ struct XMLText {
 
     mutating func raw(_ string: String) { text += string }
 
+    private static let tabs = (0..<16).map { String(repeating: "\t", count: $0) }
+
     mutating func open(_ name: String) {
-        text += String(repeating: "\t", count: depth) + "<\(name)>\n"
+        text += Self.tabs[min(depth, 15)]
+        text += "<"
+        text += name
+        text += ">\n"
         depth += 1
     }
 
     mutating func close(_ name: String) {
         depth -= 1
-        text += String(repeating: "\t", count: depth) + "</\(name)>\n"
+        text += Self.tabs[min(depth, 15)]
+        text += "</"
+        text += name
+        text += ">\n"
     }
 
     mutating func element(_ name: String, _ value: String) {
-        text += String(repeating: "\t", count: depth) + "<\(name)>\(Self.escape(value))</\(name)>\n"
+        text += Self.tabs[min(depth, 15)]
+        text += "<"
+        text += name
+        text += ">"
+        text += Self.escape(value)
+        text += "</"
+        text += name
+        text += ">\n"
     }
 
     static func escape(_ value: String) -> String {
+        // Most values need nothing: look at the bytes, not at characters.
+        let needsWork = value.utf8.contains { $0 == 38 || $0 == 60 || $0 == 62 || $0 == 34 || ($0 < 32 && $0 != 9 && $0 != 10 && $0 != 13) }
+        guard needsWork else { return value }
         var out = ""
-        out.reserveCapacity(value.utf8.count)
-        for character in value {
-            switch character {
+        out.reserveCapacity(value.utf8.count + 16)
+        for scalar in value.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            default:
-                // Control characters are not allowed in XML 1.0 text.
-                if let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
-                   scalar.value < 0x20, scalar != "\t", scalar != "\n", scalar != "\r" {
-                    out += " "
-                } else {
-                    out.append(character)
-                }
+            // Control characters are not allowed in XML 1.0 text.
+            case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r": out += " "
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out
     }
+
 }
