@@ -16,6 +16,8 @@ import KasseTill
 ///    as signed.
 ///
 /// `opening`, then the events, then the transactions, then `closing`: the file. Pure; no I/O.
+/// `learn` and `transaction` may share one reading of the journal (`kasse saft export` does,
+/// keeping the transactions aside until the events are written); tell it the copied sales first.
 public struct SAFTExport: Sendable {
     /// What the file is made for.
     public struct Settings: Sendable {
