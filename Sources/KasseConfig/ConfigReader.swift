@@ -88,8 +88,8 @@ public enum ConfigReader {
 }
 
 extension ConfigReader {
-    /// The settings Kasse reads, by section. Sections the next versions use (`staff`,
-    /// `printer`, `server`, `display`) are accepted as they are.
+    /// The settings Kasse reads, by section. Sections the next versions use
+    /// (`printer`, `server`, `display`) are accepted as they are.
     static let knownKeys: [String: Set<String>] = [
         "api": ["url", "client_id", "client_secret", "subscription_key", "msn", "system_name", "system_version", "plugin_name",
                 "plugin_version"],
@@ -99,8 +99,9 @@ extension ConfigReader {
         "journal": ["path"],
         "scanners": ["enabled", "layout", "devices", "suffix", "pause_ms"],
         "scanners.device": ["match", "role"],
+        "staff": ["id", "name", "role", "pin"],
     ]
-    static let openSections: Set<String> = ["staff", "printer", "server", "display"]
+    static let openSections: Set<String> = ["printer", "server", "display"]
 
     /// `section.key` of a setting Kasse reads.
     static func isKnownSetting(_ path: String) -> Bool {

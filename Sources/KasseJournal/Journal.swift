@@ -242,10 +242,11 @@ public final class Journal: Sendable {
     }()
 
     /// Appends events in one transaction, durable when this returns; their sequence numbers.
+    /// `employee`: who made them (nil: the journal's `cashier`; empty: nobody is logged in).
     @discardableResult
-    public func append(_ events: [JournalEvent]) async throws(JournalError) -> [Int] {
+    public func append(_ events: [JournalEvent], employee: String? = nil) async throws(JournalError) -> [Int] {
         guard !events.isEmpty else { return [] }
-        return try await write(readingLastSignature: false) { _ in events }
+        return try await write(readingLastSignature: false, employee: employee) { _ in events }
     }
 
     /// Appends events made inside the write from the journal's last signed transaction (nil
@@ -253,15 +254,17 @@ public final class Journal: Sendable {
     /// transactions the same number or sign over a stale one: whoever writes second signs after
     /// the first. `make` runs inside the transaction; what it throws, nothing is written.
     @discardableResult
-    public func append(signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent]) async throws(JournalError) -> [Int] {
-        try await write(readingLastSignature: true, make)
-    }
-
-    private func write(readingLastSignature: Bool, _ make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent])
+    public func append(employee: String? = nil, signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent])
         async throws(JournalError) -> [Int]
     {
+        try await write(readingLastSignature: true, employee: employee, make)
+    }
+
+    private func write(readingLastSignature: Bool, employee: String?,
+                       _ make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent]) async throws(JournalError) -> [Int]
+    {
         let at = InternetTime.rfc3339(now().timeIntervalSince1970)
-        let till = self.till, cashier = self.cashier
+        let till = self.till, cashier = employee ?? self.cashier
         let journalName = (path as NSString).lastPathComponent
         let path = self.path
         let sequences: [Int]
@@ -587,7 +590,7 @@ public final class Journal: Sendable {
         var totals = (sales: 0, returns: 0)
         for entry in try await entries(kinds: ["sale-completed", "refunded"]) where entry.sequence <= sequence {
             switch entry.event {
-            case .saleCompleted(let sale): totals.sales += sale.captured
+            case .saleCompleted(let sale) where !sale.isTraining: totals.sales += sale.captured
             case .refunded(_, _, _, let amount): totals.returns += amount
             default: break
             }
@@ -596,13 +599,13 @@ public final class Journal: Sendable {
     }
 
     /// A Z report: the same totals, stored in the journal, closing the day.
-    public func zReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
+    public func zReport(store: String, currency: String, employee: String? = nil) async throws(JournalError) -> JournalReport {
         var report = try await report(.z, store: store, currency: currency)
         // The entry and hash the day closed at, printed with the report: an anchor on paper.
         let newest = try await newestEntry()
         report.closedAtSequence = newest.sequence
         report.closedAtHash = newest.hash
-        try await append([.zReport(report)])
+        try await append([.zReport(report)], employee: employee)
         return report
     }
 

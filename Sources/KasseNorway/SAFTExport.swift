@@ -81,9 +81,11 @@ public struct SAFTExport: Sendable {
     /// a sale (`line-added`, `line-changed`) only when one of its lines was removed: hand them
     /// to `event` before the `line-voided` entry.
     public static let learnKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "refund-started",
-                                    "transaction-signed", "z-report", "operator", "recovered", "receipt-copied"]
+                                    "transaction-signed", "z-report", "operator", "recovered", "receipt-copied", "logged-in",
+                                    "logged-out", "log-in-refused", "manager-approved", "training"]
     public static let eventKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "refund-started", "refunded",
-                                    "transaction-signed", "z-report", "operator", "recovered", "receipt-copied"]
+                                    "transaction-signed", "z-report", "operator", "recovered", "receipt-copied", "logged-in",
+                                    "logged-out", "log-in-refused", "manager-approved", "training"]
     public static let transactionKinds = ["sale-completed", "refund-started", "transaction-signed"]
 
     /// Kinds that never become an event and hold nothing the master data needs.
@@ -99,6 +101,8 @@ public struct SAFTExport: Sendable {
     private var articleOrder: [String] = []
     private var employees: [String: (date: CivilDate, time: LocalTime)] = [:]
     private var employeeOrder: [String] = []
+    /// Names and roles from the log-ins (the staff list as it was then).
+    private var staff: [String: StaffMember] = [:]
     private var vatRates: [Int: CivilDate] = [:]
     private var groups: Set<ArticleGroup> = []
     /// Sales that had their copy receipt (`receiptCopyNum`).
@@ -148,10 +152,12 @@ public struct SAFTExport: Sendable {
         guard !Self.silentKinds.contains(entry.kind), !["line-added", "line-changed", "refunded"].contains(entry.kind) else { return }
         let (date, time) = localDate(entry)
         guard inPeriod(date) else { return }
-        if employees[entry.employee] == nil {
+        // Entries made while nobody was logged in name no employee.
+        if !entry.employee.isEmpty, employees[entry.employee] == nil {
             employees[entry.employee] = (date, time)
             employeeOrder.append(entry.employee)
         }
+        if entry.kind == "logged-in", case .loggedIn(let member) = entry.event { staff[member.id] = member }
         var lines: [JournalLine] = []
         if entry.kind == "sale-completed" || entry.kind == "refund-started" {
             switch entry.event {
@@ -181,6 +187,7 @@ public struct SAFTExport: Sendable {
         static let xReport = "XREP", zReport = "ZREP"
         static let salesReceipt = "SALREC", returnReceipt = "RETREC", copyReceipt = "COPYREC"
         static let other = "OTHER", lineDelete = "LINEDELETE"
+        static let trainingReceipt = "TRAINREC", trainingOn = "TRAINON", trainingOff = "TRAINOFF"
     }
 
     /// Every basic the file may use: (type, basicID, predefined code, description).
@@ -198,6 +205,9 @@ public struct SAFTExport: Sendable {
         ("13", Code.salesReceipt, "13012", "Sales receipt / Salgskvittering"),
         ("13", Code.returnReceipt, "13013", "Return receipt / Returkvittering"),
         ("13", Code.copyReceipt, "13014", "Copy receipt / Kopi av kvittering"),
+        ("13", Code.trainingReceipt, "13017", "Training receipt / Treningskvittering"),
+        ("13", Code.trainingOn, "13023", "Training mode on / Treningsmodus på"),
+        ("13", Code.trainingOff, "13024", "Training mode off / Treningsmodus av"),
         ("13", Code.lineDelete, "13999", "Line deleted before the sale was completed / Linjekorreksjon"),
         ("13", Code.other, "13999", "Other / Øvrige hendelser"),
     ]
@@ -272,7 +282,18 @@ public struct SAFTExport: Sendable {
                 x.element("empID", id)
                 x.element("dateOfEntry", first.date.iso)
                 x.element("timeOfEntry", first.time.text)
-                x.element("surName", id)
+                if let member = staff[id] {
+                    // "Kari Nordmann": first name Kari, surname Nordmann; a single word is the surname.
+                    var words = member.name.split(separator: " ").map(String.init)
+                    let surname = words.popLast() ?? id
+                    if !words.isEmpty { x.element("firstName", words.joined(separator: " ")) }
+                    x.element("surName", surname)
+                    x.open("employeeRole")
+                    x.element("roleType", member.role == .manager ? "Manager" : "Employee")
+                    x.close("employeeRole")
+                } else {
+                    x.element("surName", id)
+                }
                 x.close("employee")
             }
             x.close("employees")
@@ -338,7 +359,7 @@ public struct SAFTExport: Sendable {
             x.element("eventID", String(entry.sequence))
             x.element("eventType", type)
             if let transID { x.element("transID", transID) }
-            x.element("empID", entry.employee)
+            if !entry.employee.isEmpty { x.element("empID", entry.employee) }
             x.element("eventDate", date.iso)
             x.element("eventTime", time.text)
             if let text { x.element("eventText", text) }
@@ -369,8 +390,8 @@ public struct SAFTExport: Sendable {
             write(Code.other, text: "sale \(sale) left unpaid: \(reason)")
         case .saleCompleted(let sale):
             openLines[sale.sale] = nil
-            tally.sale(sale, employee: entry.employee)
-            grandTotals.sales += sale.captured
+            tally.record(event, employee: entry.employee)
+            if !sale.isTraining { grandTotals.sales += sale.captured }
         case .refundStarted(let refund):
             pendingReturns["\(refund.reference)#\(refund.returnNumber)"] = refund
         case .refunded(_, let reference, let returnNumber, let amount):
@@ -379,7 +400,8 @@ public struct SAFTExport: Sendable {
             grandTotals.returns += amount
         case .transactionSigned(let signed):
             if signed.transaction == "sale" { saleTransactions[signed.sale] = signed.number }
-            write(signed.transaction == "return" ? Code.returnReceipt : Code.salesReceipt, transID: String(signed.number))
+            let receipt = signed.transaction == "return" ? Code.returnReceipt : signed.training == true ? Code.trainingReceipt : Code.salesReceipt
+            write(receipt, transID: String(signed.number))
         case .receiptCopied(let sale, _, let receiptNumber, let amount, _):
             tally.copy(amount: amount)
             write(Code.copyReceipt, transID: saleTransactions[sale].map(String.init), text: "copy of receipt \(receiptNumber)")
@@ -394,6 +416,16 @@ public struct SAFTExport: Sendable {
             write(Code.other, text: action)
         case .recovered(let sale, let reference, let summary):
             write(Code.other, text: "sale \(sale) (\(reference)) recovered at start: \(summary)")
+        case .loggedIn(let member):
+            write(Code.employeeIn, text: member.name)
+        case .loggedOut:
+            write(Code.employeeOut)
+        case .logInRefused(let employee):
+            write(Code.other, text: "log-in refused: wrong employee number or PIN for \(employee)")
+        case .managerApproved(let employee, let action):
+            write(Code.other, text: "\(action) approved by manager \(employee)")
+        case .trainingMode(let on, let manager):
+            write(on ? Code.trainingOn : Code.trainingOff, text: "approved by manager \(manager)")
         case .paymentEnded, .paymentStarted, .paymentOutcome, .captureStarted, .cancelStarted, .customerIdentified,
              .refundFailed, .journalCreated:
             break
@@ -519,8 +551,8 @@ public struct SAFTExport: Sendable {
         x.close("reportOtherCorrs")
         x.element("reportReceiptDeliveryNum", "0")
         x.element("reportReceiptDeliveryAmnt", Self.amount(0))
-        x.element("reportTrainingNum", "0")
-        x.element("reportTrainingAmnt", Self.amount(0))
+        x.element("reportTrainingNum", String(t.trainingCount))
+        x.element("reportTrainingAmnt", Self.amount(t.trainingAmount))
         x.element("reportGrandTotalSales", Self.amount(grandTotals.sales))
         x.element("reportGrandTotalReturn", Self.amount(grandTotals.returns))
         x.element("reportGrandTotalSalesNet", Self.amount(grandTotals.sales - grandTotals.returns))
@@ -634,7 +666,7 @@ public struct SAFTExport: Sendable {
         x.element("receiptProformaNum", "0")
         x.element("receiptDeliveryNum", "0")
         x.element("voidTransaction", "false")
-        x.element("trainingID", "false")
+        x.element("trainingID", signed.training == true ? "true" : "false")
         x.close("cashtransaction")
         return x.text
     }

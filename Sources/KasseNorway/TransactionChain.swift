@@ -31,9 +31,11 @@ public struct TransactionChain: Sendable {
         for event in events {
             out.append(event)
             let entry: (transaction: String, sale: Int, reference: String, returnNumber: Int?, amountIn: Int, amountEx: Int)
+            var training = false
             switch event {
             case .saleCompleted(let sale):
                 entry = ("sale", sale.sale, sale.reference, nil, sale.total, sale.total - sale.vat.reduce(0) { $0 + $1.tax })
+                training = sale.isTraining
             case .refunded(let sale, let reference, let returnNumber, let amount):
                 let refund = refunds.first { $0.reference == reference && $0.returnNumber == returnNumber }
                 let tax = refund.map { $0.vat.reduce(0) { $0 + $1.tax } } ?? 0
@@ -50,7 +52,7 @@ public struct TransactionChain: Sendable {
             out.append(.transactionSigned(JournalSignature(
                 register: register, number: number, transaction: entry.transaction, sale: entry.sale, reference: entry.reference,
                 returnNumber: entry.returnNumber, date: date.iso, time: time.text, amountIncludingVAT: entry.amountIn,
-                amountExcludingVAT: entry.amountEx, signature: signature, keyVersion: signer.keyVersion)))
+                amountExcludingVAT: entry.amountEx, signature: signature, keyVersion: signer.keyVersion, training: training ? true : nil)))
             last = (number, signature)
         }
         return out

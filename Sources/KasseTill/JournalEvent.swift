@@ -89,9 +89,12 @@ public struct JournalPaymentStart: Sendable, Hashable, Codable {
     public var captureKey: IdempotencyKey
     public var customer: String
     public var lines: [JournalLine]
+    /// Training mode: sent to the embedded simulator, never to Vipps MobilePay (absent: false).
+    public var training: Bool?
 
     public init(sale: Int, reference: String, attempt: Int, amount: Int, currency: String, createKey: IdempotencyKey,
-                captureKey: IdempotencyKey, customer: String, lines: [JournalLine]) {
+                captureKey: IdempotencyKey, customer: String, lines: [JournalLine], training: Bool? = nil) {
+        self.training = training
         self.sale = sale
         self.reference = reference
         self.attempt = attempt
@@ -115,9 +118,14 @@ public struct JournalSale: Sendable, Hashable, Codable {
     public var customer: String
     public var lines: [JournalLine]
     public var vat: [JournalVAT]
+    /// Made in training mode: not a sale (signed and exported as training, counted apart).
+    public var training: Bool?
+
+    public var isTraining: Bool { training ?? false }
 
     public init(sale: Int, receiptNumber: String, reference: String, currency: String, total: Int, captured: Int,
-                customer: String, lines: [JournalLine], vat: [JournalVAT]) {
+                customer: String, lines: [JournalLine], vat: [JournalVAT], training: Bool? = nil) {
+        self.training = training
         self.sale = sale
         self.receiptNumber = receiptNumber
         self.reference = reference
@@ -185,9 +193,13 @@ public struct JournalSignature: Sendable, Hashable, Codable {
     /// Base64, over `previous;date;time;number;amountIn;amountEx`.
     public var signature: String
     public var keyVersion: String
+    /// A training transaction (exported with `trainingID`); absent: false.
+    public var training: Bool?
 
     public init(register: String, number: Int, transaction: String, sale: Int, reference: String, returnNumber: Int?, date: String,
-                time: String, amountIncludingVAT: Int, amountExcludingVAT: Int, signature: String, keyVersion: String) {
+                time: String, amountIncludingVAT: Int, amountExcludingVAT: Int, signature: String, keyVersion: String,
+                training: Bool? = nil) {
+        self.training = training
         self.register = register
         self.number = number
         self.transaction = transaction
@@ -238,6 +250,16 @@ public enum JournalEvent: Sendable, Hashable {
     case transactionSigned(JournalSignature)
     /// A copy of a sale's receipt («KOPI»; at most one per sale), stored in full as handed out.
     case receiptCopied(sale: Int, reference: String, receiptNumber: String, amount: Int, text: [String])
+    /// An employee logged in (13003), with their name and role as the staff list had them then.
+    case loggedIn(StaffMember)
+    /// An employee logged out (13004).
+    case loggedOut(employee: String)
+    /// A log-in or manager approval with a wrong employee number or PIN (never the PIN).
+    case logInRefused(employee: String)
+    /// A manager's PIN approved a manager-only action (a Z report).
+    case managerApproved(employee: String, action: String)
+    /// Training mode on (13023) or off (13024), approved by a manager.
+    case trainingMode(on: Bool, manager: String)
 
     /// A short name for lists and the database's `kind` column.
     public var kind: String {
@@ -263,6 +285,11 @@ public enum JournalEvent: Sendable, Hashable {
         case .operatorAction: "operator"
         case .transactionSigned: "transaction-signed"
         case .receiptCopied: "receipt-copied"
+        case .loggedIn: "logged-in"
+        case .loggedOut: "logged-out"
+        case .logInRefused: "log-in-refused"
+        case .managerApproved: "manager-approved"
+        case .trainingMode: "training"
         }
     }
 
@@ -279,7 +306,9 @@ public enum JournalEvent: Sendable, Hashable {
         case .saleCompleted(let sale): sale.sale
         case .refundStarted(let refund): refund.sale
         case .transactionSigned(let signed): signed.sale
-        case .tillStarted, .zReport, .operatorAction, .journalCreated: nil
+        case .tillStarted, .zReport, .operatorAction, .journalCreated, .loggedIn, .loggedOut, .logInRefused, .managerApproved,
+             .trainingMode:
+            nil
         }
     }
 
@@ -305,6 +334,10 @@ public enum JournalDiff {
     public static func events(from old: TillState, to new: TillState) -> [JournalEvent] {
         var events: [JournalEvent] = []
         let sale = old.saleNumber
+        if old.employee != new.employee {
+            if let before = old.employee { events.append(.loggedOut(employee: before.id)) }
+            if let after = new.employee { events.append(.loggedIn(after)) }
+        }
         // Most actions (typing, ticks) leave the basket alone: compare lines only when it changed.
         if old.saleNumber == new.saleNumber, old.basket.lines != new.basket.lines {
             let oldLines = Dictionary(uniqueKeysWithValues: old.basket.lines.map { ($0.id, $0) })
@@ -327,7 +360,8 @@ public enum JournalDiff {
         if new.saleNumber != old.saleNumber, !(old.payment.map(\.isPaid) ?? false), old.lastFailedAttempt > 0 || old.payment != nil {
             events.append(.saleAbandoned(sale: old.saleNumber, reason: "new sale after an unpaid attempt"))
         }
-        if let report = new.report, report.kind == .x, old.report == nil {
+        // Shown anew, not back from a manager's approval over it.
+        if let report = new.report, report.kind == .x, old.report == nil, old.approval == nil {
             events.append(.operatorAction("X report viewed (next Z: \(report.number))"))
         }
         if new.isQuitting && !old.isQuitting {
@@ -348,7 +382,7 @@ public enum JournalDiff {
             events.append(.paymentStarted(JournalPaymentStart(
                 sale: sale, reference: payment.reference, attempt: payment.attempt, amount: payment.amount,
                 currency: new.basket.currency.rawValue, createKey: payment.createKey, captureKey: payment.captureKey,
-                customer: payment.customer.masked, lines: new.basket.lines.map(JournalLine.init))))
+                customer: payment.customer.masked, lines: new.basket.lines.map(JournalLine.init), training: new.training ? true : nil)))
         }
         guard before?.phase != payment.phase else { return events }
         switch payment.phase {
@@ -363,16 +397,23 @@ public enum JournalDiff {
         case .cancelling(let retries):
             events.append(.cancelStarted(sale: sale, reference: payment.reference, key: payment.cancelKey(retries)))
         case .paid(let captured):
-            let lines = new.basket.lines.map(JournalLine.init)
             events.append(.paymentOutcome(sale: sale, reference: payment.reference, outcome: "captured \(captured)"))
-            events.append(.saleCompleted(JournalSale(
-                sale: sale, receiptNumber: new.receiptNumber, reference: payment.reference,
-                currency: new.basket.currency.rawValue, total: new.basket.total, captured: captured,
-                customer: payment.customer.masked, lines: lines, vat: JournalSale.vat(of: lines))))
+            events.append(.saleCompleted(new.paidSale(payment, captured: captured)))
         case .failed(let end):
             events.append(.paymentEnded(sale: sale, reference: payment.reference, reason: end.text))
         }
         return events
+    }
+}
+
+extension TillState {
+    /// The sale on screen as the journal keeps it once paid.
+    public func paidSale(_ payment: PaymentAttempt, captured: Int) -> JournalSale {
+        let lines = basket.lines.map(JournalLine.init)
+        return JournalSale(
+            sale: saleNumber, receiptNumber: receiptNumber, reference: payment.reference, currency: basket.currency.rawValue,
+            total: basket.total, captured: captured, customer: payment.customer.masked, lines: lines, vat: JournalSale.vat(of: lines),
+            training: training ? true : nil)
     }
 }
 

@@ -1,3 +1,4 @@
+import KasseCore
 import VippsModels
 /// The journal's stored shape of each entry: an explicit, documented, versioned JSON object
 /// with a `type` (the entry kind), a `format` (this version, 2) and named fields, never the
@@ -14,6 +15,7 @@ extension JournalEvent: Codable {
         case format, type
         case mode, store, till, firstSale, sale, line, lineID, sku, customer, reference, outcome, amount, key, reason
         case returnNumber, summary, action, receiptNumber, text
+        case employee, name, role, on, manager
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -89,6 +91,18 @@ extension JournalEvent: Codable {
             try report.encode(to: encoder)
         case .operatorAction(let action):
             try container.encode(action, forKey: .action)
+        case .loggedIn(let member):
+            try container.encode(member.id, forKey: .employee)
+            try container.encode(member.name, forKey: .name)
+            try container.encode(member.role, forKey: .role)
+        case .loggedOut(let employee), .logInRefused(let employee):
+            try container.encode(employee, forKey: .employee)
+        case .managerApproved(let employee, let action):
+            try container.encode(employee, forKey: .employee)
+            try container.encode(action, forKey: .action)
+        case .trainingMode(let on, let manager):
+            try container.encode(on, forKey: .on)
+            try container.encode(manager, forKey: .manager)
         }
     }
 
@@ -135,6 +149,11 @@ extension JournalEvent: Codable {
         case "receipt-copied":
             self = .receiptCopied(sale: try value(.sale), reference: try value(.reference), receiptNumber: try value(.receiptNumber),
                                   amount: try value(.amount), text: try value(.text))
+        case "logged-in": self = .loggedIn(StaffMember(id: try value(.employee), name: try value(.name), role: try value(.role)))
+        case "logged-out": self = .loggedOut(employee: try value(.employee))
+        case "log-in-refused": self = .logInRefused(employee: try value(.employee))
+        case "manager-approved": self = .managerApproved(employee: try value(.employee), action: try value(.action))
+        case "training": self = .trainingMode(on: try value(.on), manager: try value(.manager))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown journal entry type '\(type)'")
         }

@@ -77,6 +77,8 @@ public struct JournalReport: Sendable, Hashable, Codable {
         var pendingRefunds: [Int: JournalRefund] = [:]
         for (_, event) in entries {
             switch event {
+            case .saleCompleted(let sale) where sale.isTraining:
+                break  // counted apart, in the figures; never a sale
             case .saleCompleted(let sale):
                 report.salesCount += 1
                 report.salesTotal += sale.captured
@@ -169,7 +171,7 @@ public struct JournalReport: Sendable, Hashable, Codable {
         lines.append(row("Prisoppslag (0)", money(0)))
         lines.append(row("Andre korreksjoner (0)", money(0)))
         lines.append(row("Utleveringskvitteringer (0)", money(0)))
-        lines.append(row("Treningskvitteringer (0)", money(0)))
+        lines.append(row("Treningskvitteringer (\(figures.training?.count ?? 0))", money(figures.training?.amount ?? 0)))
         lines.append(rule)
         lines.append(row("Grand total salg", money(figures.grandTotalSales)))
         lines.append(row("Grand total retur", money(figures.grandTotalReturns)))

@@ -8,7 +8,7 @@ public enum Key: Sendable, Hashable {
 
 /// What a key does. One table drives both the input handling and the help bar.
 public enum TillCommand: String, Sendable, Hashable, CaseIterable {
-    case customer, pay, quantity, discount, void, newSale, quit, search, help, report, returnSale
+    case customer, pay, quantity, discount, void, newSale, quit, search, help, report, returnSale, logOut, training
 }
 
 public struct KeyBinding: Sendable, Hashable {
@@ -30,10 +30,12 @@ public enum KeyMap {
         KeyBinding(key: .function(9), label: "F9", help: "New", command: .newSale),
         KeyBinding(key: .function(10), label: "F10", help: "Quit", command: .quit),
         KeyBinding(key: .function(11), label: "F11", help: "X report", command: .report),
+        KeyBinding(key: .function(12), label: "F12", help: "Log out", command: .logOut),
+        KeyBinding(key: .function(1), label: "F1", help: "Training", command: .training),
     ]
 
     /// Always on the help bar; the others give way, last first, when the terminal is narrow.
-    public static let essential: Set<TillCommand> = [.customer, .pay, .search, .void, .newSale, .quit]
+    public static let essential: Set<TillCommand> = [.customer, .pay, .search, .void, .newSale, .quit, .logOut]
 
     public static func command(for key: Key) -> TillCommand? {
         bindings.first { $0.key == key }?.command
@@ -51,6 +53,7 @@ public enum PanelAction: Sendable, Hashable {
     case close, closeDay
     case ok, back, done
     case choose
+    case copyReceipt
 }
 
 /// One key (or several that do the same) on a panel, with its place on the help bar.
@@ -92,7 +95,9 @@ extension KeyMap {
             var keys: [PanelBinding]
             switch payment.phase {
             case .paid:
-                keys = [PanelBinding(keys: [.enter, .escape, .function(9)], label: "Enter", help: "Next customer", action: .nextCustomer)]
+                keys = [PanelBinding(keys: [.enter, .escape, .function(9)], label: "Enter", help: "Next customer", action: .nextCustomer),
+                        PanelBinding(keys: [.character("c"), .character("C"), .character("k"), .character("K")], label: "c",
+                                     help: "Copy receipt", action: .copyReceipt)]
             case .failed:
                 keys = [binding(.pay, "Try again", .tryAgain), binding(.customer, "Change customer", .changeCustomer),
                         PanelBinding(keys: [.escape], label: "Esc", help: "Back to basket", action: .backToBasket)]
@@ -105,6 +110,13 @@ extension KeyMap {
             return keys + [binding(.quit, "Quit", .quit)]
         case .recoveredSale:
             return [PanelBinding(keys: [.enter, .escape], label: "Enter", help: "Continue", action: .done)]
+        case .loggingIn:
+            return [PanelBinding(keys: [.enter], label: "Enter", help: "OK", action: .ok),
+                    PanelBinding(keys: [.escape], label: "Esc", help: "Clear", action: .back),
+                    binding(.quit, "Quit", .quit)]
+        case .authorizing:
+            return [PanelBinding(keys: [.enter], label: "Enter", help: "OK", action: .ok),
+                    PanelBinding(keys: [.escape], label: "Esc", help: "Cancel", action: .back)]
         case .report(_, confirmingZ: true):
             return [PanelBinding(keys: yesKeys, label: "y", help: "Close the day", action: .yes),
                     PanelBinding(keys: noKeys, label: "n", help: "Not now", action: .no)]

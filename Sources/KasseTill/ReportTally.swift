@@ -23,6 +23,9 @@ public struct ReportTally: Sendable, Equatable {
     /// Copy receipts («KOPI») and the amounts of the sales they copy.
     public var copyCount = 0
     public var copyAmount = 0
+    /// Training receipts (sales made in training mode) and their amounts: never in the sales.
+    public var trainingCount = 0
+    public var trainingAmount = 0
     /// Lines sold (less lines returned) per article group: number of lines and amount.
     public var groups: [ArticleGroup: Figure] = [:]
     public var employeeGroups: [EmployeeGroup: Figure] = [:]
@@ -45,6 +48,10 @@ public struct ReportTally: Sendable, Equatable {
             if let line = openLines[sale]?.removeValue(forKey: lineID) { lineCorrection(amount: line.total) }
         case .saleAbandoned(let sale, _):
             openLines[sale] = nil
+        case .saleCompleted(let completed) where completed.isTraining:
+            openLines[completed.sale] = nil
+            trainingCount += 1
+            trainingAmount += completed.total
         case .saleCompleted(let completed):
             openLines[completed.sale] = nil
             sale(completed, employee: employee)
@@ -62,7 +69,8 @@ public struct ReportTally: Sendable, Equatable {
     public static func == (lhs: ReportTally, rhs: ReportTally) -> Bool {
         lhs.salesCount == rhs.salesCount && lhs.salesAmount == rhs.salesAmount && lhs.returnsCount == rhs.returnsCount
             && lhs.returnsAmount == rhs.returnsAmount && lhs.groups == rhs.groups && lhs.discountAmount == rhs.discountAmount
-            && lhs.correctionAmount == rhs.correctionAmount
+            && lhs.correctionAmount == rhs.correctionAmount && lhs.trainingCount == rhs.trainingCount
+            && lhs.trainingAmount == rhs.trainingAmount
             && lhs.vat.mapValues { [$0.base, $0.tax] } == rhs.vat.mapValues { [$0.base, $0.tax] }
     }
 
@@ -134,6 +142,7 @@ extension ReportTally {
             receipts: salesCount, discounts: ReportFigures.Row(key: "discounts", count: discountCount, amount: discountAmount),
             lineCorrections: ReportFigures.Row(key: "Delete line", count: correctionCount, amount: correctionAmount),
             copies: ReportFigures.Row(key: "copies", count: copyCount, amount: copyAmount),
+            training: ReportFigures.Row(key: "training", count: trainingCount, amount: trainingAmount),
             grandTotalSales: grandTotalSales, grandTotalReturns: grandTotalReturns)
     }
 }
@@ -141,8 +150,7 @@ extension ReportTally {
 /// What Norwegian law (kassasystemforskrifta § 2-8-2) asks an X or Z report to show beyond
 /// the totals, as the report stores it: per article group, per operator, VAT per rate with
 /// its base, receipts, discounts, line corrections, and the cumulative grand totals.
-/// Pro forma and training receipts, drawer openings and price look-ups are zero: the till has
-/// none of them yet.
+/// Pro forma receipts, drawer openings and price look-ups are zero: the till has none of them yet.
 public struct ReportFigures: Sendable, Hashable, Codable {
     public struct Row: Sendable, Hashable, Codable {
         public var key: String
@@ -169,6 +177,8 @@ public struct ReportFigures: Sendable, Hashable, Codable {
     public var lineCorrections: Row
     /// Copy receipts and the amounts they show (absent in reports stored before copies were kept).
     public var copies: Row?
+    /// Training receipts and their amounts (absent in reports stored before training mode).
+    public var training: Row?
     /// Cumulative since the journal's first entry.
     public var grandTotalSales: Int
     public var grandTotalReturns: Int

@@ -13,6 +13,9 @@ public struct Till: Sendable {
 
     /// The default lifetime of a payment request.
     public var paymentLifetime: Duration = .seconds(600)
+    /// Who may log in (nil or empty: no log-in; the till starts selling, and the journal names
+    /// the configured cashier).
+    public var staff: StaffList?
 
     public init(catalog: Catalog) {
         self.catalog = catalog
@@ -130,6 +133,15 @@ public struct Till: Sendable {
         case .journalFailed(let message):
             state.banner = Banner(kind: .error, text: message)
             return [.bell]
+        case .pinChecked(let employeeID, let matches):
+            return pinChecked(&state, employeeID: employeeID, matches: matches)
+        case .receiptCopyDone(let sale, let refusal):
+            if let refusal {
+                state.banner = Banner(kind: .warning, text: refusal)
+                return [.bell]
+            }
+            state.banner = Banner(kind: .success, text: "Copy of receipt \(TillState.receiptNumber(forSale: sale)) («KOPI») stored in the journal. The law allows one.")
+            return []
         case .cancelFailed(let reference, let failure):
             guard var payment = state.payment, payment.reference == reference, case .cancelling(let retries) = payment.phase else {
                 return []
@@ -177,6 +189,10 @@ public struct Till: Sendable {
             return returnKey(&state, session, key)
         case .selling(let entry):
             return sellingKey(&state, entry, key)
+        case .loggingIn(let form):
+            return logInKey(&state, form, key)
+        case .authorizing(let approval):
+            return approvalKey(&state, approval, key)
         }
     }
 
@@ -288,7 +304,15 @@ public struct Till: Sendable {
         case .report:
             return [.makeReport(.x)]
         case .returnSale:
+            if state.training {
+                state.banner = Banner(kind: .warning, text: "No returns in training mode: a training sale was never paid.")
+                return [.bell]
+            }
             return startReturn(&state)
+        case .logOut:
+            return logOut(&state)
+        case .training:
+            return askForTraining(&state)
         }
     }
 
@@ -298,6 +322,12 @@ public struct Till: Sendable {
         if confirmingZ {
             state.mode = .report(report, confirmingZ: false)
             if action == .yes {
+                if requiresLogIn {
+                    let approval = ManagerApproval(purpose: .zReport(report), form: approvalForm(state), returnTo: state.mode)
+                    state.mode = .authorizing(approval)
+                    state.banner = Banner(kind: .info, text: "A manager's number and PIN to \(approval.purpose.text)")
+                    return []
+                }
                 state.banner = Banner(kind: .info, text: "Making Z report \(report.number)…")
                 return [.makeReport(.z)]
             }
@@ -462,6 +492,9 @@ public struct Till: Sendable {
             case .paying, .confirmingQuit(.paying):
                 state.banner = Banner(kind: .warning, text: "Finish the payment before adding products")
                 return [.bell]
+            case .loggingIn, .authorizing:
+                state.banner = Banner(kind: .warning, text: "Log in first: employee number and PIN")
+                return [.bell]
             default:
                 state.banner = Banner(kind: .warning, text: "Close what is on screen (Esc) before adding products")
                 return [.bell]
@@ -519,8 +552,16 @@ public struct Till: Sendable {
         let action = KeyMap.action(for: key, in: state.mode)
         if action == .quit { return run(.quit, &state) }
         switch payment.phase {
-        case .paid:
+        case .paid(let captured):
             if action == .nextCustomer { startNewSale(&state, advance: true) }
+            if action == .copyReceipt {
+                if state.training {
+                    state.banner = Banner(kind: .warning, text: "A training sale has no receipt to copy.")
+                    return [.bell]
+                }
+                state.banner = Banner(kind: .info, text: "Making the copy…")
+                return [.copyReceipt(state.paidSale(payment, captured: captured))]
+            }
             return []
         case .failed:
             switch action {
@@ -589,6 +630,12 @@ public struct Till: Sendable {
     }
 
     func recovered(_ state: inout TillState, _ notice: RecoveryNotice) -> [TillEffect] {
+        // At the log-in screen: held for whoever logs in (a paid sale to show, a basket to put back).
+        if case .loggingIn = state.mode {
+            state.heldNotices.append(notice)
+            state.banner = Banner(kind: notice.paid ? .success : .warning, text: notice.text + " Log in to continue.")
+            return [.bell]
+        }
         var idle = false
         if case .selling = state.mode, state.basket.isEmpty { idle = true }
         if let sale = notice.paidSale, idle {

@@ -43,6 +43,10 @@ public enum TillAction: Sendable {
     case recoveryCaptured(reference: String, captured: Int)
     case recoveryCancelled(reference: String)
     case recoveryWriteFailed(reference: String, failure: VippsFailure)
+    /// Whether the PIN typed for `employeeID` matched its stored hash.
+    case pinChecked(employeeID: String, matches: Bool)
+    /// A copy of a sale's receipt was stored and handed out, or refused (and why).
+    case receiptCopyDone(sale: Int, refusal: String?)
 }
 
 /// What the runtime must do, as data.
@@ -67,6 +71,10 @@ public enum TillEffect: Sendable, Equatable {
     case readRecovering(reference: String, after: Duration)
     case captureRecovered(reference: String, amount: Amount, idempotencyKey: IdempotencyKey)
     case cancelRecovered(reference: String, idempotencyKey: IdempotencyKey)
+    /// Check a PIN against the stored slow hash, off the till's loop; answered by `pinChecked`.
+    case checkPIN(employeeID: String, pin: String, hash: String)
+    /// Store and hand out the one copy of a paid sale's receipt (refused if it has one).
+    case copyReceipt(JournalSale)
     case bell
     case quit
 }

@@ -41,6 +41,10 @@ public enum TillScreen {
                 guard column < columns else { break }
                 canvas.put(String(line), row: row, column: 2 + column * 44, style: index == 0 ? .bold : .normal, width: width)
             }
+        case .loggingIn(let form):
+            logInPanel(state, form, title: "Log in", purpose: nil, &canvas, top: 1)
+        case .authorizing(let approval):
+            logInPanel(state, approval.form, title: "Manager approval", purpose: approval.purpose.text, &canvas, top: 1)
         case .selling(.search):
             basket(state, &canvas, top: 1, bottom: panelTop - 1)
             searchResults(state, &canvas, bottom: panelTop - 1)
@@ -62,8 +66,9 @@ public enum TillScreen {
 
     static func statusBar(_ state: TillState, _ canvas: inout Canvas) {
         canvas.fill(row: 0, style: .inverse)
-        let mode = " \(state.settings.mode.rawValue) "
-        canvas.put(mode, row: 0, column: 0, style: state.settings.mode == .production ? .inverse : .warning)
+        // Training mode says so in every frame, where the run mode stands.
+        let mode = state.training ? " TRAINING \(state.settings.mode.rawValue) " : " \(state.settings.mode.rawValue) "
+        canvas.put(mode, row: 0, column: 0, style: state.training ? .bad : state.settings.mode == .production ? .inverse : .warning)
         let scanners: String
         if state.scanners.isEmpty {
             scanners = "scanner: none"
@@ -72,12 +77,13 @@ public enum TillScreen {
             scanners = connected == state.scanners.count ? "scanner: ok" : "scanner: \(state.scanners.count - connected) disconnected"
         }
         let api = state.apiReachable.map { $0 ? "API: ok" : "API: no answer" } ?? "API: –"
-        var left = " \(state.settings.shopName) · store \(state.settings.storeID) · till \(state.settings.tillID)"
+        let who = state.employee.map { " · \($0.name)" } ?? ""
+        var left = " \(state.settings.shopName) · store \(state.settings.storeID) · till \(state.settings.tillID)" + who
         // The business day, which the next payment reference carries.
         let right = "\(scanners) · \(api) · \(state.today.dotted) · sale \(state.receiptNumber) "
         // Narrow: the store id gives way first (the till id and the day stay).
         if mode.count + left.count + right.count > canvas.size.columns {
-            left = " \(state.settings.shopName) · till \(state.settings.tillID)"
+            left = " \(state.settings.shopName) · till \(state.settings.tillID)" + who
         }
         canvas.put(left, row: 0, column: mode.count, style: .inverse, width: canvas.size.columns - mode.count - right.count)
         canvas.put(right, row: 0, column: canvas.size.columns - right.count, style: state.apiReachable == false ? .bad : .inverse)
@@ -87,8 +93,10 @@ public enum TillScreen {
         canvas.fill(row: row, style: .inverse)
         var items: [(String, String)]
         if state.mode == .selling(.code) {
+            // Log-out and training only where someone logged in (a till with a staff list).
             var bindings: [(label: String, help: String, essential: Bool)] =
-                KeyMap.bindings.map { ($0.label, $0.help, KeyMap.essential.contains($0.command)) } + [("↑↓", "Line", false)]
+                KeyMap.bindings.filter { state.employee != nil || ($0.command != .logOut && $0.command != .training) }
+                    .map { ($0.label, $0.help, KeyMap.essential.contains($0.command)) } + [("↑↓", "Line", false)]
             func width() -> Int { bindings.reduce(0) { $0 + $1.label.count + $1.help.count + 3 } - 2 }
             while width() > canvas.size.columns, let last = bindings.lastIndex(where: { !$0.essential }) {
                 bindings.remove(at: last)
@@ -130,6 +138,13 @@ public enum TillScreen {
             }
         case .paying, .recoveredSale, .report:
             return
+        case .loggingIn, .authorizing:
+            guard let form = state.logIn ?? state.approval?.form else { return }
+            let shown = form.field == .employee ? form.employeeID : String(repeating: "•", count: form.pin.count)
+            prompt = form.field == .employee ? "Employee number" : "PIN"
+            canvas.put("\(prompt): ", row: row, column: 0, style: .bold)
+            canvas.put(shown + (form.checking ? "" : "▏"), row: row, column: prompt.count + 2)
+            return
         }
         canvas.put("\(prompt): ", row: row, column: 0, style: .bold)
         canvas.put(state.entry + "▏", row: row, column: prompt.count + 2)
@@ -145,6 +160,29 @@ public enum TillScreen {
         case .error: style = .bad
         }
         canvas.put(banner.text, row: row, column: 0, style: style)
+    }
+
+    // MARK: Log-in
+
+    /// The log-in (or manager approval) form. DEMO shows its demo staff, so that the first
+    /// start leads straight to a sale.
+    static func logInPanel(_ state: TillState, _ form: LogInForm, title: String, purpose: String?, _ canvas: inout Canvas, top: Int) {
+        canvas.put(title, row: top + 1, column: 4, style: .bold)
+        var row = top + 3
+        if let purpose {
+            canvas.put("To \(purpose).", row: row, column: 4)
+            row += 2
+        }
+        let employee = form.employeeID.isEmpty ? "" : form.employeeID
+        canvas.put("Employee number  " + employee, row: row, column: 4, style: form.field == .employee ? .bold : .normal)
+        canvas.put("PIN              " + String(repeating: "•", count: form.pin.count), row: row + 1, column: 4,
+                   style: form.field == .pin ? .bold : .normal)
+        row += 3
+        if form.checking { canvas.put("Checking…", row: row, column: 4, style: .dim) }
+        if state.settings.mode == .demo {
+            canvas.put("DEMO staff: cashier 1001, PIN 1234 · manager 9001, PIN 9999", row: row + 2, column: 4, style: .dim)
+        }
+        if state.training { canvas.put("TRAINING MODE is on", row: row + 3, column: 4, style: .bad) }
     }
 
     // MARK: Basket

@@ -64,6 +64,53 @@ public indirect enum TillMode: Sendable, Hashable {
     case returning(ReturnSession)
     /// "Quit anyway?" over what was on screen, which comes back on no.
     case confirmingQuit(TillMode)
+    /// Nobody is logged in: the employee id, then the PIN.
+    case loggingIn(LogInForm)
+    /// A manager's id and PIN for something only a manager may do, over what was on screen.
+    case authorizing(ManagerApproval)
+}
+
+/// The log-in form: an employee id, then a PIN (never shown, never journaled).
+public struct LogInForm: Sendable, Hashable {
+    public enum Field: Sendable, Hashable { case employee, pin }
+    public var field: Field
+    public var employeeID: String
+    public var pin: String
+    /// The PIN is being checked (a slow hash, off the till's loop).
+    public var checking: Bool
+
+    public init(field: Field = .employee, employeeID: String = "", pin: String = "", checking: Bool = false) {
+        self.field = field
+        self.employeeID = employeeID
+        self.pin = pin
+        self.checking = checking
+    }
+}
+
+/// What a manager is asked to approve, and the screen to go back to.
+public struct ManagerApproval: Sendable, Hashable {
+    public enum Purpose: Sendable, Hashable {
+        /// Close the day with this X report's figures as a Z report.
+        case zReport(JournalReport)
+        case training(on: Bool)
+
+        public var text: String {
+            switch self {
+            case .zReport(let report): "close the day with Z report \(report.number)"
+            case .training(let on): on ? "turn training mode on" : "turn training mode off"
+            }
+        }
+    }
+
+    public var purpose: Purpose
+    public var form: LogInForm
+    public var returnTo: TillMode
+
+    public init(purpose: Purpose, form: LogInForm, returnTo: TillMode) {
+        self.purpose = purpose
+        self.form = form
+        self.returnTo = returnTo
+    }
 }
 
 public struct Banner: Sendable, Hashable {
@@ -157,6 +204,16 @@ public struct TillState: Sendable {
     public var isQuitting = false
     /// Payments from before a restart that recovery is still settling, by reference.
     public var recovering: [String: RecoveringPayment] = [:]
+    /// Who is logged in (nil at the log-in screen, and on a till without a staff list).
+    public var employee: StaffMember?
+    /// Training mode: sales go to the embedded simulator, are marked as training everywhere and
+    /// never count as sales.
+    public var training = false
+    /// Wrong PINs in a row, and until when log-in is refused after too many.
+    public var wrongPINs = 0
+    public var lockedUntil: ContinuousClock.Instant?
+    /// What start-up recovery settled while nobody was logged in, shown to whoever logs in.
+    public var heldNotices: [RecoveryNotice] = []
     public init(settings: TillSettings, saleNumber: Int = 1, now: ContinuousClock.Instant, today: CivilDate) {
         self.settings = settings
         self.basket = Basket(currency: settings.market.currency)
@@ -193,6 +250,8 @@ public struct TillState: Sendable {
     public var returning: ReturnSession? { if case .returning(let session) = mode { session } else { nil } }
     public var recoveredSale: JournalSale? { if case .recoveredSale(let sale) = mode { sale } else { nil } }
     public var isConfirmingQuit: Bool { if case .confirmingQuit = mode { true } else { false } }
+    public var logIn: LogInForm? { if case .loggingIn(let form) = mode { form } else { nil } }
+    public var approval: ManagerApproval? { if case .authorizing(let approval) = mode { approval } else { nil } }
 }
 
 func pad6(_ value: Int) -> String {

@@ -9,23 +9,41 @@ import VippsModels
 /// anchored) is the real one; `MemoryJournal` keeps entries in memory, for testing the runtime
 /// in-process (and for a training till that must leave the shop's journal alone).
 public protocol TillJournal: Sendable {
-    func append(_ events: [JournalEvent]) async throws(JournalError) -> [Int]
+    /// `employee`: who made the entries (nil: the journal's own default; empty: nobody logged in).
+    func append(_ events: [JournalEvent], employee: String?) async throws(JournalError) -> [Int]
     /// Appends what `make` makes from the newest signed transaction, in one write.
-    func append(signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent]) async throws(JournalError) -> [Int]
+    func append(employee: String?, signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent])
+        async throws(JournalError) -> [Int]
+    /// Whether a copy of the sale's receipt was handed out already (the law allows one).
+    func receiptCopied(sale: Int) async throws(JournalError) -> Bool
     func completedSales(businessDay day: CivilDate) async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)]
     func completedSale(receiptOrReference key: String) async throws(JournalError) -> JournalSale?
     func refunds(reference: String) async throws(JournalError) -> Journal.Refunds
     func nextReturnNumber() async throws(JournalError) -> Int
     func xReport(store: String, currency: String) async throws(JournalError) -> JournalReport
-    func zReport(store: String, currency: String) async throws(JournalError) -> JournalReport
+    func zReport(store: String, currency: String, employee: String?) async throws(JournalError) -> JournalReport
 }
 
-extension Journal: TillJournal {}
+extension TillJournal {
+    @discardableResult
+    public func append(_ events: [JournalEvent]) async throws(JournalError) -> [Int] { try await append(events, employee: nil) }
+
+    @discardableResult
+    public func append(signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent]) async throws(JournalError) -> [Int] {
+        try await append(employee: nil, signing: make)
+    }
+}
+
+extension Journal: TillJournal {
+    public func receiptCopied(sale: Int) async throws(JournalError) -> Bool {
+        try await entries(sale: sale).contains { $0.kind == "receipt-copied" }
+    }
+}
 
 /// A journal in memory: the same answers as `Journal` for what the till asks, nothing on disk,
 /// no chain. `failing`: make every append fail (a full disk), to test what the till does then.
 public final class MemoryJournal: TillJournal {
-    private let state = Mutex<(events: [JournalEvent], failing: String?)>(([], nil))
+    private let state = Mutex<(events: [JournalEvent], failing: String?, employees: [String?])>(([], nil, []))
     private let till: String
     private let now: @Sendable () -> Date
 
@@ -36,20 +54,25 @@ public final class MemoryJournal: TillJournal {
 
     /// Everything appended, in order.
     public var events: [JournalEvent] { state.withLock { $0.events } }
+    /// Who made each entry, in order (nil: the default).
+    public var employees: [String?] { state.withLock { $0.employees } }
 
     public func failAppends(_ reason: String?) { state.withLock { $0.failing = reason } }
 
-    public func append(_ events: [JournalEvent]) async throws(JournalError) -> [Int] {
+    public func append(_ events: [JournalEvent], employee: String?) async throws(JournalError) -> [Int] {
         let result: Result<[Int], JournalError> = state.withLock { state in
             if let reason = state.failing { return .failure(.writeFailed(detail: reason)) }
             let first = state.events.count + 1
             state.events += events
+            state.employees += events.map { _ in employee }
             return .success(Array(first..<(first + events.count)))
         }
         return try result.get()
     }
 
-    public func append(signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent]) async throws(JournalError) -> [Int] {
+    public func append(employee: String?, signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent])
+        async throws(JournalError) -> [Int]
+    {
         let result: Result<[Int], JournalError> = state.withLock { state in
             if let reason = state.failing { return .failure(.writeFailed(detail: reason)) }
             let last = state.events.reversed().lazy.compactMap { event -> JournalSignature? in
@@ -59,6 +82,7 @@ public final class MemoryJournal: TillJournal {
                 let events = try make(last)
                 let first = state.events.count + 1
                 state.events += events
+                state.employees += events.map { _ in employee }
                 return .success(Array(first..<(first + events.count)))
             } catch {
                 return .failure(.writeFailed(detail: "\(error)"))
@@ -91,6 +115,11 @@ public final class MemoryJournal: TillJournal {
         events.filter { if case .refundStarted = $0 { true } else { false } }.count + 1
     }
 
+    private func employeeBySequence(_ entries: [(Int, JournalEvent)]) -> [Int: String] {
+        let employees = self.employees
+        return Dictionary(uniqueKeysWithValues: entries.map { ($0.0, employees.indices.contains($0.0 - 1) ? employees[$0.0 - 1] ?? "1" : "1") })
+    }
+
     private func sinceLastZ() -> (entries: [(Int, JournalEvent)], nextZ: Int) {
         let all = Array(events.enumerated().map { ($0.offset + 1, $0.element) })
         let zs = all.filter { if case .zReport = $0.1 { true } else { false } }
@@ -103,7 +132,7 @@ public final class MemoryJournal: TillJournal {
         var totals = (sales: 0, returns: 0)
         for (offset, event) in events.enumerated() where offset + 1 < first {
             switch event {
-            case .saleCompleted(let sale): totals.sales += sale.captured
+            case .saleCompleted(let sale) where !sale.isTraining: totals.sales += sale.captured
             case .refunded(_, _, _, let amount): totals.returns += amount
             default: break
             }
@@ -115,19 +144,23 @@ public final class MemoryJournal: TillJournal {
         let (entries, next) = sinceLastZ()
         return JournalReport.make(kind: .x, number: next, store: store, till: till, currency: currency,
                                   generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: entries,
-                                  employees: Dictionary(uniqueKeysWithValues: entries.map { ($0.0, "1") }),
+                                  employees: employeeBySequence(entries),
                                   grandTotalsBefore: grandTotalsBefore(entries.first?.0 ?? events.count + 1))
     }
 
-    public func zReport(store: String, currency: String) async throws(JournalError) -> JournalReport {
+    public func receiptCopied(sale: Int) async throws(JournalError) -> Bool {
+        events.contains { if case .receiptCopied(sale, _, _, _, _) = $0 { true } else { false } }
+    }
+
+    public func zReport(store: String, currency: String, employee: String?) async throws(JournalError) -> JournalReport {
         let (entries, next) = sinceLastZ()
         var report = JournalReport.make(kind: .z, number: next, store: store, till: till, currency: currency,
                                         generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: entries,
-                                        employees: Dictionary(uniqueKeysWithValues: entries.map { ($0.0, "1") }),
+                                        employees: employeeBySequence(entries),
                                         grandTotalsBefore: grandTotalsBefore(entries.first?.0 ?? events.count + 1))
         report.closedAtSequence = events.count
         report.closedAtHash = "memory"
-        _ = try await append([.zReport(report)])
+        _ = try await append([.zReport(report)], employee: employee)
         return report
     }
 }

@@ -34,6 +34,9 @@ public struct TillConfiguration: Sendable {
     /// `till.signing_key`: the private key that signs every transaction (Norway), and its version.
     public var signingKeyPath: String?
     public var signingKeyVersion: String = "1"
+    /// `[[staff]]`: who may log in (id, name, role, PIN hash). Empty: no log-in (outside
+    /// Norway); DEMO without a list gets `StaffList.demo`'s two members.
+    public var staff: StaffList = StaffList([])
 
     /// `[till] shop_name, store_id, till_id, cashier_id, market, catalog, log`; `[journal] path`;
     /// `[scanners] enabled, layout, suffix, pause_ms` and `[[scanners.device]] match, role` (the
@@ -127,6 +130,7 @@ public struct TillConfiguration: Sendable {
             }
         }
         let company = try Self.company(file, market: market, mode: mode)
+        let staff = try Self.staff(file)
         let home = environment["HOME"] ?? NSHomeDirectory()
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.local/share")
         let journalPath = environment["KASSE_JOURNAL"] ?? values["journal.path"]
@@ -142,7 +146,38 @@ public struct TillConfiguration: Sendable {
             scanPause: pause, scanTermination: termination,
             logPath: environment["KASSE_LOG"] ?? values["till.log"] ?? (stateHome + "/kasse/kasse.log"),
             journalPath: journalPath, cashierID: cashierID, notes: notes, company: company,
-            signingKeyPath: values["till.signing_key"], signingKeyVersion: values["till.signing_key_version"] ?? "1")
+            signingKeyPath: values["till.signing_key"], signingKeyVersion: values["till.signing_key_version"] ?? "1",
+            staff: staff)
+    }
+
+    /// `[[staff]]` tables: `id`, `name`, `role` (cashier or manager) and `pin`, a hash made by
+    /// `kasse staff pin` (a PIN written in the clear is refused, with how to hash it).
+    static func staff(_ file: ConfigFile) throws(ConfigurationError) -> StaffList {
+        var entries: [StaffList.Entry] = []
+        for (index, table) in (file.tables["staff"] ?? []).enumerated() {
+            func at(_ key: String) -> String { table.location("staff", key, index: index) }
+            guard let id = table["id"], StaffList.isValidID(id) else {
+                throw .invalid("\(at("id")): each [[staff]] needs id = \"…\", 1 to 20 letters or digits (the employee number)")
+            }
+            guard !entries.contains(where: { $0.member.id == id }) else { throw .invalid("\(at("id")): employee \(id) is listed twice") }
+            guard let name = table["name"], !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw .invalid("\(at("name")): employee \(id) needs name = \"…\" (shown on screen, receipts and reports)")
+            }
+            let roleText = table["role"] ?? "cashier"
+            guard let role = StaffRole(rawValue: roleText.lowercased()) else {
+                throw .invalid("\(at("role")): must be cashier or manager, not '\(roleText)'")
+            }
+            guard let pin = table["pin"] else {
+                throw .invalid("\(at("pin")): employee \(id) needs pin = \"scrypt$…\"; make it with: kasse staff pin")
+            }
+            do {
+                try StaffPIN.check(pin)
+            } catch {
+                throw .invalid("\(at("pin")): \(error.description)")
+            }
+            entries.append(StaffList.Entry(member: StaffMember(id: id, name: name, role: role), pinHash: pin))
+        }
+        return StaffList(entries)
     }
 
     /// `[company]`: every field, or none; a Norwegian organisation number with a valid check digit.
@@ -193,6 +228,16 @@ public struct TillConfiguration: Sendable {
                 "vat_registered = true",
             ]
         }
+        if staff.isEmpty || !staff.entries.contains(where: { $0.member.role == .manager }) {
+            if !lines.isEmpty { lines.append("") }
+            lines += [
+                "[[staff]]   # one table per employee; a manager closes the day and turns training on",
+                "id = \"9001\"",
+                "name = \"Ola Nordmann\"",
+                "role = \"manager\"",
+                "pin = \"scrypt$…\"   # made by: kasse staff pin",
+            ]
+        }
         var problem: String?
         if let path = signingKeyPath {
             if let pem = readKey(path) {
@@ -209,7 +254,7 @@ public struct TillConfiguration: Sendable {
             lines += ["[till]", "signing_key = \"/srv/kasse/kasse-signing-key-v1.pem\"   # made by: kasse saft keygen --out /srv/kasse"]
         }
         if lines.isEmpty, problem == nil { return nil }
-        var text = "a till in Norway must name its company and sign every transaction (kassasystemforskrifta)."
+        var text = "a till in Norway must name its company, log its staff in and sign every transaction (kassasystemforskrifta)."
         if !lines.isEmpty { text += " Add to \(configPath):\n\n" + lines.joined(separator: "\n") }
         if let problem { text += (lines.isEmpty ? " " : "\n\n") + problem }
         return text
@@ -299,18 +344,9 @@ public enum TillLauncher {
             } else {
                 mode = .demo
                 tillConfiguration = try TillConfiguration.load(file: file, mode: .demo, environment: environment)
-                let market = tillConfiguration.settings.market
-                let logger = Logger(label: "kasse.simulator", factory: FileLogHandler.factory(path: tillConfiguration.logPath))
-                var configuration = SimulatorConfiguration(port: 0)
-                if let customers = assets("simulator-customers.json") {
-                    configuration.customers = try SimulatorConfiguration.loadCustomers(path: customers)
-                }
-                simulator = try await Simulator.start(configuration, logger: logger)
-                let msn = market == .denmark ? "223456" : market == .finland ? "323456" : SimulatorConfiguration.demoMSN
-                vipps = VippsConfiguration(
-                    baseURL: simulator?.baseURL ?? "", clientID: SimulatorConfiguration.demoClientID,
-                    clientSecret: SimulatorConfiguration.demoClientSecret, subscriptionKey: SimulatorConfiguration.demoSubscriptionKey,
-                    merchantSerialNumber: msn)
+                let embedded = try await embeddedSimulator(tillConfiguration, assets: assets)
+                simulator = embedded.simulator
+                vipps = embedded.configuration
             }
         } catch let error as ConfigurationError {
             throw LaunchError(description: "configuration: \(error.description)")
@@ -322,14 +358,41 @@ public enum TillLauncher {
             await simulator?.stop()
             throw LaunchError(description: "configuration: \(missing)")
         }
-        // The journal first: without it no sale may start.
+        // Staff: DEMO without a list logs in as its demo cashier or manager (hashed here, as a
+        // configuration would hold them).
+        var staff = tillConfiguration.staff
+        if staff.isEmpty, mode == .demo {
+            staff = StaffList(demoStaff.compactMap { demo in
+                (try? StaffPIN.hash(demo.pin, logN: 12)).map { StaffList.Entry(member: demo.member, pinHash: $0) }
+            })
+        }
+        // Training mode pays on a simulator in this process, never on the configured API.
+        var trainingSimulator: RunningSimulator?
+        var trainingConfiguration: VippsConfiguration?
+        if !staff.isEmpty {
+            if simulator != nil {
+                trainingConfiguration = vipps  // DEMO's own embedded simulator
+            } else {
+                do {
+                    let embedded = try await embeddedSimulator(tillConfiguration, assets: assets)
+                    trainingSimulator = embedded.simulator
+                    trainingConfiguration = embedded.configuration
+                } catch {
+                    // The till still sells; training mode then refuses to pay.
+                    warnings.append("training mode's simulator did not start: \(error)")
+                }
+            }
+        }
+        // The journal first: without it no sale may start. With a staff list, an entry made
+        // while nobody is logged in names nobody.
         let journal: Journal
         do {
             journal = try Journal(
-                path: tillConfiguration.journalPath, till: tillConfiguration.settings.tillID, cashier: tillConfiguration.cashierID,
-                create: mode == .demo)
+                path: tillConfiguration.journalPath, till: tillConfiguration.settings.tillID,
+                cashier: staff.isEmpty ? tillConfiguration.cashierID : "", create: mode == .demo)
         } catch {
             await simulator?.stop()
+            await trainingSimulator?.stop()
             throw LaunchError(description: error.description)
         }
         let logger = Logger(label: "kasse.till", factory: FileLogHandler.factory(path: tillConfiguration.logPath))
@@ -395,26 +458,59 @@ public enum TillLauncher {
             throw LaunchError(description: error.description)
         }
         var state = TillState(settings: tillConfiguration.settings, saleNumber: saleNumber, now: now, today: today(in: tillConfiguration.settings.timeZone))
+        if !staff.isEmpty { state.mode = .loggingIn(LogInForm()) }
         state.banner = startupBanner ?? Banner(kind: .info, text: mode == .demo
-            ? "DEMO: scan or type products, F2 and 91234567 (Kari approves after 3 s), then F4 to pay"
-            : "Ready")
+            ? (staff.isEmpty ? "" : "DEMO: log in as 1001, PIN 1234. Then ")
+              + "scan or type products, F2 and 91234567 (Kari approves after 3 s), then F4 to pay"
+            : staff.isEmpty ? "Ready" : "Log in: employee number, Enter, PIN, Enter")
         let chain: TransactionChain?
         do {
             chain = try await signingChain(tillConfiguration, mode: mode, journal: journal)
         } catch {
             await simulator?.stop()
+            await trainingSimulator?.stop()
             throw error
         }
         let terminal = CursesTerminal()
         terminal.start()
+        var till = Till(catalog: parsed.catalog)
+        till.staff = staff
+        let trainingClient = trainingConfiguration.map { VippsClient(configuration: $0, logger: logger) }
         let runtime = TillRuntime(
-            till: Till(catalog: parsed.catalog), state: state, client: client, terminal: terminal, scanners: scanners,
-            roles: tillConfiguration.roles, logger: logger, journal: journal, chain: chain)
+            till: till, state: state, client: client, terminal: terminal, scanners: scanners,
+            roles: tillConfiguration.roles, logger: logger, journal: journal, chain: chain, trainingClient: trainingClient)
         await runtime.run(recovering: unsettled)
         terminal.stop()
         scanners?.stop()
         await simulator?.stop()
+        await trainingSimulator?.stop()
     }
+
+    /// A simulator in this process, with the demo customers (91234567 approves after 3 s): DEMO
+    /// mode's API, and training mode's wherever the till runs.
+    static func embeddedSimulator(_ tillConfiguration: TillConfiguration, assets: (String) -> String?) async throws
+        -> (simulator: RunningSimulator, configuration: VippsConfiguration)
+    {
+        let market = tillConfiguration.settings.market
+        let logger = Logger(label: "kasse.simulator", factory: FileLogHandler.factory(path: tillConfiguration.logPath))
+        var configuration = SimulatorConfiguration(port: 0)
+        if let customers = assets("simulator-customers.json") {
+            configuration.customers = try SimulatorConfiguration.loadCustomers(path: customers)
+        }
+        let simulator = try await Simulator.start(configuration, logger: logger)
+        let msn = market == .denmark ? "223456" : market == .finland ? "323456" : SimulatorConfiguration.demoMSN
+        return (simulator, VippsConfiguration(
+            baseURL: simulator.baseURL, clientID: SimulatorConfiguration.demoClientID,
+            clientSecret: SimulatorConfiguration.demoClientSecret, subscriptionKey: SimulatorConfiguration.demoSubscriptionKey,
+            merchantSerialNumber: msn))
+    }
+
+    /// DEMO's staff when the configuration lists none: a cashier and a manager whose numbers
+    /// and PINs the log-in screen shows.
+    public static let demoStaff: [(member: StaffMember, pin: String)] = [
+        (StaffMember(id: "1001", name: "Kari Kasserer", role: .cashier), "1234"),
+        (StaffMember(id: "9001", name: "Mona Manager", role: .manager), "9999"),
+    ]
 
     /// Norway: the chain that signs every committed transaction, going on from the journal's
     /// last signature. DEMO without a key of its own signs with a demo key kept beside the demo

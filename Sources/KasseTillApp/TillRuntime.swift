@@ -17,6 +17,9 @@ public actor TillRuntime {
     private let till: Till
     private var state: TillState
     private let client: VippsClient
+    /// Training mode's payments go here (the embedded simulator), never to `client`; nil: a
+    /// training sale is refused rather than sent anywhere else.
+    private let trainingClient: VippsClient?
     private let terminal: any TillTerminal
     private let scanners: USBScannerService?
     private let roles: [(ScannerMatch, ScannerRole)]
@@ -38,9 +41,10 @@ public actor TillRuntime {
     /// in-process, any others.
     public init(till: Till, state: TillState, client: VippsClient, terminal: any TillTerminal, scanners: USBScannerService?,
                 roles: [(ScannerMatch, ScannerRole)], logger: Logger, journal: any TillJournal,
-                today: (@Sendable () -> CivilDate)? = nil, chain: TransactionChain? = nil,
+                today: (@Sendable () -> CivilDate)? = nil, chain: TransactionChain? = nil, trainingClient: VippsClient? = nil,
                 secondsSince1970: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.chain = chain
+        self.trainingClient = trainingClient
         self.secondsSince1970 = secondsSince1970
         self.journal = journal
         let zone = state.settings.timeZone
@@ -133,6 +137,8 @@ public actor TillRuntime {
                 if case .record(let events) = effect { events } else { [] }
             }
             let events = recorded + JournalDiff.events(from: before, to: state)
+            // Made by whoever is logged in (a log-out by who logs out); nobody: the journal's default.
+            let employee = state.employee?.id ?? before.employee?.id
             // Norway: each committed sale and return is signed as it is stored, going on from
             // the newest signature in the journal (read in the same write: `kasse return` may
             // have signed one meanwhile).
@@ -140,7 +146,7 @@ public actor TillRuntime {
                 do {
                     if let chain {
                         let unsigned = events, refunds = Self.refunds(in: action), at = secondsSince1970(), logger = logger
-                        try await journal.append(signing: { last in
+                        try await journal.append(employee: employee, signing: { last in
                             var next = chain.continuing(after: last)
                             do {
                                 return try next.sign(unsigned, refunds: refunds, atUTC: at)
@@ -151,7 +157,7 @@ public actor TillRuntime {
                             }
                         })
                     } else {
-                        try await journal.append(events)
+                        try await journal.append(events, employee: employee)
                     }
                 } catch {
                     logger.error("journal: \(error)")
@@ -189,30 +195,31 @@ public actor TillRuntime {
         terminal.present(TillScreen.render(state, size: size))
     }
 
+    /// The client for the sale on screen: training mode's simulator, or Vipps MobilePay.
+    private var saleClient: VippsClient? { state.training ? trainingClient : client }
+
     private func perform(_ effect: TillEffect) {
         let send = self.send
-        let client = self.client
         let logger = self.logger
+        let client = self.client
+        // The sale's payment goes to training mode's simulator in training: never to the
+        // configured API. Without that simulator nothing is sent.
+        switch effect {
+        case .createPayment, .capture, .cancel, .pollPayment:
+            guard let saleClient else {
+                refuseTraining(effect)
+                return
+            }
+            performPayment(effect, client: saleClient)
+            return
+        default:
+            break
+        }
         switch effect {
         case .bell:
             terminal.bell()
         case .quit:
             send.finish()
-        case .createPayment(let request, let key):
-            logger.info("create \(request.reference) \(request.amount.value) \(request.amount.currency.rawValue) key \(key)")
-            Task {
-                do {
-                    _ = try await client.createPayment(request, idempotencyKey: key)
-                    send.yield(.paymentCreated(reference: request.reference))
-                } catch {
-                    logger.warning("create \(request.reference): \(error)")
-                    // The reducer decides from the failure's type: after retries, an open outcome
-                    // is checked by reading the payment; a refusal ends the attempt.
-                    send.yield(.paymentCreateFailed(reference: request.reference, failure: Self.failure(error)))
-                }
-            }
-        case .pollPayment(let reference):
-            startPolling(reference)
         case .listSalesForReturn(let day):
             let journal = self.journal
             Task {
@@ -233,6 +240,8 @@ public actor TillRuntime {
             }
         case .record:
             break  // written before the effects, in the loop
+        case .createPayment, .capture, .cancel, .pollPayment:
+            break  // above
         case .readRecovering(let reference, let delay):
             Task {
                 if delay > .zero { try? await Task.sleep(for: delay) }
@@ -278,13 +287,22 @@ public actor TillRuntime {
                     send.yield(.recoveryWriteFailed(reference: reference, failure: Self.failure(error)))
                 }
             }
+        case .checkPIN(let employeeID, let pin, let hash):
+            // A slow hash by design: off the actor and off the cooperative pool's other work.
+            Task.detached(priority: .userInitiated) {
+                send.yield(.pinChecked(employeeID: employeeID, matches: StaffPIN.verify(pin, against: hash)))
+            }
+        case .copyReceipt(let sale):
+            let journal = self.journal, settings = state.settings, employee = state.employee
+            let cashier = employee?.id ?? ""
+            Task { await Self.copyReceipt(sale, journal: journal, settings: settings, cashier: cashier, send: send) }
         case .makeReport(let kind):
-            let journal = self.journal
+            let journal = self.journal, employee = state.employee?.id
             let store = state.settings.storeID, currency = state.settings.market.currency.rawValue
             Task {
                 do {
                     let report = kind == .z
-                        ? try await journal.zReport(store: store, currency: currency)
+                        ? try await journal.zReport(store: store, currency: currency, employee: employee)
                         : try await journal.xReport(store: store, currency: currency)
                     send.yield(.reportReady(report))
                 } catch let error as JournalError {
@@ -294,6 +312,28 @@ public actor TillRuntime {
                     send.yield(.journalFailed("\(error)"))
                 }
             }
+        }
+    }
+
+    private func performPayment(_ effect: TillEffect, client: VippsClient) {
+        let send = self.send
+        let logger = self.logger
+        switch effect {
+        case .createPayment(let request, let key):
+            logger.info("create \(request.reference) \(request.amount.value) \(request.amount.currency.rawValue) key \(key)")
+            Task {
+                do {
+                    _ = try await client.createPayment(request, idempotencyKey: key)
+                    send.yield(.paymentCreated(reference: request.reference))
+                } catch {
+                    logger.warning("create \(request.reference): \(error)")
+                    // The reducer decides from the failure's type: after retries, an open outcome
+                    // is checked by reading the payment; a refusal ends the attempt.
+                    send.yield(.paymentCreateFailed(reference: request.reference, failure: Self.failure(error)))
+                }
+            }
+        case .pollPayment(let reference):
+            startPolling(reference)
         case .capture(let reference, let amount, let key):
             logger.info("capture \(reference) \(amount.value) key \(key)")
             Task {
@@ -317,6 +357,40 @@ public actor TillRuntime {
                     send.yield(.cancelFailed(reference: reference, failure: Self.failure(error)))
                 }
             }
+        default:
+            break
+        }
+    }
+
+    /// Training mode without its simulator: every payment effect is answered as not sent.
+    private func refuseTraining(_ effect: TillEffect) {
+        let reason = "training mode has no simulator to pay with; nothing was sent"
+        switch effect {
+        case .createPayment(let request, _): send.yield(.paymentCreateFailed(reference: request.reference, failure: .notSent(reason)))
+        case .capture(let reference, _, _): send.yield(.captureFailed(reference: reference, failure: .notSent(reason)))
+        case .cancel(let reference, _, _): send.yield(.cancelFailed(reference: reference, failure: .notSent(reason)))
+        case .pollPayment(let reference): send.yield(.paymentPollFailed(reference: reference, failure: .notFound))
+        default: break
+        }
+    }
+
+    /// The one copy of a paid sale's receipt (Norway: «KOPI», § 2-8-6), stored in full; a second is refused.
+    static func copyReceipt(_ sale: JournalSale, journal: any TillJournal, settings: TillSettings, cashier: String,
+                            send: AsyncStream<TillAction>.Continuation) async {
+        do {
+            if try await journal.receiptCopied(sale: sale.sale) {
+                send.yield(.receiptCopyDone(sale: sale.sale, refusal: "Receipt \(sale.receiptNumber) already had its copy; the law allows one copy per sale."))
+                return
+            }
+            let (date, time) = settings.timeZone.localTime(atUTC: Int64(Date().timeIntervalSince1970))
+            let text = LegalReceipt.forSale(sale, kind: .copy, company: settings.company ?? CompanyIdentity(
+                name: settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false), register: settings.tillID,
+                                            cashier: cashier, date: date, time: time).text()
+            try await journal.append([.receiptCopied(sale: sale.sale, reference: sale.reference, receiptNumber: sale.receiptNumber,
+                                                     amount: sale.total, text: text)], employee: cashier.isEmpty ? nil : cashier)
+            send.yield(.receiptCopyDone(sale: sale.sale, refusal: nil))
+        } catch {
+            send.yield(.receiptCopyDone(sale: sale.sale, refusal: "The copy could not be stored: \(error.description)"))
         }
     }
 
@@ -380,6 +454,7 @@ public actor TillRuntime {
         if pollReference == reference, let pollTask, !pollTask.isCancelled { return }
         pollTask?.cancel()
         pollReference = reference
+        guard let client = saleClient else { return }
         let poller = PaymentPoller(client: client)
         let send = self.send
         let logger = self.logger

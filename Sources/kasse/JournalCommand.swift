@@ -344,7 +344,7 @@ struct JournalCommand: AsyncParsableCommand {
             case .captureStarted(_, let reference, let amount, let key): "\(reference) \(amount) key \(key)"
             case .cancelStarted(_, let reference, let key): "\(reference) key \(key)"
             case .paymentEnded(_, let reference, let reason): "\(reference): \(reason)"
-            case .saleCompleted(let sale): "\(sale.reference) captured \(sale.captured)"
+            case .saleCompleted(let sale): "\(sale.reference) captured \(sale.captured)" + (sale.isTraining ? " (TRAINING, not a sale)" : "")
             case .saleAbandoned(_, let reason): reason
             case .refundStarted(let refund): "return \(refund.returnNumber): \(refund.amount) key \(refund.key)"
             case .refunded(_, _, let number, let amount): "return \(number): \(amount) refunded"
@@ -354,8 +354,13 @@ struct JournalCommand: AsyncParsableCommand {
             case .tillStarted(let mode, let store, let till): "\(mode) \(store)/\(till)"
             case .journalCreated(let first): "sales numbered from \(first)"
             case .operatorAction(let text): text
+            case .loggedIn(let member): "\(member.name) (\(member.id), \(member.role.rawValue)) logged in"
+            case .loggedOut(let employee): "\(employee) logged out"
+            case .logInRefused(let employee): "log-in refused for \(employee): wrong employee number or PIN"
+            case .managerApproved(let employee, let action): "\(action) approved by manager \(employee)"
+            case .trainingMode(let on, let manager): "training mode \(on ? "on" : "off") (manager \(manager))"
             case .transactionSigned(let signed):
-                "\(signed.transaction) \(signed.number) of register \(signed.register), \(signed.date) \(signed.time), key \(signed.keyVersion)"
+                "\(signed.training == true ? "training " : "")\(signed.transaction) \(signed.number) of register \(signed.register), \(signed.date) \(signed.time), key \(signed.keyVersion)"
             }
         }
 

@@ -13,7 +13,8 @@
    verified with OpenSSL against the public key.
 3. Each X and Z report's figures against sums recomputed here from the transactions it
    covers (found through the receipt events, which carry the journal order): total, returns,
-   article groups, VAT per code, and cumulative grand totals.
+   article groups, VAT per code, and cumulative grand totals; training transactions
+   (trainingID true, with a TRAINREC event) only in the training figures, never in sales.
 
 Prints one line per problem and exits 1 if there are any; prints a summary otherwise.
 """
@@ -114,6 +115,7 @@ def main(path, public_key):
         # Events, and the reports against the transactions they cover.
         covered = []
         copies = []
+        training = []
         grand = {"sales": Decimal("0"), "returns": Decimal("0")}
         for event in register.findall("s:event", NS):
             where = f"event {t(event, 'eventID')}"
@@ -130,6 +132,12 @@ def main(path, public_key):
             elif trans_id is not None:
                 if trans_id not in transactions:
                     problems.append(f"{where}: transID {trans_id} is not a transaction")
+                elif (t(transactions[trans_id], "trainingID") == "true") != (t(event, "eventType") == "TRAINREC"):
+                    problems.append(f"{where}: a {t(event, 'eventType')} event for transaction {trans_id}, whose trainingID is "
+                                    f"{t(transactions[trans_id], 'trainingID')}")
+                elif t(event, "eventType") == "TRAINREC":
+                    # Training: signed and exported, never a sale.
+                    training.append(transactions[trans_id])
                 else:
                     transaction = transactions[trans_id]
                     covered.append(transaction)
@@ -151,9 +159,14 @@ def main(path, public_key):
             copy_amount = sum((Decimal(t(x, "transAmntIn")) for x in copies), Decimal("0"))
             if Decimal(t(report, "reportReceiptCopyAmnt")) != copy_amount:
                 problems.append(f"report {report_id}: reportReceiptCopyAmnt is {t(report, 'reportReceiptCopyAmnt')}, the copies make {copy_amount}")
+            expect_training = (len(training), sum((Decimal(t(x, "transAmntIn")) for x in training), Decimal("0")))
+            if (Decimal(t(report, "reportTrainingNum")), Decimal(t(report, "reportTrainingAmnt"))) != expect_training:
+                problems.append(f"report {report_id}: training {t(report, 'reportTrainingNum')} / {t(report, 'reportTrainingAmnt')}, "
+                                f"the training receipts make {expect_training[0]} / {expect_training[1]}")
             if t(report, "reportType") == "Z report":
                 covered = []
                 copies = []
+                training = []
     total = sum(len(r.findall("s:cashtransaction", NS)) for r in company.findall("s:location/s:cashregister", NS))
     for problem in problems:
         print(problem)

@@ -1,0 +1,56 @@
+/// What a member of staff may do at the till.
+public enum StaffRole: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Sells, returns, shows X reports.
+    case cashier
+    /// Also closes the day (Z report) and turns training mode on and off.
+    case manager
+}
+
+/// Someone who may log in to the till: the employee id the journal and the SAF-T export name,
+/// their name for the screen and the reports, their role. The PIN is not here: only its
+/// salted slow hash is kept, by `StaffList`.
+public struct StaffMember: Sendable, Hashable, Codable {
+    public var id: String
+    public var name: String
+    public var role: StaffRole
+
+    public init(id: String, name: String, role: StaffRole) {
+        self.id = id
+        self.name = name
+        self.role = role
+    }
+}
+
+/// The till's staff, from the configuration's `[[staff]]` tables, each with its PIN hash
+/// (`scrypt$…`, made by `kasse staff pin`).
+public struct StaffList: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable {
+        public var member: StaffMember
+        public var pinHash: String
+
+        public init(member: StaffMember, pinHash: String) {
+            self.member = member
+            self.pinHash = pinHash
+        }
+    }
+
+    public private(set) var entries: [Entry]
+
+    public init(_ entries: [Entry]) {
+        self.entries = entries
+    }
+
+    public func entry(id: String) -> Entry? { entries.first { $0.member.id == id } }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// An employee id as the configuration and the log-in screen take it: 1 to 20 letters or digits.
+    public static func isValidID(_ id: String) -> Bool {
+        (1...20).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
+
+    /// A PIN: 4 to 8 digits.
+    public static func isValidPIN(_ pin: String) -> Bool {
+        (4...8).contains(pin.count) && pin.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+}

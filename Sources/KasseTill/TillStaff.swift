@@ -1,0 +1,198 @@
+import KasseCore
+
+/// Log-in, log-out, manager approval and training mode: who is at the till, and what only a
+/// manager may do. The PIN check itself (a slow hash) is an effect; its answer comes back as
+/// `pinChecked`.
+extension Till {
+    /// Wrong PINs in a row before log-in is locked, and for how long.
+    public static let wrongPINLimit = 3
+    public static let lockOut = Duration.seconds(30)
+
+    var requiresLogIn: Bool { !(staff?.isEmpty ?? true) }
+
+    /// The form a manager-only action starts with: a manager at the till only types the PIN.
+    func approvalForm(_ state: TillState) -> LogInForm {
+        if let employee = state.employee, employee.role == .manager { return LogInForm(field: .pin, employeeID: employee.id) }
+        return LogInForm()
+    }
+
+    func logInKey(_ state: inout TillState, _ form: LogInForm, _ key: Key) -> [TillEffect] {
+        guard !form.checking else { return [] }
+        if KeyMap.action(for: key, in: state.mode) == .quit { return run(.quit, &state) }
+        var form = form
+        let effects = formKey(&state, &form, key, cancel: nil)
+        state.mode = .loggingIn(form)
+        return effects
+    }
+
+    func approvalKey(_ state: inout TillState, _ approval: ManagerApproval, _ key: Key) -> [TillEffect] {
+        guard !approval.form.checking else { return [] }
+        var approval = approval
+        var cancelled = false
+        let effects = formKey(&state, &approval.form, key) { cancelled = true }
+        if cancelled {
+            state.mode = approval.returnTo
+            state.banner = Banner(kind: .info, text: "Not done: a manager did not \(approval.purpose.text).")
+            return []
+        }
+        state.mode = .authorizing(approval)
+        return effects
+    }
+
+    /// Typing into a log-in form. Esc clears the PIN (back to the id), then the id, then
+    /// `cancel`s; Enter moves on to the PIN, then checks it.
+    func formKey(_ state: inout TillState, _ form: inout LogInForm, _ key: Key, cancel: (() -> Void)?) -> [TillEffect] {
+        switch key {
+        case .character(let character):
+            guard character.isASCII else { return [] }
+            switch form.field {
+            case .employee where character.isLetter || character.isNumber:
+                if form.employeeID.count < 20 { form.employeeID.append(character) }
+            case .pin where character.isNumber:
+                if form.pin.count < 8 { form.pin.append(character) }
+            default:
+                state.banner = Banner(kind: .warning, text: form.field == .pin ? "A PIN is digits only" : "An employee number is letters and digits")
+                return [.bell]
+            }
+            return []
+        case .backspace:
+            if form.field == .pin { if !form.pin.isEmpty { form.pin.removeLast() } } else if !form.employeeID.isEmpty {
+                form.employeeID.removeLast()
+            }
+            return []
+        case .escape:
+            state.banner = nil
+            if form.field == .pin {
+                form.pin = ""
+                form.field = .employee
+            } else if !form.employeeID.isEmpty, cancel == nil {
+                form.employeeID = ""
+            } else {
+                cancel?()
+            }
+            return []
+        case .enter, .tab:
+            if form.field == .employee {
+                guard !form.employeeID.isEmpty else {
+                    state.banner = Banner(kind: .warning, text: "Type your employee number, then Enter")
+                    return [.bell]
+                }
+                form.field = .pin
+                state.banner = nil
+                return []
+            }
+            if let locked = state.lockedUntil, state.now < locked {
+                let seconds = Int((locked - state.now).components.seconds) + 1
+                form.pin = ""
+                state.banner = Banner(kind: .error, text: "Too many wrong PINs: log-in is locked. Try again in \(seconds) s.")
+                return [.bell]
+            }
+            guard let entry = staff?.entry(id: form.employeeID), StaffList.isValidPIN(form.pin) else {
+                return wrongPIN(&state, &form)
+            }
+            form.checking = true
+            state.banner = Banner(kind: .info, text: "Checking…")
+            return [.checkPIN(employeeID: entry.member.id, pin: form.pin, hash: entry.pinHash)]
+        default:
+            return []
+        }
+    }
+
+    func wrongPIN(_ state: inout TillState, _ form: inout LogInForm) -> [TillEffect] {
+        state.wrongPINs += 1
+        let who = form.employeeID
+        form.pin = ""
+        form.checking = false
+        form.field = .pin
+        if state.wrongPINs >= Self.wrongPINLimit {
+            state.wrongPINs = 0
+            state.lockedUntil = state.now + Self.lockOut
+            state.banner = Banner(kind: .error, text: "Wrong employee number or PIN \(Self.wrongPINLimit) times: log-in is locked for \(Self.lockOut.components.seconds) s.")
+        } else {
+            let left = Self.wrongPINLimit - state.wrongPINs
+            state.banner = Banner(kind: .error, text: "Wrong employee number or PIN. \(left) more tr\(left == 1 ? "y" : "ies") before a short lock (Esc: change the number).")
+        }
+        return [.record([.logInRefused(employee: who)]), .bell]
+    }
+
+    func pinChecked(_ state: inout TillState, employeeID: String, matches: Bool) -> [TillEffect] {
+        switch state.mode {
+        case .loggingIn(var form) where form.checking && form.employeeID == employeeID:
+            guard matches, let entry = staff?.entry(id: employeeID) else {
+                let effects = wrongPIN(&state, &form)
+                state.mode = .loggingIn(form)
+                return effects
+            }
+            state.wrongPINs = 0
+            state.lockedUntil = nil
+            state.employee = entry.member
+            state.mode = .selling(.code)
+            state.banner = Banner(kind: .success, text: "Logged in: \(entry.member.name) (\(entry.member.id))"
+                                  + (state.training ? ". TRAINING MODE: nothing sold is a sale." : ""))
+            // What recovery settled meanwhile, now that someone is here to see it.
+            let held = state.heldNotices
+            state.heldNotices = []
+            return held.flatMap { recovered(&state, $0) }
+        case .authorizing(var approval) where approval.form.checking && approval.form.employeeID == employeeID:
+            guard matches, let entry = staff?.entry(id: employeeID) else {
+                let effects = wrongPIN(&state, &approval.form)
+                state.mode = .authorizing(approval)
+                return effects
+            }
+            state.wrongPINs = 0
+            state.lockedUntil = nil
+            guard entry.member.role == .manager else {
+                approval.form = LogInForm()
+                state.mode = .authorizing(approval)
+                state.banner = Banner(kind: .error, text: "\(entry.member.name) is not a manager. A manager must \(approval.purpose.text).")
+                return [.bell]
+            }
+            switch approval.purpose {
+            case .zReport(let report):
+                state.mode = .report(report, confirmingZ: false)
+                state.banner = Banner(kind: .info, text: "Making Z report \(report.number)…")
+                return [.record([.managerApproved(employee: entry.member.id, action: "Z report \(report.number)")]), .makeReport(.z)]
+            case .training(let on):
+                state.training = on
+                state.mode = .selling(.code)
+                state.banner = Banner(kind: on ? .warning : .info, text: on
+                    ? "TRAINING MODE on: payments go to the simulator; nothing sold is a sale. \(KeyMap.label(for: .training)) ends it."
+                    : "Training mode off: sales are real again.")
+                return [.record([.trainingMode(on: on, manager: entry.member.id)])]
+            }
+        default:
+            return []
+        }
+    }
+
+    func logOut(_ state: inout TillState) -> [TillEffect] {
+        guard requiresLogIn, let employee = state.employee else {
+            state.banner = Banner(kind: .warning, text: "Log-in is off on this till: the configuration has no [[staff]].")
+            return []
+        }
+        guard !state.hasOpenSale else {
+            state.banner = Banner(kind: .warning, text: "Finish or void the sale before logging out.")
+            return [.bell]
+        }
+        startNewSale(&state, advance: state.lastFailedAttempt > 0)
+        state.employee = nil
+        state.mode = .loggingIn(LogInForm())
+        state.banner = Banner(kind: .info, text: "\(employee.name) logged out. Next: employee number and PIN.")
+        return []
+    }
+
+    func askForTraining(_ state: inout TillState) -> [TillEffect] {
+        guard requiresLogIn else {
+            state.banner = Banner(kind: .warning, text: "Training mode needs a manager: add [[staff]] with role = \"manager\" to the configuration.")
+            return [.bell]
+        }
+        guard !state.hasOpenSale else {
+            state.banner = Banner(kind: .warning, text: "Finish or void the sale before training mode is turned \(state.training ? "off" : "on").")
+            return [.bell]
+        }
+        let approval = ManagerApproval(purpose: .training(on: !state.training), form: approvalForm(state), returnTo: .selling(.code))
+        state.mode = .authorizing(approval)
+        state.banner = Banner(kind: .info, text: "A manager's number and PIN to \(approval.purpose.text)")
+        return []
+    }
+}
