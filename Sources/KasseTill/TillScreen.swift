@@ -18,7 +18,12 @@ public enum TillScreen {
         entryLine(state, &canvas, row: bottom - 1)
         bannerLine(state, &canvas, row: bottom - 2)
         let panelTop = bottom - 2 - summaryHeight(state)
-        summary(state, &canvas, top: panelTop)
+        if state.logIn == nil {
+            summary(state, &canvas, top: panelTop)
+        } else {
+            // Nobody logged in: no sale to sum up.
+            canvas.put(String(repeating: "─", count: size.columns), row: panelTop, column: 0, style: .dim)
+        }
         // Under the quit question, what was on screen stays there.
         var shown = state.mode
         if case .confirmingQuit(let underneath) = shown { shown = underneath }
@@ -67,7 +72,7 @@ public enum TillScreen {
     static func statusBar(_ state: TillState, _ canvas: inout Canvas) {
         canvas.fill(row: 0, style: .inverse)
         // Training mode says so in every frame, where the run mode stands.
-        let mode = state.training ? " TRAINING \(state.settings.mode.rawValue) " : " \(state.settings.mode.rawValue) "
+        let mode = state.training ? " TRAINING " : " \(state.settings.mode.rawValue) "
         canvas.put(mode, row: 0, column: 0, style: state.training ? .bad : state.settings.mode == .production ? .inverse : .warning)
         let scanners: String
         if state.scanners.isEmpty {
@@ -77,14 +82,19 @@ public enum TillScreen {
             scanners = connected == state.scanners.count ? "scanner: ok" : "scanner: \(state.scanners.count - connected) disconnected"
         }
         let api = state.apiReachable.map { $0 ? "API: ok" : "API: no answer" } ?? "API: –"
-        let who = state.employee.map { " · \($0.name)" } ?? ""
-        var left = " \(state.settings.shopName) · store \(state.settings.storeID) · till \(state.settings.tillID)" + who
+        let settings = state.settings
         // The business day, which the next payment reference carries.
         let right = "\(scanners) · \(api) · \(state.today.dotted) · sale \(state.receiptNumber) "
-        // Narrow: the store id gives way first (the till id and the day stay).
-        if mode.count + left.count + right.count > canvas.size.columns {
-            left = " \(state.settings.shopName) · till \(state.settings.tillID)" + who
-        }
+        // Narrow: the store id gives way first, then the employee's name for their number (the
+        // till id, the employee and the day stay).
+        let candidates = [
+            " \(settings.shopName) · store \(settings.storeID) · till \(settings.tillID)" + (state.employee.map { " · \($0.name)" } ?? ""),
+            " \(settings.shopName) · till \(settings.tillID)" + (state.employee.map { " · \($0.name)" } ?? ""),
+            " \(settings.shopName) · till \(settings.tillID)" + (state.employee.map { " · \($0.id)" } ?? ""),
+            " till \(settings.tillID)" + (state.employee.map { " · \($0.id)" } ?? ""),
+        ]
+        let room = canvas.size.columns - mode.count - right.count
+        let left = candidates.first { $0.count <= room } ?? candidates[candidates.count - 1]
         canvas.put(left, row: 0, column: mode.count, style: .inverse, width: canvas.size.columns - mode.count - right.count)
         canvas.put(right, row: 0, column: canvas.size.columns - right.count, style: state.apiReachable == false ? .bad : .inverse)
     }

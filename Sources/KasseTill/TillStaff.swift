@@ -39,8 +39,7 @@ extension Till {
         return effects
     }
 
-    /// Typing into a log-in form. Esc clears the PIN (back to the id), then the id, then
-    /// `cancel`s; Enter moves on to the PIN, then checks it.
+    /// Typing into a log-in form. Esc clears the form (back to the number), then `cancel`s; Enter moves on to the PIN, then checks it.
     func formKey(_ state: inout TillState, _ form: inout LogInForm, _ key: Key, cancel: (() -> Void)?) -> [TillEffect] {
         switch key {
         case .character(let character):
@@ -63,7 +62,9 @@ extension Till {
         case .escape:
             state.banner = nil
             if form.field == .pin {
+                // Back to a blank number (the wrong one is typed anew, not edited).
                 form.pin = ""
+                form.employeeID = ""
                 form.field = .employee
             } else if !form.employeeID.isEmpty, cancel == nil {
                 form.employeeID = ""
@@ -82,7 +83,8 @@ extension Till {
                 return []
             }
             if let locked = state.lockedUntil, state.now < locked {
-                let seconds = Int((locked - state.now).components.seconds) + 1
+                let remaining = (locked - state.now).components
+                let seconds = Int(remaining.seconds) + (remaining.attoseconds > 0 ? 1 : 0)
                 form.pin = ""
                 state.banner = Banner(kind: .error, text: "Too many wrong PINs: log-in is locked. Try again in \(seconds) s.")
                 return [.bell]
@@ -129,6 +131,11 @@ extension Till {
             state.mode = .selling(.code)
             state.banner = Banner(kind: .success, text: "Logged in: \(entry.member.name) (\(entry.member.id))"
                                   + (state.training ? ". TRAINING MODE: nothing sold is a sale." : ""))
+            // A warning from start matters more than the greeting (the status bar names who is in).
+            if let notice = state.startNotice {
+                state.banner = notice
+                state.startNotice = nil
+            }
             // What recovery settled meanwhile, now that someone is here to see it.
             let held = state.heldNotices
             state.heldNotices = []

@@ -214,6 +214,9 @@ public struct TillState: Sendable {
     public var lockedUntil: ContinuousClock.Instant?
     /// What start-up recovery settled while nobody was logged in, shown to whoever logs in.
     public var heldNotices: [RecoveryNotice] = []
+    /// A warning from start (a day without its Z report, a lost anchor file), shown on the
+    /// log-in screen and again to whoever logs in first.
+    public var startNotice: Banner?
     public init(settings: TillSettings, saleNumber: Int = 1, now: ContinuousClock.Instant, today: CivilDate) {
         self.settings = settings
         self.basket = Basket(currency: settings.market.currency)

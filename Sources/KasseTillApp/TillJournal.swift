@@ -10,8 +10,10 @@ import VippsModels
 /// in-process (and for a training till that must leave the shop's journal alone).
 public protocol TillJournal: Sendable {
     /// `employee`: who made the entries (nil: the journal's own default; empty: nobody logged in).
+    @discardableResult
     func append(_ events: [JournalEvent], employee: String?) async throws(JournalError) -> [Int]
     /// Appends what `make` makes from the newest signed transaction, in one write.
+    @discardableResult
     func append(employee: String?, signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent])
         async throws(JournalError) -> [Int]
     /// Whether a copy of the sale's receipt was handed out already (the law allows one).

@@ -458,7 +458,10 @@ public enum TillLauncher {
             throw LaunchError(description: error.description)
         }
         var state = TillState(settings: tillConfiguration.settings, saleNumber: saleNumber, now: now, today: today(in: tillConfiguration.settings.timeZone))
-        if !staff.isEmpty { state.mode = .loggingIn(LogInForm()) }
+        if !staff.isEmpty {
+            state.mode = .loggingIn(LogInForm())
+            state.startNotice = startupBanner
+        }
         state.banner = startupBanner ?? Banner(kind: .info, text: mode == .demo
             ? (staff.isEmpty ? "" : "DEMO: log in as 1001, PIN 1234. Then ")
               + "scan or type products, F2 and 91234567 (Kari approves after 3 s), then F4 to pay"

@@ -52,11 +52,19 @@ import VippsClient
         city = "Oslo"
         vat_registered = true
 
-        # Read by the next versions of Kasse; accepted as they are.
-
         [[staff]]
         id = "anna"
+        name = "Anna Berg"
         role = "cashier"
+        pin = "scrypt$15$8$1$23qxpW557xZ4PhI78oMQAw==$Q8G28UxWS3HdnMaP9VKk7al33z6wPU0yRbjwihoUXr8="
+
+        [[staff]]
+        id = "9001"
+        name = "Ola Nordmann"
+        role = "manager"
+        pin = "scrypt$15$8$1$+PodKn7O3sf2l9OC9/tnsg==$g0Sw8GyVa3SiryfsUWnn22yr597ocs7WIKi11vPUWKU="
+
+        # Read by the next versions of Kasse; accepted as they are.
 
         [printer]
         connection = "tcp://192.0.2.10:9100"
@@ -114,7 +122,14 @@ import VippsClient
         let bare = try TillConfiguration.load(file: try ConfigReader.parse("[till]\nmarket = \"NO\""), mode: .test, environment: ["HOME": "/h"])
         let missing = try #require(bare.missingForNorway(configPath: "/etc/kasse.toml", readKey: { _ in nil }))
         #expect(missing.contains("Add to /etc/kasse.toml") && missing.contains("[company]") && missing.contains("organisation_number")
-                && missing.contains("signing_key = ") && missing.contains("kasse saft keygen"))
+                && missing.contains("signing_key = ") && missing.contains("kasse saft keygen")
+                && missing.contains("[[staff]]") && missing.contains("role = \"manager\"") && missing.contains("kasse staff pin"))
+        // A staff list without a manager: nobody could close the day.
+        var cashiersOnly = till
+        cashiersOnly.signingKeyPath = "/k"
+        cashiersOnly.staff = StaffList(till.staff.entries.filter { $0.member.role == .cashier })
+        #expect(cashiersOnly.missingForNorway(configPath: "x", readKey: { _ in try? TransactionSigner.generateKey().privatePEM })?
+            .contains("role = \"manager\"") == true)
         // With both, a key that cannot be read is named (its content never is).
         var keyed = till
         keyed.signingKeyPath = "/srv/kasse/key.pem"
@@ -151,6 +166,33 @@ import VippsClient
         #expect(result.errors.contains("organisation_number") && result.errors.contains("kasse saft keygen"), "\(result.errors)")
         #expect(!result.errors.contains("a-secret-value"))
         #expect(!FileManager.default.fileExists(atPath: directory + "/journal.sqlite"))
+    }
+
+    @Test func theStaffListNeedsHashedPINsAndSaysWhatIsWrong() throws {
+        let (till, _) = try Self.load(Self.example)
+        #expect(till.staff.entries.map(\.member) == [StaffMember(id: "anna", name: "Anna Berg", role: .cashier),
+                                                      StaffMember(id: "9001", name: "Ola Nordmann", role: .manager)])
+        #expect(StaffPIN.verify("1234", against: try #require(till.staff.entry(id: "anna")).pinHash))
+        let hash = try #require(till.staff.entry(id: "anna")).pinHash
+        let cases: [(String, String)] = [
+            ("[[staff]]\nid = \"7\"\nname = \"Per\"\npin = \"1234\"", "line 4 (staff[1].pin): must be a hash made by `kasse staff pin`"),
+            ("[[staff]]\nid = \"7\"\nname = \"Per\"", "needs pin = \"scrypt$…\"; make it with: kasse staff pin"),
+            ("[[staff]]\nid = \"7\"\nname = \"Per\"\nrole = \"boss\"\npin = \"\(hash)\"", "line 4 (staff[1].role): must be cashier or manager, not 'boss'"),
+            ("[[staff]]\nid = \"a b\"\nname = \"Per\"\npin = \"\(hash)\"", "1 to 20 letters or digits"),
+            ("[[staff]]\nid = \"7\"\npin = \"\(hash)\"", "employee 7 needs name"),
+            ("[[staff]]\nid = \"7\"\nname = \"A\"\npin = \"\(hash)\"\n[[staff]]\nid = \"7\"\nname = \"B\"\npin = \"\(hash)\"",
+             "employee 7 is listed twice"),
+        ]
+        for (text, message) in cases {
+            do {
+                _ = try Self.load(text)
+                Issue.record("accepted: \(text)")
+            } catch let error as ConfigurationError {
+                #expect("\(error)".contains(message), "\(error)")
+                // The clear-text PIN itself is never repeated back.
+                #expect(!"\(error)".contains("\"1234\""))
+            }
+        }
     }
 
     @Test func theFullExampleReadsIntoTypedSettings() throws {

@@ -57,7 +57,9 @@ import VippsModels
         for day in days {
             // 08:00 in Oslo (UTC+1 in winter).
             clock.set(Double(InternetTime.days(fromCivil: day.year, day.month, day.day)) * 86_400 + 7 * 3600)
-            try await journal.append([.tillStarted(mode: "TEST", store: "TEST1", till: "2")])
+            try await journal.append([.tillStarted(mode: "TEST", store: "TEST1", till: "2")], employee: "")
+            try await journal.append([.logInRefused(employee: "1001")], employee: "")
+            try await journal.append([.loggedIn(StaffMember(id: "1001", name: "Kari Nordmann", role: .cashier))])
             for index in 0..<Int.random(in: 6...12, using: &random) {
                 saleNumber += 1
                 var lines: [JournalLine] = []
@@ -91,6 +93,19 @@ import VippsModels
                                                              amount: sale.total, text: ["KOPI - Salgskvittering"])])
                 }
                 if index == 3 { try await journal.append([.operatorAction("X report viewed (next Z: \(days.firstIndex(of: day)! + 1))")]) }
+                // Once a day a manager lets the cashier practise: a training sale, signed, never a sale.
+                if index == 2 {
+                    try await journal.append([.trainingMode(on: true, manager: "9001")])
+                    saleNumber += 1
+                    let line = lines[0]
+                    let training = JournalSale(
+                        sale: saleNumber, receiptNumber: String(format: "%06d", saleNumber),
+                        reference: PaymentReference(store: "TEST1", till: "2", date: day, sequence: saleNumber, attempt: 1).value,
+                        currency: "NOK", total: line.total, captured: line.total, customer: "+47 ******67", lines: [line],
+                        vat: JournalSale.vat(of: [line]), training: true)
+                    try await append(journal, &chain, [.saleCompleted(training)], refunds: [], clock: clock)
+                    try await journal.append([.trainingMode(on: false, manager: "9001")])
+                }
                 // Now and then a customer brings something back from an earlier sale.
                 if Int.random(in: 0..<4, using: &random) == 0, let original = paid.randomElement(using: &random) {
                     returnNumber += 1
@@ -105,7 +120,9 @@ import VippsModels
                     paid.removeAll { $0.sale == original.sale }
                 }
             }
+            try await journal.append([.managerApproved(employee: "9001", action: "Z report")])
             _ = try await journal.zReport(store: "TEST1", currency: "NOK")
+            try await journal.append([.loggedOut(employee: "1001")])
         }
         let configPath = directory + "/kasse.toml"
         try """
@@ -170,6 +187,17 @@ import VippsModels
         #expect(text.contains("<paymentType>VIPPSMP</paymentType>"))
         #expect(text.contains("<eventType>COPYREC</eventType>") && text.contains("<receiptCopyNum>1</receiptCopyNum>"))
         #expect(text.contains("<artGroupID>04006</artGroupID>"))
+        // Staff: log-ins and log-outs, the employee by name; training signed and marked, counted apart.
+        let flat = text.filter { !$0.isWhitespace }
+        #expect(flat.contains("<empID>1001</empID><dateOfEntry>2026-03-13</dateOfEntry>"))
+        #expect(flat.contains("<firstName>Kari</firstName><surName>Nordmann</surName><employeeRole><roleType>Employee</roleType></employeeRole>"),
+                "\(flat.prefix(3000))")
+        #expect(text.contains("<eventType>EMPIN</eventType>") && text.contains("<eventType>EMPOUT</eventType>"))
+        #expect(text.contains("<eventType>TRAINON</eventType>") && text.contains("<eventType>TRAINOFF</eventType>"))
+        #expect(text.contains("<eventType>TRAINREC</eventType>") && text.contains("<trainingID>true</trainingID>"))
+        #expect(!flat.contains("<reportTrainingNum>0</reportTrainingNum>"))
+        // Entries made while nobody was logged in name nobody.
+        #expect(flat.contains("<eventType>POSSTART</eventType><eventDate>"))
         // Each Z report the till stored carries the same figures the export tallies.
         let journal = try Journal(path: generated.journalPath, till: "2", cashier: "1001", readOnly: true)
         let zReports = try await journal.entries(kinds: ["z-report"])

@@ -40,7 +40,10 @@ final class TillSession: Sendable {
 
     /// Starts the till with a configuration pointing at the simulator.
     /// `directory`: reuse one (its journal and log), as a till restarted in the same shop does.
-    init(simulator: SimulatorHarness, columns: Int = 100, rows: Int = 30, extraConfig: String = "", reusing existing: String? = nil) async throws {
+    /// `logIn`: the employee number and PIN to log in with once the log-in screen shows (the
+    /// demo cashier by default; nil: stay at the log-in screen).
+    init(simulator: SimulatorHarness, columns: Int = 100, rows: Int = 30, extraConfig: String = "", reusing existing: String? = nil,
+         logIn: (id: String, pin: String)? = ("1001", "1234")) async throws {
         name = "kasse-\(UUID().uuidString.prefix(8))"
         socket = "kasse-test-\(UUID().uuidString.prefix(8))"
         self.directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent(name).path
@@ -66,6 +69,33 @@ final class TillSession: Sendable {
         FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8), attributes: [.posixPermissions: 0o600])
         let command = "cd \(Repository.root.path) && TERM=xterm-256color HOME=\(directory) \(KasseBinary.path) till --config \(configPath); echo KASSE-EXITED-$?; sleep 60"
         try await Self.tmuxDetached(["-L", socket, "new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", command])
+        if let logIn { try await self.logIn(logIn.id, logIn.pin) }
+    }
+
+    /// At the log-in screen: the number, Enter, the PIN, Enter; back when the till sells.
+    func logIn(_ id: String, _ pin: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await waitFor("Employee number:", timeout: .seconds(60), sourceLocation: sourceLocation)
+        try await type(id)
+        try await keys("Enter")
+        try await waitFor("PIN:", sourceLocation: sourceLocation)
+        try await type(pin)
+        try await keys("Enter")
+        try await waitUntil("the till sells", sourceLocation: sourceLocation) { !$0.contains("PIN:") && !$0.contains("Employee number") }
+    }
+
+    /// Waits until the screen satisfies `test`, bounded.
+    @discardableResult
+    func waitUntil(_ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+                   _ test: (String) -> Bool) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            last = try await screen()
+            if test(last) { return last }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("screen never showed \(what):\n\(last)\n\(await diagnosis())", sourceLocation: sourceLocation)
+        return last
     }
 
     func keys(_ keys: String...) async throws {
@@ -406,5 +436,127 @@ final class TillSession: Sendable {
         #expect(refunds.refunded == 4980)
         if case .broken(let sequence, let reason) = try await journal.verify() { Issue.record("chain broken at \(sequence): \(reason)") }
         try await sim.finish(checkRequests: "all")
+    }
+}
+
+/// Norwegian cash-register law at the real till, in a real terminal: log-in (a wrong PIN
+/// first), a sale, its one copy receipt (a second refused), a training sale that never reaches
+/// the configured API, and a Z report that only a manager's PIN closes; then the journal and
+/// its SAF-T export through the real binary.
+@Suite(.serialized) struct TillNorwayEndToEndTests {
+    @Test func logInSaleCopyTrainingAndZWithAManagersPIN() async throws {
+        let sim = try await SimulatorHarness.start()
+        let till = try await TillSession(simulator: sim, logIn: nil)
+        let first = try await till.waitFor("Employee number:")
+        #expect(first.contains("DEMO staff: cashier 1001, PIN 1234"))
+        // A wrong PIN: said plainly, the PIN never shown.
+        try await till.type("1001")
+        try await till.keys("Enter")
+        try await till.type("4321")
+        let masked = try await till.waitFor("PIN: ••••")
+        #expect(!masked.contains("4321"))
+        try await till.keys("Enter")
+        try await till.waitFor("Wrong employee number or PIN. 2 more tries")
+        try await till.type("1234")
+        try await till.keys("Enter")
+        try await till.waitFor("Kari Kasserer")  // the status bar names who is logged in
+
+        // A sale, paid; its copy once, and a second refused.
+        try await till.type("7040000000016")
+        try await till.keys("Enter")
+        try await till.waitFor("Lettmelk")
+        let reference = try await till.payApprovedByTypedNumber(sim)
+        try await till.keys("c")
+        try await till.waitFor("Copy of receipt 000001 («KOPI») stored")
+        try await till.keys("c")
+        try await till.waitFor("Receipt 000001 already had its copy")
+        try await till.keys("Enter")
+        try await till.waitFor("sale 000002")
+
+        // Training: a manager's PIN turns it on; TRAINING on every frame; paid on the embedded simulator.
+        try await till.keys("F1")
+        try await till.waitFor("To turn training mode on.")
+        try await till.type("9001")
+        try await till.keys("Enter")
+        try await till.type("9999")
+        try await till.keys("Enter")
+        try await till.waitFor("TRAINING MODE on")
+        let atConfigured = try await sim.control(.GET, "/simulator/v1/payments").array.count
+        try await till.type("7040000000016")
+        try await till.keys("Enter", "F2")
+        try await till.type("91234567")
+        try await till.keys("Enter", "F4")
+        let waiting = try await till.waitUntil("a training payment waiting or paid") { $0.contains("WAITING") || $0.contains("PAID") }
+        #expect(waiting.contains(" TRAINING "))
+        let paid = try await till.waitFor("PAID", timeout: .seconds(90))
+        #expect(paid.contains(" TRAINING "))
+        #expect(try await sim.control(.GET, "/simulator/v1/payments").array.count == atConfigured)  // never reached the configured API
+        try await till.keys("c")
+        try await till.waitFor("A training sale has no receipt to copy.")
+        try await till.keys("Enter")
+        try await till.keys("F1")
+        try await till.waitFor("To turn training mode off.")
+        try await till.type("9001")
+        try await till.keys("Enter")
+        try await till.type("9999")
+        try await till.keys("Enter")
+        try await till.waitFor("Training mode off")
+        #expect(!(try await till.screen()).contains(" TRAINING "))
+
+        // Z: the cashier's own PIN does not close the day; the manager's does.
+        try await till.keys("F11")
+        try await till.waitFor("X-RAPPORT")
+        try await till.keys("F12", "y")
+        try await till.waitFor("To close the day with Z report 1.")
+        try await till.type("1001")
+        try await till.keys("Enter")
+        try await till.type("1234")
+        try await till.keys("Enter")
+        try await till.waitFor("Kari Kasserer is not a manager")
+        try await till.type("9001")
+        try await till.keys("Enter")
+        try await till.type("9999")
+        try await till.keys("Enter")
+        let z = try await till.waitFor("Z report 1 stored in the journal")
+        #expect(z.contains("Z-RAPPORT 1") && z.contains("Treningskvitteringer (1)"))
+        try await till.keys("Escape", "F12")
+        try await till.waitFor("Kari Kasserer logged out")
+        try await till.keys("F10")
+        try await till.waitFor("KASSE-EXITED-0")
+        await till.close()
+
+        // The journal: who did what, the training sale signed as training, one copy.
+        let journalPath = till.directory + "/.local/share/kasse/demo-journal.sqlite"
+        let journal = try Journal(path: journalPath, till: "2", cashier: "t", readOnly: true)
+        let entries = try await journal.entries()
+        #expect(entries.filter { $0.kind == "logged-in" }.map(\.cashier) == ["1001"])
+        #expect(entries.filter { $0.kind == "log-in-refused" }.map(\.payload).allSatisfy { $0.contains("\"employee\":\"1001\"") })
+        #expect(entries.filter { $0.kind == "log-in-refused" }.count == 1)  // the wrong PIN, and nothing of it but the number
+        #expect(!entries.contains { $0.payload.contains("4321") || $0.payload.contains("9999") })
+        #expect(entries.filter { $0.kind == "sale-completed" }.allSatisfy { $0.cashier == "1001" })
+        #expect(entries.first { $0.kind == "till-started" }?.cashier == "")
+        #expect(entries.filter { $0.kind == "receipt-copied" }.count == 1)
+        #expect(entries.filter { $0.kind == "training" }.count == 2)
+        let signatures = try await journal.signatures()
+        #expect(signatures.map(\.training) == [nil, true])
+        #expect(signatures.first?.reference == reference)
+        if case .broken(let sequence, let reason) = try await journal.verify() { Issue.record("chain broken at \(sequence): \(reason)") }
+
+        // The SAF-T export of the day through the real binary: valid, every reference and signature checked.
+        let key = till.directory + "/.local/share/kasse/demo-signing-key.pem"
+        let publicKey = till.directory + "/demo-public.pem"
+        #expect(try await runProgram("/usr/bin/openssl", ["rsa", "-in", key, "-pubout", "-out", publicKey]).status == 0)
+        let exported = try await runProgram(KasseBinary.path, ["saft", "export", "--config", till.directory + "/kasse.toml", "--from", "today",
+                                                                "--out", till.directory], environment: ["HOME": till.directory])
+        #expect(exported.status == 0, "\(exported.errors)")
+        let file = try #require(exported.output.components(separatedBy: "Wrote ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let valid = try await SAFTExportTests.validate(file)
+        #expect(valid.status == 0, "\(valid.errors.suffix(2000))")
+        let checked = try await SAFTExportTests.check(file, publicKey: publicKey)
+        #expect(checked.status == 0 && checked.output.contains("ok: 2 transactions, 2 signatures verified"), "\(checked.output) \(checked.errors)")
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("<eventType>EMPIN</eventType>") && text.contains("<eventType>TRAINREC</eventType>")
+                && text.contains("<eventType>COPYREC</eventType>") && text.contains("<reportType>Z report</reportType>"))
+        try await sim.finish()
     }
 }

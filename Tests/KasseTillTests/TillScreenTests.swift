@@ -83,6 +83,21 @@ struct TillScreenTests {
                 sale: 5, reference: "R-5-1", returnNumber: 1, amount: 5490, currency: "NOK", key: "r1-R-5-1", lines: lines)))
         }
         scenes.append(("return-done", returning.state))
+        // Staff: the log-in screen (DEMO shows its demo staff), a manager's approval, training mode.
+        var staffed = TillStaffTests.driver()
+        scenes.append(("log-in", staffed.state))
+        staffed.type("1001")
+        for character in "12" { staffed.press(.character(character)) }
+        scenes.append(("log-in-pin", staffed.state))
+        for character in "34" { staffed.press(.character(character)) }
+        staffed.press(.enter)
+        staffed.send(.pinChecked(employeeID: "1001", matches: true))
+        staffed.press(.function(1))
+        scenes.append(("manager-approval", staffed.state))
+        _ = TillStaffTests.typeForm(&staffed, "9001", "9999")
+        staffed.send(.pinChecked(employeeID: "9001", matches: true))
+        staffed.type("7040000000016")
+        scenes.append(("training", staffed.state))
         return scenes
     }
 
@@ -101,7 +116,8 @@ struct TillScreenTests {
     @Test func theStatusBarNamesTheModeAndNeverShowsWholeNumbers() throws {
         for (_, state) in try Self.scenes() {
             let text = TillScreen.render(state, size: Self.small).text
-            #expect(text.hasPrefix(" DEMO "))
+            // Training mode says so in every frame, where the run mode otherwise stands.
+            #expect(text.hasPrefix(state.training ? " TRAINING " : " DEMO "))
             #expect(!text.contains("91234567"))
             #expect(!text.contains("4791234567"))
         }
@@ -110,12 +126,17 @@ struct TillScreenTests {
     }
 
     @Test func theHelpBarComesFromTheKeyTable() {
-        let bottom = TillScreen.render(Fixture.state(), size: Self.large).row(39)
-        for binding in KeyMap.bindings { #expect(bottom.contains("\(binding.label) \(binding.help)")) }
+        var state = Fixture.state()
+        state.employee = StaffMember(id: "1001", name: "Kari Kasserer", role: .cashier)
+        let bottom = TillScreen.render(state, size: TerminalSize(columns: 160, rows: 40)).row(39)
+        for binding in KeyMap.bindings { #expect(bottom.contains("\(binding.label) \(binding.help)"), "\(bottom)") }
         // At 80 columns the essential keys stay; others give way.
-        let narrow = TillScreen.render(Fixture.state(), size: Self.small).row(23)
+        let narrow = TillScreen.render(state, size: Self.small).row(23)
         for binding in KeyMap.bindings where KeyMap.essential.contains(binding.command) {
             #expect(narrow.contains("\(binding.label) \(binding.help)"), "\(narrow)")
         }
+        // Without a log-in (no staff list) there is nobody to log out and no manager for training.
+        let alone = TillScreen.render(Fixture.state(), size: Self.large).row(39)
+        #expect(!alone.contains("Log out") && !alone.contains("Training") && alone.contains("F11 X report"))
     }
 }

@@ -23,7 +23,7 @@ enum Fixture {
 /// Drives the reducer like the runtime does, collecting every effect.
 struct TillDriver {
     var state = Fixture.state()
-    let till = Till(catalog: Fixture.catalog)
+    var till = Till(catalog: Fixture.catalog)
     var effects: [TillEffect] = []
 
     @discardableResult

@@ -1,0 +1,193 @@
+import KasseCore
+import KasseTill
+import Testing
+import VippsModels
+
+/// Log-in, lock-out, log-out, manager approval and training mode, through the pure reducer.
+/// The PIN check is an effect: these tests answer it as the runtime would.
+struct TillStaffTests {
+    static let staff = StaffList([
+        StaffList.Entry(member: StaffMember(id: "1001", name: "Kari Kasserer", role: .cashier), pinHash: "hash-kari"),
+        StaffList.Entry(member: StaffMember(id: "9001", name: "Mona Manager", role: .manager), pinHash: "hash-mona"),
+    ])
+
+    /// A till with staff, at its log-in screen.
+    static func driver() -> TillDriver {
+        var driver = TillDriver(till: { var till = Till(catalog: Fixture.catalog); till.staff = staff; return till }())
+        driver.state.mode = .loggingIn(LogInForm())
+        return driver
+    }
+
+    static func typeForm(_ driver: inout TillDriver, _ id: String, _ pin: String) -> [TillEffect] {
+        driver.type(id)
+        for character in pin { driver.send(.keyPressed(.character(character))) }
+        return driver.send(.keyPressed(.enter))
+    }
+
+    @Test func aCorrectPINLogsInAndTheJournalSaysWho() throws {
+        var till = Self.driver()
+        let before = till.state
+        let effects = Self.typeForm(&till, "1001", "1234")
+        // The reducer asks for the check with the member's stored hash; it never decides itself.
+        #expect(effects == [.checkPIN(employeeID: "1001", pin: "1234", hash: "hash-kari")])
+        #expect(till.state.logIn?.checking == true)
+        // Keys while checking do nothing.
+        till.press(.character("9"))
+        #expect(till.state.logIn?.pin == "1234")
+        till.send(.pinChecked(employeeID: "1001", matches: true))
+        #expect(till.state.employee?.name == "Kari Kasserer")
+        #expect(till.state.mode == .selling(.code))
+        #expect(JournalDiff.events(from: before, to: till.state) == [.loggedIn(StaffMember(id: "1001", name: "Kari Kasserer", role: .cashier))])
+    }
+
+    @Test func wrongPINsAreCountedThenLockTheTillForAWhile() throws {
+        var till = Self.driver()
+        var effects = Self.typeForm(&till, "1001", "1111")
+        till.send(.pinChecked(employeeID: "1001", matches: false))
+        #expect(till.state.banner?.text.contains("Wrong employee number or PIN. 2 more tries") == true)
+        #expect(till.state.logIn?.field == .pin && till.state.logIn?.pin == "")
+        // An unknown employee number is the same mistake, said the same way, and journaled without any PIN.
+        till.press(.escape)
+        effects = Self.typeForm(&till, "4242", "1234")
+        #expect(effects.contains(.record([.logInRefused(employee: "4242")])))
+        #expect(!effects.contains { if case .checkPIN = $0 { true } else { false } })
+        till.press(.escape)
+        _ = Self.typeForm(&till, "1001", "2222")
+        till.send(.pinChecked(employeeID: "1001", matches: false))
+        #expect(till.state.banner?.text.contains("locked for 30 s") == true)
+        // Locked: even the right PIN is not checked, and the wait is said.
+        for character in "1234" { till.press(.character(character)) }
+        effects = till.send(.keyPressed(.enter))
+        #expect(effects == [.bell])
+        #expect(till.state.banner?.text.contains("Try again in 30 s") == true)
+        // The lock ends with time (the state's clock, as the runtime keeps it).
+        till.state.now = Fixture.start + .seconds(31)
+        for character in "1234" { till.press(.character(character)) }
+        effects = till.send(.keyPressed(.enter))
+        #expect(effects == [.checkPIN(employeeID: "1001", pin: "1234", hash: "hash-kari")])
+        till.send(.pinChecked(employeeID: "1001", matches: true))
+        #expect(till.state.employee?.id == "1001" && till.state.wrongPINs == 0)
+    }
+
+    @Test func aPINIsDigitsAndAnAnswerForSomeoneElseIsIgnored() throws {
+        var till = Self.driver()
+        till.type("1001")
+        till.press(.character("a"))
+        #expect(till.state.logIn?.pin == "" && till.state.banner?.text == "A PIN is digits only")
+        for character in "1234" { till.press(.character(character)) }
+        till.press(.enter)
+        // A stale answer (another form) changes nothing.
+        till.send(.pinChecked(employeeID: "9001", matches: true))
+        #expect(till.state.employee == nil)
+        // Scans wait for a log-in.
+        till.send(.pinChecked(employeeID: "1001", matches: true))
+        till.press(.function(12))
+        till.send(.scanned(text: "7040000000016", device: "x", role: .cashier))
+        #expect(till.state.basket.isEmpty && till.state.banner?.text == "Log in first: employee number and PIN")
+    }
+
+    @Test func logOutNeedsAnEmptyBasketAndIsJournaled() throws {
+        var till = Self.driver()
+        _ = Self.typeForm(&till, "1001", "1234")
+        till.send(.pinChecked(employeeID: "1001", matches: true))
+        till.type("7040000000016")
+        till.press(.function(12))
+        #expect(till.state.employee != nil && till.state.banner?.text == "Finish or void the sale before logging out.")
+        till.press(.function(8))
+        let before = till.state
+        till.press(.function(12))
+        #expect(till.state.employee == nil && till.state.logIn == LogInForm())
+        #expect(JournalDiff.events(from: before, to: till.state) == [.loggedOut(employee: "1001")])
+    }
+
+    @Test func aZReportNeedsAManagersPIN() throws {
+        var till = Self.driver()
+        _ = Self.typeForm(&till, "1001", "1234")
+        till.send(.pinChecked(employeeID: "1001", matches: true))
+        let report = JournalReport.make(kind: .x, number: 3, store: "OSLO1", till: "1", currency: "NOK", generatedAt: "", entries: [])
+        till.send(.reportReady(report))
+        till.press(.function(12))
+        let effects = till.send(.keyPressed(.character("y")))
+        // Not closed yet: a manager must approve.
+        #expect(effects.isEmpty)
+        #expect(till.state.approval?.purpose == .zReport(report))
+        // The cashier's own PIN is refused: not a manager.
+        #expect(Self.typeForm(&till, "1001", "1234") == [.checkPIN(employeeID: "1001", pin: "1234", hash: "hash-kari")])
+        till.send(.pinChecked(employeeID: "1001", matches: true))
+        #expect(till.state.banner?.text == "Kari Kasserer is not a manager. A manager must close the day with Z report 3.")
+        #expect(till.state.approval?.form == LogInForm())
+        _ = Self.typeForm(&till, "9001", "9999")
+        let approved = till.send(.pinChecked(employeeID: "9001", matches: true))
+        #expect(approved == [.record([.managerApproved(employee: "9001", action: "Z report 3")]), .makeReport(.z)])
+        #expect(till.state.employee?.id == "1001")  // the cashier stays logged in
+    }
+
+    @Test func escCancelsAnApprovalAndGoesBack() throws {
+        var till = Self.driver()
+        _ = Self.typeForm(&till, "9001", "9999")
+        till.send(.pinChecked(employeeID: "9001", matches: true))
+        till.press(.function(1))
+        // A manager at the till only types the PIN.
+        #expect(till.state.approval?.form == LogInForm(field: .pin, employeeID: "9001"))
+        till.press(.escape)  // the PIN field: back to a blank number
+        #expect(till.state.approval?.form == LogInForm())
+        till.press(.escape)  // the number field: cancelled
+        #expect(till.state.mode == .selling(.code) && !till.state.training)
+    }
+
+    @Test func trainingModeIsApprovedMarkedAndJournaled() throws {
+        var till = Self.driver()
+        _ = Self.typeForm(&till, "1001", "1234")
+        till.send(.pinChecked(employeeID: "1001", matches: true))
+        till.press(.function(1))
+        _ = Self.typeForm(&till, "9001", "9999")
+        let on = till.send(.pinChecked(employeeID: "9001", matches: true))
+        #expect(on == [.record([.trainingMode(on: true, manager: "9001")])])
+        #expect(till.state.training)
+        // A training sale is marked so in the journal from its first payment entry.
+        till.type("7040000000016")
+        till.press(.function(2))
+        till.type("91234567")
+        let before = till.state
+        let pay = till.send(.keyPressed(.function(4)))
+        guard case .createPayment(let request, _) = try #require(pay.first) else { Issue.record("no payment"); return }
+        guard case .paymentStarted(let start) = try #require(JournalDiff.events(from: before, to: till.state).first) else {
+            Issue.record("no payment-started"); return
+        }
+        #expect(start.training == true)
+        till.send(.paymentCreated(reference: request.reference))
+        till.send(.paymentUpdated(reference: request.reference, state: .AUTHORIZED, aggregate: .zero(.NOK)))
+        let paidBefore = till.state
+        till.send(.captured(reference: request.reference, aggregate: Aggregate(
+            authorizedAmount: request.amount, cancelledAmount: .init(currency: .NOK, value: 0), capturedAmount: request.amount,
+            refundedAmount: .init(currency: .NOK, value: 0))))
+        let completed = JournalDiff.events(from: paidBefore, to: till.state).compactMap { event -> JournalSale? in
+            if case .saleCompleted(let sale) = event { sale } else { nil }
+        }
+        #expect(completed.first?.isTraining == true)
+        // No copy of a training sale, and no returns in training.
+        till.press(.character("c"))
+        #expect(till.state.banner?.text == "A training sale has no receipt to copy.")
+        till.press(.enter)
+        till.press(.function(3))
+        #expect(till.state.banner?.text.hasPrefix("No returns in training mode") == true)
+    }
+
+    @Test func recoveryAtTheLogInScreenWaitsForWhoeverLogsIn() throws {
+        var till = Self.driver()
+        let notice = RecoveryNotice(sale: 41, text: "Sale 000041 was paid before the restart.", paid: true, restoreLines: nil)
+        till.send(.recovered(notice))
+        #expect(till.state.logIn != nil && till.state.heldNotices == [notice])
+        _ = Self.typeForm(&till, "1001", "1234")
+        till.send(.pinChecked(employeeID: "1001", matches: true))
+        #expect(till.state.heldNotices.isEmpty && till.state.banner?.text == notice.text)
+    }
+
+    @Test func withoutAStaffListThereIsNoLogIn() throws {
+        var till = TillDriver()
+        till.press(.function(12))
+        #expect(till.state.banner?.text == "Log-in is off on this till: the configuration has no [[staff]].")
+        till.press(.function(1))
+        #expect(till.state.mode == .selling(.code) && !till.state.training)
+    }
+}
