@@ -168,6 +168,14 @@ def main():
                 raise TimeoutError("screen never showed %r:\n%s" % (text, screen))
 
             screen_shows("scanner: ok")
+            # The demo cashier logs in first.
+            screen_shows("Employee number:")
+            subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "-l", "1001"], check=True)
+            subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "Enter"], check=True)
+            screen_shows("PIN:")
+            subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "-l", "1234"], check=True)
+            subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "Enter"], check=True)
+            screen_shows("Logged in: Kari Kasserer")
             subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "-l", "7040000000016"], check=True)
             subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "Enter"], check=True)
             screen_shows("Lettmelk 1 l")
