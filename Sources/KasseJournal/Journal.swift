@@ -571,6 +571,15 @@ public final class Journal: Sendable {
                                   employees: employees, grandTotalsBefore: try await grandTotals(upTo: reports))
     }
 
+    /// How many X and Z reports were stored without their figures (before Kasse kept them, or
+    /// an X report recorded only as viewed): the SAF-T export must then tally every report anew.
+    public func reportsWithoutFigures() async throws(JournalError) -> Int {
+        try await scalar("""
+            SELECT count(*) FROM entry WHERE (kind = 'operator' AND payload LIKE '%"X report viewed%')
+                OR (kind IN ('z-report', 'x-report') AND payload NOT LIKE '%"figures":%')
+            """)
+    }
+
     private func scalar(_ sql: String) async throws(JournalError) -> Int {
         do {
             return try await database.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }

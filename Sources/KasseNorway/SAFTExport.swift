@@ -81,12 +81,16 @@ public struct SAFTExport: Sendable {
     /// a sale (`line-added`, `line-changed`) only when one of its lines was removed: hand them
     /// to `event` before the `line-voided` entry.
     public static let learnKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "refund-started",
-                                    "transaction-signed", "z-report", "operator", "recovered", "receipt-copied", "logged-in",
+                                    "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
                                     "logged-out", "log-in-refused", "manager-approved", "training"]
     public static let eventKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "refund-started", "refunded",
-                                    "transaction-signed", "z-report", "operator", "recovered", "receipt-copied", "logged-in",
+                                    "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
                                     "logged-out", "log-in-refused", "manager-approved", "training"]
     public static let transactionKinds = ["sale-completed", "refund-started", "transaction-signed"]
+
+    /// Pass 2's kinds when every report in the journal carries its figures (`storedFigures`):
+    /// sales and returns need not be read again to tally them.
+    public static let eventKindsWithStoredFigures = eventKinds.filter { !["sale-completed", "refund-started", "refunded"].contains($0) }
 
     /// Kinds that never become an event and hold nothing the master data needs.
     static let silentKinds: Set<String> = [
@@ -95,6 +99,9 @@ public struct SAFTExport: Sendable {
     ]
 
     public let settings: Settings
+    /// Every X and Z report in the journal was stored with its figures: the events take them
+    /// from there (pass 2 then reads no sale); otherwise every report is tallied again.
+    public var storedFigures = false
 
     // Master data (pass 1).
     private var articles: [String: (date: CivilDate, group: ArticleGroup, name: String)] = [:]
@@ -381,6 +388,8 @@ public struct SAFTExport: Sendable {
                 default: break
                 }
             }
+            // The lines come again before each removal: nothing of them need be kept.
+            openLines[sale] = nil
             let amount = line.map { $0.isReturn ? -$0.total : $0.total } ?? 0
             tally.lineCorrection(amount: abs(amount))
             let quantity = line.map { Self.quantity($0) } ?? "0"
@@ -407,11 +416,14 @@ public struct SAFTExport: Sendable {
             write(Code.copyReceipt, transID: saleTransactions[sale].map(String.init), text: "copy of receipt \(receiptNumber)")
         case .zReport(let report):
             write(Code.zReport, text: "Z report \(report.number)",
-                  report: shown ? reportXML(id: "Z\(report.number)", kind: "Z report", date: date, time: time) : nil)
+                  report: shown ? reportXML(report, id: "Z\(report.number)", kind: "Z report", date: date, time: time) : nil)
             tally = ReportTally()
+        case .xReport(let report):
+            write(Code.xReport, text: "X report (next Z: \(report.number))",
+                  report: shown ? reportXML(report, id: "X\(entry.sequence)", kind: "X report", date: date, time: time) : nil)
         case .operatorAction(let action) where action.hasPrefix("X report"):
             write(Code.xReport, text: action,
-                  report: shown ? reportXML(id: "X\(entry.sequence)", kind: "X report", date: date, time: time) : nil)
+                  report: shown ? reportXML(nil, id: "X\(entry.sequence)", kind: "X report", date: date, time: time) : nil)
         case .operatorAction(let action):
             write(Code.other, text: action)
         case .recovered(let sale, let reference, let summary):
@@ -440,9 +452,21 @@ public struct SAFTExport: Sendable {
         return "\(grams / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 
-    /// An X or Z report's `<eventReport>`: every item of § 2-8-2, from the tally since the last Z.
-    private func reportXML(id: String, kind: String, date: CivilDate, time: LocalTime) -> String {
+    /// An X or Z report's `<eventReport>`: every item of § 2-8-2, from the figures stored with
+    /// the report, or (`storedFigures` off, or none stored) from the tally since the last Z.
+    private func reportXML(_ stored: JournalReport?, id: String, kind: String, date: CivilDate, time: LocalTime) -> String {
+        if storedFigures, let stored, let figures = stored.figures {
+            return Self.reportXML(figures, sales: (stored.salesCount, stored.salesTotal), returns: (stored.returnsCount, stored.returnsTotal),
+                                  id: id, kind: kind, date: date, time: time, settings: settings)
+        }
         let t = tally
+        return Self.reportXML(t.figures(grandTotalSales: grandTotals.sales, grandTotalReturns: grandTotals.returns),
+                              sales: (t.salesCount, t.salesAmount), returns: (t.returnsCount, t.returnsAmount),
+                              id: id, kind: kind, date: date, time: time, settings: settings)
+    }
+
+    static func reportXML(_ f: ReportFigures, sales: (count: Int, amount: Int), returns: (count: Int, amount: Int), id: String,
+                          kind: String, date: CivilDate, time: LocalTime, settings: Settings) -> String {
         var x = XMLText()
         x.open("eventReport")
         x.element("reportID", id)
@@ -453,32 +477,26 @@ public struct SAFTExport: Sendable {
         x.element("reportTime", time.text)
         x.element("registerID", settings.register)
         x.open("reportTotalCashSales")
-        x.element("totalCashSaleAmnt", Self.amount(t.salesAmount - t.returnsAmount))
+        x.element("totalCashSaleAmnt", amount(sales.amount - returns.amount))
         x.close("reportTotalCashSales")
         x.open("reportArtGroups")
-        if t.groups.isEmpty {
+        let groups = f.articleGroups.isEmpty ? [ReportFigures.Row(key: ArticleGroup.saleOfGoods.id, count: 0, amount: 0)] : f.articleGroups
+        for group in groups {
             x.open("reportArtGroup")
-            x.element("artGroupID", ArticleGroup.saleOfGoods.id)
-            x.element("artGroupNum", "0")
-            x.element("artGroupAmnt", Self.amount(0))
-            x.close("reportArtGroup")
-        }
-        for group in t.groups.keys.sorted() {
-            x.open("reportArtGroup")
-            x.element("artGroupID", group.id)
-            x.element("artGroupNum", String(t.groups[group]!.count))
-            x.element("artGroupAmnt", Self.amount(t.groups[group]!.amount))
+            x.element("artGroupID", group.key)
+            x.element("artGroupNum", String(group.count))
+            x.element("artGroupAmnt", amount(group.amount))
             x.close("reportArtGroup")
         }
         x.close("reportArtGroups")
-        if !t.employeeGroups.isEmpty {
+        if let rows = f.employeeGroups, !rows.isEmpty {
             x.open("reportEmpArtGroups")
-            for key in t.employeeGroups.keys.sorted(by: { ($0.employee, $0.group) < ($1.employee, $1.group) }) {
+            for row in rows {
                 x.open("reportEmpArtGroup")
-                x.element("empID", key.employee)
-                x.element("artGroupID", key.group.id)
-                x.element("artGroupNum", String(t.employeeGroups[key]!.count))
-                x.element("artGroupAmnt", Self.amount(t.employeeGroups[key]!.amount))
+                x.element("empID", row.employee)
+                x.element("artGroupID", row.group)
+                x.element("artGroupNum", String(row.count))
+                x.element("artGroupAmnt", amount(row.amount))
                 x.close("reportEmpArtGroup")
             }
             x.close("reportEmpArtGroups")
@@ -486,76 +504,75 @@ public struct SAFTExport: Sendable {
         x.open("reportPayments")
         x.open("reportPayment")
         x.element("paymentType", Code.vipps)
-        x.element("paymentNum", String(t.salesCount + t.returnsCount))
-        x.element("paymentAmnt", Self.amount(t.salesAmount - t.returnsAmount))
+        x.element("paymentNum", String(sales.count + returns.count))
+        x.element("paymentAmnt", amount(sales.amount - returns.amount))
         x.close("reportPayment")
         x.close("reportPayments")
-        if !t.employeePayments.isEmpty {
+        if !f.employees.isEmpty {
             x.open("reportEmpPayments")
-            for employee in t.employeePayments.keys.sorted() {
+            for row in f.employees {
                 x.open("reportEmpPayment")
-                x.element("empID", employee)
+                x.element("empID", row.key)
                 x.element("paymentType", Code.vipps)
-                x.element("paymentNum", String(t.employeePayments[employee]!.count))
-                x.element("paymentAmnt", Self.amount(t.employeePayments[employee]!.amount))
+                x.element("paymentNum", String(row.count))
+                x.element("paymentAmnt", amount(row.amount))
                 x.close("reportEmpPayment")
             }
             x.close("reportEmpPayments")
         }
         x.open("reportCashSalesVat")
-        let rates = t.vat.isEmpty ? [2500: (base: 0, tax: 0)] : t.vat
-        for rate in rates.keys.sorted() {
-            let line = rates[rate]!
+        let rates = f.vat.isEmpty ? [ReportFigures.VATRow(rateBasisPoints: 2500, base: 0, tax: 0)] : f.vat.sorted { $0.rateBasisPoints < $1.rateBasisPoints }
+        for line in rates {
             x.open("reportCashSaleVat")
-            x.element("vatCode", Self.vatCode(basisPoints: rate))
-            x.element("vatPerc", Self.percent(rate))
-            x.element("cashSaleAmnt", Self.amount(line.base))
-            x.element("vatAmnt", Self.amount(line.tax))
+            x.element("vatCode", vatCode(basisPoints: line.rateBasisPoints))
+            x.element("vatPerc", percent(line.rateBasisPoints))
+            x.element("cashSaleAmnt", amount(line.base))
+            x.element("vatAmnt", amount(line.tax))
             x.element("vatAmntTp", line.tax < 0 ? "D" : "C")
             x.close("reportCashSaleVat")
         }
         x.close("reportCashSalesVat")
-        x.element("reportOpeningChangeFloat", Self.amount(0))
-        x.element("reportReceiptNum", String(t.salesCount))
+        x.element("reportOpeningChangeFloat", amount(0))
+        x.element("reportReceiptNum", String(f.receipts))
         x.element("reportOpenCashBoxNum", "0")
-        x.element("reportReceiptCopyNum", String(t.copyCount))
-        x.element("reportReceiptCopyAmnt", Self.amount(t.copyAmount))
+        x.element("reportReceiptCopyNum", String(f.copies?.count ?? 0))
+        x.element("reportReceiptCopyAmnt", amount(f.copies?.amount ?? 0))
         x.element("reportReceiptProformaNum", "0")
-        x.element("reportReceiptProformaAmnt", Self.amount(0))
-        x.element("reportReturnNum", String(t.returnsCount))
-        x.element("reportReturnAmnt", Self.amount(t.returnsAmount))
-        x.element("reportDiscountNum", String(t.discountCount))
-        x.element("reportDiscountAmnt", Self.amount(t.discountAmount))
+        x.element("reportReceiptProformaAmnt", amount(0))
+        x.element("reportReturnNum", String(returns.count))
+        x.element("reportReturnAmnt", amount(returns.amount))
+        x.element("reportDiscountNum", String(f.discounts.count))
+        x.element("reportDiscountAmnt", amount(f.discounts.amount))
         x.element("reportVoidTransNum", "0")
-        x.element("reportVoidTransAmnt", Self.amount(0))
+        x.element("reportVoidTransAmnt", amount(0))
         x.open("reportCorrLines")
         x.open("reportCorrLine")
         x.element("corrLineType", "Delete line")
-        x.element("corrLineNum", String(t.correctionCount))
-        x.element("corrLineAmnt", Self.amount(t.correctionAmount))
+        x.element("corrLineNum", String(f.lineCorrections.count))
+        x.element("corrLineAmnt", amount(f.lineCorrections.amount))
         x.close("reportCorrLine")
         x.close("reportCorrLines")
         x.open("reportPriceInquiries")
         x.open("reportPriceInquiry")
         x.element("priceInquiryGroup", "None")
         x.element("priceInquiryNum", "0")
-        x.element("priceInquiryAmnt", Self.amount(0))
+        x.element("priceInquiryAmnt", amount(0))
         x.close("reportPriceInquiry")
         x.close("reportPriceInquiries")
         x.open("reportOtherCorrs")
         x.open("reportOtherCorr")
         x.element("otherCorrType", "None")
         x.element("otherCorrNum", "0")
-        x.element("otherCorrAmnt", Self.amount(0))
+        x.element("otherCorrAmnt", amount(0))
         x.close("reportOtherCorr")
         x.close("reportOtherCorrs")
         x.element("reportReceiptDeliveryNum", "0")
-        x.element("reportReceiptDeliveryAmnt", Self.amount(0))
-        x.element("reportTrainingNum", String(t.trainingCount))
-        x.element("reportTrainingAmnt", Self.amount(t.trainingAmount))
-        x.element("reportGrandTotalSales", Self.amount(grandTotals.sales))
-        x.element("reportGrandTotalReturn", Self.amount(grandTotals.returns))
-        x.element("reportGrandTotalSalesNet", Self.amount(grandTotals.sales - grandTotals.returns))
+        x.element("reportReceiptDeliveryAmnt", amount(0))
+        x.element("reportTrainingNum", String(f.training?.count ?? 0))
+        x.element("reportTrainingAmnt", amount(f.training?.amount ?? 0))
+        x.element("reportGrandTotalSales", amount(f.grandTotalSales))
+        x.element("reportGrandTotalReturn", amount(f.grandTotalReturns))
+        x.element("reportGrandTotalSalesNet", amount(f.grandTotalSales - f.grandTotalReturns))
         x.close("eventReport")
         return x.text
     }

@@ -245,6 +245,8 @@ public enum JournalEvent: Sendable, Hashable {
     /// What start-up recovery found and did about one payment.
     case recovered(sale: Int, reference: String, summary: String)
     case zReport(JournalReport)
+    /// An X report as it was shown or printed, stored in full (kassasystemforskrifta § 2-7).
+    case xReport(JournalReport)
     case operatorAction(String)
     /// Norway: the signature of the transaction committed just before (a sale, a return).
     case transactionSigned(JournalSignature)
@@ -282,6 +284,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .refundFailed: "refund-failed"
         case .recovered: "recovered"
         case .zReport: "z-report"
+        case .xReport: "x-report"
         case .operatorAction: "operator"
         case .transactionSigned: "transaction-signed"
         case .receiptCopied: "receipt-copied"
@@ -306,7 +309,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .saleCompleted(let sale): sale.sale
         case .refundStarted(let refund): refund.sale
         case .transactionSigned(let signed): signed.sale
-        case .tillStarted, .zReport, .operatorAction, .journalCreated, .loggedIn, .loggedOut, .logInRefused, .managerApproved,
+        case .tillStarted, .zReport, .xReport, .operatorAction, .journalCreated, .loggedIn, .loggedOut, .logInRefused, .managerApproved,
              .trainingMode:
             nil
         }
@@ -360,9 +363,9 @@ public enum JournalDiff {
         if new.saleNumber != old.saleNumber, !(old.payment.map(\.isPaid) ?? false), old.lastFailedAttempt > 0 || old.payment != nil {
             events.append(.saleAbandoned(sale: old.saleNumber, reason: "new sale after an unpaid attempt"))
         }
-        // Shown anew, not back from a manager's approval over it.
+        // Shown anew (not back from a manager's approval over it): stored in full.
         if let report = new.report, report.kind == .x, old.report == nil, old.approval == nil {
-            events.append(.operatorAction("X report viewed (next Z: \(report.number))"))
+            events.append(.xReport(report))
         }
         if new.isQuitting && !old.isQuitting {
             if old.hasOpenSale && !(old.payment.map(\.isPaid) ?? false) {

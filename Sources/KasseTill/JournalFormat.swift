@@ -87,7 +87,7 @@ extension JournalEvent: Codable {
             try container.encode(receiptNumber, forKey: .receiptNumber)
             try container.encode(amount, forKey: .amount)
             try container.encode(text, forKey: .text)
-        case .zReport(let report):
+        case .zReport(let report), .xReport(let report):
             try report.encode(to: encoder)
         case .operatorAction(let action):
             try container.encode(action, forKey: .action)
@@ -144,6 +144,7 @@ extension JournalEvent: Codable {
                                  reason: try value(.reason))
         case "recovered": self = .recovered(sale: try value(.sale), reference: try value(.reference), summary: try value(.summary))
         case "z-report": self = .zReport(try JournalReport(from: decoder))
+        case "x-report": self = .xReport(try JournalReport(from: decoder))
         case "transaction-signed": self = .transactionSigned(try JournalSignature(from: decoder))
         case "operator": self = .operatorAction(try value(.action))
         case "receipt-copied":

@@ -143,6 +143,10 @@ extension ReportTally {
             lineCorrections: ReportFigures.Row(key: "Delete line", count: correctionCount, amount: correctionAmount),
             copies: ReportFigures.Row(key: "copies", count: copyCount, amount: copyAmount),
             training: ReportFigures.Row(key: "training", count: trainingCount, amount: trainingAmount),
+            employeeGroups: employeeGroups.keys.sorted { ($0.employee, $0.group) < ($1.employee, $1.group) }.map {
+                ReportFigures.EmployeeGroupRow(employee: $0.employee, group: $0.group.id, count: employeeGroups[$0]!.count,
+                                               amount: employeeGroups[$0]!.amount)
+            },
             grandTotalSales: grandTotalSales, grandTotalReturns: grandTotalReturns)
     }
 }
@@ -156,6 +160,20 @@ public struct ReportFigures: Sendable, Hashable, Codable {
         public var key: String
         public var count: Int
         public var amount: Int
+
+        public init(key: String, count: Int, amount: Int) {
+            self.key = key
+            self.count = count
+            self.amount = amount
+        }
+    }
+
+    public struct EmployeeGroupRow: Sendable, Hashable, Codable {
+        public var employee: String
+        /// The article group's code.
+        public var group: String
+        public var count: Int
+        public var amount: Int
     }
 
     public struct VATRow: Sendable, Hashable, Codable {
@@ -163,6 +181,12 @@ public struct ReportFigures: Sendable, Hashable, Codable {
         /// Excluding VAT.
         public var base: Int
         public var tax: Int
+
+        public init(rateBasisPoints: Int, base: Int, tax: Int) {
+            self.rateBasisPoints = rateBasisPoints
+            self.base = base
+            self.tax = tax
+        }
     }
 
     /// Per article group (SAF-T code): lines sold and the amount, returns deducted.
@@ -179,6 +203,8 @@ public struct ReportFigures: Sendable, Hashable, Codable {
     public var copies: Row?
     /// Training receipts and their amounts (absent in reports stored before training mode).
     public var training: Row?
+    /// Per operator and article group (absent in reports stored before they were kept).
+    public var employeeGroups: [EmployeeGroupRow]?
     /// Cumulative since the journal's first entry.
     public var grandTotalSales: Int
     public var grandTotalReturns: Int

@@ -351,6 +351,7 @@ struct JournalCommand: AsyncParsableCommand {
             case .refundFailed(_, _, let number, let reason): "return \(number): \(reason)"
             case .recovered(_, let reference, let summary): "\(reference): \(summary)"
             case .zReport(let report): "Z \(report.number)"
+            case .xReport(let report): "X report (next Z: \(report.number))"
             case .tillStarted(let mode, let store, let till): "\(mode) \(store)/\(till)"
             case .journalCreated(let first): "sales numbered from \(first)"
             case .operatorAction(let text): text
@@ -407,14 +408,19 @@ struct ReportCommand: AsyncParsableCommand {
         subcommands: [X.self, Z.self])
 
     struct X: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "x", abstract: "Running totals since the last Z report; writes nothing.")
+        static let configuration = CommandConfiguration(
+            commandName: "x", abstract: "Running totals since the last Z report (in Norway stored in the journal in full, as the law asks).")
         @OptionGroup var options: JournalOptions
         @Flag(help: "JSON instead of text.") var json = false
 
         func run() async throws {
-            let (journal, settings) = try options.open(readOnly: true)
+            let norway = try options.settings().settings.market == .norway
+            let (journal, settings) = try options.open(readOnly: !norway)
             let report = try await journalCall { () async throws(JournalError) in
                 try await journal.xReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue)
+            }
+            if norway {
+                try await journalCall { () async throws(JournalError) in try await journal.append([.xReport(report)], employee: nil) }
             }
             if json { printJSON(report) } else { emit(report.text(locale: settings.settings.market.locale, company: settings.company, zone: settings.settings.timeZone)) }
         }

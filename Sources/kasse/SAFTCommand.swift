@@ -65,6 +65,9 @@ struct SAFTCommand: AsyncParsableCommand {
             do {
                 let copies = try await journalCall { () async throws(JournalError) in try await journal.entries(kinds: ["receipt-copied"]) }
                 export.copiedSales(copies.compactMap(\.sale))
+                // Reports stored with their figures are exported as stored; a journal with older
+                // reports has every report tallied anew from its sales.
+                export.storedFigures = try await journalCall { () async throws(JournalError) in try await journal.reportsWithoutFigures() } == 0
                 // Pass 1: master data and transactions; pass 2: events with the reports' figures.
                 let firstKinds = Array(Set(SAFTExport.learnKinds + SAFTExport.transactionKinds))
                 try await Self.eachEntry(journal, kinds: firstKinds) { entry in
@@ -77,7 +80,8 @@ struct SAFTCommand: AsyncParsableCommand {
                 try write("", to: 1, flush: true)
                 try transactions.close()
                 try write(export.opening(), to: 0)
-                try await Self.eachEntry(journal, kinds: SAFTExport.eventKinds, linesOfVoids: true) { entry in try write(export.event(entry), to: 0) }
+                let eventKinds = export.storedFigures ? SAFTExport.eventKindsWithStoredFigures : SAFTExport.eventKinds
+                try await Self.eachEntry(journal, kinds: eventKinds, linesOfVoids: true) { entry in try write(export.event(entry), to: 0) }
                 try write("", to: 0, flush: true)
                 // Then the transactions, copied across a megabyte at a time.
                 guard let reader = FileHandle(forReadingAtPath: later) else { throw CLIError("cannot read \(later)") }
