@@ -122,3 +122,35 @@ public struct LegalReceipt: Sendable, Hashable {
         return out
     }
 }
+
+extension LegalReceipt {
+    /// The receipts handed out for the transactions committed among `events` (a sale, a training
+    /// sale, a refunded return), each as a `receipt` journal entry holding the document in full
+    /// (kassasystemforskrifta § 2-7: every receipt produced is journaled).
+    public static func issued(for events: [JournalEvent], refunds: [JournalRefund], company: CompanyIdentity, register: String,
+                              cashier: String, atUTC seconds: Int64, zone: ShopTimeZone) -> [JournalEvent] {
+        let (date, time) = zone.localTime(atUTC: seconds)
+        var issued: [JournalEvent] = []
+        for event in events {
+            switch event {
+            case .saleCompleted(let sale):
+                let receipt = forSale(sale, kind: sale.isTraining ? .training : .sale, company: company, register: register,
+                                      cashier: cashier, date: date, time: time)
+                issued.append(.receiptIssued(sale: sale.sale, document: sale.isTraining ? "training" : "sale",
+                                             receiptNumber: sale.receiptNumber, text: receipt.text()))
+            case .refunded(let sale, let reference, let returnNumber, _):
+                guard let refund = refunds.first(where: { $0.reference == reference && $0.returnNumber == returnNumber }) else { continue }
+                let original = TillState.receiptNumber(forSale: sale)
+                let receipt = LegalReceipt(
+                    kind: .return(originalReceipt: original), company: company, register: register, cashier: cashier,
+                    receiptNumber: "R\(refund.returnNumber)", date: date, time: time, lines: refund.lines,
+                    vat: refund.vat.map { JournalVAT(rateBasisPoints: $0.rateBasisPoints, gross: -$0.gross, tax: -$0.tax) },
+                    total: -refund.amount, paymentReference: refund.reference)
+                issued.append(.receiptIssued(sale: sale, document: "return", receiptNumber: receipt.receiptNumber, text: receipt.text()))
+            default:
+                continue
+            }
+        }
+        return issued
+    }
+}

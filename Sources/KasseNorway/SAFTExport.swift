@@ -82,10 +82,10 @@ public struct SAFTExport: Sendable {
     /// to `event` before the `line-voided` entry.
     public static let learnKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "refund-started",
                                     "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
-                                    "logged-out", "log-in-refused", "manager-approved", "training"]
+                                    "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up"]
     public static let eventKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "refund-started", "refunded",
                                     "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
-                                    "logged-out", "log-in-refused", "manager-approved", "training"]
+                                    "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up"]
     public static let transactionKinds = ["sale-completed", "refund-started", "transaction-signed"]
 
     /// Pass 2's kinds when every report in the journal carries its figures (`storedFigures`):
@@ -95,7 +95,7 @@ public struct SAFTExport: Sendable {
     /// Kinds that never become an event and hold nothing the master data needs.
     static let silentKinds: Set<String> = [
         "payment-started", "payment-outcome", "capture-started", "cancel-started", "customer", "payment-ended", "refund-failed",
-        "journal-created",
+        "journal-created", "receipt",
     ]
 
     public let settings: Settings
@@ -194,7 +194,7 @@ public struct SAFTExport: Sendable {
         static let xReport = "XREP", zReport = "ZREP"
         static let salesReceipt = "SALREC", returnReceipt = "RETREC", copyReceipt = "COPYREC"
         static let other = "OTHER", lineDelete = "LINEDELETE"
-        static let trainingReceipt = "TRAINREC", trainingOn = "TRAINON", trainingOff = "TRAINOFF"
+        static let trainingReceipt = "TRAINREC", trainingOn = "TRAINON", trainingOff = "TRAINOFF", priceLookUp = "PRICELOOKUP"
     }
 
     /// Every basic the file may use: (type, basicID, predefined code, description).
@@ -215,6 +215,7 @@ public struct SAFTExport: Sendable {
         ("13", Code.trainingReceipt, "13017", "Training receipt / Treningskvittering"),
         ("13", Code.trainingOn, "13023", "Training mode on / Treningsmodus på"),
         ("13", Code.trainingOff, "13024", "Training mode off / Treningsmodus av"),
+        ("13", Code.priceLookUp, "13022", "Price look-up / Prisoppslag"),
         ("13", Code.lineDelete, "13999", "Line deleted before the sale was completed / Linjekorreksjon"),
         ("13", Code.other, "13999", "Other / Øvrige hendelser"),
     ]
@@ -438,6 +439,11 @@ public struct SAFTExport: Sendable {
             write(Code.other, text: "\(action) approved by manager \(employee)")
         case .trainingMode(let on, let manager):
             write(on ? Code.trainingOn : Code.trainingOff, text: "approved by manager \(manager)")
+        case .priceLookUp(let sku, let name, let price, let group):
+            tally.priceLookUp(price: price, group: group)
+            write(Code.priceLookUp, text: "artID \(sku); \(name); ppu \(Self.amount(price))")
+        case .receiptIssued:
+            break  // the receipt's event is its transaction's (SALREC, RETREC, TRAINREC)
         case .paymentEnded, .paymentStarted, .paymentOutcome, .captureStarted, .cancelStarted, .customerIdentified,
              .refundFailed, .journalCreated:
             break
@@ -553,11 +559,14 @@ public struct SAFTExport: Sendable {
         x.close("reportCorrLine")
         x.close("reportCorrLines")
         x.open("reportPriceInquiries")
-        x.open("reportPriceInquiry")
-        x.element("priceInquiryGroup", "None")
-        x.element("priceInquiryNum", "0")
-        x.element("priceInquiryAmnt", amount(0))
-        x.close("reportPriceInquiry")
+        let lookUps = (f.priceLookUps ?? []).isEmpty ? [ReportFigures.Row(key: "None", count: 0, amount: 0)] : f.priceLookUps ?? []
+        for row in lookUps {
+            x.open("reportPriceInquiry")
+            x.element("priceInquiryGroup", row.key)
+            x.element("priceInquiryNum", String(row.count))
+            x.element("priceInquiryAmnt", amount(row.amount))
+            x.close("reportPriceInquiry")
+        }
         x.close("reportPriceInquiries")
         x.open("reportOtherCorrs")
         x.open("reportOtherCorr")

@@ -262,6 +262,11 @@ public enum JournalEvent: Sendable, Hashable {
     case managerApproved(employee: String, action: String)
     /// Training mode on (13023) or off (13024), approved by a manager.
     case trainingMode(on: Bool, manager: String)
+    /// A product's price looked up without selling it (13022): the search closed without adding.
+    case priceLookUp(sku: String, name: String, price: Int, articleGroup: ArticleGroup)
+    /// A receipt as it was handed out (Norway: «Salgskvittering», «Returkvittering», a training
+    /// receipt), stored in full. `document`: `sale`, `return` or `training`.
+    case receiptIssued(sale: Int, document: String, receiptNumber: String, text: [String])
 
     /// A short name for lists and the database's `kind` column.
     public var kind: String {
@@ -293,6 +298,8 @@ public enum JournalEvent: Sendable, Hashable {
         case .logInRefused: "log-in-refused"
         case .managerApproved: "manager-approved"
         case .trainingMode: "training"
+        case .priceLookUp: "price-look-up"
+        case .receiptIssued: "receipt"
         }
     }
 
@@ -303,14 +310,14 @@ public enum JournalEvent: Sendable, Hashable {
              .customerIdentified(let sale, _), .paymentOutcome(let sale, _, _), .captureStarted(let sale, _, _, _),
              .cancelStarted(let sale, _, _), .paymentEnded(let sale, _, _), .saleAbandoned(let sale, _),
              .refunded(let sale, _, _, _), .refundFailed(let sale, _, _, _), .recovered(let sale, _, _),
-             .receiptCopied(let sale, _, _, _, _):
+             .receiptCopied(let sale, _, _, _, _), .receiptIssued(let sale, _, _, _):
             sale
         case .paymentStarted(let start): start.sale
         case .saleCompleted(let sale): sale.sale
         case .refundStarted(let refund): refund.sale
         case .transactionSigned(let signed): signed.sale
         case .tillStarted, .zReport, .xReport, .operatorAction, .journalCreated, .loggedIn, .loggedOut, .logInRefused, .managerApproved,
-             .trainingMode:
+             .trainingMode, .priceLookUp:
             nil
         }
     }

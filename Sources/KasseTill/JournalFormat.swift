@@ -15,7 +15,7 @@ extension JournalEvent: Codable {
         case format, type
         case mode, store, till, firstSale, sale, line, lineID, sku, customer, reference, outcome, amount, key, reason
         case returnNumber, summary, action, receiptNumber, text
-        case employee, name, role, on, manager
+        case employee, name, role, on, manager, price, articleGroup, document
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -103,6 +103,16 @@ extension JournalEvent: Codable {
         case .trainingMode(let on, let manager):
             try container.encode(on, forKey: .on)
             try container.encode(manager, forKey: .manager)
+        case .priceLookUp(let sku, let name, let price, let group):
+            try container.encode(sku, forKey: .sku)
+            try container.encode(name, forKey: .name)
+            try container.encode(price, forKey: .price)
+            try container.encode(group, forKey: .articleGroup)
+        case .receiptIssued(let sale, let document, let receiptNumber, let text):
+            try container.encode(sale, forKey: .sale)
+            try container.encode(document, forKey: .document)
+            try container.encode(receiptNumber, forKey: .receiptNumber)
+            try container.encode(text, forKey: .text)
         }
     }
 
@@ -155,6 +165,11 @@ extension JournalEvent: Codable {
         case "log-in-refused": self = .logInRefused(employee: try value(.employee))
         case "manager-approved": self = .managerApproved(employee: try value(.employee), action: try value(.action))
         case "training": self = .trainingMode(on: try value(.on), manager: try value(.manager))
+        case "price-look-up":
+            self = .priceLookUp(sku: try value(.sku), name: try value(.name), price: try value(.price), articleGroup: try value(.articleGroup))
+        case "receipt":
+            self = .receiptIssued(sale: try value(.sale), document: try value(.document), receiptNumber: try value(.receiptNumber),
+                                  text: try value(.text))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown journal entry type '\(type)'")
         }

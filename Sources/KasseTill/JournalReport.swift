@@ -168,7 +168,8 @@ public struct JournalReport: Sendable, Hashable, Codable {
         lines.append(row("Rabatter (\(figures.discounts.count))", money(figures.discounts.amount)))
         lines.append(row("Annulleringer (0)", money(0)))
         lines.append(row("Linjekorreksjoner (\(figures.lineCorrections.count))", money(figures.lineCorrections.amount)))
-        lines.append(row("Prisoppslag (0)", money(0)))
+        let lookUps = figures.priceLookUps ?? []
+        lines.append(row("Prisoppslag (\(lookUps.reduce(0) { $0 + $1.count }))", money(lookUps.reduce(0) { $0 + $1.amount })))
         lines.append(row("Andre korreksjoner (0)", money(0)))
         lines.append(row("Utleveringskvitteringer (0)", money(0)))
         lines.append(row("Treningskvitteringer (\(figures.training?.count ?? 0))", money(figures.training?.amount ?? 0)))

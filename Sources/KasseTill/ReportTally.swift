@@ -26,6 +26,8 @@ public struct ReportTally: Sendable, Equatable {
     /// Training receipts (sales made in training mode) and their amounts: never in the sales.
     public var trainingCount = 0
     public var trainingAmount = 0
+    /// Prices looked up without a sale, per article group: how many, and the prices shown.
+    public var priceLookUps: [ArticleGroup: Figure] = [:]
     /// Lines sold (less lines returned) per article group: number of lines and amount.
     public var groups: [ArticleGroup: Figure] = [:]
     public var employeeGroups: [EmployeeGroup: Figure] = [:]
@@ -61,6 +63,8 @@ public struct ReportTally: Sendable, Equatable {
             refund(amount: amount, refund: pendingRefunds.removeValue(forKey: "\(reference)#\(returnNumber)"), employee: employee)
         case .receiptCopied(_, _, _, let amount, _):
             copy(amount: amount)
+        case .priceLookUp(_, _, let price, let group):
+            priceLookUp(price: price, group: group)
         default:
             break
         }
@@ -70,7 +74,7 @@ public struct ReportTally: Sendable, Equatable {
         lhs.salesCount == rhs.salesCount && lhs.salesAmount == rhs.salesAmount && lhs.returnsCount == rhs.returnsCount
             && lhs.returnsAmount == rhs.returnsAmount && lhs.groups == rhs.groups && lhs.discountAmount == rhs.discountAmount
             && lhs.correctionAmount == rhs.correctionAmount && lhs.trainingCount == rhs.trainingCount
-            && lhs.trainingAmount == rhs.trainingAmount
+            && lhs.trainingAmount == rhs.trainingAmount && lhs.priceLookUps == rhs.priceLookUps
             && lhs.vat.mapValues { [$0.base, $0.tax] } == rhs.vat.mapValues { [$0.base, $0.tax] }
     }
 
@@ -113,6 +117,11 @@ public struct ReportTally: Sendable, Equatable {
         copyAmount += amount
     }
 
+    public mutating func priceLookUp(price: Int, group: ArticleGroup) {
+        priceLookUps[group, default: Figure()].count += 1
+        priceLookUps[group, default: Figure()].amount += price
+    }
+
     public mutating func lineCorrection(amount: Int) {
         correctionCount += 1
         correctionAmount += amount
@@ -147,6 +156,9 @@ extension ReportTally {
                 ReportFigures.EmployeeGroupRow(employee: $0.employee, group: $0.group.id, count: employeeGroups[$0]!.count,
                                                amount: employeeGroups[$0]!.amount)
             },
+            priceLookUps: priceLookUps.keys.sorted().map {
+                ReportFigures.Row(key: $0.id, count: priceLookUps[$0]!.count, amount: priceLookUps[$0]!.amount)
+            },
             grandTotalSales: grandTotalSales, grandTotalReturns: grandTotalReturns)
     }
 }
@@ -154,7 +166,7 @@ extension ReportTally {
 /// What Norwegian law (kassasystemforskrifta § 2-8-2) asks an X or Z report to show beyond
 /// the totals, as the report stores it: per article group, per operator, VAT per rate with
 /// its base, receipts, discounts, line corrections, and the cumulative grand totals.
-/// Pro forma receipts, drawer openings and price look-ups are zero: the till has none of them yet.
+/// Pro forma receipts and drawer openings are zero: the till has none of them.
 public struct ReportFigures: Sendable, Hashable, Codable {
     public struct Row: Sendable, Hashable, Codable {
         public var key: String
@@ -205,6 +217,8 @@ public struct ReportFigures: Sendable, Hashable, Codable {
     public var training: Row?
     /// Per operator and article group (absent in reports stored before they were kept).
     public var employeeGroups: [EmployeeGroupRow]?
+    /// Price look-ups per article group: how many, and the prices shown (absent before they were kept).
+    public var priceLookUps: [Row]?
     /// Cumulative since the journal's first entry.
     public var grandTotalSales: Int
     public var grandTotalReturns: Int

@@ -213,11 +213,18 @@ public struct Till: Sendable {
             }
             return []
         case .escape:
+            // Leaving a search without adding: the price shown was looked up (13022 in Norway).
+            var effects: [TillEffect] = []
+            if entry == .search, state.searchResults.indices.contains(state.searchSelection) {
+                let product = state.searchResults[state.searchSelection]
+                effects = [.record([.priceLookUp(sku: product.sku, name: product.name, price: product.unitPrice,
+                                                 articleGroup: product.articleGroup)])]
+            }
             state.entry = ""
             state.mode = .selling(.code)
             state.searchResults = []
             state.banner = nil
-            return []
+            return effects
         case .up:
             if entry == .search {
                 state.searchSelection = max(0, state.searchSelection - 1)

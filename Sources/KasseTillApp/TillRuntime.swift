@@ -146,14 +146,20 @@ public actor TillRuntime {
                 do {
                     if let chain {
                         let unsigned = events, refunds = Self.refunds(in: action), at = secondsSince1970(), logger = logger
+                        // Each receipt handed out is stored in full beside its signed transaction.
+                        let receipts = state.settings.company.map { company in
+                            LegalReceipt.issued(for: unsigned, refunds: refunds, company: company, register: state.settings.tillID,
+                                                cashier: state.employee?.name ?? before.employee?.name ?? employee ?? "",
+                                                atUTC: at, zone: state.settings.timeZone)
+                        } ?? []
                         try await journal.append(employee: employee, signing: { last in
                             var next = chain.continuing(after: last)
                             do {
-                                return try next.sign(unsigned, refunds: refunds, atUTC: at)
+                                return try next.sign(unsigned, refunds: refunds, atUTC: at) + receipts
                             } catch {
                                 // Never lose the sale: stored unsigned, and `kasse journal verify` names it.
                                 logger.error("signing: \(error)")
-                                return unsigned
+                                return unsigned + receipts
                             }
                         })
                     } else {

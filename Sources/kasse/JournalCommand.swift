@@ -360,6 +360,8 @@ struct JournalCommand: AsyncParsableCommand {
             case .logInRefused(let employee): "log-in refused for \(employee): wrong employee number or PIN"
             case .managerApproved(let employee, let action): "\(action) approved by manager \(employee)"
             case .trainingMode(let on, let manager): "training mode \(on ? "on" : "off") (manager \(manager))"
+            case .priceLookUp(let sku, let name, let price, _): "price of \(sku) \(name) looked up: \(price)"
+            case .receiptIssued(_, let document, let receiptNumber, let text): "\(document) receipt \(receiptNumber) (\(text.count) lines)"
             case .transactionSigned(let signed):
                 "\(signed.training == true ? "training " : "")\(signed.transaction) \(signed.number) of register \(signed.register), \(signed.date) \(signed.time), key \(signed.keyVersion)"
             }

@@ -116,12 +116,15 @@ def main(path, public_key):
         covered = []
         copies = []
         training = []
+        look_ups = 0
         grand = {"sales": Decimal("0"), "returns": Decimal("0")}
         for event in register.findall("s:event", NS):
             where = f"event {t(event, 'eventID')}"
             basic(t(event, "eventType"), "13", where)
             employee(t(event, "empID"), where)
             trans_id = t(event, "transID")
+            if t(event, "eventType") == "PRICELOOKUP":
+                look_ups += 1
             if t(event, "eventType") == "COPYREC":
                 if trans_id not in transactions:
                     problems.append(f"{where}: a copy receipt of no transaction ({trans_id})")
@@ -163,10 +166,17 @@ def main(path, public_key):
             if (Decimal(t(report, "reportTrainingNum")), Decimal(t(report, "reportTrainingAmnt"))) != expect_training:
                 problems.append(f"report {report_id}: training {t(report, 'reportTrainingNum')} / {t(report, 'reportTrainingAmnt')}, "
                                 f"the training receipts make {expect_training[0]} / {expect_training[1]}")
+            inquiries = sum(int(t(x, "priceInquiryNum")) for x in report.findall("s:reportPriceInquiries/s:reportPriceInquiry", NS))
+            if inquiries != look_ups:
+                problems.append(f"report {report_id}: {inquiries} price inquiries, the PRICELOOKUP events make {look_ups}")
+            for row in report.findall("s:reportPriceInquiries/s:reportPriceInquiry", NS):
+                if t(row, "priceInquiryGroup") != "None":
+                    basic(t(row, "priceInquiryGroup"), "04", f"report {report_id}")
             if t(report, "reportType") == "Z report":
                 covered = []
                 copies = []
                 training = []
+                look_ups = 0
     total = sum(len(r.findall("s:cashtransaction", NS)) for r in company.findall("s:location/s:cashregister", NS))
     for problem in problems:
         print(problem)

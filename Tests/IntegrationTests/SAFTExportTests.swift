@@ -101,6 +101,12 @@ import VippsModels
                         try await journal.append([.xReport(try await journal.xReport(store: "TEST1", currency: "NOK"))])
                     }
                 }
+                // A customer asks what something costs, and does not buy it.
+                if index == 1 {
+                    let asked = products[Int.random(in: 0..<products.count, using: &random)]
+                    try await journal.append([.priceLookUp(sku: asked.sku, name: asked.name, price: asked.unitPrice,
+                                                           articleGroup: asked.articleGroup)])
+                }
                 // Once a day a manager lets the cashier practise: a training sale, signed, never a sale.
                 if index == 2 {
                     try await journal.append([.trainingMode(on: true, manager: "9001")])
@@ -204,6 +210,7 @@ import VippsModels
         #expect(text.contains("<eventType>TRAINON</eventType>") && text.contains("<eventType>TRAINOFF</eventType>"))
         #expect(text.contains("<eventType>TRAINREC</eventType>") && text.contains("<trainingID>true</trainingID>"))
         #expect(!flat.contains("<reportTrainingNum>0</reportTrainingNum>"))
+        #expect(text.contains("<eventType>PRICELOOKUP</eventType>") && !flat.contains("<priceInquiryGroup>None</priceInquiryGroup>"))
         // Entries made while nobody was logged in name nobody.
         #expect(flat.contains("<eventType>POSSTART</eventType><eventDate>"))
         // Each Z report the till stored carries the same figures the export tallies.

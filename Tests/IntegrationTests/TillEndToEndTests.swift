@@ -548,6 +548,14 @@ final class TillSession: Sendable {
         #expect(entries.first { $0.kind == "till-started" }?.cashier == "")
         #expect(entries.filter { $0.kind == "receipt-copied" }.count == 1)
         #expect(entries.filter { $0.kind == "training" }.count == 2)
+        // Every receipt handed out, stored in full: the sale's, the training receipt (marked), the one copy.
+        let receipts = entries.filter { $0.kind == "receipt" }.compactMap { entry -> (String, [String])? in
+            if case .receiptIssued(_, let document, _, let text)? = entry.event { (document, text) } else { nil }
+        }
+        #expect(receipts.map(\.0) == ["sale", "training"])
+        #expect(receipts.first?.1.contains { $0.contains("Salgskvittering") } == true && receipts.first?.1.contains { $0.contains("Kari Kasserer") } == true)
+        #expect(receipts.last?.1.contains { $0.contains("TRENING") } == true)
+        #expect(entries.filter { $0.kind == "x-report" }.count == 1)
         let signatures = try await journal.signatures()
         #expect(signatures.map(\.training) == [nil, true])
         #expect(signatures.first?.reference == reference)

@@ -1,4 +1,5 @@
 import Foundation
+import KasseCore
 import KasseTill
 import Testing
 import VippsModels
@@ -37,6 +38,20 @@ struct JournalFormatTests {
                                generatedAt: "2026-11-21T10:00:00Z", salesCount: 1, salesTotal: 4980, returnsCount: 0,
                                returnsTotal: 0, abandonedSales: 0, endedPayments: 0, vat: [])),
         .operatorAction("quit"),
+        .xReport(JournalReport(kind: .x, number: 2, store: "S", till: "1", currency: "NOK", firstEntry: 10, lastEntry: 12,
+                               generatedAt: "2026-11-21T11:00:00Z", salesCount: 0, salesTotal: 0, returnsCount: 0,
+                               returnsTotal: 0, abandonedSales: 0, endedPayments: 0, vat: [])),
+        .transactionSigned(JournalSignature(register: "1", number: 1, transaction: "sale", sale: 1, reference: reference, returnNumber: nil,
+                                            date: "2026-11-21", time: "11:00:00", amountIncludingVAT: 4980, amountExcludingVAT: 4330,
+                                            signature: "c2lnbg==", keyVersion: "1", training: true)),
+        .receiptCopied(sale: 1, reference: reference, receiptNumber: "000001", amount: 4980, text: ["KOPI"]),
+        .receiptIssued(sale: 1, document: "sale", receiptNumber: "000001", text: ["Salgskvittering"]),
+        .loggedIn(StaffMember(id: "1001", name: "Kari Kasserer", role: .cashier)),
+        .loggedOut(employee: "1001"),
+        .logInRefused(employee: "1001"),
+        .managerApproved(employee: "9001", action: "Z report 1"),
+        .trainingMode(on: true, manager: "9001"),
+        .priceLookUp(sku: "1001", name: "Lettmelk 1 l", price: 2490, articleGroup: .food),
     ]
 
     static func encode(_ event: JournalEvent) throws -> [String: Any] {
@@ -56,6 +71,8 @@ struct JournalFormatTests {
         // No key is a Swift case name.
         #expect(object.keys.allSatisfy { !["paymentStarted", "saleCompleted", "lineAdded", "zReport", "operatorAction"].contains($0) })
         #expect(try JSONDecoder().decode(JournalEvent.self, from: data) == event)
+        // One of each: no kind is listed twice.
+        #expect(Set(Self.everyKind.map(\.kind)).count == Self.everyKind.count)
     }
 
     @Test func theDocumentedFieldsOfAPaymentStart() throws {

@@ -183,6 +183,19 @@ struct TillStaffTests {
         #expect(till.state.heldNotices.isEmpty && till.state.banner?.text == notice.text)
     }
 
+    @Test func aSearchLeftWithoutAddingIsAPriceLookUp() throws {
+        var till = TillDriver()
+        till.type("lettmelk", enter: false)
+        let shown = try #require(till.state.searchResults.first)
+        let effects = till.send(.keyPressed(.escape))
+        #expect(effects == [.record([.priceLookUp(sku: shown.sku, name: shown.name, price: shown.unitPrice, articleGroup: shown.articleGroup)])])
+        // A search that found nothing, or one that added the product, looked nothing up.
+        till.type("zzzz", enter: false)
+        #expect(till.send(.keyPressed(.escape)).isEmpty)
+        till.type("lettmelk", enter: false)
+        #expect(till.send(.keyPressed(.enter)).isEmpty && till.state.basket.lines.count == 1)
+    }
+
     @Test func withoutAStaffListThereIsNoLogIn() throws {
         var till = TillDriver()
         till.press(.function(12))
