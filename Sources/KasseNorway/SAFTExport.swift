@@ -80,17 +80,17 @@ public struct SAFTExport: Sendable {
     /// The kinds each pass reads; the others need not be read at all. Pass 2 reads the lines of
     /// a sale (`line-added`, `line-changed`) only when one of its lines was removed: hand them
     /// to `event` before the `line-voided` entry.
-    public static let learnKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "refund-started",
+    public static let learnKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "sale-voided", "refund-started",
                                     "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
                                     "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up"]
-    public static let eventKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "refund-started", "refunded",
+    public static let eventKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "sale-voided", "refund-started", "refunded",
                                     "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
                                     "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up"]
-    public static let transactionKinds = ["sale-completed", "refund-started", "transaction-signed"]
+    public static let transactionKinds = ["sale-completed", "sale-voided", "refund-started", "transaction-signed"]
 
     /// Pass 2's kinds when every report in the journal carries its figures (`storedFigures`):
     /// sales and returns need not be read again to tally them.
-    public static let eventKindsWithStoredFigures = eventKinds.filter { !["sale-completed", "refund-started", "refunded"].contains($0) }
+    public static let eventKindsWithStoredFigures = eventKinds.filter { !["sale-completed", "sale-voided", "refund-started", "refunded"].contains($0) }
 
     /// Kinds that never become an event and hold nothing the master data needs.
     static let silentKinds: Set<String> = [
@@ -126,6 +126,7 @@ public struct SAFTExport: Sendable {
 
     // Transactions (pass 3).
     private var sales: [Int: JournalSale] = [:]
+    private var voided: [Int: JournalSale] = [:]
     private var refunds: [String: JournalRefund] = [:]
 
     public init(settings: Settings) {
@@ -166,9 +167,9 @@ public struct SAFTExport: Sendable {
         }
         if entry.kind == "logged-in", case .loggedIn(let member) = entry.event { staff[member.id] = member }
         var lines: [JournalLine] = []
-        if entry.kind == "sale-completed" || entry.kind == "refund-started" {
+        if entry.kind == "sale-completed" || entry.kind == "sale-voided" || entry.kind == "refund-started" {
             switch entry.event {
-            case .saleCompleted(let sale): lines = sale.lines
+            case .saleCompleted(let sale), .saleVoided(let sale): lines = sale.lines
             case .refundStarted(let refund): lines = refund.lines
             default: break
             }
@@ -195,6 +196,7 @@ public struct SAFTExport: Sendable {
         static let salesReceipt = "SALREC", returnReceipt = "RETREC", copyReceipt = "COPYREC"
         static let other = "OTHER", lineDelete = "LINEDELETE"
         static let trainingReceipt = "TRAINREC", trainingOn = "TRAINON", trainingOff = "TRAINOFF", priceLookUp = "PRICELOOKUP"
+        static let voidTransaction = "VOIDTRANS"
     }
 
     /// Every basic the file may use: (type, basicID, predefined code, description).
@@ -216,6 +218,7 @@ public struct SAFTExport: Sendable {
         ("13", Code.trainingOn, "13023", "Training mode on / Treningsmodus på"),
         ("13", Code.trainingOff, "13024", "Training mode off / Treningsmodus av"),
         ("13", Code.priceLookUp, "13022", "Price look-up / Prisoppslag"),
+        ("13", Code.voidTransaction, "13028", "Voided transaction / Annullert kvittering"),
         ("13", Code.lineDelete, "13999", "Line deleted before the sale was completed / Linjekorreksjon"),
         ("13", Code.other, "13999", "Other / Øvrige hendelser"),
     ]
@@ -398,6 +401,8 @@ public struct SAFTExport: Sendable {
         case .saleAbandoned(let sale, let reason):
             openLines[sale] = nil
             write(Code.other, text: "sale \(sale) left unpaid: \(reason)")
+        case .saleVoided:
+            tally.record(event, employee: entry.employee)
         case .saleCompleted(let sale):
             openLines[sale.sale] = nil
             tally.record(event, employee: entry.employee)
@@ -410,7 +415,8 @@ public struct SAFTExport: Sendable {
             grandTotals.returns += amount
         case .transactionSigned(let signed):
             if signed.transaction == "sale" { saleTransactions[signed.sale] = signed.number }
-            let receipt = signed.transaction == "return" ? Code.returnReceipt : signed.training == true ? Code.trainingReceipt : Code.salesReceipt
+            let receipt = signed.transaction == "return" ? Code.returnReceipt : signed.transaction == "void" ? Code.voidTransaction
+                : signed.training == true ? Code.trainingReceipt : Code.salesReceipt
             write(receipt, transID: String(signed.number))
         case .receiptCopied(let sale, _, let receiptNumber, let amount, _):
             tally.copy(amount: amount)
@@ -549,8 +555,8 @@ public struct SAFTExport: Sendable {
         x.element("reportReturnAmnt", amount(returns.amount))
         x.element("reportDiscountNum", String(f.discounts.count))
         x.element("reportDiscountAmnt", amount(f.discounts.amount))
-        x.element("reportVoidTransNum", "0")
-        x.element("reportVoidTransAmnt", amount(0))
+        x.element("reportVoidTransNum", String(f.voids?.count ?? 0))
+        x.element("reportVoidTransAmnt", amount(f.voids?.amount ?? 0))
         x.open("reportCorrLines")
         x.open("reportCorrLine")
         x.element("corrLineType", "Delete line")
@@ -590,10 +596,13 @@ public struct SAFTExport: Sendable {
 
     /// The entry's `<cashtransaction>` when it is a signed transaction of the period.
     public mutating func transaction(_ entry: Entry) -> String {
-        guard ["sale-completed", "refund-started", "transaction-signed"].contains(entry.kind) else { return "" }
+        guard ["sale-completed", "sale-voided", "refund-started", "transaction-signed"].contains(entry.kind) else { return "" }
         switch entry.event {
         case .saleCompleted(let sale):
             sales[sale.sale] = sale
+            return ""
+        case .saleVoided(let sale):
+            voided[sale.sale] = sale
             return ""
         case .refundStarted(let refund):
             refunds["\(refund.reference)#\(refund.returnNumber)"] = refund
@@ -607,7 +616,7 @@ public struct SAFTExport: Sendable {
                 lines = refund?.lines ?? []
                 vat = refund?.vat ?? []
             } else {
-                let sale = sales.removeValue(forKey: signed.sale)
+                let sale = signed.transaction == "void" ? voided.removeValue(forKey: signed.sale) : sales.removeValue(forKey: signed.sale)
                 lines = sale?.lines ?? []
                 vat = sale?.vat ?? []
             }
@@ -635,7 +644,7 @@ public struct SAFTExport: Sendable {
         x.element("empID", employee)
         x.element("transDate", signed.date)
         x.element("transTime", signed.time)
-        x.element("refID", signed.reference)
+        if !signed.reference.isEmpty { x.element("refID", signed.reference) }
         for line in lines {
             let lineSign = sign * (line.isReturn ? -1 : 1)
             let gross = lineSign * line.total
@@ -678,20 +687,23 @@ public struct SAFTExport: Sendable {
             x.element("vatBasAmnt", amount(gross - tax))
             x.close("vat")
         }
-        x.open("payment")
-        x.element("paymentType", Code.vipps)
-        x.element("paidAmnt", amount(signed.amountIncludingVAT))
-        x.element("empID", employee)
-        x.element("curCode", currency)
-        x.element("paymentRefID", signed.reference)
-        x.close("payment")
+        // A voided sale was never paid.
+        if signed.transaction != "void" {
+            x.open("payment")
+            x.element("paymentType", Code.vipps)
+            x.element("paidAmnt", amount(signed.amountIncludingVAT))
+            x.element("empID", employee)
+            x.element("curCode", currency)
+            x.element("paymentRefID", signed.reference)
+            x.close("payment")
+        }
         x.element("signature", signed.signature)
         x.element("keyVersion", signed.keyVersion)
-        x.element("receiptNum", "1")
+        x.element("receiptNum", signed.transaction == "void" ? "0" : "1")
         x.element("receiptCopyNum", String(copies))
         x.element("receiptProformaNum", "0")
         x.element("receiptDeliveryNum", "0")
-        x.element("voidTransaction", "false")
+        x.element("voidTransaction", signed.transaction == "void" ? "true" : "false")
         x.element("trainingID", signed.training == true ? "true" : "false")
         x.close("cashtransaction")
         return x.text

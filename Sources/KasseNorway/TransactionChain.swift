@@ -36,6 +36,9 @@ public struct TransactionChain: Sendable {
             case .saleCompleted(let sale):
                 entry = ("sale", sale.sale, sale.reference, nil, sale.total, sale.total - sale.vat.reduce(0) { $0 + $1.tax })
                 training = sale.isTraining
+            case .saleVoided(let sale):
+                entry = ("void", sale.sale, sale.reference, nil, sale.total, sale.total - sale.vat.reduce(0) { $0 + $1.tax })
+                training = sale.isTraining
             case .refunded(let sale, let reference, let returnNumber, let amount):
                 let refund = refunds.first { $0.reference == reference && $0.returnNumber == returnNumber }
                 let tax = refund.map { $0.vat.reduce(0) { $0 + $1.tax } } ?? 0

@@ -238,6 +238,9 @@ public enum JournalEvent: Sendable, Hashable {
     case saleCompleted(JournalSale)
     /// The cashier left an unpaid sale (new sale, or quit with a basket open).
     case saleAbandoned(sale: Int, reason: String)
+    /// The whole sale cancelled with its lines on it (F9 and yes, or quitting): in Norway a
+    /// voided transaction, signed (13028). `reference` is empty, `captured` 0.
+    case saleVoided(JournalSale)
     /// Written before the refund request is sent.
     case refundStarted(JournalRefund)
     case refunded(sale: Int, reference: String, returnNumber: Int, amount: Int)
@@ -284,6 +287,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .paymentEnded: "payment-ended"
         case .saleCompleted: "sale-completed"
         case .saleAbandoned: "sale-abandoned"
+        case .saleVoided: "sale-voided"
         case .refundStarted: "refund-started"
         case .refunded: "refunded"
         case .refundFailed: "refund-failed"
@@ -313,7 +317,7 @@ public enum JournalEvent: Sendable, Hashable {
              .receiptCopied(let sale, _, _, _, _), .receiptIssued(let sale, _, _, _):
             sale
         case .paymentStarted(let start): start.sale
-        case .saleCompleted(let sale): sale.sale
+        case .saleCompleted(let sale), .saleVoided(let sale): sale.sale
         case .refundStarted(let refund): refund.sale
         case .transactionSigned(let signed): signed.sale
         case .tillStarted, .zReport, .xReport, .operatorAction, .journalCreated, .loggedIn, .loggedOut, .logInRefused, .managerApproved,

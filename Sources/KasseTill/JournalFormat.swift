@@ -58,7 +58,7 @@ extension JournalEvent: Codable {
             try container.encode(sale, forKey: .sale)
             try container.encode(reference, forKey: .reference)
             try container.encode(reason, forKey: .reason)
-        case .saleCompleted(let sale):
+        case .saleCompleted(let sale), .saleVoided(let sale):
             try sale.encode(to: encoder)
         case .saleAbandoned(let sale, let reason):
             try container.encode(sale, forKey: .sale)
@@ -144,6 +144,7 @@ extension JournalEvent: Codable {
         case "cancel-started": self = .cancelStarted(sale: try value(.sale), reference: try value(.reference), key: try value(.key))
         case "payment-ended": self = .paymentEnded(sale: try value(.sale), reference: try value(.reference), reason: try value(.reason))
         case "sale-completed": self = .saleCompleted(try JournalSale(from: decoder))
+        case "sale-voided": self = .saleVoided(try JournalSale(from: decoder))
         case "sale-abandoned": self = .saleAbandoned(sale: try value(.sale), reason: try value(.reason))
         case "refund-started": self = .refundStarted(try JournalRefund(from: decoder))
         case "refunded":

@@ -166,7 +166,7 @@ public struct JournalReport: Sendable, Hashable, Codable {
         lines.append(row("Foreløpige kvitteringer (0)", money(0)))
         lines.append(row("Returer (\(returnsCount))", money(-returnsTotal)))
         lines.append(row("Rabatter (\(figures.discounts.count))", money(figures.discounts.amount)))
-        lines.append(row("Annulleringer (0)", money(0)))
+        lines.append(row("Annulleringer (\(figures.voids?.count ?? 0))", money(figures.voids?.amount ?? 0)))
         lines.append(row("Linjekorreksjoner (\(figures.lineCorrections.count))", money(figures.lineCorrections.amount)))
         let lookUps = figures.priceLookUps ?? []
         lines.append(row("Prisoppslag (\(lookUps.reduce(0) { $0 + $1.count }))", money(lookUps.reduce(0) { $0 + $1.amount })))

@@ -91,6 +91,9 @@ extension KeyMap {
         case .confirmingQuit:
             return [PanelBinding(keys: yesKeys, label: "y", help: "Quit", action: .yes),
                     PanelBinding(keys: noKeys, label: "n", help: "Stay", action: .no)]
+        case .confirmingVoid:
+            return [PanelBinding(keys: yesKeys, label: "y", help: "Void the sale", action: .yes),
+                    PanelBinding(keys: noKeys, label: "n", help: "Keep it", action: .no)]
         case .paying(let payment):
             var keys: [PanelBinding]
             switch payment.phase {

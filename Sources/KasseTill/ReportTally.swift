@@ -26,6 +26,9 @@ public struct ReportTally: Sendable, Equatable {
     /// Training receipts (sales made in training mode) and their amounts: never in the sales.
     public var trainingCount = 0
     public var trainingAmount = 0
+    /// Sales voided with their lines on them, and what they came to.
+    public var voidCount = 0
+    public var voidAmount = 0
     /// Prices looked up without a sale, per article group: how many, and the prices shown.
     public var priceLookUps: [ArticleGroup: Figure] = [:]
     /// Lines sold (less lines returned) per article group: number of lines and amount.
@@ -65,6 +68,9 @@ public struct ReportTally: Sendable, Equatable {
             copy(amount: amount)
         case .priceLookUp(_, _, let price, let group):
             priceLookUp(price: price, group: group)
+        case .saleVoided(let voided):
+            openLines[voided.sale] = nil
+            void(voided)
         default:
             break
         }
@@ -75,6 +81,7 @@ public struct ReportTally: Sendable, Equatable {
             && lhs.returnsAmount == rhs.returnsAmount && lhs.groups == rhs.groups && lhs.discountAmount == rhs.discountAmount
             && lhs.correctionAmount == rhs.correctionAmount && lhs.trainingCount == rhs.trainingCount
             && lhs.trainingAmount == rhs.trainingAmount && lhs.priceLookUps == rhs.priceLookUps
+            && lhs.voidCount == rhs.voidCount && lhs.voidAmount == rhs.voidAmount
             && lhs.vat.mapValues { [$0.base, $0.tax] } == rhs.vat.mapValues { [$0.base, $0.tax] }
     }
 
@@ -117,6 +124,11 @@ public struct ReportTally: Sendable, Equatable {
         copyAmount += amount
     }
 
+    public mutating func void(_ sale: JournalSale) {
+        voidCount += 1
+        voidAmount += sale.total
+    }
+
     public mutating func priceLookUp(price: Int, group: ArticleGroup) {
         priceLookUps[group, default: Figure()].count += 1
         priceLookUps[group, default: Figure()].amount += price
@@ -152,6 +164,7 @@ extension ReportTally {
             lineCorrections: ReportFigures.Row(key: "Delete line", count: correctionCount, amount: correctionAmount),
             copies: ReportFigures.Row(key: "copies", count: copyCount, amount: copyAmount),
             training: ReportFigures.Row(key: "training", count: trainingCount, amount: trainingAmount),
+            voids: ReportFigures.Row(key: "voids", count: voidCount, amount: voidAmount),
             employeeGroups: employeeGroups.keys.sorted { ($0.employee, $0.group) < ($1.employee, $1.group) }.map {
                 ReportFigures.EmployeeGroupRow(employee: $0.employee, group: $0.group.id, count: employeeGroups[$0]!.count,
                                                amount: employeeGroups[$0]!.amount)
@@ -215,6 +228,8 @@ public struct ReportFigures: Sendable, Hashable, Codable {
     public var copies: Row?
     /// Training receipts and their amounts (absent in reports stored before training mode).
     public var training: Row?
+    /// Voided sales and their amounts (absent in reports stored before voids were kept).
+    public var voids: Row?
     /// Per operator and article group (absent in reports stored before they were kept).
     public var employeeGroups: [EmployeeGroupRow]?
     /// Price look-ups per article group: how many, and the prices shown (absent before they were kept).

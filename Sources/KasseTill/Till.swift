@@ -169,8 +169,10 @@ public struct Till: Sendable {
         switch state.mode {
         case .confirmingQuit(let underneath):
             if KeyMap.action(for: key, in: state.mode) == .yes {
+                // A basket nobody is paying for is voided with the till.
+                let voided: [TillEffect] = !state.basket.isEmpty && state.payment == nil ? [.record([.saleVoided(state.voidedSale())])] : []
                 state.isQuitting = true
-                return [.quit]
+                return voided + [.quit]
             }
             state.mode = underneath
             state.banner = nil
@@ -189,6 +191,16 @@ public struct Till: Sendable {
             return returnKey(&state, session, key)
         case .selling(let entry):
             return sellingKey(&state, entry, key)
+        case .confirmingVoid:
+            guard KeyMap.action(for: key, in: state.mode) == .yes else {
+                state.mode = .selling(.code)
+                state.banner = nil
+                return []
+            }
+            let voided = state.voidedSale()
+            startNewSale(&state, advance: true)
+            state.banner = Banner(kind: .info, text: "Sale \(voided.receiptNumber) voided. Ready for the next customer.")
+            return [.record([.saleVoided(voided)])]
         case .loggingIn(let form):
             return logInKey(&state, form, key)
         case .authorizing(let approval):
@@ -291,7 +303,9 @@ public struct Till: Sendable {
             return []
         case .newSale:
             if !state.basket.isEmpty {
-                state.banner = Banner(kind: .warning, text: "The sale is not paid. Void the lines or pay first.")
+                // The whole sale cancelled: asked first, then recorded (and in Norway signed) as voided.
+                state.mode = .confirmingVoid
+                state.banner = Banner(kind: .warning, text: "Void sale \(state.receiptNumber) (\(money(state, state.basket.total))), every line? (y/n)")
                 return []
             }
             // After an unpaid attempt the sale keeps its number in the journal; the next sale gets a new one,

@@ -53,7 +53,7 @@ public enum TillScreen {
         case .selling(.search):
             basket(state, &canvas, top: 1, bottom: panelTop - 1)
             searchResults(state, &canvas, bottom: panelTop - 1)
-        case .selling, .confirmingQuit:
+        case .selling, .confirmingQuit, .confirmingVoid:
             basket(state, &canvas, top: 1, bottom: panelTop - 1)
         }
         return canvas
@@ -131,6 +131,8 @@ public enum TillScreen {
         switch state.mode {
         case .confirmingQuit:
             prompt = "Quit? (y/n)"
+        case .confirmingVoid:
+            prompt = "Void the sale? (y/n)"
         case .returning(let session):
             switch session.phase {
             case .askingSale: prompt = "Receipt number or reference"

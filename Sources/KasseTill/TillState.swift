@@ -64,6 +64,8 @@ public indirect enum TillMode: Sendable, Hashable {
     case returning(ReturnSession)
     /// "Quit anyway?" over what was on screen, which comes back on no.
     case confirmingQuit(TillMode)
+    /// "Void the whole sale?" over the basket (F9 with lines on it).
+    case confirmingVoid
     /// Nobody is logged in: the employee id, then the PIN.
     case loggingIn(LogInForm)
     /// A manager's id and PIN for something only a manager may do, over what was on screen.
@@ -231,6 +233,14 @@ public struct TillState: Sendable {
     public static func receiptNumber(forSale sale: Int) -> String { pad6(sale) }
 
     var hasOpenSale: Bool { !basket.isEmpty || (payment?.isOpen ?? false) }
+
+    /// The basket on screen as a voided sale (cancelled with its lines, never paid).
+    public func voidedSale() -> JournalSale {
+        let lines = basket.lines.map(JournalLine.init)
+        return JournalSale(
+            sale: saleNumber, receiptNumber: receiptNumber, reference: "", currency: basket.currency.rawValue, total: basket.total,
+            captured: 0, customer: customer?.masked ?? "", lines: lines, vat: JournalSale.vat(of: lines), training: training ? true : nil)
+    }
 
     // Read-only views of `mode`, for the journal rules, the runtime and tests.
 

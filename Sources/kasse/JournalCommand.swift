@@ -346,6 +346,7 @@ struct JournalCommand: AsyncParsableCommand {
             case .paymentEnded(_, let reference, let reason): "\(reference): \(reason)"
             case .saleCompleted(let sale): "\(sale.reference) captured \(sale.captured)" + (sale.isTraining ? " (TRAINING, not a sale)" : "")
             case .saleAbandoned(_, let reason): reason
+            case .saleVoided(let sale): "voided with \(sale.lines.count) line(s), \(sale.total)"
             case .refundStarted(let refund): "return \(refund.returnNumber): \(refund.amount) key \(refund.key)"
             case .refunded(_, _, let number, let amount): "return \(number): \(amount) refunded"
             case .refundFailed(_, _, let number, let reason): "return \(number): \(reason)"

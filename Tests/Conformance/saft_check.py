@@ -14,7 +14,8 @@
 3. Each X and Z report's figures against sums recomputed here from the transactions it
    covers (found through the receipt events, which carry the journal order): total, returns,
    article groups, VAT per code, and cumulative grand totals; training transactions
-   (trainingID true, with a TRAINREC event) only in the training figures, never in sales.
+   (trainingID true, with a TRAINREC event) only in the training figures and voided ones
+   (voidTransaction true, a VOIDTRANS event, no payment) only in the void figures, never in sales.
 
 Prints one line per problem and exits 1 if there are any; prints a summary otherwise.
 """
@@ -116,6 +117,7 @@ def main(path, public_key):
         covered = []
         copies = []
         training = []
+        voids = []
         look_ups = 0
         grand = {"sales": Decimal("0"), "returns": Decimal("0")}
         for event in register.findall("s:event", NS):
@@ -135,6 +137,14 @@ def main(path, public_key):
             elif trans_id is not None:
                 if trans_id not in transactions:
                     problems.append(f"{where}: transID {trans_id} is not a transaction")
+                elif (t(transactions[trans_id], "voidTransaction") == "true") != (t(event, "eventType") == "VOIDTRANS"):
+                    problems.append(f"{where}: a {t(event, 'eventType')} event for transaction {trans_id}, whose voidTransaction is "
+                                    f"{t(transactions[trans_id], 'voidTransaction')}")
+                elif t(event, "eventType") == "VOIDTRANS":
+                    # Voided: signed and exported, never paid, never a sale.
+                    voids.append(transactions[trans_id])
+                    if transactions[trans_id].find("s:payment", NS) is not None:
+                        problems.append(f"{where}: voided transaction {trans_id} has a payment")
                 elif (t(transactions[trans_id], "trainingID") == "true") != (t(event, "eventType") == "TRAINREC"):
                     problems.append(f"{where}: a {t(event, 'eventType')} event for transaction {trans_id}, whose trainingID is "
                                     f"{t(transactions[trans_id], 'trainingID')}")
@@ -172,10 +182,15 @@ def main(path, public_key):
             for row in report.findall("s:reportPriceInquiries/s:reportPriceInquiry", NS):
                 if t(row, "priceInquiryGroup") != "None":
                     basic(t(row, "priceInquiryGroup"), "04", f"report {report_id}")
+            expect_voids = (len(voids), sum((Decimal(t(x, "transAmntIn")) for x in voids), Decimal("0")))
+            if (Decimal(t(report, "reportVoidTransNum")), Decimal(t(report, "reportVoidTransAmnt"))) != expect_voids:
+                problems.append(f"report {report_id}: voids {t(report, 'reportVoidTransNum')} / {t(report, 'reportVoidTransAmnt')}, "
+                                f"the voided transactions make {expect_voids[0]} / {expect_voids[1]}")
             if t(report, "reportType") == "Z report":
                 covered = []
                 copies = []
                 training = []
+                voids = []
                 look_ups = 0
     total = sum(len(r.findall("s:cashtransaction", NS)) for r in company.findall("s:location/s:cashregister", NS))
     for problem in problems:

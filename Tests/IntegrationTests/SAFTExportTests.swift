@@ -101,6 +101,16 @@ import VippsModels
                         try await journal.append([.xReport(try await journal.xReport(store: "TEST1", currency: "NOK"))])
                     }
                 }
+                // Once a day a customer walks away and the cashier voids the whole sale.
+                if index == 4 {
+                    saleNumber += 1
+                    let line = lines[0]
+                    let voided = JournalSale(sale: saleNumber, receiptNumber: String(format: "%06d", saleNumber), reference: "",
+                                             currency: "NOK", total: line.total, captured: 0, customer: "", lines: [line],
+                                             vat: JournalSale.vat(of: [line]))
+                    try await journal.append([.lineAdded(sale: saleNumber, line: line)])
+                    try await append(journal, &chain, [.saleVoided(voided)], refunds: [], clock: clock)
+                }
                 // A customer asks what something costs, and does not buy it.
                 if index == 1 {
                     let asked = products[Int.random(in: 0..<products.count, using: &random)]
@@ -210,6 +220,8 @@ import VippsModels
         #expect(text.contains("<eventType>TRAINON</eventType>") && text.contains("<eventType>TRAINOFF</eventType>"))
         #expect(text.contains("<eventType>TRAINREC</eventType>") && text.contains("<trainingID>true</trainingID>"))
         #expect(!flat.contains("<reportTrainingNum>0</reportTrainingNum>"))
+        #expect(text.contains("<eventType>VOIDTRANS</eventType>") && text.contains("<voidTransaction>true</voidTransaction>")
+                && flat.contains("<reportVoidTransNum>1</reportVoidTransNum>"))
         #expect(text.contains("<eventType>PRICELOOKUP</eventType>") && !flat.contains("<priceInquiryGroup>None</priceInquiryGroup>"))
         // Entries made while nobody was logged in name nobody.
         #expect(flat.contains("<eventType>POSSTART</eventType><eventDate>"))

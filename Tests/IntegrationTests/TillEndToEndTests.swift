@@ -452,8 +452,8 @@ final class TillSession: Sendable {
 
 /// Norwegian cash-register law at the real till, in a real terminal: log-in (a wrong PIN
 /// first), a sale, its one copy receipt (a second refused), a training sale that never reaches
-/// the configured API, and a Z report that only a manager's PIN closes; then the journal and
-/// its SAF-T export through the real binary.
+/// the configured API, a voided sale, and a Z report that only a manager's PIN closes; then the
+/// journal and its SAF-T export through the real binary.
 @Suite(.serialized) struct TillNorwayEndToEndTests {
     @Test func logInSaleCopyTrainingAndZWithAManagersPIN() async throws {
         let sim = try await SimulatorHarness.start()
@@ -514,6 +514,15 @@ final class TillSession: Sendable {
         try await till.waitFor("Training mode off")
         #expect(!(try await till.screen()).contains(" TRAINING "))
 
+        // A customer walks away: the whole sale is voided, after a question.
+        try await till.type("1002")
+        try await till.keys("Enter")
+        try await till.waitFor("Helmelk")
+        try await till.keys("F9")
+        try await till.waitFor("every line? (y/n)")
+        try await till.keys("y")
+        try await till.waitFor("voided. Ready for the next customer")
+
         // Z: the cashier's own PIN does not close the day; the manager's does.
         try await till.keys("F11")
         try await till.waitFor("X-RAPPORT")
@@ -529,7 +538,7 @@ final class TillSession: Sendable {
         try await till.type("9999")
         try await till.keys("Enter")
         let z = try await till.waitFor("Z report 1 stored in the journal")
-        #expect(z.contains("Z-RAPPORT 1") && z.contains("Treningskvitteringer (1)"))
+        #expect(z.contains("Z-RAPPORT 1") && z.contains("Treningskvitteringer (1)") && z.contains("Annulleringer (1)"))
         try await till.keys("Escape", "F12")
         try await till.waitFor("Kari Kasserer logged out")
         try await till.keys("F10")
@@ -557,7 +566,8 @@ final class TillSession: Sendable {
         #expect(receipts.last?.1.contains { $0.contains("TRENING") } == true)
         #expect(entries.filter { $0.kind == "x-report" }.count == 1)
         let signatures = try await journal.signatures()
-        #expect(signatures.map(\.training) == [nil, true])
+        #expect(signatures.map(\.training) == [nil, true, nil])
+        #expect(signatures.map(\.transaction) == ["sale", "sale", "void"])
         #expect(signatures.first?.reference == reference)
         if case .broken(let sequence, let reason) = try await journal.verify() { Issue.record("chain broken at \(sequence): \(reason)") }
 
@@ -572,10 +582,11 @@ final class TillSession: Sendable {
         let valid = try await SAFTExportTests.validate(file)
         #expect(valid.status == 0, "\(valid.errors.suffix(2000))")
         let checked = try await SAFTExportTests.check(file, publicKey: publicKey)
-        #expect(checked.status == 0 && checked.output.contains("ok: 2 transactions, 2 signatures verified"), "\(checked.output) \(checked.errors)")
+        #expect(checked.status == 0 && checked.output.contains("ok: 3 transactions, 3 signatures verified"), "\(checked.output) \(checked.errors)")
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(text.contains("<eventType>EMPIN</eventType>") && text.contains("<eventType>TRAINREC</eventType>")
-                && text.contains("<eventType>COPYREC</eventType>") && text.contains("<reportType>Z report</reportType>"))
+                && text.contains("<eventType>COPYREC</eventType>") && text.contains("<reportType>Z report</reportType>")
+                && text.contains("<eventType>VOIDTRANS</eventType>") && text.contains("<voidTransaction>true</voidTransaction>"))
         try await sim.finish()
     }
 }

@@ -29,6 +29,8 @@ struct JournalFormatTests {
         .saleCompleted(JournalSale(sale: 1, receiptNumber: "000001", reference: reference, currency: "NOK", total: 4980,
                                    captured: 4980, customer: "+47 ******67", lines: [line], vat: JournalSale.vat(of: [line]))),
         .saleAbandoned(sale: 1, reason: "new sale"),
+        .saleVoided(JournalSale(sale: 2, receiptNumber: "000002", reference: "", currency: "NOK", total: 4980, captured: 0,
+                                customer: "", lines: [line], vat: JournalSale.vat(of: [line]))),
         .refundStarted(JournalRefund(sale: 1, reference: reference, returnNumber: 1, amount: 2490, currency: "NOK",
                                      key: IdempotencyKey(stored: "r1-\(reference)"), lines: [line])),
         .refunded(sale: 1, reference: reference, returnNumber: 1, amount: 2490),

@@ -196,6 +196,32 @@ struct TillStaffTests {
         #expect(till.send(.keyPressed(.enter)).isEmpty && till.state.basket.lines.count == 1)
     }
 
+    @Test func aWholeSaleIsVoidedAfterAYesAndRecordedAsSuch() throws {
+        var till = TillDriver()
+        till.type("7040000000016")
+        till.type("2*1002")
+        let total = till.state.basket.total
+        // F9 with lines asks; no keeps the basket.
+        #expect(till.send(.keyPressed(.function(9))).isEmpty && till.state.mode == .confirmingVoid)
+        till.press(.character("n"))
+        #expect(till.state.mode == .selling(.code) && till.state.basket.lines.count == 2 && till.state.saleNumber == 42)
+        till.press(.function(9))
+        let before = till.state
+        let effects = till.send(.keyPressed(.character("y")))
+        guard case .record(let events)? = effects.first, case .saleVoided(let voided)? = events.first else {
+            Issue.record("no voided sale recorded: \(effects)")
+            return
+        }
+        #expect(voided.sale == 42 && voided.total == total && voided.captured == 0 && voided.lines.count == 2 && voided.reference.isEmpty)
+        #expect(till.state.basket.isEmpty && till.state.saleNumber == 43)
+        // Not line corrections: the sale's lines go with it, under its own number.
+        #expect(JournalDiff.events(from: before, to: till.state).isEmpty)
+        // Quitting with a basket nobody is paying for voids it too.
+        till.type("7040000000016")
+        till.press(.function(10))
+        #expect(till.send(.keyPressed(.character("y"))).first == .record([.saleVoided(till.state.voidedSale())]))
+    }
+
     @Test func withoutAStaffListThereIsNoLogIn() throws {
         var till = TillDriver()
         till.press(.function(12))
