@@ -191,7 +191,7 @@ public struct SAFTExport: Sendable {
         static let saleLine = "SAL", returnLine = "RET"
         static let cashSale = "CASHSAL", returnSale = "RETURNSAL"
         static let vipps = "VIPPSMP"
-        static let posStart = "POSSTART", employeeIn = "EMPIN", employeeOut = "EMPOUT"
+        static let posStart = "POSSTART", posEnd = "POSEND", employeeIn = "EMPIN", employeeOut = "EMPOUT"
         static let xReport = "XREP", zReport = "ZREP"
         static let salesReceipt = "SALREC", returnReceipt = "RETREC", copyReceipt = "COPYREC"
         static let other = "OTHER", lineDelete = "LINEDELETE"
@@ -207,6 +207,7 @@ public struct SAFTExport: Sendable {
         ("11", Code.returnSale, "11006", "Return payment / Utbetaling til kunde ved vareretur"),
         ("12", Code.vipps, "12011", "Vipps MobilePay / Mobiltelefon løsninger"),
         ("13", Code.posStart, "13001", "POS application start / Oppstart av POS applikasjon"),
+        ("13", Code.posEnd, "13002", "POS application shut down / Avslutning av POS applikasjon"),
         ("13", Code.employeeIn, "13003", "Employee log in / Pålogging bruker/ansatt"),
         ("13", Code.employeeOut, "13004", "Employee log out / Avlogging bruker/ansatt"),
         ("13", Code.xReport, "13008", "X report / Kjøring av X-rapport"),
@@ -431,6 +432,8 @@ public struct SAFTExport: Sendable {
         case .operatorAction(let action) where action.hasPrefix("X report"):
             write(Code.xReport, text: action,
                   report: shown ? reportXML(nil, id: "X\(entry.sequence)", kind: "X report", date: date, time: time) : nil)
+        case .operatorAction("quit"):
+            write(Code.posEnd)
         case .operatorAction(let action):
             write(Code.other, text: action)
         case .recovered(let sale, let reference, let summary):

@@ -1,4 +1,5 @@
 import Foundation
+import KasseCore
 import KasseJournal
 import KasseNorway
 import KasseTill
@@ -17,12 +18,15 @@ public struct ReturnDesk: Sendable {
     public let logger: Logger
     /// Norway: signs each confirmed refund as it is stored, going on from the journal's newest signature.
     public let chain: TransactionChain?
+    /// Norway: the company the return receipt («Returkvittering», stored in full) names.
+    public let company: CompanyIdentity?
 
-    public init(journal: Journal, client: VippsClient, logger: Logger, chain: TransactionChain? = nil) {
+    public init(journal: Journal, client: VippsClient, logger: Logger, chain: TransactionChain? = nil, company: CompanyIdentity? = nil) {
         self.journal = journal
         self.client = client
         self.logger = logger
         self.chain = chain
+        self.company = company
     }
 
     /// Numbers the return and records it (with its key); nothing is sent yet. For the command line.
@@ -61,9 +65,14 @@ public struct ReturnDesk: Sendable {
         guard !events.isEmpty else { return (outcome, nil) }
         do {
             if let chain {
+                let at = Int64(Date().timeIntervalSince1970)
+                let receipts = company.map { company in
+                    LegalReceipt.issued(for: events, refunds: [refund], company: company, register: chain.register, cashier: journal.cashier,
+                                        atUTC: at, zone: chain.zone)
+                } ?? []
                 try await journal.append(signing: { last in
                     var next = chain.continuing(after: last)
-                    return try next.sign(events, refunds: [refund], atUTC: Int64(Date().timeIntervalSince1970))
+                    return try next.sign(events, refunds: [refund], atUTC: at) + receipts
                 })
             } else {
                 try await journal.append(events)

@@ -51,7 +51,7 @@ struct ReturnCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(error.description)
         }
-        let desk = ReturnDesk(journal: journal, client: client, logger: logger, chain: chain)
+        let desk = ReturnDesk(journal: journal, client: client, logger: logger, chain: chain, company: settings.company)
         let reference = paid.reference
 
         // A return whose answer was lost is finished (with its own key) and nothing more is done:

@@ -63,13 +63,19 @@ import Testing
         let refunds = try await journal.refunds(reference: reference)
         #expect(refunds.started.map(\.key.value) == ["r1-" + reference, "r2-" + reference])
         #expect(refunds.refunded == 11_460 && refunds.pending.isEmpty)
-        #expect(try await journal.verify() == .intact(entries: 7))
+        #expect(try await journal.verify() == .intact(entries: 9))  // with the two return receipts
         // Norway: each refund was signed as it was stored, like a return at the till (DEMO: the
         // demo key beside the journal), and the signatures verify.
         let signatures = try await journal.signatures()
         #expect(signatures.map(\.transaction) == ["return", "return"])
         #expect(signatures.map(\.number) == [1, 2])
         #expect(signatures.map(\.amountIncludingVAT) == [-2490, -8970])
+        // Each return's receipt («Returkvittering», naming the sale) is stored in full beside it.
+        let receipts = try await journal.entries(kinds: ["receipt"]).compactMap { entry -> (String, [String])? in
+            if case .receiptIssued(_, let document, _, let text)? = entry.event { (document, text) } else { nil }
+        }
+        #expect(receipts.map(\.0) == ["return", "return"])
+        #expect(receipts.allSatisfy { $0.1.contains { $0.contains("Returkvittering") } && $0.1.contains { $0.contains("000012") } })
         let verified = try await KasseBinary.run(["journal", "verify"], environment: env)
         #expect(verified.status == 0 && verified.output.contains("2 signed"), "\(verified.output) \(verified.errors)")
         let list = try await KasseBinary.run(["journal", "list"], environment: env)
