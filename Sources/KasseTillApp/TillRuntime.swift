@@ -230,7 +230,8 @@ public actor TillRuntime {
             let journal = self.journal
             Task {
                 do throws(JournalError) {
-                    send.yield(.returnSalesListed(day: day, sales: try await journal.completedSales(businessDay: day).map(\.sale)))
+                    send.yield(.returnSalesListed(day: day, sales: try await journal.completedSales(businessDay: day).map(\.sale)
+                        .filter { !$0.isTraining }))
                 } catch {
                     send.yield(.returnLookupFailed(error.description))
                 }
@@ -431,6 +432,10 @@ public actor TillRuntime {
         do {
             guard let sale = try await journal.completedSale(receiptOrReference: key) else {
                 send.yield(.returnLookupFailed("No paid sale \(key) in this till's journal. Check the receipt number."))
+                return
+            }
+            guard !sale.isTraining else {
+                send.yield(.returnLookupFailed("Sale \(sale.receiptNumber) was made in training mode: nothing was paid, nothing can be returned."))
                 return
             }
             // A return in doubt is finished first, with its own key; the reducer records what came of it.

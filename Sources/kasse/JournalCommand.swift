@@ -65,6 +65,7 @@ struct JournalCommand: AsyncParsableCommand {
             }
             guard let paid = try await journalCall({ () async throws(JournalError) in try await journal.completedSale(receiptOrReference: sale) })
             else { throw CLIError("No paid sale \(sale) in the journal (kasse journal list shows them).") }
+            guard !paid.isTraining else { throw CLIError("Sale \(paid.receiptNumber) was made in training mode: it has no receipt to copy.") }
             let entries = try await journalCall { () async throws(JournalError) in try await journal.entries(sale: paid.sale) }
             if let earlier = entries.first(where: { $0.kind == "receipt-copied" }) {
                 throw CLIError("Receipt \(paid.receiptNumber) already had its copy (\(earlier.at.prefix(19)) UTC); the law allows one copy per sale.")
@@ -286,7 +287,7 @@ struct JournalCommand: AsyncParsableCommand {
                 let returned = refunded > 0
                     ? "  returned \(Money(minorUnits: refunded, currency: CurrencyCode(rawValue: sale.currency) ?? .NOK).formatted(in: locale))"
                     : ""
-                emit("\(sale.receiptNumber)  \(entry.at.prefix(19))  \(sale.reference)  \(money)  \(sale.lines.count) line(s)\(returned)")
+                emit("\(sale.receiptNumber)  \(entry.at.prefix(19))  \(sale.reference)  \(money)  \(sale.lines.count) line(s)\(returned)\(sale.isTraining ? "  TRAINING (not a sale)" : "")")
             }
         }
 

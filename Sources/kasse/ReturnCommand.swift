@@ -40,6 +40,9 @@ struct ReturnCommand: AsyncParsableCommand {
         guard let paid = try await journalCall({ () async throws(JournalError) in try await journal.completedSale(receiptOrReference: sale) }) else {
             throw CLIError("No paid sale \(sale) in the journal (kasse journal list shows them).")
         }
+        guard !paid.isTraining else {
+            throw CLIError("Sale \(paid.receiptNumber) was made in training mode: nothing was paid, nothing can be returned.")
+        }
         let api = try APIOptions.parse(options.config.map { ["--config", $0] } ?? [])
         let client = try api.makeClient()
         var logger = Logger(label: "kasse.return")

@@ -514,6 +514,15 @@ final class TillSession: Sendable {
         try await till.waitFor("Training mode off")
         #expect(!(try await till.screen()).contains(" TRAINING "))
 
+        // The training sale cannot be returned.
+        try await till.keys("F3")
+        try await till.waitFor("Receipt number or reference")
+        try await till.type("000002")
+        try await till.keys("Enter")
+        try await till.waitFor("was made in training mode: nothing was paid")
+        try await till.keys("Escape")
+        try await till.waitUntil("the basket again") { $0.contains("Barcode, number or name") }
+
         // A customer walks away: the whole sale is voided, after a question.
         try await till.type("1002")
         try await till.keys("Enter")
