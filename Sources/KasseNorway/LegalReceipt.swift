@@ -126,9 +126,10 @@ public struct LegalReceipt: Sendable, Hashable {
 extension LegalReceipt {
     /// The receipts handed out for the transactions committed among `events` (a sale, a training
     /// sale, a refunded return), each as a `receipt` journal entry holding the document in full
-    /// (kassasystemforskrifta § 2-7: every receipt produced is journaled).
+    /// (kassasystemforskrifta § 2-7: every receipt produced is journaled). `notPrinted`: why a
+    /// sale's receipt went to the customer's app only (nil: it was printed), recorded as such.
     public static func issued(for events: [JournalEvent], refunds: [JournalRefund], company: CompanyIdentity, register: String,
-                              cashier: String, atUTC seconds: Int64, zone: ShopTimeZone) -> [JournalEvent] {
+                              cashier: String, atUTC seconds: Int64, zone: ShopTimeZone, notPrinted: String? = nil) -> [JournalEvent] {
         let (date, time) = zone.localTime(atUTC: seconds)
         var issued: [JournalEvent] = []
         for event in events {
@@ -138,6 +139,9 @@ extension LegalReceipt {
                                       cashier: cashier, date: date, time: time)
                 issued.append(.receiptIssued(sale: sale.sale, document: sale.isTraining ? "training" : "sale",
                                              receiptNumber: sale.receiptNumber, text: receipt.text()))
+                if let notPrinted, !sale.isTraining {
+                    issued.append(.receiptNotPrinted(sale: sale.sale, receiptNumber: sale.receiptNumber, reason: notPrinted))
+                }
             case .refunded(let sale, let reference, let returnNumber, _):
                 guard let refund = refunds.first(where: { $0.reference == reference && $0.returnNumber == returnNumber }) else { continue }
                 let original = TillState.receiptNumber(forSale: sale)

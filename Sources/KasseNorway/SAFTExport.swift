@@ -82,10 +82,12 @@ public struct SAFTExport: Sendable {
     /// to `event` before the `line-voided` entry.
     public static let learnKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "sale-voided", "refund-started",
                                     "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
-                                    "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up"]
+                                    "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up",
+                                    "receipt-not-printed"]
     public static let eventKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "sale-voided", "refund-started", "refunded",
                                     "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
-                                    "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up"]
+                                    "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up",
+                                    "receipt-not-printed"]
     public static let transactionKinds = ["sale-completed", "sale-voided", "refund-started", "transaction-signed"]
 
     /// Pass 2's kinds when every report in the journal carries its figures (`storedFigures`):
@@ -196,7 +198,7 @@ public struct SAFTExport: Sendable {
         static let salesReceipt = "SALREC", returnReceipt = "RETREC", copyReceipt = "COPYREC"
         static let other = "OTHER", lineDelete = "LINEDELETE"
         static let trainingReceipt = "TRAINREC", trainingOn = "TRAINON", trainingOff = "TRAINOFF", priceLookUp = "PRICELOOKUP"
-        static let voidTransaction = "VOIDTRANS"
+        static let voidTransaction = "VOIDTRANS", notPrinted = "NOPRINTREC"
     }
 
     /// Every basic the file may use: (type, basicID, predefined code, description).
@@ -220,6 +222,7 @@ public struct SAFTExport: Sendable {
         ("13", Code.trainingOff, "13024", "Training mode off / Treningsmodus av"),
         ("13", Code.priceLookUp, "13022", "Price look-up / Prisoppslag"),
         ("13", Code.voidTransaction, "13028", "Voided transaction / Annullert kvittering"),
+        ("13", Code.notPrinted, "13030", "Sale concluded without printed receipt / Salg avsluttet uten utskrevet kvittering"),
         ("13", Code.lineDelete, "13999", "Line deleted before the sale was completed / Linjekorreksjon"),
         ("13", Code.other, "13999", "Other / Øvrige hendelser"),
     ]
@@ -453,6 +456,8 @@ public struct SAFTExport: Sendable {
             write(Code.priceLookUp, text: "artID \(sku); \(name); ppu \(Self.amount(price))")
         case .receiptIssued:
             break  // the receipt's event is its transaction's (SALREC, RETREC, TRAINREC)
+        case .receiptNotPrinted(let sale, let receiptNumber, let reason):
+            write(Code.notPrinted, transID: saleTransactions[sale].map(String.init), text: "receipt \(receiptNumber): \(reason)")
         case .paymentEnded, .paymentStarted, .paymentOutcome, .captureStarted, .cancelStarted, .customerIdentified,
              .refundFailed, .journalCreated:
             break

@@ -270,6 +270,9 @@ public enum JournalEvent: Sendable, Hashable {
     /// A receipt as it was handed out (Norway: «Salgskvittering», «Returkvittering», a training
     /// receipt), stored in full. `document`: `sale`, `return` or `training`.
     case receiptIssued(sale: Int, document: String, receiptNumber: String, text: [String])
+    /// The sale was concluded without a printed receipt (13030): the receipt went to the
+    /// customer's app only (no printer, or the customer wanted no paper).
+    case receiptNotPrinted(sale: Int, receiptNumber: String, reason: String)
 
     /// A short name for lists and the database's `kind` column.
     public var kind: String {
@@ -304,6 +307,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .trainingMode: "training"
         case .priceLookUp: "price-look-up"
         case .receiptIssued: "receipt"
+        case .receiptNotPrinted: "receipt-not-printed"
         }
     }
 
@@ -314,7 +318,7 @@ public enum JournalEvent: Sendable, Hashable {
              .customerIdentified(let sale, _), .paymentOutcome(let sale, _, _), .captureStarted(let sale, _, _, _),
              .cancelStarted(let sale, _, _), .paymentEnded(let sale, _, _), .saleAbandoned(let sale, _),
              .refunded(let sale, _, _, _), .refundFailed(let sale, _, _, _), .recovered(let sale, _, _),
-             .receiptCopied(let sale, _, _, _, _), .receiptIssued(let sale, _, _, _):
+             .receiptCopied(let sale, _, _, _, _), .receiptIssued(let sale, _, _, _), .receiptNotPrinted(let sale, _, _):
             sale
         case .paymentStarted(let start): start.sale
         case .saleCompleted(let sale), .saleVoided(let sale): sale.sale

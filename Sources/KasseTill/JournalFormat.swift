@@ -108,6 +108,10 @@ extension JournalEvent: Codable {
             try container.encode(name, forKey: .name)
             try container.encode(price, forKey: .price)
             try container.encode(group, forKey: .articleGroup)
+        case .receiptNotPrinted(let sale, let receiptNumber, let reason):
+            try container.encode(sale, forKey: .sale)
+            try container.encode(receiptNumber, forKey: .receiptNumber)
+            try container.encode(reason, forKey: .reason)
         case .receiptIssued(let sale, let document, let receiptNumber, let text):
             try container.encode(sale, forKey: .sale)
             try container.encode(document, forKey: .document)
@@ -168,6 +172,8 @@ extension JournalEvent: Codable {
         case "training": self = .trainingMode(on: try value(.on), manager: try value(.manager))
         case "price-look-up":
             self = .priceLookUp(sku: try value(.sku), name: try value(.name), price: try value(.price), articleGroup: try value(.articleGroup))
+        case "receipt-not-printed":
+            self = .receiptNotPrinted(sale: try value(.sale), receiptNumber: try value(.receiptNumber), reason: try value(.reason))
         case "receipt":
             self = .receiptIssued(sale: try value(.sale), document: try value(.document), receiptNumber: try value(.receiptNumber),
                                   text: try value(.text))

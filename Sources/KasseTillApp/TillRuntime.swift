@@ -150,7 +150,8 @@ public actor TillRuntime {
                         let receipts = state.settings.company.map { company in
                             LegalReceipt.issued(for: unsigned, refunds: refunds, company: company, register: state.settings.tillID,
                                                 cashier: state.employee?.name ?? before.employee?.name ?? employee ?? "",
-                                                atUTC: at, zone: state.settings.timeZone)
+                                                atUTC: at, zone: state.settings.timeZone,
+                                                notPrinted: "no receipt printer: the receipt went to the customer's app")
                         } ?? []
                         try await journal.append(employee: employee, signing: { last in
                             var next = chain.continuing(after: last)

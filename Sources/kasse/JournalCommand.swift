@@ -364,6 +364,7 @@ struct JournalCommand: AsyncParsableCommand {
             case .trainingMode(let on, let manager): "training mode \(on ? "on" : "off") (manager \(manager))"
             case .priceLookUp(let sku, let name, let price, _): "price of \(sku) \(name) looked up: \(price)"
             case .receiptIssued(_, let document, let receiptNumber, let text): "\(document) receipt \(receiptNumber) (\(text.count) lines)"
+            case .receiptNotPrinted(_, let receiptNumber, let reason): "receipt \(receiptNumber) not printed: \(reason)"
             case .transactionSigned(let signed):
                 "\(signed.training == true ? "training " : "")\(signed.transaction) \(signed.number) of register \(signed.register), \(signed.date) \(signed.time), key \(signed.keyVersion)"
             }

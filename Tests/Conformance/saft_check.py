@@ -127,7 +127,11 @@ def main(path, public_key):
             trans_id = t(event, "transID")
             if t(event, "eventType") == "PRICELOOKUP":
                 look_ups += 1
-            if t(event, "eventType") == "COPYREC":
+            if t(event, "eventType") == "NOPRINTREC":
+                # Names the sale's transaction; adds nothing to any figure.
+                if trans_id is not None and trans_id not in transactions:
+                    problems.append(f"{where}: a receipt not printed for no transaction ({trans_id})")
+            elif t(event, "eventType") == "COPYREC":
                 if trans_id not in transactions:
                     problems.append(f"{where}: a copy receipt of no transaction ({trans_id})")
                 else:

@@ -86,6 +86,7 @@ import VippsModels
                     sale: saleNumber, receiptNumber: String(format: "%06d", saleNumber), reference: reference, currency: "NOK",
                     total: total, captured: total, customer: "+47 ******01", lines: lines, vat: JournalSale.vat(of: lines))
                 try await append(journal, &chain, [.saleCompleted(sale)], refunds: [], clock: clock)
+                try await journal.append([.receiptNotPrinted(sale: sale.sale, receiptNumber: sale.receiptNumber, reason: "no receipt printer")])
                 paid.append(sale)
                 // Now and then the customer wants a copy of the receipt.
                 if Int.random(in: 0..<5, using: &random) == 0 {
@@ -222,6 +223,7 @@ import VippsModels
         #expect(!flat.contains("<reportTrainingNum>0</reportTrainingNum>"))
         #expect(text.contains("<eventType>VOIDTRANS</eventType>") && text.contains("<voidTransaction>true</voidTransaction>")
                 && flat.contains("<reportVoidTransNum>1</reportVoidTransNum>"))
+        #expect(text.contains("<eventType>NOPRINTREC</eventType>"))
         #expect(text.contains("<eventType>PRICELOOKUP</eventType>") && !flat.contains("<priceInquiryGroup>None</priceInquiryGroup>"))
         // Entries made while nobody was logged in name nobody.
         #expect(flat.contains("<eventType>POSSTART</eventType><eventDate>"))

@@ -48,6 +48,7 @@ struct JournalFormatTests {
                                             signature: "c2lnbg==", keyVersion: "1", training: true)),
         .receiptCopied(sale: 1, reference: reference, receiptNumber: "000001", amount: 4980, text: ["KOPI"]),
         .receiptIssued(sale: 1, document: "sale", receiptNumber: "000001", text: ["Salgskvittering"]),
+        .receiptNotPrinted(sale: 1, receiptNumber: "000001", reason: "no receipt printer"),
         .loggedIn(StaffMember(id: "1001", name: "Kari Kasserer", role: .cashier)),
         .loggedOut(employee: "1001"),
         .logInRefused(employee: "1001"),
