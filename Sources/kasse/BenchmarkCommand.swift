@@ -159,6 +159,8 @@ struct SAFTBenchmark: AsyncParsableCommand {
                                          refunds: [refund], atUTC: Int64(seconds.value.withLock { $0 }))
             }
             try await journal.append(events)
+            // An X report mid-day, stored in full as the till stores it; a Z report closes each day.
+            if number % 700 == 350 { try await journal.append([.xReport(try await journal.xReport(store: "S1", currency: "NOK"))]) }
             if number % 700 == 0 { _ = try await journal.zReport(store: "S1", currency: "NOK") }
         }
         let generation = clock.now - generationStart
@@ -193,7 +195,7 @@ struct SAFTBenchmark: AsyncParsableCommand {
         func ms(_ duration: Duration) -> String {
             String(format: "%.3f ms", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)
         }
-        emit("generated \(sales) signed sales (\(sales / 40) returns, \(sales / 700) Z reports) in \(inSeconds(generation))")
+        emit("generated \(sales) signed sales (\(sales / 40) returns, \(sales / 700) X and \(sales / 700) Z reports) in \(inSeconds(generation))")
         emit("signing at the till: p50 \(ms(sorted[sorted.count / 2])), p99 \(ms(sorted[sorted.count * 99 / 100]))   (target < 1 ms)")
         emit("kasse saft export (exit \(process.terminationStatus)): \(inSeconds(export)), \(size / 1_048_576) MB file, "
             + "peak resident memory \(usage.ru_maxrss / 1024) MB   (targets < 60 s, < 200 MB)")
