@@ -15,6 +15,10 @@ import KasseTill
 ///    `<cashtransaction>` with its lines, VAT, Vipps MobilePay payment and signature, exactly
 ///    as signed.
 ///
+/// When `transaction` sees the signed transactions first (as `kasse saft export` does), it keeps
+/// their receipt events (a few fields each) and `event` writes them in their places, so pass 2
+/// reads no transaction at all (`eventKinds(storedFigures:)`); `finishEvents` writes the last.
+///
 /// `opening`, then the events, then the transactions, then `closing`: the file. Pure; no I/O.
 /// `learn` and `transaction` may share one reading of the journal (`kasse saft export` does,
 /// keeping the transactions aside until the events are written); tell it the copied sales first.
@@ -94,6 +98,12 @@ public struct SAFTExport: Sendable {
     /// sales and returns need not be read again to tally them.
     public static let eventKindsWithStoredFigures = eventKinds.filter { !["sale-completed", "sale-voided", "refund-started", "refunded"].contains($0) }
 
+    /// Pass 2's kinds after the transactions pass: the signed transactions' receipt events were
+    /// learnt there, so pass 2 reads no `transaction-signed` entry.
+    public static func eventKinds(storedFigures: Bool) -> [String] {
+        (storedFigures ? eventKindsWithStoredFigures : eventKinds).filter { $0 != "transaction-signed" }
+    }
+
     /// Kinds that never become an event and hold nothing the master data needs.
     static let silentKinds: Set<String> = [
         "payment-started", "payment-outcome", "capture-started", "cancel-started", "customer", "payment-ended", "refund-failed",
@@ -125,6 +135,21 @@ public struct SAFTExport: Sendable {
     private var pendingReturns: [String: JournalRefund] = [:]
     /// Each signed sale's transaction number, for the events about it that follow.
     private var saleTransactions: [Int: Int] = [:]
+    /// The receipt event of each signed transaction, learnt in the pass that makes the
+    /// transactions and written in its place among the events (so the events pass need not
+    /// read a single transaction): in journal order.
+    struct ReceiptEvent {
+        var sequence: Int
+        var secondsSince1970: Int64
+        var employee: String
+        var type: String
+        var number: Int
+    }
+    private var receiptEvents: [ReceiptEvent] = []
+    private var nextReceiptEvent = 0
+    /// The transactions pass saw the signed transactions: their receipt events are written from
+    /// what it learnt, and the events pass need not (and does not) read them again.
+    private var learntReceipts = false
 
     // Transactions (pass 3).
     private var sales: [Int: JournalSale] = [:]
@@ -359,6 +384,45 @@ public struct SAFTExport: Sendable {
     /// The entry's `<event>`s (none when it lies outside the period or means nothing to SAF-T).
     /// Every entry from the journal's start must pass through, in order: reports are tallied.
     public mutating func event(_ entry: Entry) -> String {
+        // The signed transactions' receipt events that come before this entry.
+        let before = receiptEvents(before: entry.sequence)
+        return before.isEmpty ? entryEvent(entry) : before + entryEvent(entry)
+    }
+
+    /// The receipt events not yet written (after the last entry of the events pass).
+    public mutating func finishEvents() -> String {
+        receiptEvents(before: Int.max)
+    }
+
+    private mutating func receiptEvents(before sequence: Int) -> String {
+        var x = XMLText()
+        while nextReceiptEvent < receiptEvents.count, receiptEvents[nextReceiptEvent].sequence < sequence {
+            let receipt = receiptEvents[nextReceiptEvent]
+            nextReceiptEvent += 1
+            let (date, time) = settings.zone.localTime(atUTC: receipt.secondsSince1970)
+            guard inPeriod(date) else { continue }
+            x.open("event")
+            x.element("eventID", String(receipt.sequence))
+            x.element("eventType", receipt.type)
+            x.element("transID", String(receipt.number))
+            if !receipt.employee.isEmpty { x.element("empID", receipt.employee) }
+            x.element("eventDate", date.iso)
+            x.element("eventTime", time.text)
+            x.close("event")
+        }
+        if nextReceiptEvent == receiptEvents.count, !receiptEvents.isEmpty {
+            receiptEvents = []
+            nextReceiptEvent = 0
+        }
+        return x.text
+    }
+
+    static func receiptType(_ signed: JournalSignature) -> String {
+        signed.transaction == "return" ? Code.returnReceipt : signed.transaction == "void" ? Code.voidTransaction
+            : signed.training == true ? Code.trainingReceipt : Code.salesReceipt
+    }
+
+    private mutating func entryEvent(_ entry: Entry) -> String {
         if Self.silentKinds.contains(entry.kind) { return "" }
         if entry.kind == "line-added" || entry.kind == "line-changed" {
             if let sale = entry.sale { openLines[sale, default: []].append(entry) }
@@ -418,10 +482,10 @@ public struct SAFTExport: Sendable {
             tally.refund(amount: amount, refund: refund, employee: entry.employee)
             grandTotals.returns += amount
         case .transactionSigned(let signed):
+            // Only when the transactions pass did not learn it already (then it is written in its place).
+            guard !learntReceipts else { break }
             if signed.transaction == "sale" { saleTransactions[signed.sale] = signed.number }
-            let receipt = signed.transaction == "return" ? Code.returnReceipt : signed.transaction == "void" ? Code.voidTransaction
-                : signed.training == true ? Code.trainingReceipt : Code.salesReceipt
-            write(receipt, transID: String(signed.number))
+            write(Self.receiptType(signed), transID: String(signed.number))
         case .receiptCopied(let sale, _, let receiptNumber, let amount, _):
             tally.copy(amount: amount)
             write(Code.copyReceipt, transID: saleTransactions[sale].map(String.init), text: "copy of receipt \(receiptNumber)")
@@ -616,6 +680,10 @@ public struct SAFTExport: Sendable {
             refunds["\(refund.reference)#\(refund.returnNumber)"] = refund
             return ""
         case .transactionSigned(let signed):
+            learntReceipts = true
+            if signed.transaction == "sale" { saleTransactions[signed.sale] = signed.number }
+            receiptEvents.append(ReceiptEvent(sequence: entry.sequence, secondsSince1970: entry.secondsSince1970, employee: entry.employee,
+                                              type: Self.receiptType(signed), number: signed.number))
             let isReturn = signed.transaction == "return"
             let lines: [JournalLine]
             let vat: [JournalVAT]

@@ -80,8 +80,11 @@ struct SAFTCommand: AsyncParsableCommand {
                 try write("", to: 1, flush: true)
                 try transactions.close()
                 try write(export.opening(), to: 0)
-                let eventKinds = export.storedFigures ? SAFTExport.eventKindsWithStoredFigures : SAFTExport.eventKinds
-                try await Self.eachEntry(journal, kinds: eventKinds, linesOfVoids: true) { entry in try write(export.event(entry), to: 0) }
+                // The receipt events of the signed transactions were learnt in pass 1 and come in their places.
+                try await Self.eachEntry(journal, kinds: SAFTExport.eventKinds(storedFigures: export.storedFigures), linesOfVoids: true) {
+                    entry in try write(export.event(entry), to: 0)
+                }
+                try write(export.finishEvents(), to: 0)
                 try write("", to: 0, flush: true)
                 // Then the transactions, copied across a megabyte at a time.
                 guard let reader = FileHandle(forReadingAtPath: later) else { throw CLIError("cannot read \(later)") }
