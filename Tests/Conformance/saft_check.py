@@ -176,20 +176,14 @@ def main(path, public_key):
             copy_amount = sum((Decimal(t(x, "transAmntIn")) for x in copies), Decimal("0"))
             if Decimal(t(report, "reportReceiptCopyAmnt")) != copy_amount:
                 problems.append(f"report {report_id}: reportReceiptCopyAmnt is {t(report, 'reportReceiptCopyAmnt')}, the copies make {copy_amount}")
-            expect_training = (len(training), sum((Decimal(t(x, "transAmntIn")) for x in training), Decimal("0")))
-            if (Decimal(t(report, "reportTrainingNum")), Decimal(t(report, "reportTrainingAmnt"))) != expect_training:
-                problems.append(f"report {report_id}: training {t(report, 'reportTrainingNum')} / {t(report, 'reportTrainingAmnt')}, "
-                                f"the training receipts make {expect_training[0]} / {expect_training[1]}")
+            count_and_amount(report, "reportTrainingNum", "reportTrainingAmnt", training, "the training receipts", report_id)
             inquiries = sum(int(t(x, "priceInquiryNum")) for x in report.findall("s:reportPriceInquiries/s:reportPriceInquiry", NS))
             if inquiries != look_ups:
                 problems.append(f"report {report_id}: {inquiries} price inquiries, the PRICELOOKUP events make {look_ups}")
             for row in report.findall("s:reportPriceInquiries/s:reportPriceInquiry", NS):
                 if t(row, "priceInquiryGroup") != "None":
                     basic(t(row, "priceInquiryGroup"), "04", f"report {report_id}")
-            expect_voids = (len(voids), sum((Decimal(t(x, "transAmntIn")) for x in voids), Decimal("0")))
-            if (Decimal(t(report, "reportVoidTransNum")), Decimal(t(report, "reportVoidTransAmnt"))) != expect_voids:
-                problems.append(f"report {report_id}: voids {t(report, 'reportVoidTransNum')} / {t(report, 'reportVoidTransAmnt')}, "
-                                f"the voided transactions make {expect_voids[0]} / {expect_voids[1]}")
+            count_and_amount(report, "reportVoidTransNum", "reportVoidTransAmnt", voids, "the voided transactions", report_id)
             if t(report, "reportType") == "Z report":
                 covered = []
                 copies = []
@@ -202,6 +196,14 @@ def main(path, public_key):
     if problems:
         sys.exit(1)
     print(f"ok: {total} transactions, {signatures} signatures verified, {len(report_ids)} reports checked")
+
+
+def count_and_amount(report, num_name, amount_name, transactions, what, report_id):
+    """A report's count and amount of some transactions (training, voids) against those transactions."""
+    wanted = (len(transactions), sum((Decimal(t(x, "transAmntIn")) for x in transactions), Decimal("0")))
+    if (Decimal(t(report, num_name)), Decimal(t(report, amount_name))) != wanted:
+        problems.append(f"report {report_id}: {num_name} / {amount_name} are {t(report, num_name)} / {t(report, amount_name)}, "
+                        f"{what} make {wanted[0]} / {wanted[1]}")
 
 
 def check_report(report, covered, grand, report_id, basic, employee):
