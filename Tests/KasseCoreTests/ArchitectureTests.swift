@@ -32,6 +32,7 @@ struct ArchitectureTests {
         ("KasseScanning", Set<String>()),
         ("KasseTill", Set(["KasseCore", "VippsModels"])),
         ("KasseNorway", Set(["KasseCore", "KasseTill", "Crypto", "_CryptoExtras", "FoundationEssentials"])),
+        ("KassePrinting", Set<String>()),
     ])
     func pureTargetsImportNoIO(target: String, allowed: Set<String>) throws {
         let imports = try Self.imports(ofTarget: target)
