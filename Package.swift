@@ -51,6 +51,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // PURE: receipt printing: documents, ESC/POS out and in (the emulator's reader), status,
+        // code pages, the paper as an image (PNG).
+        .target(name: "KassePrinting", swiftSettings: strict),
+        // EDGE: receipt printers over TCP, the kernel's USB printer device or a file, through a
+        // print queue on a thread of its own; and the printer emulator.
+        .target(name: "KassePrinter", dependencies: ["KassePrinting"], swiftSettings: strict),
         // PURE: the till's state machine and its screens as text.
         .target(name: "KasseTill", dependencies: ["KasseCore", "VippsModels"], swiftSettings: strict),
         // C: ncursesw (linked directly: SwiftPM drops the flags pkg-config would add).
@@ -129,7 +135,7 @@ let package = Package(
             name: "KasseTillApp",
             dependencies: [
                 "KasseTill", "KasseTerminal", "KasseUSB", "KasseScanning", "VippsClient", "KasseSimulator", "KasseCore", "VippsModels",
-                "KasseJournal", "KasseNorway",
+                "KasseJournal", "KasseNorway", "KassePrinting", "KassePrinter",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -151,6 +157,9 @@ let package = Package(
                 "KasseJournal",
                 "KasseTill",
                 "KasseNorway",
+                "KassePrinting",
+                "KassePrinter",
+                "KasseTerminal",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,20 +170,21 @@ let package = Package(
         // replays inputs through a target).
         .executableTarget(
             name: "kasse-fuzz",
-            dependencies: ["KasseCore", "KasseScanning", "KasseTill", "KasseConfig", "VippsModels", "VippsWebhooks"],
+            dependencies: ["KasseCore", "KasseScanning", "KasseTill", "KasseConfig", "VippsModels", "VippsWebhooks", "KassePrinting"],
             path: "Sources/KasseFuzz",
             swiftSettings: strict
         ),
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseCore", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore", "KasseTill", "VippsModels"], swiftSettings: testSettings),
+        .testTarget(name: "KassePrintingTests", dependencies: ["KassePrinting"], swiftSettings: testSettings),
         .testTarget(name: "KasseScanningTests", dependencies: ["KasseScanning", "KasseCore"], swiftSettings: testSettings),
         // Real loopback servers, the real binary, the official OpenAPI documents.
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
-                "KasseJournal", "KasseTill", "KasseNorway",
+                "KasseJournal", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
