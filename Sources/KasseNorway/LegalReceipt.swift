@@ -62,7 +62,20 @@ public struct LegalReceipt: Sendable, Hashable {
                      total: -refund.amount, paymentReference: refund.reference)
     }
 
-    public var title: String {
+    /// The title of a stored receipt's `document` (`sale`, `return`, `copy`, `training`).
+    public static func title(ofDocument document: String) -> String? {
+        switch document {
+        case "sale": Self.title(.sale)
+        case "return": Self.title(.return(originalReceipt: ""))
+        case "copy": Self.title(.copy)
+        case "training": Self.title(.training)
+        default: nil
+        }
+    }
+
+    public var title: String { Self.title(kind) }
+
+    static func title(_ kind: Kind) -> String {
         switch kind {
         case .sale: "Salgskvittering"
         case .return: "Returkvittering"

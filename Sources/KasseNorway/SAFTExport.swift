@@ -523,7 +523,7 @@ public struct SAFTExport: Sendable {
         case .receiptNotPrinted(let sale, let receiptNumber, let reason):
             write(Code.notPrinted, transID: saleTransactions[sale].map(String.init), text: "receipt \(receiptNumber): \(reason)")
         case .paymentEnded, .paymentStarted, .paymentOutcome, .captureStarted, .cancelStarted, .customerIdentified,
-             .refundFailed, .journalCreated:
+             .refundFailed, .journalCreated, .documentPrinted, .printQueued:
             break
         }
         return x.text

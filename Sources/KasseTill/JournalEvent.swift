@@ -273,6 +273,14 @@ public enum JournalEvent: Sendable, Hashable {
     /// The sale was concluded without a printed receipt (13030): the receipt went to the
     /// customer's app only (no printer, or the customer wanted no paper).
     case receiptNotPrinted(sale: Int, receiptNumber: String, reason: String)
+    /// A document came out of the receipt printer: `document` is `sale`, `return`, `copy`,
+    /// `training`, `x-report`, `z-report` or `test`, `number` the receipt's or report's number.
+    /// `confirmed`: the printer answered after the job (false: the bytes went out but the
+    /// printer said nothing more; the job is not sent again).
+    case documentPrinted(sale: Int?, document: String, number: String, confirmed: Bool)
+    /// A document was sent to the print queue (stored first, so a job the printer never took
+    /// is printed at the next start); `printed` closes it.
+    case printQueued(sale: Int?, document: String, number: String)
 
     /// A short name for lists and the database's `kind` column.
     public var kind: String {
@@ -308,6 +316,8 @@ public enum JournalEvent: Sendable, Hashable {
         case .priceLookUp: "price-look-up"
         case .receiptIssued: "receipt"
         case .receiptNotPrinted: "receipt-not-printed"
+        case .documentPrinted: "printed"
+        case .printQueued: "print-queued"
         }
     }
 
@@ -322,6 +332,7 @@ public enum JournalEvent: Sendable, Hashable {
             sale
         case .paymentStarted(let start): start.sale
         case .saleCompleted(let sale), .saleVoided(let sale): sale.sale
+        case .documentPrinted(let sale, _, _, _), .printQueued(let sale, _, _): sale
         case .refundStarted(let refund): refund.sale
         case .transactionSigned(let signed): signed.sale
         case .tillStarted, .zReport, .xReport, .operatorAction, .journalCreated, .loggedIn, .loggedOut, .logInRefused, .managerApproved,

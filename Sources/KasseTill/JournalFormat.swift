@@ -15,7 +15,7 @@ extension JournalEvent: Codable {
         case format, type
         case mode, store, till, firstSale, sale, line, lineID, sku, customer, reference, outcome, amount, key, reason
         case returnNumber, summary, action, receiptNumber, text
-        case employee, name, role, on, manager, price, articleGroup, document
+        case employee, name, role, on, manager, price, articleGroup, document, confirmed
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,6 +112,15 @@ extension JournalEvent: Codable {
             try container.encode(sale, forKey: .sale)
             try container.encode(receiptNumber, forKey: .receiptNumber)
             try container.encode(reason, forKey: .reason)
+        case .printQueued(let sale, let document, let number):
+            try container.encodeIfPresent(sale, forKey: .sale)
+            try container.encode(document, forKey: .document)
+            try container.encode(number, forKey: .receiptNumber)
+        case .documentPrinted(let sale, let document, let number, let confirmed):
+            try container.encodeIfPresent(sale, forKey: .sale)
+            try container.encode(document, forKey: .document)
+            try container.encode(number, forKey: .receiptNumber)
+            try container.encode(confirmed, forKey: .confirmed)
         case .receiptIssued(let sale, let document, let receiptNumber, let text):
             try container.encode(sale, forKey: .sale)
             try container.encode(document, forKey: .document)
@@ -174,6 +183,12 @@ extension JournalEvent: Codable {
             self = .priceLookUp(sku: try value(.sku), name: try value(.name), price: try value(.price), articleGroup: try value(.articleGroup))
         case "receipt-not-printed":
             self = .receiptNotPrinted(sale: try value(.sale), receiptNumber: try value(.receiptNumber), reason: try value(.reason))
+        case "print-queued":
+            self = .printQueued(sale: try container.decodeIfPresent(Int.self, forKey: .sale), document: try value(.document),
+                                number: try value(.receiptNumber))
+        case "printed":
+            self = .documentPrinted(sale: try container.decodeIfPresent(Int.self, forKey: .sale), document: try value(.document),
+                                    number: try value(.receiptNumber), confirmed: try value(.confirmed))
         case "receipt":
             self = .receiptIssued(sale: try value(.sale), document: try value(.document), receiptNumber: try value(.receiptNumber),
                                   text: try value(.text))

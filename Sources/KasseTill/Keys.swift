@@ -54,6 +54,7 @@ public enum PanelAction: Sendable, Hashable {
     case ok, back, done
     case choose
     case copyReceipt
+    case print
 }
 
 /// One key (or several that do the same) on a panel, with its place on the help bar.
@@ -101,6 +102,10 @@ extension KeyMap {
                 keys = [PanelBinding(keys: [.enter, .escape, .function(9)], label: "Enter", help: "Next customer", action: .nextCustomer),
                         PanelBinding(keys: [.character("c"), .character("C"), .character("k"), .character("K")], label: "c",
                                      help: "Copy receipt", action: .copyReceipt)]
+                if payment.receiptPrint == .asking {
+                    keys = [PanelBinding(keys: yesKeys, label: "y", help: "Print receipt", action: .yes),
+                            PanelBinding(keys: [.character("n"), .character("N")], label: "n", help: "No paper", action: .no)] + keys
+                }
             case .failed:
                 keys = [binding(.pay, "Try again", .tryAgain), binding(.customer, "Change customer", .changeCustomer),
                         PanelBinding(keys: [.escape], label: "Esc", help: "Back to basket", action: .backToBasket)]
@@ -125,9 +130,10 @@ extension KeyMap {
                     PanelBinding(keys: noKeys, label: "n", help: "Not now", action: .no)]
         case .report(let report, confirmingZ: false):
             let close = PanelBinding(keys: [.escape, .enter], label: "Esc", help: "Close", action: .close)
+            let print = PanelBinding(keys: [.character("p"), .character("P")], label: "p", help: "Print", action: .print)
             return report.kind == .x
-                ? [close, PanelBinding(keys: [.function(12)], label: "F12", help: "Z report (close the day)", action: .closeDay)]
-                : [close]
+                ? [close, print, PanelBinding(keys: [.function(12)], label: "F12", help: "Z report (close the day)", action: .closeDay)]
+                : [close, print]
         case .returning(let session):
             switch session.phase {
             case .askingSale, .choosing:

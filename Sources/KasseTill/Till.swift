@@ -93,6 +93,12 @@ public struct Till: Sendable {
             guard var payment = state.payment, payment.reference == reference else { return [] }
             state.apiReachable = true
             payment.phase = .paid(captured: aggregate.capturedAmount.value)
+            switch state.settings.receipts {
+            case .noPrinter: payment.receiptPrint = nil
+            case .ask: payment.receiptPrint = .asking
+            case .always: payment.receiptPrint = .printing  // the runtime prints it as it is stored
+            case .never: payment.receiptPrint = .notPrinted("receipts are set not to print")
+            }
             state.update(payment)
             state.banner = Banner(kind: .success, text: "PAID \(money(state, aggregate.capturedAmount.value))")
             return [.bell]
@@ -135,6 +141,11 @@ public struct Till: Sendable {
             return [.bell]
         case .pinChecked(let employeeID, let matches):
             return pinChecked(&state, employeeID: employeeID, matches: matches)
+        case .printerChanged(let indicator):
+            state.printer = indicator
+            return []
+        case .printJobDone(let outcome):
+            return printJobDone(&state, outcome)
         case .receiptCopyDone(let sale, let refusal):
             if let refusal {
                 state.banner = Banner(kind: .warning, text: refusal)
@@ -364,6 +375,15 @@ public struct Till: Sendable {
             state.banner = Banner(kind: .warning, text: "Close the day with Z report \(report.number)? It cannot be undone. (y/n)")
             return []
         }
+        if action == .print {
+            guard state.settings.receipts.hasPrinter else {
+                state.banner = Banner(kind: .warning, text: "No receipt printer is set up ([printer] in the configuration).")
+                return [.bell]
+            }
+            state.banner = Banner(kind: .info, text: "Printing the \(report.kind == .z ? "Z report \(report.number)" : "X report")…")
+            return [.record([.printQueued(sale: nil, document: report.kind == .z ? "z-report" : "x-report", number: String(report.number))]),
+                    .printReport(report)]
+        }
         state.mode = .selling(.code)
         state.banner = nil
         return []
@@ -574,6 +594,26 @@ public struct Till: Sendable {
         if action == .quit { return run(.quit, &state) }
         switch payment.phase {
         case .paid(let captured):
+            if payment.receiptPrint == .asking, action == .yes || action == .no || action == .nextCustomer {
+                // The customer's answer (going on without one is a no): printed, or journaled as not.
+                var answered = payment
+                var effects: [TillEffect] = []
+                if action == .yes {
+                    answered.receiptPrint = .printing
+                    effects = [.record([.printQueued(sale: state.saleNumber, document: state.training ? "training" : "sale",
+                                                     number: state.receiptNumber)]),
+                               .printReceipt(sale: state.saleNumber, receiptNumber: state.receiptNumber)]
+                } else {
+                    let reason = action == .no ? "the customer wanted no paper receipt" : "no paper receipt was asked for"
+                    answered.receiptPrint = .notPrinted(reason)
+                    if !state.training {
+                        effects = [.record([.receiptNotPrinted(sale: state.saleNumber, receiptNumber: state.receiptNumber, reason: reason)])]
+                    }
+                }
+                state.update(answered)
+                if action == .nextCustomer { startNewSale(&state, advance: true) }
+                return effects
+            }
             if action == .nextCustomer { startNewSale(&state, advance: true) }
             if action == .copyReceipt {
                 if state.training {

@@ -47,6 +47,47 @@ public enum TillAction: Sendable {
     case pinChecked(employeeID: String, matches: Bool)
     /// A copy of a sale's receipt was stored and handed out, or refused (and why).
     case receiptCopyDone(sale: Int, refusal: String?)
+    /// What the receipt printer says (between jobs, or after one).
+    case printerChanged(PrinterIndicator)
+    /// A print job came out of the printer, or has not yet (it stays queued).
+    case printJobDone(PrintJobOutcome)
+}
+
+/// What became of a print job, as the till hears it from the print queue.
+public struct PrintJobOutcome: Sendable, Hashable {
+    /// What was printed: `sale`, `return`, `copy`, `training`, `x-report`, `z-report`.
+    public var document: String
+    /// The receipt's or report's number.
+    public var number: String
+    /// The sale it belongs to, if any.
+    public var sale: Int?
+    /// Printed (`confirmed` false: sent, but the printer gave no answer after it).
+    public var printed: Bool
+    public var confirmed: Bool
+    /// Why not yet.
+    public var problem: String?
+
+    public init(document: String, number: String, sale: Int?, printed: Bool, confirmed: Bool = true, problem: String? = nil) {
+        self.document = document
+        self.number = number
+        self.sale = sale
+        self.printed = printed
+        self.confirmed = confirmed
+        self.problem = problem
+    }
+
+    /// "receipt 12", "Z report 3".
+    public var name: String {
+        switch document {
+        case "return": "return receipt \(number)"
+        case "copy": "copy of receipt \(number)"
+        case "training": "training receipt \(number)"
+        case "x-report": "X report"
+        case "z-report": "Z report \(number)"
+        case "test": "test page"
+        default: "receipt \(number)"
+        }
+    }
 }
 
 /// What the runtime must do, as data.
@@ -75,6 +116,10 @@ public enum TillEffect: Sendable, Equatable {
     case checkPIN(employeeID: String, pin: String, hash: String)
     /// Store and hand out the one copy of a paid sale's receipt (refused if it has one).
     case copyReceipt(JournalSale)
+    /// Print a paid sale's receipt as stored in the journal (the original, never marked a copy).
+    case printReceipt(sale: Int, receiptNumber: String)
+    /// Print a report shown on screen.
+    case printReport(JournalReport)
     case bell
     case quit
 }

@@ -84,7 +84,16 @@ public enum TillScreen {
         let api = state.apiReachable.map { $0 ? "API: ok" : "API: no answer" } ?? "API: –"
         let settings = state.settings
         // The business day, which the next payment reference carries.
-        let right = "\(scanners) · \(api) · \(state.today.dotted) · sale \(state.receiptNumber) "
+        let printer = state.settings.receipts.hasPrinter ? "printer: \(state.printer?.text ?? "–") · " : ""
+        // Narrow, the right side gives way first where it says least: no scanner, then the year.
+        let day = state.today.dotted
+        let rights = [
+            "\(scanners) · \(printer)\(api) · \(day) · sale \(state.receiptNumber) ",
+            (state.scanners.isEmpty ? "" : "\(scanners) · ") + "\(printer)\(api) · \(day) · sale \(state.receiptNumber) ",
+            (state.scanners.isEmpty ? "" : "\(scanners) · ") + "\(printer)\(api) · \(day.prefix(5)) · sale \(state.receiptNumber) ",
+        ]
+        let minimumLeft = " till \(settings.tillID)" + (state.employee.map { " · \($0.id)" } ?? "")
+        let right = rights.first { canvas.size.columns - mode.count - $0.count >= minimumLeft.count } ?? rights[rights.count - 1]
         // Narrow: the store id gives way first, then the employee's name for their number (the
         // till id, the employee and the day stay).
         let candidates = [
@@ -96,7 +105,8 @@ public enum TillScreen {
         let room = canvas.size.columns - mode.count - right.count
         let left = candidates.first { $0.count <= room } ?? candidates[candidates.count - 1]
         canvas.put(left, row: 0, column: mode.count, style: .inverse, width: canvas.size.columns - mode.count - right.count)
-        canvas.put(right, row: 0, column: canvas.size.columns - right.count, style: state.apiReachable == false ? .bad : .inverse)
+        canvas.put(right, row: 0, column: canvas.size.columns - right.count,
+                   style: state.apiReachable == false || state.printer?.ok == false ? .bad : .inverse)
     }
 
     static func helpBar(_ state: TillState, _ canvas: inout Canvas, row: Int) {
@@ -114,7 +124,8 @@ public enum TillScreen {
             items = bindings.map { ($0.label, $0.help) }
         } else {
             // Every other mode's keys come from the same table the reducer reads them from.
-            items = KeyMap.panel(state.mode).map { ($0.label, $0.help) }
+            // Printing is offered where there is a printer (the key still says why not elsewhere).
+            items = KeyMap.panel(state.mode).filter { $0.action != .print || state.settings.receipts.hasPrinter }.map { ($0.label, $0.help) }
         }
         var column = 0
         for (key, help) in items {
@@ -310,8 +321,17 @@ public enum TillScreen {
             lines = [("Cancelling the payment…", .warning), ("", .normal),
                      (retries > 0 ? "The customer is approving right now; trying again (\(retries))" : "", .dim)]
         case .paid(let captured):
-            lines = [("PAID  \(money(state, captured))", .good), ("", .normal),
-                     ("Receipt \(state.receiptNumber) sent to the customer's app", .normal), ("", .normal)]
+            lines = [("PAID  \(money(state, captured))", .good), ("", .normal)]
+            let receipt = "Receipt \(state.receiptNumber)"
+            switch payment.receiptPrint {
+            case nil: lines.append(("\(receipt) sent to the customer's app", .normal))
+            case .asking: lines.append(("\(receipt) sent to the customer's app. Printed receipt too? y/n", .bold))
+            case .printing: lines.append(("\(receipt) sent to the customer's app; printing it…", .normal))
+            case .printed: lines.append(("\(receipt) printed, and sent to the customer's app", .normal))
+            case .waiting(let why): lines.append(("\(receipt) not printed yet: \(why). It prints later.", .warning))
+            case .notPrinted: lines.append(("\(receipt) sent to the customer's app (not printed)", .normal))
+            }
+            lines.append(("", .normal))
             for line in payment.receipt.orderLines.prefix(max(0, bottom - top - 8)) {
                 let quantity = line.unitInfo?.quantity ?? "1"
                 lines.append(("  \(quantity) × \(line.name)".fitted(width - 20) + amount(state, line.totalAmount).right(14), .normal))

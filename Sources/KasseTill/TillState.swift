@@ -26,6 +26,8 @@ public struct TillSettings: Sendable, Hashable {
     public var timeZone: ShopTimeZone
     /// Who runs the shop, as reports and receipts name it (Norway).
     public var company: CompanyIdentity?
+    /// Whether there is a receipt printer, and whether a paid sale's receipt is printed.
+    public var receipts: ReceiptPrinting = .noPrinter
 
     public init(mode: RunMode, shopName: String, storeID: String, tillID: String, market: Market, timeZone: ShopTimeZone? = nil,
                 company: CompanyIdentity? = nil) {
@@ -36,6 +38,43 @@ public struct TillSettings: Sendable, Hashable {
         self.tillID = tillID
         self.market = market
         self.timeZone = timeZone ?? .of(market)
+    }
+}
+
+/// The receipt printer, as the till's screens and rules see it (`[printer]`, `receipt`).
+public enum ReceiptPrinting: String, Sendable, Hashable {
+    /// No printer: every receipt goes to the customer's app only.
+    case noPrinter = "none"
+    /// After PAID the cashier asks the customer and presses y or n.
+    case ask
+    /// Every paid sale's receipt is printed.
+    case always
+    /// Paid sales' receipts are never printed (returns, copies and reports still are).
+    case never
+
+    public var hasPrinter: Bool { self != .noPrinter }
+}
+
+/// A paid sale's receipt at the printer, as the paid panel shows it.
+public enum ReceiptPrint: Sendable, Hashable {
+    /// The customer is being asked whether they want it on paper.
+    case asking
+    case printing
+    case printed
+    /// Not printed yet; it prints when the printer is back (why not yet).
+    case waiting(String)
+    /// Not printed, and why (the customer's app has it).
+    case notPrinted(String)
+}
+
+/// The printer in the status bar.
+public struct PrinterIndicator: Sendable, Hashable {
+    public var text: String
+    public var ok: Bool
+
+    public init(text: String, ok: Bool) {
+        self.text = text
+        self.ok = ok
     }
 }
 
@@ -149,6 +188,8 @@ public struct PaymentAttempt: Sendable, Hashable {
     public var expiresAt: ContinuousClock.Instant
     public var customer: CustomerIdentity
     public var receipt: Receipt
+    /// Once paid: the receipt at the printer.
+    public var receiptPrint: ReceiptPrint?
 
     public var createKey: IdempotencyKey { IdempotencyKey(.create, reference: reference) }
     public var captureKey: IdempotencyKey { IdempotencyKey(.capture, reference: reference) }
@@ -201,6 +242,9 @@ public struct TillState: Sendable {
     public var banner: Banner?
     public var scanners: [String: Bool] = [:]
     public var apiReachable: Bool?
+    /// The receipt printer as last heard of ("ready", "paper out", "not reachable"), and
+    /// whether it can print; nil until it was asked, or without a printer.
+    public var printer: PrinterIndicator?
     public var now: ContinuousClock.Instant
     public var today: CivilDate
     public var isQuitting = false

@@ -49,6 +49,8 @@ struct JournalFormatTests {
         .receiptCopied(sale: 1, reference: reference, receiptNumber: "000001", amount: 4980, text: ["KOPI"]),
         .receiptIssued(sale: 1, document: "sale", receiptNumber: "000001", text: ["Salgskvittering"]),
         .receiptNotPrinted(sale: 1, receiptNumber: "000001", reason: "no receipt printer"),
+        .documentPrinted(sale: nil, document: "z-report", number: "3", confirmed: false),
+        .printQueued(sale: 1, document: "sale", number: "000001"),
         .loggedIn(StaffMember(id: "1001", name: "Kari Kasserer", role: .cashier)),
         .loggedOut(employee: "1001"),
         .logInRefused(employee: "1001"),

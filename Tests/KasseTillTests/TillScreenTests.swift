@@ -45,6 +45,18 @@ struct TillScreenTests {
         aggregate.capturedAmount = aggregate.authorizedAmount
         paid.send(.captured(reference: request.reference, aggregate: aggregate))
         scenes.append(("paid", paid.state))
+        // With a printer: the question after PAID, and the printer in the status bar.
+        var asking = till
+        asking.state.settings.receipts = .ask
+        asking.send(.printerChanged(PrinterIndicator(text: "paper low", ok: true)))
+        asking.send(.captured(reference: request.reference, aggregate: aggregate))
+        scenes.append(("paid-asking-print", asking.state))
+        var waiting = asking
+        waiting.press(.character("y"))
+        waiting.send(.printerChanged(PrinterIndicator(text: "paper out", ok: false)))
+        waiting.send(.printJobDone(PrintJobOutcome(document: "sale", number: waiting.state.receiptNumber, sale: waiting.state.saleNumber,
+                                                   printed: false, problem: "paper out")))
+        scenes.append(("paid-print-waiting", waiting.state))
         var quit = TillDriver()
         quit.type("1001")
         quit.press(.function(10))

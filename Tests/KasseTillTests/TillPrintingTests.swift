@@ -1,0 +1,136 @@
+import KasseCore
+import KasseTill
+import Testing
+import VippsModels
+
+/// The receipt printer in the till's rules: the question after PAID, what is journaled, what
+/// the print queue reports back.
+struct TillPrintingTests {
+    /// A sale of one product paid, on a till whose receipts are printed as `receipts` says.
+    static func paid(_ receipts: ReceiptPrinting) throws -> TillDriver {
+        var till = TillDriver()
+        till.state.settings.receipts = receipts
+        till.type("7040000000016")
+        till.press(.function(2))
+        till.type("98765432")
+        guard case .createPayment(let request, _) = try #require(till.send(.keyPressed(.function(4))).first) else {
+            Issue.record("no payment")
+            return till
+        }
+        till.send(.paymentCreated(reference: request.reference))
+        var aggregate = Aggregate.zero(.NOK)
+        aggregate.authorizedAmount = Amount(currency: .NOK, value: request.amount.value)
+        aggregate.capturedAmount = aggregate.authorizedAmount
+        till.send(.captured(reference: request.reference, aggregate: aggregate))
+        return till
+    }
+
+    @Test func withoutAPrinterNothingIsAsked() throws {
+        var till = try Self.paid(.noPrinter)
+        #expect(till.state.payment?.receiptPrint == nil)
+        #expect(till.send(.keyPressed(.character("y"))).isEmpty)
+        #expect(!TillModeTests.helpBar(till.state).contains("Print receipt"))
+    }
+
+    @Test func theCustomerIsAskedAndYesPrintsTheStoredReceipt() throws {
+        var till = try Self.paid(.ask)
+        #expect(till.state.payment?.receiptPrint == .asking)
+        #expect(TillModeTests.helpBar(till.state).contains("y Print receipt"))
+        #expect(TillModeTests.helpBar(till.state).contains("n No paper"))
+        let effects = till.send(.keyPressed(.character("j")))  // ja
+        #expect(effects == [.record([.printQueued(sale: 42, document: "sale", number: "000042")]),
+                            .printReceipt(sale: 42, receiptNumber: "000042")])
+        #expect(till.state.payment?.receiptPrint == .printing)
+        // Asked once: a second y prints nothing more.
+        #expect(till.send(.keyPressed(.character("y"))).isEmpty)
+        let done = till.send(.printJobDone(PrintJobOutcome(document: "sale", number: "000042", sale: 42, printed: true)))
+        #expect(done == [.record([.documentPrinted(sale: 42, document: "sale", number: "000042", confirmed: true)])])
+        #expect(till.state.payment?.receiptPrint == .printed)
+        #expect(till.state.banner?.text == "Receipt 000042 printed.")
+    }
+
+    @Test func noIsJournaledAsNotPrinted() throws {
+        var till = try Self.paid(.ask)
+        let effects = till.send(.keyPressed(.character("n")))
+        #expect(effects == [.record([.receiptNotPrinted(sale: 42, receiptNumber: "000042", reason: "the customer wanted no paper receipt")])])
+        #expect(till.state.payment?.receiptPrint == .notPrinted("the customer wanted no paper receipt"))
+        #expect(till.state.mode != .selling(.code))  // still on the paid panel
+    }
+
+    @Test func goingOnWithoutAnAnswerIsANo() throws {
+        var till = try Self.paid(.ask)
+        let effects = till.send(.keyPressed(.enter))
+        #expect(effects == [.record([.receiptNotPrinted(sale: 42, receiptNumber: "000042", reason: "no paper receipt was asked for")])])
+        #expect(till.state.mode == .selling(.code))
+        #expect(till.state.saleNumber == 43)
+    }
+
+    @Test func alwaysAndNeverAskNothing() throws {
+        var always = try Self.paid(.always)
+        #expect(always.state.payment?.receiptPrint == .printing)
+        #expect(always.send(.keyPressed(.character("n"))).isEmpty)
+        let never = try Self.paid(.never)
+        #expect(never.state.payment?.receiptPrint == .notPrinted("receipts are set not to print"))
+    }
+
+    @Test func aJobThatDidNotPrintSaysWhyAndIsNotJournaledAsPrinted() throws {
+        var till = try Self.paid(.always)
+        let effects = till.send(.printJobDone(PrintJobOutcome(document: "sale", number: "000042", sale: 42, printed: false, problem: "paper out")))
+        #expect(effects.isEmpty)
+        #expect(till.state.payment?.receiptPrint == .waiting("paper out"))
+        #expect(till.state.banner?.text == "Receipt 000042 not printed yet: paper out. It prints when the printer is back.")
+        // Later, after the next customer came: journaled, the banner says so.
+        till.press(.enter)
+        let done = till.send(.printJobDone(PrintJobOutcome(document: "sale", number: "000042", sale: 42, printed: true, confirmed: false)))
+        #expect(done == [.record([.documentPrinted(sale: 42, document: "sale", number: "000042", confirmed: false)])])
+        #expect(till.state.banner?.text.hasPrefix("Receipt 000042 sent to the printer, which did not confirm it") == true)
+    }
+
+    @Test func thePrinterStatusIsKept() {
+        var till = TillDriver()
+        till.send(.printerChanged(PrinterIndicator(text: "paper out", ok: false)))
+        #expect(till.state.printer == PrinterIndicator(text: "paper out", ok: false))
+    }
+
+    @Test func reportsPrintOnP() {
+        var till = TillDriver()
+        till.state.settings.receipts = .ask
+        till.send(.reportReady(TillModeTests.xReport()))
+        #expect(TillModeTests.helpBar(till.state).contains("p Print"))
+        #expect(till.send(.keyPressed(.character("p"))) == [.record([.printQueued(sale: nil, document: "x-report", number: "3")]),
+                                                             .printReport(TillModeTests.xReport())])
+        var without = TillDriver()
+        without.send(.reportReady(TillModeTests.xReport()))
+        #expect(without.send(.keyPressed(.character("p"))) == [.bell])
+        #expect(without.state.banner?.text.contains("No receipt printer") == true)
+    }
+
+    /// What was queued and never printed, found in the journal at the next start with the
+    /// document it prints: the original receipt, the copy, the stored Z report.
+    @Test func pendingPrintsAreTheQueuedOnesThatNeverCameOut() {
+        let report = TillModeTests.xReport()
+        var z = report
+        z.kind = .z
+        let events: [JournalEvent] = [
+            .receiptIssued(sale: 1, document: "sale", receiptNumber: "000001", text: ["Salgskvittering", "one"]),
+            .printQueued(sale: 1, document: "sale", number: "000001"),
+            .documentPrinted(sale: 1, document: "sale", number: "000001", confirmed: true),
+            .receiptIssued(sale: 2, document: "sale", receiptNumber: "000002", text: ["Salgskvittering", "two"]),
+            .printQueued(sale: 2, document: "sale", number: "000002"),
+            .receiptCopied(sale: 1, reference: "R", receiptNumber: "000001", amount: 100, text: ["KOPI", "one"]),
+            .printQueued(sale: 1, document: "copy", number: "000001"),
+            .zReport(z),
+            .printQueued(sale: nil, document: "z-report", number: "3"),
+            .printQueued(sale: 9, document: "sale", number: "000009"),  // its receipt is not among the events
+            .printQueued(sale: 1, document: "sale", number: "000001"),  // printed once, queued again (a reprint), not printed
+        ]
+        let pending = PendingPrint.find(in: events)
+        #expect(pending == [
+            PendingPrint(sale: 2, document: "sale", number: "000002", text: ["Salgskvittering", "two"], report: nil),
+            PendingPrint(sale: 1, document: "copy", number: "000001", text: ["KOPI", "one"], report: nil),
+            PendingPrint(sale: nil, document: "z-report", number: "3", text: nil, report: z),
+            PendingPrint(sale: 1, document: "sale", number: "000001", text: ["Salgskvittering", "one"], report: nil),
+        ])
+        #expect(PendingPrint.find(in: events + [.documentPrinted(sale: 2, document: "sale", number: "000002", confirmed: false)]).count == 3)
+    }
+}
