@@ -100,8 +100,9 @@ extension ConfigReader {
         "scanners": ["enabled", "layout", "devices", "suffix", "pause_ms"],
         "scanners.device": ["match", "role"],
         "staff": ["id", "name", "role", "pin"],
+        "printer": ["network", "device", "file", "paper_mm", "columns", "code_page", "timeout_ms", "receipt", "logo"],
     ]
-    static let openSections: Set<String> = ["printer", "server", "display"]
+    static let openSections: Set<String> = ["server", "display"]
 
     /// `section.key` of a setting Kasse reads.
     static func isKnownSetting(_ path: String) -> Bool {

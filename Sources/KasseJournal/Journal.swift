@@ -409,6 +409,11 @@ public final class Journal: Sendable {
                                StatementArguments([sequence]) + StatementArguments(kinds) + StatementArguments([min(limit, Int(Int32.max))]))
     }
 
+    /// The newest `limit` entries of a kind, newest first.
+    public func newestEntries(kind: String, limit: Int) async throws(JournalError) -> [JournalEntry] {
+        try await fetch("SELECT * FROM entry WHERE kind = ? ORDER BY sequence DESC LIMIT ?", [kind, limit])
+    }
+
     public func entries(sale: Int) async throws(JournalError) -> [JournalEntry] {
         try await fetch("SELECT * FROM entry WHERE sale = ? ORDER BY sequence", [sale])
     }

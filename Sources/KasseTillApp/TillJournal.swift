@@ -24,6 +24,8 @@ public protocol TillJournal: Sendable {
     func nextReturnNumber() async throws(JournalError) -> Int
     func xReport(store: String, currency: String) async throws(JournalError) -> JournalReport
     func zReport(store: String, currency: String, employee: String?) async throws(JournalError) -> JournalReport
+    /// Documents sent to the printer lately that never came out (the till stopped first).
+    func pendingPrints() async throws(JournalError) -> [PendingPrint]
 }
 
 extension TillJournal {
@@ -40,6 +42,37 @@ extension Journal: TillJournal {
     public func receiptCopied(sale: Int) async throws(JournalError) -> Bool {
         try await entries(sale: sale).contains { $0.kind == "receipt-copied" }
     }
+
+    /// Reads only the print entries after the 200th-newest queued one, and the documents of
+    /// what is still open: fast on a year's journal.
+    public func pendingPrints() async throws(JournalError) -> [PendingPrint] {
+        let recent = try await newestEntries(kind: "print-queued", limit: 200)
+        guard let first = recent.map(\.sequence).min() else { return [] }
+        let prints = try await entries(after: first - 1, kinds: ["print-queued", "printed"], limit: Int.max).compactMap(\.event)
+        var documents: [JournalEvent] = []
+        var sales = Set<Int>()
+        var reports = false
+        for event in prints {
+            if case .printQueued(let sale, let document, _) = event {
+                if let sale { sales.insert(sale) }
+                if document.hasSuffix("report") { reports = true }
+            }
+        }
+        let printedKeys = Set(prints.compactMap { event -> String? in
+            if case .documentPrinted(_, let document, let number, _) = event { "\(document)\t\(number)" } else { nil }
+        })
+        for sale in sales.sorted() {
+            // Only sales with a job that has not printed need their receipts read.
+            let queued = prints.contains { event in
+                if case .printQueued(sale, let document, let number) = event { !printedKeys.contains("\(document)\t\(number)") } else { false }
+            }
+            if queued {
+                documents += try await entries(sale: sale).filter { $0.kind == "receipt" || $0.kind == "receipt-copied" }.compactMap(\.event)
+            }
+        }
+        if reports { documents += try await entries(after: first - 1, kinds: ["z-report", "x-report"], limit: Int.max).compactMap(\.event) }
+        return PendingPrint.find(in: documents + prints)
+    }
 }
 
 /// A journal in memory: the same answers as `Journal` for what the till asks, nothing on disk,
@@ -53,6 +86,8 @@ public final class MemoryJournal: TillJournal {
         self.till = till
         self.now = now
     }
+
+    public func pendingPrints() async throws(JournalError) -> [PendingPrint] { PendingPrint.find(in: events) }
 
     /// Everything appended, in order.
     public var events: [JournalEvent] { state.withLock { $0.events } }

@@ -2,6 +2,7 @@ import Foundation
 import KasseCore
 import KasseJournal
 import KasseNorway
+import KassePrinting
 import KasseScanning
 import KasseSimulator
 import KasseTerminal
@@ -37,6 +38,11 @@ public struct TillConfiguration: Sendable {
     /// `[[staff]]`: who may log in (id, name, role, PIN hash). Empty: no log-in (outside
     /// Norway); DEMO without a list gets `StaffList.demo`'s two members.
     public var staff: StaffList = StaffList([])
+    /// `[printer]`: the receipt printer (nil: none).
+    public var printer: PrinterSettings?
+    /// `printer.logo`: the shop's logo file (netpbm), printed at the top of receipts; nil: the
+    /// logo from `assets/`.
+    public var logoPath: String?
 
     /// `[till] shop_name, store_id, till_id, cashier_id, market, catalog, log`; `[journal] path`;
     /// `[scanners] enabled, layout, suffix, pause_ms` and `[[scanners.device]] match, role` (the
@@ -131,23 +137,44 @@ public struct TillConfiguration: Sendable {
         }
         let company = try Self.company(file, market: market, mode: mode)
         let staff = try Self.staff(file)
+        let printer: PrinterSettings?
+        do {
+            printer = try PrinterSettings.parse { values["printer.\($0)"] }
+        } catch {
+            throw invalid("printer.\(error.key)", error.message)
+        }
+        var receipts = ReceiptPrinting.noPrinter
+        if printer != nil {
+            receipts = .ask
+            if let text = values["printer.receipt"] {
+                guard let policy = ReceiptPrinting(rawValue: text.lowercased()), policy != .noPrinter else {
+                    throw invalid("printer.receipt", "must be ask, always or never, not '\(text)'")
+                }
+                receipts = policy
+            }
+        } else if values["printer.receipt"] != nil || values["printer.logo"] != nil {
+            throw invalid(values["printer.receipt"] != nil ? "printer.receipt" : "printer.logo",
+                          "is set, but no printer is: add network = \"HOST:9100\", device = \"/dev/usb/lp0\" or file = \"PATH\"")
+        }
         let home = environment["HOME"] ?? NSHomeDirectory()
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.local/share")
         let journalPath = environment["KASSE_JOURNAL"] ?? values["journal.path"]
             ?? (dataHome + "/kasse/" + (mode == .demo ? "demo-journal.sqlite" : "journal.sqlite"))
         let cashierID = environment["KASSE_CASHIER"] ?? values["till.cashier_id"] ?? "1"
         let stateHome = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
+        var settings = TillSettings(
+            mode: mode, shopName: values["till.shop_name"] ?? (mode == .demo ? "Kasse Demo" : "Kasse"),
+            storeID: values["till.store_id"] ?? "STORE1", tillID: values["till.till_id"] ?? "1", market: market,
+            timeZone: timeZone, company: company)
+        settings.receipts = receipts
         return TillConfiguration(
-            settings: TillSettings(
-                mode: mode, shopName: values["till.shop_name"] ?? (mode == .demo ? "Kasse Demo" : "Kasse"),
-                storeID: values["till.store_id"] ?? "STORE1", tillID: values["till.till_id"] ?? "1", market: market,
-                timeZone: timeZone, company: company),
+            settings: settings,
             catalogPath: values["till.catalog"], scannersEnabled: enabled, layout: layout, roles: roles,
             scanPause: pause, scanTermination: termination,
             logPath: environment["KASSE_LOG"] ?? values["till.log"] ?? (stateHome + "/kasse/kasse.log"),
             journalPath: journalPath, cashierID: cashierID, notes: notes, company: company,
             signingKeyPath: values["till.signing_key"], signingKeyVersion: values["till.signing_key_version"] ?? "1",
-            staff: staff)
+            staff: staff, printer: printer, logoPath: values["printer.logo"])
     }
 
     /// `[[staff]]` tables: `id`, `name`, `role` (cashier or manager) and `pin`, a hash made by
@@ -479,9 +506,17 @@ public enum TillLauncher {
         var till = Till(catalog: parsed.catalog)
         till.staff = staff
         let trainingClient = trainingConfiguration.map { VippsClient(configuration: $0, logger: logger) }
+        // The logo: the configured file, else the one in assets/; one that cannot be read is
+        // left out (and said in the log), never a reason not to sell.
+        var logo: Bitmap?
+        if tillConfiguration.printer != nil, let path = tillConfiguration.logoPath ?? assets("logo.pbm") {
+            logo = FileManager.default.contents(atPath: path).flatMap { Bitmap(pbm: Array($0)) }
+            if logo == nil { logger.warning("printer.logo: \(path) is not a netpbm bitmap (P1 or P4); receipts print without the logo") }
+        }
         let runtime = TillRuntime(
             till: till, state: state, client: client, terminal: terminal, scanners: scanners,
-            roles: tillConfiguration.roles, logger: logger, journal: journal, chain: chain, trainingClient: trainingClient)
+            roles: tillConfiguration.roles, logger: logger, journal: journal, chain: chain, trainingClient: trainingClient,
+            printer: tillConfiguration.printer, logo: logo)
         await runtime.run(recovering: unsettled)
         terminal.stop()
         scanners?.stop()

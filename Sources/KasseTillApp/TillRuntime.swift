@@ -2,6 +2,7 @@ import Foundation
 import KasseCore
 import KasseJournal
 import KasseNorway
+import KassePrinting
 import KasseScanning
 import KasseTerminal
 import KasseTill
@@ -36,13 +37,18 @@ public actor TillRuntime {
     private let secondsSince1970: @Sendable () -> Int64
     /// The shop's local date (the wall clock; injected for tests).
     private let today: @Sendable () -> CivilDate
+    /// The receipt printer (nil: none).
+    private let printer: ReceiptPrinter?
+    /// The receipts stored lately, by sale: what is printed when the customer asks for paper.
+    private var issuedReceipts: [Int: (document: String, number: String, text: [String])] = [:]
 
     /// `terminal` and `journal`: the real ones (ncurses, SQLite), or, to test the runtime
     /// in-process, any others.
     public init(till: Till, state: TillState, client: VippsClient, terminal: any TillTerminal, scanners: USBScannerService?,
                 roles: [(ScannerMatch, ScannerRole)], logger: Logger, journal: any TillJournal,
                 today: (@Sendable () -> CivilDate)? = nil, chain: TransactionChain? = nil, trainingClient: VippsClient? = nil,
-                secondsSince1970: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+                secondsSince1970: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+                printer: PrinterSettings? = nil, logo: Bitmap? = nil, printRetryInterval: Duration = .seconds(3)) {
         self.chain = chain
         self.trainingClient = trainingClient
         self.secondsSince1970 = secondsSince1970
@@ -57,7 +63,10 @@ public actor TillRuntime {
         self.roles = roles
         self.logger = logger
         self.size = terminal.size
-        (actions, send) = AsyncStream.makeStream(of: TillAction.self, bufferingPolicy: .unbounded)
+        let (actions, send) = AsyncStream.makeStream(of: TillAction.self, bufferingPolicy: .unbounded)
+        (self.actions, self.send) = (actions, send)
+        let settings = state.settings
+        self.printer = printer.map { ReceiptPrinter(settings: $0, logo: logo, till: settings, retryInterval: printRetryInterval, logger: logger, send: send) }
     }
 
     /// Runs until the cashier quits; first settles, in the background, the payments the
@@ -118,6 +127,7 @@ public actor TillRuntime {
             }
         }
         // Recovery is decided by the reducer like everything else: the payments come in as an action.
+        await resumePrinting()
         if !unsettled.isEmpty {
             send.yield(.recoveryStarted(unsettled.map { payment in
                 RecoveringPayment(start: payment.start,
@@ -144,28 +154,34 @@ public actor TillRuntime {
             // have signed one meanwhile).
             if !events.isEmpty {
                 do {
+                    let refunds = Self.refunds(in: action), at = secondsSince1970()
+                    // Each receipt handed out is stored in full (beside its signed transaction in
+                    // Norway), and printed from what was stored.
+                    let receipts = receiptCompany.map { company in
+                        LegalReceipt.issued(for: events, refunds: refunds, company: company, register: state.settings.tillID,
+                                            cashier: state.employee?.name ?? before.employee?.name ?? employee ?? "",
+                                            atUTC: at, zone: state.settings.timeZone, notPrinted: notPrintedReason)
+                    } ?? []
+                    // What goes to the printer now is journaled as queued in the same write.
+                    let printing = receiptsToPrint(receipts)
+                    let queued = printing.map { JournalEvent.printQueued(sale: $0.sale, document: $0.document, number: $0.number) }
                     if let chain {
-                        let unsigned = events, refunds = Self.refunds(in: action), at = secondsSince1970(), logger = logger
-                        // Each receipt handed out is stored in full beside its signed transaction.
-                        let receipts = state.settings.company.map { company in
-                            LegalReceipt.issued(for: unsigned, refunds: refunds, company: company, register: state.settings.tillID,
-                                                cashier: state.employee?.name ?? before.employee?.name ?? employee ?? "",
-                                                atUTC: at, zone: state.settings.timeZone,
-                                                notPrinted: "no receipt printer: the receipt went to the customer's app")
-                        } ?? []
+                        let unsigned = events, logger = logger
                         try await journal.append(employee: employee, signing: { last in
                             var next = chain.continuing(after: last)
                             do {
-                                return try next.sign(unsigned, refunds: refunds, atUTC: at) + receipts
+                                return try next.sign(unsigned, refunds: refunds, atUTC: at) + receipts + queued
                             } catch {
                                 // Never lose the sale: stored unsigned, and `kasse journal verify` names it.
                                 logger.error("signing: \(error)")
-                                return unsigned + receipts
+                                return unsigned + receipts + queued
                             }
                         })
                     } else {
-                        try await journal.append(events, employee: employee)
+                        try await journal.append(events + receipts + queued, employee: employee)
                     }
+                    remember(receipts)
+                    for receipt in printing { printer?.print(receipt) }
                 } catch {
                     logger.error("journal: \(error)")
                     effects = refuseVippsWrites(effects, because: error.description)
@@ -175,10 +191,47 @@ public actor TillRuntime {
             for effect in effects { perform(effect) }
             if state.isQuitting { break }
         }
+        printer?.stop()
         inputTask.cancel()
         scannerTask.cancel()
         tickTask.cancel()
         pollTask?.cancel()
+    }
+
+    /// Who the receipts name: the company (Norway), or, with a printer and no company, the shop.
+    private var receiptCompany: CompanyIdentity? {
+        if let company = state.settings.company { return company }
+        guard printer != nil else { return nil }
+        return CompanyIdentity(name: state.settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false)
+    }
+
+    /// Why a paid sale's receipt is not printed, decided when it is stored (nil: printed, or the
+    /// customer is asked).
+    private var notPrintedReason: String? {
+        switch state.settings.receipts {
+        case .noPrinter: "no receipt printer: the receipt went to the customer's app"
+        case .never: "receipts are set not to print: the receipt went to the customer's app"
+        case .ask, .always: nil
+        }
+    }
+
+    /// What of the receipts just made goes to the printer at once: a return's always; a sale's
+    /// when every sale's is printed.
+    private func receiptsToPrint(_ receipts: [JournalEvent]) -> [PendingPrint] {
+        guard printer != nil else { return [] }
+        return receipts.compactMap { event in
+            guard case .receiptIssued(let sale, let document, let number, let text) = event,
+                  document == "return" || state.settings.receipts == .always else { return nil }
+            return PendingPrint(sale: sale, document: document, number: number, text: text, report: nil)
+        }
+    }
+
+    /// Every receipt is kept a while, for the customer who asks for paper.
+    private func remember(_ receipts: [JournalEvent]) {
+        for case .receiptIssued(let sale, let document, let number, let text) in receipts {
+            issuedReceipts[sale] = (document, number, text)
+            if issuedReceipts.count > 50, let oldest = issuedReceipts.keys.min() { issuedReceipts[oldest] = nil }
+        }
     }
 
     /// The returns an action confirms, for their VAT in the signed transaction.
@@ -301,9 +354,19 @@ public actor TillRuntime {
                 send.yield(.pinChecked(employeeID: employeeID, matches: StaffPIN.verify(pin, against: hash)))
             }
         case .copyReceipt(let sale):
-            let journal = self.journal, settings = state.settings, employee = state.employee
+            let journal = self.journal, settings = state.settings, employee = state.employee, printer = self.printer
             let cashier = employee?.id ?? ""
-            Task { await Self.copyReceipt(sale, journal: journal, settings: settings, cashier: cashier, send: send) }
+            Task { await Self.copyReceipt(sale, journal: journal, settings: settings, cashier: cashier, printer: printer, send: send) }
+        case .printReceipt(let sale, let receiptNumber):
+            guard let printer else { break }
+            if let stored = issuedReceipts[sale] {
+                printer.print(PendingPrint(sale: sale, document: stored.document, number: stored.number, text: stored.text, report: nil))
+            } else {
+                send.yield(.printJobDone(PrintJobOutcome(document: "sale", number: receiptNumber, sale: sale, printed: false,
+                                                         problem: "the receipt is not in the journal")))
+            }
+        case .printReport(let report):
+            printReport(report)
         case .makeReport(let kind):
             let journal = self.journal, employee = state.employee?.id
             let store = state.settings.storeID, currency = state.settings.market.currency.rawValue
@@ -313,6 +376,12 @@ public actor TillRuntime {
                         ? try await journal.zReport(store: store, currency: currency, employee: employee)
                         : try await journal.xReport(store: store, currency: currency)
                     send.yield(.reportReady(report))
+                    // A Z report is always printed (kassasystemforskrifta § 2-8-3); an X report on
+                    // request. After the report is shown, so what the printer says comes after it.
+                    if kind == .z, await self.hasPrinter {
+                        try await journal.append([.printQueued(sale: nil, document: "z-report", number: String(report.number))], employee: employee)
+                        await self.printReport(report)
+                    }
                 } catch let error as JournalError {
                     logger.error("report: \(error)")
                     send.yield(.journalFailed(error.description))
@@ -383,8 +452,27 @@ public actor TillRuntime {
     }
 
     /// The one copy of a paid sale's receipt (Norway: «KOPI», § 2-8-6), stored in full; a second is refused.
+    private var hasPrinter: Bool { printer != nil }
+
+    private func printReport(_ report: JournalReport) {
+        printer?.print(PendingPrint(sale: nil, document: report.kind == .z ? "z-report" : "x-report", number: String(report.number),
+                                    text: nil, report: report))
+    }
+
+    /// Prints again what was sent to the printer before the till last stopped and never came out.
+    private func resumePrinting() async {
+        guard let printer else { return }
+        do {
+            let pending = try await journal.pendingPrints()
+            if !pending.isEmpty { logger.notice("printing \(pending.count) document(s) the printer had not printed when the till stopped") }
+            for document in pending { printer.print(document) }
+        } catch {
+            logger.error("printer: the documents waiting to print could not be read: \(error)")
+        }
+    }
+
     static func copyReceipt(_ sale: JournalSale, journal: any TillJournal, settings: TillSettings, cashier: String,
-                            send: AsyncStream<TillAction>.Continuation) async {
+                            printer: ReceiptPrinter? = nil, send: AsyncStream<TillAction>.Continuation) async {
         do {
             if try await journal.receiptCopied(sale: sale.sale) {
                 send.yield(.receiptCopyDone(sale: sale.sale, refusal: "Receipt \(sale.receiptNumber) already had its copy; the law allows one copy per sale."))
@@ -394,9 +482,13 @@ public actor TillRuntime {
             let text = LegalReceipt.forSale(sale, kind: .copy, company: settings.company ?? CompanyIdentity(
                 name: settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false), register: settings.tillID,
                                             cashier: cashier, date: date, time: time).text()
+            let copy = PendingPrint(sale: sale.sale, document: "copy", number: sale.receiptNumber, text: text, report: nil)
             try await journal.append([.receiptCopied(sale: sale.sale, reference: sale.reference, receiptNumber: sale.receiptNumber,
-                                                     amount: sale.total, text: text)], employee: cashier.isEmpty ? nil : cashier)
+                                                     amount: sale.total, text: text)]
+                                     + (printer == nil ? [] : [.printQueued(sale: sale.sale, document: "copy", number: sale.receiptNumber)]),
+                                     employee: cashier.isEmpty ? nil : cashier)
             send.yield(.receiptCopyDone(sale: sale.sale, refusal: nil))
+            printer?.print(copy)
         } catch {
             send.yield(.receiptCopyDone(sale: sale.sale, refusal: "The copy could not be stored: \(error.description)"))
         }

@@ -1,0 +1,98 @@
+import Foundation
+import KassePrinter
+import KassePrinting
+import KasseCore
+import KasseNorway
+import KasseTill
+import Logging
+import Synchronization
+
+/// The till's receipt printer: documents as stored in the journal, made into ESC/POS and queued
+/// on the print queue's own thread; what becomes of each job comes back to the till as actions
+/// (which journal what was printed when).
+public final class ReceiptPrinter: Sendable {
+    public let settings: PrinterSettings
+    let logo: Bitmap?
+    private let queue: PrintQueue
+    private let nextID = Mutex(0)
+
+    let locale: ShopLocale
+    let company: CompanyIdentity?
+    let zone: ShopTimeZone
+
+    /// `logo`: the shop's logo (a netpbm bitmap), printed at the top of receipts; `till`: the
+    /// language, company and time zone reports are printed with.
+    public init(settings: PrinterSettings, logo: Bitmap?, till: TillSettings, retryInterval: Duration = .seconds(3), logger: Logger,
+                send: AsyncStream<TillAction>.Continuation) {
+        self.settings = settings
+        self.logo = logo
+        locale = till.market.locale
+        company = till.company
+        zone = till.timeZone
+        queue = PrintQueue(settings: settings, retryInterval: retryInterval) { event in
+            switch event {
+            case .printed(let job, let confirmed):
+                send.yield(.printJobDone(Self.outcome(job, printed: true, confirmed: confirmed, problem: nil)))
+            case .notPrinted(let job, let error):
+                logger.warning("printer: \(job.name) not printed yet: \(error)")
+                send.yield(.printJobDone(Self.outcome(job, printed: false, confirmed: false, problem: Self.short(error))))
+            case .status(.success(let status)):
+                send.yield(.printerChanged(PrinterIndicator(text: status.map(\.description) ?? "ok", ok: status?.canPrint ?? true)))
+            case .status(.failure(let error)):
+                let text = switch error {
+                case .unreachable: "not reachable"
+                case .notAnswering: "not answering"
+                case .notReady(let status): status.description
+                case .failed: "error"
+                }
+                logger.warning("printer: \(error)")
+                send.yield(.printerChanged(PrinterIndicator(text: text, ok: false)))
+            }
+        }
+        queue.start()
+    }
+
+    deinit { queue.stop() }
+
+    public func stop() { queue.stop() }
+
+    /// Queues a stored document: a receipt (with the barcode of its number, so F3 finds the
+    /// sale when it is scanned; not a training receipt's) or a report (its text made from the
+    /// stored report, as the screen shows it).
+    public func print(_ document: PendingPrint) {
+        var lines = document.text ?? []
+        if let report = document.report {
+            lines = report.text(locale: locale, company: company, zone: zone).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        }
+        let isReport = document.report != nil
+        let printed = PrintDocument.stored(lines, title: isReport ? lines.first : LegalReceipt.title(ofDocument: document.document),
+                                           logo: isReport ? nil : logo,
+                                           barcode: isReport || document.document == "training" ? nil : document.number)
+        let id = nextID.withLock { value in
+            value += 1
+            return value
+        }
+        queue.enqueue(PrintQueue.Job(id: id, name: "\(document.document) \(document.number)",
+                                     bytes: ESCPOS.encode(printed, codePage: settings.codePage, columns: settings.columns),
+                                     tag: [document.document, document.number, document.sale.map(String.init) ?? ""].joined(separator: "\t")))
+    }
+
+    /// Jobs not printed yet.
+    public var waiting: Int { queue.waiting.count }
+
+    /// Why a job did not print, in a few words for the cashier (the log has the detail).
+    static func short(_ error: PrinterError) -> String {
+        switch error {
+        case .unreachable: "printer not reachable"
+        case .notAnswering: "printer not answering"
+        case .notReady(let status): status.description
+        case .failed: "printing failed"
+        }
+    }
+
+    static func outcome(_ job: PrintQueue.Job, printed: Bool, confirmed: Bool, problem: String?) -> PrintJobOutcome {
+        let parts = job.tag.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        return PrintJobOutcome(document: parts.first ?? "document", number: parts.count > 1 ? parts[1] : "",
+                               sale: parts.count > 2 ? Int(parts[2]) : nil, printed: printed, confirmed: confirmed, problem: problem)
+    }
+}
