@@ -68,3 +68,13 @@ seed("webhook", "vector",
 for name, text in [("price", "1 234,50"), ("weight", "0,734"), ("pieces", "12"), ("day", "21.11.2026"), ("iso", "2026-11-21"),
                    ("percent", "12,5"), ("reference", "OSLO1-3-20261121-000123-1")]:
     seed("typed-input", name, text)
+
+# ESC/POS as the till sends it: styles, a code page, a barcode, a raster image, a status
+# request, a cut; and the logo from assets/.
+escpos = (b"\x1b@\x1bt\x13\x1ba\x01\x1bE\x01\x1d!\x01Salgskvittering\n\x1d!\x00\x1bE\x00\x1ba\x00"
+          b"Bl\x86b\x91r \x92\x9d\x8f \x84\x94         12,50\n\x1dh\x50\x1dw\x02\x1dH\x02\x1dk\x49\x08{B000042"
+          b"\x1dv0\x00\x02\x00\x02\x00\xff\x00\x0f\xf0\x10\x04\x01\x10\x04\x04\x1d(k\x03\x001P0AB\x1d(k\x03\x001Q0\x1dVB\x03")
+seed("escpos", "receipt", escpos)
+logo = root / "assets/logo.pbm"
+if logo.exists():
+    seed("escpos", "logo", logo.read_bytes())

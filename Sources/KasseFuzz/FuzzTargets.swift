@@ -1,6 +1,7 @@
 import Foundation
 import KasseConfig
 import KasseCore
+import KassePrinting
 import KasseScanning
 import KasseTill
 import VippsModels
@@ -13,7 +14,7 @@ import VippsWebhooks
 /// for the target named by `KASSE_FUZZ_TARGET`; built normally it replays files through a
 /// target (`kasse-fuzz TARGET FILE…`), which is how crashes found become regression tests.
 public enum FuzzTargets {
-    public static let names = ["catalog", "customer", "hid-keyboard", "hid-pos", "config", "journal-entry", "webhook", "typed-input"]
+    public static let names = ["catalog", "customer", "hid-keyboard", "hid-pos", "config", "journal-entry", "webhook", "typed-input", "escpos"]
 
     public static func run(_ name: String, _ data: [UInt8]) {
         switch name {
@@ -25,6 +26,7 @@ public enum FuzzTargets {
         case "journal-entry": journalEntry(data)
         case "webhook": webhook(data)
         case "typed-input": typedInput(data)
+        case "escpos": escpos(data)
         default: fatalError("unknown fuzz target \(name); known: \(names.joined(separator: ", "))")
         }
     }
@@ -137,6 +139,19 @@ public enum FuzzTargets {
             }
         }
         _ = try? ShopTimeZone(name: "fuzz", tzif: data)
+    }
+
+    /// What a printer (the emulator) reads, in two pieces split where the first byte says; a
+    /// logo file; a console font; a status answer.
+    static func escpos(_ data: [UInt8]) {
+        var reader = ESCPOSReader()
+        let split = data.isEmpty ? 0 : Int(data[0]) % (data.count + 1)
+        _ = reader.read(Array(data[..<split]))
+        _ = reader.read(Array(data[split...]))
+        for document in reader.allDocuments { _ = document.rendered(columns: 32) }
+        _ = Bitmap(pbm: data)
+        _ = ConsoleFont(psf: data)
+        _ = PrinterStatus(answers: Array(data.prefix(3)))
     }
 }
 

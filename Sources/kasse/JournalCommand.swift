@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KassePrinter
+import KassePrinting
 import KasseCore
 import KasseJournal
 import KasseNorway
@@ -47,7 +49,68 @@ func journalCall<T>(_ body: () async throws(JournalError) -> T) async throws -> 
 struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal", abstract: "Check and read the till's electronic journal.",
-        subcommands: [Init.self, Verify.self, Audit.self, Reanchor.self, List.self, Show.self, Copy.self])
+        subcommands: [Init.self, Verify.self, Audit.self, Reanchor.self, List.self, Show.self, Copy.self, Print.self])
+
+    struct Print: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every journal entry of a business day on the receipt printer (or, with --text, to the terminal as it would print).")
+        @OptionGroup var options: JournalOptions
+        @Option(help: "The business day (YYYY-MM-DD, DD.MM.YYYY or 'today', the shop's local day).") var date: String
+        @Flag(help: "Write the lines to the terminal instead of printing them.") var text = false
+        @Option(help: "A network printer, HOST[:PORT] (instead of the configured one).") var network: String?
+        @Option(help: "A USB printer device (instead of the configured one).") var device: String?
+        @Option(help: "A file for the raw ESC/POS bytes (instead of the configured printer).") var file: String?
+
+        func run() async throws {
+            let (journal, settings) = try options.open(readOnly: true)
+            let zone = settings.settings.timeZone
+            guard let day = CivilDate.parse(date, today: TillLauncher.today(in: zone)) else {
+                throw CLIError("--date \(date): write YYYY-MM-DD, DD.MM.YYYY or 'today'")
+            }
+            var printer = settings.printer
+            let given = ["network": network, "device": device, "file": file].compactMapValues { $0 }
+            if !given.isEmpty {
+                do {
+                    printer = try PrinterSettings.parse { given[$0] }
+                } catch {
+                    throw CLIError("--\(error.key): \(error.message)")
+                }
+            }
+            if !text, printer == nil {
+                throw CLIError("No printer: add a [printer] section to the configuration, give --network, --device or --file, or use --text.")
+            }
+            let width = printer?.columns ?? 48
+            var lines = ["Journal \(day.dotted)", "Butikk \(settings.settings.storeID)  Kasse \(settings.settings.tillID)",
+                         String(repeating: "-", count: width)]
+            var after = 0, count = 0
+            pages: while true {
+                let page = try await journalCall { () async throws(JournalError) in try await journal.entries(after: after, limit: 2_000) }
+                guard let last = page.last else { break }
+                after = last.sequence
+                for entry in page {
+                    guard let seconds = InternetTime.parseRFC3339(entry.at) else { continue }
+                    let (entryDay, time) = zone.localTime(atUTC: Int64(seconds))
+                    if entryDay < day { continue }
+                    if entryDay > day { break pages }
+                    count += 1
+                    let summary = entry.event.map { Show.summary($0) } ?? "(unreadable entry)"
+                    lines += JournalPrintLayout.wrap("#\(entry.sequence) \(time.text) \(entry.cashier) \(entry.kind): \(summary)", width: width)
+                }
+            }
+            lines.append(String(repeating: "-", count: width))
+            lines.append("\(count) entries")
+            if text || printer == nil {
+                for line in lines { emit(line) }
+                return
+            }
+            guard let printer else { return }
+            let bytes = ESCPOS.encode(PrintDocument.stored(lines, title: lines[0]), codePage: printer.codePage, columns: printer.columns)
+            switch PrinterLink.print(bytes, printer) {
+            case .success: emit("The journal of \(day.dotted) (\(count) entries) was sent to the \(printer.target).")
+            case .failure(let error): throw CLIError("The journal did not print: \(error).")
+            }
+        }
+    }
 
     struct Copy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -365,6 +428,9 @@ struct JournalCommand: AsyncParsableCommand {
             case .priceLookUp(let sku, let name, let price, _): "price of \(sku) \(name) looked up: \(price)"
             case .receiptIssued(_, let document, let receiptNumber, let text): "\(document) receipt \(receiptNumber) (\(text.count) lines)"
             case .receiptNotPrinted(_, let receiptNumber, let reason): "receipt \(receiptNumber) not printed: \(reason)"
+            case .printQueued(_, let document, let number): "\(document) \(number) sent to the printer"
+            case .documentPrinted(_, let document, let number, let confirmed):
+                "\(document) \(number) printed" + (confirmed ? "" : " (the printer did not confirm it)")
             case .transactionSigned(let signed):
                 "\(signed.training == true ? "training " : "")\(signed.transaction) \(signed.number) of register \(signed.register), \(signed.date) \(signed.time), key \(signed.keyVersion)"
             }
