@@ -87,10 +87,19 @@ public struct LegalReceipt: Sendable, Hashable {
     /// The receipt, `width` characters a line (48 fits 80 mm paper in the printer's normal font).
     public func text(width: Int = 48) -> [String] {
         func money(_ minor: Int) -> String { ShopLocale.nb.formatNumber(minorUnits: minor) }
-        func row(_ left: String, _ right: String) -> String {
-            let room = max(1, width - right.count)
-            let shown = left.count > room - 1 ? String(left.prefix(max(0, room - 1))) : left
-            return shown + String(repeating: " ", count: max(1, width - shown.count - right.count)) + right
+        // A label and its amount on one line; when both do not fit (narrow paper, a long name),
+        // the label on its own line(s) and the amount right-aligned below: nothing is cut off.
+        func row(_ left: String, _ right: String) -> [String] {
+            if left.count + 1 + right.count <= width {
+                return [left + String(repeating: " ", count: width - left.count - right.count) + right]
+            }
+            var lines: [String] = []
+            var rest = Substring(left)
+            while !rest.isEmpty {
+                lines.append(String(rest.prefix(width)))
+                rest = rest.dropFirst(width)
+            }
+            return lines + [String(repeating: " ", count: max(0, width - right.count)) + right]
         }
         func centred(_ text: String) -> String {
             let shown = String(text.prefix(width))
@@ -106,30 +115,31 @@ public struct LegalReceipt: Sendable, Hashable {
         out.append(centred(company.name))
         if let number = try? OrganisationNumber(company.organisationNumber) {
             out.append(centred("Org.nr. \(number.description)" + (company.vatRegistered ? " MVA" : "")))
-        } else {
+        } else if !company.organisationNumber.isEmpty {
             out.append(centred("Org.nr. \(company.organisationNumber)" + (company.vatRegistered ? " MVA" : "")))
         }
-        out.append(centred(company.address))
-        out.append(centred("\(company.postalCode) \(company.city)"))
+        // A shop outside Norway without [company] is named by its shop name alone.
+        if !company.address.isEmpty { out.append(centred(company.address)) }
+        if !company.postalCode.isEmpty || !company.city.isEmpty { out.append(centred("\(company.postalCode) \(company.city)")) }
         out.append(rule)
-        out.append(row("Kvittering nr. \(receiptNumber)", "\(date.dotted) \(time.text)"))
+        out += row("Kvittering nr. \(receiptNumber)", "\(date.dotted) \(time.text)")
         if case .return(let original) = kind { out.append("Retur av kvittering nr. \(original)") }
-        out.append(row("Kasse \(register)", "Kasserer \(cashier)"))
+        out += row("Kasse \(register)", "Kasserer \(cashier)")
         out.append(rule)
         for line in lines {
             let amount = sign * (line.isReturn ? -line.total : line.total)
-            out.append(row(line.name, money(amount)))
+            out += row(line.name, money(amount))
             let quantity = line.weighed ? Quantity.grams(line.quantity).display : "\(line.quantity) stk"
             out.append("  \(quantity) x \(money(line.unitPrice))" + (line.weighed ? "/kg" : ""))
-            if line.discount > 0 { out.append(row("  Rabatt", money(-sign * line.discount))) }
+            if line.discount > 0 { out += row("  Rabatt", money(-sign * line.discount)) }
         }
         out.append(rule)
-        out.append(row("TOTALT NOK", money(total)))
+        out += row("TOTALT NOK", money(total))
         for rate in vat {
-            out.append(row("  MVA \(VATRate(rate.rateBasisPoints).label) av \(money(rate.gross))", money(rate.tax)))
+            out += row("  MVA \(VATRate(rate.rateBasisPoints).label) av \(money(rate.gross))", money(rate.tax))
         }
         out.append(rule)
-        out.append(row(total < 0 ? "Tilbakebetalt Vipps MobilePay" : "Betalt Vipps MobilePay", money(total)))
+        out += row(total < 0 ? "Tilbakebetalt Vipps MobilePay" : "Betalt Vipps MobilePay", money(total))
         out.append("Ref. \(paymentReference)")
         if case .training = kind { out.append(centred("*** TRENING - IKKE GYLDIG ***")) }
         return out
@@ -141,8 +151,10 @@ extension LegalReceipt {
     /// sale, a refunded return), each as a `receipt` journal entry holding the document in full
     /// (kassasystemforskrifta § 2-7: every receipt produced is journaled). `notPrinted`: why a
     /// sale's receipt went to the customer's app only (nil: it was printed), recorded as such.
+    /// `width`: the paper's characters a line (the receipt is stored as it is printed).
     public static func issued(for events: [JournalEvent], refunds: [JournalRefund], company: CompanyIdentity, register: String,
-                              cashier: String, atUTC seconds: Int64, zone: ShopTimeZone, notPrinted: String? = nil) -> [JournalEvent] {
+                              cashier: String, atUTC seconds: Int64, zone: ShopTimeZone, notPrinted: String? = nil,
+                              width: Int = 48) -> [JournalEvent] {
         let (date, time) = zone.localTime(atUTC: seconds)
         var issued: [JournalEvent] = []
         for event in events {
@@ -151,7 +163,7 @@ extension LegalReceipt {
                 let receipt = forSale(sale, kind: sale.isTraining ? .training : .sale, company: company, register: register,
                                       cashier: cashier, date: date, time: time)
                 issued.append(.receiptIssued(sale: sale.sale, document: sale.isTraining ? "training" : "sale",
-                                             receiptNumber: sale.receiptNumber, text: receipt.text()))
+                                             receiptNumber: sale.receiptNumber, text: receipt.text(width: width)))
                 if let notPrinted, !sale.isTraining {
                     issued.append(.receiptNotPrinted(sale: sale.sale, receiptNumber: sale.receiptNumber, reason: notPrinted))
                 }
@@ -163,7 +175,7 @@ extension LegalReceipt {
                     receiptNumber: "R\(refund.returnNumber)", date: date, time: time, lines: refund.lines,
                     vat: refund.vat.map { JournalVAT(rateBasisPoints: $0.rateBasisPoints, gross: -$0.gross, tax: -$0.tax) },
                     total: -refund.amount, paymentReference: refund.reference)
-                issued.append(.receiptIssued(sale: sale, document: "return", receiptNumber: receipt.receiptNumber, text: receipt.text()))
+                issued.append(.receiptIssued(sale: sale, document: "return", receiptNumber: receipt.receiptNumber, text: receipt.text(width: width)))
             default:
                 continue
             }

@@ -110,19 +110,20 @@ public struct JournalReport: Sendable, Hashable, Codable {
     /// The report as printed: fixed-width text for a receipt printer or a terminal. In Norway
     /// (with its figures) every item kassasystemforskrifta § 2-8-2 lists, with Norwegian labels,
     /// the company (`company`) and the local date and time (`zone`).
-    public func text(locale: ShopLocale, company: CompanyIdentity? = nil, zone: ShopTimeZone? = nil) -> String {
-        if locale == .nb, let figures { return norwegianText(figures, company: company, zone: zone) }
-        return englishText(locale: locale)
+    /// `width`: characters a line (40 on screen and on 80 mm paper; 32 on 58 mm paper).
+    public func text(locale: ShopLocale, company: CompanyIdentity? = nil, zone: ShopTimeZone? = nil, width: Int = 40) -> String {
+        if locale == .nb, let figures { return norwegianText(figures, company: company, zone: zone, width: width) }
+        return englishText(locale: locale, width: width)
     }
 
-    private func norwegianText(_ figures: ReportFigures, company: CompanyIdentity?, zone: ShopTimeZone?) -> String {
+    private func norwegianText(_ figures: ReportFigures, company: CompanyIdentity?, zone: ShopTimeZone?, width: Int) -> String {
         let currency = Currency(rawValue: self.currency) ?? .NOK
         func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: .nb) }
         func row(_ label: String, _ value: String) -> String {
-            let gap = max(1, 40 - label.count - value.count)
+            let gap = max(1, width - label.count - value.count)
             return label + String(repeating: " ", count: gap) + value
         }
-        let rule = String(repeating: "-", count: 40)
+        let rule = String(repeating: "-", count: width)
         var lines = [kind == .z ? "Z-RAPPORT \(number)" : "X-RAPPORT (neste Z: \(number))"]
         if let company {
             lines.append(company.name)
@@ -187,11 +188,11 @@ public struct JournalReport: Sendable, Hashable, Codable {
         return lines.joined(separator: "\n")
     }
 
-    private func englishText(locale: ShopLocale) -> String {
+    private func englishText(locale: ShopLocale, width: Int) -> String {
         let currency = Currency(rawValue: self.currency) ?? .NOK
         func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: locale) }
         func row(_ label: String, _ value: String) -> String {
-            let gap = max(1, 40 - label.count - value.count)
+            let gap = max(1, width - label.count - value.count)
             return label + String(repeating: " ", count: gap) + value
         }
         var lines = [
@@ -199,11 +200,11 @@ public struct JournalReport: Sendable, Hashable, Codable {
             "Store \(store)  Till \(till)",
             generatedAt,
             "Journal entries \(firstEntry)–\(lastEntry)",
-            String(repeating: "-", count: 40),
+            String(repeating: "-", count: width),
             row("Sales (\(salesCount))", money(salesTotal)),
             row("Returns (\(returnsCount))", money(-returnsTotal)),
             row("Net", money(netTotal)),
-            String(repeating: "-", count: 40),
+            String(repeating: "-", count: width),
         ]
         for rate in vat {
             lines.append(row("VAT \(VATRate(rate.rateBasisPoints).label): sales", money(rate.gross)))
@@ -213,7 +214,7 @@ public struct JournalReport: Sendable, Hashable, Codable {
         lines.append(row("Payments not completed", String(endedPayments)))
         if let sequence = closedAtSequence, let hash = closedAtHash {
             // The anchor on paper: `kasse journal verify --expect SEQUENCE:HASH` checks it later.
-            lines.append(String(repeating: "-", count: 40))
+            lines.append(String(repeating: "-", count: width))
             lines.append("Closed at entry \(sequence)")
             lines.append("  \(sequence):\(hash.prefix(32))")
         }

@@ -160,7 +160,8 @@ public actor TillRuntime {
                     let receipts = receiptCompany.map { company in
                         LegalReceipt.issued(for: events, refunds: refunds, company: company, register: state.settings.tillID,
                                             cashier: state.employee?.name ?? before.employee?.name ?? employee ?? "",
-                                            atUTC: at, zone: state.settings.timeZone, notPrinted: notPrintedReason)
+                                            atUTC: at, zone: state.settings.timeZone, notPrinted: notPrintedReason,
+                                            width: printer?.settings.columns ?? 48)
                     } ?? []
                     // What goes to the printer now is journaled as queued in the same write.
                     let printing = receiptsToPrint(receipts)
@@ -481,7 +482,7 @@ public actor TillRuntime {
             let (date, time) = settings.timeZone.localTime(atUTC: Int64(Date().timeIntervalSince1970))
             let text = LegalReceipt.forSale(sale, kind: .copy, company: settings.company ?? CompanyIdentity(
                 name: settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false), register: settings.tillID,
-                                            cashier: cashier, date: date, time: time).text()
+                                            cashier: cashier, date: date, time: time).text(width: printer?.settings.columns ?? 48)
             let copy = PendingPrint(sale: sale.sale, document: "copy", number: sale.receiptNumber, text: text, report: nil)
             try await journal.append([.receiptCopied(sale: sale.sale, reference: sale.reference, receiptNumber: sale.receiptNumber,
                                                      amount: sale.total, text: text)]

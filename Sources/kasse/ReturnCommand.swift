@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KassePrinting
+import KassePrinter
 import KasseCore
 import KasseJournal
 import KasseNorway
@@ -63,6 +65,7 @@ struct ReturnCommand: AsyncParsableCommand {
         if !pending.isEmpty {
             for refund in pending {
                 try finish(refund, await desk.settle(refund))
+                await printReceipt(of: refund, journal: journal, settings: settings)
                 warn("Return \(refund.returnNumber), started before, is now confirmed.")
                 if json { printJSON(refund) } else { emit(ReceiptText.refund(refund, sale: paid, locale: settings.settings.market.locale)) }
             }
@@ -83,10 +86,37 @@ struct ReturnCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         try finish(refund, await desk.settle(refund))
+        await printReceipt(of: refund, journal: journal, settings: settings)
         if json {
             printJSON(refund)
         } else {
             emit(ReceiptText.refund(refund, sale: paid, locale: settings.settings.market.locale))
+        }
+    }
+
+    /// With a receipt printer, the return receipt stored with the refund is printed, as at the
+    /// till: journaled as queued first, then as printed; one the printer cannot take now is
+    /// printed by the till at its next start.
+    private func printReceipt(of refund: JournalRefund, journal: Journal, settings: TillConfiguration) async {
+        guard let printer = settings.printer else { return }
+        let number = "R\(refund.returnNumber)"
+        let entries = (try? await journal.entries(sale: refund.sale)) ?? []
+        let stored = entries.reversed().lazy.compactMap { entry -> [String]? in
+            if case .receiptIssued(_, "return", let issued, let text) = entry.event, issued == number { text } else { nil }
+        }.first
+        guard let text = stored else { return }
+        let logo = (settings.logoPath ?? Assets.path("logo.pbm")).flatMap { FileManager.default.contents(atPath: $0) }.flatMap { Bitmap(pbm: Array($0)) }
+        let document = PrintDocument.stored(text, title: LegalReceipt.title(ofDocument: "return"), logo: logo, barcode: number)
+        do {
+            try await journal.append([.printQueued(sale: refund.sale, document: "return", number: number)])
+            switch PrinterLink.print(ESCPOS.encode(document, codePage: printer.codePage, columns: printer.columns), printer) {
+            case .success(let printed):
+                try await journal.append([.documentPrinted(sale: refund.sale, document: "return", number: number, confirmed: printed.confirmed)])
+            case .failure(let error):
+                warn("The return receipt \(number) did not print (\(error)); the till prints it when it next starts.")
+            }
+        } catch {
+            warn("The return receipt \(number) was not printed: \(error.description)")
         }
     }
 

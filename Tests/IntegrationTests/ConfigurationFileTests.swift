@@ -1,4 +1,5 @@
 import Foundation
+import KassePrinting
 import KasseConfig
 import KasseCore
 import KasseNorway
@@ -64,10 +65,12 @@ import VippsClient
         role = "manager"
         pin = "scrypt$15$8$1$+PodKn7O3sf2l9OC9/tnsg==$g0Sw8GyVa3SiryfsUWnn22yr597ocs7WIKi11vPUWKU="
 
-        # Read by the next versions of Kasse; accepted as they are.
-
         [printer]
-        connection = "tcp://192.0.2.10:9100"
+        network = "192.0.2.10:9100"
+        paper_mm = 58
+        receipt = "always"
+
+        # Read by the next versions of Kasse; accepted as they are.
 
         [server]
         url = "https://kasse-server.example"
@@ -210,6 +213,33 @@ import VippsClient
         #expect(file.tables["scanners.device"]?[1].lines["role"] == 32)
         #expect(file.lines["till.market"] == 13)
         #expect(file["api.msn"] == "123456")
+        #expect(till.printer == PrinterSettings(target: .network(host: "192.0.2.10", port: 9100), columns: 32))
+        #expect(till.settings.receipts == .always)
+    }
+
+    /// `[printer]` mistakes name their line; without a printer, printing settings are refused.
+    @Test func printerSettingsAndTheirMistakes() throws {
+        let (plain, _) = try Self.load("[till]\nmarket = \"DK\"")
+        #expect(plain.printer == nil && plain.settings.receipts == .noPrinter)
+        let (asked, _) = try Self.load("[printer]\ndevice = \"/dev/usb/lp0\"")
+        #expect(asked.printer?.target == .device(path: "/dev/usb/lp0") && asked.settings.receipts == .ask)
+        let cases: [(String, String)] = [
+            ("[printer]\nnetwork = \"10.0.0.5:70000\"", "line 2 (printer.network): must be HOST or HOST:PORT"),
+            ("[printer]\nfile = \"/tmp/x\"\nreceipt = \"sometimes\"", "line 3 (printer.receipt): must be ask, always or never"),
+            ("[printer]\nreceipt = \"always\"", "printer.receipt): is set, but no printer is"),
+            ("[printer]\nnetwork = \"a\"\ndevice = \"/dev/usb/lp0\"", "name one printer: network, device or file"),
+            ("[printer]\nfile = \"/tmp/x\"\ncode_page = \"cp437\"", "must be pc858, pc865, wpc1252"),
+        ]
+        for (text, message) in cases {
+            do {
+                _ = try Self.load(text)
+                Issue.record("accepted: \(text)")
+            } catch let error as ConfigurationError {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+        let (_, warnings) = try Self.load("[printer]\nfile = \"/tmp/x\"\npaper = 80")
+        #expect(warnings.contains { $0.contains("printer.paper is not a setting Kasse knows") })
     }
 
     @Test func ordinaryTOMLMeansWhatTOMLMeans() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KasseJournal
 import KassePrinter
 import KassePrinting
 import Synchronization
@@ -230,6 +231,32 @@ let sampleReceipt = PrintDocument.stored(
         #expect(refused.status != 0)
         #expect(refused.errors.contains("The test page did not print: printer: paper out."))
         #expect(emulator.documents.count == 1)
+    }
+
+    /// The journal of a day, on paper: every entry, wrapped to the paper's width.
+    @Test func theJournalOfADayIsPrinted() async throws {
+        let path = JournalTests.temporaryPath()
+        let journal = try Journal(path: path, till: "1", cashier: "1001")
+        try await journal.append([.tillStarted(mode: "DEMO", store: "S1", till: "1"),
+                                  .operatorAction("a note long enough to need a second line on 58 mm paper, and then some")])
+        let env = ["KASSE_CONFIG": "/nonexistent/kasse.toml", "KASSE_JOURNAL": path, "HOME": NSTemporaryDirectory()]
+        let text = try await KasseBinary.run(["journal", "print", "--date", "today", "--text"], environment: env)
+        #expect(text.status == 0, "\(text.errors)")
+        #expect(text.output.contains("till-started: DEMO S1/1"))
+        #expect(text.output.contains("2 entries"))
+        let emulator = PrinterEmulator()
+        try emulator.listen(port: 0)
+        defer { emulator.stop() }
+        let printed = try await KasseBinary.run(["journal", "print", "--date", "today", "--network", "127.0.0.1:\(emulator.port)"], environment: env)
+        #expect(printed.status == 0, "\(printed.errors)")
+        let paper = try #require(await waitForDocuments(emulator, 1).first)
+        let lines = paper.lines.map(\.text)
+        #expect(lines.first?.hasPrefix("Journal ") == true)
+        #expect(lines.contains { $0.hasPrefix("#2 ") && $0.contains("operator: a note long enough") })
+        #expect(lines.contains("2 entries"))
+        #expect(lines.allSatisfy { $0.count <= 48 })
+        let none = try await KasseBinary.run(["journal", "print", "--date", "2001-01-01", "--text"], environment: env)
+        #expect(none.output.contains("0 entries"))
     }
 
     @Test func noPrinterOrABadOneIsExplained() async throws {

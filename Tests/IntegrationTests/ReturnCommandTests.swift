@@ -1,5 +1,6 @@
 import Foundation
 import KasseJournal
+import KassePrinter
 import KasseSimulator
 import KasseTill
 import Testing
@@ -30,6 +31,31 @@ import Testing
             "KASSE_SUBSCRIPTION_KEY": SimulatorConfiguration.demoSubscriptionKey, "KASSE_MSN": sim.msn,
             "KASSE_CONFIG": "/nonexistent/kasse.toml", "KASSE_JOURNAL": journal,
         ]
+    }
+
+    /// With a receipt printer configured, `kasse return` prints the return receipt it stored.
+    @Test func theReturnReceiptIsPrintedWhenThereIsAPrinter() async throws {
+        let sim = try await SimulatorHarness.start()
+        let journalPath = JournalTests.temporaryPath()
+        let reference = "RET3-1-20261121-000012-1"
+        try await paidSale(sim, journalPath: journalPath, reference: reference)
+        let emulator = PrinterEmulator()
+        try emulator.listen(port: 0)
+        defer { emulator.stop() }
+        let config = journalPath + ".toml"
+        try "[printer]\nnetwork = \"127.0.0.1:\(emulator.port)\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        var env = environment(sim, journal: journalPath)
+        env["KASSE_CONFIG"] = config
+        let one = try await KasseBinary.run(["return", "000012", "--line", "1:1"], environment: env)
+        #expect(one.status == 0, "\(one.errors)")
+        let printed = try #require(await waitForDocuments(emulator, 1).first)
+        #expect(printed.lines.contains { $0.text == "Returkvittering" })
+        #expect(printed.lines.contains { $0.text == "Retur av kvittering nr. 000012" })
+        #expect(printed.barcodes == ["R1"])
+        let journal = try Journal(path: journalPath, till: "1", cashier: "1", readOnly: true)
+        let entries = try await journal.entries(kinds: ["print-queued", "printed"]).map(\.kind)
+        #expect(entries == ["print-queued", "printed"])
+        try await sim.finish(checkRequests: "all")
     }
 
     @Test func chosenLinesThenTheRestNeverMore() async throws {

@@ -88,20 +88,31 @@ import Testing
         try await till.type(receipt.barcodes[0])
         try await till.keys("Enter")
         try await till.waitFor("can still be refunded kr 64,80")
-        try await till.keys("Escape", "Escape")
+        // The butter goes back: its return receipt is always printed, with its own barcode.
+        try await till.type("1")
+        try await till.keys("Enter")
+        try await till.waitFor("Refund kr 39,90")
+        try await till.type("y")
+        try await till.waitFor("RETURNED")
+        let returned = try #require(await waitForDocuments(emulator, 3).last)
+        #expect(returned.lines.first { $0.text == "Returkvittering" }?.large == true)
+        #expect(returned.lines.contains { $0.text == "Retur av kvittering nr. 000001" })
+        #expect(returned.lines.contains { $0.text.hasPrefix("Smør 250 g") && $0.text.hasSuffix("-39,90") })
+        #expect(returned.barcodes == ["R1"])
+        try await till.keys("Enter")
 
         // The X report on request (p), the Z report always.
         try await till.keys("F11")
         try await till.waitFor("X-RAPPORT")
         try await till.type("p")
-        let x = try #require(await waitForDocuments(emulator, 3).last)
+        let x = try #require(await waitForDocuments(emulator, 4).last)
         #expect(x.lines.first?.text.hasPrefix("X-RAPPORT") == true)
         #expect(x.lines.contains { $0.text.hasPrefix("Grand total netto") })
         try await till.keys("F12")
         try await till.waitFor("Close the day with Z report 1?")
         try await till.type("y")
         try await till.approveAsManager()
-        let z = try #require(await waitForDocuments(emulator, 4).last)
+        let z = try #require(await waitForDocuments(emulator, 5).last)
         #expect(z.lines.first?.text == "Z-RAPPORT 1")
         try await till.waitFor("Z report 1 printed")
         try await till.keys("Escape", "F10")
@@ -112,9 +123,9 @@ import Testing
         let printedEntries = try await journal.entries(kinds: ["printed"]).compactMap { entry -> String? in
             if case .documentPrinted(_, let document, let number, true) = entry.event { "\(document) \(number)" } else { nil }
         }
-        #expect(printedEntries == ["sale 000001", "copy 000001", "x-report 1", "z-report 1"])
+        #expect(printedEntries == ["sale 000001", "copy 000001", "return R1", "x-report 1", "z-report 1"])
         #expect(try await journal.entries(kinds: ["receipt-not-printed"]).isEmpty)
-        #expect(emulator.documents.count == 4)
+        #expect(emulator.documents.count == 5)
         try await sim.finish(checkRequests: "all")
     }
 

@@ -63,4 +63,21 @@ struct LegalReceiptTests {
         #expect(returned.contains("Returkvittering") && returned.contains("Retur av kvittering nr. 000042") && returned.contains("-24,90")
                 && returned.contains("Tilbakebetalt Vipps MobilePay"))
     }
+
+    /// On 58 mm paper (32 characters) every line fits and nothing the law asks for is lost;
+    /// a shop without a company (outside Norway) is named by its shop name alone.
+    @Test func narrowPaperAndAShopWithoutACompany() {
+        let sale = LegalReceipt.forSale(Self.sale, company: Self.company, register: "3", cashier: "anna", date: Self.date, time: Self.time)
+        let narrow = sale.text(width: 32)
+        #expect(narrow.allSatisfy { $0.count <= 32 }, "\(narrow)")
+        let joined = narrow.joined(separator: "\n")
+        for required in ["Salgskvittering", "Org.nr. 974 760 673 MVA", "Kvittering nr. 000042", "TOTALT NOK", "143,94", "MVA 25 %"] {
+            #expect(joined.contains(required), "\(required) missing")
+        }
+        let shop = CompanyIdentity(name: "Butikken", organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false)
+        let plain = LegalReceipt.forSale(Self.sale, company: shop, register: "1", cashier: "", date: Self.date, time: Self.time).text()
+        #expect(plain.contains { $0.trimmingCharacters(in: .whitespaces) == "Butikken" })
+        #expect(!plain.contains { $0.contains("Org.nr.") })
+        #expect(!plain.contains { $0.trimmingCharacters(in: .whitespaces).isEmpty })
+    }
 }
