@@ -8,9 +8,11 @@ import KassePrinting
 ///
 /// On the network a job is sent only after the printer has answered a status request saying it
 /// can print, and it counts as printed when the printer answers the status request sent after
-/// it (the printer reads in order). A job whose bytes went out but whose confirmation did not
-/// come back is reported as printed but unconfirmed, not sent again: a second original receipt
-/// would be worse than a missing one, which a copy replaces.
+/// it (the printer reads in order). A connection that breaks during the job or before that
+/// answer means the printer went away with it (unplugged, switched off): the job stays and is
+/// printed again, whole. A job whose bytes went out on a connection that holds but whose answer
+/// never came is reported as printed but unconfirmed and not sent again: a second original
+/// receipt would be worse than a missing one, which a copy replaces.
 public final class PrintQueue: @unchecked Sendable {
     public struct Job: Sendable, Hashable {
         public var id: Int
@@ -175,11 +177,21 @@ public enum PrinterLink {
             let connection = try PrinterConnection(settings.target, timeout: settings.timeout)
             let before = try connection.status()
             if let before, !before.canPrint { return .failure(.notReady(before)) }
-            try connection.write(bytes)
-            // From here the job went out: whatever happens, it is not sent again.
+            do {
+                try connection.write(bytes)
+            } catch .unreachable(let why) {
+                // The connection broke during the job: the printer lost it (unplugged, switched off).
+                return .failure(.lostMidJob(why))
+            }
+            // The job went out. The printer's answer after it confirms it; a connection that
+            // breaks instead means the printer went away with the job, which is printed again,
+            // whole. No answer in time while the connection holds: it is not sent again (it may
+            // well be on paper; a second original is worse than a missing one).
             do {
                 let after = try connection.status()
                 return .success((after != nil || before == nil, after ?? before))
+            } catch .unreachable(let why) {
+                return .failure(.lostMidJob(why))
             } catch {
                 return .success((false, before))
             }

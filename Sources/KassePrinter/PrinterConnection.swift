@@ -9,6 +9,9 @@ public enum PrinterError: Error, Sendable, Hashable, CustomStringConvertible {
     case unreachable(String)
     /// Connected, but no answer in time.
     case notAnswering
+    /// The connection broke after the job went out (the printer was switched off or
+    /// unplugged mid-job): it is printed again, whole, when the printer is back.
+    case lostMidJob(String)
     /// The printer answered that it cannot print now.
     case notReady(PrinterStatus)
     case failed(String)
@@ -17,6 +20,7 @@ public enum PrinterError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .unreachable(let why): "printer not reachable (\(why))"
         case .notAnswering: "printer not answering"
+        case .lostMidJob(let why): "the printer went away mid-job (\(why))"
         case .notReady(let status): "printer: \(status)"
         case .failed(let why): "printing failed (\(why))"
         }
@@ -37,6 +41,9 @@ struct PrinterConnection: ~Copyable {
         case .network(let host, let port):
             fd = try Self.connect(host: host, port: port, deadline: deadline)
         case .device(let path):
+            // A device that goes away mid-write (a pipe whose reader left) must be an error, never a
+            // signal that ends the till: SIGPIPE is ignored, as network servers do.
+            signal(SIGPIPE, SIG_IGN)
             // Non-blocking: an unplugged printer (no device, or a pipe with nobody reading) fails at once.
             let opened = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
             guard opened >= 0 else { throw .unreachable("\(path): \(Self.errorText())") }

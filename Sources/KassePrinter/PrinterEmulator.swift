@@ -17,6 +17,9 @@ public final class PrinterEmulator: @unchecked Sendable {
         case paperLow = "paper-low"
         case coverOpen = "cover-open"
         case silent
+        /// Answers the status request, takes the first bytes of a job, then drops the
+        /// connection: a printer unplugged mid-job. What it printed is torn off uncut.
+        case unplugMidJob = "unplug-mid-job"
     }
 
     private let lock = NSLock()
@@ -47,7 +50,7 @@ public final class PrinterEmulator: @unchecked Sendable {
 
     static func status(for behaviour: Behaviour) -> PrinterStatus {
         switch behaviour {
-        case .ready, .silent: .ready
+        case .ready, .silent, .unplugMidJob: .ready
         case .paperOut: PrinterStatus(offline: true, paperOut: true)
         case .paperLow: PrinterStatus(paperNearEnd: true)
         case .coverOpen: PrinterStatus(offline: true, coverOpen: true)
@@ -150,6 +153,7 @@ public final class PrinterEmulator: @unchecked Sendable {
             close(fd)
         }
         var buffer = [UInt8](repeating: 0, count: 65_536)
+        var received = 0
         while true {
             if behaviour == .silent, answers {
                 // A hung printer: holds the connection, reads nothing, answers nothing.
@@ -157,13 +161,25 @@ public final class PrinterEmulator: @unchecked Sendable {
                 if poll(&entry, 1, 50) > 0 || lock.withLock({ stopped }) { return }
                 continue
             }
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            var count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
             guard count > 0 else { return }
+            // Unplugged mid-job: the first 40 bytes after the status request, then nothing.
+            let unplug = answers && behaviour == .unplugMidJob && received + count > 3 + 40
+            if unplug { count = max(0, 3 + 40 - received) }
+            received += count
             let (replies, cut) = lock.withLock { () -> ([UInt8], [ESCPOSReader.Document]) in
                 let before = reader.documents.count
                 let replies = reader.read(Array(buffer[0..<count]))
+                if unplug { reader.tearOff() }
                 return (replies, Array(reader.documents[before...]))
+            }
+            if unplug {
+                for document in cut { printed(document) }
+                // A reset, as a connection to a printer that lost power ends.
+                var linger = linger(l_onoff: 1, l_linger: 0)
+                setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+                return
             }
             if answers, !replies.isEmpty {
                 _ = replies.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -87,6 +87,16 @@ public struct ESCPOSReader: Sendable {
         self.status = status
     }
 
+    /// Ends what is on the paper without a cut, as a printer that lost power mid-job leaves it.
+    public mutating func tearOff() {
+        if !lineBytes.isEmpty { endLine() }
+        guard !current.lines.isEmpty else { return }
+        documents.append(current)
+        current = Document()
+        current.codePage = codePage
+        pending = []
+    }
+
     /// Everything printed, cut or not.
     public var allDocuments: [Document] {
         current.lines.isEmpty && lineBytes.isEmpty ? documents : documents + [current]

@@ -40,7 +40,7 @@ public final class ReceiptPrinter: Sendable {
                 send.yield(.printerChanged(PrinterIndicator(text: status.map(\.description) ?? "ok", ok: status?.canPrint ?? true)))
             case .status(.failure(let error)):
                 let text = switch error {
-                case .unreachable: "not reachable"
+                case .unreachable, .lostMidJob: "not reachable"
                 case .notAnswering: "not answering"
                 case .notReady(let status): status.description
                 case .failed: "error"
@@ -85,6 +85,7 @@ public final class ReceiptPrinter: Sendable {
         switch error {
         case .unreachable: "printer not reachable"
         case .notAnswering: "printer not answering"
+        case .lostMidJob: "the printer went away mid-job"
         case .notReady(let status): status.description
         case .failed: "printing failed"
         }

@@ -122,7 +122,7 @@ struct PrinterCommand: AsyncParsableCommand {
         @Option(help: "Folder the printed documents go to (NNNN.txt, NNNN.png, NNNN.escpos).") var out: String
         @Option(help: "Characters a line on the paper (48 for 80 mm, 32 for 58 mm).") var columns = 48
         @Option(help: "A PC Screen Font (.psf or .psf.gz) to draw the PNG with.") var font = "/usr/share/consolefonts/Uni2-Fixed16.psf.gz"
-        @Option(help: "How it behaves: ready, paper-out, paper-low, cover-open or silent (takes connections, never answers).") var behaviour = "ready"
+        @Option(help: "How it behaves: ready, paper-out, paper-low, cover-open, silent (takes connections, never answers) or unplug-mid-job (drops the connection part way into a job).") var behaviour = "ready"
 
         func run() async throws {
             guard let behaviour = PrinterEmulator.Behaviour(rawValue: behaviour) else {

@@ -311,3 +311,35 @@ let sampleReceipt = PrintDocument.stored(
         }
     }
 }
+
+/// A printer unplugged in the middle of a job: the connection breaks after part of it.
+@Suite struct PrinterUnpluggedMidJobTests {
+    @Test func theWholeJobPrintsAgainOnceThePrinterIsBack() async throws {
+        let emulator = PrinterEmulator(behaviour: .unplugMidJob)
+        try emulator.listen(port: 0)
+        defer { emulator.stop() }
+        let events = PrintEvents()
+        let queue = PrintQueue(settings: PrinterSettings(target: .network(host: "127.0.0.1", port: emulator.port)),
+                               retryInterval: .seconds(3600), statusInterval: .seconds(3600)) { events.record($0) }
+        queue.start()
+        defer { queue.stop() }
+        queue.enqueue(PrintQueue.Job(id: 1, name: "receipt 42", bytes: ESCPOS.encode(sampleReceipt)))
+        await events.waitFor("the job lost") { _ in !events.failures.isEmpty }
+        guard case .lostMidJob = events.failures.first else {
+            Issue.record("expected lostMidJob: \(events.failures)")
+            return
+        }
+        // Part of it came out, uncut.
+        let torn = await waitForDocuments(emulator, 1)
+        #expect(torn.first?.cut == false)
+        #expect(queue.waiting.map(\.id) == [1])
+        emulator.behaviour = .ready
+        queue.retry()
+        await events.waitFor("printed") { _ in events.printed.count == 1 }
+        let documents = await waitForDocuments(emulator, 2)
+        #expect(documents.filter(\.cut).count == 1)
+        #expect(documents.last?.cut == true)
+        #expect(documents.last?.barcodes == ["000042"])
+        #expect(documents.last?.lines.contains { $0.text.hasPrefix("Brød og smør æøå ÆØÅ äö") } == true)
+    }
+}
