@@ -32,7 +32,7 @@ public final class PrintQueue: @unchecked Sendable {
 
     public enum Event: Sendable, Hashable {
         case printed(Job, confirmed: Bool)
-        /// Not printed yet; it stays queued and is tried again.
+        /// Not printed yet; it stays queued and is tried again (said again only when the cause changes).
         case notPrinted(Job, PrinterError)
         /// What the printer says when asked between jobs (nil: its connection cannot say), or why it did not answer.
         case status(Result<PrinterStatus?, PrinterError>)
@@ -95,6 +95,7 @@ public final class PrintQueue: @unchecked Sendable {
 
     private func run() {
         var lastStatus: Result<PrinterStatus?, PrinterError>?
+        var lastFailure: (id: Int, error: PrinterError)?
         var failing = false
         var lastCheck = ContinuousClock.now
         while true {
@@ -135,7 +136,10 @@ public final class PrintQueue: @unchecked Sendable {
                 lastStatus = status
             case .failure(let error):
                 failing = true
-                events(.notPrinted(job, error))
+                // Said once per job and cause, not at every retry (the cashier's screen and the
+                // log would hear it every few seconds while the paper is out).
+                if lastFailure?.id != job.id || lastFailure?.error != error { events(.notPrinted(job, error)) }
+                lastFailure = (job.id, error)
                 let status: Result<PrinterStatus?, PrinterError> = if case .notReady(let printer) = error { .success(printer) } else { .failure(error) }
                 if status != lastStatus { events(.status(status)) }
                 lastStatus = status

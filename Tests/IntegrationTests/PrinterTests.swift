@@ -128,9 +128,17 @@ let sampleReceipt = PrintDocument.stored(
         #expect(events.all.contains(.status(.success(PrinterStatus(offline: true, paperOut: true)))))
         #expect(emulator.documents.isEmpty)
         #expect(events.failures.first?.description == "printer: paper out")
+        // Tried again, still out of paper: not said again.
+        let asked = emulator.statusRequests
+        queue.retry()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while emulator.statusRequests < asked + 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(emulator.statusRequests >= asked + 3)
         emulator.behaviour = .ready
         queue.retry()
         await events.waitFor("printed") { _ in events.printed.count == 1 }
+        // The events come in order: the second try's, had it been said, would be before this.
+        #expect(events.failures.count == 1)
         #expect(await waitForDocuments(emulator, 1).count == 1)
         #expect(events.all.contains(.status(.success(.ready))))
     }
