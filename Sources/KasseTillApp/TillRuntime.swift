@@ -229,7 +229,8 @@ public actor TillRuntime {
 
     /// Every receipt is kept a while, for the customer who asks for paper.
     private func remember(_ receipts: [JournalEvent]) {
-        for case .receiptIssued(let sale, let document, let number, let text) in receipts {
+        // A sale's own receipt (a later return's receipt names the same sale but is not it).
+        for case .receiptIssued(let sale, let document, let number, let text) in receipts where document == "sale" || document == "training" {
             issuedReceipts[sale] = (document, number, text)
             if issuedReceipts.count > 50, let oldest = issuedReceipts.keys.min() { issuedReceipts[oldest] = nil }
         }
