@@ -502,12 +502,41 @@ struct ReportCommand: AsyncParsableCommand {
             commandName: "z", abstract: "Close the day: the totals since the last Z, numbered and stored in the journal for good.")
         @OptionGroup var options: JournalOptions
         @Flag(help: "JSON instead of text.") var json = false
+        @Option(help: "With a staff list: the manager who closes the day (their PIN is asked for, or read as the first line of standard input).")
+        var manager: String?
 
         func run() async throws {
             let (journal, settings) = try options.open(readOnly: false)
+            // As at the till: a till with a staff list closes the day only with a manager's PIN.
+            var employee: String?
+            if !settings.staff.entries.isEmpty {
+                guard let manager else {
+                    throw CLIError("Closing the day needs a manager: kasse report z --manager ID (their PIN is asked for).")
+                }
+                let pin: String
+                if isatty(STDIN_FILENO) == 1 {
+                    pin = StaffCommand.Pin.readHidden("PIN for \(manager): ")
+                } else {
+                    pin = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
+                }
+                let entry = settings.staff.entry(id: manager)
+                guard let entry, StaffPIN.verify(pin, against: entry.pinHash) else {
+                    try await journalCall { () async throws(JournalError) in _ = try await journal.append([.logInRefused(employee: manager)]) }
+                    throw CLIError("Wrong employee number or PIN; the day is not closed.")
+                }
+                guard entry.member.role == .manager else {
+                    throw CLIError("\(entry.member.name) (\(manager)) is not a manager; a manager closes the day.")
+                }
+                employee = manager
+            }
             let report: JournalReport
             do {
-                report = try await journal.zReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue)
+                if let employee {
+                    let next = try await journal.sinceLastZ().nextZ
+                    try await journal.append([.managerApproved(employee: employee, action: "Z report \(next)")], employee: employee)
+                }
+                report = try await journal.zReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue,
+                                                   employee: employee)
             } catch {
                 throw CLIError(error.description)
             }

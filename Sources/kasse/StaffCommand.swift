@@ -26,9 +26,9 @@ struct StaffCommand: AsyncParsableCommand {
             if let id, !StaffList.isValidID(id) { throw ValidationError("--id: 1 to 20 letters or digits, not '\(id)'") }
             let pin: String
             if isatty(STDIN_FILENO) == 1 {
-                let first = readHidden("PIN: ")
+                let first = Self.readHidden("PIN: ")
                 guard StaffList.isValidPIN(first) else { throw CLIError("A PIN is 4 to 8 digits.") }
-                guard readHidden("Again: ") == first else { throw CLIError("The two PINs differ; nothing was made.") }
+                guard Self.readHidden("Again: ") == first else { throw CLIError("The two PINs differ; nothing was made.") }
                 pin = first
             } else {
                 guard let line = readLine(strippingNewline: true) else { throw CLIError("No PIN on standard input.") }
@@ -48,7 +48,7 @@ struct StaffCommand: AsyncParsableCommand {
         }
 
         /// A line from the terminal with echo off.
-        func readHidden(_ prompt: String) -> String {
+        static func readHidden(_ prompt: String) -> String {
             FileHandle.standardError.write(Data(prompt.utf8))
             var saved = termios()
             tcgetattr(STDIN_FILENO, &saved)
