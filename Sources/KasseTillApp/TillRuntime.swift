@@ -217,12 +217,15 @@ public actor TillRuntime {
     }
 
     /// What of the receipts just made goes to the printer at once: a return's always; a sale's
-    /// when every sale's is printed.
+    /// when every sale's is printed, or when it is to be asked about but nobody is asked (a sale
+    /// start-up recovery completed after a restart: the receipt its customer never got).
     private func receiptsToPrint(_ receipts: [JournalEvent]) -> [PendingPrint] {
         guard printer != nil else { return [] }
         return receipts.compactMap { event in
-            guard case .receiptIssued(let sale, let document, let number, let text) = event,
-                  document == "return" || state.settings.receipts == .always else { return nil }
+            guard case .receiptIssued(let sale, let document, let number, let text) = event else { return nil }
+            let asking = state.payment?.receiptPrint == .asking && state.saleNumber == sale
+            let policy = state.settings.receipts
+            guard document == "return" || policy == .always || (policy == .ask && !asking) else { return nil }
             return PendingPrint(sale: sale, document: document, number: number, text: text, report: nil)
         }
     }

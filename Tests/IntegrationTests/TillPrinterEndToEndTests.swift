@@ -242,4 +242,49 @@ import Testing
         #expect(try await journal.entries(kinds: ["printed"]).count == 1)
         try await sim.finish(checkRequests: "all")
     }
+
+    /// A till stopped while its customer approved: start-up recovery completes the sale, and
+    /// with receipts set to ask (nobody is there to be asked) its receipt is printed, once.
+    @Test func aSaleCompletedByRecoveryHasItsReceiptPrinted() async throws {
+        let sim = try await SimulatorHarness.start()
+        let emulator = PrinterEmulator()
+        try emulator.listen(port: 0)
+        defer { emulator.stop() }
+        let directory = try Self.directory()
+        let journalPath = directory + "/journal.sqlite"
+        let config = Self.config(journal: journalPath, port: emulator.port, receipt: "ask")
+        let till = try await TillSession(simulator: sim, extraConfig: config, reusing: directory)
+        try await till.type("1001")
+        try await till.keys("Enter", "F2")
+        try await till.type("90000001")
+        try await till.keys("Enter", "F4")
+        try await till.waitFor("WAITING")
+        let reference = try #require(try await sim.control(.GET, "/simulator/v1/payments").array.compactMap { $0["reference"] as? String }.first)
+        try await till.kill()
+        await till.close()
+        _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
+
+        let restarted = try await TillSession(simulator: sim, extraConfig: config, reusing: directory)
+        try await restarted.waitFor("completed after a restart", timeout: .seconds(60))
+        let documents = await waitForDocuments(emulator, 1)
+        #expect(documents.count == 1)
+        #expect(documents.first?.barcodes == ["000001"])
+        // Journaled as printed (the banner saying so may be gone: log-in and the recovered sale have theirs).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).entries(kinds: ["printed"]).isEmpty,
+              ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await restarted.keys("Enter", "F10")
+        try await restarted.waitFor("KASSE-EXITED-0")
+        await restarted.close()
+        let journal = try Journal(path: journalPath, till: "2", cashier: "t", readOnly: true)
+        let printed = try await journal.entries(kinds: ["printed"]).compactMap { entry -> String? in
+            if case .documentPrinted(_, let document, let number, _) = entry.event { "\(document) \(number)" } else { nil }
+        }
+        #expect(printed == ["sale 000001"])
+        #expect(try await journal.entries(kinds: ["receipt-not-printed"]).isEmpty)
+        #expect(emulator.documents.count == 1)
+        try await sim.finish(checkRequests: "all")
+    }
 }
