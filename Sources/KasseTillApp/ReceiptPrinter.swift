@@ -54,6 +54,11 @@ public final class ReceiptPrinter: Sendable {
 
     deinit { queue.stop() }
 
+    /// A logo file (netpbm P1/P4); nil when it cannot be read as one.
+    public static func logo(at path: String) -> Bitmap? {
+        FileManager.default.contents(atPath: path).flatMap { Bitmap(pbm: Array($0)) }
+    }
+
     public func stop() { queue.stop() }
 
     /// Queues a stored document: a receipt (with the barcode of its number, so F3 finds the

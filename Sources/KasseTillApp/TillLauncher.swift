@@ -510,7 +510,7 @@ public enum TillLauncher {
         // left out (and said in the log), never a reason not to sell.
         var logo: Bitmap?
         if tillConfiguration.printer != nil, let path = tillConfiguration.logoPath ?? assets("logo.pbm") {
-            logo = FileManager.default.contents(atPath: path).flatMap { Bitmap(pbm: Array($0)) }
+            logo = ReceiptPrinter.logo(at: path)
             if logo == nil { logger.warning("printer.logo: \(path) is not a netpbm bitmap (P1 or P4); receipts print without the logo") }
         }
         let runtime = TillRuntime(

@@ -67,15 +67,7 @@ struct JournalCommand: AsyncParsableCommand {
             guard let day = CivilDate.parse(date, today: TillLauncher.today(in: zone)) else {
                 throw CLIError("--date \(date): write YYYY-MM-DD, DD.MM.YYYY or 'today'")
             }
-            var printer = settings.printer
-            let given = ["network": network, "device": device, "file": file].compactMapValues { $0 }
-            if !given.isEmpty {
-                do {
-                    printer = try PrinterSettings.parse { given[$0] }
-                } catch {
-                    throw CLIError("--\(error.key): \(error.message)")
-                }
-            }
+            let printer = try PrinterOptions.printer(settings.printer, network: network, device: device, file: file)
             if !text, printer == nil {
                 throw CLIError("No printer: add a [printer] section to the configuration, give --network, --device or --file, or use --text.")
             }

@@ -21,29 +21,38 @@ struct PrinterOptions: ParsableArguments {
         } catch {
             throw CLIError(error.description)
         }
-        let given = ["network": network, "device": device, "file": file].compactMapValues { $0 }
-        var printer = configured?.printer
-        if !given.isEmpty || paperMM != nil || codePage != nil {
-            var values = given
-            if given.isEmpty, let printer {
-                switch printer.target {
-                case .network(let host, let port): values["network"] = "\(host):\(port)"
-                case .device(let path): values["device"] = path
-                case .file(let path): values["file"] = path
-                }
-            }
-            values["paper_mm"] = paperMM
-            values["code_page"] = codePage
-            do {
-                printer = try PrinterSettings.parse { values[$0] }
-            } catch {
-                throw CLIError("--\(error.key.replacingOccurrences(of: "_", with: "-")): \(error.message)")
-            }
-        }
-        guard let printer else {
+        let given = try Self.printer(configured?.printer, network: network, device: device, file: file, paperMM: paperMM, codePage: codePage)
+        guard let printer = given else {
             throw CLIError("No printer: add a [printer] section to the configuration (network = \"HOST:9100\", device = \"/dev/usb/lp0\" or file = \"PATH\"), or give --network, --device or --file.")
         }
         return (printer, configured)
+    }
+
+    /// The configured printer with what the command line says instead (nil: none at all).
+    static func printer(_ configured: PrinterSettings?, network: String?, device: String?, file: String?, paperMM: String? = nil,
+                        codePage: String? = nil) throws -> PrinterSettings? {
+        let given = ["network": network, "device": device, "file": file].compactMapValues { $0 }
+        guard !given.isEmpty || paperMM != nil || codePage != nil else { return configured }
+        var values = given
+        if given.isEmpty, let configured {
+            switch configured.target {
+            case .network(let host, let port): values["network"] = "\(host):\(port)"
+            case .device(let path): values["device"] = path
+            case .file(let path): values["file"] = path
+            }
+        }
+        values["paper_mm"] = paperMM
+        values["code_page"] = codePage
+        do {
+            return try PrinterSettings.parse { values[$0] }
+        } catch {
+            throw CLIError("--\(error.key.replacingOccurrences(of: "_", with: "-")): \(error.message)")
+        }
+    }
+
+    /// The shop's logo: `printer.logo`, else the one in assets/ (nil: none that reads).
+    static func logo(_ configured: TillConfiguration?) -> Bitmap? {
+        (configured?.logoPath ?? Assets.path("logo.pbm")).flatMap(ReceiptPrinter.logo(at:))
     }
 }
 
@@ -58,8 +67,7 @@ struct PrinterCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (printer, configured) = try options.settings()
-            let logoPath = configured?.logoPath ?? Assets.path("logo.pbm")
-            let logo = logoPath.flatMap { FileManager.default.contents(atPath: $0) }.flatMap { Bitmap(pbm: Array($0)) }
+            let logo = PrinterOptions.logo(configured)
             let bytes = ESCPOS.encode(Self.page(printer, logo: logo), codePage: printer.codePage, columns: printer.columns)
             switch PrinterLink.print(bytes, printer) {
             case .success(let result):

@@ -105,7 +105,7 @@ struct ReturnCommand: AsyncParsableCommand {
             if case .receiptIssued(_, "return", let issued, let text) = entry.event, issued == number { text } else { nil }
         }.first
         guard let text = stored else { return }
-        let logo = (settings.logoPath ?? Assets.path("logo.pbm")).flatMap { FileManager.default.contents(atPath: $0) }.flatMap { Bitmap(pbm: Array($0)) }
+        let logo = PrinterOptions.logo(settings)
         let document = PrintDocument.stored(text, title: LegalReceipt.title(ofDocument: "return"), logo: logo, barcode: number)
         do {
             try await journal.append([.printQueued(sale: refund.sale, document: "return", number: number)])
