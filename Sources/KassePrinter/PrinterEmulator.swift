@@ -148,9 +148,11 @@ public final class PrinterEmulator: @unchecked Sendable {
     }
 
     private func serve(_ fd: Int32, answers: Bool) {
+        // A descriptor something else closed is not closed again (its number may be another's by now).
+        var closedElsewhere = false
         defer {
             lock.withLock { connections.removeAll { $0 == fd } }
-            close(fd)
+            if !closedElsewhere { close(fd) }
         }
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var received = 0
@@ -163,6 +165,7 @@ public final class PrinterEmulator: @unchecked Sendable {
             }
             var count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
+            if count < 0, errno == EBADF { closedElsewhere = true }
             guard count > 0 else { return }
             // Unplugged mid-job: the first 40 bytes after the status request, then nothing.
             let unplug = answers && behaviour == .unplugMidJob && received + count > 3 + 40
