@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 "KasseCore",
                 "KasseTill",
+                "KasseLanguage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -58,7 +59,10 @@ let package = Package(
         // print queue on a thread of its own; and the printer emulator.
         .target(name: "KassePrinter", dependencies: ["KassePrinting"], swiftSettings: strict),
         // PURE: the till's state machine and its screens as text.
-        .target(name: "KasseTill", dependencies: ["KasseCore", "VippsModels"], swiftSettings: strict),
+        // PURE: the languages the till speaks (nb, da, fi, en): every message, and how each writes
+        // amounts, quantities, dates and times.
+        .target(name: "KasseLanguage", dependencies: ["KasseCore", "VippsModels"], swiftSettings: strict),
+        .target(name: "KasseTill", dependencies: ["KasseCore", "KasseLanguage", "VippsModels"], swiftSettings: strict),
         // C: ncursesw (linked directly: SwiftPM drops the flags pkg-config would add).
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
         // EDGE: the terminal, through ncurses on a thread of its own.
@@ -100,6 +104,7 @@ let package = Package(
                 "VippsModels",
                 "KasseCore",
                 "KasseConfig",
+                "KasseLanguage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -135,7 +140,7 @@ let package = Package(
             name: "KasseTillApp",
             dependencies: [
                 "KasseTill", "KasseTerminal", "KasseUSB", "KasseScanning", "VippsClient", "KasseSimulator", "KasseCore", "VippsModels",
-                "KasseJournal", "KasseNorway", "KassePrinting", "KassePrinter",
+                "KasseJournal", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -160,6 +165,7 @@ let package = Package(
                 "KassePrinting",
                 "KassePrinter",
                 "KasseTerminal",
+                "KasseLanguage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -175,8 +181,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
-        .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseCore", "VippsModels"], swiftSettings: testSettings),
-        .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore", "KasseTill", "VippsModels"], swiftSettings: testSettings),
+        .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseCore", "KasseLanguage", "VippsModels"], swiftSettings: testSettings),
+        .testTarget(name: "KasseLanguageTests", dependencies: ["KasseLanguage", "KasseCore", "VippsModels"], swiftSettings: testSettings),
+        .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore", "KasseTill", "KasseLanguage", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KassePrintingTests", dependencies: ["KassePrinting"], swiftSettings: testSettings),
         .testTarget(name: "KasseScanningTests", dependencies: ["KasseScanning", "KasseCore"], swiftSettings: testSettings),
         // Real loopback servers, the real binary, the official OpenAPI documents.
@@ -184,7 +191,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
-                "KasseJournal", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter",
+                "KasseJournal", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

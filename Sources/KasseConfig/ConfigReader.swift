@@ -99,7 +99,7 @@ extension ConfigReader {
         "journal": ["path"],
         "scanners": ["enabled", "layout", "devices", "suffix", "pause_ms"],
         "scanners.device": ["match", "role"],
-        "staff": ["id", "name", "role", "pin"],
+        "staff": ["id", "name", "role", "pin", "language"],
         "printer": ["network", "device", "file", "paper_mm", "columns", "code_page", "timeout_ms", "receipt", "logo"],
     ]
     static let openSections: Set<String> = ["server", "display"]

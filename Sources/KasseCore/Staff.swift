@@ -13,11 +13,14 @@ public struct StaffMember: Sendable, Hashable, Codable {
     public var id: String
     public var name: String
     public var role: StaffRole
+    /// The language this person's screens are in (`nb`, `da`, `fi`, `en`); nil: the till's.
+    public var language: String?
 
-    public init(id: String, name: String, role: StaffRole) {
+    public init(id: String, name: String, role: StaffRole, language: String? = nil) {
         self.id = id
         self.name = name
         self.role = role
+        self.language = language
     }
 }
 

@@ -1,5 +1,7 @@
 import KasseCore
+import KasseLanguage
 import KasseTill
+import VippsModels
 
 /// The receipts a Norwegian till hands out (kassasystemforskrifta § 2-8-1 ff.), as text of a
 /// fixed width; printing is the printer's business. Pure: the same sale always gives the same
@@ -30,9 +32,15 @@ public struct LegalReceipt: Sendable, Hashable {
     public var total: Int
     /// The payment reference at Vipps MobilePay.
     public var paymentReference: String
+    public var currency: CurrencyCode
+    /// The language it is printed in (Norwegian in Norway; the shop's language elsewhere).
+    public var language: Language
 
     public init(kind: Kind, company: CompanyIdentity, register: String, cashier: String, receiptNumber: String, date: CivilDate,
-                time: LocalTime, lines: [JournalLine], vat: [JournalVAT], total: Int, paymentReference: String) {
+                time: LocalTime, lines: [JournalLine], vat: [JournalVAT], total: Int, paymentReference: String,
+                currency: CurrencyCode = .NOK, language: Language = .norwegian) {
+        self.currency = currency
+        self.language = language
         self.kind = kind
         self.company = company
         self.register = register
@@ -48,45 +56,48 @@ public struct LegalReceipt: Sendable, Hashable {
 
     /// A paid sale's receipt (or its copy, or a training receipt).
     public static func forSale(_ sale: JournalSale, kind: Kind = .sale, company: CompanyIdentity, register: String, cashier: String,
-                               date: CivilDate, time: LocalTime) -> LegalReceipt {
+                               date: CivilDate, time: LocalTime, language: Language = .norwegian) -> LegalReceipt {
         LegalReceipt(kind: kind, company: company, register: register, cashier: cashier, receiptNumber: sale.receiptNumber, date: date,
-                     time: time, lines: sale.lines, vat: sale.vat, total: sale.total, paymentReference: sale.reference)
+                     time: time, lines: sale.lines, vat: sale.vat, total: sale.total, paymentReference: sale.reference,
+                     currency: CurrencyCode(rawValue: sale.currency) ?? .NOK, language: language)
     }
 
     /// A return's receipt: the returned lines, negative, referring to the sale.
     public static func forReturn(_ refund: JournalRefund, of sale: JournalSale, company: CompanyIdentity, register: String, cashier: String,
-                                 date: CivilDate, time: LocalTime) -> LegalReceipt {
+                                 date: CivilDate, time: LocalTime, language: Language = .norwegian) -> LegalReceipt {
         LegalReceipt(kind: .return(originalReceipt: sale.receiptNumber), company: company, register: register, cashier: cashier,
                      receiptNumber: "R\(refund.returnNumber)", date: date, time: time, lines: refund.lines,
                      vat: refund.vat.map { JournalVAT(rateBasisPoints: $0.rateBasisPoints, gross: -$0.gross, tax: -$0.tax) },
-                     total: -refund.amount, paymentReference: refund.reference)
+                     total: -refund.amount, paymentReference: refund.reference,
+                     currency: CurrencyCode(rawValue: refund.currency) ?? .NOK, language: language)
     }
 
     /// The title of a stored receipt's `document` (`sale`, `return`, `copy`, `training`).
-    public static func title(ofDocument document: String) -> String? {
+    public static func title(ofDocument document: String, language: Language = .norwegian) -> String? {
         switch document {
-        case "sale": Self.title(.sale)
-        case "return": Self.title(.return(originalReceipt: ""))
-        case "copy": Self.title(.copy)
-        case "training": Self.title(.training)
+        case "sale": Self.title(.sale, language)
+        case "return": Self.title(.return(originalReceipt: ""), language)
+        case "copy": Self.title(.copy, language)
+        case "training": Self.title(.training, language)
         default: nil
         }
     }
 
-    public var title: String { Self.title(kind) }
+    public var title: String { Self.title(kind, language) }
 
-    static func title(_ kind: Kind) -> String {
+    static func title(_ kind: Kind, _ language: Language) -> String {
         switch kind {
-        case .sale: "Salgskvittering"
-        case .return: "Returkvittering"
-        case .copy: "KOPI - Salgskvittering"
-        case .training: "TRENING - Ikke gyldig som kvittering"
+        case .sale: language.text(.receiptTitleSale)
+        case .return: language.text(.receiptTitleReturn)
+        case .copy: language.text(.receiptTitleCopy)
+        case .training: language.text(.receiptTitleTraining)
         }
     }
 
     /// The receipt, `width` characters a line (48 fits 80 mm paper in the printer's normal font).
     public func text(width: Int = 48) -> [String] {
-        func money(_ minor: Int) -> String { ShopLocale.nb.formatNumber(minorUnits: minor) }
+        func money(_ minor: Int) -> String { language.amount(minor) }
+        func say(_ key: MessageKey, _ arguments: [String: Argument] = [:]) -> String { language.text(Message(key, arguments)) }
         // A label and its amount on one line; when both do not fit (narrow paper, a long name),
         // the label on its own line(s) and the amount right-aligned below: nothing is cut off.
         func row(_ left: String, _ right: String) -> [String] {
@@ -108,40 +119,41 @@ public struct LegalReceipt: Sendable, Hashable {
         let rule = String(repeating: "-", count: width)
         let sign = total < 0 || { if case .return = kind { true } else { false } }() ? -1 : 1
         var out: [String] = []
-        if case .training = kind { out.append(centred("*** TRENING ***")) }
-        if case .copy = kind { out.append(centred("*** KOPI ***")) }
+        if case .training = kind { out.append(centred(say(.receiptBannerTraining))) }
+        if case .copy = kind { out.append(centred(say(.receiptBannerCopy))) }
         out.append(centred(title))
         out.append(rule)
         out.append(centred(company.name))
+        let vatRegistered = company.vatRegistered ? " " + say(.receiptVATRegistered) : ""
         if let number = try? OrganisationNumber(company.organisationNumber) {
-            out.append(centred("Org.nr. \(number.description)" + (company.vatRegistered ? " MVA" : "")))
+            out.append(centred(say(.receiptOrganisation, ["number": .text(number.description)]) + vatRegistered))
         } else if !company.organisationNumber.isEmpty {
-            out.append(centred("Org.nr. \(company.organisationNumber)" + (company.vatRegistered ? " MVA" : "")))
+            out.append(centred(say(.receiptOrganisation, ["number": .text(company.organisationNumber)]) + vatRegistered))
         }
         // A shop outside Norway without [company] is named by its shop name alone.
         if !company.address.isEmpty { out.append(centred(company.address)) }
         if !company.postalCode.isEmpty || !company.city.isEmpty { out.append(centred("\(company.postalCode) \(company.city)")) }
         out.append(rule)
-        out += row("Kvittering nr. \(receiptNumber)", "\(date.dotted) \(time.text)")
-        if case .return(let original) = kind { out.append("Retur av kvittering nr. \(original)") }
-        out += row("Kasse \(register)", "Kasserer \(cashier)")
+        out += row(say(.receiptNumber, ["number": .text(receiptNumber)]), language.dateTime(date, time, seconds: true))
+        if case .return(let original) = kind { out.append(say(.receiptReturnOf, ["number": .text(original)])) }
+        out += row(say(.receiptRegister, ["till": .text(register)]), say(.receiptCashier, ["cashier": .text(cashier)]))
         out.append(rule)
         for line in lines {
             let amount = sign * (line.isReturn ? -line.total : line.total)
             out += row(line.name, money(amount))
-            let quantity = line.weighed ? Quantity.grams(line.quantity).display : "\(line.quantity) stk"
+            let quantity = line.weighed ? language.quantity(.grams(line.quantity)) : say(.receiptPieces, ["count": .number(line.quantity)])
             out.append("  \(quantity) x \(money(line.unitPrice))" + (line.weighed ? "/kg" : ""))
-            if line.discount > 0 { out += row("  Rabatt", money(-sign * line.discount)) }
+            if line.discount > 0 { out += row("  " + say(.receiptDiscount), money(-sign * line.discount)) }
         }
         out.append(rule)
-        out += row("TOTALT NOK", money(total))
+        out += row(say(.receiptTotal, ["currency": .text(currency.rawValue)]), money(total))
         for rate in vat {
-            out += row("  MVA \(VATRate(rate.rateBasisPoints).label) av \(money(rate.gross))", money(rate.tax))
+            out += row("  " + say(.receiptVAT, ["rate": .vatRate(VATRate(rate.rateBasisPoints)), "gross": .amount(rate.gross)]), money(rate.tax))
         }
         out.append(rule)
-        out += row(total < 0 ? "Tilbakebetalt Vipps MobilePay" : "Betalt Vipps MobilePay", money(total))
-        out.append("Ref. \(paymentReference)")
-        if case .training = kind { out.append(centred("*** TRENING - IKKE GYLDIG ***")) }
+        out += row(say(total < 0 ? .receiptRefunded : .receiptPaid), money(total))
+        out.append(say(.receiptReference, ["reference": .text(paymentReference)]))
+        if case .training = kind { out.append(centred(say(.receiptFooterTraining))) }
         return out
     }
 }
@@ -154,14 +166,14 @@ extension LegalReceipt {
     /// `width`: the paper's characters a line (the receipt is stored as it is printed).
     public static func issued(for events: [JournalEvent], refunds: [JournalRefund], company: CompanyIdentity, register: String,
                               cashier: String, atUTC seconds: Int64, zone: ShopTimeZone, notPrinted: String? = nil,
-                              width: Int = 48) -> [JournalEvent] {
+                              width: Int = 48, language: Language = .norwegian) -> [JournalEvent] {
         let (date, time) = zone.localTime(atUTC: seconds)
         var issued: [JournalEvent] = []
         for event in events {
             switch event {
             case .saleCompleted(let sale):
                 let receipt = forSale(sale, kind: sale.isTraining ? .training : .sale, company: company, register: register,
-                                      cashier: cashier, date: date, time: time)
+                                      cashier: cashier, date: date, time: time, language: language)
                 issued.append(.receiptIssued(sale: sale.sale, document: sale.isTraining ? "training" : "sale",
                                              receiptNumber: sale.receiptNumber, text: receipt.text(width: width)))
                 if let notPrinted, !sale.isTraining {
@@ -174,7 +186,8 @@ extension LegalReceipt {
                     kind: .return(originalReceipt: original), company: company, register: register, cashier: cashier,
                     receiptNumber: "R\(refund.returnNumber)", date: date, time: time, lines: refund.lines,
                     vat: refund.vat.map { JournalVAT(rateBasisPoints: $0.rateBasisPoints, gross: -$0.gross, tax: -$0.tax) },
-                    total: -refund.amount, paymentReference: refund.reference)
+                    total: -refund.amount, paymentReference: refund.reference,
+                    currency: CurrencyCode(rawValue: refund.currency) ?? .NOK, language: language)
                 issued.append(.receiptIssued(sale: sale, document: "return", receiptNumber: receipt.receiptNumber, text: receipt.text(width: width)))
             default:
                 continue

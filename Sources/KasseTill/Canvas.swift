@@ -1,3 +1,5 @@
+import KasseLanguage
+
 /// How a cell looks. The terminal maps these to colours, or to bold/reverse without colour.
 public enum CellStyle: UInt8, Sendable, Hashable {
     case normal, inverse, bold, dim, good, warning, bad
@@ -17,6 +19,9 @@ public struct Canvas: Sendable, Equatable {
     public let size: TerminalSize
     public private(set) var cells: [Character]
     public private(set) var styles: [CellStyle]
+    /// Text that did not fit where it was put (its end was cut off): for tests that check
+    /// every language fits.
+    public private(set) var clipped: [String] = []
 
     public init(size: TerminalSize) {
         self.size = size
@@ -29,8 +34,11 @@ public struct Canvas: Sendable, Equatable {
         guard row >= 0, row < size.rows else { return }
         var x = column
         let limit = min(size.columns, width.map { column + $0 } ?? size.columns)
-        for character in text {
-            guard x < limit else { break }
+        for (offset, character) in text.enumerated() {
+            guard x < limit else {
+                if text.dropFirst(offset).contains(where: { $0 != " " }) { clipped.append(text) }
+                break
+            }
             if x >= 0 {
                 cells[row * size.columns + x] = character.isNewline ? " " : character
                 styles[row * size.columns + x] = style

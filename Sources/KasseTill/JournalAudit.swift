@@ -1,3 +1,4 @@
+import KasseLanguage
 import KasseCore
 
 /// Reconciliation of the journal with Vipps MobilePay's own records, the anchor no one at

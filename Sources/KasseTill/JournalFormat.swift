@@ -1,3 +1,4 @@
+import KasseLanguage
 import KasseCore
 import VippsModels
 /// The journal's stored shape of each entry: an explicit, documented, versioned JSON object

@@ -1,3 +1,4 @@
+import KasseLanguage
 import KasseCore
 import VippsModels
 
@@ -107,118 +108,106 @@ public struct JournalReport: Sendable, Hashable, Codable {
         return report
     }
 
-    /// The report as printed: fixed-width text for a receipt printer or a terminal. In Norway
-    /// (with its figures) every item kassasystemforskrifta § 2-8-2 lists, with Norwegian labels,
-    /// the company (`company`) and the local date and time (`zone`).
+    /// The report as printed: fixed-width text for a receipt printer or a terminal, in
+    /// `language`. With its figures (Norway) every item kassasystemforskrifta § 2-8-2 lists, the
+    /// company (`company`); the local date and time of the shop (`zone`).
     /// `width`: characters a line (40 on screen and on 80 mm paper; 32 on 58 mm paper).
-    public func text(locale: ShopLocale, company: CompanyIdentity? = nil, zone: ShopTimeZone? = nil, width: Int = 40) -> String {
-        if locale == .nb, let figures { return norwegianText(figures, company: company, zone: zone, width: width) }
-        return englishText(locale: locale, width: width)
-    }
-
-    private func norwegianText(_ figures: ReportFigures, company: CompanyIdentity?, zone: ShopTimeZone?, width: Int) -> String {
+    public func text(language: Language, company: CompanyIdentity? = nil, zone: ShopTimeZone? = nil, width: Int = 40) -> String {
         let currency = Currency(rawValue: self.currency) ?? .NOK
-        func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: .nb) }
+        func money(_ value: Int) -> String { language.money(value, currency) }
+        func say(_ key: MessageKey, _ arguments: [String: Argument] = [:]) -> String { language.text(Message(key, arguments)) }
         func row(_ label: String, _ value: String) -> String {
             let gap = max(1, width - label.count - value.count)
             return label + String(repeating: " ", count: gap) + value
         }
+        func count(_ key: MessageKey, _ count: Int) -> String { say(key, ["count": .number(count)]) }
         let rule = String(repeating: "-", count: width)
-        var lines = [kind == .z ? "Z-RAPPORT \(number)" : "X-RAPPORT (neste Z: \(number))"]
-        if let company {
+        var lines = [kind == .z ? say(.reportZTitle, ["number": .number(number)]) : say(.reportXTitle, ["number": .number(number)])]
+        if let company, figures != nil {
             lines.append(company.name)
-            lines.append("Org.nr. \(company.organisationNumber)" + (company.vatRegistered ? " MVA" : ""))
+            lines.append(say(.reportOrganisation, ["number": .text(company.organisationNumber)])
+                         + (company.vatRegistered ? " " + say(.receiptVATRegistered) : ""))
         }
-        lines.append("Butikk \(store)  Kassapunkt \(till)")
+        lines.append(say(.reportStoreTill, ["store": .text(store), "till": .text(till)]))
         if let zone, let seconds = InternetTime.parseRFC3339(generatedAt) {
             let (date, time) = zone.localTime(atUTC: Int64(seconds))
-            lines.append("Dato \(date.dotted)  kl. \(time.text)")
+            lines.append(say(.reportDateTime, ["date": .date(date), "time": .text(language.time(time, seconds: true))]))
         } else {
             lines.append(generatedAt)
         }
-        lines.append("Journal \(firstEntry)–\(lastEntry)")
+        lines.append(say(.reportJournal, ["first": .number(firstEntry), "last": .number(lastEntry)]))
         lines.append(rule)
-        lines.append(row("Kontantsalg totalt", money(netTotal)))
-        lines.append("Varegrupper")
+        guard let figures else {
+            lines += [
+                row(count(.reportSales, salesCount), money(salesTotal)),
+                row(count(.reportReturns, returnsCount), money(-returnsTotal)),
+                row(say(.reportNet), money(netTotal)),
+                rule,
+            ]
+            for rate in vat {
+                lines.append(row(say(.reportVATSales, ["rate": .vatRate(VATRate(rate.rateBasisPoints))]), money(rate.gross)))
+                lines.append(row(say(.reportOfWhichVAT), money(rate.tax)))
+            }
+            lines.append(row(say(.reportUnpaidSales), String(abandonedSales)))
+            lines.append(row(say(.reportEndedPayments), String(endedPayments)))
+            closing(&lines)
+            return lines.joined(separator: "\n")
+        }
+        let none = row("  " + say(.reportNone), money(0))
+        lines.append(row(say(.reportCashSalesTotal), money(netTotal)))
+        lines.append(say(.reportArticleGroups))
         for group in figures.articleGroups {
-            let name = ArticleGroup(group.key).map { "\($0.id) \($0.norwegianName)" } ?? group.key
+            let name = ArticleGroup(group.key).map { "\($0.id) \(language.code == "nb" ? $0.norwegianName : $0.englishName)" } ?? group.key
             lines.append(row("  \(String(name.prefix(24))) (\(group.count))", money(group.amount)))
         }
-        if figures.articleGroups.isEmpty { lines.append(row("  (ingen)", money(0))) }
-        lines.append("Betalingsmidler")
+        if figures.articleGroups.isEmpty { lines.append(none) }
+        lines.append(say(.reportPaymentMethods))
         lines.append(row("  Vipps MobilePay (\(salesCount + returnsCount))", money(netTotal)))
-        lines.append("Per operatør")
+        lines.append(say(.reportPerOperator))
         for employee in figures.employees {
             lines.append(row("  \(String(employee.key.prefix(20))) (\(employee.count))", money(employee.amount)))
         }
-        if figures.employees.isEmpty { lines.append(row("  (ingen)", money(0))) }
-        lines.append("MVA")
+        if figures.employees.isEmpty { lines.append(none) }
+        lines.append(say(.reportVAT))
         for rate in figures.vat {
-            let label = VATRate(rate.rateBasisPoints).label
-            lines.append(row("  \(label) grunnlag", money(rate.base)))
-            lines.append(row("  \(label) mva", money(rate.tax)))
+            let label: [String: Argument] = ["rate": .vatRate(VATRate(rate.rateBasisPoints))]
+            lines.append(row("  " + say(.reportVATBase, label), money(rate.base)))
+            lines.append(row("  " + say(.reportVATTax, label), money(rate.tax)))
         }
-        if figures.vat.isEmpty { lines.append(row("  (ingen)", money(0))) }
+        if figures.vat.isEmpty { lines.append(none) }
         lines.append(rule)
-        lines.append(row("Vekselbeholdning", money(0)))
-        lines.append(row("Salgskvitteringer", String(figures.receipts)))
-        lines.append(row("Skuffeåpninger uten salg", "0"))
-        lines.append(row("Kopikvitteringer (\(figures.copies?.count ?? 0))", money(figures.copies?.amount ?? 0)))
-        lines.append(row("Foreløpige kvitteringer (0)", money(0)))
-        lines.append(row("Returer (\(returnsCount))", money(-returnsTotal)))
-        lines.append(row("Rabatter (\(figures.discounts.count))", money(figures.discounts.amount)))
-        lines.append(row("Annulleringer (\(figures.voids?.count ?? 0))", money(figures.voids?.amount ?? 0)))
-        lines.append(row("Linjekorreksjoner (\(figures.lineCorrections.count))", money(figures.lineCorrections.amount)))
         let lookUps = figures.priceLookUps ?? []
-        lines.append(row("Prisoppslag (\(lookUps.reduce(0) { $0 + $1.count }))", money(lookUps.reduce(0) { $0 + $1.amount })))
-        lines.append(row("Andre korreksjoner (0)", money(0)))
-        lines.append(row("Utleveringskvitteringer (0)", money(0)))
-        lines.append(row("Treningskvitteringer (\(figures.training?.count ?? 0))", money(figures.training?.amount ?? 0)))
-        lines.append(rule)
-        lines.append(row("Grand total salg", money(figures.grandTotalSales)))
-        lines.append(row("Grand total retur", money(figures.grandTotalReturns)))
-        lines.append(row("Grand total netto", money(figures.grandTotalNet)))
-        lines.append(row("Ubetalte salg", String(abandonedSales)))
-        lines.append(row("Betalinger ikke fullført", String(endedPayments)))
-        if let sequence = closedAtSequence, let hash = closedAtHash {
-            lines.append(rule)
-            lines.append("Lukket ved journalpost \(sequence)")
-            lines.append("  \(sequence):\(hash.prefix(32))")
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    private func englishText(locale: ShopLocale, width: Int) -> String {
-        let currency = Currency(rawValue: self.currency) ?? .NOK
-        func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: locale) }
-        func row(_ label: String, _ value: String) -> String {
-            let gap = max(1, width - label.count - value.count)
-            return label + String(repeating: " ", count: gap) + value
-        }
-        var lines = [
-            kind == .z ? "Z REPORT \(number)" : "X REPORT (next Z: \(number))",
-            "Store \(store)  Till \(till)",
-            generatedAt,
-            "Journal entries \(firstEntry)–\(lastEntry)",
-            String(repeating: "-", count: width),
-            row("Sales (\(salesCount))", money(salesTotal)),
-            row("Returns (\(returnsCount))", money(-returnsTotal)),
-            row("Net", money(netTotal)),
-            String(repeating: "-", count: width),
+        lines += [
+            row(say(.reportFloat), money(0)),
+            row(say(.reportSalesReceipts), String(figures.receipts)),
+            row(say(.reportDrawerOpenings), "0"),
+            row(count(.reportCopies, figures.copies?.count ?? 0), money(figures.copies?.amount ?? 0)),
+            row(say(.reportProvisional), money(0)),
+            row(count(.reportReturns, returnsCount), money(-returnsTotal)),
+            row(count(.reportDiscounts, figures.discounts.count), money(figures.discounts.amount)),
+            row(count(.reportVoids, figures.voids?.count ?? 0), money(figures.voids?.amount ?? 0)),
+            row(count(.reportLineCorrections, figures.lineCorrections.count), money(figures.lineCorrections.amount)),
+            row(count(.reportPriceLookUps, lookUps.reduce(0) { $0 + $1.count }), money(lookUps.reduce(0) { $0 + $1.amount })),
+            row(say(.reportOtherCorrections), money(0)),
+            row(say(.reportDeliveryReceipts), money(0)),
+            row(count(.reportTrainingReceipts, figures.training?.count ?? 0), money(figures.training?.amount ?? 0)),
+            rule,
+            row(say(.reportGrandSales), money(figures.grandTotalSales)),
+            row(say(.reportGrandReturns), money(figures.grandTotalReturns)),
+            row(say(.reportGrandNet), money(figures.grandTotalNet)),
+            row(say(.reportUnpaidSales), String(abandonedSales)),
+            row(say(.reportEndedPayments), String(endedPayments)),
         ]
-        for rate in vat {
-            lines.append(row("VAT \(VATRate(rate.rateBasisPoints).label): sales", money(rate.gross)))
-            lines.append(row("  of which VAT", money(rate.tax)))
-        }
-        lines.append(row("Unpaid sales left", String(abandonedSales)))
-        lines.append(row("Payments not completed", String(endedPayments)))
-        if let sequence = closedAtSequence, let hash = closedAtHash {
-            // The anchor on paper: `kasse journal verify --expect SEQUENCE:HASH` checks it later.
-            lines.append(String(repeating: "-", count: width))
-            lines.append("Closed at entry \(sequence)")
+        closing(&lines)
+        return lines.joined(separator: "\n")
+
+        /// The anchor on paper: `kasse journal verify --expect SEQUENCE:HASH` checks it later.
+        func closing(_ lines: inout [String]) {
+            guard let sequence = closedAtSequence, let hash = closedAtHash else { return }
+            lines.append(rule)
+            lines.append(say(.reportClosedAt, ["sequence": .number(sequence)]))
             lines.append("  \(sequence):\(hash.prefix(32))")
         }
-        return lines.joined(separator: "\n")
     }
 }
 
@@ -227,13 +216,13 @@ public struct JournalReport: Sendable, Hashable, Codable {
 public enum ZReportReminder {
     /// The earlier business days among the sales since the last Z report (oldest first), as a
     /// line for the cashier; nil when every earlier day is closed.
-    public static func message(sinceLastZ events: [JournalEvent], today: CivilDate) -> String? {
+    public static func message(sinceLastZ events: [JournalEvent], today: CivilDate) -> Message? {
         var days = Set<CivilDate>()
         for event in events {
             guard case .saleCompleted(let sale) = event, let day = PaymentReference.businessDay(of: sale.reference), day < today else { continue }
             days.insert(day)
         }
         guard !days.isEmpty else { return nil }
-        return "No Z report has closed the sales of \(days.sorted().map(\.dotted).joined(separator: ", ")). Close the day: \(KeyMap.label(for: .report)), then F12."
+        return Message(.zReportMissing, ["days": .list(days.sorted().map(Argument.date)), "key": .text(KeyMap.label(for: .report))])
     }
 }

@@ -1,3 +1,5 @@
+import KasseLanguage
+
 /// A key as the till understands it, whatever terminal it came from.
 public enum Key: Sendable, Hashable {
     case character(Character)
@@ -14,24 +16,24 @@ public enum TillCommand: String, Sendable, Hashable, CaseIterable {
 public struct KeyBinding: Sendable, Hashable {
     public var key: Key
     public var label: String
-    public var help: String
+    public var help: MessageKey
     public var command: TillCommand
 }
 
 public enum KeyMap {
     public static let bindings: [KeyBinding] = [
-        KeyBinding(key: .function(2), label: "F2", help: "Customer", command: .customer),
-        KeyBinding(key: .function(3), label: "F3", help: "Return", command: .returnSale),
-        KeyBinding(key: .function(4), label: "F4", help: "Pay", command: .pay),
-        KeyBinding(key: .function(5), label: "F5", help: "Search", command: .search),
-        KeyBinding(key: .function(6), label: "F6", help: "Qty", command: .quantity),
-        KeyBinding(key: .function(7), label: "F7", help: "Disc", command: .discount),
-        KeyBinding(key: .function(8), label: "F8", help: "Void", command: .void),
-        KeyBinding(key: .function(9), label: "F9", help: "New", command: .newSale),
-        KeyBinding(key: .function(10), label: "F10", help: "Quit", command: .quit),
-        KeyBinding(key: .function(11), label: "F11", help: "X report", command: .report),
-        KeyBinding(key: .function(12), label: "F12", help: "Log out", command: .logOut),
-        KeyBinding(key: .function(1), label: "F1", help: "Training", command: .training),
+        KeyBinding(key: .function(2), label: "F2", help: .keyCustomer, command: .customer),
+        KeyBinding(key: .function(3), label: "F3", help: .keyReturn, command: .returnSale),
+        KeyBinding(key: .function(4), label: "F4", help: .keyPay, command: .pay),
+        KeyBinding(key: .function(5), label: "F5", help: .keySearch, command: .search),
+        KeyBinding(key: .function(6), label: "F6", help: .keyQuantity, command: .quantity),
+        KeyBinding(key: .function(7), label: "F7", help: .keyDiscount, command: .discount),
+        KeyBinding(key: .function(8), label: "F8", help: .keyVoid, command: .void),
+        KeyBinding(key: .function(9), label: "F9", help: .keyNew, command: .newSale),
+        KeyBinding(key: .function(10), label: "F10", help: .keyQuit, command: .quit),
+        KeyBinding(key: .function(11), label: "F11", help: .keyXReport, command: .report),
+        KeyBinding(key: .function(12), label: "F12", help: .keyLogOut, command: .logOut),
+        KeyBinding(key: .function(1), label: "F1", help: .keyTraining, command: .training),
     ]
 
     /// Always on the help bar; the others give way, last first, when the terminal is narrow.
@@ -61,7 +63,7 @@ public enum PanelAction: Sendable, Hashable {
 public struct PanelBinding: Sendable, Hashable {
     public var keys: [Key]
     public var label: String
-    public var help: String
+    public var help: MessageKey
     public var action: PanelAction
 }
 
@@ -70,7 +72,7 @@ extension KeyMap {
     public static let yesKeys: [Key] = [.character("y"), .character("Y"), .character("j"), .character("J")]
     public static let noKeys: [Key] = [.character("n"), .character("N"), .escape]
 
-    static func binding(_ command: TillCommand, _ help: String, _ action: PanelAction) -> PanelBinding {
+    static func binding(_ command: TillCommand, _ help: MessageKey, _ action: PanelAction) -> PanelBinding {
         let key = bindings.first { $0.command == command }
         return PanelBinding(keys: key.map { [$0.key] } ?? [], label: key?.label ?? "", help: help, action: action)
     }
@@ -83,71 +85,71 @@ extension KeyMap {
         case .selling(.code):
             return []
         case .selling(.search):
-            return [PanelBinding(keys: [.up, .down], label: "↑↓", help: "Choose", action: .choose),
-                    PanelBinding(keys: [.enter], label: "Enter", help: "OK", action: .ok),
-                    PanelBinding(keys: [.escape], label: "Esc", help: "Back", action: .back)]
+            return [PanelBinding(keys: [.up, .down], label: "↑↓", help: .keyChoose, action: .choose),
+                    PanelBinding(keys: [.enter], label: "Enter", help: .keyOK, action: .ok),
+                    PanelBinding(keys: [.escape], label: "Esc", help: .keyBack, action: .back)]
         case .selling:
-            return [PanelBinding(keys: [.enter], label: "Enter", help: "OK", action: .ok),
-                    PanelBinding(keys: [.escape], label: "Esc", help: "Back", action: .back)]
+            return [PanelBinding(keys: [.enter], label: "Enter", help: .keyOK, action: .ok),
+                    PanelBinding(keys: [.escape], label: "Esc", help: .keyBack, action: .back)]
         case .confirmingQuit:
-            return [PanelBinding(keys: yesKeys, label: "y", help: "Quit", action: .yes),
-                    PanelBinding(keys: noKeys, label: "n", help: "Stay", action: .no)]
+            return [PanelBinding(keys: yesKeys, label: "y", help: .keyQuit, action: .yes),
+                    PanelBinding(keys: noKeys, label: "n", help: .keyStay, action: .no)]
         case .confirmingVoid:
-            return [PanelBinding(keys: yesKeys, label: "y", help: "Void the sale", action: .yes),
-                    PanelBinding(keys: noKeys, label: "n", help: "Keep it", action: .no)]
+            return [PanelBinding(keys: yesKeys, label: "y", help: .keyVoidSale, action: .yes),
+                    PanelBinding(keys: noKeys, label: "n", help: .keyKeepIt, action: .no)]
         case .paying(let payment):
             var keys: [PanelBinding]
             switch payment.phase {
             case .paid:
-                keys = [PanelBinding(keys: [.enter, .escape, .function(9)], label: "Enter", help: "Next customer", action: .nextCustomer),
+                keys = [PanelBinding(keys: [.enter, .escape, .function(9)], label: "Enter", help: .keyNextCustomer, action: .nextCustomer),
                         PanelBinding(keys: [.character("c"), .character("C"), .character("k"), .character("K")], label: "c",
-                                     help: "Copy receipt", action: .copyReceipt)]
+                                     help: .keyCopyReceipt, action: .copyReceipt)]
                 if payment.receiptPrint == .asking {
-                    keys = [PanelBinding(keys: yesKeys, label: "y", help: "Print receipt", action: .yes),
-                            PanelBinding(keys: [.character("n"), .character("N")], label: "n", help: "No paper", action: .no)] + keys
+                    keys = [PanelBinding(keys: yesKeys, label: "y", help: .keyPrintReceipt, action: .yes),
+                            PanelBinding(keys: [.character("n"), .character("N")], label: "n", help: .keyNoPaper, action: .no)] + keys
                 }
             case .failed:
-                keys = [binding(.pay, "Try again", .tryAgain), binding(.customer, "Change customer", .changeCustomer),
-                        PanelBinding(keys: [.escape], label: "Esc", help: "Back to basket", action: .backToBasket)]
+                keys = [binding(.pay, .keyTryAgain, .tryAgain), binding(.customer, .keyChangeCustomer, .changeCustomer),
+                        PanelBinding(keys: [.escape], label: "Esc", help: .keyBackToBasket, action: .backToBasket)]
             case .creating, .waiting, .checking:
-                keys = [PanelBinding(keys: [.escape], label: "Esc", help: "Cancel payment", action: .cancelPayment)]
+                keys = [PanelBinding(keys: [.escape], label: "Esc", help: .keyCancelPayment, action: .cancelPayment)]
             case .capturing, .cancelling:
                 keys = []
             }
             if case .paid = payment.phase { return keys }
-            return keys + [binding(.quit, "Quit", .quit)]
+            return keys + [binding(.quit, .keyQuit, .quit)]
         case .recoveredSale:
-            return [PanelBinding(keys: [.enter, .escape], label: "Enter", help: "Continue", action: .done)]
+            return [PanelBinding(keys: [.enter, .escape], label: "Enter", help: .keyContinue, action: .done)]
         case .loggingIn:
-            return [PanelBinding(keys: [.enter], label: "Enter", help: "OK", action: .ok),
-                    PanelBinding(keys: [.escape], label: "Esc", help: "Clear", action: .back),
-                    binding(.quit, "Quit", .quit)]
+            return [PanelBinding(keys: [.enter], label: "Enter", help: .keyOK, action: .ok),
+                    PanelBinding(keys: [.escape], label: "Esc", help: .keyClear, action: .back),
+                    binding(.quit, .keyQuit, .quit)]
         case .authorizing:
-            return [PanelBinding(keys: [.enter], label: "Enter", help: "OK", action: .ok),
-                    PanelBinding(keys: [.escape], label: "Esc", help: "Cancel", action: .back)]
+            return [PanelBinding(keys: [.enter], label: "Enter", help: .keyOK, action: .ok),
+                    PanelBinding(keys: [.escape], label: "Esc", help: .keyCancel, action: .back)]
         case .report(_, confirmingZ: true):
-            return [PanelBinding(keys: yesKeys, label: "y", help: "Close the day", action: .yes),
-                    PanelBinding(keys: noKeys, label: "n", help: "Not now", action: .no)]
+            return [PanelBinding(keys: yesKeys, label: "y", help: .keyCloseDay, action: .yes),
+                    PanelBinding(keys: noKeys, label: "n", help: .keyNotNow, action: .no)]
         case .report(let report, confirmingZ: false):
-            let close = PanelBinding(keys: [.escape, .enter], label: "Esc", help: "Close", action: .close)
-            let print = PanelBinding(keys: [.character("p"), .character("P")], label: "p", help: "Print", action: .print)
+            let close = PanelBinding(keys: [.escape, .enter], label: "Esc", help: .keyClose, action: .close)
+            let print = PanelBinding(keys: [.character("p"), .character("P")], label: "p", help: .keyPrint, action: .print)
             return report.kind == .x
-                ? [close, print, PanelBinding(keys: [.function(12)], label: "F12", help: "Z report (close the day)", action: .closeDay)]
+                ? [close, print, PanelBinding(keys: [.function(12)], label: "F12", help: .keyZReport, action: .closeDay)]
                 : [close, print]
         case .returning(let session):
             switch session.phase {
             case .askingSale, .choosing:
-                return [PanelBinding(keys: [.enter], label: "Enter", help: "OK", action: .ok),
-                        PanelBinding(keys: [.escape], label: "Esc", help: "Back", action: .back)]
+                return [PanelBinding(keys: [.enter], label: "Enter", help: .keyOK, action: .ok),
+                        PanelBinding(keys: [.escape], label: "Esc", help: .keyBack, action: .back)]
             case .lookingUp:
-                return [PanelBinding(keys: [.escape], label: "Esc", help: "Back", action: .back)]
+                return [PanelBinding(keys: [.escape], label: "Esc", help: .keyBack, action: .back)]
             case .confirming:
-                return [PanelBinding(keys: yesKeys, label: "y", help: "Refund", action: .yes),
-                        PanelBinding(keys: noKeys, label: "n", help: "Back", action: .no)]
+                return [PanelBinding(keys: yesKeys, label: "y", help: .keyRefund, action: .yes),
+                        PanelBinding(keys: noKeys, label: "n", help: .keyBack, action: .no)]
             case .refunding:
                 return []
             case .done, .failed:
-                return [PanelBinding(keys: [.enter, .escape], label: "Enter", help: "Done", action: .done)]
+                return [PanelBinding(keys: [.enter, .escape], label: "Enter", help: .keyDone, action: .done)]
             }
         }
     }

@@ -1,3 +1,4 @@
+import KasseLanguage
 import KasseCore
 import VippsModels
 
@@ -18,7 +19,7 @@ public enum Recovery {
         /// Authorized or still open for a sale the cashier left: release it.
         case cancel
         /// Ended without money; the reason, for the journal and the cashier.
-        case ended(String)
+        case ended(Message)
         /// The customer has not answered yet: keep reading until they do or it expires.
         case wait
     }
@@ -28,21 +29,21 @@ public enum Recovery {
     public static func decide(amount: Int, unwanted: Bool, reading: Reading) -> Step {
         switch reading {
         case .notFound:
-            return .ended("The payment request never reached Vipps MobilePay.")
+            return .ended(Message(.endNeverArrived))
         case .found(let state, let captured, let cancelled):
             if captured > 0 { return .complete(captured: captured) }
             switch state {
             case .CREATED:
                 return unwanted ? .cancel : .wait
             case .AUTHORIZED:
-                if cancelled > 0 { return .ended("The payment was cancelled.") }
+                if cancelled > 0 { return .ended(Message(.endWasCancelled)) }
                 return unwanted ? .cancel : .capture
             case .ABORTED:
-                return .ended("The customer declined the payment in the app.")
+                return .ended(Message(.endDeclined))
             case .EXPIRED:
-                return .ended("The payment request expired: the customer did not answer in time.")
+                return .ended(Message(.endExpired))
             case .TERMINATED:
-                return .ended("The payment was cancelled.")
+                return .ended(Message(.endWasCancelled))
             }
         }
     }
@@ -51,16 +52,19 @@ public enum Recovery {
 /// What the cashier is told about one recovered payment, and the basket to put back.
 public struct RecoveryNotice: Sendable, Hashable {
     public var sale: Int
-    public var text: String
+    public var message: Message
     public var paid: Bool
     /// The lines of a sale that was not paid and is still wanted, to restore on screen.
     public var restoreLines: [JournalLine]?
     /// A sale whose payment was completed by recovery, to show as paid.
     public var paidSale: JournalSale?
 
-    public init(sale: Int, text: String, paid: Bool, restoreLines: [JournalLine]?, paidSale: JournalSale? = nil) {
+    /// In English, for logs and tests.
+    public var text: String { message.description }
+
+    public init(sale: Int, message: Message, paid: Bool, restoreLines: [JournalLine]?, paidSale: JournalSale? = nil) {
         self.sale = sale
-        self.text = text
+        self.message = message
         self.paid = paid
         self.restoreLines = restoreLines
         self.paidSale = paidSale

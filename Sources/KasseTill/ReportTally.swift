@@ -1,3 +1,4 @@
+import KasseLanguage
 import KasseCore
 
 /// The figures of an X or Z report, tallied from the journal since the last Z report.

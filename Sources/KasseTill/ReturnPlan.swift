@@ -1,3 +1,4 @@
+import KasseLanguage
 import KasseCore
 import VippsModels
 
@@ -29,6 +30,17 @@ public enum ReturnPlan {
             case .partOfWeighedLine(let id): "Line \(id) was weighed: it goes back whole (no piece count)."
             case .exceedsRefundable(let asked, let refundable):
                 "That is \(asked) in minor units, but only \(refundable) can still be refunded on this payment."
+            }
+        }
+
+        public var message: Message {
+            switch self {
+            case .nothingLeft: Message(.nothingLeft)
+            case .noSuchLine(let id): Message(.noSuchLine, ["line": .number(id)])
+            case .lineAlreadyReturned(let id): Message(.lineAlreadyReturned, ["line": .number(id)])
+            case .tooMany(let line, let asked, let left): Message(.tooManyBack, ["line": .number(line), "asked": .number(asked), "left": .number(left)])
+            case .partOfWeighedLine(let id): Message(.weighedWhole, ["line": .number(id)])
+            case .exceedsRefundable(let asked, let refundable): Message(.moreThanRefundable, ["asked": .amount(asked), "left": .amount(refundable)])
             }
         }
     }

@@ -1,4 +1,5 @@
 import KasseCore
+import KasseLanguage
 import VippsModels
 
 /// The till's behaviour: state + action → new state + effects. Pure: no terminal, no
@@ -34,8 +35,8 @@ public struct Till: Sendable {
             return scanned(&state, text: text, device: "keyboard", role: .cashier)
         case .scannerChanged(let device, let connected, let detail):
             state.scanners[device] = connected
-            state.banner = Banner(kind: connected ? .info : .warning,
-                                  text: connected ? "Scanner \(device) connected" : "Scanner \(device) disconnected (\(detail))")
+            state.banner = connected ? Banner(.info, .scannerConnected, ["device": .text(device)])
+                : Banner(.warning, .scannerDisconnected, ["device": .text(device), "detail": .text(detail)])
             return []
         case .ticked(let now):
             state.now = now
@@ -50,8 +51,7 @@ public struct Till: Sendable {
                 state.basket.setVATRates { product in VATSchedule.rate(product, on: day, in: state.settings.market) }
             }
             if !changes.isEmpty {
-                let text = changes.map { "\($0.from.label) → \($0.to.label)" }.joined(separator: ", ")
-                state.banner = Banner(kind: .info, text: "New VAT rates from today: \(text)")
+                state.banner = Banner(.info, .newVATRates, ["changes": .list(changes.map { .vatChange(from: $0.from, to: $0.to) })])
             }
             return []
         case .paymentCreated(let reference):
@@ -97,10 +97,10 @@ public struct Till: Sendable {
             case .noPrinter: payment.receiptPrint = nil
             case .ask: payment.receiptPrint = .asking
             case .always: payment.receiptPrint = .printing  // the runtime prints it as it is stored
-            case .never: payment.receiptPrint = .notPrinted("receipts are set not to print")
+            case .never: payment.receiptPrint = .notPrinted(Message(.printerSetNotToPrint))
             }
             state.update(payment)
-            state.banner = Banner(kind: .success, text: "PAID \(money(state, aggregate.capturedAmount.value))")
+            state.banner = Banner(.success, .paidBanner, ["amount": money(state, aggregate.capturedAmount.value)])
             return [.bell]
         case .captureFailed(let reference, let failure):
             guard var payment = state.payment, payment.reference == reference else { return [] }
@@ -123,21 +123,21 @@ public struct Till: Sendable {
         case .recoveryStarted, .recoveryRead, .recoveryReadFailed, .recoveryCaptured, .recoveryCancelled, .recoveryWriteFailed:
             return recovery(&state, action)
         case .reportReady(let report):
-            let stored = "Z report \(report.number) stored in the journal. The day is closed."
+            let stored = Banner(.success, .zReportStored, ["number": .number(report.number)])
             switch state.mode {
             case .selling, .report:
                 state.mode = .report(report, confirmingZ: false)
-                state.banner = report.kind == .z ? Banner(kind: .success, text: stored) : nil
+                state.banner = report.kind == .z ? stored : nil
             default:
                 // The cashier went on to something else meanwhile (F11, then F3): the report
                 // does not take the screen from it.
                 state.banner = report.kind == .z
-                    ? Banner(kind: .success, text: stored)
-                    : Banner(kind: .info, text: "The X report is ready: \(KeyMap.label(for: .report)) shows it when this is done.")
+                    ? stored
+                    : Banner(.info, .xReportReadyLater, ["key": .text(KeyMap.label(for: .report))])
             }
             return []
         case .journalFailed(let message):
-            state.banner = Banner(kind: .error, text: message)
+            state.banner = Banner(.error, .journalProblem, ["detail": .text(message)])
             return [.bell]
         case .pinChecked(let employeeID, let matches):
             return pinChecked(&state, employeeID: employeeID, matches: matches)
@@ -148,10 +148,10 @@ public struct Till: Sendable {
             return printJobDone(&state, outcome)
         case .receiptCopyDone(let sale, let refusal):
             if let refusal {
-                state.banner = Banner(kind: .warning, text: refusal)
+                state.banner = Banner(.warning, refusal)
                 return [.bell]
             }
-            state.banner = Banner(kind: .success, text: "Copy of receipt \(TillState.receiptNumber(forSale: sale)) («KOPI») stored in the journal. The law allows one.")
+            state.banner = Banner(.success, .copyStored, ["number": .text(TillState.receiptNumber(forSale: sale))])
             return []
         case .cancelFailed(let reference, let failure):
             guard var payment = state.payment, payment.reference == reference, case .cancelling(let retries) = payment.phase else {
@@ -163,10 +163,10 @@ public struct Till: Sendable {
             if !ended, failure.isTransient, retries < 20 {
                 payment.phase = .cancelling(retries: retries + 1)
                 state.update(payment)
-                state.banner = Banner(kind: .warning, text: "\(failure.cashierMessage) Trying the cancel again.")
+                state.banner = Banner(.warning, .cancelTryAgain, ["reason": .message(failure.message)])
                 return [.cancel(reference: reference, idempotencyKey: payment.cancelKey(retries + 1), after: .seconds(2))]
             }
-            state.banner = Banner(kind: .error, text: "Cancel failed: \(failure.cashierMessage)")
+            state.banner = Banner(.error, .cancelFailed, ["reason": .message(failure.message)])
             payment.phase = .waiting
             state.update(payment)
             return [.pollPayment(reference: reference)]
@@ -193,7 +193,7 @@ public struct Till: Sendable {
         case .recoveredSale:
             if KeyMap.action(for: key, in: state.mode) == .done {
                 state.mode = .selling(.code)
-                state.banner = Banner(kind: .info, text: "Ready for the next customer")
+                state.banner = Banner(.info, .readyNextCustomer)
             }
             return []
         case .report(let report, let confirmingZ):
@@ -210,7 +210,7 @@ public struct Till: Sendable {
             }
             let voided = state.voidedSale()
             startNewSale(&state, advance: true)
-            state.banner = Banner(kind: .info, text: "Sale \(voided.receiptNumber) voided. Ready for the next customer.")
+            state.banner = Banner(.info, .saleVoided, ["number": .text(voided.receiptNumber)])
             return [.record([.saleVoided(voided)])]
         case .loggingIn(let form):
             return logInKey(&state, form, key)
@@ -283,7 +283,7 @@ public struct Till: Sendable {
         case .customer:
             state.mode = .selling(.phone)
             state.entry = ""
-            state.banner = Banner(kind: .info, text: "Type the customer's mobile number, or scan their QR code")
+            state.banner = Banner(.info, .typeMobileOrScan)
             return []
         case .pay:
             return pay(&state)
@@ -295,7 +295,7 @@ public struct Till: Sendable {
             guard let index = state.selectedLine ?? (state.basket.lines.isEmpty ? nil : state.basket.lines.count - 1),
                 index < state.basket.lines.count
             else {
-                state.banner = Banner(kind: .warning, text: "The basket is empty")
+                state.banner = Banner(.warning, .basketEmpty)
                 return []
             }
             let line = state.basket.lines[index]
@@ -303,20 +303,19 @@ public struct Till: Sendable {
             if command == .void {
                 try? state.basket.void(lineID: line.id)
                 state.selectedLine = nil
-                state.banner = Banner(kind: .info, text: "Voided: \(line.product.name)")
+                state.banner = Banner(.info, .lineVoided, ["name": .text(line.product.name)])
                 return []
             }
             state.entry = ""
             state.mode = .selling(command == .quantity ? .quantity(lineID: line.id) : .discount(lineID: line.id))
-            state.banner = Banner(kind: .info, text: command == .quantity
-                ? (line.product.unit == .kilogram ? "New weight in kg for \(line.product.name)" : "New quantity for \(line.product.name)")
-                : "Discount for \(line.product.name): an amount (10,00) or a percentage (10%)")
+            state.banner = Banner(.info, command == .quantity ? (line.product.unit == .kilogram ? .newWeightFor : .newQuantityFor) : .discountFor,
+                                  ["name": .text(line.product.name)])
             return []
         case .newSale:
             if !state.basket.isEmpty {
                 // The whole sale cancelled: asked first, then recorded (and in Norway signed) as voided.
                 state.mode = .confirmingVoid
-                state.banner = Banner(kind: .warning, text: "Void sale \(state.receiptNumber) (\(money(state, state.basket.total))), every line? (y/n)")
+                state.banner = Banner(.warning, .confirmVoidSale, ["number": .text(state.receiptNumber), "amount": money(state, state.basket.total), "yes": yes(state)])
                 return []
             }
             // After an unpaid attempt the sale keeps its number in the journal; the next sale gets a new one,
@@ -326,7 +325,7 @@ public struct Till: Sendable {
         case .quit:
             if state.hasOpenSale {
                 state.mode = .confirmingQuit(state.mode)
-                state.banner = Banner(kind: .warning, text: "A sale is open. Quit anyway? (y/n) The basket is not kept.")
+                state.banner = Banner(.warning, .confirmQuitOpenSale, ["yes": yes(state)])
                 return []
             }
             state.isQuitting = true
@@ -337,7 +336,7 @@ public struct Till: Sendable {
             return [.makeReport(.x)]
         case .returnSale:
             if state.training {
-                state.banner = Banner(kind: .warning, text: "No returns in training mode: a training sale was never paid.")
+                state.banner = Banner(.warning, .noReturnsInTraining)
                 return [.bell]
             }
             return startReturn(&state)
@@ -357,10 +356,10 @@ public struct Till: Sendable {
                 if requiresLogIn {
                     let approval = ManagerApproval(purpose: .zReport(report), form: approvalForm(state), returnTo: state.mode)
                     state.mode = .authorizing(approval)
-                    state.banner = Banner(kind: .info, text: "A manager's number and PIN to \(approval.purpose.text)")
+                    state.banner = Banner(.info, .approvalAsk, ["purpose": .message(approval.purpose.message)])
                     return []
                 }
-                state.banner = Banner(kind: .info, text: "Making Z report \(report.number)…")
+                state.banner = Banner(.info, .makingZReport, ["number": .number(report.number)])
                 return [.makeReport(.z)]
             }
             state.banner = nil
@@ -368,19 +367,19 @@ public struct Till: Sendable {
         }
         if action == .closeDay {
             guard state.basket.isEmpty else {
-                state.banner = Banner(kind: .warning, text: "Finish or void the open sale before closing the day.")
+                state.banner = Banner(.warning, .finishBeforeZ)
                 return [.bell]
             }
             state.mode = .report(report, confirmingZ: true)
-            state.banner = Banner(kind: .warning, text: "Close the day with Z report \(report.number)? It cannot be undone. (y/n)")
+            state.banner = Banner(.warning, .confirmZReport, ["number": .number(report.number), "yes": yes(state)])
             return []
         }
         if action == .print {
             guard state.settings.receipts.hasPrinter else {
-                state.banner = Banner(kind: .warning, text: "No receipt printer is set up ([printer] in the configuration).")
+                state.banner = Banner(.warning, .noPrinterSetUp)
                 return [.bell]
             }
-            state.banner = Banner(kind: .info, text: "Printing the \(report.kind == .z ? "Z report \(report.number)" : "X report")…")
+            state.banner = report.kind == .z ? Banner(.info, .printingZReport, ["number": .number(report.number)]) : Banner(.info, .printingXReport)
             return [.record([.printQueued(sale: nil, document: report.kind == .z ? "z-report" : "x-report", number: String(report.number))]),
                     .printReport(report)]
         }
@@ -398,7 +397,7 @@ public struct Till: Sendable {
             var code = text
             if let star = text.firstIndex(of: "*") {
                 guard let count = Int(text[..<star]), count > 0, count <= Quantity.maximumPieces else {
-                    state.banner = Banner(kind: .error, text: "Write a quantity before *, e.g. 3*7040000000016")
+                    state.banner = Banner(.error, .quantityBeforeStar)
                     return [.bell]
                 }
                 quantity = count
@@ -408,7 +407,7 @@ public struct Till: Sendable {
             return addProduct(&state, code: code, quantity: quantity)
         case .search:
             guard state.searchResults.indices.contains(state.searchSelection) else {
-                state.banner = Banner(kind: .warning, text: "No product matches '\(text)'")
+                state.banner = Banner(.warning, .noProductMatches, ["text": .text(text)])
                 return [.bell]
             }
             let product = state.searchResults[state.searchSelection]
@@ -422,9 +421,9 @@ public struct Till: Sendable {
                 state.customer = .phoneNumber(number)
                 state.entry = ""
                 state.mode = .selling(.code)
-                state.banner = Banner(kind: .success, text: "Customer: \(number.masked)")
+                state.banner = Banner(.success, .customerIs, ["customer": .text(number.masked)])
             } catch {
-                state.banner = Banner(kind: .error, text: error.description)
+                state.banner = Banner(.error, error.message)
                 return [.bell]
             }
             return []
@@ -435,10 +434,10 @@ public struct Till: Sendable {
                 state.entry = ""
                 state.mode = .selling(.code)
                 try state.basket.add(VATSchedule.priced(product, on: state.today, in: state.settings.market), quantity: quantity)
-                state.banner = Banner(kind: .info, text: "\(product.name) \(quantity.display)")
+                state.banner = Banner(.info, .addedWeighed, ["name": .text(product.name), "quantity": .quantity(quantity)])
             } catch {
-                // Every error here describes itself for the cashier.
-                state.banner = Banner(kind: .error, text: "\(error)")
+                // Every error here has its message for the cashier.
+                state.banner = Banner(.error, Self.message(error))
                 return [.bell]
             }
             return []
@@ -471,7 +470,7 @@ public struct Till: Sendable {
             state.banner = nil
             return []
         } catch {
-            state.banner = Banner(kind: .error, text: "\(error)")
+            state.banner = Banner(.error, Self.message(error))
             return [.bell]
         }
     }
@@ -480,7 +479,7 @@ public struct Till: Sendable {
         switch catalog.lookup(code: code) {
         case .success(let product): return add(&state, product: product, quantity: quantity)
         case .failure(let error):
-            state.banner = Banner(kind: .error, text: error.description)
+            state.banner = Banner(.error, error.message)
             return [.bell]
         }
     }
@@ -489,15 +488,16 @@ public struct Till: Sendable {
         if product.unit == .kilogram {
             state.mode = .selling(.weight(sku: product.sku))
             state.entry = ""
-            state.banner = Banner(kind: .info, text: "\(product.name): type the weight in kg (e.g. 0,523)")
+            state.banner = Banner(.info, .typeWeightFor, ["name": .text(product.name)])
             return []
         }
         do {
             try state.basket.add(VATSchedule.priced(product, on: state.today, in: state.settings.market), quantity: .pieces(quantity))
             state.selectedLine = nil
-            state.banner = Banner(kind: .info, text: "\(quantity > 1 ? "\(quantity) × " : "")\(product.name)")
+            state.banner = quantity > 1 ? Banner(.info, .addedPieces, ["count": .number(quantity), "name": .text(product.name)])
+                : Banner(.info, .added, ["name": .text(product.name)])
         } catch {
-            state.banner = Banner(kind: .error, text: error.description)
+            state.banner = Banner(.error, Self.message(error))
             return [.bell]
         }
         return []
@@ -509,16 +509,16 @@ public struct Till: Sendable {
         switch ScanClassification.classify(text) {
         case .personalQR(let code):
             if let payment = state.payment, payment.isOpen {
-                state.banner = Banner(kind: .warning, text: "A payment is in progress; the QR code was not used")
+                state.banner = Banner(.warning, .paymentInProgressQR)
                 return [.bell]
             }
             state.customer = .personalQR(code)
             if state.mode == .selling(.phone) { state.mode = .selling(.code); state.entry = "" }
-            state.banner = Banner(kind: .success, text: "Customer: \(code.masked)")
+            state.banner = Banner(.success, .customerIs, ["customer": .text(code.masked)])
             return []
         case .gtin, .text:
             if role == .kiosk {
-                state.banner = Banner(kind: .warning, text: "The customer scanner only reads personal QR codes")
+                state.banner = Banner(.warning, .kioskOnlyQR)
                 return [.bell]
             }
             var cleaned = text
@@ -531,17 +531,17 @@ public struct Till: Sendable {
                 state.entry = cleaned
                 return returnKey(&state, session, .enter)
             case .paying, .confirmingQuit(.paying):
-                state.banner = Banner(kind: .warning, text: "Finish the payment before adding products")
+                state.banner = Banner(.warning, .finishPaymentFirst)
                 return [.bell]
             case .loggingIn, .authorizing:
-                state.banner = Banner(kind: .warning, text: "Log in first: employee number and PIN")
+                state.banner = Banner(.warning, .logInFirst)
                 return [.bell]
             default:
-                state.banner = Banner(kind: .warning, text: "Close what is on screen (Esc) before adding products")
+                state.banner = Banner(.warning, .closeScreenFirst)
                 return [.bell]
             }
             if cleaned.hasPrefix("http") {
-                state.banner = Banner(kind: .error, text: CustomerInputError.notAPersonalQR.description)
+                state.banner = Banner(.error, CustomerInputError.notAPersonalQR.message)
                 return [.bell]
             }
             return addProduct(&state, code: cleaned, quantity: 1)
@@ -552,17 +552,17 @@ public struct Till: Sendable {
 
     func pay(_ state: inout TillState) -> [TillEffect] {
         guard !state.basket.isEmpty else {
-            state.banner = Banner(kind: .warning, text: "The basket is empty")
+            state.banner = Banner(.warning, .basketEmpty)
             return [.bell]
         }
         guard state.basket.total > 0 else {
-            state.banner = Banner(kind: .warning, text: "Nothing to pay: the total is \(money(state, state.basket.total))")
+            state.banner = Banner(.warning, .nothingToPay, ["amount": money(state, state.basket.total)])
             return [.bell]
         }
         guard let customer = state.customer else {
             state.mode = .selling(.phone)
             state.entry = ""
-            state.banner = Banner(kind: .warning, text: "Who pays? Scan the customer's QR code or type their mobile number, then \(KeyMap.label(for: .pay))")
+            state.banner = Banner(.warning, .whoPays, ["key": .text(KeyMap.label(for: .pay))])
             return [.bell]
         }
         let attempt = max(state.payment?.attempt ?? 0, state.lastFailedAttempt) + 1
@@ -604,10 +604,10 @@ public struct Till: Sendable {
                                                      number: state.receiptNumber)]),
                                .printReceipt(sale: state.saleNumber, receiptNumber: state.receiptNumber)]
                 } else {
-                    let reason = action == .no ? "the customer wanted no paper receipt" : "no paper receipt was asked for"
+                    let reason = Message(action == .no ? .customerWantedNoPaper : .noPaperAsked)
                     answered.receiptPrint = .notPrinted(reason)
                     if !state.training {
-                        effects = [.record([.receiptNotPrinted(sale: state.saleNumber, receiptNumber: state.receiptNumber, reason: reason)])]
+                        effects = [.record([.receiptNotPrinted(sale: state.saleNumber, receiptNumber: state.receiptNumber, reason: reason.description)])]
                     }
                 }
                 state.update(answered)
@@ -617,10 +617,10 @@ public struct Till: Sendable {
             if action == .nextCustomer { startNewSale(&state, advance: true) }
             if action == .copyReceipt {
                 if state.training {
-                    state.banner = Banner(kind: .warning, text: "A training sale has no receipt to copy.")
+                    state.banner = Banner(.warning, .trainingNoCopy)
                     return [.bell]
                 }
-                state.banner = Banner(kind: .info, text: "Making the copy…")
+                state.banner = Banner(.info, .makingCopy)
                 return [.copyReceipt(state.paidSale(payment, captured: captured))]
             }
             return []
@@ -630,7 +630,7 @@ public struct Till: Sendable {
                 // Back to the basket, which is kept; the next Pay is a new attempt.
                 state.mode = .selling(.code)
                 state.lastFailedAttempt = payment.attempt
-                state.banner = Banner(kind: .info, text: "Back to the basket")
+                state.banner = Banner(.info, .backToBasket)
                 return []
             case .tryAgain:
                 return pay(&state)
@@ -694,14 +694,14 @@ public struct Till: Sendable {
         // At the log-in screen: held for whoever logs in (a paid sale to show, a basket to put back).
         if case .loggingIn = state.mode {
             state.heldNotices.append(notice)
-            state.banner = Banner(kind: notice.paid ? .success : .warning, text: notice.text + " Log in to continue.")
+            state.banner = Banner(notice.paid ? .success : .warning, .logInToContinue, ["notice": .message(notice.message)])
             return [.bell]
         }
         var idle = false
         if case .selling = state.mode, state.basket.isEmpty { idle = true }
         if let sale = notice.paidSale, idle {
             state.mode = .recoveredSale(sale)
-            state.banner = Banner(kind: .success, text: notice.text)
+            state.banner = Banner(.success, notice.message)
             return [.bell]
         }
         if let lines = notice.restoreLines, idle {
@@ -711,9 +711,9 @@ public struct Till: Sendable {
                 }
                 if line.discount > 0 { try? state.basket.setDiscount(lineID: id, minorUnits: line.discount) }
             }
-            state.banner = Banner(kind: .warning, text: notice.text + " The basket is back on screen as sale \(state.receiptNumber).")
+            state.banner = Banner(.warning, .basketBackAsSale, ["notice": .message(notice.message), "number": .text(state.receiptNumber)])
         } else {
-            state.banner = Banner(kind: notice.paid ? .success : .warning, text: notice.text)
+            state.banner = Banner(notice.paid ? .success : .warning, notice.message)
         }
         return [.bell]
     }
@@ -727,11 +727,27 @@ public struct Till: Sendable {
         state.selectedLine = nil
         state.searchResults = []
         if advance { state.saleNumber += 1 }
-        state.banner = advance ? Banner(kind: .info, text: "Ready for the next customer") : nil
+        state.banner = advance ? Banner(.info, .readyNextCustomer) : nil
     }
 
-    func money(_ state: TillState, _ minor: Int) -> String {
-        Money(minorUnits: minor, currency: state.basket.currency).formatted(in: state.settings.market.locale)
+    func money(_ state: TillState, _ minor: Int) -> Argument {
+        .money(minor, state.basket.currency)
+    }
+
+    /// The yes key of the language on screen, for questions.
+    func yes(_ state: TillState) -> Argument { .text(String(state.language.yesKey)) }
+
+    /// What an error says to the cashier.
+    static func message(_ error: any Error) -> Message {
+        switch error {
+        case let error as BasketError: error.message
+        case let error as QuantityError: error.message
+        case let error as DecimalInputError: error.message
+        case let error as CustomerInputError: error.message
+        case let error as LookupError: error.message
+        case let error as GTINError: error.message
+        default: Message(.journalProblem, ["detail": .text("\(error)")])
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import KasseLanguage
 import KasseCore
 import VippsModels
 
@@ -31,7 +32,7 @@ public enum TillAction: Sendable {
     case returnSaleFound(sale: JournalSale, earlier: [JournalRefund], refundable: Int, nextReturnNumber: Int)
     /// A return in doubt from before, sent again with its key while its sale was looked up.
     case returnPendingSettled(JournalRefund, ReturnOutcome)
-    case returnLookupFailed(String)
+    case returnLookupFailed(Message)
     case returnSalesListed(day: CivilDate, sales: [JournalSale])
     case returnRefunded(JournalRefund)
     /// Refused, or no answer (then it is finished with the same key when the sale is opened again).
@@ -46,7 +47,7 @@ public enum TillAction: Sendable {
     /// Whether the PIN typed for `employeeID` matched its stored hash.
     case pinChecked(employeeID: String, matches: Bool)
     /// A copy of a sale's receipt was stored and handed out, or refused (and why).
-    case receiptCopyDone(sale: Int, refusal: String?)
+    case receiptCopyDone(sale: Int, refusal: Message?)
     /// What the receipt printer says (between jobs, or after one).
     case printerChanged(PrinterIndicator)
     /// A print job came out of the printer, or has not yet (it stays queued).
@@ -65,9 +66,9 @@ public struct PrintJobOutcome: Sendable, Hashable {
     public var printed: Bool
     public var confirmed: Bool
     /// Why not yet.
-    public var problem: String?
+    public var problem: Message?
 
-    public init(document: String, number: String, sale: Int?, printed: Bool, confirmed: Bool = true, problem: String? = nil) {
+    public init(document: String, number: String, sale: Int?, printed: Bool, confirmed: Bool = true, problem: Message? = nil) {
         self.document = document
         self.number = number
         self.sale = sale
@@ -76,16 +77,17 @@ public struct PrintJobOutcome: Sendable, Hashable {
         self.problem = problem
     }
 
-    /// "receipt 12", "Z report 3".
-    public var name: String {
-        switch document {
-        case "return": "return receipt \(number)"
-        case "copy": "copy of receipt \(number)"
-        case "training": "training receipt \(number)"
-        case "x-report": "X report"
-        case "z-report": "Z report \(number)"
-        case "test": "test page"
-        default: "receipt \(number)"
+    /// "Receipt 000012", "Z report 3".
+    public var name: Message {
+        let number: [String: Argument] = ["number": .text(number)]
+        return switch document {
+        case "return": Message(.documentReturnReceipt, number)
+        case "copy": Message(.documentCopy, number)
+        case "training": Message(.documentTrainingReceipt, number)
+        case "x-report": Message(.documentXReport)
+        case "z-report": Message(.documentZReport, number)
+        case "test": Message(.documentTestPage)
+        default: Message(.documentReceipt, number)
         }
     }
 }

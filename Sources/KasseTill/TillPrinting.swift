@@ -1,20 +1,20 @@
+import KasseLanguage
+
 /// The receipt printer as the till's rules see it: what the print queue reports back.
 extension Till {
     func printJobDone(_ state: inout TillState, _ outcome: PrintJobOutcome) -> [TillEffect] {
         let isPaidSale = outcome.sale != nil && (outcome.document == "sale" || outcome.document == "training")
         if var payment = state.payment, case .paid = payment.phase, isPaidSale, outcome.sale == state.saleNumber {
-            payment.receiptPrint = outcome.printed ? .printed : .waiting(outcome.problem ?? "the printer did not print it")
+            payment.receiptPrint = outcome.printed ? .printed : .waiting(outcome.problem ?? Message(.printerProblemGeneric))
             state.update(payment)
         }
-        let name = outcome.name.prefix(1).uppercased() + outcome.name.dropFirst()
+        let name = Argument.message(outcome.name)
         guard outcome.printed else {
-            state.banner = Banner(kind: .warning, text: "\(name) not printed yet: \(outcome.problem ?? "printer problem"). "
-                                  + "It prints when the printer is back.")
+            state.banner = Banner(.warning, .documentNotPrinted,
+                                  ["document": name, "reason": .message(outcome.problem ?? Message(.printerProblemGeneric))])
             return []
         }
-        state.banner = Banner(kind: .info, text: outcome.confirmed
-                              ? "\(name) printed."
-                              : "\(name) sent to the printer, which did not confirm it: check the paper.")
+        state.banner = Banner(.info, outcome.confirmed ? .documentPrinted : .documentUnconfirmed, ["document": name])
         return [.record([.documentPrinted(sale: outcome.sale, document: outcome.document, number: outcome.number, confirmed: outcome.confirmed)])]
     }
 }

@@ -1,3 +1,4 @@
+import KasseLanguage
 import KasseCore
 import VippsModels
 
@@ -44,7 +45,7 @@ extension Till {
                 .recovered(sale: start.sale, reference: reference, summary: "authorized during the restart; captured \(captured); \(payment.history)"),
             ]
             let notice = RecoveryNotice(
-                sale: start.sale, text: "\(Self.recoveredLabel(start)) approved while the till was down, \(money(state, start, captured)) captured.",
+                sale: start.sale, message: Message(.recoveredApprovedWhileDown, Self.recovered(start, captured)),
                 paid: true, restoreLines: nil, paidSale: Self.completedSale(start, captured: captured))
             return [.record(events)] + recovered(&state, notice)
         case .recoveryCancelled(let reference):
@@ -54,7 +55,7 @@ extension Till {
                 .paymentEnded(sale: start.sale, reference: reference, reason: "cancelled after the restart: the sale had been left"),
                 .recovered(sale: start.sale, reference: reference, summary: "cancelled; \(payment.history)"),
             ]
-            let notice = RecoveryNotice(sale: start.sale, text: "\(Self.recoveredLabel(start)) its payment was released (the sale had been left).",
+            let notice = RecoveryNotice(sale: start.sale, message: Message(.recoveredReleased, Self.recovered(start, nil)),
                                         paid: false, restoreLines: nil)
             return [.record(events)] + recovered(&state, notice)
         case .recoveryWriteFailed(let reference, let failure):
@@ -77,7 +78,7 @@ extension Till {
                 .saleCompleted(Self.completedSale(start, captured: captured)),
                 .recovered(sale: start.sale, reference: reference, summary: "captured \(captured) before the restart; \(payment.history)"),
             ]
-            let notice = RecoveryNotice(sale: start.sale, text: "\(Self.recoveredLabel(start)) paid, \(money(state, start, captured)) captured.",
+            let notice = RecoveryNotice(sale: start.sale, message: Message(.recoveredPaid, Self.recovered(start, captured)),
                                         paid: true, restoreLines: nil, paidSale: Self.completedSale(start, captured: captured))
             return [.record(events)] + recovered(&state, notice)
         case .capture:
@@ -90,10 +91,12 @@ extension Till {
         case .ended(let reason):
             state.recovering[reference] = nil
             var events: [JournalEvent] = [
-                .paymentEnded(sale: start.sale, reference: reference, reason: reason),
-                .recovered(sale: start.sale, reference: reference, summary: "\(reason) \(payment.history)"),
+                .paymentEnded(sale: start.sale, reference: reference, reason: reason.description),
+                .recovered(sale: start.sale, reference: reference, summary: "\(reason.description) \(payment.history)"),
             ]
-            let notice = RecoveryNotice(sale: start.sale, text: "\(Self.recoveredLabel(start)) not paid. \(reason)", paid: false,
+            var arguments = Self.recovered(start, nil)
+            arguments["reason"] = .message(reason)
+            let notice = RecoveryNotice(sale: start.sale, message: Message(.recoveredNotPaid, arguments), paid: false,
                                         restoreLines: payment.unwanted ? nil : start.lines)
             let restoredBefore = state.basket.lines.count
             let effects = recovered(&state, notice)
@@ -107,19 +110,18 @@ extension Till {
             if !payment.announcedWaiting {
                 state.recovering[reference]?.announcedWaiting = true
                 effects += recovered(&state, RecoveryNotice(
-                    sale: start.sale, text: "\(Self.recoveredLabel(start)) still waiting for the customer to approve \(money(state, start, start.amount)).",
+                    sale: start.sale, message: Message(.recoveredStillWaiting, Self.recovered(start, start.amount)),
                     paid: false, restoreLines: nil))
             }
             return effects
         }
     }
 
-    static func recoveredLabel(_ start: JournalPaymentStart) -> String {
-        "Recovered sale \(TillState.receiptNumber(forSale: start.sale)):"
-    }
-
-    func money(_ state: TillState, _ start: JournalPaymentStart, _ value: Int) -> String {
-        Money(minorUnits: value, currency: CurrencyCode(rawValue: start.currency) ?? .NOK).formatted(in: state.settings.market.locale)
+    /// The recovered sale's number and an amount, for the notice.
+    static func recovered(_ start: JournalPaymentStart, _ amount: Int?) -> [String: Argument] {
+        var arguments: [String: Argument] = ["number": .text(TillState.receiptNumber(forSale: start.sale))]
+        if let amount { arguments["amount"] = .money(amount, CurrencyCode(rawValue: start.currency) ?? .NOK) }
+        return arguments
     }
 
     /// The completed sale a recovered payment becomes.

@@ -1,3 +1,4 @@
+import KasseLanguage
 import KasseCore
 import VippsModels
 
@@ -14,7 +15,7 @@ public struct ReturnSession: Sendable, Hashable {
         case refunding(amount: Int)
         case done(JournalRefund)
         /// The refund was refused, or its answer is not known yet.
-        case failed(String)
+        case failed(Message)
     }
 
     public var phase: Phase
@@ -54,12 +55,11 @@ public enum ReturnOutcome: Sendable, Hashable {
     }
 
     /// For the person at the till, nil when refunded.
-    public var problem: String? {
+    public var problem: Message? {
         switch self {
         case .refunded: nil
-        case .refused(let failure): "Refused: \(failure.cashierMessage)"
-        case .unknown(let failure):
-            "No answer from Vipps MobilePay (\(failure.retryAdvice.reason)). Open the same sale for a return again: this refund is finished then, never paid twice."
+        case .refused(let failure): Message(.refusedReason, ["reason": .message(failure.message)])
+        case .unknown: Message(.refundNoAnswer)
         }
     }
 }
@@ -69,25 +69,29 @@ extension JournalRefund {
     public func events(for outcome: ReturnOutcome) -> [JournalEvent] {
         switch outcome {
         case .refunded: [.refunded(sale: sale, reference: reference, returnNumber: returnNumber, amount: amount)]
-        case .refused(let failure): [.refundFailed(sale: sale, reference: reference, returnNumber: returnNumber, reason: failure.cashierMessage)]
+        case .refused(let failure): [.refundFailed(sale: sale, reference: reference, returnNumber: returnNumber, reason: failure.message.description)]
         case .unknown: []
         }
     }
 
     /// The return receipt as printed (and shown on the till).
-    public func receiptText(for sale: JournalSale, locale: ShopLocale, width: Int = 44) -> [String] {
+    public func receiptText(for sale: JournalSale, language: Language, width: Int = 44) -> [String] {
         let currency = CurrencyCode(rawValue: self.currency) ?? .NOK
-        func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: locale) }
+        func money(_ value: Int) -> String { language.money(value, currency) }
         func row(_ label: String, _ value: String) -> String {
             label + String(repeating: " ", count: max(1, width - label.count - value.count)) + value
         }
-        var lines = ["RETURN \(returnNumber)  for receipt \(sale.receiptNumber) (\(sale.reference))"]
+        var lines = [language.text(Message(.returnReceiptHeader, ["number": .number(returnNumber), "receipt": .text(sale.receiptNumber),
+                                                                 "reference": .text(sale.reference)]))]
         for line in self.lines {
-            let quantity = line.weighed ? Quantity.grams(line.quantity).display : "\(line.quantity) ×"
+            let quantity = line.weighed ? language.quantity(.grams(line.quantity)) : "\(line.quantity) ×"
             lines.append(row("\(line.lineID). \(line.name) \(quantity)", money(-line.total)))
         }
-        lines.append(row("REFUNDED to Vipps MobilePay", money(-amount)))
-        for vat in vat { lines.append(row("  VAT \(VATRate(vat.rateBasisPoints).label) of \(money(-vat.gross))", money(-vat.tax))) }
+        lines.append(row(language.text(.returnReceiptRefunded), money(-amount)))
+        for vat in vat {
+            let label = language.text(Message(.receiptVAT, ["rate": .vatRate(VATRate(vat.rateBasisPoints)), "gross": .money(-vat.gross, currency)]))
+            lines.append(row("  " + label, money(-vat.tax)))
+        }
         return lines
     }
 }
@@ -95,12 +99,12 @@ extension JournalRefund {
 extension Till {
     func startReturn(_ state: inout TillState) -> [TillEffect] {
         guard state.basket.isEmpty, case .selling = state.mode else {
-            state.banner = Banner(kind: .warning, text: "Finish or void the sale on screen before a return.")
+            state.banner = Banner(.warning, .finishBeforeReturn)
             return [.bell]
         }
         state.mode = .returning(ReturnSession(phase: .askingSale))
         state.entry = ""
-        state.banner = Banner(kind: .info, text: "Return: type or scan the receipt number, or the payment reference")
+        state.banner = Banner(.info, .returnStart)
         return []
     }
 
@@ -135,13 +139,13 @@ extension Till {
                     session.phase = .lookingUp(text)
                     state.mode = .returning(session)
                     state.entry = ""
-                    state.banner = Banner(kind: .info, text: "Looking up \(text)…")
+                    state.banner = Banner(.info, .lookingUp, ["text": .text(text)])
                     if let day = CivilDate.parse(text, today: state.today) { return [.listSalesForReturn(day)] }
                     return [.findSaleForReturn(text)]
                 }
                 guard let sale = session.sale else { return [] }
                 guard let selection = Self.parseReturnSelection(text) else {
-                    state.banner = Banner(kind: .error, text: "Type line numbers (1 3), some pieces (2:1), or A for everything")
+                    state.banner = Banner(.error, .returnLinesHelp)
                     return [.bell]
                 }
                 switch ReturnPlan.make(sale: sale, earlier: session.earlier, selection: selection, refundable: session.refundable) {
@@ -149,10 +153,10 @@ extension Till {
                     session.phase = .confirming(amount: plan.amount, lines: plan.lines)
                     state.mode = .returning(session)
                     state.entry = ""
-                    state.banner = Banner(kind: .warning, text: "Refund \(money(state, plan.amount)) to the customer's Vipps MobilePay? (y/n)")
+                    state.banner = Banner(.warning, .confirmRefund, ["amount": money(state, plan.amount), "yes": yes(state)])
                     return []
                 case .failure(let problem):
-                    state.banner = Banner(kind: .error, text: problem.description)
+                    state.banner = Banner(.error, problem.message)
                     return [.bell]
                 }
             default:
@@ -165,7 +169,7 @@ extension Till {
             if action == .yes {
                 session.phase = .refunding(amount: amount)
                 state.mode = .returning(session)
-                state.banner = Banner(kind: .info, text: "Refunding \(money(state, amount))…")
+                state.banner = Banner(.info, .refundingAmount, ["amount": money(state, amount)])
                 // Recorded, with its own key, before the refund is sent.
                 let refund = JournalRefund(
                     sale: sale.sale, reference: sale.reference, returnNumber: session.returnNumber, amount: amount, currency: sale.currency,
@@ -228,8 +232,8 @@ extension Till {
             session.phase = .choosing
             state.mode = .returning(session)
             state.banner = refundable > 0
-                ? Banner(kind: .info, text: "Which lines come back? (1 3, 2:1 for one piece, A for everything)")
-                : Banner(kind: .warning, text: "Nothing left to refund on this sale.")
+                ? Banner(.info, .whichLines)
+                : Banner(.warning, .nothingLeftToRefund)
             return []
         case .returnSalesListed(let day, let sales):
             guard case .lookingUp = session.phase else { return [] }
@@ -238,34 +242,34 @@ extension Till {
             session.candidatesDay = day
             state.mode = .returning(session)
             state.banner = sales.isEmpty
-                ? Banner(kind: .warning, text: "No paid sales on \(day.iso) at this till.")
-                : Banner(kind: .info, text: "\(sales.count) paid sale(s) on \(day.iso): type the receipt number")
+                ? Banner(.warning, .noPaidSalesOn, ["date": .date(day)])
+                : Banner(.info, .paidSalesOn, ["count": .number(sales.count), "date": .date(day)])
             return sales.isEmpty ? [.bell] : []
         case .returnLookupFailed(let message):
             guard case .lookingUp = session.phase else { return [] }
             session.phase = .askingSale
             state.mode = .returning(session)
-            state.banner = Banner(kind: .error, text: message)
+            state.banner = Banner(.error, message)
             return [.bell]
         case .returnRefunded(let refund):
             session.phase = .done(refund)
             state.mode = .returning(session)
-            state.banner = Banner(kind: .success, text: "Refunded \(money(state, refund.amount)). Return \(refund.returnNumber) is in the journal.")
+            state.banner = Banner(.success, .refunded, ["amount": money(state, refund.amount), "number": .number(refund.returnNumber)])
             return [.record(refund.events(for: .refunded)), .bell]
         case .returnRefundFailed(let refund, let failure):
             let outcome = ReturnOutcome(failure)
-            var message = outcome.problem ?? ""
+            var message = outcome.problem ?? Message(.refundNoAnswer)
             if case .notSent(let reason) = failure {
                 // Nothing was sent (the journal could not record the return first): nothing to record either.
-                message = "Not refunded: \(reason)"
+                message = Message(.notRefunded, ["reason": .text(reason)])
                 session.phase = .failed(message)
                 state.mode = .returning(session)
-                state.banner = Banner(kind: .error, text: message)
+                state.banner = Banner(.error, message)
                 return [.bell]
             }
             session.phase = .failed(message)
             state.mode = .returning(session)
-            state.banner = Banner(kind: .error, text: message)
+            state.banner = Banner(.error, message)
             let events = refund.events(for: outcome)
             return (events.isEmpty ? [] : [.record(events)]) + [.bell]
         default:

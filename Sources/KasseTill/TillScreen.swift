@@ -1,4 +1,6 @@
+import KasseLanguage
 import KasseCore
+import KasseLanguage
 import VippsModels
 
 /// Draws the till: a pure function from state to a text grid.
@@ -7,17 +9,21 @@ public enum TillScreen {
 
     public static func render(_ state: TillState, size: TerminalSize) -> Canvas {
         var canvas = Canvas(size: size)
+        let say = state.language
         guard size.columns >= minimum.columns, size.rows >= minimum.rows else {
-            canvas.put("Make the window larger", row: 0, column: 0, style: .warning)
-            canvas.put("(at least \(minimum.columns)×\(minimum.rows))", row: 1, column: 0)
+            canvas.put(say.text(.windowTooSmall), row: 0, column: 0, style: .warning)
+            canvas.put(say.text(Message(.windowMinimum, ["columns": .number(minimum.columns), "rows": .number(minimum.rows)])), row: 1, column: 0)
             return canvas
         }
         statusBar(state, &canvas)
         let bottom = size.rows - 1
         helpBar(state, &canvas, row: bottom)
         entryLine(state, &canvas, row: bottom - 1)
-        bannerLine(state, &canvas, row: bottom - 2)
-        let panelTop = bottom - 2 - summaryHeight(state)
+        // A banner longer than the screen is wide takes a second row rather than losing its end.
+        let banner = state.banner.map { wrapped(state.language.text($0.message), width: size.columns) } ?? []
+        let bannerRows = min(2, max(1, banner.count))
+        bannerLine(state, banner, &canvas, row: bottom - 1 - bannerRows)
+        let panelTop = bottom - 1 - bannerRows - summaryHeight(state)
         if state.logIn == nil {
             summary(state, &canvas, top: panelTop)
         } else {
@@ -35,7 +41,7 @@ public enum TillScreen {
         case .returning(let session):
             returnPanel(state, session, &canvas, top: 1, bottom: panelTop - 1)
         case .report(let report, _):
-            let lines = report.text(locale: state.settings.market.locale, company: state.settings.company, zone: state.settings.timeZone)
+            let lines = report.text(language: state.language, company: state.settings.company, zone: state.settings.timeZone)
                 .split(separator: "\n", omittingEmptySubsequences: false)
             // A long report goes on in a second column when the screen is wide enough.
             let rows = max(1, panelTop - 2)
@@ -47,9 +53,9 @@ public enum TillScreen {
                 canvas.put(String(line), row: row, column: 2 + column * 44, style: index == 0 ? .bold : .normal, width: width)
             }
         case .loggingIn(let form):
-            logInPanel(state, form, title: "Log in", purpose: nil, &canvas, top: 1)
+            logInPanel(state, form, title: say.text(.logInTitle), purpose: nil, &canvas, top: 1)
         case .authorizing(let approval):
-            logInPanel(state, approval.form, title: "Manager approval", purpose: approval.purpose.text, &canvas, top: 1)
+            logInPanel(state, approval.form, title: say.text(.approvalTitle), purpose: approval.purpose.message, &canvas, top: 1)
         case .selling(.search):
             basket(state, &canvas, top: 1, bottom: panelTop - 1)
             searchResults(state, &canvas, bottom: panelTop - 1)
@@ -60,11 +66,51 @@ public enum TillScreen {
     }
 
     static func money(_ state: TillState, _ minor: Int) -> String {
-        Money(minorUnits: minor, currency: state.basket.currency).formatted(in: state.settings.market.locale)
+        state.language.money(minor, state.basket.currency)
     }
 
     static func amount(_ state: TillState, _ minor: Int) -> String {
-        state.settings.market.locale.formatNumber(minorUnits: minor)
+        state.language.amount(minor)
+    }
+
+    /// A message in the language on screen.
+    static func say(_ state: TillState, _ key: MessageKey, _ arguments: [String: Argument] = [:]) -> String {
+        state.language.text(Message(key, arguments))
+    }
+
+    /// Words wrapped at `width` (a word longer than a line is cut into pieces).
+    public static func wrapped(_ text: String, width: Int) -> [String] {
+        guard width > 0, text.count > width else { return [text] }
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            var word = Substring(word)
+            if !line.isEmpty, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            while word.count > width {
+                if !line.isEmpty { lines.append(line); line = "" }
+                lines.append(String(word.prefix(width)))
+                word = word.dropFirst(width)
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
+
+    /// A panel's lines from its top, indented by 2, each wrapped to the screen's width: what a
+    /// language says at length takes another row, never loses its end.
+    static func put(_ lines: [(String, CellStyle)], _ canvas: inout Canvas, top: Int, bottom: Int) {
+        let width = canvas.size.columns - 4
+        var row = top + 1
+        for (text, style) in lines {
+            for part in wrapped(text, width: width) where row <= bottom {
+                canvas.put(part, row: row, column: 2, style: style, width: width)
+                row += 1
+            }
+        }
     }
 
     // MARK: Bars
@@ -72,35 +118,45 @@ public enum TillScreen {
     static func statusBar(_ state: TillState, _ canvas: inout Canvas) {
         canvas.fill(row: 0, style: .inverse)
         // Training mode says so in every frame, where the run mode stands.
-        let mode = state.training ? " TRAINING " : " \(state.settings.mode.rawValue) "
+        let modeKey: MessageKey = switch state.settings.mode {
+        case .demo: .modeDemo
+        case .test: .modeTest
+        case .production: .modeProduction
+        }
+        let mode = " " + say(state, state.training ? .modeTraining : modeKey) + " "
         canvas.put(mode, row: 0, column: 0, style: state.training ? .bad : state.settings.mode == .production ? .inverse : .warning)
         let scanners: String
         if state.scanners.isEmpty {
-            scanners = "scanner: none"
+            scanners = say(state, .scannerNone)
         } else {
             let connected = state.scanners.values.filter { $0 }.count
-            scanners = connected == state.scanners.count ? "scanner: ok" : "scanner: \(state.scanners.count - connected) disconnected"
+            scanners = connected == state.scanners.count ? say(state, .scannerOK)
+                : say(state, .scannersDisconnected, ["count": .number(state.scanners.count - connected)])
         }
-        let api = state.apiReachable.map { $0 ? "API: ok" : "API: no answer" } ?? "API: –"
+        let api = say(state, state.apiReachable.map { $0 ? .apiOK : .apiNoAnswer } ?? .apiUnknown)
         let settings = state.settings
         // The business day, which the next payment reference carries.
-        let printer = state.settings.receipts.hasPrinter ? "printer: \(state.printer?.text ?? "–") · " : ""
+        let printer = state.settings.receipts.hasPrinter
+            ? say(state, .printerLabel, ["status": .message(state.printer?.status ?? Message(.printerUnknown))]) + " · " : ""
         // Narrow, the right side gives way first where it says least: no scanner, then the year.
-        let day = state.today.dotted
+        let day = state.language.date(state.today)
+        let sale = say(state, .statusSale, ["number": .text(state.receiptNumber)])
         let rights = [
-            "\(scanners) · \(printer)\(api) · \(day) · sale \(state.receiptNumber) ",
-            (state.scanners.isEmpty ? "" : "\(scanners) · ") + "\(printer)\(api) · \(day) · sale \(state.receiptNumber) ",
-            (state.scanners.isEmpty ? "" : "\(scanners) · ") + "\(printer)\(api) · \(day.prefix(5)) · sale \(state.receiptNumber) ",
+            "\(scanners) · \(printer)\(api) · \(day) · \(sale) ",
+            (state.scanners.isEmpty ? "" : "\(scanners) · ") + "\(printer)\(api) · \(day) · \(sale) ",
+            (state.scanners.isEmpty ? "" : "\(scanners) · ") + "\(printer)\(api) · \(state.language.shortDate(state.today)) · \(sale) ",
         ]
-        let minimumLeft = " till \(settings.tillID)" + (state.employee.map { " · \($0.id)" } ?? "")
+        let till = say(state, .statusTill, ["till": .text(settings.tillID)])
+        let store = say(state, .statusStore, ["store": .text(settings.storeID)])
+        let minimumLeft = " \(till)" + (state.employee.map { " · \($0.id)" } ?? "")
         let right = rights.first { canvas.size.columns - mode.count - $0.count >= minimumLeft.count } ?? rights[rights.count - 1]
         // Narrow: the store id gives way first, then the employee's name for their number (the
         // till id, the employee and the day stay).
         let candidates = [
-            " \(settings.shopName) · store \(settings.storeID) · till \(settings.tillID)" + (state.employee.map { " · \($0.name)" } ?? ""),
-            " \(settings.shopName) · till \(settings.tillID)" + (state.employee.map { " · \($0.name)" } ?? ""),
-            " \(settings.shopName) · till \(settings.tillID)" + (state.employee.map { " · \($0.id)" } ?? ""),
-            " till \(settings.tillID)" + (state.employee.map { " · \($0.id)" } ?? ""),
+            " \(settings.shopName) · \(store) · \(till)" + (state.employee.map { " · \($0.name)" } ?? ""),
+            " \(settings.shopName) · \(till)" + (state.employee.map { " · \($0.name)" } ?? ""),
+            " \(settings.shopName) · \(till)" + (state.employee.map { " · \($0.id)" } ?? ""),
+            " \(till)" + (state.employee.map { " · \($0.id)" } ?? ""),
         ]
         let room = canvas.size.columns - mode.count - right.count
         let left = candidates.first { $0.count <= room } ?? candidates[candidates.count - 1]
@@ -112,11 +168,12 @@ public enum TillScreen {
     static func helpBar(_ state: TillState, _ canvas: inout Canvas, row: Int) {
         canvas.fill(row: row, style: .inverse)
         var items: [(String, String)]
+        let language = state.language
         if state.mode == .selling(.code) {
             // Log-out and training only where someone logged in (a till with a staff list).
             var bindings: [(label: String, help: String, essential: Bool)] =
                 KeyMap.bindings.filter { state.employee != nil || ($0.command != .logOut && $0.command != .training) }
-                    .map { ($0.label, $0.help, KeyMap.essential.contains($0.command)) } + [("↑↓", "Line", false)]
+                    .map { ($0.label, language.text($0.help), KeyMap.essential.contains($0.command)) } + [("↑↓", language.text(.keyLine), false)]
             func width() -> Int { bindings.reduce(0) { $0 + $1.label.count + $1.help.count + 3 } - 2 }
             while width() > canvas.size.columns, let last = bindings.lastIndex(where: { !$0.essential }) {
                 bindings.remove(at: last)
@@ -125,7 +182,9 @@ public enum TillScreen {
         } else {
             // Every other mode's keys come from the same table the reducer reads them from.
             // Printing is offered where there is a printer (the key still says why not elsewhere).
-            items = KeyMap.panel(state.mode).filter { $0.action != .print || state.settings.receipts.hasPrinter }.map { ($0.label, $0.help) }
+            // The yes key is the language's own (j or y; both work).
+            items = KeyMap.panel(state.mode).filter { $0.action != .print || state.settings.receipts.hasPrinter }
+                .map { ($0.label == "y" ? String(language.yesKey) : $0.label, language.text($0.help)) }
         }
         var column = 0
         for (key, help) in items {
@@ -138,42 +197,43 @@ public enum TillScreen {
     }
 
     static func entryLine(_ state: TillState, _ canvas: inout Canvas, row: Int) {
-        let prompt: String
+        let key: MessageKey
         switch state.mode {
         case .confirmingQuit:
-            prompt = "Quit? (y/n)"
+            key = .promptQuit
         case .confirmingVoid:
-            prompt = "Void the sale? (y/n)"
+            key = .promptVoid
         case .returning(let session):
             switch session.phase {
-            case .askingSale: prompt = "Receipt number or reference"
-            case .choosing: prompt = "Lines to return"
+            case .askingSale: key = .promptReturnSale
+            case .choosing: key = .promptReturnLines
             default: return
             }
         case .selling(let entry):
             switch entry {
-            case .code: prompt = "Barcode, number or name"
-            case .search: prompt = "Search"
-            case .phone: prompt = "Customer's mobile"
-            case .weight: prompt = "Weight (kg)"
-            case .quantity: prompt = "New quantity"
-            case .discount: prompt = "Discount (amount or %)"
+            case .code: key = .promptCode
+            case .search: key = .promptSearch
+            case .phone: key = .promptPhone
+            case .weight: key = .promptWeight
+            case .quantity: key = .promptQuantity
+            case .discount: key = .promptDiscount
             }
         case .paying, .recoveredSale, .report:
             return
         case .loggingIn, .authorizing:
             guard let form = state.logIn ?? state.approval?.form else { return }
             let shown = form.field == .employee ? form.employeeID : String(repeating: "•", count: form.pin.count)
-            prompt = form.field == .employee ? "Employee number" : "PIN"
+            let prompt = say(state, form.field == .employee ? .promptEmployee : .promptPIN)
             canvas.put("\(prompt): ", row: row, column: 0, style: .bold)
             canvas.put(shown + (form.checking ? "" : "▏"), row: row, column: prompt.count + 2)
             return
         }
+        let prompt = say(state, key, ["yes": .text(String(state.language.yesKey))])
         canvas.put("\(prompt): ", row: row, column: 0, style: .bold)
         canvas.put(state.entry + "▏", row: row, column: prompt.count + 2)
     }
 
-    static func bannerLine(_ state: TillState, _ canvas: inout Canvas, row: Int) {
+    static func bannerLine(_ state: TillState, _ lines: [String], _ canvas: inout Canvas, row: Int) {
         guard let banner = state.banner else { return }
         let style: CellStyle
         switch banner.kind {
@@ -182,30 +242,31 @@ public enum TillScreen {
         case .warning: style = .warning
         case .error: style = .bad
         }
-        canvas.put(banner.text, row: row, column: 0, style: style)
+        for (offset, line) in lines.prefix(2).enumerated() { canvas.put(line, row: row + offset, column: 0, style: style) }
     }
 
     // MARK: Log-in
 
     /// The log-in (or manager approval) form. DEMO shows its demo staff, so that the first
     /// start leads straight to a sale.
-    static func logInPanel(_ state: TillState, _ form: LogInForm, title: String, purpose: String?, _ canvas: inout Canvas, top: Int) {
+    static func logInPanel(_ state: TillState, _ form: LogInForm, title: String, purpose: Message?, _ canvas: inout Canvas, top: Int) {
         canvas.put(title, row: top + 1, column: 4, style: .bold)
         var row = top + 3
         if let purpose {
-            canvas.put("To \(purpose).", row: row, column: 4)
+            canvas.put(say(state, .approvalPurpose, ["purpose": .message(purpose)]), row: row, column: 4)
             row += 2
         }
-        let employee = form.employeeID.isEmpty ? "" : form.employeeID
-        canvas.put("Employee number  " + employee, row: row, column: 4, style: form.field == .employee ? .bold : .normal)
-        canvas.put("PIN              " + String(repeating: "•", count: form.pin.count), row: row + 1, column: 4,
+        let employeeLabel = say(state, .promptEmployee), pinLabel = say(state, .promptPIN)
+        let labelWidth = max(employeeLabel.count, pinLabel.count) + 2
+        canvas.put(employeeLabel.fitted(labelWidth) + form.employeeID, row: row, column: 4, style: form.field == .employee ? .bold : .normal)
+        canvas.put(pinLabel.fitted(labelWidth) + String(repeating: "•", count: form.pin.count), row: row + 1, column: 4,
                    style: form.field == .pin ? .bold : .normal)
         row += 3
-        if form.checking { canvas.put("Checking…", row: row, column: 4, style: .dim) }
+        if form.checking { canvas.put(say(state, .checking), row: row, column: 4, style: .dim) }
         if state.settings.mode == .demo {
-            canvas.put("DEMO staff: cashier 1001, PIN 1234 · manager 9001, PIN 9999", row: row + 2, column: 4, style: .dim)
+            canvas.put(say(state, .demoStaff), row: row + 2, column: 4, style: .dim)
         }
-        if state.training { canvas.put("TRAINING MODE is on", row: row + 3, column: 4, style: .bad) }
+        if state.training { canvas.put(say(state, .trainingIsOn), row: row + 3, column: 4, style: .bad) }
     }
 
     // MARK: Basket
@@ -220,11 +281,11 @@ public enum TillScreen {
     static func basket(_ state: TillState, _ canvas: inout Canvas, top: Int, bottom: Int) {
         let width = canvas.size.columns
         let layout = columns(width)
-        canvas.put(" #  " + "Item".fitted(layout.name) + " " + "Qty".right(layout.quantity) + " " + "Price".right(layout.price)
-                   + " " + "Total".right(layout.total), row: top, column: 0, style: .dim)
+        canvas.put(" #  " + say(state, .columnItem).fitted(layout.name) + " " + say(state, .columnQuantity).right(layout.quantity) + " "
+                   + say(state, .columnPrice).right(layout.price) + " " + say(state, .columnTotal).right(layout.total), row: top, column: 0, style: .dim)
         let lines = state.basket.lines
         guard !lines.isEmpty else {
-            canvas.put("Scan or type a product to start a sale.", row: top + 2, column: 4, style: .dim)
+            canvas.put(say(state, .basketEmptyHint), row: top + 2, column: 4, style: .dim)
             return
         }
         let visible = max(1, bottom - top)
@@ -234,10 +295,10 @@ public enum TillScreen {
             let line = lines[index]
             var name = line.product.name
             if line.discount > 0 { name += " (-\(amount(state, line.discount)))" }
-            if line.isReturn { name = "RETUR " + name }
+            if line.isReturn { name = say(state, .returnLinePrefix) + " " + name }
             let unit = line.product.unit == .kilogram ? "/kg" : ""
             let text = String(index + 1).right(2) + "  " + name.fitted(layout.name) + " "
-                + line.quantity.display.right(layout.quantity) + " " + (amount(state, line.product.unitPrice) + unit).right(layout.price)
+                + state.language.quantity(line.quantity).right(layout.quantity) + " " + (amount(state, line.product.unitPrice) + unit).right(layout.price)
                 + " " + amount(state, line.signedTotal).right(layout.total)
             canvas.put(text, row: top + 1 + offset, column: 0, style: state.selectedLine == index ? .inverse : .normal)
         }
@@ -247,8 +308,9 @@ public enum TillScreen {
         let results = state.searchResults
         let height = min(results.count, 8) + 1
         let top = max(2, bottom - height + 1)
-        canvas.put(" Search: \(results.isEmpty ? "no match" : "\(results.count) match\(results.count == 1 ? "" : "es"), Enter adds")"
-                   .fitted(canvas.size.columns), row: top, column: 0, style: .inverse)
+        let heading = results.isEmpty ? say(state, .searchNoMatch)
+            : results.count == 1 ? say(state, .searchOneMatch) : say(state, .searchMatches, ["count": .number(results.count)])
+        canvas.put((" " + heading).fitted(canvas.size.columns), row: top, column: 0, style: .inverse)
         for (index, product) in results.prefix(8).enumerated() {
             let price = amount(state, product.unitPrice) + (product.unit == .kilogram ? "/kg" : "")
             let text = "  " + product.name.fitted(canvas.size.columns - 20) + price.right(16)
@@ -268,19 +330,19 @@ public enum TillScreen {
         canvas.put(String(repeating: "─", count: width), row: top, column: 0, style: .dim)
         let customer: String
         switch state.customer {
-        case .none: customer = "Customer: – (scan QR or \(KeyMap.label(for: .customer)))"
-        case .phoneNumber(let number): customer = "Customer: \(number.masked)"
-        case .personalQR(let code): customer = "Customer: \(code.masked)"
+        case .none: customer = say(state, .customerNone, ["key": .text(KeyMap.label(for: .customer))])
+        case .phoneNumber(let number): customer = say(state, .customerIs, ["customer": .text(number.masked)])
+        case .personalQR(let code): customer = say(state, .customerIs, ["customer": .text(code.masked)])
         }
         canvas.put(customer, row: top + 1, column: 1, width: width / 2)
-        let total = "TOTAL " + money(state, state.basket.total)
+        let total = say(state, .total, ["amount": .text(money(state, state.basket.total))])
         canvas.put(total, row: top + 1, column: width - total.count - 1, style: .bold)
         for (index, vat) in state.basket.vatSummaries.enumerated() {
-            let text = "VAT \(vat.rate.label): \(amount(state, vat.tax)) of \(amount(state, vat.gross))"
+            let text = say(state, .vatLine, ["rate": .vatRate(vat.rate), "tax": .amount(vat.tax), "gross": .amount(vat.gross)])
             canvas.put(text, row: top + 2 + index, column: width - text.count - 1, style: .dim)
         }
         let items = state.basket.itemCount
-        if items > 0 { canvas.put("\(items) item\(items == 1 ? "" : "s")", row: top + 2, column: 1, style: .dim) }
+        if items > 0 { canvas.put(items == 1 ? say(state, .oneItem) : say(state, .items, ["count": .number(items)]), row: top + 2, column: 1, style: .dim) }
     }
 
     // MARK: Payment
@@ -294,129 +356,126 @@ public enum TillScreen {
     static func paymentPanel(_ state: TillState, _ payment: PaymentAttempt, _ canvas: inout Canvas, top: Int, bottom: Int) {
         let width = canvas.size.columns
         var lines: [(String, CellStyle)] = []
-        let total = money(state, payment.amount)
+        let total = Argument.text(money(state, payment.amount))
+        func say(_ key: MessageKey, _ arguments: [String: Argument] = [:]) -> String { Self.say(state, key, arguments) }
         switch payment.phase {
         case .creating:
-            lines = [("Sending the payment request…", .bold), ("", .normal), ("Amount: \(total)", .normal)]
+            lines = [(say(.sendingRequest), .bold), ("", .normal), (say(.amountLine, ["amount": total]), .normal)]
         case .waiting, .checking:
             let elapsed = state.now - payment.startedAt
             let left = payment.expiresAt - state.now
             lines = [
-                ("WAITING FOR THE CUSTOMER", .bold),
+                (say(.waitingTitle), .bold),
                 ("", .normal),
-                ("Payment request of \(total) sent to \(payment.customer.masked).", .normal),
-                ("Ask the customer to open the Vipps or MobilePay app and approve it.", .normal),
+                (say(.requestSent, ["amount": total, "customer": .text(payment.customer.masked)]), .normal),
+                (say(.askToApprove), .normal),
                 ("", .normal),
-                ("Waited \(clock(elapsed)) · expires in \(clock(left))", .dim),
-                ("Reference \(payment.reference)", .dim),
+                (say(.waitedExpires, ["waited": .text(clock(elapsed)), "left": .text(clock(left))]), .dim),
+                (say(.referenceLine, ["reference": .text(payment.reference)]), .dim),
             ]
             if case .checking(let failure) = payment.phase {
                 lines.append(("", .normal))
-                lines.append(("No answer from Vipps MobilePay yet; checking. Do not take another payment.", .warning))
-                if failure != .noAnswer { lines.append((failure.cashierMessage, .dim)) }
+                lines.append((say(.checkingNoAnswer), .warning))
+                if failure != .noAnswer { lines.append((state.language.text(failure.message), .dim)) }
             }
         case .capturing:
-            lines = [("APPROVED — completing the payment…", .good), ("", .normal), ("Amount: \(total)", .normal)]
+            lines = [(say(.approvedCompleting), .good), ("", .normal), (say(.amountLine, ["amount": total]), .normal)]
         case .cancelling(let retries):
-            lines = [("Cancelling the payment…", .warning), ("", .normal),
-                     (retries > 0 ? "The customer is approving right now; trying again (\(retries))" : "", .dim)]
+            lines = [(say(.cancellingPayment), .warning), ("", .normal),
+                     (retries > 0 ? say(.cancelTryingAgain, ["count": .number(retries)]) : "", .dim)]
         case .paid(let captured):
-            lines = [("PAID  \(money(state, captured))", .good), ("", .normal)]
-            let receipt = "Receipt \(state.receiptNumber)"
+            lines = [(say(.paidTitle, ["amount": .text(money(state, captured))]), .good), ("", .normal)]
+            let receipt: [String: Argument] = ["number": .text(state.receiptNumber), "yes": .text(String(state.language.yesKey))]
             switch payment.receiptPrint {
-            case nil: lines.append(("\(receipt) sent to the customer's app", .normal))
-            case .asking: lines.append(("\(receipt) sent to the customer's app. Printed receipt too? y/n", .bold))
-            case .printing: lines.append(("\(receipt) sent to the customer's app; printing it…", .normal))
-            case .printed: lines.append(("\(receipt) printed, and sent to the customer's app", .normal))
-            case .waiting(let why): lines.append(("\(receipt) not printed yet: \(why). It prints later.", .warning))
-            case .notPrinted: lines.append(("\(receipt) sent to the customer's app (not printed)", .normal))
+            case nil: lines.append((say(.receiptSent, receipt), .normal))
+            case .asking: lines.append((say(.receiptAskPrint, receipt), .bold))
+            case .printing: lines.append((say(.receiptPrinting, receipt), .normal))
+            case .printed: lines.append((say(.receiptPrinted, receipt), .normal))
+            case .waiting(let why):
+                lines.append((say(.receiptWaiting, receipt.merging(["reason": .message(why)]) { $1 }), .warning))
+            case .notPrinted: lines.append((say(.receiptNotPrinted, receipt), .normal))
             }
             lines.append(("", .normal))
-            for line in payment.receipt.orderLines.prefix(max(0, bottom - top - 8)) {
-                let quantity = line.unitInfo?.quantity ?? "1"
-                lines.append(("  \(quantity) × \(line.name)".fitted(width - 20) + amount(state, line.totalAmount).right(14), .normal))
+            // The basket that was paid (still on the till until the next customer).
+            for line in state.basket.lines.prefix(max(0, bottom - top - 8)) {
+                let quantity = line.product.unit == .kilogram ? state.language.quantity(line.quantity) : "\(state.language.quantity(line.quantity)) ×"
+                lines.append(("  \(quantity) \(line.product.name)".fitted(width - 20) + amount(state, line.signedTotal).right(14), .normal))
             }
             lines.append(("", .normal))
-            lines.append(("Enter: next customer", .bold))
+            lines.append((say(.enterNextCustomer), .bold))
         case .failed(let end):
-            lines = [("NOT PAID", .bad), ("", .normal), (end.text, .normal), ("", .normal),
-                     ("\(KeyMap.label(for: .pay)): try again (new request)  \(KeyMap.label(for: .customer)): change customer  Esc: back to basket", .dim),
-                     ("The basket is kept.", .dim)]
+            lines = [(say(.notPaid), .bad), ("", .normal), (state.language.text(end.message), .normal), ("", .normal),
+                     (say(.failedKeys, ["pay": .text(KeyMap.label(for: .pay)), "customer": .text(KeyMap.label(for: .customer))]), .dim),
+                     (say(.basketKept), .dim)]
         }
-        for (index, (text, style)) in lines.enumerated() where top + 1 + index <= bottom {
-            canvas.put(text, row: top + 1 + index, column: 2, style: style, width: width - 4)
-        }
+        put(lines, &canvas, top: top, bottom: bottom)
     }
 
     static func returnPanel(_ state: TillState, _ session: ReturnSession, _ canvas: inout Canvas, top: Int, bottom: Int) {
         let width = canvas.size.columns
         var lines: [(String, CellStyle)] = []
+        func say(_ key: MessageKey, _ arguments: [String: Argument] = [:]) -> String { Self.say(state, key, arguments) }
         switch session.phase {
         case .askingSale, .lookingUp:
-            lines = [("RETURN", .bold), ("", .normal),
-                     ("Type or scan the receipt number or the payment reference of the sale,", .normal),
-                     ("or a day (21.11, 2026-11-21, today) to see its paid sales.", .normal)]
+            lines = [(say(.returnTitle), .bold), ("", .normal), (say(.returnHowTo), .normal), (say(.returnHowToDay), .normal)]
             if let day = session.candidatesDay, !session.candidates.isEmpty {
                 lines.append(("", .normal))
-                lines.append(("Paid on \(day.iso):", .bold))
+                lines.append((say(.paidOn, ["date": .date(day)]), .bold))
                 for sale in session.candidates.prefix(max(0, bottom - top - 8)) {
                     let items = sale.lines.filter { !$0.isReturn }.count
-                    lines.append(("\(sale.receiptNumber)  \(amount(state, sale.captured).right(12))  \(items) line(s)  \(sale.reference)", .normal))
+                    lines.append(("\(sale.receiptNumber)  \(amount(state, sale.captured).right(12))  \(say(.lineCount, ["count": .number(items)]))  \(sale.reference)", .normal))
                 }
                 if session.candidates.count > max(0, bottom - top - 8) {
-                    lines.append(("… and \(session.candidates.count - max(0, bottom - top - 8)) more", .dim))
+                    lines.append((say(.andMore, ["count": .number(session.candidates.count - max(0, bottom - top - 8))]), .dim))
                 }
             }
         case .done(let refund):
-            lines = [("RETURNED", .good), ("", .normal)]
+            lines = [(say(.returnedTitle), .good), ("", .normal)]
             if let sale = session.sale {
-                lines += refund.receiptText(for: sale, locale: state.settings.market.locale).map { ($0, CellStyle.normal) }
+                lines += refund.receiptText(for: sale, language: state.language).map { ($0, CellStyle.normal) }
             }
         case .failed(let message):
-            lines = [("RETURN NOT CONFIRMED", .bad), ("", .normal), (message, .normal)]
+            lines = [(say(.returnNotConfirmedTitle), .bad), ("", .normal), (state.language.text(message), .normal)]
         case .choosing, .confirming, .refunding:
             guard let sale = session.sale else { break }
             let returned = session.returnedQuantities
-            lines = [("RETURN  receipt \(sale.receiptNumber)  \(sale.reference)", .bold), ("", .normal)]
+            lines = [(say(.returnHeader, ["receipt": .text(sale.receiptNumber), "reference": .text(sale.reference)]), .bold), ("", .normal)]
             let columns = columns(width - 4)
             for line in sale.lines {
-                let quantity = line.weighed ? Quantity.grams(line.quantity).display : String(line.quantity)
-                let back = returned[line.lineID].map { "  (\($0) returned)" } ?? ""
+                let quantity = line.weighed ? state.language.quantity(.grams(line.quantity)) : String(line.quantity)
+                let back = returned[line.lineID].map { "  " + say(.alreadyReturned, ["count": .number($0)]) } ?? ""
                 let text = "\(line.lineID). \(line.name)\(back)".fitted(columns.name) + quantity.right(columns.quantity)
                     + amount(state, line.total).right(columns.total + columns.price)
                 lines.append((text, returned[line.lineID] ?? 0 >= line.quantity ? .dim : .normal))
             }
             lines.append(("", .normal))
-            lines.append(("Paid \(money(state, sale.captured)) · can still be refunded \(money(state, session.refundable))", .normal))
+            lines.append((say(.paidRefundable, ["paid": .text(money(state, sale.captured)), "left": .text(money(state, session.refundable))]), .normal))
             if case .confirming(let amount, let chosen) = session.phase {
                 lines.append(("", .normal))
-                let what = chosen.map { "\($0.lineID) (\($0.weighed ? Quantity.grams($0.quantity).display : String($0.quantity)))" }
-                lines.append(("Back: " + what.joined(separator: ", ") + " = \(money(state, amount))", .warning))
+                let what = chosen.map { "\($0.lineID) (\($0.weighed ? state.language.quantity(.grams($0.quantity)) : String($0.quantity)))" }
+                lines.append((say(.returnBack, ["lines": .text(what.joined(separator: ", ")), "amount": .text(money(state, amount))]), .warning))
             }
             if case .refunding(let amount) = session.phase {
                 lines.append(("", .normal))
-                lines.append(("Refunding \(money(state, amount))…", .warning))
+                lines.append((say(.refundingAmount, ["amount": .text(money(state, amount))]), .warning))
             }
         }
-        for (index, (text, style)) in lines.enumerated() where top + 1 + index <= bottom {
-            canvas.put(text, row: top + 1 + index, column: 2, style: style, width: width - 4)
-        }
+        put(lines, &canvas, top: top, bottom: bottom)
     }
 
     static func recoveredPanel(_ state: TillState, _ sale: JournalSale, _ canvas: inout Canvas, top: Int, bottom: Int) {
         let width = canvas.size.columns
         var lines: [(String, CellStyle)] = [
-            ("PAID  \(money(state, sale.captured))  (completed after a restart)", .good), ("", .normal),
-            ("Receipt \(sale.receiptNumber) · \(sale.customer) · \(sale.reference)", .normal), ("", .normal),
+            (say(state, .recoveredPaidTitle, ["amount": .text(money(state, sale.captured))]), .good), ("", .normal),
+            (say(state, .recoveredReceipt, ["number": .text(sale.receiptNumber), "customer": .text(sale.customer), "reference": .text(sale.reference)]), .normal),
+            ("", .normal),
         ]
         for line in sale.lines.prefix(max(0, bottom - top - 8)) {
-            let quantity = line.weighed ? Quantity.grams(line.quantity).display : "\(line.quantity) ×"
+            let quantity = line.weighed ? state.language.quantity(.grams(line.quantity)) : "\(line.quantity) ×"
             lines.append(("  \(quantity) \(line.name)".fitted(width - 20) + amount(state, line.total).right(14), .normal))
         }
         lines.append(("", .normal))
-        lines.append(("Enter: next customer", .bold))
-        for (index, (text, style)) in lines.enumerated() where top + 1 + index <= bottom {
-            canvas.put(text, row: top + 1 + index, column: 2, style: style, width: width - 4)
-        }
+        lines.append((say(state, .enterNextCustomer), .bold))
+        put(lines, &canvas, top: top, bottom: bottom)
     }
 }

@@ -1,3 +1,4 @@
+import KasseLanguage
 import KasseCore
 
 /// Log-in, log-out, manager approval and training mode: who is at the till, and what only a
@@ -32,7 +33,7 @@ extension Till {
         let effects = formKey(&state, &approval.form, key) { cancelled = true }
         if cancelled {
             state.mode = approval.returnTo
-            state.banner = Banner(kind: .info, text: "Not done: a manager did not \(approval.purpose.text).")
+            state.banner = Banner(.info, .approvalNotGiven, ["purpose": .message(approval.purpose.message)])
             return []
         }
         state.mode = .authorizing(approval)
@@ -50,7 +51,7 @@ extension Till {
             case .pin where character.isNumber:
                 if form.pin.count < 8 { form.pin.append(character) }
             default:
-                state.banner = Banner(kind: .warning, text: form.field == .pin ? "A PIN is digits only" : "An employee number is letters and digits")
+                state.banner = Banner(.warning, form.field == .pin ? .pinDigitsOnly : .employeeLettersDigits)
                 return [.bell]
             }
             return []
@@ -75,7 +76,7 @@ extension Till {
         case .enter, .tab:
             if form.field == .employee {
                 guard !form.employeeID.isEmpty else {
-                    state.banner = Banner(kind: .warning, text: "Type your employee number, then Enter")
+                    state.banner = Banner(.warning, .typeEmployeeNumber)
                     return [.bell]
                 }
                 form.field = .pin
@@ -86,14 +87,14 @@ extension Till {
                 let remaining = (locked - state.now).components
                 let seconds = Int(remaining.seconds) + (remaining.attoseconds > 0 ? 1 : 0)
                 form.pin = ""
-                state.banner = Banner(kind: .error, text: "Too many wrong PINs: log-in is locked. Try again in \(seconds) s.")
+                state.banner = Banner(.error, .logInLocked, ["seconds": .number(Int(seconds))])
                 return [.bell]
             }
             guard let entry = staff?.entry(id: form.employeeID), StaffList.isValidPIN(form.pin) else {
                 return wrongPIN(&state, &form)
             }
             form.checking = true
-            state.banner = Banner(kind: .info, text: "Checking…")
+            state.banner = Banner(.info, .checking)
             return [.checkPIN(employeeID: entry.member.id, pin: form.pin, hash: entry.pinHash)]
         default:
             return []
@@ -109,10 +110,10 @@ extension Till {
         if state.wrongPINs >= Self.wrongPINLimit {
             state.wrongPINs = 0
             state.lockedUntil = state.now + Self.lockOut
-            state.banner = Banner(kind: .error, text: "Wrong employee number or PIN \(Self.wrongPINLimit) times: log-in is locked for \(Self.lockOut.components.seconds) s.")
+            state.banner = Banner(.error, .logInLockedNow, ["count": .number(Self.wrongPINLimit), "seconds": .number(Int(Self.lockOut.components.seconds))])
         } else {
             let left = Self.wrongPINLimit - state.wrongPINs
-            state.banner = Banner(kind: .error, text: "Wrong employee number or PIN. \(left) more tr\(left == 1 ? "y" : "ies") before a short lock (Esc: change the number).")
+            state.banner = left == 1 ? Banner(.error, .wrongPINOneLeft) : Banner(.error, .wrongPINTriesLeft, ["count": .number(left)])
         }
         return [.record([.logInRefused(employee: who)]), .bell]
     }
@@ -129,8 +130,7 @@ extension Till {
             state.lockedUntil = nil
             state.employee = entry.member
             state.mode = .selling(.code)
-            state.banner = Banner(kind: .success, text: "Logged in: \(entry.member.name) (\(entry.member.id))"
-                                  + (state.training ? ". TRAINING MODE: nothing sold is a sale." : ""))
+            state.banner = Banner(.success, state.training ? .loggedInTraining : .loggedIn, ["name": .text(entry.member.name), "id": .text(entry.member.id)])
             // A warning from start matters more than the greeting (the status bar names who is in).
             if let notice = state.startNotice {
                 state.banner = notice
@@ -151,20 +151,18 @@ extension Till {
             guard entry.member.role == .manager else {
                 approval.form = LogInForm()
                 state.mode = .authorizing(approval)
-                state.banner = Banner(kind: .error, text: "\(entry.member.name) is not a manager. A manager must \(approval.purpose.text).")
+                state.banner = Banner(.error, .notAManager, ["name": .text(entry.member.name), "purpose": .message(approval.purpose.message)])
                 return [.bell]
             }
             switch approval.purpose {
             case .zReport(let report):
                 state.mode = .report(report, confirmingZ: false)
-                state.banner = Banner(kind: .info, text: "Making Z report \(report.number)…")
+                state.banner = Banner(.info, .makingZReport, ["number": .number(report.number)])
                 return [.record([.managerApproved(employee: entry.member.id, action: "Z report \(report.number)")]), .makeReport(.z)]
             case .training(let on):
                 state.training = on
                 state.mode = .selling(.code)
-                state.banner = Banner(kind: on ? .warning : .info, text: on
-                    ? "TRAINING MODE on: payments go to the simulator; nothing sold is a sale. \(KeyMap.label(for: .training)) ends it."
-                    : "Training mode off: sales are real again.")
+                state.banner = on ? Banner(.warning, .trainingOn, ["key": .text(KeyMap.label(for: .training))]) : Banner(.info, .trainingOff)
                 return [.record([.trainingMode(on: on, manager: entry.member.id)])]
             }
         default:
@@ -174,32 +172,32 @@ extension Till {
 
     func logOut(_ state: inout TillState) -> [TillEffect] {
         guard requiresLogIn, let employee = state.employee else {
-            state.banner = Banner(kind: .warning, text: "Log-in is off on this till: the configuration has no [[staff]].")
+            state.banner = Banner(.warning, .logInOff)
             return []
         }
         guard !state.hasOpenSale else {
-            state.banner = Banner(kind: .warning, text: "Finish or void the sale before logging out.")
+            state.banner = Banner(.warning, .finishBeforeLogOut)
             return [.bell]
         }
         startNewSale(&state, advance: state.lastFailedAttempt > 0)
         state.employee = nil
         state.mode = .loggingIn(LogInForm())
-        state.banner = Banner(kind: .info, text: "\(employee.name) logged out. Next: employee number and PIN.")
+        state.banner = Banner(.info, .loggedOut, ["name": .text(employee.name)])
         return []
     }
 
     func askForTraining(_ state: inout TillState) -> [TillEffect] {
         guard requiresLogIn else {
-            state.banner = Banner(kind: .warning, text: "Training mode needs a manager: add [[staff]] with role = \"manager\" to the configuration.")
+            state.banner = Banner(.warning, .trainingNeedsManager)
             return [.bell]
         }
         guard !state.hasOpenSale else {
-            state.banner = Banner(kind: .warning, text: "Finish or void the sale before training mode is turned \(state.training ? "off" : "on").")
+            state.banner = Banner(.warning, state.training ? .finishBeforeTrainingOff : .finishBeforeTrainingOn)
             return [.bell]
         }
         let approval = ManagerApproval(purpose: .training(on: !state.training), form: approvalForm(state), returnTo: .selling(.code))
         state.mode = .authorizing(approval)
-        state.banner = Banner(kind: .info, text: "A manager's number and PIN to \(approval.purpose.text)")
+        state.banner = Banner(.info, .approvalAsk, ["purpose": .message(approval.purpose.message)])
         return []
     }
 }

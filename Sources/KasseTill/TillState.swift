@@ -1,4 +1,5 @@
 import KasseCore
+import KasseLanguage
 import VippsModels
 
 /// Where the till runs against.
@@ -28,10 +29,17 @@ public struct TillSettings: Sendable, Hashable {
     public var company: CompanyIdentity?
     /// Whether there is a receipt printer, and whether a paid sale's receipt is printed.
     public var receipts: ReceiptPrinting = .noPrinter
+    /// The language of the screens (the market's unless `till.language` names another); a
+    /// cashier with a language of their own sees theirs once logged in.
+    public var language: Language
+    /// The language receipts and reports are printed in: the shop's language, and in Norway
+    /// always Norwegian (the law's documents).
+    public var documentLanguage: Language { market == .norway ? .norwegian : language }
 
     public init(mode: RunMode, shopName: String, storeID: String, tillID: String, market: Market, timeZone: ShopTimeZone? = nil,
-                company: CompanyIdentity? = nil) {
+                company: CompanyIdentity? = nil, language: Language? = nil) {
         self.company = company
+        self.language = language ?? .of(market)
         self.mode = mode
         self.shopName = shopName
         self.storeID = storeID
@@ -62,20 +70,23 @@ public enum ReceiptPrint: Sendable, Hashable {
     case printing
     case printed
     /// Not printed yet; it prints when the printer is back (why not yet).
-    case waiting(String)
+    case waiting(Message)
     /// Not printed, and why (the customer's app has it).
-    case notPrinted(String)
+    case notPrinted(Message)
 }
 
 /// The printer in the status bar.
 public struct PrinterIndicator: Sendable, Hashable {
-    public var text: String
+    public var status: Message
     public var ok: Bool
 
-    public init(text: String, ok: Bool) {
-        self.text = text
+    public init(_ status: Message, ok: Bool) {
+        self.status = status
         self.ok = ok
     }
+
+    /// In English, for logs and tests.
+    public var text: String { status.description }
 }
 
 /// What the cashier is typing into the entry line.
@@ -135,10 +146,10 @@ public struct ManagerApproval: Sendable, Hashable {
         case zReport(JournalReport)
         case training(on: Bool)
 
-        public var text: String {
+        public var message: Message {
             switch self {
-            case .zReport(let report): "close the day with Z report \(report.number)"
-            case .training(let on): on ? "turn training mode on" : "turn training mode off"
+            case .zReport(let report): Message(.purposeZReport, ["number": .number(report.number)])
+            case .training(let on): Message(on ? .purposeTrainingOn : .purposeTrainingOff)
             }
         }
     }
@@ -157,12 +168,19 @@ public struct ManagerApproval: Sendable, Hashable {
 public struct Banner: Sendable, Hashable {
     public enum Kind: Sendable, Hashable { case info, success, warning, error }
     public var kind: Kind
-    public var text: String
+    public var message: Message
 
-    public init(kind: Kind, text: String) {
+    public init(_ kind: Kind, _ message: Message) {
         self.kind = kind
-        self.text = text
+        self.message = message
     }
+
+    public init(_ kind: Kind, _ key: MessageKey, _ arguments: [String: Argument] = [:]) {
+        self.init(kind, Message(key, arguments))
+    }
+
+    /// In English, for logs and tests.
+    public var text: String { message.description }
 }
 
 /// One payment attempt for the sale on screen.
@@ -213,16 +231,19 @@ public enum PaymentEnd: Sendable, Hashable {
     case expired
     case cancelled
 
-    /// For the cashier and the journal.
-    public var text: String {
+    /// For the cashier.
+    public var message: Message {
         switch self {
-        case .refused(let failure): failure.cashierMessage
-        case .notCreated: "The payment was not created. Press \(KeyMap.label(for: .pay)) to try again."
-        case .declined: "The customer declined the payment in the app."
-        case .expired: "The payment request expired: the customer did not answer in time."
-        case .cancelled: "Payment cancelled. The basket is kept."
+        case .refused(let failure): failure.message
+        case .notCreated: Message(.endNotCreated, ["key": .text(KeyMap.label(for: .pay))])
+        case .declined: Message(.endDeclined)
+        case .expired: Message(.endExpired)
+        case .cancelled: Message(.endCancelled)
         }
     }
+
+    /// For the journal (English, as journal reasons always are).
+    public var text: String { message.description }
 }
 
 public struct TillState: Sendable {
@@ -272,6 +293,9 @@ public struct TillState: Sendable {
     }
 
     public var receiptNumber: String { Self.receiptNumber(forSale: saleNumber) }
+
+    /// The language on screen: the logged-in cashier's own, or the till's.
+    public var language: Language { employee?.language.flatMap(Language.named) ?? settings.language }
 
     /// `000042`: a sale's number as printed on its receipt.
     public static func receiptNumber(forSale sale: Int) -> String { pad6(sale) }

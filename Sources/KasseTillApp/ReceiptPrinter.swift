@@ -2,6 +2,7 @@ import Foundation
 import KassePrinter
 import KassePrinting
 import KasseCore
+import KasseLanguage
 import KasseNorway
 import KasseTill
 import Logging
@@ -16,7 +17,7 @@ public final class ReceiptPrinter: Sendable {
     private let queue: PrintQueue
     private let nextID = Mutex(0)
 
-    let locale: ShopLocale
+    let language: Language
     let company: CompanyIdentity?
     let zone: ShopTimeZone
 
@@ -26,7 +27,7 @@ public final class ReceiptPrinter: Sendable {
                 send: AsyncStream<TillAction>.Continuation) {
         self.settings = settings
         self.logo = logo
-        locale = till.market.locale
+        language = till.documentLanguage
         company = till.company
         zone = till.timeZone
         queue = PrintQueue(settings: settings, retryInterval: retryInterval) { event in
@@ -37,16 +38,16 @@ public final class ReceiptPrinter: Sendable {
                 logger.warning("printer: \(job.name) not printed yet: \(error)")
                 send.yield(.printJobDone(Self.outcome(job, printed: false, confirmed: false, problem: Self.short(error))))
             case .status(.success(let status)):
-                send.yield(.printerChanged(PrinterIndicator(text: status.map(\.description) ?? "ok", ok: status?.canPrint ?? true)))
+                send.yield(.printerChanged(PrinterIndicator(status.map(Self.message) ?? Message(.printerReady), ok: status?.canPrint ?? true)))
             case .status(.failure(let error)):
-                let text = switch error {
-                case .unreachable, .lostMidJob: "not reachable"
-                case .notAnswering: "not answering"
-                case .notReady(let status): status.description
-                case .failed: "error"
+                let status = switch error {
+                case .unreachable, .lostMidJob: Message(.printerNotReachable)
+                case .notAnswering: Message(.printerNotAnswering)
+                case .notReady(let status): Self.message(status)
+                case .failed: Message(.printerFailed)
                 }
                 logger.warning("printer: \(error)")
-                send.yield(.printerChanged(PrinterIndicator(text: text, ok: false)))
+                send.yield(.printerChanged(PrinterIndicator(status, ok: false)))
             }
         }
         queue.start()
@@ -67,10 +68,10 @@ public final class ReceiptPrinter: Sendable {
     public func print(_ document: PendingPrint) {
         var lines = document.text ?? []
         if let report = document.report {
-            lines = report.text(locale: locale, company: company, zone: zone, width: min(40, settings.columns)).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            lines = report.text(language: language, company: company, zone: zone, width: min(40, settings.columns)).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
         let isReport = document.report != nil
-        let printed = PrintDocument.stored(lines, title: isReport ? lines.first : LegalReceipt.title(ofDocument: document.document),
+        let printed = PrintDocument.stored(lines, title: isReport ? lines.first : LegalReceipt.title(ofDocument: document.document, language: language),
                                            logo: isReport ? nil : logo,
                                            barcode: isReport || document.document == "training" ? nil : document.number)
         let id = nextID.withLock { value in
@@ -86,17 +87,30 @@ public final class ReceiptPrinter: Sendable {
     public var waiting: Int { queue.waiting.count }
 
     /// Why a job did not print, in a few words for the cashier (the log has the detail).
-    static func short(_ error: PrinterError) -> String {
+    static func short(_ error: PrinterError) -> Message {
         switch error {
-        case .unreachable: "printer not reachable"
-        case .notAnswering: "printer not answering"
-        case .lostMidJob: "the printer went away mid-job"
-        case .notReady(let status): status.description
-        case .failed: "printing failed"
+        case .unreachable: Message(.printerProblemUnreachable)
+        case .notAnswering: Message(.printerProblemNotAnswering)
+        case .lostMidJob: Message(.printerProblemLostMidJob)
+        case .notReady(let status): message(status)
+        case .failed: Message(.printerProblemFailed)
         }
     }
 
-    static func outcome(_ job: PrintQueue.Job, printed: Bool, confirmed: Bool, problem: String?) -> PrintJobOutcome {
+    /// The printer's status as the status bar says it: its problems (paper out, cover open…),
+    /// or ready.
+    static func message(_ status: PrinterStatus) -> Message {
+        var problems: [Argument] = []
+        if status.paperOut { problems.append(.message(Message(.printerPaperOut))) }
+        if status.coverOpen { problems.append(.message(Message(.printerCoverOpen))) }
+        if status.error { problems.append(.message(Message(.printerError))) }
+        if status.offline && problems.isEmpty { problems.append(.message(Message(.printerOffline))) }
+        if status.paperNearEnd && !status.paperOut { problems.append(.message(Message(.printerPaperLow))) }
+        if problems.isEmpty { return Message(.printerReady) }
+        return problems.count == 1 ? (problems[0].message ?? Message(.printerReady)) : Message(.printerProblems, ["problems": .list(problems)])
+    }
+
+    static func outcome(_ job: PrintQueue.Job, printed: Bool, confirmed: Bool, problem: Message?) -> PrintJobOutcome {
         let parts = job.tag.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         return PrintJobOutcome(document: parts.first ?? "document", number: parts.count > 1 ? parts[1] : "",
                                sale: parts.count > 2 ? Int(parts[2]) : nil, printed: printed, confirmed: confirmed, problem: problem)

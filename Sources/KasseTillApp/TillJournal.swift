@@ -1,6 +1,7 @@
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseLanguage
 import KasseTill
 import Synchronization
 import VippsModels

@@ -1,6 +1,7 @@
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseLanguage
 import KasseNorway
 import KassePrinting
 import KasseScanning
@@ -136,6 +137,11 @@ public struct TillConfiguration: Sendable {
             }
         }
         let company = try Self.company(file, market: market, mode: mode)
+        var language = Language.of(market)
+        if let code = values["till.language"] {
+            guard let named = Language.named(code) else { throw invalid("till.language", Self.unknownLanguage(code)) }
+            language = named
+        }
         let staff = try Self.staff(file)
         let printer: PrinterSettings?
         do {
@@ -165,7 +171,7 @@ public struct TillConfiguration: Sendable {
         var settings = TillSettings(
             mode: mode, shopName: values["till.shop_name"] ?? (mode == .demo ? "Kasse Demo" : "Kasse"),
             storeID: values["till.store_id"] ?? "STORE1", tillID: values["till.till_id"] ?? "1", market: market,
-            timeZone: timeZone, company: company)
+            timeZone: timeZone, company: company, language: language)
         settings.receipts = receipts
         return TillConfiguration(
             settings: settings,
@@ -202,7 +208,12 @@ public struct TillConfiguration: Sendable {
             } catch {
                 throw .invalid("\(at("pin")): \(error.description)")
             }
-            entries.append(StaffList.Entry(member: StaffMember(id: id, name: name, role: role), pinHash: pin))
+            var language: String?
+            if let code = table["language"] {
+                guard let named = Language.named(code) else { throw .invalid("\(at("language")): \(unknownLanguage(code))") }
+                language = named.code
+            }
+            entries.append(StaffList.Entry(member: StaffMember(id: id, name: name, role: role, language: language), pinHash: pin))
         }
         return StaffList(entries)
     }
@@ -290,6 +301,10 @@ public struct TillConfiguration: Sendable {
 
 extension TillConfiguration {
     /// `Europe/Oslo` (from the machine's zoneinfo files) or a POSIX rule (`CET-1CEST,M3.5.0,M10.5.0/3`).
+    static func unknownLanguage(_ code: String) -> String {
+        "must be one of " + Language.all.map { "\($0.code) (\($0.name))" }.joined(separator: ", ") + ", not '\(code)'"
+    }
+
     static func timeZone(_ text: String, zoneinfo: String) throws(ShopTimeZone.Invalid) -> ShopTimeZone {
         if text.contains(",") || text.contains(where: \.isNumber) && !text.contains("/") {
             return try ShopTimeZone(rule: text)
@@ -440,7 +455,7 @@ public enum TillLauncher {
         var scanners: USBScannerService?
         var startupBanner: Banner?
         if !parsed.problems.isEmpty {
-            startupBanner = Banner(kind: .warning, text: "\(parsed.problems.count) catalog line(s) skipped; see \(tillConfiguration.logPath)")
+            startupBanner = Banner(.warning, .catalogLinesSkipped, ["count": .number(parsed.problems.count), "path": .text(tillConfiguration.logPath)])
         }
         if tillConfiguration.scannersEnabled {
             let matches = tillConfiguration.roles.isEmpty ? ScannerMatch.defaults : tillConfiguration.roles.map(\.0)
@@ -453,7 +468,7 @@ public enum TillLauncher {
                 scanners = service
             } catch {
                 logger.warning("USB scanners unavailable: \(error)")
-                startupBanner = Banner(kind: .warning, text: "USB scanners unavailable (\(error)); typed input still works")
+                startupBanner = Banner(.warning, .scannersUnavailable, ["error": .text("\(error)")])
             }
         }
         let now = ContinuousClock.now
@@ -470,8 +485,7 @@ public enum TillLauncher {
             case .missing, .older, .unreadable:
                 started.append(.operatorAction("journal anchor at start: \(journal.anchorAtOpen)"))
                 logger.warning("journal anchor: \(journal.anchorAtOpen)")
-                startupBanner = startupBanner ?? Banner(
-                    kind: .warning, text: "The journal's anchor file was missing or old; written anew. Run kasse journal verify if unexpected.")
+                startupBanner = startupBanner ?? Banner(.warning, .anchorRewritten)
             default:
                 break
             }
@@ -479,7 +493,7 @@ public enum TillLauncher {
             // A business day with sales and no Z report: say so at start.
             let open = try await journal.sinceLastZ().entries.map(\.1)
             if let reminder = ZReportReminder.message(sinceLastZ: open, today: today(in: tillConfiguration.settings.timeZone)) {
-                startupBanner = startupBanner ?? Banner(kind: .warning, text: reminder)
+                startupBanner = startupBanner ?? Banner(.warning, reminder)
             }
         } catch {
             throw LaunchError(description: error.description)
@@ -489,10 +503,9 @@ public enum TillLauncher {
             state.mode = .loggingIn(LogInForm())
             state.startNotice = startupBanner
         }
-        state.banner = startupBanner ?? Banner(kind: .info, text: mode == .demo
-            ? (staff.isEmpty ? "" : "DEMO: log in as 1001, PIN 1234. Then ")
-              + "scan or type products, F2 and 91234567 (Kari approves after 3 s), then F4 to pay"
-            : staff.isEmpty ? "Ready" : "Log in: employee number, Enter, PIN, Enter")
+        state.banner = startupBanner ?? Banner(.info, mode == .demo
+            ? (staff.isEmpty ? .demoWelcome : .demoWelcomeLogIn)
+            : staff.isEmpty ? .ready : .logInPrompt)
         let chain: TransactionChain?
         do {
             chain = try await signingChain(tillConfiguration, mode: mode, journal: journal)

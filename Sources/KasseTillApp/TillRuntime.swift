@@ -1,6 +1,7 @@
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseLanguage
 import KasseNorway
 import KassePrinting
 import KasseScanning
@@ -292,7 +293,7 @@ public actor TillRuntime {
                     send.yield(.returnSalesListed(day: day, sales: try await journal.completedSales(businessDay: day).map(\.sale)
                         .filter { !$0.isTraining }))
                 } catch {
-                    send.yield(.returnLookupFailed(error.description))
+                    send.yield(.returnLookupFailed(Message(.journalProblem, ["detail": .text(error.description)])))
                 }
             }
         case .findSaleForReturn(let key):
@@ -368,7 +369,7 @@ public actor TillRuntime {
                 printer.print(PendingPrint(sale: sale, document: stored.document, number: stored.number, text: stored.text, report: nil))
             } else {
                 send.yield(.printJobDone(PrintJobOutcome(document: "sale", number: receiptNumber, sale: sale, printed: false,
-                                                         problem: "the receipt is not in the journal")))
+                                                         problem: Message(.receiptNotInJournal))))
             }
         case .printReport(let report):
             printReport(report)
@@ -480,13 +481,14 @@ public actor TillRuntime {
                             printer: ReceiptPrinter? = nil, send: AsyncStream<TillAction>.Continuation) async {
         do {
             if try await journal.receiptCopied(sale: sale.sale) {
-                send.yield(.receiptCopyDone(sale: sale.sale, refusal: "Receipt \(sale.receiptNumber) already had its copy; the law allows one copy per sale."))
+                send.yield(.receiptCopyDone(sale: sale.sale, refusal: Message(.copyAlreadyMade, ["number": .text(sale.receiptNumber)])))
                 return
             }
             let (date, time) = settings.timeZone.localTime(atUTC: Int64(Date().timeIntervalSince1970))
             let text = LegalReceipt.forSale(sale, kind: .copy, company: settings.company ?? CompanyIdentity(
                 name: settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false), register: settings.tillID,
-                                            cashier: cashier, date: date, time: time).text(width: printer?.settings.columns ?? 48)
+                                            cashier: cashier, date: date, time: time, language: settings.documentLanguage)
+                .text(width: printer?.settings.columns ?? 48)
             let copy = PendingPrint(sale: sale.sale, document: "copy", number: sale.receiptNumber, text: text, report: nil)
             try await journal.append([.receiptCopied(sale: sale.sale, reference: sale.reference, receiptNumber: sale.receiptNumber,
                                                      amount: sale.total, text: text)]
@@ -495,7 +497,7 @@ public actor TillRuntime {
             send.yield(.receiptCopyDone(sale: sale.sale, refusal: nil))
             printer?.print(copy)
         } catch {
-            send.yield(.receiptCopyDone(sale: sale.sale, refusal: "The copy could not be stored: \(error.description)"))
+            send.yield(.receiptCopyDone(sale: sale.sale, refusal: Message(.copyNotStored, ["detail": .text(error.description)])))
         }
     }
 
@@ -529,11 +531,11 @@ public actor TillRuntime {
     private func findSaleForReturn(_ key: String) async {
         do {
             guard let sale = try await journal.completedSale(receiptOrReference: key) else {
-                send.yield(.returnLookupFailed("No paid sale \(key) in this till's journal. Check the receipt number."))
+                send.yield(.returnLookupFailed(Message(.noPaidSale, ["number": .text(key)])))
                 return
             }
             guard !sale.isTraining else {
-                send.yield(.returnLookupFailed("Sale \(sale.receiptNumber) was made in training mode: nothing was paid, nothing can be returned."))
+                send.yield(.returnLookupFailed(Message(.saleWasTraining, ["number": .text(sale.receiptNumber)])))
                 return
             }
             // A return in doubt is finished first, with its own key; the reducer records what came of it.
@@ -543,7 +545,7 @@ public actor TillRuntime {
                 send.yield(.returnPendingSettled(pending, outcome))
                 if case .refused = outcome { refused.insert(pending.returnNumber) }
                 if let problem = outcome.problem, case .unknown = outcome {
-                    send.yield(.returnLookupFailed("Return \(pending.returnNumber) of this sale is not confirmed yet. \(problem)"))
+                    send.yield(.returnLookupFailed(Message(.returnNotConfirmedYet, ["number": .number(pending.returnNumber), "reason": .message(problem)])))
                     return
                 }
             }
@@ -553,9 +555,9 @@ public actor TillRuntime {
             let next = try await journal.nextReturnNumber()
             send.yield(.returnSaleFound(sale: sale, earlier: earlier, refundable: refundable, nextReturnNumber: next))
         } catch let error as JournalError {
-            send.yield(.returnLookupFailed(error.description))
+            send.yield(.returnLookupFailed(Message(.journalProblem, ["detail": .text(error.description)])))
         } catch {
-            send.yield(.returnLookupFailed(Self.failure(error).cashierMessage))
+            send.yield(.returnLookupFailed(Self.failure(error).message))
         }
     }
 

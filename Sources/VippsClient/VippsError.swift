@@ -1,3 +1,4 @@
+import KasseLanguage
 import VippsModels
 
 /// Everything that can go wrong talking to Vipps MobilePay, with what a person can do about it.
@@ -104,5 +105,5 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
     }
 
     /// A short message for the person at the till.
-    public var cashierMessage: String { failure.cashierMessage }
+    public var cashierMessage: String { failure.message.description }
 }

@@ -81,38 +81,6 @@ public enum VippsFailure: Sendable, Hashable {
         if status == 429 || status == 423 || status >= 500 { return .unavailable(status: status) }
         return .refused(code: code, status: status, title: title)
     }
-
-    /// A short message for the person at the till.
-    public var cashierMessage: String {
-        switch self {
-        case .notFound: return "Vipps MobilePay has no payment with this reference."
-        case .busy(let code) where code == .cannotCancelProcessing:
-            return "The customer is approving right now. Try cancelling again in a moment."
-        case .busy: return "Vipps MobilePay is still processing this payment. Kasse tries again in a moment."
-        case .noAnswer: return "No answer from Vipps MobilePay yet. Kasse keeps checking; do not take another payment."
-        case .unreachable: return "No connection to Vipps MobilePay. Check the network; nothing is lost."
-        case .unavailable(429): return "Too many requests to Vipps MobilePay. Wait a moment."
-        case .unavailable: return "Vipps MobilePay has a problem right now. Kasse tries again."
-        case .unauthorized: return "Kasse could not log in to Vipps MobilePay. Contact the shop owner (API keys)."
-        case .unreadableAnswer: return "Vipps MobilePay answered something Kasse did not understand. Try again."
-        case .misconfigured(let detail): return "Kasse is not set up correctly: \(detail)"
-        case .notSent(let detail): return "Not sent: \(detail)"
-        case .refused(let code, _, let title):
-            switch code {
-            case .customerNotFound?:
-                return "Vipps MobilePay could not send the payment to this customer. Ask them to check the app, or pay another way."
-            case .pushMessageNotAllowed?:
-                return "This shop may not send payment requests straight to phones yet (PUSH_MESSAGE not approved). Contact the shop owner."
-            case .invalidPersonalQR?: return "The QR code was not accepted. Ask the customer to show their personal QR code again."
-            case .invalidPhoneNumber?: return "The phone number was not accepted. Check the number."
-            case .amountTooSmall?: return "The amount is too small for Vipps MobilePay."
-            case .invalidCurrency?: return "This sales unit cannot take payments in this currency. Contact the shop owner."
-            case .referenceExists?: return "This payment reference was used before. Start a new payment attempt."
-            case .fundsUnavailable?: return "The customer's payment could not be completed (funds unavailable). Ask them to pay another way."
-            default: return title.map { "Vipps MobilePay refused the request: \($0)." } ?? "Vipps MobilePay refused the request."
-            }
-        }
-    }
 }
 
 /// Whether trying again can help, and why (one decision, used by the client's retries, the

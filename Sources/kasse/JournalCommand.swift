@@ -4,6 +4,7 @@ import KassePrinter
 import KassePrinting
 import KasseCore
 import KasseJournal
+import KasseLanguage
 import KasseNorway
 import KasseTill
 import KasseTillApp
@@ -108,7 +109,7 @@ struct JournalCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Norway: a sale's copy receipt («KOPI»), printed and stored in the journal; the law allows one per sale.")
         @OptionGroup var options: JournalOptions
-        @Argument(help: "Receipt number, sale number or payment reference.") var sale: String
+        @ArgumentParser.Argument(help: "Receipt number, sale number or payment reference.") var sale: String
 
         func run() async throws {
             let (journal, settings) = try options.open(readOnly: false)
@@ -130,7 +131,8 @@ struct JournalCommand: AsyncParsableCommand {
             let seconds = completed.flatMap { InternetTime.parseRFC3339($0.at) } ?? Date().timeIntervalSince1970
             let (date, time) = settings.settings.timeZone.localTime(atUTC: Int64(seconds))
             let receipt = LegalReceipt.forSale(paid, kind: .copy, company: company, register: settings.settings.tillID,
-                                               cashier: completed?.cashier ?? settings.cashierID, date: date, time: time)
+                                               cashier: completed?.cashier ?? settings.cashierID, date: date, time: time,
+                                               language: settings.settings.documentLanguage)
             let text = receipt.text()
             try await journalCall { () async throws(JournalError) in
                 try await journal.append([.receiptCopied(sale: paid.sale, reference: paid.reference, receiptNumber: paid.receiptNumber,
@@ -357,7 +359,7 @@ struct JournalCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "One sale (by receipt number, sale number or payment reference) with every journal entry about it.")
         @OptionGroup var options: JournalOptions
-        @Argument(help: "Receipt number, sale number or payment reference.") var sale: String
+        @ArgumentParser.Argument(help: "Receipt number, sale number or payment reference.") var sale: String
         @Flag(help: "JSON instead of text.") var json = false
 
         func run() async throws {
@@ -456,8 +458,8 @@ enum ReceiptText {
         return lines.joined(separator: "\n")
     }
 
-    static func refund(_ refund: JournalRefund, sale: JournalSale, locale: ShopLocale) -> String {
-        refund.receiptText(for: sale, locale: locale).joined(separator: "\n")
+    static func refund(_ refund: JournalRefund, sale: JournalSale, language: Language) -> String {
+        refund.receiptText(for: sale, language: language).joined(separator: "\n")
     }
 
     static func row(_ label: String, _ value: String) -> String {
@@ -485,7 +487,7 @@ struct ReportCommand: AsyncParsableCommand {
             if norway {
                 try await journalCall { () async throws(JournalError) in try await journal.append([.xReport(report)], employee: nil) }
             }
-            if json { printJSON(report) } else { emit(report.text(locale: settings.settings.market.locale, company: settings.company, zone: settings.settings.timeZone)) }
+            if json { printJSON(report) } else { emit(report.text(language: settings.settings.documentLanguage, company: settings.company, zone: settings.settings.timeZone)) }
         }
     }
 
@@ -532,7 +534,7 @@ struct ReportCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError(error.description)
             }
-            if json { printJSON(report) } else { emit(report.text(locale: settings.settings.market.locale, company: settings.company, zone: settings.settings.timeZone)) }
+            if json { printJSON(report) } else { emit(report.text(language: settings.settings.documentLanguage, company: settings.company, zone: settings.settings.timeZone)) }
         }
     }
 }

@@ -4,6 +4,7 @@ import KassePrinting
 import KassePrinter
 import KasseCore
 import KasseJournal
+import KasseLanguage
 import KasseNorway
 import KasseTill
 import KasseTillApp
@@ -22,7 +23,7 @@ struct ReturnCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: JournalOptions
-    @Argument(help: "Receipt number, sale number or payment reference (kasse journal list).") var sale: String
+    @ArgumentParser.Argument(help: "Receipt number, sale number or payment reference (kasse journal list).") var sale: String
     @Option(name: .customLong("line"), help: "A line to return: ID for the whole line, ID:COUNT for some pieces. Repeatable.")
     var lines: [String] = []
     @Flag(help: "Return everything not returned yet.") var all = false
@@ -67,7 +68,7 @@ struct ReturnCommand: AsyncParsableCommand {
                 try finish(refund, await desk.settle(refund))
                 await printReceipt(of: refund, journal: journal, settings: settings)
                 warn("Return \(refund.returnNumber), started before, is now confirmed.")
-                if json { printJSON(refund) } else { emit(ReceiptText.refund(refund, sale: paid, locale: settings.settings.market.locale)) }
+                if json { printJSON(refund) } else { emit(ReceiptText.refund(refund, sale: paid, language: settings.settings.documentLanguage)) }
             }
             return
         }
@@ -90,7 +91,7 @@ struct ReturnCommand: AsyncParsableCommand {
         if json {
             printJSON(refund)
         } else {
-            emit(ReceiptText.refund(refund, sale: paid, locale: settings.settings.market.locale))
+            emit(ReceiptText.refund(refund, sale: paid, language: settings.settings.documentLanguage))
         }
     }
 
@@ -106,7 +107,7 @@ struct ReturnCommand: AsyncParsableCommand {
         }.first
         guard let text = stored else { return }
         let logo = PrinterOptions.logo(settings)
-        let document = PrintDocument.stored(text, title: LegalReceipt.title(ofDocument: "return"), logo: logo, barcode: number)
+        let document = PrintDocument.stored(text, title: LegalReceipt.title(ofDocument: "return", language: settings.settings.documentLanguage), logo: logo, barcode: number)
         do {
             try await journal.append([.printQueued(sale: refund.sale, document: "return", number: number)])
             switch PrinterLink.print(ESCPOS.encode(document, codePage: printer.codePage, columns: printer.columns), printer) {
@@ -122,11 +123,11 @@ struct ReturnCommand: AsyncParsableCommand {
 
     private func finish(_ refund: JournalRefund, _ settled: (outcome: ReturnOutcome, unrecorded: String?)) throws {
         if let detail = settled.unrecorded {
-            throw CLIError("Return \(refund.returnNumber): \(settled.outcome.problem ?? "refunded"), but the journal could not record it: \(detail)")
+            throw CLIError("Return \(refund.returnNumber): \(settled.outcome.problem?.description ?? "refunded"), but the journal could not record it: \(detail)")
         }
         switch settled.outcome {
         case .refunded: return
-        case .refused(let failure): throw CLIError("Return \(refund.returnNumber) was refused: \(failure.cashierMessage)")
+        case .refused(let failure): throw CLIError("Return \(refund.returnNumber) was refused: \(failure.message.description)")
         case .unknown(let failure):
             throw CLIError(
                 "Return \(refund.returnNumber): no answer from Vipps MobilePay (\(failure.retryAdvice.reason)). "

@@ -1,3 +1,4 @@
+import KasseLanguage
 import Foundation
 import Testing
 import VippsClient
@@ -38,7 +39,7 @@ import VippsModels
         #expect(Self.answer(403, code: nil, detail: "x", traceId: "t").failure == .unauthorized)
         #expect(Self.answer(429, code: nil, detail: "x", traceId: "t").failure == .unavailable(status: 429))
         let refused = Self.answer(400, code: 7010, detail: "User not found", traceId: "t").failure
-        #expect(refused.cashierMessage.hasPrefix("Vipps MobilePay could not send the payment to this customer"))
+        #expect(refused.message.description.hasPrefix("Vipps MobilePay could not send the payment to this customer"))
         #expect(!refused.isTransient)
         #expect(VippsError(kind: .outcomeUnknown, message: "x").failure == .noAnswer)
         var unreachable = VippsError(kind: .transport, message: "x")

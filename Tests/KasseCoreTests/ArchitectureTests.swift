@@ -30,8 +30,9 @@ struct ArchitectureTests {
         ("VippsModels", Set(["Crypto"])),
         ("KasseCore", Set(["VippsModels"])),
         ("KasseScanning", Set<String>()),
-        ("KasseTill", Set(["KasseCore", "VippsModels"])),
-        ("KasseNorway", Set(["KasseCore", "KasseTill", "Crypto", "_CryptoExtras", "FoundationEssentials"])),
+        ("KasseLanguage", Set(["KasseCore", "VippsModels"])),
+        ("KasseTill", Set(["KasseCore", "KasseLanguage", "VippsModels"])),
+        ("KasseNorway", Set(["KasseCore", "KasseTill", "KasseLanguage", "VippsModels", "Crypto", "_CryptoExtras", "FoundationEssentials"])),
         ("KassePrinting", Set<String>()),
     ])
     func pureTargetsImportNoIO(target: String, allowed: Set<String>) throws {
@@ -50,6 +51,70 @@ struct ArchitectureTests {
             let imports = try Self.imports(ofTarget: target)
             for (module, allowed) in owners where imports.contains(module) {
                 #expect(allowed.contains(target), "\(target) imports \(module); only \(allowed.sorted()) may")
+            }
+        }
+    }
+
+    /// The string literals of a Swift file outside comments.
+    static func literals(in path: String) throws -> [(line: Int, text: String)] {
+        let source = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+        var found: [(Int, String)] = []
+        for (number, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var characters = Array(line)
+            if let comment = line.range(of: "//") { characters = Array(line[..<comment.lowerBound]) }
+            var index = 0
+            while index < characters.count {
+                guard characters[index] == "\"" else { index += 1; continue }
+                var end = index + 1
+                var text = ""
+                while end < characters.count, characters[end] != "\"" {
+                    if characters[end] == "\\", end + 1 < characters.count, characters[end + 1] == "(" {
+                        // An interpolation is code, not text: skip it (parentheses balanced).
+                        var depth = 0
+                        end += 1
+                        repeat {
+                            if characters[end] == "(" { depth += 1 } else if characters[end] == ")" { depth -= 1 }
+                            end += 1
+                        } while depth > 0 && end < characters.count
+                        continue
+                    }
+                    if characters[end] == "\\" { end += 1 }
+                    if end < characters.count { text.append(characters[end]) }
+                    end += 1
+                }
+                found.append((number + 1, text))
+                index = end + 1
+            }
+        }
+        return found
+    }
+
+    /// Everything a person reads on the till's screen comes from the message catalog: the
+    /// screen code and the key table hold no words of their own, only placeholder names
+    /// (`{amount}`), key caps (F4, Enter, y) and units.
+    @Test(arguments: ["Sources/KasseTill/TillScreen.swift", "Sources/KasseTill/Keys.swift"])
+    func theScreenCodeHoldsNoWordsOfItsOwn(path: String) throws {
+        let english = try String(contentsOf: Self.root.appendingPathComponent("Sources/KasseLanguage/English.swift"), encoding: .utf8)
+        var placeholders = Set<String>()
+        for part in english.split(separator: "{").dropFirst() {
+            if let close = part.firstIndex(of: "}") { placeholders.insert(String(part[..<close])) }
+        }
+        let keyCaps: Set<String> = ["Enter", "Esc", "y", "Y", "n", "N", "j", "J", "c", "C", "k", "K", "p", "P", "↑↓", "/kg"]
+        for (line, text) in try Self.literals(in: path) where text.contains(where: \.isLetter) {
+            let isFunctionKey = text.hasPrefix("F") && text.dropFirst().allSatisfy(\.isNumber)
+            #expect(placeholders.contains(text) || keyCaps.contains(text) || isFunctionKey,
+                    "\(path):\(line): \"\(text)\" is text for a person: put it in the message catalog (Sources/KasseLanguage)")
+        }
+    }
+
+    /// The reducer says everything through messages too: no banner is made from text.
+    @Test func bannersAreMessages() throws {
+        let directory = Self.root.appendingPathComponent("Sources/KasseTill")
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".swift") {
+            for (line, text) in try Self.literals(in: "Sources/KasseTill/" + file) where text.contains(" ") && text.contains(where: \.isUppercase) {
+                let source = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+                    .split(separator: "\n", omittingEmptySubsequences: false)[line - 1]
+                #expect(!source.contains("Banner("), "Sources/KasseTill/\(file):\(line): a banner made of text: \"\(text)\"")
             }
         }
     }

@@ -1,4 +1,5 @@
 import KasseCore
+import KasseLanguage
 import KasseNorway
 import KasseTill
 import VippsModels

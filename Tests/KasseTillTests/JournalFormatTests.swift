@@ -1,5 +1,6 @@
 import Foundation
 import KasseCore
+import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels

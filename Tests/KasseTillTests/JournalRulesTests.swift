@@ -1,4 +1,5 @@
 import KasseCore
+import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
@@ -117,7 +118,7 @@ struct JournalRulesTests {
     @Test func recoveryDecisions() {
         let open = Recovery.Reading.found(state: .CREATED, captured: 0, cancelled: 0)
         let authorized = Recovery.Reading.found(state: .AUTHORIZED, captured: 0, cancelled: 0)
-        #expect(Recovery.decide(amount: 100, unwanted: false, reading: .notFound) == .ended("The payment request never reached Vipps MobilePay."))
+        #expect(Recovery.decide(amount: 100, unwanted: false, reading: .notFound) == .ended(Message(.endNeverArrived)))
         #expect(Recovery.decide(amount: 100, unwanted: false, reading: open) == .wait)
         #expect(Recovery.decide(amount: 100, unwanted: true, reading: open) == .cancel)
         #expect(Recovery.decide(amount: 100, unwanted: false, reading: authorized) == .capture)
@@ -125,7 +126,7 @@ struct JournalRulesTests {
         #expect(Recovery.decide(amount: 100, unwanted: true, reading: .found(state: .AUTHORIZED, captured: 100, cancelled: 0))
             == .complete(captured: 100))
         #expect(Recovery.decide(amount: 100, unwanted: false, reading: .found(state: .AUTHORIZED, captured: 0, cancelled: 100))
-            == .ended("The payment was cancelled."))
+            == .ended(Message(.endWasCancelled)))
         for state in [PaymentState.ABORTED, .EXPIRED, .TERMINATED] {
             guard case .ended = Recovery.decide(amount: 100, unwanted: false, reading: .found(state: state, captured: 0, cancelled: 0)) else {
                 Issue.record("\(state) should end")
@@ -138,15 +139,19 @@ struct JournalRulesTests {
         var till = JournalingDriver()
         let line = JournalLine(lineID: 7, sku: "1001", gtin: "7040000000016", name: "Lettmelk 1 l", unitPrice: 2490,
                                vatRateBasisPoints: 1500, weighed: false, quantity: 2, discount: 100, isReturn: false, total: 4880)
-        till.send(.recovered(RecoveryNotice(sale: 40, text: "Sale 000040 (before the restart): not paid.", paid: false, restoreLines: [line])))
+        till.send(.recovered(RecoveryNotice(sale: 40, message: Self.notPaid("000040"), paid: false, restoreLines: [line])))
         #expect(till.state.basket.lines.count == 1)
         #expect(till.state.basket.total == 4880)
         #expect(till.state.banner?.text.contains("back on screen as sale 000042") == true)
         #expect(till.kinds == ["line-added"])
         // Not over a basket the cashier has started.
-        till.send(.recovered(RecoveryNotice(sale: 41, text: "Sale 000041: not paid.", paid: false, restoreLines: [line])))
+        till.send(.recovered(RecoveryNotice(sale: 41, message: Self.notPaid("000041"), paid: false, restoreLines: [line])))
         #expect(till.state.basket.lines.count == 1)
-        #expect(till.state.banner?.text == "Sale 000041: not paid.")
+        #expect(till.state.banner?.text == "Recovered sale 000041: not paid. The customer declined the payment in the app.")
+    }
+
+    static func notPaid(_ number: String) -> Message {
+        Message(.recoveredNotPaid, ["number": .text(number), "reason": .message(Message(.endDeclined))])
     }
 
     static let sale = JournalSale(
@@ -190,7 +195,7 @@ struct JournalRulesTests {
         #expect(report.returnsCount == 1 && report.returnsTotal == 2490 && report.netTotal == 7980)
         #expect(report.vat == [JournalVAT(rateBasisPoints: 1500, gross: 7980, tax: 1041)])
         #expect(report.firstEntry == 10 && report.lastEntry == 13 && report.abandonedSales == 1)
-        #expect(report.text(locale: Market.norway.locale).contains("Net"))
+        #expect(report.text(language: .english).contains("Net"))
     }
 
     @Test func aReturnAtTheTill() {
@@ -263,11 +268,11 @@ struct JournalRulesTests {
     /// A sale that recovery completed is shown as paid until the cashier moves on.
     @Test func aRecoveredPaidSaleIsShownUntilEnter() {
         var till = TillDriver()
-        till.send(.recovered(RecoveryNotice(sale: 5, text: "Sale 000005 (before the restart): approved while the till was down.",
+        till.send(.recovered(RecoveryNotice(sale: 5, message: Message(.recoveredApprovedWhileDown, ["number": .text("000005"), "amount": .money(10470, .NOK)]),
                                             paid: true, restoreLines: nil, paidSale: Self.sale)))
         #expect(till.state.recoveredSale == Self.sale)
         let screen = TillScreen.render(till.state, size: TerminalSize(columns: 80, rows: 24))
-        #expect(screen.row(2).contains("PAID  kr 104,70  (completed after a restart)"))
+        #expect(screen.row(2).contains("PAID  NOK 104.70  (completed after a restart)"))
         till.type("1001")  // keys other than Enter/Esc do nothing meanwhile
         #expect(till.state.basket.isEmpty)
         till.press(.enter)

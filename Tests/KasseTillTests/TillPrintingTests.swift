@@ -1,4 +1,5 @@
 import KasseCore
+import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
@@ -53,7 +54,7 @@ struct TillPrintingTests {
         var till = try Self.paid(.ask)
         let effects = till.send(.keyPressed(.character("n")))
         #expect(effects == [.record([.receiptNotPrinted(sale: 42, receiptNumber: "000042", reason: "the customer wanted no paper receipt")])])
-        #expect(till.state.payment?.receiptPrint == .notPrinted("the customer wanted no paper receipt"))
+        #expect(till.state.payment?.receiptPrint == .notPrinted(Message(.customerWantedNoPaper)))
         #expect(till.state.mode != .selling(.code))  // still on the paid panel
     }
 
@@ -70,14 +71,14 @@ struct TillPrintingTests {
         #expect(always.state.payment?.receiptPrint == .printing)
         #expect(always.send(.keyPressed(.character("n"))).isEmpty)
         let never = try Self.paid(.never)
-        #expect(never.state.payment?.receiptPrint == .notPrinted("receipts are set not to print"))
+        #expect(never.state.payment?.receiptPrint == .notPrinted(Message(.printerSetNotToPrint)))
     }
 
     @Test func aJobThatDidNotPrintSaysWhyAndIsNotJournaledAsPrinted() throws {
         var till = try Self.paid(.always)
-        let effects = till.send(.printJobDone(PrintJobOutcome(document: "sale", number: "000042", sale: 42, printed: false, problem: "paper out")))
+        let effects = till.send(.printJobDone(PrintJobOutcome(document: "sale", number: "000042", sale: 42, printed: false, problem: Message(.printerPaperOut))))
         #expect(effects.isEmpty)
-        #expect(till.state.payment?.receiptPrint == .waiting("paper out"))
+        #expect(till.state.payment?.receiptPrint == .waiting(Message(.printerPaperOut)))
         #expect(till.state.banner?.text == "Receipt 000042 not printed yet: paper out. It prints when the printer is back.")
         // Later, after the next customer came: journaled, the banner says so.
         till.press(.enter)
@@ -88,8 +89,8 @@ struct TillPrintingTests {
 
     @Test func thePrinterStatusIsKept() {
         var till = TillDriver()
-        till.send(.printerChanged(PrinterIndicator(text: "paper out", ok: false)))
-        #expect(till.state.printer == PrinterIndicator(text: "paper out", ok: false))
+        till.send(.printerChanged(PrinterIndicator(Message(.printerPaperOut), ok: false)))
+        #expect(till.state.printer == PrinterIndicator(Message(.printerPaperOut), ok: false))
     }
 
     @Test func reportsPrintOnP() {

@@ -1,4 +1,5 @@
 import KasseCore
+import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
@@ -107,6 +108,7 @@ struct ZReportReminderTests {
             sinceLastZ: [Self.sale("S-1-20261129-000001-1"), .operatorAction("x"), Self.sale("S-1-20261130-000002-1"),
                          Self.sale("S-1-20261130-000003-1"), Self.sale("S-1-20261201-000004-1")],
             today: today)
-        #expect(message == "No Z report has closed the sales of 29.11.2026, 30.11.2026. Close the day: F11, then F12.")
+        #expect(message.map(Language.norwegian.text) == "Ingen Z-rapport har avsluttet salgene fra 29.11.2026, 30.11.2026. Avslutt dagen: F11, så F12.")
+        #expect(message?.description == "No Z report has closed the sales of 29/11/2026, 30/11/2026. Close the day: F11, then F12.")
     }
 }

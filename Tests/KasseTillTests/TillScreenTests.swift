@@ -1,4 +1,5 @@
 import KasseCore
+import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
@@ -48,14 +49,14 @@ struct TillScreenTests {
         // With a printer: the question after PAID, and the printer in the status bar.
         var asking = till
         asking.state.settings.receipts = .ask
-        asking.send(.printerChanged(PrinterIndicator(text: "paper low", ok: true)))
+        asking.send(.printerChanged(PrinterIndicator(Message(.printerPaperLow), ok: true)))
         asking.send(.captured(reference: request.reference, aggregate: aggregate))
         scenes.append(("paid-asking-print", asking.state))
         var waiting = asking
         waiting.press(.character("y"))
-        waiting.send(.printerChanged(PrinterIndicator(text: "paper out", ok: false)))
+        waiting.send(.printerChanged(PrinterIndicator(Message(.printerPaperOut), ok: false)))
         waiting.send(.printJobDone(PrintJobOutcome(document: "sale", number: waiting.state.receiptNumber, sale: waiting.state.saleNumber,
-                                                   printed: false, problem: "paper out")))
+                                                   printed: false, problem: Message(.printerPaperOut))))
         scenes.append(("paid-print-waiting", waiting.state))
         var quit = TillDriver()
         quit.type("1001")
@@ -82,7 +83,7 @@ struct TillScreenTests {
         scenes.append(("return-day", byDay.state))
         var recovered = TillDriver()
         recovered.send(.recovered(RecoveryNotice(
-            sale: 5, text: "Recovered sale 000005: approved while the till was down, kr 104,70 captured.", paid: true,
+            sale: 5, message: Message(.recoveredApprovedWhileDown, ["number": .text("000005"), "amount": .money(10470, .NOK)]), paid: true,
             restoreLines: nil, paidSale: JournalRulesTests.sale)))
         scenes.append(("recovered-paid", recovered.state))
         returning.press(.enter)
@@ -113,10 +114,47 @@ struct TillScreenTests {
         return scenes
     }
 
-    @Test func everyScreenAt80x24AndLarger() throws {
-        for (name, state) in try Self.scenes() {
-            assertSnapshot(TillScreen.render(state, size: Self.small), named: "\(name)-80x24")
-            assertSnapshot(TillScreen.render(state, size: Self.large), named: "\(name)-120x40")
+    /// Every screen in every language, at 80×24 and at 120×40.
+    @Test(arguments: Language.all)
+    func everyScreenAt80x24AndLarger(in language: Language) throws {
+        for (name, scene) in try Self.scenes() {
+            var state = scene
+            state.settings.language = language
+            assertSnapshot(TillScreen.render(state, size: Self.small), named: "\(name)-\(language.code)-80x24")
+            assertSnapshot(TillScreen.render(state, size: Self.large), named: "\(name)-\(language.code)-120x40")
+        }
+    }
+
+    /// The longest language still fits at 80×24: nothing on any screen is cut off (long
+    /// messages wrap), and every key of the panel on screen is on the help bar.
+    @Test(arguments: Language.all)
+    func everyLanguageFitsAt80x24(in language: Language) throws {
+        for (name, scene) in try Self.scenes() {
+            var state = scene
+            state.settings.language = language
+            let canvas = TillScreen.render(state, size: Self.small)
+            #expect(canvas.clipped.isEmpty, "\(language) \(name): cut off: \(canvas.clipped)")
+            let help = canvas.row(Self.small.rows - 1)
+            for binding in KeyMap.panel(state.mode) where binding.action != .print || state.settings.receipts.hasPrinter {
+                let label = binding.label == "y" ? String(language.yesKey) : binding.label
+                #expect(help.contains("\(label) \(language.text(binding.help))"), "\(language) \(name): \(help)")
+            }
+        }
+    }
+
+    /// Every message the till may show as a banner fits in two rows of 80 columns, in every
+    /// language, with its placeholders filled with long values.
+    @Test(arguments: Language.all)
+    func everyBannerFitsInTwoRows(in language: Language) {
+        let long: Argument = .text("0000000000")
+        for key in MessageKey.allCases where !key.rawValue.hasPrefix("report") && !key.rawValue.hasPrefix("receipt") {
+            let template = language.template(key) ?? ""
+            var arguments: [String: Argument] = [:]
+            for part in template.split(separator: "{").dropFirst() {
+                if let close = part.firstIndex(of: "}") { arguments[String(part[..<close])] = long }
+            }
+            let text = language.text(Message(key, arguments))
+            #expect(TillScreen.wrapped(text, width: 80).count <= 2, "\(language) \(key): \(text.count) characters")
         }
     }
 
@@ -141,11 +179,14 @@ struct TillScreenTests {
         var state = Fixture.state()
         state.employee = StaffMember(id: "1001", name: "Kari Kasserer", role: .cashier)
         let bottom = TillScreen.render(state, size: TerminalSize(columns: 160, rows: 40)).row(39)
-        for binding in KeyMap.bindings { #expect(bottom.contains("\(binding.label) \(binding.help)"), "\(bottom)") }
-        // At 80 columns the essential keys stay; others give way.
-        let narrow = TillScreen.render(state, size: Self.small).row(23)
-        for binding in KeyMap.bindings where KeyMap.essential.contains(binding.command) {
-            #expect(narrow.contains("\(binding.label) \(binding.help)"), "\(narrow)")
+        for binding in KeyMap.bindings { #expect(bottom.contains("\(binding.label) \(Language.english.text(binding.help))"), "\(bottom)") }
+        // At 80 columns the essential keys stay, in every language; others give way.
+        for language in Language.all {
+            state.settings.language = language
+            let narrow = TillScreen.render(state, size: Self.small).row(23)
+            for binding in KeyMap.bindings where KeyMap.essential.contains(binding.command) {
+                #expect(narrow.contains("\(binding.label) \(language.text(binding.help))"), "\(language): \(narrow)")
+            }
         }
         // Without a log-in (no staff list) there is nobody to log out and no manager for training.
         let alone = TillScreen.render(Fixture.state(), size: Self.large).row(39)

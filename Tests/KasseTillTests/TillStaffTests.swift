@@ -1,4 +1,5 @@
 import KasseCore
+import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
@@ -175,7 +176,7 @@ struct TillStaffTests {
 
     @Test func recoveryAtTheLogInScreenWaitsForWhoeverLogsIn() throws {
         var till = Self.driver()
-        let notice = RecoveryNotice(sale: 41, text: "Sale 000041 was paid before the restart.", paid: true, restoreLines: nil)
+        let notice = RecoveryNotice(sale: 41, message: Message(.recoveredPaid, ["number": .text("000041"), "amount": .money(100, .NOK)]), paid: true, restoreLines: nil)
         till.send(.recovered(notice))
         #expect(till.state.logIn != nil && till.state.heldNotices == [notice])
         _ = Self.typeForm(&till, "1001", "1234")

@@ -1,5 +1,6 @@
 import Foundation
 import KasseCore
+import KasseLanguage
 import KasseTill
 import Testing
 
@@ -15,7 +16,8 @@ enum Fixture {
 
     static func state(mode: RunMode = .demo) -> TillState {
         TillState(
-            settings: TillSettings(mode: mode, shopName: "Kasse Demo", storeID: "OSLO1", tillID: "1", market: .norway),
+            // In English, which the tests read; `TillScreenTests` shows every screen in every language.
+            settings: TillSettings(mode: mode, shopName: "Kasse Demo", storeID: "OSLO1", tillID: "1", market: .norway, language: .english),
             saleNumber: 42, now: start, today: CivilDate(year: 2026, month: 11, day: 21))
     }
 }

@@ -1,4 +1,5 @@
 import KasseCore
+import KasseLanguage
 import KasseTill
 import VippsModels
 import Testing
@@ -57,7 +58,8 @@ struct VATDateTests {
         _ = till.reduce(&state, .dayChanged(Self.day(2026, 1, 1)))
         #expect(state.today == Self.day(2026, 1, 1))
         #expect(state.basket.lines.map(\.product.vatRate) == [VATRate(1350)])
-        #expect(state.banner?.text.contains("14 % → 13,5 %") == true, "\(String(describing: state.banner))")
+        #expect(state.banner?.text.contains("14% → 13.5%") == true, "\(String(describing: state.banner))")
+        #expect(state.banner.map { Language.finnish.text($0.message) } == "Uudet ALV-kannat tästä päivästä: 14 % → 13,5 %")
         // The next line too; the reference carries the new date.
         _ = till.reduce(&state, .keyPressed(.character("1")))
         _ = till.reduce(&state, .keyPressed(.enter))
