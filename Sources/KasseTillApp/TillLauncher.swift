@@ -360,8 +360,14 @@ public enum TillLauncher {
             throw LaunchError(description: "configuration: \(error.description)")
         }
         // The catalog loads while the rest starts (the demo simulator, the terminal).
-        let catalogFile = catalogOverride ?? file?["till.catalog"] ?? assets("catalog.csv")
+        // Without a catalog of its own, the till sells the sample catalog of its market.
         let marketForCatalog = Market(code: file?["till.market"] ?? "NO") ?? .norway
+        let sample = switch marketForCatalog {
+        case .norway: "catalog.csv"
+        case .denmark: "catalog-dk.csv"
+        case .finland: "catalog-fi.csv"
+        }
+        let catalogFile = catalogOverride ?? file?["till.catalog"] ?? assets(sample)
         let catalogTask = Task.detached { () -> Result<CatalogCSV.Result, LaunchError> in
             guard let catalogFile else {
                 return .failure(LaunchError(description: "no catalog: set till.catalog in the configuration or pass --catalog FILE"))

@@ -162,7 +162,7 @@ public actor TillRuntime {
                         LegalReceipt.issued(for: events, refunds: refunds, company: company, register: state.settings.tillID,
                                             cashier: state.employee?.name ?? before.employee?.name ?? employee ?? "",
                                             atUTC: at, zone: state.settings.timeZone, notPrinted: notPrintedReason,
-                                            width: printer?.settings.columns ?? 48)
+                                            width: printer?.settings.columns ?? 48, language: state.settings.documentLanguage)
                     } ?? []
                     // What goes to the printer now is journaled as queued in the same write.
                     let printing = receiptsToPrint(receipts)

@@ -2,6 +2,7 @@ import Foundation
 import KassePrinting
 import KasseConfig
 import KasseCore
+import KasseLanguage
 import KasseNorway
 import KasseTill
 import KasseTillApp
@@ -279,8 +280,22 @@ import VippsClient
         #expect(file.hints.count == 1 && file.hints[0].contains("not valid TOML (line 2"), "\(file.hints)")
     }
 
+    /// The screens speak the market's language unless `till.language` names another; receipts
+    /// and reports in Norway stay Norwegian.
+    @Test func theLanguageIsTheMarketsUnlessNamed() throws {
+        #expect(try Self.load("[till]\nmarket = \"FI\"").0.settings.language == .finnish)
+        #expect(try Self.load("[till]\nmarket = \"DK\"").0.settings.language == .danish)
+        let english = try Self.load("[till]\nmarket = \"FI\"\nlanguage = \"en\"").0.settings
+        #expect(english.language == .english && english.documentLanguage == .english)
+        let norway = try Self.load("[till]\nmarket = \"NO\"\nlanguage = \"fi\"").0.settings
+        #expect(norway.language == .finnish && norway.documentLanguage == .norwegian)
+    }
+
     @Test(arguments: [
         ("[till]\nmarket = \"SE\"", "line 2 (till.market): must be NO, DK or FI, not 'SE'"),
+        ("[till]\nlanguage = \"sv\"", "line 2 (till.language): must be one of nb (norsk bokmål), da (dansk), fi (suomi), en (English), not 'sv'"),
+        ("[[staff]]\nid = \"1\"\nname = \"A\"\npin = \"scrypt$15$8$1$23qxpW557xZ4PhI78oMQAw==$Q8G28UxWS3HdnMaP9VKk7al33z6wPU0yRbjwihoUXr8=\"\nlanguage = \"klingon\"",
+         "(staff[1].language): must be one of nb"),
         ("[scanners]\nlayout = \"de\"", "line 2 (scanners.layout): must be us, no, da or fi"),
         ("[scanners]\nenabled = \"maybe\"", "line 2 (scanners.enabled): must be true or false"),
         ("[scanners]\npause_ms = 5", "line 2 (scanners.pause_ms): must be a whole number of milliseconds"),

@@ -2,6 +2,7 @@ import Foundation
 import KasseSimulator
 import KasseTillApp
 import KasseJournal
+import KasseLanguage
 import KasseTill
 import Testing
 
@@ -10,6 +11,8 @@ final class TillSession: Sendable {
     let name: String
     let socket: String
     let directory: String
+    /// The language the till speaks (its screens).
+    let language: Language
 
     static func tmux(_ arguments: [String]) async throws -> String {
         try await runProgram("/usr/bin/tmux", arguments).output
@@ -42,8 +45,11 @@ final class TillSession: Sendable {
     /// `directory`: reuse one (its journal and log), as a till restarted in the same shop does.
     /// `logIn`: the employee number and PIN to log in with once the log-in screen shows (the
     /// demo cashier by default; nil: stay at the log-in screen).
+    /// `market`, `language`: the till's (these tests read English screens by default; the
+    /// Danish and Finnish tills' tests read their own languages).
     init(simulator: SimulatorHarness, columns: Int = 100, rows: Int = 30, extraConfig: String = "", reusing existing: String? = nil,
-         logIn: (id: String, pin: String)? = ("1001", "1234")) async throws {
+         logIn: (id: String, pin: String)? = ("1001", "1234"), market: String = "NO", language: String = "en") async throws {
+        self.language = Language.named(language) ?? .english
         name = "kasse-\(UUID().uuidString.prefix(8))"
         socket = "kasse-test-\(UUID().uuidString.prefix(8))"
         self.directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent(name).path
@@ -59,7 +65,8 @@ final class TillSession: Sendable {
             shop_name = "Testbutikken"
             store_id = "TEST1"
             till_id = "2"
-            market = "NO"
+            market = "\(market)"
+            language = "\(language)"
             log = "\(directory)/kasse.log"
             [scanners]
             enabled = false
@@ -74,13 +81,14 @@ final class TillSession: Sendable {
 
     /// At the log-in screen: the number, Enter, the PIN, Enter; back when the till sells.
     func logIn(_ id: String, _ pin: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        try await waitFor("Employee number:", timeout: .seconds(60), sourceLocation: sourceLocation)
+        let employee = language.text(.promptEmployee)
+        try await waitFor(employee + ":", timeout: .seconds(60), sourceLocation: sourceLocation)
         try await type(id)
         try await keys("Enter")
         try await waitFor("PIN:", sourceLocation: sourceLocation)
         try await type(pin)
         try await keys("Enter")
-        try await waitUntil("the till sells", sourceLocation: sourceLocation) { !$0.contains("PIN:") && !$0.contains("Employee number") }
+        try await waitUntil("the till sells", sourceLocation: sourceLocation) { !$0.contains("PIN:") && !$0.contains(employee) }
     }
 
     /// A manager-only action asked for approval: the demo manager's number and PIN.
@@ -187,7 +195,7 @@ final class TillSession: Sendable {
         #expect(reference == "TEST1-2-" + (reference.split(separator: "-")[2]) + "-000001-1")
         _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
         let paid = try await till.waitFor("PAID", timeout: .seconds(90))
-        #expect(paid.contains("kr 76,70"))
+        #expect(paid.contains("NOK 76.70"))
         let record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
         #expect(record.aggregate("capturedAmount") == 7670)
         #expect(record.json["customerInteraction"] as? String == "CUSTOMER_PRESENT")
@@ -328,6 +336,7 @@ final class TillSession: Sendable {
             msn = "\(sim.msn)"
             [till]
             store_id = "USB1"
+            language = "en"
             log = "\(directory)/kasse.log"
             [scanners]
             enabled = true
@@ -370,7 +379,7 @@ final class TillSession: Sendable {
             sale: 1, receiptNumber: "000001", reference: "TEST1-2-20260115-000001-1", currency: "NOK", total: 2490, captured: 2490,
             customer: "x", lines: [], vat: []))])
         let till = try await TillSession(simulator: sim, extraConfig: "[journal]\npath = \"\(journalPath)\"", reusing: directory)
-        let screen = try await till.waitFor("No Z report has closed the sales of 15.01.2026")
+        let screen = try await till.waitFor("No Z report has closed the sales of 15/01/2026")
         #expect(screen.contains("F11, then F12"))
         try await till.keys("F10")
         try await till.waitFor("KASSE-EXITED-0")
@@ -403,13 +412,13 @@ final class TillSession: Sendable {
         try await till.type("today")
         try await till.keys("Enter")
         let listed = try await till.waitFor("Paid on ")
-        #expect(listed.contains("000001") && listed.contains("100,60"))
+        #expect(listed.contains("000001") && listed.contains("100.60"))
         try await till.type("000001")
         try await till.keys("Enter")
-        try await till.waitFor("can still be refunded kr 100,60")
+        try await till.waitFor("can still be refunded NOK 100.60")
         try await till.type("1:2")
         try await till.keys("Enter")
-        try await till.waitFor("Refund kr 49,80")
+        try await till.waitFor("Refund NOK 49.80")
         try await till.type("y")
         let done = try await till.waitFor("RETURNED")
         #expect(done.contains("RETURN 1  for receipt 000001"))

@@ -87,11 +87,11 @@ import Testing
         try await till.waitFor("Receipt number or reference")
         try await till.type(receipt.barcodes[0])
         try await till.keys("Enter")
-        try await till.waitFor("can still be refunded kr 64,80")
+        try await till.waitFor("can still be refunded NOK 64.80")
         // The butter goes back: its return receipt is always printed, with its own barcode.
         try await till.type("1")
         try await till.keys("Enter")
-        try await till.waitFor("Refund kr 39,90")
+        try await till.waitFor("Refund NOK 39.90")
         try await till.type("y")
         try await till.waitFor("RETURNED")
         let returned = try #require(await waitForDocuments(emulator, 3).last)

@@ -64,7 +64,7 @@ struct InProcessTill {
 
     init(simulator: SimulatorHarness, journal: any TillJournal, day: TestDay, saleNumber: Int = 1,
          recovering: [UnsettledPayment] = [], chain: TransactionChain? = nil, secondsSince1970: Int64? = nil) throws {
-        let settings = TillSettings(mode: .demo, shopName: "Testbutikken", storeID: "TEST1", tillID: "2", market: .norway)
+        let settings = TillSettings(mode: .demo, shopName: "Testbutikken", storeID: "TEST1", tillID: "2", market: .norway, language: .english)
         let data = try Data(contentsOf: Repository.root.appendingPathComponent("assets/catalog.csv"))
         let catalog = data.withUnsafeBytes { CatalogCSV.parse(bytes: $0.bindMemory(to: UInt8.self), market: .norway) }.catalog
         var logger = Logger(label: "kasse.till.test")
@@ -115,7 +115,7 @@ struct InProcessTill {
         let journal = try Journal(path: journalPath, till: "2", cashier: "t")
         let day = TestDay(CivilDate(year: 2026, month: 11, day: 30))
         let till = try InProcessTill(simulator: sim, journal: journal, day: day)
-        await till.terminal.waitFor("30.11.2026")
+        await till.terminal.waitFor("30/11/2026")
 
         let first = try await till.sendPayment(sim)
         #expect(first == "TEST1-2-20261130-000001-1")
@@ -125,7 +125,7 @@ struct InProcessTill {
         await till.terminal.waitFor("sale 000002")
 
         day.set(CivilDate(year: 2026, month: 12, day: 1))
-        await till.terminal.waitFor("01.12.2026")
+        await till.terminal.waitFor("01/12/2026")
         let second = try await till.sendPayment(sim)
         #expect(second == "TEST1-2-20261201-000002-1")
         _ = try await sim.control(.POST, "/simulator/v1/payments/\(second)/approve")
@@ -139,7 +139,7 @@ struct InProcessTill {
         till.terminal.type("today")
         till.terminal.press(.enter)
         let listed = await till.terminal.waitFor("Paid on ")
-        #expect(listed.contains("Paid on 2026-12-01") && listed.contains(second) && !listed.contains(first), "\(listed)")
+        #expect(listed.contains("Paid on 01/12/2026") && listed.contains(second) && !listed.contains(first), "\(listed)")
         till.terminal.press(.escape, .escape)
         await till.quit()
 

@@ -81,4 +81,24 @@ struct LegalReceiptTests {
         #expect(!plain.contains { $0.contains("Org.nr.") })
         #expect(!plain.contains { $0.trimmingCharacters(in: .whitespaces).isEmpty })
     }
+
+    /// Outside Norway the receipt is in the shop's language, with its currency and formats.
+    @Test func aDanishAndAFinnishReceipt() {
+        var sale = Self.sale
+        sale.currency = "EUR"
+        let finnish = LegalReceipt.forSale(sale, company: CompanyIdentity(name: "Kauppa Oy", organisationNumber: "", address: "Aleksanterinkatu 1",
+                                                                          postalCode: "00100", city: "Helsinki", vatRegistered: false),
+                                           register: "1", cashier: "aino", date: Self.date, time: Self.time, language: .finnish).text()
+        #expect(finnish.contains { $0.contains("Myyntikuitti") })
+        #expect(finnish.contains { $0.hasPrefix("Kuitti nro 000042") && $0.hasSuffix("30.11.2026 14.05.09") })
+        #expect(finnish.contains { $0.hasPrefix("YHTEENSÄ EUR") && $0.hasSuffix("143,94") })
+        #expect(finnish.contains { $0.contains("1,234 kg x 39,90/kg") })
+        sale.currency = "DKK"
+        let danish = LegalReceipt.forSale(sale, kind: .copy, company: CompanyIdentity(name: "Butik ApS", organisationNumber: "", address: "",
+                                                                                      postalCode: "", city: "", vatRegistered: false),
+                                          register: "1", cashier: "mette", date: Self.date, time: Self.time, language: .danish).text()
+        #expect(danish.contains { $0.contains("KOPI - Kvittering") })
+        #expect(danish.contains { $0.hasPrefix("I ALT DKK") && $0.hasSuffix("143,94") })
+        #expect(danish.contains { $0.hasPrefix("  Moms 25 % af 49,90") })
+    }
 }

@@ -120,6 +120,8 @@ struct TillScreenTests {
         for (name, scene) in try Self.scenes() {
             var state = scene
             state.settings.language = language
+            // The report is the shop's document, in its market's language (Norwegian in Norway).
+            state.settings.market = language == .danish ? .denmark : language == .finnish ? .finland : .norway
             assertSnapshot(TillScreen.render(state, size: Self.small), named: "\(name)-\(language.code)-80x24")
             assertSnapshot(TillScreen.render(state, size: Self.large), named: "\(name)-\(language.code)-120x40")
         }

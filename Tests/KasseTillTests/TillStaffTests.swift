@@ -10,6 +10,7 @@ struct TillStaffTests {
     static let staff = StaffList([
         StaffList.Entry(member: StaffMember(id: "1001", name: "Kari Kasserer", role: .cashier), pinHash: "hash-kari"),
         StaffList.Entry(member: StaffMember(id: "9001", name: "Mona Manager", role: .manager), pinHash: "hash-mona"),
+        StaffList.Entry(member: StaffMember(id: "1002", name: "Aino Virtanen", role: .cashier, language: "fi"), pinHash: "hash-aino"),
     ])
 
     /// A till with staff, at its log-in screen.
@@ -229,5 +230,23 @@ struct TillStaffTests {
         #expect(till.state.banner?.text == "Log-in is off on this till: the configuration has no [[staff]].")
         till.press(.function(1))
         #expect(till.state.mode == .selling(.code) && !till.state.training)
+    }
+
+    /// A cashier with a language of their own sees it from log-in to log-out; the till's own
+    /// comes back for the next one. Receipts stay in the shop's language.
+    @Test func aCashiersOwnLanguageFollowsTheirLogIn() {
+        var till = Self.driver()
+        let size = TerminalSize(columns: 80, rows: 24)
+        #expect(TillScreen.render(till.state, size: size).text.contains("Employee number"))
+        _ = Self.typeForm(&till, "1002", "5678")
+        till.send(.pinChecked(employeeID: "1002", matches: true))
+        #expect(till.state.language == .finnish)
+        #expect(till.state.settings.documentLanguage == .norwegian)
+        let screen = TillScreen.render(till.state, size: size).text
+        #expect(screen.contains("Kirjautunut: Aino Virtanen (1002)"), "\(screen)")
+        #expect(screen.contains("F4 Maksa"), "\(screen)")
+        till.press(.function(12))
+        #expect(till.state.language == .english)
+        #expect(TillScreen.render(till.state, size: size).text.contains("Aino Virtanen logged out"))
     }
 }
