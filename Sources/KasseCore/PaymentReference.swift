@@ -26,9 +26,10 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable {
     public var dotted: String { pad(day, 2) + "." + pad(month, 2) + "." + pad(year, 4) }
 
     /// What a cashier types for a day: `2026-11-21`, `21.11.2026`, `21.11` (this year),
-    /// `today` / `i dag` / `idag`. Nil for anything else, or a day that does not exist.
+    /// `21/11/2026` (English), `today` / `i dag` / `idag` / `tänään`. Nil for anything else, or a
+    /// day that does not exist.
     public static func parse(_ text: String, today: CivilDate) -> CivilDate? {
-        let text = text.lowercased().filter { $0 != " " }
+        let text = String(text.lowercased().filter { $0 != " " }.map { $0 == "/" ? "." : $0 })
         if ["today", "idag", "idag.", "tänään"].contains(text) { return today }
         let parts: [Int]
         let date: CivilDate

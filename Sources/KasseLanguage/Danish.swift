@@ -272,7 +272,7 @@ extension Language {
             .returnNotConfirmedYet: "Retur {number} af dette salg er ikke bekræftet endnu. {reason}",
             .returnTitle: "RETUR",
             .returnHowTo: "Skriv eller scan salgets kvitteringsnummer eller betalingsreference,",
-            .returnHowToDay: "eller en dag (21.11, 2026-11-21, today) for at se dagens betalte salg.",
+            .returnHowToDay: "eller en dag (21.11, 2026-11-21, i dag) for at se dagens betalte salg.",
             .paidOn: "Betalt {date}:",
             .lineCount: "{count} linje(r)",
             .andMore: "… og {count} mere",

@@ -272,7 +272,7 @@ extension Language {
             .returnNotConfirmedYet: "Return {number} of this sale is not confirmed yet. {reason}",
             .returnTitle: "RETURN",
             .returnHowTo: "Type or scan the receipt number or the payment reference of the sale,",
-            .returnHowToDay: "or a day (21.11, 2026-11-21, today) to see its paid sales.",
+            .returnHowToDay: "or a day (21/11, 2026-11-21, today) to see its paid sales.",
             .paidOn: "Paid on {date}:",
             .lineCount: "{count} line(s)",
             .andMore: "… and {count} more",

@@ -273,7 +273,7 @@ extension Language {
             .returnNotConfirmedYet: "Tämän myynnin palautusta {number} ei ole vielä vahvistettu. {reason}",
             .returnTitle: "PALAUTUS",
             .returnHowTo: "Kirjoita tai lue myynnin kuitin numero tai maksun viite,",
-            .returnHowToDay: "tai päivä (21.11, 2026-11-21, today) nähdäksesi sen maksetut myynnit.",
+            .returnHowToDay: "tai päivä (21.11, 2026-11-21, tänään) nähdäksesi sen maksetut myynnit.",
             .paidOn: "Maksettu {date}:",
             .lineCount: "{count} rivi(ä)",
             .andMore: "… ja {count} muuta",

@@ -273,7 +273,7 @@ extension Language {
             .returnNotConfirmedYet: "Retur {number} av dette salget er ikke bekreftet ennå. {reason}",
             .returnTitle: "RETUR",
             .returnHowTo: "Skriv eller skann kvitteringsnummeret eller betalingsreferansen til salget,",
-            .returnHowToDay: "eller en dag (21.11, 2026-11-21, today) for å se dagens betalte salg.",
+            .returnHowToDay: "eller en dag (21.11, 2026-11-21, i dag) for å se dagens betalte salg.",
             .paidOn: "Betalt {date}:",
             .lineCount: "{count} linje(r)",
             .andMore: "… og {count} til",

@@ -259,6 +259,8 @@ struct JournalRulesTests {
         #expect(CivilDate.parse("3.1", today: today) == CivilDate(year: 2026, month: 1, day: 3))
         #expect(CivilDate.parse("i dag", today: today) == today)
         #expect(CivilDate.parse("today", today: today) == today)
+        #expect(CivilDate.parse("tänään", today: today) == today)
+        #expect(CivilDate.parse("20/11/2026", today: today) == CivilDate(year: 2026, month: 11, day: 20), "as English writes it")
         #expect(CivilDate.parse("29.02.2027", today: today) == nil)
         #expect(CivilDate.parse("000012", today: today) == nil)
         #expect(CivilDate.parse("STORE1-1-20261121-000001-1", today: today) == nil)
