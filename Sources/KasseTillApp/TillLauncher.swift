@@ -300,11 +300,12 @@ public struct TillConfiguration: Sendable {
 }
 
 extension TillConfiguration {
-    /// `Europe/Oslo` (from the machine's zoneinfo files) or a POSIX rule (`CET-1CEST,M3.5.0,M10.5.0/3`).
+    /// What is wrong with a language Kasse does not speak.
     static func unknownLanguage(_ code: String) -> String {
         "must be one of " + Language.all.map { "\($0.code) (\($0.name))" }.joined(separator: ", ") + ", not '\(code)'"
     }
 
+    /// `Europe/Oslo` (from the machine's zoneinfo files) or a POSIX rule (`CET-1CEST,M3.5.0,M10.5.0/3`).
     static func timeZone(_ text: String, zoneinfo: String) throws(ShopTimeZone.Invalid) -> ShopTimeZone {
         if text.contains(",") || text.contains(where: \.isNumber) && !text.contains("/") {
             return try ShopTimeZone(rule: text)
@@ -347,7 +348,14 @@ public enum TillLauncher {
 
     /// Starts the till. With no configuration file and no API settings in the environment,
     /// it runs in DEMO mode against the simulator started in this process.
-    public static func run(configPath: String?, catalogOverride: String?, assets: (String) -> String?) async throws {
+    /// `languageOverride`: the screens' language for this run (`--language`), over `till.language`.
+    public static func run(configPath: String?, catalogOverride: String?, languageOverride: String? = nil,
+                           assets: (String) -> String?) async throws {
+        var language: Language?
+        if let code = languageOverride {
+            guard let named = Language.named(code) else { throw LaunchError(description: "--language " + TillConfiguration.unknownLanguage(code)) }
+            language = named
+        }
         let environment = ProcessInfo.processInfo.environment
         var warnings: [String] = []
         let path = configPath ?? VippsConfiguration.defaultPath(environment: environment)
@@ -401,6 +409,7 @@ public enum TillLauncher {
         } catch let error as SimulatorConfigurationError {
             throw LaunchError(description: "demo simulator: \(error.description)")
         }
+        if let language { tillConfiguration.settings.language = language }
         // Norway: the company and the signing key, before anything else is touched.
         if let missing = tillConfiguration.missingForNorway(configPath: path, readKey: { try? String(contentsOfFile: $0, encoding: .utf8) }) {
             await simulator?.stop()

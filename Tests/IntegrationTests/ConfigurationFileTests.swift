@@ -291,6 +291,13 @@ import VippsClient
         #expect(norway.language == .finnish && norway.documentLanguage == .norwegian)
     }
 
+    /// `kasse till --language` names a language Kasse speaks, or the till does not start.
+    @Test func anUnknownLanguageOnTheCommandLineIsRefused() async throws {
+        let result = try await KasseBinary.run(["till", "--language", "sv"], environment: ["HOME": FileManager.default.temporaryDirectory.path])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("--language must be one of nb (norsk bokmål), da (dansk), fi (suomi), en (English), not 'sv'"), "\(result.errors)")
+    }
+
     @Test(arguments: [
         ("[till]\nmarket = \"SE\"", "line 2 (till.market): must be NO, DK or FI, not 'SE'"),
         ("[till]\nlanguage = \"sv\"", "line 2 (till.language): must be one of nb (norsk bokmål), da (dansk), fi (suomi), en (English), not 'sv'"),
