@@ -1,6 +1,6 @@
 import VippsModels
 
-/// A market Kasse serves: its currency, VAT rates, locale and telephone country code.
+/// A market Kasse serves: its currency, VAT rates and telephone country code.
 public enum Market: String, Sendable, Hashable, CaseIterable, Codable {
     case norway = "NO"
     case denmark = "DK"
@@ -11,14 +11,6 @@ public enum Market: String, Sendable, Hashable, CaseIterable, Codable {
         case .norway: .NOK
         case .denmark: .DKK
         case .finland: .EUR
-        }
-    }
-
-    public var locale: ShopLocale {
-        switch self {
-        case .norway: .nb
-        case .denmark: .da
-        case .finland: .fi
         }
     }
 

@@ -87,7 +87,7 @@ public struct Language: Sendable, Hashable, CustomStringConvertible {
 
     public var templateCount: Int { templates.count }
 
-    func format(_ argument: Argument) -> String {
+    func format(_ argument: MessageArgument) -> String {
         switch argument {
         case .text(let text): text
         case .number(let number): String(number)
@@ -106,7 +106,11 @@ public struct Language: Sendable, Hashable, CustomStringConvertible {
 
     /// `1 234,50` (`1.234,50`, `1,234.50`): minor units as a number with two decimals.
     public func amount(_ minor: Int) -> String {
-        let magnitude = minor.magnitude
+        (minor < 0 ? "-" : "") + number(minor.magnitude)
+    }
+
+    /// `1 234,50` for a magnitude in minor units.
+    func number(_ magnitude: UInt) -> String {
         let major = String(magnitude / 100)
         let cents = magnitude % 100
         var groups: [Substring] = []
@@ -116,14 +120,13 @@ public struct Language: Sendable, Hashable, CustomStringConvertible {
             groups.insert(major[start..<end], at: 0)
             end = start
         }
-        return (minor < 0 ? "-" : "") + groups.joined(separator: groupSeparator) + decimalSeparator + (cents < 10 ? "0\(cents)" : "\(cents)")
+        return groups.joined(separator: groupSeparator) + decimalSeparator + (cents < 10 ? "0\(cents)" : "\(cents)")
     }
 
     /// `kr 1 234,50`, `1.234,50 kr.`, `1 234,50 €`, `NOK 1,234.50`.
     public func money(_ minor: Int, _ currency: CurrencyCode) -> String {
-        let number = amount(minor.magnitude > Int.max.magnitude ? 0 : abs(minor))
         let pattern = moneyPatterns[currency] ?? "{n} \(currency.rawValue)"
-        return (minor < 0 ? "-" : "") + pattern.replacing("{n}", with: number)
+        return (minor < 0 ? "-" : "") + pattern.replacing("{n}", with: number(minor.magnitude))
     }
 
     public func money(_ money: Money) -> String { self.money(money.minorUnits, money.currency) }
@@ -181,7 +184,7 @@ public struct Language: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A value put into a message's placeholder, formatted by the language that shows it.
-public indirect enum Argument: Sendable, Hashable {
+public indirect enum MessageArgument: Sendable, Hashable {
     case text(String)
     case number(Int)
     case money(Int, CurrencyCode)
@@ -194,7 +197,7 @@ public indirect enum Argument: Sendable, Hashable {
     case vatRate(VATRate)
     case vatChange(from: VATRate, to: VATRate)
     /// Several values, separated by commas.
-    case list([Argument])
+    case list([MessageArgument])
 
     /// The message, for an argument that is one.
     public var message: Message? { if case .message(let message) = self { message } else { nil } }
@@ -205,9 +208,9 @@ public indirect enum Argument: Sendable, Hashable {
 /// whoever reads it.
 public struct Message: Sendable, Hashable, CustomStringConvertible {
     public let key: MessageKey
-    public let arguments: [String: Argument]
+    public let arguments: [String: MessageArgument]
 
-    public init(_ key: MessageKey, _ arguments: [String: Argument] = [:]) {
+    public init(_ key: MessageKey, _ arguments: [String: MessageArgument] = [:]) {
         self.key = key
         self.arguments = arguments
     }

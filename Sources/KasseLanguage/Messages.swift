@@ -4,10 +4,6 @@ import VippsModels
 // What the core's errors and Vipps MobilePay's failures say to the person at the till. The
 // errors keep their English `description` for logs and the command line; the till shows these.
 
-extension Message {
-    public static func text(_ key: MessageKey, _ arguments: [String: Argument] = [:]) -> Message { Message(key, arguments) }
-}
-
 extension VippsFailure {
     /// A short message for the person at the till.
     public var message: Message {

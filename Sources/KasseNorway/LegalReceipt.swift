@@ -97,7 +97,7 @@ public struct LegalReceipt: Sendable, Hashable {
     /// The receipt, `width` characters a line (48 fits 80 mm paper in the printer's normal font).
     public func text(width: Int = 48) -> [String] {
         func money(_ minor: Int) -> String { language.amount(minor) }
-        func say(_ key: MessageKey, _ arguments: [String: Argument] = [:]) -> String { language.text(Message(key, arguments)) }
+        func say(_ key: MessageKey, _ arguments: [String: MessageArgument] = [:]) -> String { language.text(Message(key, arguments)) }
         // A label and its amount on one line; when both do not fit (narrow paper, a long name),
         // the label on its own line(s) and the amount right-aligned below: nothing is cut off.
         func row(_ left: String, _ right: String) -> [String] {

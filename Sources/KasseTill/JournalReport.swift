@@ -115,7 +115,7 @@ public struct JournalReport: Sendable, Hashable, Codable {
     public func text(language: Language, company: CompanyIdentity? = nil, zone: ShopTimeZone? = nil, width: Int = 40) -> String {
         let currency = Currency(rawValue: self.currency) ?? .NOK
         func money(_ value: Int) -> String { language.money(value, currency) }
-        func say(_ key: MessageKey, _ arguments: [String: Argument] = [:]) -> String { language.text(Message(key, arguments)) }
+        func say(_ key: MessageKey, _ arguments: [String: MessageArgument] = [:]) -> String { language.text(Message(key, arguments)) }
         func row(_ label: String, _ value: String) -> String {
             let gap = max(1, width - label.count - value.count)
             return label + String(repeating: " ", count: gap) + value
@@ -170,7 +170,7 @@ public struct JournalReport: Sendable, Hashable, Codable {
         if figures.employees.isEmpty { lines.append(none) }
         lines.append(say(.reportVAT))
         for rate in figures.vat {
-            let label: [String: Argument] = ["rate": .vatRate(VATRate(rate.rateBasisPoints))]
+            let label: [String: MessageArgument] = ["rate": .vatRate(VATRate(rate.rateBasisPoints))]
             lines.append(row("  " + say(.reportVATBase, label), money(rate.base)))
             lines.append(row("  " + say(.reportVATTax, label), money(rate.tax)))
         }
@@ -223,6 +223,6 @@ public enum ZReportReminder {
             days.insert(day)
         }
         guard !days.isEmpty else { return nil }
-        return Message(.zReportMissing, ["days": .list(days.sorted().map(Argument.date)), "key": .text(KeyMap.label(for: .report))])
+        return Message(.zReportMissing, ["days": .list(days.sorted().map(MessageArgument.date)), "key": .text(KeyMap.label(for: .report))])
     }
 }

@@ -730,12 +730,12 @@ public struct Till: Sendable {
         state.banner = advance ? Banner(.info, .readyNextCustomer) : nil
     }
 
-    func money(_ state: TillState, _ minor: Int) -> Argument {
+    func money(_ state: TillState, _ minor: Int) -> MessageArgument {
         .money(minor, state.basket.currency)
     }
 
     /// The yes key of the language on screen, for questions.
-    func yes(_ state: TillState) -> Argument { .text(String(state.language.yesKey)) }
+    func yes(_ state: TillState) -> MessageArgument { .text(String(state.language.yesKey)) }
 
     /// What an error says to the cashier.
     static func message(_ error: any Error) -> Message {

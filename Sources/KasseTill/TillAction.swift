@@ -79,7 +79,7 @@ public struct PrintJobOutcome: Sendable, Hashable {
 
     /// "Receipt 000012", "Z report 3".
     public var name: Message {
-        let number: [String: Argument] = ["number": .text(number)]
+        let number: [String: MessageArgument] = ["number": .text(number)]
         return switch document {
         case "return": Message(.documentReturnReceipt, number)
         case "copy": Message(.documentCopy, number)

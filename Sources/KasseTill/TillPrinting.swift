@@ -8,7 +8,7 @@ extension Till {
             payment.receiptPrint = outcome.printed ? .printed : .waiting(outcome.problem ?? Message(.printerProblemGeneric))
             state.update(payment)
         }
-        let name = Argument.message(outcome.name)
+        let name = MessageArgument.message(outcome.name)
         guard outcome.printed else {
             state.banner = Banner(.warning, .documentNotPrinted,
                                   ["document": name, "reason": .message(outcome.problem ?? Message(.printerProblemGeneric))])

@@ -118,8 +118,8 @@ extension Till {
     }
 
     /// The recovered sale's number and an amount, for the notice.
-    static func recovered(_ start: JournalPaymentStart, _ amount: Int?) -> [String: Argument] {
-        var arguments: [String: Argument] = ["number": .text(TillState.receiptNumber(forSale: start.sale))]
+    static func recovered(_ start: JournalPaymentStart, _ amount: Int?) -> [String: MessageArgument] {
+        var arguments: [String: MessageArgument] = ["number": .text(TillState.receiptNumber(forSale: start.sale))]
         if let amount { arguments["amount"] = .money(amount, CurrencyCode(rawValue: start.currency) ?? .NOK) }
         return arguments
     }

@@ -75,7 +75,7 @@ public enum TillScreen {
     }
 
     /// A message in the language on screen.
-    static func say(_ state: TillState, _ key: MessageKey, _ arguments: [String: Argument] = [:]) -> String {
+    static func say(_ state: TillState, _ key: MessageKey, _ arguments: [String: MessageArgument] = [:]) -> String {
         state.language.text(Message(key, arguments))
     }
 
@@ -357,8 +357,8 @@ public enum TillScreen {
     static func paymentPanel(_ state: TillState, _ payment: PaymentAttempt, _ canvas: inout Canvas, top: Int, bottom: Int) {
         let width = canvas.size.columns
         var lines: [(String, CellStyle)] = []
-        let total = Argument.text(money(state, payment.amount))
-        func say(_ key: MessageKey, _ arguments: [String: Argument] = [:]) -> String { Self.say(state, key, arguments) }
+        let total = MessageArgument.text(money(state, payment.amount))
+        func say(_ key: MessageKey, _ arguments: [String: MessageArgument] = [:]) -> String { Self.say(state, key, arguments) }
         switch payment.phase {
         case .creating:
             lines = [(say(.sendingRequest), .bold), ("", .normal), (say(.amountLine, ["amount": total]), .normal)]
@@ -386,7 +386,7 @@ public enum TillScreen {
                      (retries > 0 ? say(.cancelTryingAgain, ["count": .number(retries)]) : "", .dim)]
         case .paid(let captured):
             lines = [(say(.paidTitle, ["amount": .text(money(state, captured))]), .good), ("", .normal)]
-            let receipt: [String: Argument] = ["number": .text(state.receiptNumber), "yes": .text(String(state.language.yesKey))]
+            let receipt: [String: MessageArgument] = ["number": .text(state.receiptNumber), "yes": .text(String(state.language.yesKey))]
             switch payment.receiptPrint {
             case nil: lines.append((say(.receiptSent, receipt), .normal))
             case .asking: lines.append((say(.receiptAskPrint, receipt), .bold))
@@ -415,7 +415,7 @@ public enum TillScreen {
     static func returnPanel(_ state: TillState, _ session: ReturnSession, _ canvas: inout Canvas, top: Int, bottom: Int) {
         let width = canvas.size.columns
         var lines: [(String, CellStyle)] = []
-        func say(_ key: MessageKey, _ arguments: [String: Argument] = [:]) -> String { Self.say(state, key, arguments) }
+        func say(_ key: MessageKey, _ arguments: [String: MessageArgument] = [:]) -> String { Self.say(state, key, arguments) }
         switch session.phase {
         case .askingSale, .lookingUp:
             lines = [(say(.returnTitle), .bold), ("", .normal), (say(.returnHowTo), .normal), (say(.returnHowToDay), .normal)]

@@ -175,7 +175,7 @@ public struct Banner: Sendable, Hashable {
         self.message = message
     }
 
-    public init(_ kind: Kind, _ key: MessageKey, _ arguments: [String: Argument] = [:]) {
+    public init(_ kind: Kind, _ key: MessageKey, _ arguments: [String: MessageArgument] = [:]) {
         self.init(kind, Message(key, arguments))
     }
 

@@ -100,7 +100,7 @@ public final class ReceiptPrinter: Sendable {
     /// The printer's status as the status bar says it: its problems (paper out, cover open…),
     /// or ready.
     static func message(_ status: PrinterStatus) -> Message {
-        var problems: [Argument] = []
+        var problems: [MessageArgument] = []
         if status.paperOut { problems.append(.message(Message(.printerPaperOut))) }
         if status.coverOpen { problems.append(.message(Message(.printerCoverOpen))) }
         if status.error { problems.append(.message(Message(.printerError))) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KasseCore
+import KasseLanguage
 import KasseTillApp
 import VippsModels
 
@@ -112,7 +113,7 @@ struct CatalogCommand: AsyncParsableCommand {
 }
 
 func describe(_ product: Product, market: Market) -> String {
-    let price = Money(minorUnits: product.unitPrice, currency: market.currency).formatted(in: market.locale)
+    let price = Language.of(market).money(product.unitPrice, market.currency)
     let unit = product.unit == .kilogram ? "/kg" : ""
     let gtin = product.gtin.map { " \($0.original)" } ?? ""
     return "\(product.sku)\(gtin)  \(product.name)  \(price)\(unit)  VAT \(product.vatRate.label)"

@@ -109,7 +109,7 @@ struct JournalCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Norway: a sale's copy receipt («KOPI»), printed and stored in the journal; the law allows one per sale.")
         @OptionGroup var options: JournalOptions
-        @ArgumentParser.Argument(help: "Receipt number, sale number or payment reference.") var sale: String
+        @Argument(help: "Receipt number, sale number or payment reference.") var sale: String
 
         func run() async throws {
             let (journal, settings) = try options.open(readOnly: false)
@@ -336,13 +336,14 @@ struct JournalCommand: AsyncParsableCommand {
                 printJSON(sales.map { Listed(sequence: $0.entry.sequence, at: $0.entry.at, sale: $0.sale) })
                 return
             }
-            let locale = settings.settings.market.locale
+            let language = Language.of(settings.settings.market)
             if sales.isEmpty { emit("No paid sales\(day.map { " on \($0.iso)" } ?? "")."); return }
             for (entry, sale) in sales {
                 let refunded = try await journalCall { () async throws(JournalError) in try await journal.refunds(reference: sale.reference).refunded }
-                let money = Money(minorUnits: sale.captured, currency: CurrencyCode(rawValue: sale.currency) ?? .NOK).formatted(in: locale)
+                let currency = CurrencyCode(rawValue: sale.currency) ?? .NOK
+                let money = language.money(sale.captured, currency)
                 let returned = refunded > 0
-                    ? "  returned \(Money(minorUnits: refunded, currency: CurrencyCode(rawValue: sale.currency) ?? .NOK).formatted(in: locale))"
+                    ? "  returned \(language.money(refunded, currency))"
                     : ""
                 emit("\(sale.receiptNumber)  \(entry.at.prefix(19))  \(sale.reference)  \(money)  \(sale.lines.count) line(s)\(returned)\(sale.isTraining ? "  TRAINING (not a sale)" : "")")
             }
@@ -359,7 +360,7 @@ struct JournalCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "One sale (by receipt number, sale number or payment reference) with every journal entry about it.")
         @OptionGroup var options: JournalOptions
-        @ArgumentParser.Argument(help: "Receipt number, sale number or payment reference.") var sale: String
+        @Argument(help: "Receipt number, sale number or payment reference.") var sale: String
         @Flag(help: "JSON instead of text.") var json = false
 
         func run() async throws {
@@ -381,11 +382,11 @@ struct JournalCommand: AsyncParsableCommand {
                 printJSON(entries.map { ShownEntry(sequence: $0.sequence, at: $0.at, till: $0.till, cashier: $0.cashier, kind: $0.kind, payload: $0.payload, hash: $0.hash) })
                 return
             }
-            let locale = settings.settings.market.locale
+            let language = Language.of(settings.settings.market)
             for entry in entries {
                 guard let event = entry.event else { continue }
                 if case .saleCompleted(let completed) = event {
-                    emit(ReceiptText.sale(completed, locale: locale))
+                    emit(ReceiptText.sale(completed, language: language))
                 }
                 emit("#\(entry.sequence)  \(entry.at.prefix(19))  till \(entry.till)  cashier \(entry.cashier)  \(entry.kind)  \(Self.summary(event))")
             }
@@ -444,9 +445,9 @@ struct JournalCommand: AsyncParsableCommand {
 
 /// Receipts as printed text.
 enum ReceiptText {
-    static func sale(_ sale: JournalSale, locale: ShopLocale) -> String {
+    static func sale(_ sale: JournalSale, language: Language) -> String {
         let currency = CurrencyCode(rawValue: sale.currency) ?? .NOK
-        func money(_ value: Int) -> String { Money(minorUnits: value, currency: currency).formatted(in: locale) }
+        func money(_ value: Int) -> String { language.money(value, currency) }
         var lines = ["RECEIPT \(sale.receiptNumber)   \(sale.reference)"]
         for line in sale.lines {
             let quantity = line.weighed ? "\(Quantity.grams(line.quantity).display)" : "\(line.quantity) ×"

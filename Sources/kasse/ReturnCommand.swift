@@ -23,7 +23,7 @@ struct ReturnCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: JournalOptions
-    @ArgumentParser.Argument(help: "Receipt number, sale number or payment reference (kasse journal list).") var sale: String
+    @Argument(help: "Receipt number, sale number or payment reference (kasse journal list).") var sale: String
     @Option(name: .customLong("line"), help: "A line to return: ID for the whole line, ID:COUNT for some pieces. Repeatable.")
     var lines: [String] = []
     @Flag(help: "Return everything not returned yet.") var all = false

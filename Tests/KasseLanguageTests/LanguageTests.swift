@@ -27,6 +27,23 @@ struct LanguageTests {
         #expect(language.templateCount == MessageKey.allCases.count, "\(language.code) has templates for keys that do not exist")
     }
 
+    /// Each market's language writes its own currency the way its shops do.
+    @Test(arguments: [
+        (123_450, Market.norway, "kr 1 234,50"),
+        (123_450, .finland, "1 234,50 €"),
+        (123_450, .denmark, "1.234,50 kr."),
+        (5, .norway, "kr 0,05"),
+        (0, .norway, "kr 0,00"),
+        (100_000_000, .norway, "kr 1 000 000,00"),
+        (-2990, .norway, "-kr 29,90"),
+        (99, .finland, "0,99 €"),
+        (123_456_789, .denmark, "1.234.567,89 kr."),
+        (Int.min, .norway, "-kr 92 233 720 368 547 758,08"),
+    ])
+    func formatsInTheShopsLanguage(minor: Int, market: Market, expected: String) {
+        #expect(Language.of(market).money(minor, market.currency) == expected)
+    }
+
     @Test func amountsAreWrittenEachLanguagesWay() {
         #expect(Language.norwegian.money(123_450, .NOK) == "kr 1 234,50")
         #expect(Language.danish.money(123_450, .DKK) == "1.234,50 kr.")

@@ -148,10 +148,10 @@ struct TillScreenTests {
     /// language, with its placeholders filled with long values.
     @Test(arguments: Language.all)
     func everyBannerFitsInTwoRows(in language: Language) {
-        let long: Argument = .text("0000000000")
+        let long: MessageArgument = .text("0000000000")
         for key in MessageKey.allCases where !key.rawValue.hasPrefix("report") && !key.rawValue.hasPrefix("receipt") {
             let template = language.template(key) ?? ""
-            var arguments: [String: Argument] = [:]
+            var arguments: [String: MessageArgument] = [:]
             for part in template.split(separator: "{").dropFirst() {
                 if let close = part.firstIndex(of: "}") { arguments[String(part[..<close])] = long }
             }
