@@ -198,9 +198,6 @@ public indirect enum MessageArgument: Sendable, Hashable {
     case vatChange(from: VATRate, to: VATRate)
     /// Several values, separated by commas.
     case list([MessageArgument])
-
-    /// The message, for an argument that is one.
-    public var message: Message? { if case .message(let message) = self { message } else { nil } }
 }
 
 /// Something to tell a person at the till: which message, and what goes into its placeholders.

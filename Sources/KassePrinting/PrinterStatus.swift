@@ -44,14 +44,24 @@ public struct PrinterStatus: Sendable, Hashable, CustomStringConvertible {
     /// Whether a job sent now would print.
     public var canPrint: Bool { !offline && !coverOpen && !paperOut && !error }
 
-    /// Words for the cashier, most urgent first; "ready" when nothing is wrong.
+    /// What is wrong, most urgent first; empty when nothing is (the till words each in the
+    /// cashier's language).
+    public enum Problem: String, Sendable, Hashable {
+        case paperOut = "paper out", coverOpen = "cover open", error = "printer error", offline = "off-line", paperLow = "paper low"
+    }
+
+    public var problems: [Problem] {
+        var problems: [Problem] = []
+        if paperOut { problems.append(.paperOut) }
+        if coverOpen { problems.append(.coverOpen) }
+        if error { problems.append(.error) }
+        if offline && problems.isEmpty { problems.append(.offline) }
+        if paperNearEnd && !paperOut { problems.append(.paperLow) }
+        return problems
+    }
+
+    /// In English, for logs and the command line; "ready" when nothing is wrong.
     public var description: String {
-        var problems: [String] = []
-        if paperOut { problems.append("paper out") }
-        if coverOpen { problems.append("cover open") }
-        if error { problems.append("printer error") }
-        if offline && problems.isEmpty { problems.append("off-line") }
-        if paperNearEnd && !paperOut { problems.append("paper low") }
-        return problems.isEmpty ? "ready" : problems.joined(separator: ", ")
+        problems.isEmpty ? "ready" : problems.map(\.rawValue).joined(separator: ", ")
     }
 }

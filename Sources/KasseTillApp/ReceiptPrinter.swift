@@ -100,14 +100,20 @@ public final class ReceiptPrinter: Sendable {
     /// The printer's status as the status bar says it: its problems (paper out, cover open…),
     /// or ready.
     static func message(_ status: PrinterStatus) -> Message {
-        var problems: [MessageArgument] = []
-        if status.paperOut { problems.append(.message(Message(.printerPaperOut))) }
-        if status.coverOpen { problems.append(.message(Message(.printerCoverOpen))) }
-        if status.error { problems.append(.message(Message(.printerError))) }
-        if status.offline && problems.isEmpty { problems.append(.message(Message(.printerOffline))) }
-        if status.paperNearEnd && !status.paperOut { problems.append(.message(Message(.printerPaperLow))) }
-        if problems.isEmpty { return Message(.printerReady) }
-        return problems.count == 1 ? (problems[0].message ?? Message(.printerReady)) : Message(.printerProblems, ["problems": .list(problems)])
+        let problems = status.problems.map { problem in
+            switch problem {
+            case .paperOut: Message(.printerPaperOut)
+            case .coverOpen: Message(.printerCoverOpen)
+            case .error: Message(.printerError)
+            case .offline: Message(.printerOffline)
+            case .paperLow: Message(.printerPaperLow)
+            }
+        }
+        switch problems.count {
+        case 0: return Message(.printerReady)
+        case 1: return problems[0]
+        default: return Message(.printerProblems, ["problems": .list(problems.map(MessageArgument.message))])
+        }
     }
 
     static func outcome(_ job: PrintQueue.Job, printed: Bool, confirmed: Bool, problem: Message?) -> PrintJobOutcome {
