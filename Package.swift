@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // PURE: the API's wire shapes, shared by client and simulator. No I/O.
@@ -125,11 +127,45 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // PURE: the store server's protocol and rules: what crosses between tills and the server
+        // (events, journal batches), which till a payment belongs to, how a replicated journal's
+        // chain is checked, the journal's hash formula itself.
+        .target(
+            name: "KasseStore",
+            dependencies: ["KasseCore", "VippsModels", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // EDGE: `kasse server`: webhooks in, events out over WebSockets, journals and the catalog
+        // in PostgreSQL (Hummingbird, hummingbird-websocket, postgres-nio).
+        .target(
+            name: "KasseStoreServer",
+            dependencies: [
+                "KasseStore", "KasseCore", "VippsModels", "VippsWebhooks", "KasseLanguage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // EDGE: the till's side of the store server: the event WebSocket, journal replication and
+        // the catalog (hummingbird-websocket's client, AsyncHTTPClient).
+        .target(
+            name: "KasseStoreLink",
+            dependencies: [
+                "KasseStore", "KasseCore", "KasseJournal",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // EDGE: the till's journal in SQLite (GRDB): append-only, hash-chained.
         .target(
             name: "KasseJournal",
             dependencies: [
-                "KasseTill", "KasseCore", "VippsModels",
+                "KasseTill", "KasseCore", "VippsModels", "KasseStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -140,7 +176,7 @@ let package = Package(
             name: "KasseTillApp",
             dependencies: [
                 "KasseTill", "KasseTerminal", "KasseUSB", "KasseScanning", "VippsClient", "KasseSimulator", "KasseCore", "VippsModels",
-                "KasseJournal", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
+                "KasseJournal", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage", "KasseStore", "KasseStoreLink",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -166,6 +202,9 @@ let package = Package(
                 "KassePrinter",
                 "KasseTerminal",
                 "KasseLanguage",
+                "KasseStore",
+                "KasseStoreServer",
+                "KasseStoreLink",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -184,6 +223,7 @@ let package = Package(
         .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseCore", "KasseLanguage", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseLanguageTests", dependencies: ["KasseLanguage", "KasseCore", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore", "KasseTill", "KasseLanguage", "VippsModels"], swiftSettings: testSettings),
+        .testTarget(name: "KasseStoreTests", dependencies: ["KasseStore", "KasseCore"], swiftSettings: testSettings),
         .testTarget(name: "KassePrintingTests", dependencies: ["KassePrinting"], swiftSettings: testSettings),
         .testTarget(name: "KasseScanningTests", dependencies: ["KasseScanning", "KasseCore"], swiftSettings: testSettings),
         // Real loopback servers, the real binary, the official OpenAPI documents.
@@ -192,6 +232,8 @@ let package = Package(
             dependencies: [
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
                 "KasseJournal", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
+                "KasseStore", "KasseStoreServer", "KasseStoreLink",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -77,6 +77,22 @@ public struct PaymentReference: Sendable, Hashable, CustomStringConvertible, Cod
         self.value = [storePart, tillPart, date.compact, sequencePart, attemptPart].joined(separator: "-")
     }
 
+    /// The part of every reference that names the till: `OSL1-T3` (store and till, as the
+    /// reference writes them). The store server routes a payment's events to its till by it.
+    public static func tillPrefix(store: String, till: String) -> String {
+        sanitise(store, maxLength: 12, fallback: "S") + "-" + sanitise(till, maxLength: 12, fallback: "T")
+    }
+
+    /// The till part of a till reference (`OSL1-T3` of `OSL1-T3-20261121-000123-1`); nil for a
+    /// reference not made by a Kasse till.
+    public static func tillPrefix(of reference: String) -> String? {
+        let parts = reference.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 5, businessDay(of: reference) != nil, parts[3].allSatisfy({ $0.isASCII && $0.isNumber }),
+              !parts[0].isEmpty, !parts[1].isEmpty
+        else { return nil }
+        return parts[0] + "-" + parts[1]
+    }
+
     /// The business day a till reference carries (`STORE-TILL-YYYYMMDD-SALE-ATTEMPT`, read from
     /// the end, so a store id with dashes does not matter): the shop's local day when the
     /// payment was made. "The sales of a day" means this, everywhere (the till's returns,

@@ -1,7 +1,7 @@
-import Crypto
 import Foundation
 import GRDB
 import KasseCore
+import KasseStore
 import KasseTill
 import VippsModels
 
@@ -74,14 +74,12 @@ public struct JournalEntry: Sendable, Hashable {
         try? JSONDecoder().decode(JournalEvent.self, from: Data(payload.utf8))
     }
 
-    /// SHA-256 over every field and the previous entry's hash, hex.
+    /// SHA-256 over every field and the previous entry's hash, hex (`JournalChain`, which the
+    /// store server checks replicated entries with too).
     public static func hash(sequence: Int, at: String, till: String, cashier: String, kind: String, payload: String,
                             previousHash: String) -> String {
-        let text = "\(sequence)\n\(at)\n\(till)\n\(cashier)\n\(kind)\n\(payload)\n\(previousHash)"
-        return SHA256.hash(data: Array(text.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        JournalChain.hash(sequence: sequence, at: at, till: till, cashier: cashier, kind: kind, payload: payload,
+                          previousHash: previousHash)
     }
 }
 
@@ -108,7 +106,7 @@ public struct UnsettledPayment: Sendable, Hashable {
 /// Updates and deletions are refused by triggers, and any edit made around them (another
 /// program, a hex editor) breaks the chain, which `verify()` reports with the first bad entry.
 public final class Journal: Sendable {
-    public static let genesisHash = String(repeating: "0", count: 64)
+    public static let genesisHash = JournalChain.genesisHash
 
     public let path: String
     public let till: String

@@ -1,0 +1,116 @@
+/// What crosses between a till and the store server, as JSON. Every type here is the wire
+/// format; both ends encode and decode these and nothing else.
+
+/// One journal entry as a till sends it: every field its hash covers, and the hash.
+public struct ReplicatedEntry: Codable, Sendable, Hashable {
+    public var sequence: Int
+    public var at: String
+    public var till: String
+    public var cashier: String
+    public var kind: String
+    public var sale: Int?
+    public var reference: String?
+    public var payload: String
+    public var previousHash: String
+    public var hash: String
+
+    public init(sequence: Int, at: String, till: String, cashier: String, kind: String, sale: Int?, reference: String?,
+                payload: String, previousHash: String, hash: String) {
+        self.sequence = sequence
+        self.at = at
+        self.till = till
+        self.cashier = cashier
+        self.kind = kind
+        self.sale = sale
+        self.reference = reference
+        self.payload = payload
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
+    /// The hash its fields give (equal to `hash` unless the entry was changed).
+    public var computedHash: String {
+        JournalChain.hash(sequence: sequence, at: at, till: till, cashier: cashier, kind: kind, payload: payload,
+                          previousHash: previousHash)
+    }
+}
+
+/// `POST /till/journal`: the next entries of the till's journal, in order.
+public struct JournalBatch: Codable, Sendable, Equatable {
+    public var entries: [ReplicatedEntry]
+
+    public init(entries: [ReplicatedEntry]) { self.entries = entries }
+}
+
+/// The newest entry the server holds of a till's journal (`GET /till/journal/head`, and the
+/// answer to every batch): where the till goes on from, and a second anchor for the till's
+/// own journal. Sequence 0 with the genesis hash: nothing yet.
+public struct JournalHead: Codable, Sendable, Equatable {
+    public var till: String
+    public var sequence: Int
+    public var hash: String
+
+    public init(till: String, sequence: Int, hash: String) {
+        self.till = till
+        self.sequence = sequence
+        self.hash = hash
+    }
+}
+
+/// A refusal, with what a person needs to know to put it right.
+public struct StoreRefusal: Codable, Sendable, Equatable, Error, CustomStringConvertible {
+    /// `gap`, `fork`, `bad-hash`, `out-of-order`, `wrong-till`, `unauthorized`, `forbidden`, `bad-request`.
+    public var error: String
+    public var message: String
+    /// For `gap` and `fork`: the server's newest entry of this till.
+    public var head: JournalHead?
+
+    public init(error: String, message: String, head: JournalHead? = nil) {
+        self.error = error
+        self.message = message
+        self.head = head
+    }
+
+    public var description: String { "\(error): \(message)" }
+}
+
+/// One Vipps MobilePay event, as the server pushes it to the till whose payment it is.
+/// `id` orders a till's events and is what the till resumes from after a reconnect.
+public struct StoreEvent: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var reference: String
+    /// The ePayment event name: `AUTHORIZED`, `ABORTED`, `EXPIRED`, `CAPTURED`, …
+    public var name: String
+    public var pspReference: String
+    public var amount: Int
+    public var currency: String
+    /// When Vipps MobilePay says it happened (the webhook's timestamp).
+    public var timestamp: String
+
+    public init(id: Int64, reference: String, name: String, pspReference: String, amount: Int, currency: String,
+                timestamp: String) {
+        self.id = id
+        self.reference = reference
+        self.name = name
+        self.pspReference = pspReference
+        self.amount = amount
+        self.currency = currency
+        self.timestamp = timestamp
+    }
+
+    /// Events after which the till should read the payment back at once (the payment's state
+    /// changed in a way the till acts on).
+    public var settlesWaiting: Bool {
+        ["AUTHORIZED", "ABORTED", "EXPIRED", "TERMINATED", "CANCELLED"].contains(name)
+    }
+}
+
+/// A frame on the event WebSocket (`GET /till/events?after=ID`), server to till.
+public enum StoreFrame: Codable, Sendable, Equatable {
+    /// First frame: who the server takes the till for and the newest event id it holds for it
+    /// (a till with nothing to resume from goes on from here).
+    case hello(till: String, newestEvent: Int64)
+    case event(StoreEvent)
+    /// The catalog changed: fetch it (`GET /till/catalog`).
+    case catalogChanged(version: Int64)
+}

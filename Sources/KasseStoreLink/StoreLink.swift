@@ -1,0 +1,230 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import HummingbirdWSClient
+import KasseJournal
+import KasseStore
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// `[server]` in the till's configuration: the store server's address and this till's token.
+public struct StoreLinkConfiguration: Sendable {
+    /// `http://HOST:PORT` (or https).
+    public var url: String
+    public var token: String
+
+    public init(url: String, token: String) {
+        self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.token = token
+    }
+
+    var webSocketURL: String {
+        (url.hasPrefix("https://") ? "wss://" + url.dropFirst("https://".count) : "ws://" + url.dropFirst("http://".count))
+            + "/till/events"
+    }
+}
+
+/// The till's side of the store server: the event WebSocket (a pushed AUTHORIZED lets the till
+/// read its payment back at once) and journal replication. Both go on by themselves after any
+/// break; while the server cannot be reached the till works exactly as without one.
+public final class StoreLink: Sendable {
+    public let configuration: StoreLinkConfiguration
+    let journal: Journal?
+    let logger: Logger
+    let onEvent: @Sendable (StoreEvent) async -> Void
+    private let state = Mutex(LinkState())
+    private let http: HTTPClient
+
+    struct LinkState {
+        var connected = false
+        var lastEvent: Int64?
+        var acknowledged: JournalHead?
+        var refusal: StoreRefusal?
+    }
+
+    public init(configuration: StoreLinkConfiguration, journal: Journal?, logger: Logger,
+                onEvent: @escaping @Sendable (StoreEvent) async -> Void) {
+        self.configuration = configuration
+        self.journal = journal
+        self.logger = logger
+        self.onEvent = onEvent
+        var http = HTTPClient.Configuration()
+        http.timeout = .init(connect: .seconds(3), read: .seconds(30))
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+    }
+
+    /// The event socket is open.
+    public var isConnected: Bool { state.withLock { $0.connected } }
+    /// The newest of this till's entries the server holds (the second anchor).
+    public var acknowledged: JournalHead? { state.withLock { $0.acknowledged } }
+    /// Why the server refused the journal last (a gap or a fork: a person must look).
+    public var refusal: StoreRefusal? { state.withLock { $0.refusal } }
+
+    /// Runs both until cancelled.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.followEvents() }
+            if journal != nil { group.addTask { await self.replicate() } }
+        }
+        try? await http.shutdown()
+    }
+
+    // MARK: Events
+
+    func followEvents() async {
+        var pause = Duration.milliseconds(200)
+        while !Task.isCancelled {
+            let began = ContinuousClock.now
+            do {
+                var url = configuration.webSocketURL
+                if let last = state.withLock({ $0.lastEvent }) { url += "?after=\(last)" }
+                var headers = HTTPFields()
+                headers[.authorization] = "Bearer \(configuration.token)"
+                let closed = try await WebSocketClient.connect(
+                    url: url, configuration: .init(additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(15))),
+                    logger: logger
+                ) { inbound, _, _ in
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .text(let text) = message,
+                              let frame = try? JSONDecoder().decode(StoreFrame.self, from: Data(text.utf8)) else { continue }
+                        switch frame {
+                        case .hello(let till, let newest):
+                            let resumed = self.state.withLock { state -> Bool in
+                                state.connected = true
+                                if state.lastEvent == nil { state.lastEvent = newest; return false }
+                                return true
+                            }
+                            self.logger.info("store server: connected as till \(till)\(resumed ? ", resuming" : "")")
+                        case .event(let event):
+                            self.state.withLock { $0.lastEvent = max($0.lastEvent ?? 0, event.id) }
+                            self.logger.info("store server: \(event.name) for \(event.reference)")
+                            await self.onEvent(event)
+                        case .catalogChanged:
+                            break
+                        }
+                    }
+                }
+                logger.info("store server: events closed (\(closed.map { "\($0.closeCode)" } ?? "no close frame"))")
+            } catch is CancellationError {
+                break
+            } catch {
+                if Task.isCancelled { break }
+                logger.info("store server: events unavailable (\(error)); trying again in \(pause)")
+            }
+            state.withLock { $0.connected = false }
+            if ContinuousClock.now - began > .seconds(10) { pause = .milliseconds(200) }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(5))
+        }
+        state.withLock { $0.connected = false }
+    }
+
+    // MARK: Journal
+
+    /// Sends the journal's entries the server lacks, in batches, for as long as the till runs:
+    /// after a break it goes on from the server's newest entry, so each entry arrives once.
+    func replicate() async {
+        guard let journal else { return }
+        var pause = Duration.milliseconds(500)
+        while !Task.isCancelled {
+            do {
+                try await replicateOnce(journal)
+                pause = .milliseconds(500)
+                try await Task.sleep(for: .milliseconds(250))
+            } catch is CancellationError {
+                return
+            } catch let refusal as StoreRefusal {
+                state.withLock { $0.refusal = refusal }
+                logger.error("store server refused the journal: \(refusal.message)")
+                try? await Task.sleep(for: .seconds(30))
+            } catch {
+                if Task.isCancelled { return }
+                logger.info("store server: journal not sent (\(error)); trying again in \(pause)")
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Brings the server up to the journal's newest entry; returns the server's head.
+    @discardableResult
+    public func replicateOnce(_ journal: Journal, batchSize: Int = 500) async throws -> JournalHead {
+        let newest = try await journal.newestEntry()
+        let cached = state.withLock { $0.acknowledged }
+        if let cached, cached.sequence == newest.sequence, cached.hash == newest.hash { return cached }
+        var head: JournalHead
+        if let cached { head = cached } else { head = try await serverHead() }
+        if head.sequence > newest.sequence {
+            throw StoreRefusal(
+                error: "journal-behind-server",
+                message: "the server holds entries up to \(head.sequence), but this journal ends at \(newest.sequence): entries were lost or the journal was replaced",
+                head: head)
+        }
+        while head.sequence < newest.sequence {
+            let entries = try await journal.entries(after: head.sequence, limit: batchSize)
+            guard !entries.isEmpty else { break }
+            do {
+                head = try await send(JournalBatch(entries: entries.map(ReplicatedEntry.init)))
+            } catch let refusal as StoreRefusal {
+                // Ask the server where it stands before the next try.
+                state.withLock { $0.acknowledged = nil }
+                throw refusal
+            }
+            state.withLock {
+                $0.acknowledged = head
+                $0.refusal = nil
+            }
+        }
+        state.withLock { $0.acknowledged = head }
+        return head
+    }
+
+    public func serverHead() async throws -> JournalHead {
+        var request = HTTPClientRequest(url: configuration.url + "/till/journal/head")
+        request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
+        return try await exchange(request, as: JournalHead.self)
+    }
+
+    func send(_ batch: JournalBatch) async throws -> JournalHead {
+        var request = HTTPClientRequest(url: configuration.url + "/till/journal")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(batch)))
+        return try await exchange(request, as: JournalHead.self)
+    }
+
+    func exchange<Answer: Decodable>(_ request: HTTPClientRequest, as type: Answer.Type) async throws -> Answer {
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 8 << 20)
+        let data = Data(Array(buffer: body))
+        guard response.status == .ok else {
+            if let refusal = try? JSONDecoder().decode(StoreRefusal.self, from: data) {
+                if response.status == .serviceUnavailable { throw StoreUnavailable(detail: refusal.message) }
+                throw refusal
+            }
+            throw StoreUnavailable(detail: "HTTP \(response.status.code)")
+        }
+        return try JSONDecoder().decode(Answer.self, from: data)
+    }
+
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+}
+
+/// The server could not take it now; sent again later.
+public struct StoreUnavailable: Error, CustomStringConvertible {
+    public var detail: String
+    public var description: String { "the store server is unavailable: \(detail)" }
+}
+
+extension ReplicatedEntry {
+    public init(_ entry: JournalEntry) {
+        self.init(sequence: entry.sequence, at: entry.at, till: entry.till, cashier: entry.cashier, kind: entry.kind,
+                  sale: entry.sale, reference: entry.reference, payload: entry.payload,
+                  previousHash: entry.previousHash, hash: entry.hash)
+    }
+}

@@ -1,0 +1,302 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import KasseStore
+import Logging
+import NIOCore
+import PostgresNIO
+import ServiceLifecycle
+import UnixSignals
+import VippsModels
+import VippsWebhooks
+
+/// What `kasse server` is told: where to listen, the database, the webhook registration and
+/// the tills.
+public struct StoreServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var database: PostgresClient.Configuration
+    /// The webhook URL as registered at Vipps MobilePay (what the signature covers); the server
+    /// receives webhooks on its path.
+    public var publicURL: String
+    public var webhookSecret: String
+    public var tills: StoreTills
+
+    public init(host: String, port: Int, database: PostgresClient.Configuration, publicURL: String, webhookSecret: String,
+                tills: StoreTills) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.publicURL = publicURL
+        self.webhookSecret = webhookSecret
+        self.tills = tills
+    }
+
+    /// The path webhooks arrive on: the registered URL's.
+    public var webhookPath: String {
+        let path = URLComponents(string: publicURL)?.path ?? ""
+        return path.isEmpty ? "/" : path
+    }
+
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`; the password may come from elsewhere
+    /// (`KASSE_DATABASE_PASSWORD`) so the file need not hold it.
+    public static func database(url: String, password: String? = nil) throws(StoreServerError) -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty
+        else {
+            throw .configuration("database must be postgres://USER@HOST:PORT/DATABASE (the password from KASSE_DATABASE_PASSWORD), not '\(Self.redacted(url))'")
+        }
+        let name = String(components.path.drop(while: { $0 == "/" }))
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
+            password: password ?? components.password?.removingPercentEncoding, database: name.isEmpty ? nil : name, tls: .disable)
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+
+    /// A database URL fit for a log or an error: no password.
+    public static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? "postgres://***"
+    }
+}
+
+public struct StoreServerError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public static func configuration(_ text: String) -> StoreServerError { StoreServerError(description: text) }
+}
+
+/// `kasse server`: receives Vipps MobilePay webhooks for every till of a shop or chain, pushes
+/// each to its till over a WebSocket, and keeps every till's journal, all in PostgreSQL.
+public struct StoreServer: Sendable {
+    public let configuration: StoreServerConfiguration
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(configuration: StoreServerConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.configuration = configuration
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Serves until SIGINT/SIGTERM (with `handleSignals`) or a graceful shutdown of the group
+    /// handed to `onGroup`. `onStart` gets the port once the server listens and its tables exist.
+    public func run(handleSignals: Bool = true, onStart: @escaping @Sendable (Int) async -> Void = { _ in },
+                    onGroup: @Sendable (ServiceGroup) async -> Void = { _ in }) async throws {
+        let client = PostgresClient(configuration: configuration.database, backgroundLogger: logger)
+        let database = StoreDatabase(client: client, logger: logger)
+        let hub = EventHub()
+        let started = StartGate()
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        addRoutes(router, database: database, hub: hub)
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kasse-server"),
+            onServerRunning: { channel in
+                if let port = await started.listening(channel.localAddress?.port ?? 0) { await onStart(port) }
+            },
+            logger: logger)
+        let listener = EventListener(database: database, hub: hub, logger: logger) {
+            if let port = await started.migrated() { await onStart(port) }
+        }
+        let group = ServiceGroup(
+            services: [client, listener, app], gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
+        await onGroup(group)
+        try await group.run()
+    }
+
+    /// Answers start only once both the socket listens and the tables exist.
+    actor StartGate {
+        var port: Int?
+        var tablesReady = false
+        func listening(_ port: Int) -> Int? {
+            self.port = port
+            return tablesReady ? port : nil
+        }
+        func migrated() -> Int? {
+            tablesReady = true
+            return port
+        }
+    }
+
+    func addRoutes(_ router: Router<BasicWebSocketRequestContext>, database: StoreDatabase, hub: EventHub) {
+        let tills = configuration.tills
+        let logger = self.logger
+        let verifier = WebhookVerifier(secret: configuration.webhookSecret, registeredURL: configuration.publicURL, now: now)
+
+        router.get("/health") { _, _ -> Response in
+            do {
+                _ = try await database.head(till: "-")
+                return Self.json(["status": "ok"], status: .ok)
+            } catch {
+                return Self.json(["status": "the database cannot be reached"], status: .serviceUnavailable)
+            }
+        }
+
+        // Webhooks: verified, routed to their till by the reference, stored once, announced.
+        router.post(RouterPath(configuration.webhookPath)) { request, _ -> Response in
+            var request = request
+            let body = Array(buffer: try await request.collectBody(upTo: 1 << 20))
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            do {
+                try verifier.verify(method: request.method.rawValue, headers: headers, body: body)
+            } catch {
+                logger.warning("webhook refused: \(error)")
+                return Self.json(["error": "unauthorized", "message": "the webhook's signature does not verify: \(error)"], status: .unauthorized)
+            }
+            guard let webhook = try? JSONDecoder().decode(WebhookEvent.self, from: Data(body)) else {
+                logger.warning("webhook refused: the body is not an ePayment event")
+                return Self.json(["error": "bad-request", "message": "the body is not an ePayment webhook event"], status: .badRequest)
+            }
+            guard let till = tills.till(forReference: webhook.reference) else {
+                // Not one of ours (another system shares the sales unit): taken, so it is not sent again.
+                logger.info("webhook \(webhook.name.rawValue) for \(webhook.reference): no till of this server makes that reference")
+                return Self.json(["status": "not for a till of this server"], status: .ok)
+            }
+            let event = StoreEvent(id: 0, reference: webhook.reference, name: webhook.name.rawValue, pspReference: webhook.pspReference,
+                                   amount: webhook.amount.value, currency: webhook.amount.currency.rawValue, timestamp: webhook.timestamp)
+            do {
+                let id = try await database.record(event, till: till.key)
+                logger.info("webhook \(event.name) for \(event.reference) → till \(till.key)\(id == nil ? " (delivered before; not sent again)" : "")")
+                return Self.json(["status": id == nil ? "duplicate" : "stored"], status: .ok)
+            } catch {
+                // Not taken: Vipps MobilePay sends it again.
+                logger.error("webhook \(event.name) for \(event.reference) not stored: \(String(reflecting: error).prefix(300))")
+                return Self.json(["error": "unavailable", "message": "the database cannot be reached; send it again"], status: .serviceUnavailable)
+            }
+        }
+
+        // The till's events, over a WebSocket, from the event after `after`.
+        router.ws("/till/events") { request, _ in
+            tills.till(presenting: request.headers[.authorization]) == nil ? .dontUpgrade : .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            guard let till = tills.till(presenting: context.request.headers[.authorization]) else { return }
+            let newest = try await database.newestEvent(till: till.key)
+            let resumeAfter = context.request.uri.queryParameters.get("after").flatMap { Int64($0) } ?? newest
+            let encoder = JSONEncoder()
+            try await outbound.write(.text(String(decoding: try encoder.encode(StoreFrame.hello(till: till.key, newestEvent: newest)), as: UTF8.self)))
+            let (id, wakes) = hub.subscribe(till: till.key)
+            logger.info("till \(till.key) connected for events after \(resumeAfter)")
+            defer {
+                hub.unsubscribe(till: till.key, id: id)
+                logger.info("till \(till.key) disconnected")
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // Ends when the till closes the socket.
+                    for try await _ in inbound {}
+                }
+                group.addTask {
+                    var last = resumeAfter
+                    for await _ in wakes {
+                        while true {
+                            let events = try await database.events(till: till.key, after: last)
+                            for event in events {
+                                try await outbound.write(.text(String(decoding: try encoder.encode(StoreFrame.event(event)), as: UTF8.self)))
+                                last = event.id
+                            }
+                            if events.count < 500 { break }
+                        }
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+
+        router.get("/till/journal/head") { request, _ -> Response in
+            guard let till = tills.till(presenting: request.headers[.authorization]) else { return Self.unauthorized }
+            do {
+                return try Self.json(await database.head(till: till.key), status: .ok)
+            } catch {
+                return Self.json(["error": "unavailable", "message": "the database cannot be reached"], status: .serviceUnavailable)
+            }
+        }
+
+        router.post("/till/journal") { request, context -> Response in
+            guard let till = tills.till(presenting: request.headers[.authorization]) else { return Self.unauthorized }
+            var request = request
+            let body = try await request.collectBody(upTo: 64 << 20)
+            guard let batch = try? JSONDecoder().decode(JournalBatch.self, from: Data(Array(buffer: body))) else {
+                return Self.json(StoreRefusal(error: "bad-request", message: "the body is not a journal batch"), status: .badRequest)
+            }
+            do {
+                switch try await database.append(batch, till: till) {
+                case .success(let head):
+                    return Self.json(head, status: .ok)
+                case .failure(let refusal):
+                    logger.error("journal of till \(till.key) refused: \(refusal)")
+                    let status: HTTPResponse.Status = switch refusal.error {
+                    case "wrong-till": .forbidden
+                    case "gap", "fork": .conflict
+                    default: .unprocessableContent
+                    }
+                    return Self.json(refusal, status: status)
+                }
+            } catch {
+                logger.error("journal of till \(till.key) not stored: \(String(reflecting: error).prefix(300))")
+                return Self.json(StoreRefusal(error: "unavailable", message: "the database cannot be reached; send it again"),
+                                 status: .serviceUnavailable)
+            }
+        }
+    }
+
+    static var unauthorized: Response {
+        json(StoreRefusal(error: "unauthorized", message: "no till of this server has that token"), status: .unauthorized)
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Starts a server in this process (tests, benchmarks).
+    public static func start(_ configuration: StoreServerConfiguration, logger: Logger) async throws -> RunningStoreServer {
+        let server = StoreServer(configuration: configuration, logger: logger)
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let (groups, groupContinuation) = AsyncStream.makeStream(of: ServiceGroup.self)
+        let task = Task {
+            do {
+                try await server.run(handleSignals: false, onStart: { portContinuation.yield($0) },
+                                     onGroup: { groupContinuation.yield($0) })
+            } catch {
+                logger.error("store server stopped: \(error)")
+            }
+            portContinuation.finish()
+            groupContinuation.finish()
+        }
+        var groupIterator = groups.makeAsyncIterator()
+        let group = await groupIterator.next()
+        var portIterator = ports.makeAsyncIterator()
+        guard let port = await portIterator.next(), let group else {
+            throw StoreServerError(description: "the store server could not start on \(configuration.host):\(configuration.port)")
+        }
+        return RunningStoreServer(port: port, task: task, group: group)
+    }
+}
+
+/// A store server running in this process.
+public final class RunningStoreServer: Sendable {
+    public let port: Int
+    private let task: Task<Void, Never>
+    private let group: ServiceGroup
+
+    init(port: Int, task: Task<Void, Never>, group: ServiceGroup) {
+        self.port = port
+        self.task = task
+        self.group = group
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        await task.value
+    }
+}
