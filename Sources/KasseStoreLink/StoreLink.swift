@@ -187,7 +187,8 @@ public final class StoreLink: Sendable {
         return try await exchange(request, as: JournalHead.self)
     }
 
-    func send(_ batch: JournalBatch) async throws -> JournalHead {
+    /// Sends one batch as it is; the server's answer is its new head (or a refusal).
+    public func send(_ batch: JournalBatch) async throws -> JournalHead {
         var request = HTTPClientRequest(url: configuration.url + "/till/journal")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")

@@ -19,6 +19,9 @@ public struct StoreDatabase: Sendable {
     public let client: PostgresClient
     let logger: Logger
     public static let channel = "kasse_events"
+    /// How long a request waits for PostgreSQL before it is answered "send it again" (the pool
+    /// waits for a connection for as long as the database is away).
+    public var patience: Duration = .seconds(5)
 
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
@@ -87,6 +90,10 @@ public struct StoreDatabase: Sendable {
     /// Stores an event for a till and announces it; nil when it was stored before (a duplicate
     /// delivery: counted, not stored or announced again).
     public func record(_ event: StoreEvent, till: String) async throws -> Int64? {
+        try await within(patience) { try await recordNow(event, till: till) }
+    }
+
+    func recordNow(_ event: StoreEvent, till: String) async throws -> Int64? {
         try await client.withTransaction(logger: logger) { connection in
             let rows = try await connection.query("""
                 INSERT INTO kasse_event (till, reference, name, psp_reference, amount, currency, happened_at)
@@ -135,6 +142,10 @@ public struct StoreDatabase: Sendable {
 
     /// The server's newest entry of a till's journal.
     public func head(till: String) async throws -> JournalHead {
+        try await within(patience) { try await headNow(till: till) }
+    }
+
+    func headNow(till: String) async throws -> JournalHead {
         let rows = try await client.query("SELECT sequence, hash FROM kasse_journal_head WHERE till = \(till)", logger: logger)
         for try await (sequence, hash) in rows.decode((Int64, String).self) {
             return JournalHead(till: till, sequence: Int(sequence), hash: hash)
@@ -146,6 +157,10 @@ public struct StoreDatabase: Sendable {
     /// transaction holding the till's head row: two instances receiving the same till's
     /// batches at once take them one after the other, and a batch is stored whole or not at all.
     public func append(_ batch: JournalBatch, till store: StoreTill) async throws -> Result<JournalHead, StoreRefusal> {
+        try await within(patience) { try await appendNow(batch, till: store) }
+    }
+
+    func appendNow(_ batch: JournalBatch, till store: StoreTill) async throws -> Result<JournalHead, StoreRefusal> {
         let till = store.key
         return try await client.withTransaction(logger: logger) { connection in
             try await connection.query("""
@@ -222,5 +237,24 @@ public struct StoreDatabase: Sendable {
                                            previousHash: previous, hash: hash))
         }
         return entries
+    }
+}
+
+/// PostgreSQL did not answer in time.
+public struct DatabaseTimeout: Error, CustomStringConvertible {
+    public var description: String { "PostgreSQL did not answer in time" }
+}
+
+/// Runs `body`, or gives up after `limit` (the body is cancelled).
+func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw DatabaseTimeout() }
+        return value
     }
 }

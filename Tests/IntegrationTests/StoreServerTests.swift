@@ -178,3 +178,144 @@ extension PostgresClient {
         }
     }
 }
+
+/// Journals replicated for real: SQLite journals on disk, the till's replication code, the
+/// server and PostgreSQL.
+@Suite(.serialized) struct JournalReplicationTests {
+    static func journal(till: String = "1", entries: Int, note: String = "entry") async throws -> Journal {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-replica-\(UUID().uuidString)/journal.sqlite").path
+        let journal = try Journal(path: path, till: till, cashier: "1001")
+        try await add(entries, to: journal, note: note)
+        return journal
+    }
+
+    static func add(_ count: Int, to journal: Journal, note: String = "entry") async throws {
+        var left = count
+        while left > 0 {
+            let chunk = min(left, 1000)
+            try await journal.append((0..<chunk).map { .operatorAction("\(note) \(left - $0)") })
+            left -= chunk
+        }
+    }
+
+    /// The server's copy of a till's journal is the till's journal, entry for entry.
+    static func expectCopy(of journal: Journal, in database: String, till: String) async throws {
+        let store = StoreDatabase(client: .init(configuration: try StoreServerConfiguration.database(url: database),
+                                                backgroundLogger: StoreServerTests.logger), logger: StoreServerTests.logger)
+        let copy = try await store.client.withRunning { try await store.entries(till: till, limit: 100_000) }
+        let original = try await journal.entries()
+        #expect(copy.count == original.count)
+        #expect(copy == original.map(ReplicatedEntry.init), "the server's copy differs from the till's journal")
+    }
+
+    @Test func aTillOfflineFor10000EntriesCatchesUpOnceEvenWhenTheServerIsStoppedMidway() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let port = try PostgresCluster.freePort()
+        let configuration = try StoreServerTests.configuration(database: database, port: port)
+        var server = try await StoreServer.start(configuration, logger: StoreServerTests.logger)
+        let journal = try await Self.journal(entries: 10_000)
+        let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+                             journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+        let running = Task { await link.run() }
+        // Stopped while batches are on their way, and started again on the same address.
+        try await StoreServerTests.eventually("the first batches arrived") { (link.acknowledged?.sequence ?? 0) > 0 }
+        await server.stop()
+        server = try await StoreServer.start(configuration, logger: StoreServerTests.logger)
+        let newest = try await journal.newestEntry()
+        try await StoreServerTests.eventually("all 10 000 entries acknowledged", within: 120) { link.acknowledged?.sequence == newest.sequence }
+        // The till goes on selling: its new entries follow.
+        try await Self.add(5, to: journal, note: "after")
+        let later = try await journal.newestEntry()
+        try await StoreServerTests.eventually("the new entries acknowledged") { link.acknowledged == JournalHead(till: "OSL1-1", sequence: later.sequence, hash: later.hash) }
+        #expect(link.refusal == nil)
+        running.cancel()
+        await running.value
+        try await Self.expectCopy(of: journal, in: database, till: "OSL1-1")
+        await server.stop()
+    }
+
+    @Test func aForkAGapAndAnotherTillsTokenAreRefusedAndNothingIsStored() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: StoreServerTests.logger)
+        let journal = try await Self.journal(entries: 30)
+        let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+                             journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+        let head = try await link.replicateOnce(journal, batchSize: 7)
+        #expect(head.sequence == 30)
+        // Sent again (the answer was lost): nothing doubled.
+        let first = try await journal.entries(after: 0, limit: 10)
+        let resent = try await link.send(JournalBatch(entries: first.map(ReplicatedEntry.init)))
+        #expect(resent.sequence == 30)
+
+        // A different journal for the same till (a restored backup that went on differently).
+        let replaced = try await Self.journal(entries: 31, note: "other")
+        let forked = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+                               journal: replaced, logger: StoreServerTests.logger, onEvent: { _ in })
+        let fork = await #expect(throws: StoreRefusal.self) { try await forked.replicateOnce(replaced) }
+        #expect(fork?.error == "fork")
+        #expect(fork?.message.contains("rewritten or replaced") == true)
+        // A gap: entries 40… while the server holds up to 30.
+        try await Self.add(20, to: journal)
+        let skipped = try await journal.entries(after: 39, limit: 5)
+        let gap = await #expect(throws: StoreRefusal.self) { try await link.send(JournalBatch(entries: skipped.map(ReplicatedEntry.init))) }
+        #expect(gap?.error == "gap")
+        #expect(gap?.message.contains("31 to 39 are missing") == true)
+        // Till 2's journal under till 1's token.
+        let other = try await Self.journal(till: "2", entries: 3)
+        let impostor = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+                                 journal: other, logger: StoreServerTests.logger, onEvent: { _ in })
+        let wrong = await #expect(throws: StoreRefusal.self) {
+            try await impostor.send(JournalBatch(entries: try await other.entries().map(ReplicatedEntry.init)))
+        }
+        #expect(wrong?.error == "wrong-till")
+        // A journal shorter than what the server holds (entries lost at the till): said, not sent.
+        let short = try await Self.journal(entries: 5)
+        let behind = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+                               journal: short, logger: StoreServerTests.logger, onEvent: { _ in })
+        let lost = await #expect(throws: StoreRefusal.self) { try await behind.replicateOnce(short) }
+        #expect(lost?.error == "journal-behind-server")
+        // Nothing of the refused batches was stored; the real journal goes on.
+        #expect(try await link.replicateOnce(journal).sequence == 50)
+        try await Self.expectCopy(of: journal, in: database, till: "OSL1-1")
+        for each in [link, forked, impostor, behind] { await each.shutdown() }
+        await server.stop()
+    }
+
+    @Test func postgreSQLRestartedLosesNoWebhookAndNoEntry() async throws {
+        // A cluster of its own: this test stops PostgreSQL under the server.
+        let cluster = try await PostgresCluster.start()
+        let database = try await cluster.newDatabase()
+        let secret = "webhook-secret-for-the-restart-test"
+        let port = try PostgresCluster.freePort()
+        let publicURL = "http://127.0.0.1:\(port)/vipps/webhooks"
+        let server = try await StoreServer.start(
+            try StoreServerTests.configuration(database: database, port: port, publicURL: publicURL, secret: secret), logger: StoreServerTests.logger)
+        let inbox = StoreServerTests.Inbox()
+        let journal = try await Self.journal(entries: 10)
+        let (link, running) = StoreServerTests.link(server, till: "OSL1-1", journal: journal, inbox: inbox)
+        try await StoreServerTests.eventually("connected and replicated") { link.isConnected && link.acknowledged?.sequence == 10 }
+
+        cluster.kill()
+        let reference = "OSL1-1-20261130-000007-1"
+        let webhook = StoreServerTests.signed(StoreServerTests.event(reference, "AUTHORIZED"), secret: secret, url: publicURL)
+        // Not stored: Vipps MobilePay is told to send it again.
+        #expect(try await StoreServerTests.post(server.baseURL + "/vipps/webhooks", webhook).0 == 503)
+        try await Self.add(10, to: journal)
+
+        try await cluster.restart()
+        // Vipps MobilePay's retry is taken and reaches the till; the journal catches up.
+        try await StoreServerTests.eventually("the retried webhook is taken") {
+            try await StoreServerTests.post(server.baseURL + "/vipps/webhooks", webhook).0 == 200
+        }
+        let pushed = await inbox.next(named: "AUTHORIZED", reference: reference)
+        #expect(pushed != nil)
+        try await StoreServerTests.eventually("the journal caught up", within: 120) { link.acknowledged?.sequence == 20 }
+        running.cancel()
+        await running.value
+        try await Self.expectCopy(of: journal, in: database, till: "OSL1-1")
+        await server.stop()
+        cluster.kill()
+    }
+}
