@@ -88,8 +88,8 @@ public enum ConfigReader {
 }
 
 extension ConfigReader {
-    /// The settings Kasse reads, by section. Sections the next versions use
-    /// (`printer`, `server`, `display`) are accepted as they are.
+    /// The settings Kasse reads, by section. A section the next versions use (`display`) is
+    /// accepted as it is.
     static let knownKeys: [String: Set<String>] = [
         "api": ["url", "client_id", "client_secret", "subscription_key", "msn", "system_name", "system_version", "plugin_name",
                 "plugin_version"],
@@ -101,8 +101,9 @@ extension ConfigReader {
         "scanners.device": ["match", "role"],
         "staff": ["id", "name", "role", "pin", "language"],
         "printer": ["network", "device", "file", "paper_mm", "columns", "code_page", "timeout_ms", "receipt", "logo"],
+        "server": ["url", "token"],
     ]
-    static let openSections: Set<String> = ["server", "display"]
+    static let openSections: Set<String> = ["display"]
 
     /// `section.key` of a setting Kasse reads.
     static func isKnownSetting(_ path: String) -> Bool {

@@ -33,6 +33,11 @@ public struct StoreServerConfiguration: Sendable {
         self.tills = tills
     }
 
+    /// `HOST:PORT/DATABASE` (no user, no password), for the start-up lines.
+    public var databaseDescription: String {
+        "\(database.host ?? database.unixSocketPath ?? "?"):\(database.port ?? 5432)/\(database.database ?? "")"
+    }
+
     /// The path webhooks arrive on: the registered URL's.
     public var webhookPath: String {
         let path = URLComponents(string: publicURL)?.path ?? ""

@@ -6,6 +6,8 @@ import KasseNorway
 import KassePrinting
 import KasseScanning
 import KasseSimulator
+import KasseStore
+import KasseStoreLink
 import KasseTerminal
 import KasseTill
 import KasseUSB
@@ -44,6 +46,8 @@ public struct TillConfiguration: Sendable {
     /// `printer.logo`: the shop's logo file (netpbm), printed at the top of receipts; nil: the
     /// logo from `assets/`.
     public var logoPath: String?
+    /// `[server] url, token`: the store server (nil: none; the till then works on its own).
+    public var server: StoreLinkConfiguration?
 
     /// `[till] shop_name, store_id, till_id, cashier_id, market, catalog, log`; `[journal] path`;
     /// `[scanners] enabled, layout, suffix, pause_ms` and `[[scanners.device]] match, role` (the
@@ -162,6 +166,18 @@ public struct TillConfiguration: Sendable {
             throw invalid(values["printer.receipt"] != nil ? "printer.receipt" : "printer.logo",
                           "is set, but no printer is: add network = \"HOST:9100\", device = \"/dev/usb/lp0\" or file = \"PATH\"")
         }
+        var server: StoreLinkConfiguration?
+        if let url = values["server.url"] {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), URLComponents(string: url)?.host?.isEmpty == false else {
+                throw invalid("server.url", "must be the store server's address, http://HOST:PORT, not '\(url)'")
+            }
+            guard let token = environment["KASSE_SERVER_TOKEN"] ?? values["server.token"], !token.isEmpty else {
+                throw invalid("server.url", "is set, but no token is: add token = \"…\" (made by: kasse server token) or set KASSE_SERVER_TOKEN")
+            }
+            server = StoreLinkConfiguration(url: url, token: token)
+        } else if values["server.token"] != nil {
+            throw invalid("server.token", "is set, but server.url is not: add url = \"http://HOST:PORT\"")
+        }
         let home = environment["HOME"] ?? NSHomeDirectory()
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.local/share")
         let journalPath = environment["KASSE_JOURNAL"] ?? values["journal.path"]
@@ -180,7 +196,7 @@ public struct TillConfiguration: Sendable {
             logPath: environment["KASSE_LOG"] ?? values["till.log"] ?? (stateHome + "/kasse/kasse.log"),
             journalPath: journalPath, cashierID: cashierID, notes: notes, company: company,
             signingKeyPath: values["till.signing_key"], signingKeyVersion: values["till.signing_key_version"] ?? "1",
-            staff: staff, printer: printer, logoPath: values["printer.logo"])
+            staff: staff, printer: printer, logoPath: values["printer.logo"], server: server)
     }
 
     /// `[[staff]]` tables: `id`, `name`, `role` (cashier or manager) and `pin`, a hash made by
@@ -541,11 +557,31 @@ public enum TillLauncher {
             logo = ReceiptPrinter.logo(at: path)
             if logo == nil { logger.warning("printer.logo: \(path) is not a netpbm bitmap (P1 or P4); receipts print without the logo") }
         }
+        // The store server, when configured: its events end a payment's wait at once, and the
+        // journal is copied to it. Neither is needed to sell.
+        var link: StoreLink?
+        var linkTask: Task<Void, Never>?
+        var storeEvents: AsyncStream<StoreEvent>?
+        if let server = tillConfiguration.server {
+            let (events, eventSink) = AsyncStream.makeStream(of: StoreEvent.self, bufferingPolicy: .bufferingNewest(64))
+            storeEvents = events
+            let started = StoreLink(configuration: server, journal: journal, logger: logger, onEvent: { eventSink.yield($0) })
+            link = started
+            linkTask = Task { await started.run() }
+        }
+        var timing = TillRuntime.PollTiming()
+        if let text = environment["KASSE_FIRST_POLL_MS"], let milliseconds = Int(text), milliseconds >= 0 {
+            // For tests that must see a payment settle through the store server alone.
+            timing.firstDelay = .milliseconds(milliseconds)
+        }
         let runtime = TillRuntime(
             till: till, state: state, client: client, terminal: terminal, scanners: scanners,
             roles: tillConfiguration.roles, logger: logger, journal: journal, chain: chain, trainingClient: trainingClient,
-            printer: tillConfiguration.printer, logo: logo)
+            printer: tillConfiguration.printer, logo: logo, storeEvents: storeEvents,
+            storeConnected: { [link] in link?.isConnected ?? false }, pollTiming: timing)
         await runtime.run(recovering: unsettled)
+        linkTask?.cancel()
+        await linkTask?.value
         terminal.stop()
         scanners?.stop()
         await simulator?.stop()

@@ -5,6 +5,7 @@ import KasseLanguage
 import KasseNorway
 import KassePrinting
 import KasseScanning
+import KasseStore
 import KasseTerminal
 import KasseTill
 import KasseUSB
@@ -30,6 +31,12 @@ public actor TillRuntime {
     private let send: AsyncStream<TillAction>.Continuation
     private var pollTask: Task<Void, Never>?
     private var pollReference: String?
+    /// Ends the current poll's wait (an event from the store server for its payment).
+    private var pollNudge: AsyncStream<Void>.Continuation?
+    /// Events the store server pushes (nil: no server configured).
+    private let storeEvents: AsyncStream<StoreEvent>?
+    /// The store server's event socket is open: polling backs off.
+    private let storeConnected: @Sendable () -> Bool
     private var size: TerminalSize
     private let journal: any TillJournal
     /// Norway: the register's signer (nil elsewhere); each signature goes on from the journal's newest.
@@ -49,7 +56,12 @@ public actor TillRuntime {
                 roles: [(ScannerMatch, ScannerRole)], logger: Logger, journal: any TillJournal,
                 today: (@Sendable () -> CivilDate)? = nil, chain: TransactionChain? = nil, trainingClient: VippsClient? = nil,
                 secondsSince1970: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
-                printer: PrinterSettings? = nil, logo: Bitmap? = nil, printRetryInterval: Duration = .seconds(3)) {
+                printer: PrinterSettings? = nil, logo: Bitmap? = nil, printRetryInterval: Duration = .seconds(3),
+                storeEvents: AsyncStream<StoreEvent>? = nil, storeConnected: @escaping @Sendable () -> Bool = { false },
+                pollTiming: PollTiming = PollTiming()) {
+        self.storeEvents = storeEvents
+        self.storeConnected = storeConnected
+        self.pollTiming = pollTiming
         self.chain = chain
         self.trainingClient = trainingClient
         self.secondsSince1970 = secondsSince1970
@@ -127,6 +139,16 @@ public actor TillRuntime {
                 }
             }
         }
+        // The store server's events: one for the payment on screen ends the poll's wait, so an
+        // approval shows at once; the payment is still read back from Vipps MobilePay before
+        // anything is captured (an event is a hint, the API is the truth).
+        let storeTask = Task { [storeEvents, logger] in
+            guard let storeEvents else { return }
+            for await event in storeEvents {
+                logger.info("store server: \(event.name) for \(event.reference)")
+                if event.settlesWaiting { await self.nudgePoll(event.reference) }
+            }
+        }
         // Recovery is decided by the reducer like everything else: the payments come in as an action.
         await resumePrinting()
         if !unsettled.isEmpty {
@@ -197,6 +219,7 @@ public actor TillRuntime {
         inputTask.cancel()
         scannerTask.cancel()
         tickTask.cancel()
+        storeTask.cancel()
         pollTask?.cancel()
     }
 
@@ -561,17 +584,38 @@ public actor TillRuntime {
         }
     }
 
+    /// How the till follows a payment: Vipps MobilePay's pace without a store server; slower
+    /// while the server's socket is open (its events end each wait early anyway).
+    public struct PollTiming: Sendable {
+        public var firstDelay: Duration = .seconds(5)
+        public var interval: Duration = .seconds(2)
+        public var connectedInterval: Duration = .seconds(6)
+        public init() {}
+    }
+
+    private let pollTiming: PollTiming
+
+    private func nudgePoll(_ reference: String) {
+        guard pollReference == reference else { return }
+        pollNudge?.yield()
+    }
+
     private func startPolling(_ reference: String) {
         if pollReference == reference, let pollTask, !pollTask.isCancelled { return }
         pollTask?.cancel()
+        pollNudge?.finish()
         pollReference = reference
         guard let client = saleClient else { return }
-        let poller = PaymentPoller(client: client)
+        let (nudges, nudge) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        pollNudge = nudge
+        let poller = PaymentPoller(
+            client: client, firstDelay: pollTiming.firstDelay,
+            interval: storeConnected() ? pollTiming.connectedInterval : pollTiming.interval)
         let send = self.send
         let logger = self.logger
         pollTask = Task { [weak self] in
             do {
-                for try await update in poller.updates(for: reference) {
+                for try await update in poller.updates(for: reference, nudges: nudges) {
                     logger.info("payment \(reference): \(update.state.rawValue)")
                     send.yield(.paymentUpdated(reference: reference, state: update.state, aggregate: update.aggregate))
                 }

@@ -29,14 +29,18 @@ public struct PaymentPoller: Sendable {
 
     /// Each change of state, the first one included, until a final state. Errors that a
     /// retry cannot mend end the stream; transient ones only slow it down.
-    public func updates(for reference: String, skipFirstDelay: Bool = false) -> AsyncThrowingStream<Update, any Error> {
+    /// `nudges`: each value ends the current wait at once (the store server pushed an event
+    /// for this payment: read it back now rather than at the next turn).
+    public func updates(for reference: String, skipFirstDelay: Bool = false, nudges: AsyncStream<Void>? = nil)
+        -> AsyncThrowingStream<Update, any Error>
+    {
         AsyncThrowingStream { continuation in
             let task = Task {
                 var last: PaymentState?
                 var wait = skipFirstDelay ? Duration.zero : firstDelay
                 do {
                     while true {
-                        if wait > .zero { try await sleeper.sleep(for: wait) }
+                        if wait > .zero { try await pause(wait, nudges: nudges) }
                         wait = interval
                         do {
                             let payment = try await client.getPayment(reference)
@@ -59,6 +63,27 @@ public struct PaymentPoller: Sendable {
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Sleeps for `wait`, or less when nudged.
+    func pause(_ wait: Duration, nudges: AsyncStream<Void>?) async throws {
+        guard let nudges else { return try await sleeper.sleep(for: wait) }
+        let sleeper = self.sleeper
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await sleeper.sleep(for: wait)
+                return false
+            }
+            group.addTask {
+                var iterator = nudges.makeAsyncIterator()
+                if await iterator.next() != nil { return true }
+                // A finished nudge stream is no nudge: the sleep decides.
+                try await Task.sleep(for: .seconds(86_400))
+                return false
+            }
+            defer { group.cancelAll() }
+            _ = try await group.next()
         }
     }
 }

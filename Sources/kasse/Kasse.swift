@@ -9,7 +9,7 @@ struct Kasse: AsyncParsableCommand {
             TillCommand.self, TokenCommand.self, PaymentCommand.self, ReceiptCommand.self, WebhookCommand.self, ScannerCommand.self,
             SimulatorCommand.self,
             JournalCommand.self, ReportCommand.self, ReturnCommand.self,
-            CatalogCommand.self, SAFTCommand.self, StaffCommand.self, PrinterCommand.self, BenchmarkCommand.self,
+            CatalogCommand.self, SAFTCommand.self, StaffCommand.self, PrinterCommand.self, BenchmarkCommand.self, ServerCommand.self,
         ],
         defaultSubcommand: TillCommand.self
     )

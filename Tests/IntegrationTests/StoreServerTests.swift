@@ -221,7 +221,13 @@ extension PostgresClient {
         // Stopped while batches are on their way, and started again on the same address.
         try await StoreServerTests.eventually("the first batches arrived") { (link.acknowledged?.sequence ?? 0) > 0 }
         await server.stop()
-        server = try await StoreServer.start(configuration, logger: StoreServerTests.logger)
+        // Started again on the same address (the port may take a moment to be free again).
+        var again: RunningStoreServer?
+        try await StoreServerTests.eventually("the server started again") {
+            again = try? await StoreServer.start(configuration, logger: StoreServerTests.logger)
+            return again != nil
+        }
+        server = try #require(again)
         let newest = try await journal.newestEntry()
         try await StoreServerTests.eventually("all 10 000 entries acknowledged", within: 120) { link.acknowledged?.sequence == newest.sequence }
         // The till goes on selling: its new entries follow.

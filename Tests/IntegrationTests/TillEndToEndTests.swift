@@ -48,7 +48,8 @@ final class TillSession: Sendable {
     /// `market`, `language`: the till's (these tests read English screens by default; the
     /// Danish and Finnish tills' tests read their own languages).
     init(simulator: SimulatorHarness, columns: Int = 100, rows: Int = 30, extraConfig: String = "", reusing existing: String? = nil,
-         logIn: (id: String, pin: String)? = ("1001", "1234"), market: String = "NO", language: String = "en") async throws {
+         logIn: (id: String, pin: String)? = ("1001", "1234"), market: String = "NO", language: String = "en",
+         environment: String = "") async throws {
         self.language = Language.named(language) ?? .english
         name = "kasse-\(UUID().uuidString.prefix(8))"
         socket = "kasse-test-\(UUID().uuidString.prefix(8))"
@@ -74,7 +75,7 @@ final class TillSession: Sendable {
             """
         let configPath = directory + "/kasse.toml"
         FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8), attributes: [.posixPermissions: 0o600])
-        let command = "cd \(Repository.root.path) && TERM=xterm-256color HOME=\(directory) \(KasseBinary.path) till --config \(configPath); echo KASSE-EXITED-$?; sleep 60"
+        let command = "cd \(Repository.root.path) && TERM=xterm-256color HOME=\(directory) \(environment) \(KasseBinary.path) till --config \(configPath); echo KASSE-EXITED-$?; sleep 60"
         try await Self.tmuxDetached(["-L", socket, "new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", command])
         if let logIn { try await self.logIn(logIn.id, logIn.pin) }
     }

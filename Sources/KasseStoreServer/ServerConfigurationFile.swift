@@ -1,0 +1,75 @@
+import Foundation
+import KasseCore
+import KasseStore
+import PostgresNIO
+
+extension StoreServerConfiguration {
+    /// `kasse server`'s file (TOML, read by `KasseConfig`):
+    ///
+    /// ```toml
+    /// [server]
+    /// listen = "0.0.0.0:8790"
+    /// database = "postgres://kasse@127.0.0.1:5432/kasse"   # password: KASSE_DATABASE_PASSWORD
+    /// public_url = "https://kasse.example.no/vipps/webhooks"  # as registered at Vipps MobilePay
+    /// webhook_secret = "…"                                  # or KASSE_WEBHOOK_SECRET
+    ///
+    /// [[till]]
+    /// store = "OSL1"
+    /// till = "1"
+    /// token_sha256 = "…"                                    # made by: kasse server token
+    /// ```
+    /// Every mistake names its line and key; secrets never appear in a message.
+    public static func load(file: ConfigFile, environment: [String: String]) throws(StoreServerError) -> StoreServerConfiguration {
+        let values = file.values
+        func invalid(_ key: String, _ message: String) -> StoreServerError { .configuration("\(file.location(key)): \(message)") }
+        let known = ["server.listen", "server.database", "server.public_url", "server.webhook_secret"]
+        if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
+            throw invalid(unknown, "is not a setting of kasse server (it knows \(known.joined(separator: ", ")) and [[till]] tables)")
+        }
+        let listen = values["server.listen"] ?? "127.0.0.1:8790"
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port),
+              colon > listen.startIndex
+        else { throw invalid("server.listen", "must be HOST:PORT (0.0.0.0:8790), not '\(listen)'") }
+        let host = String(listen[..<colon]).trimmingCharacters(in: ["[", "]"])
+        guard let url = environment["KASSE_DATABASE_URL"] ?? values["server.database"] else {
+            throw invalid("server.database", "is missing: database = \"postgres://USER@HOST:5432/DATABASE\"")
+        }
+        let database: PostgresClient.Configuration
+        do {
+            database = try Self.database(url: url, password: environment["KASSE_DATABASE_PASSWORD"])
+        } catch {
+            throw invalid("server.database", error.description)
+        }
+        guard let publicURL = values["server.public_url"] else {
+            throw invalid("server.public_url", "is missing: the webhook URL as registered at Vipps MobilePay (https://…/vipps/webhooks)")
+        }
+        guard publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://"), publicURL.split(separator: "/").count >= 2 else {
+            throw invalid("server.public_url", "must be the https:// URL registered at Vipps MobilePay, not '\(publicURL)'")
+        }
+        guard let secret = environment["KASSE_WEBHOOK_SECRET"] ?? values["server.webhook_secret"], !secret.isEmpty else {
+            throw invalid("server.webhook_secret", "is missing: the secret Vipps MobilePay gave when the webhook was registered (or KASSE_WEBHOOK_SECRET)")
+        }
+        var tills: [StoreTill] = []
+        for (index, table) in (file.tables["till"] ?? []).enumerated() {
+            func at(_ key: String) -> String { table.location("till", key, index: index) }
+            guard let store = table["store"], !store.isEmpty else { throw .configuration("\(at("store")): each [[till]] needs store = \"…\" (its till.store_id)") }
+            guard let till = table["till"], !till.isEmpty else { throw .configuration("\(at("till")): each [[till]] needs till = \"…\" (its till.till_id)") }
+            guard let hash = table["token_sha256"] else {
+                throw .configuration("\(at("token_sha256")): till \(store)/\(till) needs token_sha256 = \"…\"; make a token with: kasse server token")
+            }
+            if let other = table.values.keys.sorted().first(where: { !["store", "till", "token_sha256"].contains($0) }) {
+                throw .configuration("\(at(other)): [[till]] knows store, till and token_sha256")
+            }
+            tills.append(StoreTill(store: store, till: till, tokenHash: hash))
+        }
+        guard !tills.isEmpty else { throw .configuration("no [[till]] tables: list each till with store, till and token_sha256") }
+        let list: StoreTills
+        do {
+            list = try StoreTills(tills)
+        } catch {
+            throw .configuration("[[till]]: \(error.description)")
+        }
+        return StoreServerConfiguration(host: host, port: port, database: database, publicURL: publicURL,
+                                        webhookSecret: secret, tills: list)
+    }
+}
