@@ -132,7 +132,7 @@ let package = Package(
         // chain is checked, the journal's hash formula itself.
         .target(
             name: "KasseStore",
-            dependencies: ["KasseCore", "VippsModels", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["KasseCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // EDGE: `kasse server`: webhooks in, events out over WebSockets, journals and the catalog
@@ -140,7 +140,7 @@ let package = Package(
         .target(
             name: "KasseStoreServer",
             dependencies: [
-                "KasseStore", "KasseCore", "VippsModels", "VippsWebhooks", "KasseLanguage",
+                "KasseStore", "KasseCore", "VippsModels", "VippsWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

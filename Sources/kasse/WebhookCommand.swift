@@ -15,7 +15,7 @@ struct WebhookCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a URL for events. The secret is written to a file readable only by you, never printed.")
         @OptionGroup var api: APIOptions
-        @Option(help: "The HTTPS URL that receives the events.") var url: String
+        @Option(help: "The HTTPS URL that receives the events (for kasse server: its public_url).") var url: String
         @Option(name: .customLong("event"), help: "An event type, e.g. epayments.payment.authorized.v1 (repeat; 'all' for every ePayment event).")
         var events: [String]
         @Option(help: "Where to keep the secret (default: ~/.config/kasse/webhooks/ID.secret).") var secretFile: String?
