@@ -140,7 +140,7 @@ let package = Package(
         .target(
             name: "KasseStoreServer",
             dependencies: [
-                "KasseStore", "KasseCore", "VippsModels", "VippsWebhooks",
+                "KasseStore", "KasseCore", "VippsModels", "VippsWebhooks", "KasseTill",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -560,18 +560,17 @@ public final class Journal: Sendable {
     /// The report's totals and figures from the entries since the last Z report.
     private func report(_ kind: JournalReport.Kind, store: String, currency: String) async throws(JournalError) -> JournalReport {
         let reports = try await scalar("SELECT max(sequence) FROM entry WHERE kind = 'z-report'")
-        let entries = try await entries(after: reports)
-        var events: [(Int, JournalEvent)] = []
-        var employees: [Int: String] = [:]
-        for entry in entries {
-            guard let event = entry.event else { continue }
-            events.append((entry.sequence, event))
-            employees[entry.sequence] = entry.cashier
+        let after = try await entries(after: reports).compactMap { entry in
+            entry.event.map { JournalReport.Entry(sequence: entry.sequence, cashier: entry.cashier, event: $0) }
         }
         let count = try await scalar("SELECT count(*) FROM entry WHERE kind = 'z-report'")
-        return JournalReport.make(kind: kind, number: count + 1, store: store, till: till, currency: currency,
-                                  generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970), entries: events,
-                                  employees: employees, grandTotalsBefore: try await grandTotals(upTo: reports))
+        var lastZ: JournalReport?
+        if reports > 0, case .zReport(let report)? = try await entry(reports)?.event { lastZ = report }
+        // Only a Z report stored without its figures needs the journal summed from the start.
+        let legacyTotals = lastZ != nil && lastZ?.figures == nil ? try await grandTotals(upTo: reports) : (0, 0)
+        return JournalReport.sinceLastZ(
+            kind: kind, store: store, till: till, currency: currency, generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970),
+            after: after, zReports: count, lastZ: lastZ, totalsBeforeFigures: { legacyTotals })
     }
 
     /// How many X and Z reports were stored without their figures (before Kasse kept them, or

@@ -226,3 +226,72 @@ public enum ZReportReminder {
         return Message(.zReportMissing, ["days": .list(days.sorted().map(MessageArgument.date)), "key": .text(KeyMap.label(for: .report))])
     }
 }
+
+extension JournalReport {
+    /// One journal entry as reports read it.
+    public struct Entry: Sendable {
+        public var sequence: Int
+        public var cashier: String
+        public var event: JournalEvent
+
+        public init(sequence: Int, cashier: String, event: JournalEvent) {
+            self.sequence = sequence
+            self.cashier = cashier
+            self.event = event
+        }
+    }
+
+    /// The report over the entries after the last Z report, with the figures' grand totals
+    /// going on from that Z report: the till's own rule, used by the till's journal and by the
+    /// store server on its copy, so both give the same report to the øre.
+    /// - Parameters:
+    ///   - after: the entries after the last Z report, in order.
+    ///   - zReports: how many Z reports the journal holds.
+    ///   - lastZ: the last Z report (nil: none yet).
+    ///   - totalsBeforeFigures: the cumulative sales and returns up to the last Z report, summed
+    ///     from the journal: asked for only when that Z report was stored without its figures.
+    public static func sinceLastZ(
+        kind: Kind, store: String, till: String, currency: String, generatedAt: String, after entries: [Entry], zReports: Int,
+        lastZ: JournalReport?, totalsBeforeFigures: () -> (sales: Int, returns: Int)
+    ) -> JournalReport {
+        var employees: [Int: String] = [:]
+        for entry in entries { employees[entry.sequence] = entry.cashier }
+        let before: (sales: Int, returns: Int)
+        if let lastZ {
+            before = lastZ.figures.map { ($0.grandTotalSales, $0.grandTotalReturns) } ?? totalsBeforeFigures()
+        } else {
+            before = (0, 0)
+        }
+        return make(kind: kind, number: zReports + 1, store: store, till: till, currency: currency, generatedAt: generatedAt,
+                    entries: entries.map { ($0.sequence, $0.event) }, employees: employees, grandTotalsBefore: before)
+    }
+
+    /// The same over a whole journal (the store server's copy of a till's).
+    public static func sinceLastZ(kind: Kind, store: String, till: String, currency: String, generatedAt: String,
+                                  journal: [Entry]) -> JournalReport {
+        var lastZIndex: Int?
+        var zReports = 0
+        for (index, entry) in journal.enumerated() {
+            if case .zReport = entry.event {
+                lastZIndex = index
+                zReports += 1
+            }
+        }
+        var lastZ: JournalReport?
+        if let lastZIndex, case .zReport(let report) = journal[lastZIndex].event { lastZ = report }
+        let after = lastZIndex.map { Array(journal[($0 + 1)...]) } ?? journal
+        let before = lastZIndex.map { Array(journal[...$0]) } ?? []
+        return sinceLastZ(kind: kind, store: store, till: till, currency: currency, generatedAt: generatedAt, after: after,
+                          zReports: zReports, lastZ: lastZ) {
+            var totals = (sales: 0, returns: 0)
+            for entry in before {
+                switch entry.event {
+                case .saleCompleted(let sale) where !sale.isTraining: totals.sales += sale.captured
+                case .refunded(_, _, _, let amount): totals.returns += amount
+                default: break
+                }
+            }
+            return totals
+        }
+    }
+}

@@ -4,10 +4,13 @@ import KassePrinter
 import KassePrinting
 import KasseCore
 import KasseJournal
+import KasseStore
+import KasseStoreLink
 import KasseLanguage
 import KasseNorway
 import KasseTill
 import KasseTillApp
+import Logging
 import VippsClient
 import VippsModels
 
@@ -232,7 +235,41 @@ struct JournalCommand: AsyncParsableCommand {
                 }
             }
             if try await checkSignatures(journal, settings) { tampered = true }
+            if try await checkStoreServer(journal, settings) { tampered = true }
             if tampered { throw ExitCode(1) }
+        }
+
+        /// With a store server (`[server]`): its newest copy of this till's journal is a second
+        /// anchor, out of the shop's reach. True when the journal disagrees with it; a server
+        /// that cannot be reached is said, not counted against the journal.
+        func checkStoreServer(_ journal: Journal, _ settings: TillConfiguration) async throws -> Bool {
+            guard let server = settings.server else { return false }
+            let link = StoreLink(configuration: server, journal: nil, logger: Logger(label: "kasse.journal") { _ in SwiftLogNoOpLogHandler() },
+                                 onEvent: { _ in })
+            let head: JournalHead
+            do {
+                head = try await link.serverHead()
+                await link.shutdown()
+            } catch {
+                await link.shutdown()
+                warn("Store server (warning): not checked: \(error)")
+                return false
+            }
+            guard head.sequence > 0 else {
+                emit("Store server: holds no entry of this till yet")
+                return false
+            }
+            let entry = try await journalCall { () async throws(JournalError) in try await journal.entry(head.sequence) }
+            guard let entry else {
+                warn("Store server: holds entries up to \(head.sequence), but the journal ends before: entries were removed")
+                return true
+            }
+            guard entry.hash == head.hash else {
+                warn("Store server: entry \(head.sequence) differs from the store server's copy: the journal was rewritten")
+                return true
+            }
+            emit("Store server: entry \(head.sequence) matches the store server's copy")
+            return false
         }
 
         /// Norway: every signed transaction verifies, chained, and signs what the journal says

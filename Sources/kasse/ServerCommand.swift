@@ -3,14 +3,17 @@ import Foundation
 import KasseConfig
 import KasseCore
 import KasseStore
+import KasseLanguage
 import KasseStoreServer
+import KasseTill
 import Logging
+import VippsModels
 
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "The store server: Vipps MobilePay webhooks for every till, journals and reports in PostgreSQL.",
-        subcommands: [Serve.self, Token.self],
+        subcommands: [Serve.self, Token.self, Report.self],
         defaultSubcommand: Serve.self
     )
 
@@ -47,6 +50,91 @@ struct ServerCommand: AsyncParsableCommand {
                 emit("  PostgreSQL: \(database)")
                 emit("  tills: \(tills)")
             }
+        }
+    }
+
+    /// Reads the server's configuration file.
+    static func load(_ path: String) throws -> StoreServerConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw CLIError("cannot read \(path): \((error as NSError).localizedDescription)")
+        }
+        do {
+            return try StoreServerConfiguration.load(file: try ConfigReader.parse(text), environment: ProcessInfo.processInfo.environment)
+        } catch let error as ConfigFile.ParseError {
+            throw CLIError("\(path): \(error.description)")
+        } catch let error as StoreServerError {
+            throw CLIError("\(path): \(error.description)")
+        }
+    }
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "report",
+            abstract: "Reports from the server's copy of the tills' journals: each till's X report (as the till's own) and sales per till and day.")
+
+        @Option(help: "The server's configuration file.") var config: String = "/etc/kasse/server.toml"
+        @Option(help: "One till (STORE-TILL, as kasse server prints it); default: every till.") var till: String?
+        @Option(help: "One store; default: every store.") var store: String?
+        @Option(help: "Sales of one business day (2026-11-30); default: every day.") var day: String?
+        @Option(help: "The shops' market (NO, DK, FI): the currency and the days' time zone.") var market: String = "NO"
+        @Option(help: "The reports' language (nb, da, fi, en); default: the market's.") var language: String?
+
+        func run() async throws {
+            let configuration = try ServerCommand.load(config)
+            guard let market = Market(code: market) else { throw ValidationError("--market must be NO, DK or FI") }
+            let language = try language.map { code in
+                guard let named = Language.named(code) else { throw ValidationError("--language must be nb, da, fi or en") }
+                return named
+            } ?? Language.of(market)
+            var selected = configuration.tills.tills
+            if let till {
+                guard let one = configuration.tills.till(key: till.uppercased()) else {
+                    throw CLIError("no till \(till) in \(config): \(configuration.tills.tills.map(\.key).joined(separator: ", "))")
+                }
+                selected = [one]
+            }
+            if let store { selected = selected.filter { $0.store.uppercased() == store.uppercased() } }
+            let today = ShopTimeZone.of(market).date(atUTC: Int64(Date().timeIntervalSince1970))
+            let dayFilter = try day.map { text in
+                guard let parsed = CivilDate.parse(text, today: today) else { throw ValidationError("--day must be a day (2026-11-30), not '\(text)'") }
+                return parsed
+            }
+            let currency = market.currency.rawValue
+            try await StoreReports.with(configuration) { reports in
+                var days: [StoreReports.DayTotals] = []
+                do {
+                    for till in selected {
+                        let report = try await reports.xReport(till, currency: currency, generatedAt: InternetTime.rfc3339(Date().timeIntervalSince1970))
+                        emit("Till \(till.key), from the server's copy of its journal:")
+                        emit(report.text(language: language, zone: ShopTimeZone.of(market)))
+                        emit("")
+                    }
+                    days = try await reports.days(selected, day: dayFilter, zone: ShopTimeZone.of(market))
+                } catch {
+                    throw CLIError("PostgreSQL (\(configuration.databaseDescription)): \(String(describing: error).prefix(300))")
+                }
+                emit("Sales per till and day (\(currency)):")
+                emit("day         till            sales       amount  returns       amount          net")
+                var total = StoreReports.DayTotals(till: "all", day: dayFilter ?? today)
+                for row in days {
+                    emit(Self.row(row.day.iso, row.till, row, language))
+                    total.salesCount += row.salesCount
+                    total.salesTotal += row.salesTotal
+                    total.returnsCount += row.returnsCount
+                    total.returnsTotal += row.returnsTotal
+                }
+                emit(Self.row("total", "", total, language))
+            }
+        }
+
+        static func row(_ day: String, _ till: String, _ row: StoreReports.DayTotals, _ language: Language) -> String {
+            func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+            func left(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+            return left(day, 12) + left(till, 14) + right("\(row.salesCount)", 7) + right(language.amount(row.salesTotal), 13)
+                + right("\(row.returnsCount)", 9) + right(language.amount(row.returnsTotal), 13) + right(language.amount(row.netTotal), 13)
         }
     }
 

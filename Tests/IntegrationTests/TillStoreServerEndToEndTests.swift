@@ -3,6 +3,7 @@ import KasseCore
 import KasseJournal
 import KasseStore
 import KasseStoreServer
+import KasseTill
 import Testing
 
 /// The till in a real terminal with a store server: the simulator delivers the signed
@@ -65,6 +66,22 @@ import Testing
         }
         try await till.keys("Enter")
         try await till.waitFor("sale 000002")
+        // Once the server holds the whole journal, its X report is the till's own, to the øre.
+        let tillJournal = try Journal(path: till.directory + "/.local/share/kasse/demo-journal.sqlite", till: "2", cashier: "", readOnly: true)
+        // (A client runs once: a new one for the reports.)
+        let copy = StoreDatabase(client: .init(configuration: try StoreServerConfiguration.database(url: database),
+                                               backgroundLogger: StoreServerTests.logger), logger: StoreServerTests.logger)
+        let reports = StoreReports(database: copy, tills: tills)
+        let (own, fromServer) = try await copy.client.withRunning {
+            try await StoreServerTests.eventually("the whole journal replicated") {
+                try await copy.head(till: "TEST1-2").hash == tillJournal.newestEntry().hash
+            }
+            let own = try await tillJournal.xReport(store: "TEST1", currency: "NOK")
+            return (own, try await reports.xReport(tills.tills[0], currency: "NOK", generatedAt: own.generatedAt))
+        }
+        #expect(own.salesCount == 1)
+        #expect(own.salesTotal == 2490)
+        #expect(fromServer == own)
         try await till.keys("F10")
         try await till.waitFor("KASSE-EXITED-0")
         await till.close()
