@@ -1,0 +1,155 @@
+import Foundation
+import KasseJournal
+import KasseStore
+import KasseStoreLink
+import KasseStoreServer
+import Testing
+
+/// `kasse server` as shops run it: the real binary, its configuration file, PostgreSQL.
+@Suite struct ServerCommandTests {
+    static func write(_ text: String, name: String = "server.toml") throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-server-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static func config(database: String, port: Int, secret: String = "the-webhook-secret-0123456789") -> String {
+        """
+        [server]
+        listen = "127.0.0.1:\(port)"
+        database = "\(database)"
+        public_url = "http://127.0.0.1:\(port)/vipps/webhooks"
+        webhook_secret = "\(secret)"
+
+        [[till]]
+        store = "OSL1"
+        till = "1"
+        token_sha256 = "\(StoreTills.tokenHash(StoreServerTests.tokens["OSL1-1"]!))"
+
+        [[till]]
+        store = "OSL1"
+        till = "2"
+        token_sha256 = "\(StoreTills.tokenHash(StoreServerTests.tokens["OSL1-2"]!))"
+        """
+    }
+
+    @Test func aTokenAndItsHashGoTogether() async throws {
+        let result = try await KasseBinary.run(["server", "token", "--store", "OSL1", "--till", "3"])
+        #expect(result.status == 0)
+        let token = try #require(result.output.split(separator: "\n").first { $0.hasPrefix("token = ") }?.split(separator: "\"").dropFirst().first)
+        let hash = try #require(result.output.split(separator: "\n").first { $0.hasPrefix("token_sha256 = ") }?.split(separator: "\"").dropFirst().first)
+        #expect(token.count == 64)
+        #expect(StoreTills.tokenHash(String(token)) == String(hash))
+        #expect(result.output.contains("till = \"3\""))
+        let again = try await KasseBinary.run(["server", "token", "--store", "OSL1", "--till", "3"])
+        #expect(!again.output.contains(String(token)), "two tokens alike")
+    }
+
+    @Test(arguments: [
+        ("listen = \"127.0.0.1:8790\"\npublic_url = \"https://x.example/hook\"\nwebhook_secret = \"SECRET-VALUE-1\"", "server.database: is missing", "postgres://USER@HOST"),
+        ("listen = \"nowhere\"\ndatabase = \"postgres://kasse@127.0.0.1/kasse\"\npublic_url = \"https://x.example/hook\"\nwebhook_secret = \"SECRET-VALUE-1\"",
+         "line 2 (server.listen)", "must be HOST:PORT"),
+        ("database = \"mysql://root:SECRET-VALUE-1@db/kasse\"\npublic_url = \"https://x.example/hook\"\nwebhook_secret = \"x\"",
+         "line 2 (server.database)", "postgres://USER@HOST"),
+        ("database = \"postgres://kasse@127.0.0.1/kasse\"\npublic_url = \"https://x.example/hook\"\nwebhook_secret = \"SECRET-VALUE-1\"\nport = 1",
+         "line 5 (server.port)", "is not a setting of kasse server"),
+    ])
+    func mistakesInTheFileAreNamedWithTheirLineAndNoSecret(settings: String, location: String, message: String) async throws {
+        let path = try Self.write("[server]\n\(settings)\n\n[[till]]\nstore = \"A\"\ntill = \"1\"\ntoken_sha256 = \"\(String(repeating: "a", count: 64))\"\n")
+        let result = try await KasseBinary.run(["server", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.errors.contains(location), "\(result.errors)")
+        #expect(result.errors.contains(message), "\(result.errors)")
+        #expect(!result.errors.contains("SECRET-VALUE-1"), "a secret in an error: \(result.errors)")
+    }
+
+    @Test func aTillWithoutAGoodTokenHashIsRefused() async throws {
+        let path = try Self.write("""
+            [server]
+            database = "postgres://kasse@127.0.0.1/kasse"
+            public_url = "https://x.example/hook"
+            webhook_secret = "s"
+
+            [[till]]
+            store = "OSL1"
+            till = "1"
+            token_sha256 = "my-plain-token"
+            """)
+        let result = try await KasseBinary.run(["server", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("till OSL1-1: token_sha256 must be 64 hex digits (made by: kasse server token)"), "\(result.errors)")
+    }
+
+    /// The server process killed outright (SIGKILL) while a till's batches arrive: each batch
+    /// is stored whole or not at all, and the till goes on from the server's newest entry.
+    @Test func theServerKilledMidBatchLosesAndDoublesNothingAndItsReportReadsTheCopy() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let port = try PostgresCluster.freePort()
+        let path = try Self.write(Self.config(database: database, port: port))
+        var server = try KasseBinary.Running(["server", "--config", path])
+        #expect(await server.firstLine(containing: "listening on") != nil)
+        let journal = try await JournalReplicationTests.journal(entries: 20_000)
+        let link = StoreLink(configuration: StoreLinkConfiguration(url: "http://127.0.0.1:\(port)", token: StoreServerTests.tokens["OSL1-1"]!),
+                             journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+        let running = Task { await link.run() }
+        try await StoreServerTests.eventually("the first batches arrived") { (link.acknowledged?.sequence ?? 0) > 0 }
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        server = try KasseBinary.Running(["server", "--config", path])
+        #expect(await server.firstLine(containing: "listening on") != nil)
+        let newest = try await journal.newestEntry()
+        try await StoreServerTests.eventually("every entry acknowledged", within: 180) { link.acknowledged?.sequence == newest.sequence }
+        running.cancel()
+        await running.value
+        try await JournalReplicationTests.expectCopy(of: journal, in: database, till: "OSL1-1")
+
+        let report = try await KasseBinary.run(["server", "report", "--config", path, "--till", "osl1-1", "--language", "en"])
+        #expect(report.status == 0, "\(report.errors)")
+        #expect(report.output.contains("Till OSL1-1, from the server's copy of its journal:"))
+        #expect(report.output.contains("Sales per till and day (NOK):"))
+        let unknown = try await KasseBinary.run(["server", "report", "--config", path, "--till", "OSL1-9"])
+        #expect(unknown.status != 0)
+        #expect(unknown.errors.contains("no till OSL1-9"))
+        _ = server.interrupt()
+    }
+
+    /// `kasse journal verify` checks the journal against the store server's newest entry.
+    @Test func journalVerifyChecksTheServersCopyAsASecondAnchor() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let instance = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: StoreServerTests.logger)
+        let journal = try await JournalReplicationTests.journal(entries: 40)
+        let link = StoreLink(configuration: StoreLinkConfiguration(url: instance.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+                             journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+        try await link.replicateOnce(journal)
+        await link.shutdown()
+        let till = """
+            [till]
+            store_id = "OSL1"
+            till_id = "1"
+            market = "DK"
+            [server]
+            url = "\(instance.baseURL)"
+            token = "\(StoreServerTests.tokens["OSL1-1"]!)"
+            """
+        let config = try Self.write(till, name: "kasse.toml")
+        let good = try await KasseBinary.run(["journal", "verify", "--config", config, "--journal", journal.path])
+        #expect(good.status == 0, "\(good.output)\(good.errors)")
+        #expect(good.output.contains("Store server: entry 40 matches the store server's copy"))
+        // A journal cut short (the last entries removed, the anchor file with them): the server still knows.
+        let short = try await JournalReplicationTests.journal(entries: 0)
+        try await JournalReplicationTests.add(10, to: short)
+        let cut = try await KasseBinary.run(["journal", "verify", "--config", config, "--journal", short.path])
+        #expect(cut.status == 1)
+        #expect(cut.errors.contains("Store server: holds entries up to 40, but the journal ends before: entries were removed"), "\(cut.errors)")
+        await instance.stop()
+        // The server away: said, not held against the journal.
+        let away = try await KasseBinary.run(["journal", "verify", "--config", config, "--journal", journal.path])
+        #expect(away.status == 0)
+        #expect(away.errors.contains("Store server (warning): not checked"))
+        #expect(!(away.output + away.errors).contains(StoreServerTests.tokens["OSL1-1"]!))
+    }
+}
