@@ -218,6 +218,32 @@ import VippsClient
         #expect(till.settings.receipts == .always)
     }
 
+    /// `[server]`: the store server's address and the till's token; mistakes name their line,
+    /// and the token never appears in a message.
+    @Test func storeServerSettingsAndTheirMistakes() throws {
+        let (none, _) = try Self.load("[till]\nmarket = \"DK\"")
+        #expect(none.server == nil)
+        let (linked, _) = try Self.load("[server]\nurl = \"http://store:8790/\"\ntoken = \"TOKEN-SECRET-1\"")
+        #expect(linked.server?.url == "http://store:8790")
+        #expect(linked.server?.token == "TOKEN-SECRET-1")
+        let cases: [(String, String)] = [
+            ("[server]\nurl = \"store:8790\"\ntoken = \"TOKEN-SECRET-1\"", "line 2 (server.url): must be the store server's address, http://HOST:PORT"),
+            ("[server]\nurl = \"http://store:8790\"", "line 2 (server.url): is set, but no token is"),
+            ("[server]\ntoken = \"TOKEN-SECRET-1\"", "line 2 (server.token): is set, but server.url is not"),
+        ]
+        for (text, message) in cases {
+            do {
+                _ = try Self.load(text)
+                Issue.record("accepted: \(text)")
+            } catch let error as ConfigurationError {
+                #expect("\(error)".contains(message), "\(error)")
+                #expect(!"\(error)".contains("TOKEN-SECRET-1"))
+            }
+        }
+        let (_, warnings) = try Self.load("[server]\nurl = \"http://store:8790\"\ntoken = \"t\"\ntokens = \"x\"")
+        #expect(warnings.contains { $0.contains("server.tokens is not a setting Kasse knows") })
+    }
+
     /// `[printer]` mistakes name their line; without a printer, printing settings are refused.
     @Test func printerSettingsAndTheirMistakes() throws {
         let (plain, _) = try Self.load("[till]\nmarket = \"DK\"")
