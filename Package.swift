@@ -206,6 +206,9 @@ let package = Package(
                 "KasseStoreServer",
                 "KasseStoreLink",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // The store server benchmark plays Vipps MobilePay's webhook sender.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

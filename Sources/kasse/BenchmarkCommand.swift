@@ -13,7 +13,7 @@ import VippsModels
 struct BenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark", abstract: "Measure the till's core and the SAF-T export with large data.",
-        subcommands: [TillBenchmark.self, SAFTBenchmark.self, PrinterBenchmark.self], defaultSubcommand: TillBenchmark.self)
+        subcommands: [TillBenchmark.self, SAFTBenchmark.self, PrinterBenchmark.self, ServerBenchmark.self], defaultSubcommand: TillBenchmark.self)
 }
 
 struct TillBenchmark: AsyncParsableCommand {
