@@ -136,12 +136,16 @@ struct ServerBenchmark: AsyncParsableCommand {
             let status = try await Self.postWebhook(server.baseURL, publicURL: publicURL, reference: reference, name: "AUTHORIZED", psp: "psp-\(sale)")
             guard status == 200 else { throw CLIError("the server answered \(status) to a webhook") }
             try await terminal.waitFor("PAID")
-            while terminal.takePaid() == nil { try await Task.sleep(for: .milliseconds(1)) }
-            latencies.append(ContinuousClock.now - sent)
+            var paid = terminal.takePaid()
+            while paid == nil {
+                try await Task.sleep(for: .milliseconds(1))
+                paid = terminal.takePaid()
+            }
+            // From the webhook's sending to the frame that showed PAID (noted as it was drawn).
+            latencies.append(paid! - sent)
             terminal.press(.enter)
             try await terminal.waitFor("sale \(String(format: "%06d", sale + 1))")
         }
-        // The frame's own time, not the loop's: measured again from what the terminal noted.
         emit("webhook to PAID on the till (capture included, \(payments) payments): "
              + "p50 \(Self.ms(Self.percentile(latencies, 0.5))), p99 \(Self.ms(Self.percentile(latencies, 0.99))), "
              + "max \(Self.ms(latencies.max() ?? .zero)) (target p99 < 150 ms)")
