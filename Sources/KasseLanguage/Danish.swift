@@ -239,6 +239,7 @@ extension Language {
             .ready: "Klar",
             .logInPrompt: "Log ind: medarbejdernr., Enter, PIN, Enter",
             .catalogLinesSkipped: "{count} linje(r) i varekataloget sprunget over; se {path}",
+            .catalogFromServer: "Varekatalog {version} fra butiksserveren: {count} varer, {changes} prisændring(er)",
             .scannersUnavailable: "USB-scannere er ikke tilgængelige ({error}); indtastning virker stadig",
             .anchorRewritten: "Journalens ankerfil manglede eller var gammel; skrevet på ny. Kør kasse journal verify, hvis uventet.",
             .zReportMissing: "Ingen Z-rapport har lukket salget fra {days}. Luk dagen: {key}, så F12.",

@@ -239,6 +239,7 @@ extension Language {
             .ready: "Ready",
             .logInPrompt: "Log in: employee number, Enter, PIN, Enter",
             .catalogLinesSkipped: "{count} catalog line(s) skipped; see {path}",
+            .catalogFromServer: "Catalog {version} from the store server: {count} products, {changes} price change(s)",
             .scannersUnavailable: "USB scanners unavailable ({error}); typed input still works",
             .anchorRewritten: "The journal's anchor file was missing or old; written anew. Run kasse journal verify if unexpected.",
             .zReportMissing: "No Z report has closed the sales of {days}. Close the day: {key}, then F12.",

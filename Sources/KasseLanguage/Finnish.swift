@@ -240,6 +240,7 @@ extension Language {
             .ready: "Valmis",
             .logInPrompt: "Kirjaudu: työntekijänumero, Enter, PIN, Enter",
             .catalogLinesSkipped: "{count} tuoteluettelon riviä ohitettu; katso {path}",
+            .catalogFromServer: "Tuoteluettelo {version} myymäläpalvelimelta: {count} tuotetta, {changes} hinnanmuutos(ta)",
             .scannersUnavailable: "USB-lukijat eivät ole käytettävissä ({error}); näppäily toimii yhä",
             .anchorRewritten: "Päiväkirjan ankkuritiedosto puuttui tai oli vanha; kirjoitettu uudelleen. Aja kasse journal verify, jos odottamatonta.",
             .zReportMissing: "Mikään Z-raportti ei ole päättänyt päivien {days} myyntejä. Päätä päivä: {key}, sitten F12.",

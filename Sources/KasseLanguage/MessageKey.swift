@@ -217,6 +217,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ready
     case logInPrompt
     case catalogLinesSkipped
+    case catalogFromServer
     case scannersUnavailable
     case anchorRewritten
     case zReportMissing

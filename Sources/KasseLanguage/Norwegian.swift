@@ -240,6 +240,7 @@ extension Language {
             .ready: "Klar",
             .logInPrompt: "Logg inn: ansattnummer, Enter, PIN, Enter",
             .catalogLinesSkipped: "{count} linje(r) i varekatalogen hoppet over; se {path}",
+            .catalogFromServer: "Varekatalog {version} fra butikkserveren: {count} varer, {changes} prisendring(er)",
             .scannersUnavailable: "USB-skannere er utilgjengelige ({error}); inntasting virker fortsatt",
             .anchorRewritten: "Journalens ankerfil manglet eller var gammel; skrevet på nytt. Kjør kasse journal verify om uventet.",
             .zReportMissing: "Ingen Z-rapport har avsluttet salgene fra {days}. Avslutt dagen: {key}, så F12.",

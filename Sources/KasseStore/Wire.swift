@@ -107,9 +107,10 @@ public struct StoreEvent: Codable, Sendable, Hashable {
 
 /// A frame on the event WebSocket (`GET /till/events?after=ID`), server to till.
 public enum StoreFrame: Codable, Sendable, Equatable {
-    /// First frame: who the server takes the till for and the newest event id it holds for it
-    /// (a till with nothing to resume from goes on from here).
-    case hello(till: String, newestEvent: Int64)
+    /// First frame: who the server takes the till for, the newest event id it holds for it
+    /// (a till with nothing to resume from goes on from here) and the catalog's version (0: the
+    /// server holds none; the till sells its own).
+    case hello(till: String, newestEvent: Int64, catalog: Int64)
     case event(StoreEvent)
     /// The catalog changed: fetch it (`GET /till/catalog`).
     case catalogChanged(version: Int64)

@@ -34,6 +34,7 @@ public final class StoreLink: Sendable {
     let journal: Journal?
     let logger: Logger
     let onEvent: @Sendable (StoreEvent) async -> Void
+    let onCatalog: @Sendable (Int64) async -> Void
     private let state = Mutex(LinkState())
     private let http: HTTPClient
 
@@ -44,9 +45,13 @@ public final class StoreLink: Sendable {
         var refusal: StoreRefusal?
     }
 
+    /// `onCatalog`: the server holds this catalog version (said at each connect, and when a new
+    /// one is imported); the till fetches it when it is not the one it sells.
     public init(configuration: StoreLinkConfiguration, journal: Journal?, logger: Logger,
-                onEvent: @escaping @Sendable (StoreEvent) async -> Void) {
+                onEvent: @escaping @Sendable (StoreEvent) async -> Void,
+                onCatalog: @escaping @Sendable (Int64) async -> Void = { _ in }) {
         self.configuration = configuration
+        self.onCatalog = onCatalog
         self.journal = journal
         self.logger = logger
         self.onEvent = onEvent
@@ -90,19 +95,21 @@ public final class StoreLink: Sendable {
                         guard case .text(let text) = message,
                               let frame = try? JSONDecoder().decode(StoreFrame.self, from: Data(text.utf8)) else { continue }
                         switch frame {
-                        case .hello(let till, let newest):
+                        case .hello(let till, let newest, let catalog):
                             let resumed = self.state.withLock { state -> Bool in
                                 state.connected = true
                                 if state.lastEvent == nil { state.lastEvent = newest; return false }
                                 return true
                             }
                             self.logger.info("store server: connected as till \(till)\(resumed ? ", resuming" : "")")
+                            if catalog > 0 { await self.onCatalog(catalog) }
                         case .event(let event):
                             self.state.withLock { $0.lastEvent = max($0.lastEvent ?? 0, event.id) }
                             self.logger.info("store server: \(event.name) for \(event.reference)")
                             await self.onEvent(event)
-                        case .catalogChanged:
-                            break
+                        case .catalogChanged(let version):
+                            self.logger.info("store server: catalog \(version)")
+                            await self.onCatalog(version)
                         }
                     }
                 }
@@ -179,6 +186,27 @@ public final class StoreLink: Sendable {
         }
         state.withLock { $0.acknowledged = head }
         return head
+    }
+
+    /// The server's newest catalog (its version and CSV), or nil when it is `known` already or
+    /// the server holds none.
+    public func fetchCatalog(known: Int64? = nil) async throws -> (version: Int64, csv: String)? {
+        var request = HTTPClientRequest(url: configuration.url + "/till/catalog" + (known.map { "?known=\($0)" } ?? ""))
+        request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 256 << 20)
+        switch response.status.code {
+        case 200:
+            guard let version = response.headers.first(name: "Kasse-Catalog-Version").flatMap({ Int64($0) }) else {
+                throw StoreUnavailable(detail: "the catalog came without its version")
+            }
+            return (version, String(buffer: body))
+        case 304, 404:
+            return nil
+        default:
+            if let refusal = try? JSONDecoder().decode(StoreRefusal.self, from: Data(Array(buffer: body))) { throw refusal }
+            throw StoreUnavailable(detail: "HTTP \(response.status.code)")
+        }
     }
 
     public func serverHead() async throws -> JournalHead {

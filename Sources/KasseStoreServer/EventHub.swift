@@ -11,6 +11,16 @@ import Synchronization
 final class EventHub: Sendable {
     private struct State {
         var waiting: [String: [UUID: AsyncStream<Void>.Continuation]] = [:]
+        var catalog: Int64 = 0
+    }
+
+    /// The newest catalog version this instance heard of.
+    var catalogVersion: Int64 { state.withLock { $0.catalog } }
+
+    /// A new catalog: every socket is woken to tell its till.
+    func catalogChanged(_ version: Int64) {
+        state.withLock { $0.catalog = max($0.catalog, version) }
+        wakeAll()
     }
 
     private let state = Mutex(State())
@@ -68,7 +78,11 @@ struct EventListener: Service {
                     try await connection.listen(on: StoreDatabase.channel) { notifications in
                         hub.wakeAll()
                         for try await notification in notifications {
-                            hub.wake(till: notification.payload)
+                            if notification.payload.hasPrefix("catalog:") {
+                                hub.catalogChanged(Int64(notification.payload.dropFirst("catalog:".count)) ?? 0)
+                            } else {
+                                hub.wake(till: notification.payload)
+                            }
                         }
                     }
                 }

@@ -28,6 +28,19 @@ public struct StoreDatabase: Sendable {
         self.logger = logger
     }
 
+    /// Connects to the server's database for the length of `body` (the server's commands), with
+    /// the tables made when missing.
+    public static func with<T: Sendable>(_ configuration: StoreServerConfiguration, _ body: (StoreDatabase) async throws -> T) async throws -> T {
+        let logger = Logger(label: "kasse.server.command") { _ in SwiftLogNoOpLogHandler() }
+        let database = StoreDatabase(client: PostgresClient(configuration: configuration.database, backgroundLogger: logger), logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.client.run() }
+            defer { group.cancelAll() }
+            try await within(.seconds(10)) { try await database.migrate() }
+            return try await body(database)
+        }
+    }
+
     /// Creates the tables when missing (every instance at start; safe to run concurrently).
     public func migrate() async throws {
         try await client.withTransaction(logger: logger) { connection in
@@ -106,6 +119,38 @@ public struct StoreDatabase: Sendable {
             guard let (id, deliveries) = result, deliveries == 1 else { return nil }
             try await connection.query("SELECT pg_notify(\(Self.channel), \(till))", logger: logger)
             return id
+        }
+    }
+
+    // MARK: Catalog
+
+    /// Stores a new catalog version and tells every instance (and so every till); its version.
+    public func importCatalog(csv: String, products: Int) async throws -> Int64 {
+        try await within(patience) {
+            try await client.withTransaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    "INSERT INTO kasse_catalog (csv, products) VALUES (\(csv), \(Int32(products))) RETURNING version", logger: logger)
+                var version: Int64 = 0
+                for try await value in rows.decode(Int64.self) { version = value }
+                try await connection.query("SELECT pg_notify(\(Self.channel), \("catalog:\(version)"))", logger: logger)
+                return version
+            }
+        }
+    }
+
+    /// The newest catalog version (0: none).
+    public func catalogVersion() async throws -> Int64 {
+        let rows = try await client.query("SELECT COALESCE(MAX(version), 0) FROM kasse_catalog", logger: logger)
+        for try await version in rows.decode(Int64.self) { return version }
+        return 0
+    }
+
+    /// The newest catalog: its version and CSV text; nil when none was imported.
+    public func latestCatalog() async throws -> (version: Int64, csv: String)? {
+        try await within(patience) {
+            let rows = try await client.query("SELECT version, csv FROM kasse_catalog ORDER BY version DESC LIMIT 1", logger: logger)
+            for try await (version, csv) in rows.decode((Int64, String).self) { return (version, csv) }
+            return nil
         }
     }
 

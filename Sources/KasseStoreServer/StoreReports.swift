@@ -19,14 +19,7 @@ public struct StoreReports: Sendable {
 
     /// Connects to the server's database for the length of `body` (the report commands).
     public static func with<T: Sendable>(_ configuration: StoreServerConfiguration, _ body: (StoreReports) async throws -> T) async throws -> T {
-        let logger = Logger(label: "kasse.server.report") { _ in SwiftLogNoOpLogHandler() }
-        let client = PostgresClient(configuration: configuration.database, backgroundLogger: logger)
-        let reports = StoreReports(database: StoreDatabase(client: client, logger: logger), tills: configuration.tills)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(reports)
-        }
+        try await StoreDatabase.with(configuration) { database in try await body(StoreReports(database: database, tills: configuration.tills)) }
     }
 
     /// One till's journal as reports read it (entries the reports cannot read are passed over,

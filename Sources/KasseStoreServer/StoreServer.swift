@@ -181,9 +181,10 @@ public struct StoreServer: Sendable {
         } onUpgrade: { inbound, outbound, context in
             guard let till = tills.till(presenting: context.request.headers[.authorization]) else { return }
             let newest = try await database.newestEvent(till: till.key)
+            let catalog = try await database.catalogVersion()
             let resumeAfter = context.request.uri.queryParameters.get("after").flatMap { Int64($0) } ?? newest
             let encoder = JSONEncoder()
-            try await outbound.write(.text(String(decoding: try encoder.encode(StoreFrame.hello(till: till.key, newestEvent: newest)), as: UTF8.self)))
+            try await outbound.write(.text(String(decoding: try encoder.encode(StoreFrame.hello(till: till.key, newestEvent: newest, catalog: catalog)), as: UTF8.self)))
             let (id, wakes) = hub.subscribe(till: till.key)
             logger.info("till \(till.key) connected for events after \(resumeAfter)")
             defer {
@@ -197,7 +198,13 @@ public struct StoreServer: Sendable {
                 }
                 group.addTask {
                     var last = resumeAfter
+                    var catalogSent = catalog
                     for await _ in wakes {
+                        let newestCatalog = hub.catalogVersion
+                        if newestCatalog > catalogSent {
+                            try await outbound.write(.text(String(decoding: try encoder.encode(StoreFrame.catalogChanged(version: newestCatalog)), as: UTF8.self)))
+                            catalogSent = newestCatalog
+                        }
                         while true {
                             let events = try await database.events(till: till.key, after: last)
                             for event in events {
@@ -210,6 +217,24 @@ public struct StoreServer: Sendable {
                 }
                 try await group.next()
                 group.cancelAll()
+            }
+        }
+
+        // The catalog: the newest version as CSV (304 when the till has it already).
+        router.get("/till/catalog") { request, _ -> Response in
+            guard tills.till(presenting: request.headers[.authorization]) != nil else { return Self.unauthorized }
+            let known = request.uri.queryParameters.get("known").flatMap { Int64($0) }
+            do {
+                guard let (version, csv) = try await database.latestCatalog() else {
+                    return Self.json(StoreRefusal(error: "no-catalog", message: "the server holds no catalog: kasse server catalog import FILE"),
+                                     status: .notFound)
+                }
+                var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8"]
+                headers[HTTPField.Name("Kasse-Catalog-Version")!] = "\(version)"
+                if known == version { return Response(status: .notModified, headers: headers) }
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: csv)))
+            } catch {
+                return Self.json(StoreRefusal(error: "unavailable", message: "the database cannot be reached"), status: .serviceUnavailable)
             }
         }
 

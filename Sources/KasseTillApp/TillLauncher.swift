@@ -471,12 +471,19 @@ public enum TillLauncher {
         let logger = Logger(label: "kasse.till", factory: FileLogHandler.factory(path: tillConfiguration.logPath))
         for warning in warnings + tillConfiguration.notes { logger.warning("\(warning)") }
 
-        let parsed: CatalogCSV.Result
+        var parsed: CatalogCSV.Result
         switch await catalogTask.value {
         case .success(let result): parsed = result
         case .failure(let error): throw error
         }
         for problem in parsed.problems { logger.warning("catalog \(catalogFile ?? "") \(problem)") }
+        // With a store server, the till sells the server's catalog: the copy it kept last time
+        // (so it sells while the server is down), until the server says it has a newer one.
+        let serverCatalog = ServerCatalogCopy(journalPath: tillConfiguration.journalPath)
+        if tillConfiguration.server != nil, catalogOverride == nil, let copy = serverCatalog.read(market: tillConfiguration.settings.market) {
+            parsed = copy.result
+            logger.info("catalog: the store server's version \(copy.version), kept at \(serverCatalog.path)")
+        }
         #if os(Linux)
         // Parsing a large catalog leaves megabytes of freed buffers; give them back to the system.
         _ = kasseMallocTrim(0)
@@ -562,10 +569,12 @@ public enum TillLauncher {
         var link: StoreLink?
         var linkTask: Task<Void, Never>?
         var storeEvents: AsyncStream<StoreEvent>?
+        let (catalogVersions, catalogSink) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
         if let server = tillConfiguration.server {
             let (events, eventSink) = AsyncStream.makeStream(of: StoreEvent.self, bufferingPolicy: .bufferingNewest(64))
             storeEvents = events
-            let started = StoreLink(configuration: server, journal: journal, logger: logger, onEvent: { eventSink.yield($0) })
+            let started = StoreLink(configuration: server, journal: journal, logger: logger, onEvent: { eventSink.yield($0) },
+                                    onCatalog: { catalogSink.yield($0) })
             link = started
             linkTask = Task { await started.run() }
         }
@@ -579,7 +588,34 @@ public enum TillLauncher {
             roles: tillConfiguration.roles, logger: logger, journal: journal, chain: chain, trainingClient: trainingClient,
             printer: tillConfiguration.printer, logo: logo, storeEvents: storeEvents,
             storeConnected: { [link] in link?.isConnected ?? false }, pollTiming: timing)
+        // New catalogs from the store server, fetched, kept and sold from.
+        let catalogUpdates = Task { [link, market = tillConfiguration.settings.market, overridden = catalogOverride != nil] in
+            guard let link, !overridden else { return }
+            var current = serverCatalog.version() ?? 0
+            for await version in catalogVersions where version != current {
+                do {
+                    guard let (fetched, csv) = try await link.fetchCatalog(known: current) else { continue }
+                    let result = CatalogCSV.parse(csv, market: market)
+                    guard result.catalog.count > 0 else {
+                        logger.error("catalog \(fetched) from the store server has no product the till can sell; the till keeps its catalog")
+                        continue
+                    }
+                    for problem in result.problems { logger.warning("catalog \(fetched) from the store server: \(problem)") }
+                    do {
+                        try serverCatalog.write(csv: csv, version: fetched)
+                    } catch {
+                        logger.warning("catalog \(fetched): the local copy was not kept (\(error)); the till sells it all the same")
+                    }
+                    await runtime.replaceCatalog(result.catalog, version: fetched)
+                    current = fetched
+                } catch {
+                    logger.warning("catalog \(version) not fetched from the store server: \(error); the till keeps its catalog")
+                }
+            }
+        }
         await runtime.run(recovering: unsettled)
+        catalogSink.finish()
+        catalogUpdates.cancel()
         linkTask?.cancel()
         await linkTask?.value
         terminal.stop()
@@ -653,6 +689,34 @@ public enum TillLauncher {
     /// often UTC).
     public static func today(in zone: ShopTimeZone) -> CivilDate {
         zone.date(atUTC: Int64(time(nil)))
+    }
+}
+
+/// The store server's catalog as the till last fetched it, beside the journal: the CSV and its
+/// version, each replaced atomically.
+struct ServerCatalogCopy: Sendable {
+    let path: String
+
+    init(journalPath: String) {
+        path = (journalPath as NSString).deletingLastPathComponent + "/server-catalog.csv"
+    }
+
+    var versionPath: String { path + ".version" }
+
+    func version() -> Int64? {
+        (try? String(contentsOfFile: versionPath, encoding: .utf8)).flatMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    func read(market: Market) -> (version: Int64, result: CatalogCSV.Result)? {
+        guard let version = version(), let data = FileManager.default.contents(atPath: path) else { return nil }
+        let result = data.withUnsafeBytes { CatalogCSV.parse(bytes: $0.bindMemory(to: UInt8.self), market: market) }
+        return result.catalog.count > 0 ? (version, result) : nil
+    }
+
+    /// The CSV first, then its version: a version never names a file not yet written.
+    func write(csv: String, version: Int64) throws {
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Data("\(version)\n".utf8).write(to: URL(fileURLWithPath: versionPath), options: .atomic)
     }
 }
 

@@ -17,7 +17,8 @@ import VippsModels
 /// actions; each action goes through the pure reducer; the screen is redrawn; effects are
 /// carried out as tasks whose results come back as actions. Network work never blocks input.
 public actor TillRuntime {
-    private let till: Till
+    /// The till's rules and catalog; the catalog is replaced when the store server sends a new one.
+    private var till: Till
     private var state: TillState
     private let client: VippsClient
     /// Training mode's payments go here (the embedded simulator), never to `client`; nil: a
@@ -594,6 +595,26 @@ public actor TillRuntime {
     }
 
     private let pollTiming: PollTiming
+
+    /// A new catalog from the store server: sold from the next line on (lines already in the
+    /// basket keep their price), its changes journalled, and the cashier told.
+    public func replaceCatalog(_ catalog: Catalog, version: Int64) async {
+        let changes = CatalogChanges(from: till.catalog, to: catalog)
+        var next = Till(catalog: catalog)
+        next.paymentLifetime = till.paymentLifetime
+        next.staff = till.staff
+        till = next
+        logger.info("catalog \(version) from the store server: \(catalog.count) products; \(changes.summary)")
+        do {
+            try await journal.append([.operatorAction("catalog \(version) from the store server: \(catalog.count) products; \(changes.summary)")])
+        } catch {
+            logger.error("the catalog change was not journalled: \(error)")
+        }
+        state.banner = Banner(.info, .catalogFromServer, [
+            "version": .number(Int(version)), "count": .number(catalog.count), "changes": .number(changes.prices.count),
+        ])
+        present()
+    }
 
     private func nudgePoll(_ reference: String) {
         guard pollReference == reference else { return }

@@ -13,7 +13,7 @@ struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "The store server: Vipps MobilePay webhooks for every till, journals and reports in PostgreSQL.",
-        subcommands: [Serve.self, Token.self, Report.self],
+        subcommands: [Serve.self, Token.self, Report.self, Catalog.self],
         defaultSubcommand: Serve.self
     )
 
@@ -135,6 +135,30 @@ struct ServerCommand: AsyncParsableCommand {
             func left(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
             return left(day, 12) + left(till, 14) + right("\(row.salesCount)", 7) + right(language.amount(row.salesTotal), 13)
                 + right("\(row.returnsCount)", 9) + right(language.amount(row.returnsTotal), 13) + right(language.amount(row.netTotal), 13)
+        }
+    }
+
+    struct Catalog: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "catalog",
+            abstract: "Import a catalog (the till's CSV format) for every till; connected tills fetch it at once, the others when they connect.")
+
+        @Argument(help: "The catalog file (CSV: sku,gtin,name,unit_price,vat_rate,unit,article_group).") var file: String
+        @Option(help: "The server's configuration file.") var config: String = "/etc/kasse/server.toml"
+        @Option(help: "The shops' market (NO, DK, FI): which VAT rates and article groups are valid.") var market: String = "NO"
+
+        func run() async throws {
+            let configuration = try ServerCommand.load(config)
+            guard let market = Market(code: market) else { throw ValidationError("--market must be NO, DK or FI") }
+            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
+            let csv = String(decoding: data, as: UTF8.self)
+            let parsed = CatalogCSV.parse(csv, market: market)
+            for problem in parsed.problems.prefix(20) { warn("\(file) \(problem)") }
+            guard parsed.catalog.count > 0 else { throw CLIError("\(file) has no product a till can sell; nothing was imported") }
+            let version = try await StoreDatabase.with(configuration) { database in
+                try await database.importCatalog(csv: csv, products: parsed.catalog.count)
+            }
+            emit("Catalog version \(version): \(parsed.catalog.count) products\(parsed.problems.isEmpty ? "" : ", \(parsed.problems.count) line(s) skipped")")
         }
     }
 

@@ -90,3 +90,81 @@ import Testing
         try await sim.finish()
     }
 }
+
+/// The catalog from the store server: imported with `kasse server catalog`, fetched by the
+/// till at once (and again when a new one is imported), kept beside the journal so the till
+/// sells at the server's prices while the server is down, and every change journalled.
+@Suite struct TillCatalogFromServerTests {
+    static func catalog(milkPrice: Int) throws -> String {
+        let sample = try String(contentsOf: Repository.root.appendingPathComponent("assets/catalog.csv"), encoding: .utf8)
+        return sample.replacingOccurrences(of: "1001,7040000000016,Lettmelk 1 l,2490,", with: "1001,7040000000016,Lettmelk 1 l,\(milkPrice),")
+    }
+
+    @Test func theTillSellsTheServersCatalogAndKeepsItWhileTheServerIsDown() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let port = try PostgresCluster.freePort()
+        let token = "till-two-token-for-the-catalog-test"
+        let config = try ServerCommandTests.write(ServerCommandTests.config(database: database, port: port) + """
+
+
+            [[till]]
+            store = "TEST1"
+            till = "2"
+            token_sha256 = "\(StoreTills.tokenHash(token))"
+            """)
+        let folder = (config as NSString).deletingLastPathComponent
+        try Data(try Self.catalog(milkPrice: 2990).utf8).write(to: URL(fileURLWithPath: folder + "/v1.csv"))
+        try Data(try Self.catalog(milkPrice: 3190).utf8).write(to: URL(fileURLWithPath: folder + "/v2.csv"))
+        let first = try await KasseBinary.run(["server", "catalog", folder + "/v1.csv", "--config", config])
+        #expect(first.status == 0, "\(first.errors)")
+        #expect(first.output.contains("Catalog version 1:"))
+        let server = try KasseBinary.Running(["server", "--config", config])
+        #expect(await server.firstLine(containing: "listening on") != nil)
+
+        let sim = try await SimulatorHarness.start()
+        let till = try await TillSession(simulator: sim, extraConfig: "[server]\nurl = \"http://127.0.0.1:\(port)\"\ntoken = \"\(token)\"")
+        // (It may come while the log-in screen shows: the till's log says when it is sold from.)
+        func logged(_ text: String) async throws {
+            try await StoreServerTests.eventually(text) {
+                ((try? String(contentsOfFile: till.directory + "/kasse.log", encoding: .utf8)) ?? "").contains(text)
+            }
+        }
+        try await logged("0 added, 0 removed, 1 price change(s): 1001 2490→2990")
+        try await till.type("7040000000016")
+        try await till.keys("Enter")
+        try await till.waitFor("29.90")
+        // A new catalog while the till sells: the next line is at the new price.
+        let second = try await KasseBinary.run(["server", "catalog", folder + "/v2.csv", "--config", config])
+        #expect(second.output.contains("Catalog version 2:"))
+        try await till.waitFor("Catalog 2 from the store server")
+        try await till.type("7040000000016")
+        try await till.keys("Enter")
+        let both = try await till.waitFor("31.90")
+        #expect(both.contains("29.90"), "the line already in the basket kept its price")
+        try await till.keys("F10")
+        try await till.waitFor("A sale is open. Quit anyway?")
+        try await till.type("y")
+        try await till.waitFor("KASSE-EXITED-0")
+        await till.close()
+        _ = server.interrupt()
+
+        // The server is down: the till sells at the server's last prices, from its copy.
+        let again = try await TillSession(simulator: sim, extraConfig: "[server]\nurl = \"http://127.0.0.1:\(port)\"\ntoken = \"\(token)\"",
+                                          reusing: till.directory)
+        try await again.waitFor("Testbutikken")
+        try await again.type("7040000000016")
+        try await again.keys("Enter")
+        try await again.waitFor("31.90")
+        let journal = try Journal(path: till.directory + "/.local/share/kasse/demo-journal.sqlite", till: "2", cashier: "", readOnly: true)
+        let notes = try await journal.entries().compactMap { entry -> String? in
+            if case .operatorAction(let text)? = entry.event, text.hasPrefix("catalog ") { return text }
+            return nil
+        }
+        #expect(notes.contains { $0.hasPrefix("catalog 1 from the store server:") && $0.contains("1001 2490→2990") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("catalog 2 from the store server:") && $0.contains("1001 2990→3190") }, "\(notes)")
+        try await again.keys("F10")
+        await again.close()
+        try await sim.finish()
+    }
+}

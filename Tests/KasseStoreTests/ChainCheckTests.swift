@@ -158,3 +158,17 @@ import Testing
         #expect(StoreTills.tokenHash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
+
+@Suite struct CatalogChangesTests {
+    @Test func pricesAddedAndRemovedProductsAreNamed() {
+        let header = "sku,gtin,name,unit_price,vat_rate,unit,article_group\n"
+        let old = CatalogCSV.parse(header + "A1,,Milk,2490,1500,PCS,04006\nB2,,Bread,3990,1500,PCS,04006\nC3,,Eggs,4590,1500,PCS,04006\n").catalog
+        let new = CatalogCSV.parse(header + "A1,,Milk,2590,1500,PCS,04006\nB2,,Bread,3990,1500,PCS,04006\nD4,,Butter,5490,1500,PCS,04006\n").catalog
+        #expect(old.count == 3 && new.count == 3)
+        let changes = CatalogChanges(from: old, to: new)
+        #expect(changes.prices == [CatalogChanges.PriceChange(sku: "A1", name: "Milk", old: 2490, new: 2590)])
+        #expect(changes.added == ["D4"])
+        #expect(changes.removed == ["C3"])
+        #expect(changes.summary == "1 added, 1 removed, 1 price change(s): A1 2490→2590")
+    }
+}
