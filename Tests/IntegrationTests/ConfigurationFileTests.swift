@@ -71,10 +71,10 @@ import VippsClient
         paper_mm = 58
         receipt = "always"
 
-        # Read by the next versions of Kasse; accepted as they are.
-
+        # The store server (kasse server): its address and this till's token.
         [server]
         url = "https://kasse-server.example"
+        token = "made-by-kasse-server-token"
         """
 
     static func load(_ text: String, environment: [String: String] = ["HOME": "/home/kasse"]) throws -> (TillConfiguration, [String]) {
@@ -216,6 +216,7 @@ import VippsClient
         #expect(file["api.msn"] == "123456")
         #expect(till.printer == PrinterSettings(target: .network(host: "192.0.2.10", port: 9100), columns: 32))
         #expect(till.settings.receipts == .always)
+        #expect(till.server?.url == "https://kasse-server.example")
     }
 
     /// `[server]`: the store server's address and the till's token; mistakes name their line,
