@@ -323,6 +323,48 @@ public final class Journal: Sendable {
         return sequences
     }
 
+    /// Writes entries exactly as they were (another copy's: the store server's), after this
+    /// journal's last one: each must match its hash and go on from the entry before it, or
+    /// nothing of the batch is written. Rebuilds a till's journal after its disk was lost.
+    public func restore(_ entries: [JournalEntry]) async throws(JournalError) {
+        let journalName = (path as NSString).lastPathComponent
+        let path = self.path
+        do {
+            try await database.writeWithoutTransaction { db in
+                var last: (sequence: Int, hash: String) = (0, Self.genesisHash)
+                try db.inTransaction(.immediate) {
+                    if let row = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM entry ORDER BY sequence DESC LIMIT 1") {
+                        last = (row["sequence"], row["hash"])
+                    }
+                    for entry in entries {
+                        let hash = JournalEntry.hash(sequence: entry.sequence, at: entry.at, till: entry.till, cashier: entry.cashier,
+                                                     kind: entry.kind, payload: entry.payload, previousHash: entry.previousHash)
+                        guard entry.sequence == last.sequence + 1, entry.previousHash == last.hash, hash == entry.hash else {
+                            throw JournalError.corrupt(path: path, detail: "entry \(entry.sequence) of the copy does not go on from entry \(last.sequence)")
+                        }
+                        try db.execute(
+                            sql: """
+                                INSERT INTO entry (sequence, at, till, cashier, kind, sale, reference, payload, previousHash, hash)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [entry.sequence, entry.at, entry.till, entry.cashier, entry.kind, entry.sale, entry.reference,
+                                        entry.payload, entry.previousHash, entry.hash])
+                        last = (entry.sequence, entry.hash)
+                    }
+                    return .commit
+                }
+                try JournalAnchor(journal: journalName, sequence: last.sequence, hash: last.hash,
+                                  at: entries.last?.at ?? "").write(journalPath: path)
+            }
+        } catch let error as JournalError {
+            throw error
+        } catch let error as DatabaseError {
+            throw .writeFailed(detail: Self.classify(error, path: path).description)
+        } catch {
+            throw .writeFailed(detail: "\(error)")
+        }
+    }
+
     /// Compares the journal with its anchor file.
     static func compareAnchor(_ db: Database, path: String) throws -> AnchorCheck {
         let anchor: JournalAnchor?

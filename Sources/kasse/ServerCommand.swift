@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KasseConfig
 import KasseCore
+import KasseJournal
 import KasseStore
 import KasseLanguage
 import KasseStoreServer
@@ -13,7 +14,7 @@ struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "The store server: Vipps MobilePay webhooks for every till, journals and reports in PostgreSQL.",
-        subcommands: [Serve.self, Token.self, Report.self, Catalog.self],
+        subcommands: [Serve.self, Token.self, Report.self, Catalog.self, Restore.self],
         defaultSubcommand: Serve.self
     )
 
@@ -159,6 +160,54 @@ struct ServerCommand: AsyncParsableCommand {
                 try await database.importCatalog(csv: csv, products: parsed.catalog.count)
             }
             emit("Catalog version \(version): \(parsed.catalog.count) products\(parsed.problems.isEmpty ? "" : ", \(parsed.problems.count) line(s) skipped")")
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "restore",
+            abstract: "Write a till's journal as the server holds it to a new journal file (a till whose disk was lost; a SAF-T export from the server's copy).",
+            discussion: "Then: kasse journal verify --journal FILE, kasse saft export --journal FILE --config TILL.toml --from … --to ….")
+
+        @Option(help: "The server's configuration file.") var config: String = "/etc/kasse/server.toml"
+        @Option(help: "The till (STORE-TILL, as kasse server prints it).") var till: String
+        @Option(help: "The journal file to write (must not exist).") var out: String
+
+        func run() async throws {
+            let configuration = try ServerCommand.load(config)
+            guard let one = configuration.tills.till(key: till.uppercased()) else {
+                throw CLIError("no till \(till) in \(config): \(configuration.tills.tills.map(\.key).joined(separator: ", "))")
+            }
+            guard !FileManager.default.fileExists(atPath: out) else { throw CLIError("\(out) exists already; name a new file") }
+            let journal: Journal
+            do {
+                journal = try Journal(path: out, till: one.till, cashier: "")
+            } catch {
+                throw CLIError(error.description)
+            }
+            var restored = 0
+            do {
+                try await StoreDatabase.with(configuration) { database in
+                    var after = 0
+                    while true {
+                        let page = try await database.entries(till: one.key, after: after, limit: 5_000)
+                        guard let last = page.last else { break }
+                        try await journal.restore(page.map {
+                            JournalEntry(sequence: $0.sequence, at: $0.at, till: $0.till, cashier: $0.cashier, kind: $0.kind, sale: $0.sale,
+                                         reference: $0.reference, payload: $0.payload, previousHash: $0.previousHash, hash: $0.hash)
+                        })
+                        restored += page.count
+                        after = last.sequence
+                    }
+                }
+            } catch let error as JournalError {
+                throw CLIError(error.description)
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError("PostgreSQL (\(configuration.databaseDescription)): \(String(describing: error).prefix(300))")
+            }
+            emit("Restored \(restored) entries of till \(one.key) to \(out)")
         }
     }
 
