@@ -164,6 +164,44 @@ import VippsModels
     }
 }
 
+extension StoreServerTests {
+    /// The till's socket breaks (its server instance stops); an event stored meanwhile through
+    /// another instance reaches the till when it is connected again: it resumes from its last event.
+    @Test func aTillResumesFromItsLastEventAfterAReconnect() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let secret = "resume-test-secret-0123456789"
+        let port = try PostgresCluster.freePort()
+        let publicURL = "http://127.0.0.1:\(port)/vipps/webhooks"
+        let configuration = try Self.configuration(database: database, port: port, publicURL: publicURL, secret: secret)
+        var a = try await StoreServer.start(configuration, logger: Self.logger)
+        let b = try await StoreServer.start(try Self.configuration(database: database, publicURL: publicURL, secret: secret), logger: Self.logger)
+        let inbox = Inbox()
+        let (link, task) = Self.link(a, till: "OSL1-1", inbox: inbox)
+        try await Self.eventually("connected") { link.isConnected }
+        let first = "OSL1-1-20261130-000001-1", second = "OSL1-1-20261130-000002-1"
+        #expect(try await Self.post(b.baseURL + "/vipps/webhooks", Self.signed(Self.event(first, "AUTHORIZED"), secret: secret, url: publicURL)).0 == 200)
+        #expect(await inbox.next(named: "AUTHORIZED", reference: first) != nil)
+
+        await a.stop()
+        try await Self.eventually("the till noticed") { !link.isConnected }
+        #expect(try await Self.post(b.baseURL + "/vipps/webhooks", Self.signed(Self.event(second, "AUTHORIZED"), secret: secret, url: publicURL)).0 == 200)
+        var again: RunningStoreServer?
+        try await Self.eventually("instance A started again") {
+            again = try? await StoreServer.start(configuration, logger: Self.logger)
+            return again != nil
+        }
+        a = try #require(again)
+        let resumed = await inbox.next(named: "AUTHORIZED", reference: second)
+        #expect(resumed != nil, "the event stored while the till was away never reached it")
+        #expect(inbox.received.filter { $0.reference == first }.count == 1, "an event pushed again after the reconnect")
+        task.cancel()
+        await task.value
+        await a.stop()
+        await b.stop()
+    }
+}
+
 enum SimulatorConfigurationMSN {
     static let demo = "123456"
 }
