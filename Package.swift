@@ -156,6 +156,7 @@ let package = Package(
             dependencies: [
                 "KasseStore", "KasseCore", "KasseJournal",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],

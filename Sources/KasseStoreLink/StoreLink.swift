@@ -7,6 +7,7 @@ import KasseStore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 import Synchronization
 
 /// `[server]` in the till's configuration: the store server's address and this till's token.
@@ -90,27 +91,13 @@ public final class StoreLink: Sendable {
                 let closed = try await WebSocketClient.connect(
                     url: url, configuration: .init(additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(15))),
                     logger: logger
-                ) { inbound, _, _ in
-                    for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case .text(let text) = message,
-                              let frame = try? JSONDecoder().decode(StoreFrame.self, from: Data(text.utf8)) else { continue }
-                        switch frame {
-                        case .hello(let till, let newest, let catalog):
-                            let resumed = self.state.withLock { state -> Bool in
-                                state.connected = true
-                                if state.lastEvent == nil { state.lastEvent = newest; return false }
-                                return true
-                            }
-                            self.logger.info("store server: connected as till \(till)\(resumed ? ", resuming" : "")")
-                            if catalog > 0 { await self.onCatalog(catalog) }
-                        case .event(let event):
-                            self.state.withLock { $0.lastEvent = max($0.lastEvent ?? 0, event.id) }
-                            self.logger.info("store server: \(event.name) for \(event.reference)")
-                            await self.onEvent(event)
-                        case .catalogChanged(let version):
-                            self.logger.info("store server: catalog \(version)")
-                            await self.onCatalog(version)
-                        }
+                ) { inbound, outbound, _ in
+                    // The socket stays open until the server closes it: cancelling the link closes
+                    // it from this side (the client does not end on cancellation by itself).
+                    try await withTaskCancellationHandler {
+                        try await self.receive(inbound.messages(maxSize: 1 << 20))
+                    } onCancel: {
+                        Task { try? await outbound.close(.normalClosure, reason: "the till is stopping") }
                     }
                 }
                 logger.info("store server: events closed (\(closed.map { "\($0.closeCode)" } ?? "no close frame"))")
@@ -126,6 +113,31 @@ public final class StoreLink: Sendable {
             pause = min(pause * 2, .seconds(5))
         }
         state.withLock { $0.connected = false }
+    }
+
+    /// The frames of one connection.
+    func receive(_ messages: WebSocketInboundMessageStream) async throws {
+        for try await message in messages {
+            guard case .text(let text) = message,
+                  let frame = try? JSONDecoder().decode(StoreFrame.self, from: Data(text.utf8)) else { continue }
+            switch frame {
+            case .hello(let till, let newest, let catalog):
+                let resumed = state.withLock { state -> Bool in
+                    state.connected = true
+                    if state.lastEvent == nil { state.lastEvent = newest; return false }
+                    return true
+                }
+                logger.info("store server: connected as till \(till)\(resumed ? ", resuming" : "")")
+                if catalog > 0 { await onCatalog(catalog) }
+            case .event(let event):
+                state.withLock { $0.lastEvent = max($0.lastEvent ?? 0, event.id) }
+                logger.info("store server: \(event.name) for \(event.reference)")
+                await onEvent(event)
+            case .catalogChanged(let version):
+                logger.info("store server: catalog \(version)")
+                await onCatalog(version)
+            }
+        }
     }
 
     // MARK: Journal

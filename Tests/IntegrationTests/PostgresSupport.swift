@@ -110,9 +110,14 @@ final class PostgresCluster: Sendable {
         // (No --pdeathsig: it fires when the thread that started the server ends, not the process.)
         var arguments: [String] = []
         if Self.isRoot { arguments += ["--reuid", "postgres", "--regid", "postgres", "--init-groups"] }
-        arguments += ["\(binaries)/postgres", "-D", "\(folder)/data", "-p", "\(port)", "-k", folder,
+        // A small shell beside the server stops it once this test process is gone, however it
+        // ended (atexit handlers do not run when the test runner is killed or exits early).
+        let server = ["\(binaries)/postgres", "-D", "\(folder)/data", "-p", "\(port)", "-k", folder,
                       "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                      "-c", "full_page_writes=off", "-c", "max_connections=300"]
+                      "-c", "full_page_writes=off", "-c", "max_connections=300"].joined(separator: " ")
+        arguments += ["/bin/sh", "-c",
+                      "\(server) & pg=$!; trap 'kill -QUIT $pg 2>/dev/null' TERM INT; "
+                      + "while [ -d /proc/\(getpid()) ] && kill -0 $pg 2>/dev/null; do sleep 1; done; kill -QUIT $pg 2>/dev/null; wait $pg"]
         process.arguments = arguments
         let logPath = "\(folder)/server-\(UUID().uuidString.prefix(6)).log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -142,7 +147,7 @@ final class PostgresCluster: Sendable {
     /// Stops the server at once (a crash, as far as clients can tell) and waits for it to end.
     func kill() {
         guard let process else { return }
-        Glibc.kill(process.processIdentifier, SIGQUIT)
+        Glibc.kill(process.processIdentifier, SIGTERM)  // the shell passes it on as SIGQUIT
         process.waitUntilExit()
         self.process = nil
     }
@@ -151,7 +156,7 @@ final class PostgresCluster: Sendable {
     static func stopAtExit(_ pid: pid_t) {
         if running.isEmpty {
             atexit {
-                for pid in PostgresCluster.running { Glibc.kill(pid, SIGQUIT) }
+                for pid in PostgresCluster.running { Glibc.kill(pid, SIGTERM) }
             }
         }
         running.append(pid)

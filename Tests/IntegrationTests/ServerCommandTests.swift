@@ -102,8 +102,7 @@ import Testing
         #expect(await server.firstLine(containing: "listening on") != nil)
         let newest = try await journal.newestEntry()
         try await StoreServerTests.eventually("every entry acknowledged", within: 180) { link.acknowledged?.sequence == newest.sequence }
-        running.cancel()
-        await running.value
+        await StoreServerTests.stop(running)
         try await JournalReplicationTests.expectCopy(of: journal, in: database, till: "OSL1-1")
 
         let report = try await KasseBinary.run(["server", "report", "--config", path, "--till", "osl1-1", "--language", "en"])
@@ -158,7 +157,7 @@ import Testing
         let cut = try await KasseBinary.run(["journal", "verify", "--config", config, "--journal", short.path])
         #expect(cut.status == 1)
         #expect(cut.errors.contains("Store server: holds entries up to 40, but the journal ends before: entries were removed"), "\(cut.errors)")
-        await instance.stop()
+        await StoreServerTests.stop(instance)
         // The server away: said, not held against the journal.
         let away = try await KasseBinary.run(["journal", "verify", "--config", config, "--journal", journal.path])
         #expect(away.status == 0)

@@ -66,6 +66,33 @@ import VippsModels
         throw CancellationError()
     }
 
+    /// Waits for `work` (stopping a server, a link) at most `seconds`: a hang is a failure of
+    /// this test, never a test run that does not end.
+    static func within(_ what: String, seconds: Double = 60, _ work: @escaping @Sendable () async -> Void) async {
+        let done = Mutex(false)
+        Task {
+            await work()
+            done.withLock { $0 = true }
+        }
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !done.withLock({ $0 }) {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("\(what) did not finish within \(seconds) s")
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    static func stop(_ task: Task<Void, Never>) async {
+        task.cancel()
+        await within("the link stopping") { await task.value }
+    }
+
+    static func stop(_ server: RunningStoreServer) async {
+        await within("the store server stopping") { await server.stop() }
+    }
+
     static func signed(_ body: String, secret: String, url: String, date: Date = Date()) -> (headers: [(String, String)], body: String) {
         let components = URLComponents(string: url)!
         let host = "\(components.host!):\(components.port!)"
@@ -154,12 +181,10 @@ import VippsModels
         await #expect(throws: StoreRefusal.self) { try await stranger.serverHead() }
         await stranger.shutdown()
 
-        taskOne.cancel()
-        taskTwo.cancel()
-        await taskOne.value
-        await taskTwo.value
-        await a.stop()
-        await b.stop()
+        await Self.stop(taskOne)
+        await Self.stop(taskTwo)
+        await StoreServerTests.stop(a)
+        await StoreServerTests.stop(b)
         try await sim.finish()
     }
 }
@@ -183,7 +208,7 @@ extension StoreServerTests {
         #expect(try await Self.post(b.baseURL + "/vipps/webhooks", Self.signed(Self.event(first, "AUTHORIZED"), secret: secret, url: publicURL)).0 == 200)
         #expect(await inbox.next(named: "AUTHORIZED", reference: first) != nil)
 
-        await a.stop()
+        await StoreServerTests.stop(a)
         try await Self.eventually("the till noticed") { !link.isConnected }
         #expect(try await Self.post(b.baseURL + "/vipps/webhooks", Self.signed(Self.event(second, "AUTHORIZED"), secret: secret, url: publicURL)).0 == 200)
         var again: RunningStoreServer?
@@ -195,10 +220,9 @@ extension StoreServerTests {
         let resumed = await inbox.next(named: "AUTHORIZED", reference: second)
         #expect(resumed != nil, "the event stored while the till was away never reached it")
         #expect(inbox.received.filter { $0.reference == first }.count == 1, "an event pushed again after the reconnect")
-        task.cancel()
-        await task.value
-        await a.stop()
-        await b.stop()
+        await StoreServerTests.stop(task)
+        await StoreServerTests.stop(a)
+        await StoreServerTests.stop(b)
     }
 }
 
@@ -258,7 +282,7 @@ extension PostgresClient {
         let running = Task { await link.run() }
         // Stopped while batches are on their way, and started again on the same address.
         try await StoreServerTests.eventually("the first batches arrived") { (link.acknowledged?.sequence ?? 0) > 0 }
-        await server.stop()
+        await StoreServerTests.stop(server)
         // Started again on the same address (the port may take a moment to be free again).
         var again: RunningStoreServer?
         try await StoreServerTests.eventually("the server started again") {
@@ -273,10 +297,9 @@ extension PostgresClient {
         let later = try await journal.newestEntry()
         try await StoreServerTests.eventually("the new entries acknowledged") { link.acknowledged == JournalHead(till: "OSL1-1", sequence: later.sequence, hash: later.hash) }
         #expect(link.refusal == nil)
-        running.cancel()
-        await running.value
+        await StoreServerTests.stop(running)
         try await Self.expectCopy(of: journal, in: database, till: "OSL1-1")
-        await server.stop()
+        await StoreServerTests.stop(server)
     }
 
     @Test func aForkAGapAndAnotherTillsTokenAreRefusedAndNothingIsStored() async throws {
@@ -324,7 +347,7 @@ extension PostgresClient {
         #expect(try await link.replicateOnce(journal).sequence == 50)
         try await Self.expectCopy(of: journal, in: database, till: "OSL1-1")
         for each in [link, forked, impostor, behind] { await each.shutdown() }
-        await server.stop()
+        await StoreServerTests.stop(server)
     }
 
     @Test func postgreSQLRestartedLosesNoWebhookAndNoEntry() async throws {
@@ -356,10 +379,9 @@ extension PostgresClient {
         let pushed = await inbox.next(named: "AUTHORIZED", reference: reference)
         #expect(pushed != nil)
         try await StoreServerTests.eventually("the journal caught up", within: 120) { link.acknowledged?.sequence == 20 }
-        running.cancel()
-        await running.value
+        await StoreServerTests.stop(running)
         try await Self.expectCopy(of: journal, in: database, till: "OSL1-1")
-        await server.stop()
+        await StoreServerTests.stop(server)
         cluster.kill()
     }
 }

@@ -85,8 +85,8 @@ import Testing
         try await till.keys("F10")
         try await till.waitFor("KASSE-EXITED-0")
         await till.close()
-        await a.stop()
-        await b.stop()
+        await StoreServerTests.stop(a)
+        await StoreServerTests.stop(b)
         try await sim.finish()
     }
 }
