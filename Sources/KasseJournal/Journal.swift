@@ -42,34 +42,11 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// One stored entry.
-public struct JournalEntry: Sendable, Hashable {
-    public var sequence: Int
-    public var at: String
-    public var till: String
-    public var cashier: String
-    public var kind: String
-    public var sale: Int?
-    public var reference: String?
-    /// The event as stored (JSON), hashed as is.
-    public var payload: String
-    public var previousHash: String
-    public var hash: String
+/// One stored entry: the same type the store server receives (`ReplicatedEntry`, every field
+/// its hash covers, and the hash), so a till's entry and the server's copy are compared as they are.
+public typealias JournalEntry = ReplicatedEntry
 
-    public init(sequence: Int, at: String, till: String, cashier: String, kind: String, sale: Int?, reference: String?,
-                payload: String, previousHash: String, hash: String) {
-        self.sequence = sequence
-        self.at = at
-        self.till = till
-        self.cashier = cashier
-        self.kind = kind
-        self.sale = sale
-        self.reference = reference
-        self.payload = payload
-        self.previousHash = previousHash
-        self.hash = hash
-    }
-
+extension ReplicatedEntry {
     public var event: JournalEvent? {
         try? JSONDecoder().decode(JournalEvent.self, from: Data(payload.utf8))
     }
@@ -337,9 +314,7 @@ public final class Journal: Sendable {
                         last = (row["sequence"], row["hash"])
                     }
                     for entry in entries {
-                        let hash = JournalEntry.hash(sequence: entry.sequence, at: entry.at, till: entry.till, cashier: entry.cashier,
-                                                     kind: entry.kind, payload: entry.payload, previousHash: entry.previousHash)
-                        guard entry.sequence == last.sequence + 1, entry.previousHash == last.hash, hash == entry.hash else {
+                        guard entry.sequence == last.sequence + 1, entry.previousHash == last.hash, entry.computedHash == entry.hash else {
                             throw JournalError.corrupt(path: path, detail: "entry \(entry.sequence) of the copy does not go on from entry \(last.sequence)")
                         }
                         try db.execute(

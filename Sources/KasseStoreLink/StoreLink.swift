@@ -185,7 +185,7 @@ public final class StoreLink: Sendable {
             let entries = try await journal.entries(after: head.sequence, limit: batchSize)
             guard !entries.isEmpty else { break }
             do {
-                head = try await send(JournalBatch(entries: entries.map(ReplicatedEntry.init)))
+                head = try await send(JournalBatch(entries: entries))
             } catch let refusal as StoreRefusal {
                 // Ask the server where it stands before the next try.
                 state.withLock { $0.acknowledged = nil }
@@ -260,12 +260,4 @@ public final class StoreLink: Sendable {
 public struct StoreUnavailable: Error, CustomStringConvertible {
     public var detail: String
     public var description: String { "the store server is unavailable: \(detail)" }
-}
-
-extension ReplicatedEntry {
-    public init(_ entry: JournalEntry) {
-        self.init(sequence: entry.sequence, at: entry.at, till: entry.till, cashier: entry.cashier, kind: entry.kind,
-                  sale: entry.sale, reference: entry.reference, payload: entry.payload,
-                  previousHash: entry.previousHash, hash: entry.hash)
-    }
 }

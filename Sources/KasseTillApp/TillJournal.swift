@@ -2,6 +2,7 @@ import Foundation
 import KasseCore
 import KasseJournal
 import KasseLanguage
+import KasseStore
 import KasseTill
 import Synchronization
 import VippsModels

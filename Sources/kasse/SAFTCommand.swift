@@ -3,6 +3,7 @@ import Foundation
 import KasseCore
 import KasseJournal
 import KasseNorway
+import KasseStore
 import KasseTill
 import KasseTillApp
 import VippsClient

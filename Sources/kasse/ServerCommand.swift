@@ -192,10 +192,7 @@ struct ServerCommand: AsyncParsableCommand {
                     while true {
                         let page = try await database.entries(till: one.key, after: after, limit: 5_000)
                         guard let last = page.last else { break }
-                        try await journal.restore(page.map {
-                            JournalEntry(sequence: $0.sequence, at: $0.at, till: $0.till, cashier: $0.cashier, kind: $0.kind, sale: $0.sale,
-                                         reference: $0.reference, payload: $0.payload, previousHash: $0.previousHash, hash: $0.hash)
-                        })
+                        try await journal.restore(page)
                         restored += page.count
                         after = last.sequence
                     }

@@ -267,7 +267,7 @@ extension PostgresClient {
         let copy = try await store.client.withRunning { try await store.entries(till: till, limit: 100_000) }
         let original = try await journal.entries()
         #expect(copy.count == original.count)
-        #expect(copy == original.map(ReplicatedEntry.init), "the server's copy differs from the till's journal")
+        #expect(copy == original, "the server's copy differs from the till's journal")
     }
 
     @Test func aTillOfflineFor10000EntriesCatchesUpOnceEvenWhenTheServerIsStoppedMidway() async throws {
@@ -313,7 +313,7 @@ extension PostgresClient {
         #expect(head.sequence == 30)
         // Sent again (the answer was lost): nothing doubled.
         let first = try await journal.entries(after: 0, limit: 10)
-        let resent = try await link.send(JournalBatch(entries: first.map(ReplicatedEntry.init)))
+        let resent = try await link.send(JournalBatch(entries: first))
         #expect(resent.sequence == 30)
 
         // A different journal for the same till (a restored backup that went on differently).
@@ -326,7 +326,7 @@ extension PostgresClient {
         // A gap: entries 40… while the server holds up to 30.
         try await Self.add(20, to: journal)
         let skipped = try await journal.entries(after: 39, limit: 5)
-        let gap = await #expect(throws: StoreRefusal.self) { try await link.send(JournalBatch(entries: skipped.map(ReplicatedEntry.init))) }
+        let gap = await #expect(throws: StoreRefusal.self) { try await link.send(JournalBatch(entries: skipped)) }
         #expect(gap?.error == "gap")
         #expect(gap?.message.contains("31 to 39 are missing") == true)
         // Till 2's journal under till 1's token.
@@ -334,7 +334,7 @@ extension PostgresClient {
         let impostor = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
                                  journal: other, logger: StoreServerTests.logger, onEvent: { _ in })
         let wrong = await #expect(throws: StoreRefusal.self) {
-            try await impostor.send(JournalBatch(entries: try await other.entries().map(ReplicatedEntry.init)))
+            try await impostor.send(JournalBatch(entries: try await other.entries()))
         }
         #expect(wrong?.error == "wrong-till")
         // A journal shorter than what the server holds (entries lost at the till): said, not sent.
