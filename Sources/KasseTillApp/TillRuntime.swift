@@ -379,10 +379,13 @@ public actor TillRuntime {
                 }
             }
         case .checkPIN(let employeeID, let pin, let hash):
-            // A slow hash by design: off the actor and off the cooperative pool's other work.
-            Task.detached(priority: .userInitiated) {
+            // A slow hash by design (a long C call): on a thread of its own, never on the
+            // cooperative pool, so it neither waits for nor holds up the till's other work.
+            let thread = Thread {
                 send.yield(.pinChecked(employeeID: employeeID, matches: StaffPIN.verify(pin, against: hash)))
             }
+            thread.name = "kasse-pin"
+            thread.start()
         case .copyReceipt(let sale):
             let journal = self.journal, settings = state.settings, employee = state.employee, printer = self.printer
             let cashier = employee?.id ?? ""
