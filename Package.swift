@@ -140,7 +140,7 @@ let package = Package(
         .target(
             name: "KasseStoreServer",
             dependencies: [
-                "KasseStore", "KasseCore", "VippsModels", "VippsWebhooks", "KasseTill",
+                "KasseStore", "KasseCore", "VippsModels", "VippsWebhooks", "KasseTill", "KasseNorway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

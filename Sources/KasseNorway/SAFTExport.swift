@@ -273,7 +273,24 @@ public struct SAFTExport: Sendable {
 
     // MARK: - The file's head and tail
 
+    /// The file's head for one till: master data, its store's `<location>` and its `<cashregister>`;
+    /// its events and transactions follow, then `closing`.
     public func opening() -> String {
+        masterData() + Self.location(store: settings.store) + register()
+    }
+
+    public static let closing = registerClosing + locationClosing + fileClosing
+
+    /// What the selection criteria say in the header (default: this till's store and register).
+    public var selection: String?
+    /// Before each report's ID: report IDs are unique in a file (`reportIDKey`), and a store's
+    /// file holds every till's Z1 (there: `STORE-TILL-`).
+    public var reportIDPrefix = ""
+
+    /// The header and the company's master data (VAT codes, employees, articles, basics): what
+    /// every register in the file shares. A store's file has each till's merged in first
+    /// (`takeMasterData(of:)`).
+    public func masterData() -> String {
         let s = settings, c = settings.company
         var x = XMLText()
         x.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
@@ -289,7 +306,7 @@ public struct SAFTExport: Sendable {
         x.element("softwareVersion", s.softwareVersion)
         x.element("softwareCompanyName", "Kasse contributors")
         x.element("auditfileVersion", "1.0")
-        x.element("headerComment", "Selection criteria: store \(s.store), register \(s.register), \(s.from.iso) to \(s.to.iso)")
+        x.element("headerComment", "Selection criteria: \(selection ?? "store \(s.store), register \(s.register)"), \(s.from.iso) to \(s.to.iso)")
         x.close("header")
         x.open("company")
         x.element("companyIdent", c.organisationNumber)
@@ -369,15 +386,58 @@ public struct SAFTExport: Sendable {
             x.close("basic")
         }
         x.close("basics")
-        x.open("location")
-        x.element("name", "Store \(s.store)")
-        x.open("cashregister")
-        x.element("registerID", s.register)
-        x.element("regDesc", "Kasse till \(s.register), store \(s.store)")
         return x.text
     }
 
-    public static let closing = "</cashregister>\n</location>\n</company>\n</auditfile>\n"
+    /// A store's `<location>`: its registers follow, then `locationClosing`.
+    public static func location(store: String) -> String {
+        "\t\t<location>\n\t\t\t<name>\(XMLText.escape("Store \(store)"))</name>\n"
+    }
+
+    /// This till's `<cashregister>`: its events, then its transactions, then `registerClosing`.
+    public func register() -> String {
+        let s = settings
+        return "\t\t\t<cashregister>\n\t\t\t\t<registerID>\(XMLText.escape(s.register))</registerID>\n"
+            + "\t\t\t\t<regDesc>\(XMLText.escape("Kasse till \(s.register), store \(s.store)"))</regDesc>\n"
+    }
+
+    public static let registerClosing = "\t\t\t</cashregister>\n"
+    public static let locationClosing = "\t\t</location>\n"
+    public static let fileClosing = "\t</company>\n</auditfile>\n"
+
+    /// Another till's master data merged into this export's, for one file with every till of a
+    /// store (or a chain): each employee, article, VAT rate and group once, dated by its first use.
+    public mutating func takeMasterData(of other: SAFTExport) {
+        for id in other.employeeOrder {
+            guard let theirs = other.employees[id] else { continue }
+            if let mine = employees[id] {
+                if (theirs.date, theirs.time) < (mine.date, mine.time) { employees[id] = theirs }
+            } else {
+                employees[id] = theirs
+                employeeOrder.append(id)
+            }
+        }
+        staff.merge(other.staff) { mine, _ in mine }
+        for sku in other.articleOrder {
+            guard let theirs = other.articles[sku] else { continue }
+            if let mine = articles[sku] {
+                if theirs.date < mine.date { articles[sku] = theirs }
+            } else {
+                articles[sku] = theirs
+                articleOrder.append(sku)
+            }
+        }
+        vatRates.merge(other.vatRates) { min($0, $1) }
+        groups.formUnion(other.groups)
+        // In the order each first appeared, whichever till it was at (ties: as they were).
+        employeeOrder = employeeOrder.enumerated().sorted { a, b in
+            let first = employees[a.element]!, second = employees[b.element]!
+            return (first.date, first.time, a.offset) < (second.date, second.time, b.offset)
+        }.map(\.element)
+        articleOrder = articleOrder.enumerated().sorted { a, b in
+            (articles[a.element]!.date, a.offset) < (articles[b.element]!.date, b.offset)
+        }.map(\.element)
+    }
 
     // MARK: - Pass 2: events
 
@@ -491,14 +551,14 @@ public struct SAFTExport: Sendable {
             write(Code.copyReceipt, transID: saleTransactions[sale].map(String.init), text: "copy of receipt \(receiptNumber)")
         case .zReport(let report):
             write(Code.zReport, text: "Z report \(report.number)",
-                  report: shown ? reportXML(report, id: "Z\(report.number)", kind: "Z report", date: date, time: time) : nil)
+                  report: shown ? reportXML(report, id: "\(reportIDPrefix)Z\(report.number)", kind: "Z report", date: date, time: time) : nil)
             tally = ReportTally()
         case .xReport(let report):
             write(Code.xReport, text: "X report (next Z: \(report.number))",
-                  report: shown ? reportXML(report, id: "X\(entry.sequence)", kind: "X report", date: date, time: time) : nil)
+                  report: shown ? reportXML(report, id: "\(reportIDPrefix)X\(entry.sequence)", kind: "X report", date: date, time: time) : nil)
         case .operatorAction(let action) where action.hasPrefix("X report"):
             write(Code.xReport, text: action,
-                  report: shown ? reportXML(nil, id: "X\(entry.sequence)", kind: "X report", date: date, time: time) : nil)
+                  report: shown ? reportXML(nil, id: "\(reportIDPrefix)X\(entry.sequence)", kind: "X report", date: date, time: time) : nil)
         case .operatorAction("quit"):
             write(Code.posEnd)
         case .operatorAction(let action):

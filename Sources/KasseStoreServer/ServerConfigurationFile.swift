@@ -1,5 +1,6 @@
 import Foundation
 import KasseCore
+import KasseNorway
 import KasseStore
 import PostgresNIO
 
@@ -17,14 +18,28 @@ extension StoreServerConfiguration {
     /// store = "OSL1"
     /// till = "1"
     /// token_sha256 = "…"                                    # made by: kasse server token
+    ///
+    /// [company]                                             # for the SAF-T export (Norway)
+    /// organisation_number = "999999999"
+    /// name = "Butikken AS"
+    /// address = "Storgata 1"
+    /// postal_code = "0155"
+    /// city = "Oslo"
     /// ```
     /// Every mistake names its line and key; secrets never appear in a message.
     public static func load(file: ConfigFile, environment: [String: String]) throws(StoreServerError) -> StoreServerConfiguration {
         let values = file.values
         func invalid(_ key: String, _ message: String) -> StoreServerError { .configuration("\(file.location(key)): \(message)") }
         let known = ["server.listen", "server.database", "server.public_url", "server.webhook_secret"]
+            + ["organisation_number", "name", "address", "postal_code", "city", "vat_registered"].map { "company.\($0)" }
         if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
             throw invalid(unknown, "is not a setting of kasse server (it knows \(known.joined(separator: ", ")) and [[till]] tables)")
+        }
+        let company: CompanyIdentity?
+        do {
+            company = try CompanyIdentity.configured(in: file, norwegian: true)
+        } catch {
+            throw .configuration(error.description)
         }
         let listen = values["server.listen"] ?? "127.0.0.1:8790"
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port),
@@ -69,7 +84,9 @@ extension StoreServerConfiguration {
         } catch {
             throw .configuration("[[till]]: \(error.description)")
         }
-        return StoreServerConfiguration(host: host, port: port, database: database, publicURL: publicURL,
-                                        webhookSecret: secret, tills: list)
+        var configuration = StoreServerConfiguration(host: host, port: port, database: database, publicURL: publicURL,
+                                                     webhookSecret: secret, tills: list)
+        configuration.company = company
+        return configuration
     }
 }

@@ -269,10 +269,40 @@ public struct StoreDatabase: Sendable {
 
     /// A till's entries from the server's copy, oldest first.
     public func entries(till: String, after sequence: Int = 0, limit: Int = 10_000) async throws -> [ReplicatedEntry] {
-        let rows = try await client.query("""
+        try await decode(client.query("""
             SELECT sequence, till_id, at, cashier, kind, sale, reference, payload, previous_hash, hash FROM kasse_journal
             WHERE till = \(till) AND sequence > \(Int64(sequence)) ORDER BY sequence LIMIT \(Int64(limit))
+            """, logger: logger))
+    }
+
+    /// A page of a till's entries of some kinds (the SAF-T export's passes): the others are never read.
+    public func entries(till: String, after sequence: Int, kinds: [String], limit: Int) async throws -> [ReplicatedEntry] {
+        try await decode(client.query("""
+            SELECT sequence, till_id, at, cashier, kind, sale, reference, payload, previous_hash, hash FROM kasse_journal
+            WHERE till = \(till) AND sequence > \(Int64(sequence)) AND kind = ANY(\(kinds)) ORDER BY sequence LIMIT \(Int64(limit))
+            """, logger: logger))
+    }
+
+    /// Every entry of one sale of a till.
+    public func entries(till: String, sale: Int) async throws -> [ReplicatedEntry] {
+        try await decode(client.query("""
+            SELECT sequence, till_id, at, cashier, kind, sale, reference, payload, previous_hash, hash FROM kasse_journal
+            WHERE till = \(till) AND sale = \(Int64(sale)) ORDER BY sequence
+            """, logger: logger))
+    }
+
+    /// The till's X and Z reports stored without their figures (as the till's journal counts them).
+    public func reportsWithoutFigures(till: String) async throws -> Int {
+        let rows = try await client.query("""
+            SELECT count(*) FROM kasse_journal WHERE till = \(till)
+            AND ((kind = 'operator' AND payload LIKE '%"X report viewed%')
+                 OR (kind IN ('z-report', 'x-report') AND payload NOT LIKE '%"figures":%'))
             """, logger: logger)
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
+    private func decode(_ rows: PostgresRowSequence) async throws -> [ReplicatedEntry] {
         var entries: [ReplicatedEntry] = []
         for try await (sequence, tillID, at, cashier, kind, sale, reference, payload, previous, hash)
             in rows.decode((Int64, String, String, String, String, Int64?, String?, String, String, String).self)

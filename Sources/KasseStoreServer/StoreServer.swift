@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
+import KasseCore
 import KasseStore
 import Logging
 import NIOCore
@@ -22,6 +23,8 @@ public struct StoreServerConfiguration: Sendable {
     public var publicURL: String
     public var webhookSecret: String
     public var tills: StoreTills
+    /// The company the tills sell for (`[company]`): what the store's SAF-T file names.
+    public var company: CompanyIdentity?
 
     public init(host: String, port: Int, database: PostgresClient.Configuration, publicURL: String, webhookSecret: String,
                 tills: StoreTills) {

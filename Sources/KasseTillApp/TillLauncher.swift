@@ -236,33 +236,11 @@ public struct TillConfiguration: Sendable {
 
     /// `[company]`: every field, or none; a Norwegian organisation number with a valid check digit.
     static func company(_ file: ConfigFile, market: Market, mode: RunMode) throws(ConfigurationError) -> CompanyIdentity? {
-        let values = file.values
-        let keys = ["organisation_number", "name", "address", "postal_code", "city"]
-        let given = keys.filter { values["company.\($0)"] != nil }
-        guard !given.isEmpty else { return mode == .demo ? .demo : nil }
-        let missing = keys.filter { values["company.\($0)"]?.isEmpty ?? true }
-        guard missing.isEmpty else {
-            throw .invalid("\(file.location("company.\(given[0])")): [company] also needs \(missing.map { "\($0) = \"…\"" }.joined(separator: ", "))")
+        do {
+            return try CompanyIdentity.configured(in: file, norwegian: market == .norway) ?? (mode == .demo ? .demo : nil)
+        } catch {
+            throw .invalid(error.description)
         }
-        var number = values["company.organisation_number"] ?? ""
-        if market == .norway {
-            do {
-                number = try OrganisationNumber(number).digits
-            } catch {
-                throw .invalid("\(file.location("company.organisation_number")): \(error.description)")
-            }
-        }
-        var vatRegistered = true
-        if let text = values["company.vat_registered"] {
-            switch text.lowercased() {
-            case "true", "yes": vatRegistered = true
-            case "false", "no": vatRegistered = false
-            default: throw .invalid("\(file.location("company.vat_registered")): must be true or false, not '\(text)'")
-            }
-        }
-        return CompanyIdentity(
-            name: values["company.name"] ?? "", organisationNumber: number, address: values["company.address"] ?? "",
-            postalCode: values["company.postal_code"] ?? "", city: values["company.city"] ?? "", vatRegistered: vatRegistered)
     }
 
     /// What a till in Norway outside DEMO lacks before it may sell (kassasystemforskrifta: the

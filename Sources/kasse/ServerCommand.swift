@@ -14,7 +14,7 @@ struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "The store server: Vipps MobilePay webhooks for every till, journals and reports in PostgreSQL.",
-        subcommands: [Serve.self, Token.self, Report.self, Catalog.self, Restore.self],
+        subcommands: [Serve.self, Token.self, Report.self, SAFT.self, Catalog.self, Restore.self],
         defaultSubcommand: Serve.self
     )
 

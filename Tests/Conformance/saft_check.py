@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Checks a SAF-T Cash Register file beyond its XSD, from the file's text alone.
 
-    saft_check.py FILE PUBLIC_KEY.pem
+    saft_check.py FILE PUBLIC_KEY.pem [PUBLIC_KEY.pem …]
+
+(several keys: a file with several registers, each till signing with its own key; each
+register's chain must verify with one of them throughout)
 
 1. Every reference the schema means but does not enforce (its key XPaths lack the namespace):
    basicIDs unique across all types; eventType, transType, lineType, paymentType and every
@@ -35,7 +38,7 @@ def t(element, name):
     return None if child is None else (child.text or "")
 
 
-def main(path, public_key):
+def main(path, public_keys):
     root = ET.parse(path).getroot()
     company = root.find("s:company", NS)
 
@@ -93,7 +96,23 @@ def main(path, public_key):
         # The chain, in the order of nr.
         ordered = sorted(transactions.values(), key=lambda x: int(t(x, "nr")))
         previous = "0"
+        public_key = public_keys[0]
         with tempfile.TemporaryDirectory() as scratch:
+            # The register's key: the one its first transaction verifies with.
+            if ordered and len(public_keys) > 1:
+                first = ordered[0]
+                text = ";".join(["0", t(first, "transDate"), t(first, "transTime"), t(first, "nr"),
+                                 t(first, "transAmntIn"), t(first, "transAmntEx")])
+                with open(f"{scratch}/data", "wb") as f:
+                    f.write(text.encode("utf-8"))
+                with open(f"{scratch}/sig", "wb") as f:
+                    f.write(base64.b64decode(t(first, "signature")))
+                for key in public_keys:
+                    result = subprocess.run(["openssl", "dgst", "-sha1", "-verify", key, "-signature", f"{scratch}/sig",
+                                             f"{scratch}/data"], capture_output=True, text=True)
+                    if result.returncode == 0 and "Verified OK" in result.stdout:
+                        public_key = key
+                        break
             for index, transaction in enumerate(ordered):
                 nr = t(transaction, "nr")
                 if index > 0 and int(nr) != int(t(ordered[index - 1], "nr")) + 1:
@@ -250,4 +269,4 @@ def check_report(report, covered, grand, report_id, basic, employee):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2:])

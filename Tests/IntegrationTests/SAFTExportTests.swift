@@ -35,7 +35,7 @@ import VippsModels
 
     /// A till's business days, made the way the till makes them: lines added and some removed,
     /// sales completed and signed, returns refunded and signed, an X report, a Z report each day.
-    static func generate(days: [CivilDate], seed: UInt64) async throws -> Generated {
+    static func generate(days: [CivilDate], seed: UInt64, store: String = "TEST1", till: String = "2") async throws -> Generated {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-saft-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let made = try await runProgram(KasseBinary.path, ["saft", "keygen", "--out", directory, "--key-version", "1"])
@@ -48,8 +48,8 @@ import VippsModels
         let products = Array(catalog.products)
         let journalPath = directory + "/journal.sqlite"
         let clock = StepClock(0)
-        let journal = try Journal(path: journalPath, till: "2", cashier: "1001", now: { clock.date() })
-        var chain = TransactionChain(signer: signer, register: "2", zone: zone, last: nil)
+        let journal = try Journal(path: journalPath, till: till, cashier: "1001", now: { clock.date() })
+        var chain = TransactionChain(signer: signer, register: till, zone: zone, last: nil)
         var random = SeededRandom(seed: seed)
         var saleNumber = 0
         var paid: [JournalSale] = []
@@ -57,7 +57,7 @@ import VippsModels
         for day in days {
             // 08:00 in Oslo (UTC+1 in winter).
             clock.set(Double(InternetTime.days(fromCivil: day.year, day.month, day.day)) * 86_400 + 7 * 3600)
-            try await journal.append([.tillStarted(mode: "TEST", store: "TEST1", till: "2")], employee: "")
+            try await journal.append([.tillStarted(mode: "TEST", store: store, till: till)], employee: "")
             try await journal.append([.logInRefused(employee: "1001")], employee: "")
             try await journal.append([.loggedIn(StaffMember(id: "1001", name: "Kari Nordmann", role: .cashier))])
             for index in 0..<Int.random(in: 6...12, using: &random) {
@@ -81,7 +81,7 @@ import VippsModels
                     try await journal.append([.lineVoided(sale: saleNumber, lineID: removed.lineID, sku: removed.sku)])
                 }
                 let total = lines.reduce(0) { $0 + $1.total }
-                let reference = PaymentReference(store: "TEST1", till: "2", date: day, sequence: saleNumber, attempt: 1).value
+                let reference = PaymentReference(store: store, till: till, date: day, sequence: saleNumber, attempt: 1).value
                 let sale = JournalSale(
                     sale: saleNumber, receiptNumber: String(format: "%06d", saleNumber), reference: reference, currency: "NOK",
                     total: total, captured: total, customer: "+47 ******01", lines: lines, vat: JournalSale.vat(of: lines))
@@ -99,7 +99,7 @@ import VippsModels
                     if seed == 3 {
                         try await journal.append([.operatorAction("X report viewed (next Z: \(days.firstIndex(of: day)! + 1))")])
                     } else {
-                        try await journal.append([.xReport(try await journal.xReport(store: "TEST1", currency: "NOK"))])
+                        try await journal.append([.xReport(try await journal.xReport(store: store, currency: "NOK"))])
                     }
                 }
                 // Once a day a customer walks away and the cashier voids the whole sale.
@@ -125,7 +125,7 @@ import VippsModels
                     let line = lines[0]
                     let training = JournalSale(
                         sale: saleNumber, receiptNumber: String(format: "%06d", saleNumber),
-                        reference: PaymentReference(store: "TEST1", till: "2", date: day, sequence: saleNumber, attempt: 1).value,
+                        reference: PaymentReference(store: store, till: till, date: day, sequence: saleNumber, attempt: 1).value,
                         currency: "NOK", total: line.total, captured: line.total, customer: "+47 ******67", lines: [line],
                         vat: JournalSale.vat(of: [line]), training: true)
                     try await append(journal, &chain, [.saleCompleted(training)], refunds: [], clock: clock)
@@ -146,14 +146,14 @@ import VippsModels
                 }
             }
             try await journal.append([.managerApproved(employee: "9001", action: "Z report")])
-            _ = try await journal.zReport(store: "TEST1", currency: "NOK")
+            _ = try await journal.zReport(store: store, currency: "NOK")
             try await journal.append([.loggedOut(employee: "1001")])
         }
         let configPath = directory + "/kasse.toml"
         try """
             [till]
-            store_id = "TEST1"
-            till_id = "2"
+            store_id = "\(store)"
+            till_id = "\(till)"
             market = "NO"
             [journal]
             path = "\(journalPath)"
@@ -188,8 +188,8 @@ import VippsModels
         try await runProgram("/usr/bin/xmllint", ["--noout", "--schema", schema, file])
     }
 
-    static func check(_ file: String, publicKey: String) async throws -> (status: Int32, output: String, errors: String) {
-        try await runProgram("/usr/bin/python3", [checker, file, publicKey])
+    static func check(_ file: String, publicKey: String...) async throws -> (status: Int32, output: String, errors: String) {
+        try await runProgram("/usr/bin/python3", [checker, file] + publicKey)
     }
 
     @Test(arguments: [UInt64(1), 2, 3])

@@ -55,6 +55,10 @@ import Testing
          "line 2 (server.database)", "postgres://USER@HOST"),
         ("database = \"postgres://kasse@127.0.0.1/kasse\"\npublic_url = \"https://x.example/hook\"\nwebhook_secret = \"SECRET-VALUE-1\"\nport = 1",
          "line 5 (server.port)", "is not a setting of kasse server"),
+        ("database = \"postgres://kasse@127.0.0.1/kasse\"\npublic_url = \"https://x.example/hook\"\nwebhook_secret = \"SECRET-VALUE-1\"\n[company]\norganisation_number = \"999999998\"\nname = \"A AS\"\naddress = \"Gata 1\"\npostal_code = \"0155\"\ncity = \"Oslo\"",
+         "line 6 (company.organisation_number)", "check digit is wrong"),
+        ("database = \"postgres://kasse@127.0.0.1/kasse\"\npublic_url = \"https://x.example/hook\"\nwebhook_secret = \"SECRET-VALUE-1\"\n[company]\nname = \"A AS\"",
+         "line 6 (company.name)", "[company] also needs organisation_number"),
     ])
     func mistakesInTheFileAreNamedWithTheirLineAndNoSecret(settings: String, location: String, message: String) async throws {
         let path = try Self.write("[server]\n\(settings)\n\n[[till]]\nstore = \"A\"\ntill = \"1\"\ntoken_sha256 = \"\(String(repeating: "a", count: 64))\"\n")

@@ -1,0 +1,104 @@
+import Foundation
+import KasseCore
+import KasseJournal
+import KasseStore
+import KasseStoreLink
+import KasseStoreServer
+import Testing
+
+/// `kasse server saft`: one SAF-T Cash Register file for a store, from the store server's copy
+/// of its tills' journals (replicated for real, through a running `kasse server`, to PostgreSQL).
+@Suite struct StoreSAFTTests {
+    static let company = """
+
+        [company]
+        organisation_number = "999999999"
+        name = "Testbutikken AS"
+        address = "Storgata 1"
+        postal_code = "0155"
+        city = "Oslo"
+        """
+
+    /// The `<cashregister>` of a register in a file, as written.
+    static func register(_ id: String, in text: String) -> String? {
+        let marker = "<registerID>\(id)</registerID>"
+        guard let start = text.range(of: marker) else { return nil }
+        guard let end = text.range(of: "</cashregister>", range: start.upperBound..<text.endIndex) else { return nil }
+        return String(text[start.lowerBound..<end.upperBound])
+    }
+
+    @Test func aStoresFileHoldsEachTillsOwnRegisterFromTheServersCopy() async throws {
+        let days = [CivilDate(year: 2026, month: 3, day: 13), CivilDate(year: 2026, month: 3, day: 14)]
+        let tills = [
+            (key: "OSL1-1", till: "1", generated: try await SAFTExportTests.generate(days: days, seed: 4, store: "OSL1", till: "1")),
+            (key: "OSL1-2", till: "2", generated: try await SAFTExportTests.generate(days: days, seed: 5, store: "OSL1", till: "2")),
+        ]
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let port = try PostgresCluster.freePort()
+        let path = try ServerCommandTests.write(ServerCommandTests.config(database: database, port: port) + Self.company)
+        let folder = (path as NSString).deletingLastPathComponent
+
+        // Without [company] the file cannot name whose it is: said before anything is read.
+        let bare = try ServerCommandTests.write(ServerCommandTests.config(database: database, port: port))
+        let refused = try await KasseBinary.run(["server", "saft", "--config", bare, "--from", "2026-03-13"])
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("add [company]"), "\(refused.errors)")
+
+        // Each till's journal replicated to the server, as the tills do.
+        let server = try KasseBinary.Running(["server", "--config", path])
+        #expect(await server.firstLine(containing: "listening on") != nil)
+        for till in tills {
+            let journal = try Journal(path: till.generated.journalPath, till: till.till, cashier: "")
+            let link = StoreLink(configuration: StoreLinkConfiguration(url: "http://127.0.0.1:\(port)", token: StoreServerTests.tokens[till.key]!),
+                                 journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+            let running = Task { await link.run() }
+            let newest = try await journal.newestEntry()
+            try await StoreServerTests.eventually("\(till.key) replicated", within: 120) { link.acknowledged?.sequence == newest.sequence }
+            await StoreServerTests.stop(running)
+        }
+        _ = server.interrupt()
+
+        let made = try await KasseBinary.run(["server", "saft", "--config", path, "--store", "osl1", "--from", "2026-03-13", "--to", "14.03.2026",
+                                              "--out", folder])
+        #expect(made.status == 0, "\(made.output) \(made.errors)")
+        #expect(made.output.contains("(2 tills in 1 store)"), "\(made.output)")
+        let file = try #require(made.output.components(separatedBy: "Wrote ").last?.components(separatedBy: " (").first)
+        #expect((file as NSString).lastPathComponent.hasPrefix("SAF-T Cash Register_999999999_"))
+
+        // Valid against Skatteetaten's schema (report IDs unique across the registers), every
+        // reference held, each till's chain verified with its own key, each report's figures summed anew.
+        let valid = try await SAFTExportTests.validate(file)
+        #expect(valid.status == 0, "\(valid.errors.suffix(2000))")
+        let checked = try await SAFTExportTests.check(file, publicKey: tills[0].generated.publicKeyPath, tills[1].generated.publicKeyPath)
+        #expect(checked.status == 0, "\(checked.output.suffix(3000)) \(checked.errors.suffix(2000))")
+        #expect(checked.output.contains("ok:"))
+
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.components(separatedBy: "<location>").count == 2, "one location for the store")
+        #expect(text.components(separatedBy: "<cashregister>").count == 3, "a register per till")
+        #expect(text.contains("<name>Store OSL1</name>"))
+        #expect(text.contains("Selection criteria: store OSL1, registers 1, 2, 2026-03-13 to 2026-03-14"))
+        // The master data once: the cashier who worked at both tills is one employee.
+        let flat = text.filter { !$0.isWhitespace }
+        #expect(flat.components(separatedBy: "<employee><empID>1001</empID>").count == 2, "employee 1001 listed once")
+
+        // Each till's register is exactly what the till's own export writes from its own
+        // journal (the report IDs prefixed with the till, so they stay unique in the file).
+        for till in tills {
+            let own = try await SAFTExportTests.export(till.generated, from: "2026-03-13", to: "2026-03-14",
+                                                       out: till.generated.directory + "/own.xml")
+            let ownText = try String(contentsOfFile: own, encoding: .utf8)
+            let ownRegister = try #require(Self.register(till.till, in: ownText))
+            let storeRegister = try #require(Self.register(till.till, in: text))
+            #expect(storeRegister.contains("<reportID>\(till.key)-Z1</reportID>"))
+            #expect(storeRegister.replacingOccurrences(of: "<reportID>\(till.key)-", with: "<reportID>") == ownRegister,
+                    "till \(till.key)'s register differs from its own export")
+        }
+
+        // A store the server does not know.
+        let unknown = try await KasseBinary.run(["server", "saft", "--config", path, "--store", "BGO9", "--from", "2026-03-13"])
+        #expect(unknown.status != 0)
+        #expect(unknown.errors.contains("no store BGO9") && unknown.errors.contains("OSL1"), "\(unknown.errors)")
+    }
+}
