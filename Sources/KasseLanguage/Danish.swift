@@ -389,6 +389,7 @@ extension Language {
             .reportXTitle: "X-RAPPORT (næste Z: {number})",
             .reportOrganisation: "CVR-nr. {number}",
             .reportStoreTill: "Butik {store}  Kasse {till}",
+            .reportStoreTotals: "Butik {store}: alle kasser siden sidste Z",
             .reportDateTime: "Dato {date}  kl. {time}",
             .reportJournal: "Journalposter {first}–{last}",
             .reportCashSalesTotal: "Salg i alt",

@@ -389,6 +389,7 @@ extension Language {
             .reportXTitle: "X REPORT (next Z: {number})",
             .reportOrganisation: "Org. no. {number}",
             .reportStoreTill: "Store {store}  Till {till}",
+            .reportStoreTotals: "Store {store}: all tills since their last Z",
             .reportDateTime: "Date {date}  at {time}",
             .reportJournal: "Journal entries {first}–{last}",
             .reportCashSalesTotal: "Sales total",

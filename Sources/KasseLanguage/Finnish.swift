@@ -390,6 +390,7 @@ extension Language {
             .reportXTitle: "X-RAPORTTI (seuraava Z: {number})",
             .reportOrganisation: "Y-tunnus {number}",
             .reportStoreTill: "Myymälä {store}  Kassa {till}",
+            .reportStoreTotals: "Myymälä {store}: kaikki kassat viime Z:n jälkeen",
             .reportDateTime: "Pvm {date}  klo {time}",
             .reportJournal: "Päiväkirja {first}–{last}",
             .reportCashSalesTotal: "Myynti yhteensä",

@@ -355,6 +355,8 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case reportXTitle
     case reportOrganisation
     case reportStoreTill
+    /// A store's totals over all its tills since each till's last Z report (the store server).
+    case reportStoreTotals
     case reportDateTime
     case reportJournal
     case reportCashSalesTotal

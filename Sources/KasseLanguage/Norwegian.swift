@@ -390,6 +390,7 @@ extension Language {
             .reportXTitle: "X-RAPPORT (neste Z: {number})",
             .reportOrganisation: "Org.nr. {number}",
             .reportStoreTill: "Butikk {store}  Kassapunkt {till}",
+            .reportStoreTotals: "Butikk {store}: alle kassapunkt siden siste Z",
             .reportDateTime: "Dato {date}  kl. {time}",
             .reportJournal: "Journal {first}–{last}",
             .reportCashSalesTotal: "Kontantsalg totalt",

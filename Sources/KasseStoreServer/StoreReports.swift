@@ -52,12 +52,28 @@ public struct StoreReports: Sendable {
                                  journal: try await journal(till))
     }
 
-    /// The Z reports a till made, as it stored them.
-    public func zReports(_ till: StoreTill) async throws -> [JournalReport] {
-        try await journal(till).compactMap { entry in
-            if case .zReport(let report) = entry.event { return report }
-            return nil
+    /// A Z report a till made, as it stored it, and made again from the server's copy of the
+    /// entries before it with the till's own code: they agree to the øre unless an entry was
+    /// lost or changed on the way.
+    public struct CheckedZ: Sendable {
+        public var stored: JournalReport
+        public var recomputed: JournalReport
+        /// When the till stored it (RFC 3339, UTC).
+        public var at: String
+        public var matches: Bool { stored.sameFigures(as: recomputed) }
+    }
+
+    public func zReports(_ till: StoreTill, currency: String) async throws -> [CheckedZ] {
+        let entries = try await dated(till)
+        let journal = entries.map(\.entry)
+        var checked: [CheckedZ] = []
+        for (index, (entry, at)) in entries.enumerated() {
+            guard case .zReport(let stored) = entry.event else { continue }
+            let again = JournalReport.sinceLastZ(kind: .z, store: stored.store, till: stored.till, currency: currency,
+                                                 generatedAt: stored.generatedAt, journal: Array(journal[..<index]))
+            checked.append(CheckedZ(stored: stored, recomputed: again, at: at))
         }
+        return checked
     }
 
     /// Sales and returns of one business day (the day in the payment references), per till.
@@ -73,6 +89,13 @@ public struct StoreReports: Sendable {
         public init(till: String, day: CivilDate) {
             self.till = till
             self.day = day
+        }
+
+        public mutating func add(_ other: DayTotals) {
+            salesCount += other.salesCount
+            salesTotal += other.salesTotal
+            returnsCount += other.returnsCount
+            returnsTotal += other.returnsTotal
         }
     }
 

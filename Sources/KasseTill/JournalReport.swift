@@ -112,7 +112,9 @@ public struct JournalReport: Sendable, Hashable, Codable {
     /// `language`. With its figures (Norway) every item kassasystemforskrifta § 2-8-2 lists, the
     /// company (`company`); the local date and time of the shop (`zone`).
     /// `width`: characters a line (40 on screen and on 80 mm paper; 32 on 58 mm paper).
-    public func text(language: Language, company: CompanyIdentity? = nil, zone: ShopTimeZone? = nil, width: Int = 40) -> String {
+    /// `heading`: instead of the title and the journal's entries (a store's totals over several tills' journals).
+    public func text(language: Language, company: CompanyIdentity? = nil, zone: ShopTimeZone? = nil, width: Int = 40,
+                     heading: String? = nil) -> String {
         let currency = Currency(rawValue: self.currency) ?? .NOK
         func money(_ value: Int) -> String { language.money(value, currency) }
         func say(_ key: MessageKey, _ arguments: [String: MessageArgument] = [:]) -> String { language.text(Message(key, arguments)) }
@@ -122,7 +124,7 @@ public struct JournalReport: Sendable, Hashable, Codable {
         }
         func count(_ key: MessageKey, _ count: Int) -> String { say(key, ["count": .number(count)]) }
         let rule = String(repeating: "-", count: width)
-        var lines = [kind == .z ? say(.reportZTitle, ["number": .number(number)]) : say(.reportXTitle, ["number": .number(number)])]
+        var lines = [heading ?? (kind == .z ? say(.reportZTitle, ["number": .number(number)]) : say(.reportXTitle, ["number": .number(number)]))]
         if let company, figures != nil {
             lines.append(company.name)
             lines.append(say(.reportOrganisation, ["number": .text(company.organisationNumber)])
@@ -135,7 +137,7 @@ public struct JournalReport: Sendable, Hashable, Codable {
         } else {
             lines.append(generatedAt)
         }
-        lines.append(say(.reportJournal, ["first": .number(firstEntry), "last": .number(lastEntry)]))
+        if heading == nil { lines.append(say(.reportJournal, ["first": .number(firstEntry), "last": .number(lastEntry)])) }
         lines.append(rule)
         guard let figures else {
             lines += [
@@ -293,5 +295,41 @@ extension JournalReport {
             }
             return totals
         }
+    }
+}
+
+extension JournalReport {
+    /// Several tills' reports as one (a store's): counts, totals and VAT per rate summed; the
+    /// detailed figures stay with each till's own report. `till` names the tills it covers.
+    public static func combined(_ reports: [JournalReport], kind: Kind, store: String, till: String, currency: String,
+                                generatedAt: String) -> JournalReport {
+        var total = JournalReport(kind: kind, number: 0, store: store, till: till, currency: currency, firstEntry: 0, lastEntry: 0,
+                                  generatedAt: generatedAt, salesCount: 0, salesTotal: 0, returnsCount: 0, returnsTotal: 0,
+                                  abandonedSales: 0, endedPayments: 0, vat: [])
+        var vat: [Int: JournalVAT] = [:]
+        for report in reports {
+            total.salesCount += report.salesCount
+            total.salesTotal += report.salesTotal
+            total.returnsCount += report.returnsCount
+            total.returnsTotal += report.returnsTotal
+            total.abandonedSales += report.abandonedSales
+            total.endedPayments += report.endedPayments
+            for line in report.vat {
+                var sum = vat[line.rateBasisPoints] ?? JournalVAT(rateBasisPoints: line.rateBasisPoints, gross: 0, tax: 0)
+                sum.gross += line.gross
+                sum.tax += line.tax
+                vat[line.rateBasisPoints] = sum
+            }
+        }
+        total.vat = vat.values.sorted { $0.rateBasisPoints > $1.rateBasisPoints }
+        return total
+    }
+
+    /// Whether two reports of the same entries agree on every figure (not on when they were
+    /// made): a Z report the till stored against the same report made again from a copy.
+    public func sameFigures(as other: JournalReport) -> Bool {
+        number == other.number && salesCount == other.salesCount && salesTotal == other.salesTotal
+            && returnsCount == other.returnsCount && returnsTotal == other.returnsTotal && abandonedSales == other.abandonedSales
+            && endedPayments == other.endedPayments && vat == other.vat && (figures == nil || other.figures == nil || figures == other.figures)
     }
 }

@@ -74,7 +74,7 @@ struct ServerCommand: AsyncParsableCommand {
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "report",
-            abstract: "Reports from the server's copy of the tills' journals: each till's X report (as the till's own) and sales per till and day.")
+            abstract: "Reports from the server's copy of the tills' journals: each till's X report (as the till's own), each store's, every Z report checked against the copy, and sales per till, store and day.")
 
         @Option(help: "The server's configuration file.") var config: String = "/etc/kasse/server.toml"
         @Option(help: "One till (STORE-TILL, as kasse server prints it); default: every till.") var till: String?
@@ -104,32 +104,92 @@ struct ServerCommand: AsyncParsableCommand {
                 return parsed
             }
             let currency = market.currency.rawValue
+            let zone = ShopTimeZone.of(market)
+            let generatedAt = InternetTime.rfc3339(Date().timeIntervalSince1970)
+            let stores = selected.map(\.store).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            var mismatches = 0
             try await StoreReports.with(configuration) { reports in
                 var days: [StoreReports.DayTotals] = []
+                var checkedZ: [(till: StoreTill, z: StoreReports.CheckedZ)] = []
+                var xReports: [(till: StoreTill, report: JournalReport)] = []
                 do {
                     for till in selected {
-                        let report = try await reports.xReport(till, currency: currency, generatedAt: InternetTime.rfc3339(Date().timeIntervalSince1970))
-                        emit("Till \(till.key), from the server's copy of its journal:")
-                        emit(report.text(language: language, zone: ShopTimeZone.of(market)))
-                        emit("")
+                        xReports.append((till, try await reports.xReport(till, currency: currency, generatedAt: generatedAt)))
+                        checkedZ += try await reports.zReports(till, currency: currency).map { (till, $0) }
                     }
-                    days = try await reports.days(selected, day: dayFilter, zone: ShopTimeZone.of(market))
+                    days = try await reports.days(selected, day: dayFilter, zone: zone)
                 } catch {
                     throw CLIError("PostgreSQL (\(configuration.databaseDescription)): \(String(describing: error).prefix(300))")
                 }
+                for (till, report) in xReports {
+                    emit("Till \(till.key), from the server's copy of its journal:")
+                    emit(report.text(language: language, zone: zone))
+                    emit("")
+                }
+                // A store's takings over all its tills, since each till's own last Z report.
+                for store in stores {
+                    let tills = xReports.filter { $0.till.store == store }
+                    guard tills.count > 1 else { continue }
+                    let total = JournalReport.combined(tills.map(\.report), kind: .x, store: store,
+                                                       till: tills.map(\.till.till).joined(separator: ", "), currency: currency,
+                                                       generatedAt: generatedAt)
+                    let heading = language.text(Message(.reportStoreTotals, ["store": .text(store)]))
+                    emit(total.text(language: language, zone: zone, heading: heading))
+                    emit("")
+                }
+                // Each Z report a till made, against the same report made again from the copy.
+                let shownZ = checkedZ.filter { item in
+                    guard let dayFilter else { return true }
+                    guard let seconds = InternetTime.parseRFC3339(item.z.at) else { return false }
+                    return zone.date(atUTC: Int64(seconds)) == dayFilter
+                }
+                emit("Z reports, each made again from the server's copy (\(currency)):")
+                emit(Self.left("till", 14) + Self.right("Z", 3) + "   " + Self.left("closed", 17) + Self.right("sales", 9)
+                     + Self.right("amount", 13) + Self.right("returns", 9) + Self.right("amount", 13) + Self.right("net", 13))
+                for (till, z) in shownZ {
+                    let stored = z.stored
+                    let closed = InternetTime.parseRFC3339(z.at).map { seconds in
+                        let local = zone.localTime(atUTC: Int64(seconds))
+                        return "\(local.date.iso) \(language.time(local.time, seconds: false))"
+                    } ?? z.at
+                    var line = Self.left(till.key, 14) + Self.right("\(stored.number)", 3) + "   " + Self.left(closed, 17)
+                        + Self.right("\(stored.salesCount)", 9) + Self.right(language.amount(stored.salesTotal), 13)
+                        + Self.right("\(stored.returnsCount)", 9) + Self.right(language.amount(stored.returnsTotal), 13)
+                        + Self.right(language.amount(stored.netTotal), 13)
+                    if z.matches {
+                        line += "  matches the copy"
+                    } else {
+                        mismatches += 1
+                        let again = z.recomputed
+                        line += "  DIFFERS: the copy makes \(again.salesCount) sales \(language.amount(again.salesTotal)), "
+                            + "\(again.returnsCount) returns \(language.amount(again.returnsTotal))"
+                    }
+                    emit(line)
+                }
+                if shownZ.isEmpty { emit("(none)") }
+                emit("")
                 emit("Sales per till and day (\(currency)):")
                 emit("day         till            sales       amount  returns       amount          net")
                 var total = StoreReports.DayTotals(till: "all", day: dayFilter ?? today)
-                for row in days {
-                    emit(Self.row(row.day.iso, row.till, row, language))
-                    total.salesCount += row.salesCount
-                    total.salesTotal += row.salesTotal
-                    total.returnsCount += row.returnsCount
-                    total.returnsTotal += row.returnsTotal
+                for store in stores {
+                    let rows = days.filter { row in selected.contains { $0.key == row.till && $0.store == store } }
+                    var storeTotal = StoreReports.DayTotals(till: store, day: dayFilter ?? today)
+                    for row in rows {
+                        emit(Self.row(row.day.iso, row.till, row, language))
+                        storeTotal.add(row)
+                    }
+                    if stores.count > 1 { emit(Self.row("store", store, storeTotal, language)) }
+                    total.add(storeTotal)
                 }
                 emit(Self.row("total", "", total, language))
             }
+            if mismatches > 0 {
+                throw CLIError("\(mismatches) Z report\(mismatches == 1 ? " differs" : "s differ") from the server's copy of the journal: run kasse journal verify at the till")
+            }
         }
+
+        static func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        static func left(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
 
         static func row(_ day: String, _ till: String, _ row: StoreReports.DayTotals, _ language: Language) -> String {
             func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }

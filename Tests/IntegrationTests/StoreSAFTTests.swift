@@ -1,6 +1,7 @@
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseLanguage
 import KasseStore
 import KasseStoreLink
 import KasseStoreServer
@@ -95,6 +96,39 @@ import Testing
             #expect(storeRegister.replacingOccurrences(of: "<reportID>\(till.key)-", with: "<reportID>") == ownRegister,
                     "till \(till.key)'s register differs from its own export")
         }
+
+        // The reports from the same copy: each till's X report, the store's, and every Z report
+        // the tills made, each made again from the copy and found equal to the øre.
+        let report = try await KasseBinary.run(["server", "report", "--config", path, "--store", "OSL1", "--language", "en"])
+        #expect(report.status == 0, "\(report.output) \(report.errors)")
+        #expect(report.output.contains("Till OSL1-1, from the server's copy of its journal:")
+                && report.output.contains("Till OSL1-2, from the server's copy of its journal:"))
+        #expect(report.output.contains("Store OSL1: all tills since their last Z"))
+        let zLines = report.output.split(separator: "\n").filter { $0.hasPrefix("OSL1-") }
+        #expect(zLines.count == 4, "two Z reports a till:\n\(report.output)")
+        #expect(zLines.allSatisfy { $0.hasSuffix("matches the copy") }, "\(zLines)")
+        // Each Z line shows what the till stored: its sales and their total, to the øre.
+        for till in tills {
+            let journal = try Journal(path: till.generated.journalPath, till: till.till, cashier: "", readOnly: true)
+            for entry in try await journal.entries(kinds: ["z-report"]) {
+                guard case .zReport(let z) = entry.event else { continue }
+                let line = try #require(zLines.first { $0.hasPrefix(till.key) && $0.split(separator: " ")[1] == "\(z.number)" })
+                #expect(line.contains(" \(z.salesCount) ") && line.contains(Language.english.amount(z.salesTotal)), "\(line) vs \(z)")
+            }
+        }
+
+        // A sale changed in the server's copy: the Z report that covered it no longer matches, and says so.
+        let psql = try PostgresCluster.binaries() + "/psql"
+        let changed = try await runProgram(psql, ["-d", database, "-v", "ON_ERROR_STOP=1", "-c", """
+            UPDATE kasse_journal SET payload = regexp_replace(payload, '"captured":[0-9]+', '"captured":1')
+            WHERE till = 'OSL1-1' AND sequence = (SELECT min(sequence) FROM kasse_journal WHERE till = 'OSL1-1' AND kind = 'sale-completed')
+            """])
+        #expect(changed.status == 0 && changed.output.contains("UPDATE 1"), "\(changed.output) \(changed.errors)")
+        let differs = try await KasseBinary.run(["server", "report", "--config", path, "--till", "OSL1-1", "--language", "en"])
+        #expect(differs.status != 0)
+        #expect(differs.output.split(separator: "\n").contains { $0.hasPrefix("OSL1-1") && $0.contains("  1   ") && $0.contains("DIFFERS") },
+                "\(differs.output)")
+        #expect(differs.errors.contains("1 Z report differ"), "\(differs.errors)")
 
         // A store the server does not know.
         let unknown = try await KasseBinary.run(["server", "saft", "--config", path, "--store", "BGO9", "--from", "2026-03-13"])
