@@ -3,6 +3,8 @@ import KasseJournal
 import KasseStore
 import KasseStoreLink
 import KasseStoreServer
+import KasseCore
+import Synchronization
 import Testing
 
 /// `kasse server` as shops run it: the real binary, its configuration file, PostgreSQL.
@@ -130,6 +132,57 @@ import Testing
         #expect(unknown.status != 0)
         #expect(unknown.errors.contains("no till OSL1-9"))
         _ = server.interrupt()
+    }
+
+    /// Everything the server prints, at debug level, while webhooks (good and forged) arrive, a
+    /// till sends its journal and another presents a wrong token: no webhook secret, no till
+    /// token and no signature in any line.
+    @Test func theServersOutputNamesNoSecretNoTokenAndNoSignature() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let port = try PostgresCluster.freePort()
+        let secret = "the-webhook-secret-0123456789"
+        let path = try Self.write(Self.config(database: database, port: port, secret: secret))
+        let server = try KasseBinary.Running(["server", "--config", path], environment: ["KASSE_SERVER_DEBUG": "1"], stderrLines: true)
+        let printed = Mutex<[String]>([])
+        let reading = Task { for await line in server.lines { printed.withLock { $0.append(line) } } }
+        try await StoreServerTests.eventually("the server listening") { printed.withLock { $0.contains { $0.contains("listening on") } } }
+        let publicURL = "http://127.0.0.1:\(port)/vipps/webhooks"
+
+        let reference = PaymentReference(store: "OSL1", till: "1", date: CivilDate(year: 2026, month: 11, day: 30), sequence: 7, attempt: 1).value
+        let good = StoreServerTests.signed(StoreServerTests.event(reference, "AUTHORIZED"), secret: secret, url: publicURL)
+        #expect(try await StoreServerTests.post(publicURL, good).0 == 200)
+        let forged = StoreServerTests.signed(StoreServerTests.event(reference, "CAPTURED"), secret: "guessed-secret-987654321", url: publicURL)
+        #expect(try await StoreServerTests.post(publicURL, forged).0 == 401)
+
+        let journal = try await JournalReplicationTests.journal(entries: 300)
+        let link = StoreLink(configuration: StoreLinkConfiguration(url: "http://127.0.0.1:\(port)", token: StoreServerTests.tokens["OSL1-1"]!),
+                             journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+        let running = Task { await link.run() }
+        let newest = try await journal.newestEntry()
+        try await StoreServerTests.eventually("the journal copied") { link.acknowledged?.sequence == newest.sequence }
+        await StoreServerTests.stop(running)
+        let wrongToken = "a-wrong-token-that-must-not-be-printed"
+        let stranger = StoreLink(configuration: StoreLinkConfiguration(url: "http://127.0.0.1:\(port)", token: wrongToken),
+                                 journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+        await #expect(throws: (any Error).self) { _ = try await stranger.serverHead() }
+        await stranger.shutdown()
+
+        _ = server.interrupt()
+        await reading.value
+        let lines = printed.withLock { $0 }
+        // What happened is there: the webhook taken and the forged one refused.
+        #expect(lines.contains { $0.contains("webhook AUTHORIZED for \(reference)") }, "\(lines)")
+        #expect(lines.contains { $0.contains("webhook refused") }, "\(lines)")
+        let authorizations = [good, forged].compactMap { $0.headers.first { $0.0 == "Authorization" }?.1 }
+        for secretText in [secret, "guessed-secret-987654321", StoreServerTests.tokens["OSL1-1"]!, wrongToken] + authorizations {
+            #expect(!lines.contains { $0.contains(secretText) }, "printed: \(secretText.prefix(6))…")
+        }
+        // The signature part alone (after "Signature=").
+        for authorization in authorizations {
+            let signature = authorization.components(separatedBy: "Signature=").last ?? authorization
+            #expect(!lines.contains { $0.contains(signature) })
+        }
     }
 
     /// `kasse journal verify` checks the journal against the store server's newest entry.
