@@ -166,6 +166,24 @@ struct ServerCommand: AsyncParsableCommand {
                     }
                     emit(line)
                 }
+                // A store's day: the Z reports its tills closed that day, together.
+                var storeDays: [(store: String, day: String, reports: [JournalReport])] = []
+                for (till, z) in shownZ {
+                    let day = InternetTime.parseRFC3339(z.at).map { zone.date(atUTC: Int64($0)).iso } ?? String(z.at.prefix(10))
+                    if let index = storeDays.firstIndex(where: { $0.store == till.store && $0.day == day }) {
+                        storeDays[index].reports.append(z.stored)
+                    } else {
+                        storeDays.append((till.store, day, [z.stored]))
+                    }
+                }
+                for storeDay in storeDays where storeDay.reports.count > 1 {
+                    let total = JournalReport.combined(storeDay.reports, kind: .z, store: storeDay.store, till: "", currency: currency,
+                                                       generatedAt: generatedAt)
+                    emit(Self.left(storeDay.store, 14) + Self.right("", 3) + "   " + Self.left(storeDay.day + " store", 17)
+                         + Self.right("\(total.salesCount)", 9) + Self.right(language.amount(total.salesTotal), 13)
+                         + Self.right("\(total.returnsCount)", 9) + Self.right(language.amount(total.returnsTotal), 13)
+                         + Self.right(language.amount(total.netTotal), 13) + "  (\(storeDay.reports.count) Z reports)")
+                }
                 if shownZ.isEmpty { emit("(none)") }
                 emit("")
                 emit("Sales per till and day (\(currency)):")

@@ -106,6 +106,18 @@ import Testing
         #expect(report.output.contains("Store OSL1: all tills since their last Z"))
         let zLines = report.output.split(separator: "\n").filter { $0.hasPrefix("OSL1-") }
         #expect(zLines.count == 4, "two Z reports a till:\n\(report.output)")
+        // The store's day: both tills' Z reports of 13 March together.
+        var zDay = (sales: 0, amount: 0)
+        for till in tills {
+            let journal = try Journal(path: till.generated.journalPath, till: till.till, cashier: "", readOnly: true)
+            if let first = try await journal.entries(kinds: ["z-report"]).first, case .zReport(let z) = first.event {
+                zDay.sales += z.salesCount
+                zDay.amount += z.salesTotal
+            }
+        }
+        let storeDay = try #require(report.output.split(separator: "\n").first { $0.hasPrefix("OSL1 ") && $0.contains("2026-03-13 store") })
+        #expect(storeDay.contains(" \(zDay.sales) ") && storeDay.contains(Language.english.amount(zDay.amount)) && storeDay.hasSuffix("(2 Z reports)"),
+                "\(storeDay)")
         #expect(zLines.allSatisfy { $0.hasSuffix("matches the copy") }, "\(zLines)")
         // Each Z line shows what the till stored: its sales and their total, to the øre.
         for till in tills {
