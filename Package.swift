@@ -57,6 +57,8 @@ let package = Package(
         // PURE: receipt printing: documents, ESC/POS out and in (the emulator's reader), status,
         // code pages, the paper as an image (PNG).
         .target(name: "KassePrinting", swiftSettings: strict),
+        // PURE: QR codes (the customer display's fallback payment code), and their half-block drawing.
+        .target(name: "KasseQR", swiftSettings: strict),
         // EDGE: receipt printers over TCP, the kernel's USB printer device or a file, through a
         // print queue on a thread of its own; and the printer emulator.
         .target(name: "KassePrinter", dependencies: ["KassePrinting"], swiftSettings: strict),
@@ -229,6 +231,7 @@ let package = Package(
         .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore", "KasseTill", "KasseLanguage", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseStoreTests", dependencies: ["KasseStore", "KasseCore"], swiftSettings: testSettings),
         .testTarget(name: "KassePrintingTests", dependencies: ["KassePrinting"], swiftSettings: testSettings),
+        .testTarget(name: "KasseQRTests", dependencies: ["KasseQR"], swiftSettings: testSettings),
         .testTarget(name: "KasseScanningTests", dependencies: ["KasseScanning", "KasseCore"], swiftSettings: testSettings),
         // Real loopback servers, the real binary, the official OpenAPI documents.
         .testTarget(
@@ -236,7 +239,7 @@ let package = Package(
             dependencies: [
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
                 "KasseJournal", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
-                "KasseStore", "KasseStoreServer", "KasseStoreLink",
+                "KasseStore", "KasseStoreServer", "KasseStoreLink", "KasseQR",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -34,6 +34,7 @@ struct ArchitectureTests {
         ("KasseTill", Set(["KasseCore", "KasseLanguage", "VippsModels"])),
         ("KasseNorway", Set(["KasseCore", "KasseTill", "KasseLanguage", "VippsModels", "Crypto", "_CryptoExtras", "FoundationEssentials"])),
         ("KassePrinting", Set<String>()),
+        ("KasseQR", Set<String>()),
         ("KasseStore", Set(["KasseCore", "Crypto"])),
     ])
     func pureTargetsImportNoIO(target: String, allowed: Set<String>) throws {
