@@ -85,6 +85,8 @@ let package = Package(
             dependencies: [
                 "VippsModels",
                 "KasseCore",
+                "KasseQR",
+                "KassePrinting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -232,6 +232,12 @@ public struct Simulator: Sendable {
             }
             return Self.response(.json(200, core.webhooks.records()))
         }
+        router.get("/simulator/v1/qr/:reference") { request, context in
+            let query = request.uri.queryParameters
+            return Self.response(await core.qrImage(
+                reference: context.parameters.get("reference") ?? "", token: query.get("token") ?? "",
+                format: query.get("format") ?? "svg", size: query.get("size").flatMap { Int($0) } ?? 1024))
+        }
         router.get("/simulator/v1/landing/:reference") { _, context in
             let reference = context.parameters.get("reference") ?? ""
             let html = """

@@ -1,4 +1,5 @@
 import Foundation
+import KasseQR
 import KasseCore
 import Logging
 import VippsModels
@@ -344,7 +345,16 @@ actor SimulatorCore {
             case .PUSH_MESSAGE: redirectUrl = nil
             case .WEB_REDIRECT: redirectUrl = "\(baseURL)/simulator/v1/landing/\(body.reference)?token=\(randomHex(16))"
             case .NATIVE_REDIRECT: redirectUrl = "vipps://simulator?token=\(randomHex(16))"
-            case .QR: redirectUrl = "\(baseURL)/simulator/v1/qr/\(body.reference)?token=\(randomHex(16))"
+            case .QR:
+                // The QR code leads to the landing page (what a phone opens); the answer is that
+                // address itself (TEXT/TARGETURL) or an image of its QR code (SVG by default, PNG).
+                let token = randomHex(16)
+                let target = "\(baseURL)/simulator/v1/landing/\(body.reference)?token=\(token)"
+                switch body.qrFormat?.format ?? "IMAGE/SVG+XML" {
+                case "TEXT/TARGETURL": redirectUrl = target
+                case "IMAGE/PNG": redirectUrl = "\(baseURL)/simulator/v1/qr/\(body.reference)?token=\(token)&format=png&size=\(body.qrFormat?.size ?? 1024)"
+                default: redirectUrl = "\(baseURL)/simulator/v1/qr/\(body.reference)?token=\(token)&format=svg"
+                }
             }
             let psp = makePSPReference()
             var payment = SimulatedPayment(
@@ -405,6 +415,14 @@ actor SimulatorCore {
         }
         if body.qrFormat != nil && body.userFlow != .QR {
             return .failure(.invalidField("qrFormat", "qrFormat is only applicable when userFlow is QR"))
+        }
+        if let format = body.qrFormat {
+            guard ["TEXT/TARGETURL", "IMAGE/SVG+XML", "IMAGE/PNG"].contains(format.format) else {
+                return .failure(.invalidField("qrFormat.format", "format must be TEXT/TARGETURL, IMAGE/SVG+XML or IMAGE/PNG"))
+            }
+            if let size = format.size, !(100...2000).contains(size) {
+                return .failure(.invalidField("qrFormat.size", "size must be between 100 and 2000"))
+            }
         }
         if let metadata = body.metadata {
             if metadata.count > 5 { return .failure(.coded(4100, "Metadata capacity exceeded", detail: "At most 5 metadata entries")) }
@@ -817,6 +835,20 @@ actor SimulatorCore {
             return .json(404, ["error": "no payment with reference \(reference)"])
         }
         return .json(200, record(of: payment))
+    }
+
+    /// The image a QR payment's `redirectUrl` names: the QR code of its landing page, as SVG
+    /// or as a PNG `size` pixels square. Only with the token the payment was made with.
+    func qrImage(reference: String, token: String, format: String, size: Int) -> SimResponse {
+        guard let payment = payments.values.first(where: { $0.reference == reference && $0.userFlow == .QR }),
+              let redirect = payment.redirectUrl, redirect.contains("token=\(token)&") || redirect.hasSuffix("token=\(token)"), !token.isEmpty
+        else { return .json(404, ["error": "no QR code \(reference)"]) }
+        let target = "\(baseURL)/simulator/v1/landing/\(reference)?token=\(token)"
+        guard let code = try? QRCode(target) else { return .json(500, ["error": "the landing address does not fit in a QR code"]) }
+        if format == "png" {
+            return SimResponse(status: 200, contentType: "image/png", body: QRImages.png(code, size: min(max(size, 100), 2000)))
+        }
+        return SimResponse(status: 200, contentType: "image/svg+xml", body: Array(QRImages.svg(code).utf8))
     }
 
     func allPayments() -> SimResponse {
