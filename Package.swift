@@ -66,7 +66,7 @@ let package = Package(
         // PURE: the languages the till speaks (nb, da, fi, en): every message, and how each writes
         // amounts, quantities, dates and times.
         .target(name: "KasseLanguage", dependencies: ["KasseCore", "VippsModels"], swiftSettings: strict),
-        .target(name: "KasseTill", dependencies: ["KasseCore", "KasseLanguage", "VippsModels"], swiftSettings: strict),
+        .target(name: "KasseTill", dependencies: ["KasseCore", "KasseLanguage", "VippsModels", "KasseQR"], swiftSettings: strict),
         // C: ncursesw (linked directly: SwiftPM drops the flags pkg-config would add).
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
         // EDGE: the terminal, through ncurses on a thread of its own.

@@ -390,4 +390,28 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case reportNet
     case reportVATSales
     case reportOfWhichVAT
+    // The customer display.
+    case customerWelcome
+    case customerTotal
+    case customerScanPrompt
+    case customerRecognised
+    case customerProductCode
+    case customerNotPersonalQR
+    case customerPartialRead
+    case customerUnreadable
+    case customerPaymentWaiting
+    case customerApprove
+    case customerTimeLeft
+    case customerScanOurCode
+    case customerCodeNeedsRoom
+    case customerOneMoment
+    case customerPaid
+    case customerThanks
+    case customerDeclined
+    case customerExpired
+    case customerCancelled
+    case customerFailed
+    case customerClosed
+    case customerClosedDetail
+    case customerTraining
 }

@@ -506,9 +506,13 @@ public struct Till: Sendable {
     // MARK: Scans
 
     func scanned(_ state: inout TillState, text: String, device: String, role: ScannerRole) -> [TillEffect] {
+        // The customer display answers the customer's own scan (and a code the cashier scanned for them).
+        let answer = CustomerView.ScanAnswer.of(text)
+        if role == .kiosk || answer == .recognised { state.customerScan = answer }
         switch ScanClassification.classify(text) {
         case .personalQR(let code):
             if let payment = state.payment, payment.isOpen {
+                state.customerScan = .paymentInProgress
                 state.banner = Banner(.warning, .paymentInProgressQR)
                 return [.bell]
             }
@@ -721,6 +725,7 @@ public struct Till: Sendable {
     func startNewSale(_ state: inout TillState, advance: Bool) {
         state.basket = Basket(currency: state.settings.market.currency)
         state.customer = nil
+        state.customerScan = nil
         state.mode = .selling(.code)
         state.lastFailedAttempt = 0
         state.entry = ""

@@ -208,6 +208,9 @@ public struct PaymentAttempt: Sendable, Hashable {
     public var receipt: Receipt
     /// Once paid: the receipt at the printer.
     public var receiptPrint: ReceiptPrint?
+    /// The shop's QR code for the customer's camera (`userFlow: QR`): the address it holds,
+    /// once Vipps MobilePay has made the payment.
+    public var qrURL: String?
 
     public var createKey: IdempotencyKey { IdempotencyKey(.create, reference: reference) }
     public var captureKey: IdempotencyKey { IdempotencyKey(.capture, reference: reference) }
@@ -256,6 +259,8 @@ public struct TillState: Sendable {
     public var searchResults: [Product] = []
     public var searchSelection = 0
     public var customer: CustomerIdentity?
+    /// The answer to the customer's last scan, for the customer display (cleared with the sale).
+    public var customerScan: CustomerView.ScanAnswer?
     /// The last attempt that ended for this sale, so the next one gets a new reference.
     public var lastFailedAttempt = 0
     /// The sale number of the basket on screen; the receipt number too.
