@@ -166,6 +166,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // EDGE: the customer display's connection: the till's WebSocket server (Hummingbird) and
+        // the display's client (hummingbird-websocket), carrying only the customer's view.
+        .target(
+            name: "KasseDisplayLink",
+            dependencies: [
+                "KasseTill",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // EDGE: the till's journal in SQLite (GRDB): append-only, hash-chained.
         .target(
             name: "KasseJournal",
@@ -182,6 +198,7 @@ let package = Package(
             dependencies: [
                 "KasseTill", "KasseTerminal", "KasseUSB", "KasseScanning", "VippsClient", "KasseSimulator", "KasseCore", "VippsModels",
                 "KasseJournal", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage", "KasseStore", "KasseStoreLink",
+                "KasseDisplayLink",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -241,7 +258,7 @@ let package = Package(
             dependencies: [
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
                 "KasseJournal", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
-                "KasseStore", "KasseStoreServer", "KasseStoreLink", "KasseQR",
+                "KasseStore", "KasseStoreServer", "KasseStoreLink", "KasseQR", "KasseDisplayLink",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

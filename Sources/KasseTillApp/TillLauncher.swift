@@ -1,5 +1,6 @@
 import Foundation
 import KasseCore
+import KasseDisplayLink
 import KasseJournal
 import KasseLanguage
 import KasseNorway
@@ -48,6 +49,20 @@ public struct TillConfiguration: Sendable {
     public var logoPath: String?
     /// `[server] url, token`: the store server (nil: none; the till then works on its own).
     public var server: StoreLinkConfiguration?
+    /// `[display] listen, secret`: where customer displays connect (nil: no display).
+    public var display: DisplaySettings?
+
+    public struct DisplaySettings: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var secret: String
+
+        public init(host: String, port: Int, secret: String) {
+            self.host = host
+            self.port = port
+            self.secret = secret
+        }
+    }
 
     /// `[till] shop_name, store_id, till_id, cashier_id, market, catalog, log`; `[journal] path`;
     /// `[scanners] enabled, layout, suffix, pause_ms` and `[[scanners.device]] match, role` (the
@@ -178,6 +193,18 @@ public struct TillConfiguration: Sendable {
         } else if values["server.token"] != nil {
             throw invalid("server.token", "is set, but server.url is not: add url = \"http://HOST:PORT\"")
         }
+        var display: DisplaySettings?
+        if let listen = values["display.listen"] {
+            guard let colon = listen.lastIndex(of: ":"), colon > listen.startIndex, let port = Int(listen[listen.index(after: colon)...]),
+                  (0...65535).contains(port)
+            else { throw invalid("display.listen", "must be HOST:PORT where customer displays connect (0.0.0.0:8791), not '\(listen)'") }
+            guard let secret = environment["KASSE_DISPLAY_SECRET"] ?? values["display.secret"], secret.count >= 16 else {
+                throw invalid("display.listen", "is set, but no secret of 16 characters or more is: add secret = \"…\" (the same in the display's settings) or set KASSE_DISPLAY_SECRET")
+            }
+            display = DisplaySettings(host: String(listen[..<colon]).trimmingCharacters(in: ["[", "]"]), port: port, secret: secret)
+        } else if values["display.secret"] != nil {
+            throw invalid("display.secret", "is set, but display.listen is not: add listen = \"0.0.0.0:8791\"")
+        }
         let home = environment["HOME"] ?? NSHomeDirectory()
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.local/share")
         let journalPath = environment["KASSE_JOURNAL"] ?? values["journal.path"]
@@ -196,7 +223,7 @@ public struct TillConfiguration: Sendable {
             logPath: environment["KASSE_LOG"] ?? values["till.log"] ?? (stateHome + "/kasse/kasse.log"),
             journalPath: journalPath, cashierID: cashierID, notes: notes, company: company,
             signingKeyPath: values["till.signing_key"], signingKeyVersion: values["till.signing_key_version"] ?? "1",
-            staff: staff, printer: printer, logoPath: values["printer.logo"], server: server)
+            staff: staff, printer: printer, logoPath: values["printer.logo"], server: server, display: display)
     }
 
     /// `[[staff]]` tables: `id`, `name`, `role` (cashier or manager) and `pin`, a hash made by
@@ -530,6 +557,19 @@ public enum TillLauncher {
             await trainingSimulator?.stop()
             throw error
         }
+        // Customer displays, when configured: listening before the screen is taken, so a port
+        // in use is said plainly.
+        var displayServer: CustomerViewServer?
+        if let display = tillConfiguration.display {
+            do {
+                displayServer = try await CustomerViewServer.start(host: display.host, port: display.port, secret: display.secret, logger: logger)
+                logger.info("customer displays: listening on \(display.host):\(displayServer?.port ?? display.port)")
+            } catch {
+                await simulator?.stop()
+                await trainingSimulator?.stop()
+                throw LaunchError(description: "display.listen: customer displays cannot connect on \(display.host):\(display.port) (\(error)); is another till running?")
+            }
+        }
         let terminal = CursesTerminal()
         terminal.start()
         var till = Till(catalog: parsed.catalog)
@@ -561,11 +601,14 @@ public enum TillLauncher {
             // For tests that must see a payment settle through the store server alone.
             timing.firstDelay = .milliseconds(milliseconds)
         }
+        var publishView: (@Sendable (CustomerView) -> Void)?
+        if let displayServer { publishView = { view in displayServer.publish(view) } }
         let runtime = TillRuntime(
             till: till, state: state, client: client, terminal: terminal, scanners: scanners,
             roles: tillConfiguration.roles, logger: logger, journal: journal, chain: chain, trainingClient: trainingClient,
             printer: tillConfiguration.printer, logo: logo, storeEvents: storeEvents,
-            storeConnected: { [link] in link?.isConnected ?? false }, pollTiming: timing)
+            storeConnected: { [link] in link?.isConnected ?? false }, pollTiming: timing,
+            customerView: publishView)
         // New catalogs from the store server, fetched, kept and sold from.
         let catalogUpdates = Task { [link, market = tillConfiguration.settings.market, overridden = catalogOverride != nil] in
             guard let link, !overridden else { return }
@@ -592,6 +635,9 @@ public enum TillLauncher {
             }
         }
         await runtime.run(recovering: unsettled)
+        // The displays see the till close.
+        displayServer?.publish(.closed(shopName: tillConfiguration.settings.shopName, language: tillConfiguration.settings.language.code))
+        await displayServer?.stop()
         catalogSink.finish()
         catalogUpdates.cancel()
         linkTask?.cancel()

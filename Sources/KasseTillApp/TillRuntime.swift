@@ -36,6 +36,8 @@ public actor TillRuntime {
     private var pollNudge: AsyncStream<Void>.Continuation?
     /// Events the store server pushes (nil: no server configured).
     private let storeEvents: AsyncStream<StoreEvent>?
+    /// Where the customer's view goes (the customer displays), on every change.
+    private let customerView: (@Sendable (CustomerView) -> Void)?
     /// The store server's event socket is open: polling backs off.
     private let storeConnected: @Sendable () -> Bool
     private var size: TerminalSize
@@ -59,7 +61,8 @@ public actor TillRuntime {
                 secondsSince1970: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
                 printer: PrinterSettings? = nil, logo: Bitmap? = nil, printRetryInterval: Duration = .seconds(3),
                 storeEvents: AsyncStream<StoreEvent>? = nil, storeConnected: @escaping @Sendable () -> Bool = { false },
-                pollTiming: PollTiming = PollTiming()) {
+                pollTiming: PollTiming = PollTiming(), customerView: (@Sendable (CustomerView) -> Void)? = nil) {
+        self.customerView = customerView
         self.storeEvents = storeEvents
         self.storeConnected = storeConnected
         self.pollTiming = pollTiming
@@ -283,6 +286,7 @@ public actor TillRuntime {
 
     private func present() {
         terminal.present(TillScreen.render(state, size: size))
+        customerView?(CustomerView(state))
     }
 
     /// The client for the sale on screen: training mode's simulator, or Vipps MobilePay.

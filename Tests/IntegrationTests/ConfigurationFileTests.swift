@@ -245,6 +245,30 @@ import VippsClient
         #expect(warnings.contains { $0.contains("server.tokens is not a setting Kasse knows") })
     }
 
+    /// `[display]`: where customer displays connect and the secret they present; mistakes name
+    /// their line, and the secret never appears in a message.
+    @Test func customerDisplaySettingsAndTheirMistakes() throws {
+        let (none, _) = try Self.load("[till]\nmarket = \"DK\"")
+        #expect(none.display == nil)
+        let (shown, _) = try Self.load("[display]\nlisten = \"0.0.0.0:8791\"\nsecret = \"DISPLAY-SECRET-0123456789\"")
+        #expect(shown.display == TillConfiguration.DisplaySettings(host: "0.0.0.0", port: 8791, secret: "DISPLAY-SECRET-0123456789"))
+        let cases: [(String, String)] = [
+            ("[display]\nlisten = \"8791\"\nsecret = \"DISPLAY-SECRET-0123456789\"", "line 2 (display.listen): must be HOST:PORT"),
+            ("[display]\nlisten = \"0.0.0.0:8791\"", "line 2 (display.listen): is set, but no secret of 16 characters or more is"),
+            ("[display]\nlisten = \"0.0.0.0:8791\"\nsecret = \"DISPLAY-SECRET\"", "no secret of 16 characters or more"),
+            ("[display]\nsecret = \"DISPLAY-SECRET-0123456789\"", "line 2 (display.secret): is set, but display.listen is not"),
+        ]
+        for (text, message) in cases {
+            do {
+                _ = try Self.load(text)
+                Issue.record("accepted: \(text)")
+            } catch let error as ConfigurationError {
+                #expect("\(error)".contains(message), "\(error)")
+                #expect(!"\(error)".contains("DISPLAY-SECRET"))
+            }
+        }
+    }
+
     /// `[printer]` mistakes name their line; without a printer, printing settings are refused.
     @Test func printerSettingsAndTheirMistakes() throws {
         let (plain, _) = try Self.load("[till]\nmarket = \"DK\"")
