@@ -4,12 +4,16 @@ public enum CustomerIdentity: Sendable, Hashable {
     case personalQR(PersonalQRCode)
     /// A number the cashier typed, as an MSISDN, sent as `customer.phoneNumber`.
     case phoneNumber(MSISDN)
+    /// Nobody named: the customer scans the shop's QR code (on the customer display) with their
+    /// phone's camera (`userFlow: QR`), for a customer who cannot show their own code.
+    case shopQR
 
     /// Safe to show on screen and in logs.
     public var masked: String {
         switch self {
         case .personalQR(let code): code.masked
         case .phoneNumber(let number): number.masked
+        case .shopQR: "QR"
         }
     }
 }

@@ -414,4 +414,9 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case customerClosed
     case customerClosedDetail
     case customerTraining
+    case customerScansShopQR
+    case customerShopQR
+    case shopQRShown
+    case shopQRNotShown
+    case askToScanShopQR
 }

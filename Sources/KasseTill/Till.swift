@@ -54,10 +54,11 @@ public struct Till: Sendable {
                 state.banner = Banner(.info, .newVATRates, ["changes": .list(changes.map { .vatChange(from: $0.from, to: $0.to) })])
             }
             return []
-        case .paymentCreated(let reference):
+        case .paymentCreated(let reference, let redirectUrl):
             guard var payment = state.payment, payment.reference == reference else { return [] }
             state.apiReachable = true
             payment.phase = .waiting
+            if payment.customer == .shopQR { payment.qrURL = redirectUrl }
             state.update(payment)
             state.banner = nil
             return [.pollPayment(reference: reference)]
@@ -281,9 +282,16 @@ public struct Till: Sendable {
     func run(_ command: TillCommand, _ state: inout TillState) -> [TillEffect] {
         switch command {
         case .customer:
+            // Asked again while asking: the customer scans the shop's QR code instead.
+            if state.mode == .selling(.phone), state.entry.isEmpty {
+                state.customer = .shopQR
+                state.mode = .selling(.code)
+                state.banner = Banner(.info, .customerScansShopQR, ["key": .text(KeyMap.label(for: .pay))])
+                return []
+            }
             state.mode = .selling(.phone)
             state.entry = ""
-            state.banner = Banner(.info, .typeMobileOrScan)
+            state.banner = Banner(.info, .typeMobileOrScan, ["key": .text(KeyMap.label(for: .customer))])
             return []
         case .pay:
             return pay(&state)
@@ -574,14 +582,17 @@ public struct Till: Sendable {
             store: state.settings.storeID, till: state.settings.tillID, date: state.today, sequence: state.saleNumber, attempt: attempt)
         let receipt = SaleReceipt.make(for: state.basket, posId: state.settings.tillID, receiptNumber: state.receiptNumber)
         let amount = state.basket.totalMoney.amount
-        var apiCustomer = Customer()
+        var apiCustomer: Customer? = Customer()
         switch customer {
-        case .phoneNumber(let number): apiCustomer.phoneNumber = number.digits
-        case .personalQR(let code): apiCustomer.personalQr = code.content
+        case .phoneNumber(let number): apiCustomer?.phoneNumber = number.digits
+        case .personalQR(let code): apiCustomer?.personalQr = code.content
+        case .shopQR: apiCustomer = nil
         }
+        // The shop's QR code: the payment's address, which the customer display draws itself.
+        let shopQR = customer == .shopQR
         let request = CreatePaymentRequest(
             amount: amount, customer: apiCustomer, customerInteraction: .CUSTOMER_PRESENT, reference: reference.value,
-            userFlow: .PUSH_MESSAGE,
+            userFlow: shopQR ? .QR : .PUSH_MESSAGE, qrFormat: shopQR ? QRFormat(format: "TEXT/TARGETURL") : nil,
             paymentDescription: PaymentDescription.make(shopName: state.settings.shopName, receiptNumber: state.receiptNumber),
             receipt: receipt)
         let payment = PaymentAttempt(

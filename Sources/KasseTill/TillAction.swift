@@ -12,7 +12,8 @@ public enum TillAction: Sendable {
     case ticked(ContinuousClock.Instant)
     /// The shop's local date changed (midnight while the till runs).
     case dayChanged(CivilDate)
-    case paymentCreated(reference: String)
+    /// `redirectUrl`: for `userFlow: QR`, the address the shop's QR code holds.
+    case paymentCreated(reference: String, redirectUrl: String? = nil)
     /// The reducer decides from the failure's type: an open outcome is checked, a refusal ends the attempt.
     case paymentCreateFailed(reference: String, failure: VippsFailure)
     case paymentUpdated(reference: String, state: PaymentState, aggregate: Aggregate)

@@ -334,6 +334,7 @@ public enum TillScreen {
         case .none: customer = say(state, .customerNone, ["key": .text(KeyMap.label(for: .customer))])
         case .phoneNumber(let number): customer = say(state, .customerIs, ["customer": .text(number.masked)])
         case .personalQR(let code): customer = say(state, .customerIs, ["customer": .text(code.masked)])
+        case .shopQR: customer = say(state, .customerShopQR)
         }
         canvas.put(customer, row: top + 1, column: 1, width: width / 2)
         let total = say(state, .total, ["amount": .text(money(state, state.basket.total))])
@@ -368,8 +369,10 @@ public enum TillScreen {
             lines = [
                 (say(.waitingTitle), .bold),
                 ("", .normal),
-                (say(.requestSent, ["amount": total, "customer": .text(payment.customer.masked)]), .normal),
-                (say(.askToApprove), .normal),
+                payment.customer == .shopQR
+                    ? (say(payment.qrURL == nil ? .shopQRNotShown : .shopQRShown, ["amount": total]), .normal)
+                    : (say(.requestSent, ["amount": total, "customer": .text(payment.customer.masked)]), .normal),
+                (say(payment.customer == .shopQR ? .askToScanShopQR : .askToApprove), .normal),
                 ("", .normal),
                 (say(.waitedExpires, ["waited": .text(clock(elapsed)), "left": .text(clock(left))]), .dim),
                 (say(.referenceLine, ["reference": .text(payment.reference)]), .dim),

@@ -437,8 +437,8 @@ public actor TillRuntime {
             logger.info("create \(request.reference) \(request.amount.value) \(request.amount.currency.rawValue) key \(key)")
             Task {
                 do {
-                    _ = try await client.createPayment(request, idempotencyKey: key)
-                    send.yield(.paymentCreated(reference: request.reference))
+                    let created = try await client.createPayment(request, idempotencyKey: key)
+                    send.yield(.paymentCreated(reference: request.reference, redirectUrl: created.redirectUrl))
                 } catch {
                     logger.warning("create \(request.reference): \(error)")
                     // The reducer decides from the failure's type: after retries, an open outcome

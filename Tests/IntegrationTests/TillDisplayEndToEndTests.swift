@@ -99,6 +99,47 @@ final class DisplaySession: Sendable {
         await again.close()
     }
 
+    /// The QR fallback: the cashier chooses the shop's QR code (F2 twice); the display draws the
+    /// payment's code; a real decoder reads it from the captured screen, to the simulator's
+    /// address of that very payment; approving it completes the sale on both screens.
+    @Test func theShopsQRCodeOnTheDisplayIsReadByARealDecoderAndPays() async throws {
+        let sim = try await SimulatorHarness.start()
+        let port = try PostgresCluster.freePort()
+        let extra = "[display]\nlisten = \"127.0.0.1:\(port)\"\nsecret = \"\(Self.secret)\""
+        let till = try await TillSession(simulator: sim, extraConfig: extra)
+        try await till.waitFor("Testbutikken")
+        let display = try await DisplaySession(till: "ws://127.0.0.1:\(port)", secret: Self.secret, columns: 80, rows: 24,
+                                               log: till.directory + "/display.log")
+        try await display.waitFor("Welcome to Testbutikken")
+        try await till.type("7040000000016")
+        try await till.keys("Enter")
+        try await display.waitFor("NOK 24.90")
+        try await till.keys("F2")
+        try await till.waitFor("Type the customer's mobile number")
+        try await till.keys("F2")
+        try await till.waitFor("scans the shop's QR code")
+        let before = Set(try await sim.control(.GET, "/simulator/v1/payments").array.compactMap { $0["reference"] as? String })
+        try await till.keys("F4")
+        try await till.waitFor("is on the customer display")
+        let shown = try await display.waitFor("Scan this code")
+        let references = try await sim.control(.GET, "/simulator/v1/payments").array.compactMap { $0["reference"] as? String }
+        let reference = try #require(references.first { !before.contains($0) })
+        let record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)").json
+        #expect(record["userFlow"] as? String == "QR", "\(record)")
+
+        let decoded = try await TerminalQR.decode(shown.components(separatedBy: "\n"))
+        let address = try #require(decoded, "no QR code read from the display:\n\(shown)")
+        #expect(address.hasPrefix(sim.baseURL + "/simulator/v1/landing/\(reference)?token="), "\(address)")
+        // The customer's phone opens the address and approves.
+        let landing = try await SimulatorQRTests.bytes(address)
+        #expect(landing.status == 200)
+        _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
+        try await till.waitFor("PAID", timeout: .seconds(90))
+        try await display.waitFor("PAID NOK 24.90", timeout: .seconds(90))
+        await display.close()
+        await till.close()
+    }
+
     /// Only a display with the till's secret sees anything; the others are refused at the door.
     @Test func aDisplayWithoutTheSecretSeesNothing() async throws {
         let logger = Logger(label: "test.display")

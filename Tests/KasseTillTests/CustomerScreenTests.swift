@@ -113,6 +113,43 @@ struct CustomerScreenTests {
         #expect(CustomerView(till.state).scan == .recognised)
     }
 
+    /// The QR fallback: F2 twice, the shop's QR code; the payment is made with `userFlow: QR`
+    /// and no customer, and the customer's view holds the address the code is drawn from.
+    @Test func theCustomerScansTheShopsQRCode() throws {
+        var till = TillDriver()
+        till.type("1001")
+        till.press(.function(2))
+        till.press(.function(2))
+        #expect(till.state.customer == .shopQR)
+        #expect(till.state.mode == .selling(.code))
+        guard case .createPayment(let request, _) = try #require(till.send(.keyPressed(.function(4))).first) else {
+            Issue.record("no payment made")
+            return
+        }
+        #expect(request.userFlow == .QR)
+        #expect(request.qrFormat == QRFormat(format: "TEXT/TARGETURL"))
+        #expect(request.customer == nil)
+        #expect(request.customerInteraction == .CUSTOMER_PRESENT)
+        #expect(request.receipt != nil)
+        let url = "https://qr.vipps.no/v1?token=abc"
+        till.send(.paymentCreated(reference: request.reference, redirectUrl: url))
+        #expect(till.state.payment?.qrURL == url)
+        guard case .scanOurCode(let shown, let amount, _) = CustomerView(till.state).phase else {
+            Issue.record("the display does not show the code: \(CustomerView(till.state).phase)")
+            return
+        }
+        #expect(shown == url && amount == request.amount.value)
+        // A push payment never carries an address to show, whatever the answer says.
+        var push = TillDriver()
+        push.type("1001")
+        push.press(.function(2))
+        push.type("91234567")
+        guard case .createPayment(let pushed, _) = try #require(push.send(.keyPressed(.function(4))).first) else { return }
+        #expect(pushed.userFlow == .PUSH_MESSAGE && pushed.qrFormat == nil)
+        push.send(.paymentCreated(reference: pushed.reference, redirectUrl: "https://landing.example/"))
+        #expect(push.state.payment?.qrURL == nil)
+    }
+
     @Test(arguments: [
         ("7040000000016", CustomerView.ScanAnswer.productCode),
         ("https://qr.vipps.no/28/2/01/031/4791234567?v=1", .recognised),
