@@ -335,8 +335,12 @@ final class TillSession: Sendable {
 @Suite(.serialized) struct TillScannerEndToEndTests {
     /// The customer shows their QR code to a kiosk scanner emulated by umockdev; the till
     /// (in tmux) reads it through libusb and sends it whole as `customer.personalQr`.
-    @Test func theCustomersQRCodeFromAnEmulatedUSBScanner() async throws {
+    @Test(arguments: [false, true])
+    func theCustomersQRCodeFromAnEmulatedUSBScanner(withDisplay: Bool) async throws {
         let sim = try await SimulatorHarness.start()
+        let displayPort = try PostgresCluster.freePort()
+        let displaySecret = "the-kiosk-display-secret-0123"
+        let displayConfig = withDisplay ? "[display]\nlisten = \"127.0.0.1:\(displayPort)\"\nsecret = \"\(displaySecret)\"" : ""
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-usb-till-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let config = """
@@ -357,19 +361,33 @@ final class TillSession: Sendable {
             role = "kiosk"
             [journal]
             path = "\(directory)/journal.sqlite"
+            \(displayConfig)
             """
         let path = directory + "/kasse.toml"
         FileManager.default.createFile(atPath: path, contents: Data(config.utf8), attributes: [.posixPermissions: 0o600])
         let socket = "kasse-usb-\(UUID().uuidString.prefix(8))"
         let script = Repository.root.appendingPathComponent("Tests/USB/scenario.py").path
-        let result = try await runProgram("/usr/bin/python3", [script, "till", KasseBinary.path, path, socket])
+        let result = try await runProgram("/usr/bin/python3", [script, "till", KasseBinary.path, path, socket]
+                                          + (withDisplay ? ["ws://127.0.0.1:\(displayPort)", displaySecret] : []))
         _ = try? await runProgram("/usr/bin/tmux", ["-L", socket, "kill-server"])
         struct Report: Decodable {
             var ok: Bool
             var error: String?
+            var displayRecognised: String?
+            var displayApprove: String?
+
+            enum CodingKeys: String, CodingKey {
+                case ok, error
+                case displayRecognised = "display_recognised", displayApprove = "display_approve"
+            }
         }
         let report = try #require(try? JSONDecoder().decode(Report.self, from: Data(result.output.utf8)), "\(result.output) \(result.errors.suffix(1500))")
         #expect(report.ok, "\(report.error ?? "")")
+        if withDisplay {
+            // The display saw the customer's number only masked.
+            let shown = (report.displayRecognised ?? "") + (report.displayApprove ?? "")
+            #expect(!shown.isEmpty && !shown.contains("4791234567") && !shown.contains("91234567"), "\(shown)")
+        }
         let payments = try await sim.control(.GET, "/simulator/v1/payments").array
         let customer = payments.first?["customer"] as? [String: Any]
         #expect(customer?["personalQr"] as? String == "https://qr.vipps.no/28/2/01/031/4791234567?v=1")

@@ -167,6 +167,25 @@ def main():
                     time.sleep(0.1)
                 raise TimeoutError("screen never showed %r:\n%s" % (text, screen))
 
+            # With a customer display (argv 5 and 6: the till's display address and secret): the
+            # customer reads the answers to their own scans there.
+            display = len(sys.argv) > 6
+            if display:
+                display_command = "TERM=xterm-256color KASSE_DISPLAY_SECRET=%s %s display --till %s --log %s; sleep 60" % (
+                    sys.argv[6], kasse, sys.argv[5], os.path.join(os.path.dirname(config), "display.log"))
+                subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-s", "display", "-x", "40", "-y", "12", display_command],
+                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+            def display_shows(text, timeout=30):
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    screen = subprocess.run(["tmux", "-L", socket, "capture-pane", "-p", "-t", "display"],
+                                            capture_output=True, text=True).stdout
+                    if text in " ".join(screen.split()):
+                        return screen
+                    time.sleep(0.1)
+                raise TimeoutError("the customer display never showed %r:\n%s" % (text, screen))
+
             screen_shows("scanner: ok")
             # The demo cashier logs in first.
             screen_shows("Employee number:")
@@ -179,12 +198,21 @@ def main():
             subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "-l", "7040000000016"], check=True)
             subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "Enter"], check=True)
             screen_shows("Lettmelk 1 l")
+            if display:
+                display_shows("Lettmelk 1 l")
             kiosk.scan("7040000000023")  # a product on the kiosk scanner is refused
             screen_shows("only reads personal QR codes")
+            if display:
+                # In words a customer understands (the display wraps them: compared without line breaks).
+                report["display_refused"] = display_shows("That is a product barcode. Show the QR code in your Vipps or MobilePay app.")
             kiosk.scan(URL)
             screen_shows("Customer: Vipps QR")
+            if display:
+                report["display_recognised"] = display_shows("Thank you, your code is read")
             subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "till", "F4"], check=True)
             report["screen"] = screen_shows("WAITING FOR THE CUSTOMER")
+            if display:
+                report["display_approve"] = display_shows("Approve NOK 24.90 in your app")
             report.update(ok=True, exit=0, stdout=[], stderr=[])
             report["ioctls"] = {str(s.devnum): s.log for s in scanners}
             for device in scanners:
