@@ -368,17 +368,18 @@ final class TillSession: Sendable {
         let socket = "kasse-usb-\(UUID().uuidString.prefix(8))"
         let script = Repository.root.appendingPathComponent("Tests/USB/scenario.py").path
         let result = try await runProgram("/usr/bin/python3", [script, "till", KasseBinary.path, path, socket]
-                                          + (withDisplay ? ["ws://127.0.0.1:\(displayPort)", displaySecret] : []))
+                                          + (withDisplay ? ["ws://127.0.0.1:\(displayPort)", displaySecret, sim.baseURL] : []))
         _ = try? await runProgram("/usr/bin/tmux", ["-L", socket, "kill-server"])
         struct Report: Decodable {
             var ok: Bool
             var error: String?
             var displayRecognised: String?
             var displayApprove: String?
+            var displayPaid: String?
 
             enum CodingKeys: String, CodingKey {
                 case ok, error
-                case displayRecognised = "display_recognised", displayApprove = "display_approve"
+                case displayRecognised = "display_recognised", displayApprove = "display_approve", displayPaid = "display_paid"
             }
         }
         let report = try #require(try? JSONDecoder().decode(Report.self, from: Data(result.output.utf8)), "\(result.output) \(result.errors.suffix(1500))")
@@ -387,6 +388,8 @@ final class TillSession: Sendable {
             // The display saw the customer's number only masked.
             let shown = (report.displayRecognised ?? "") + (report.displayApprove ?? "")
             #expect(!shown.isEmpty && !shown.contains("4791234567") && !shown.contains("91234567"), "\(shown)")
+            // The customer approved in the app: PAID on the till and on the customer's screen.
+            #expect(report.displayPaid?.contains("PAID NOK 24.90") == true)
         }
         let payments = try await sim.control(.GET, "/simulator/v1/payments").array
         let customer = payments.first?["customer"] as? [String: Any]

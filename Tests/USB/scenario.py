@@ -213,6 +213,16 @@ def main():
             report["screen"] = screen_shows("WAITING FOR THE CUSTOMER")
             if display:
                 report["display_approve"] = display_shows("Approve NOK 24.90 in your app")
+                # The customer approves in the app (the simulator, argv 7): PAID on both screens.
+                if len(sys.argv) > 7:
+                    import urllib.request
+                    simulator = sys.argv[7]
+                    with urllib.request.urlopen(simulator + "/simulator/v1/payments", timeout=30) as answer:
+                        reference = json.loads(answer.read())[-1]["reference"]
+                    request = urllib.request.Request(simulator + "/simulator/v1/payments/%s/approve" % reference, method="POST", data=b"")
+                    urllib.request.urlopen(request, timeout=30).read()
+                    screen_shows("PAID", timeout=90)
+                    report["display_paid"] = display_shows("PAID NOK 24.90", timeout=90)
             report.update(ok=True, exit=0, stdout=[], stderr=[])
             report["ioctls"] = {str(s.devnum): s.log for s in scanners}
             for device in scanners:
