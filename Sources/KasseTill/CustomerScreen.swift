@@ -100,11 +100,26 @@ public enum CustomerScreen {
         for (index, (line, style)) in message.enumerated() where messageTop + index < size.rows {
             centred(line, &canvas, row: messageTop + index, style: style)
         }
-        let totalRow = messageTop - 2
-        canvas.put(String(repeating: "─", count: width), row: totalRow - 1, column: 0, style: .dim)
+        // The amount to pay: in large digits when the screen has room, else in bold.
         let totalText = money(view.total)
-        canvas.put(" " + say(.customerTotal), row: totalRow, column: 0, style: .bold, width: width - totalText.count - 1)
-        canvas.put(totalText + " ", row: totalRow, column: width - totalText.count - 1, style: .bold)
+        let number = language.amount(view.total)
+        let digits = size.rows >= 20 && width >= 60 ? bigText(number) : nil
+        let totalRow = messageTop - 2 - (digits == nil ? 0 : 2)
+        canvas.put(String(repeating: "─", count: width), row: totalRow - 1, column: 0, style: .dim)
+        if let digits {
+            // The currency as the language writes it around the number (kr, NOK, €), beside the digits.
+            var currencyText = Substring(totalText.replacing(number, with: ""))
+            while currencyText.first?.isWhitespace == true { currencyText.removeFirst() }
+            while currencyText.last?.isWhitespace == true { currencyText.removeLast() }
+            let digitsWidth = digits[0].count
+            let left = width - 2 - currencyText.count - 1 - digitsWidth
+            canvas.put(" " + say(.customerTotal), row: totalRow + 1, column: 0, style: .bold, width: max(0, left - 1))
+            for (index, row) in digits.enumerated() { canvas.put(row, row: totalRow + index, column: left, style: .normal) }
+            canvas.put(String(currencyText), row: totalRow + 2, column: width - 1 - currencyText.count, style: .bold)
+        } else {
+            canvas.put(" " + say(.customerTotal), row: totalRow, column: 0, style: .bold, width: width - totalText.count - 1)
+            canvas.put(totalText + " ", row: totalRow, column: width - totalText.count - 1, style: .bold)
+        }
         // The newest lines that fit (the customer follows the cashier).
         let room = max(0, totalRow - 2)
         let shown = view.lines.suffix(room)
@@ -164,6 +179,22 @@ public enum CustomerScreen {
             }
         }
         return canvas
+    }
+
+    /// Large digits, three rows high, drawn in half blocks; nil for a text they cannot draw.
+    static func bigText(_ text: String) -> [String]? {
+        let glyphs: [Character: [String]] = [
+            "0": ["█▀█", "█ █", "▀▀▀"], "1": ["▀█ ", " █ ", "▀▀▀"], "2": ["▀▀█", "█▀▀", "▀▀▀"], "3": ["▀▀█", " ▀█", "▀▀▀"],
+            "4": ["█ █", "▀▀█", "  ▀"], "5": ["█▀▀", "▀▀█", "▀▀▀"], "6": ["█▀▀", "█▀█", "▀▀▀"], "7": ["▀▀█", "  █", "  ▀"],
+            "8": ["█▀█", "█▀█", "▀▀▀"], "9": ["█▀█", "▀▀█", "▀▀▀"], "-": ["   ", "▀▀▀", "   "],
+            ",": [" ", " ", "█"], ".": [" ", " ", "▀"], " ": [" ", " ", " "], "\u{00A0}": [" ", " ", " "], "\u{202F}": [" ", " ", " "],
+        ]
+        var rows = ["", "", ""]
+        for (index, character) in text.enumerated() {
+            guard let glyph = glyphs[character] else { return nil }
+            for row in 0..<3 { rows[row] += (index == 0 ? "" : " ") + glyph[row] }
+        }
+        return rows
     }
 
     static func clock(_ seconds: Int) -> String {
