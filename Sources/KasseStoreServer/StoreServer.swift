@@ -110,10 +110,50 @@ public struct StoreServer: Sendable {
         let listener = EventListener(database: database, hub: hub, logger: logger) {
             if let port = await started.migrated() { await onStart(port) }
         }
+        // A server that cannot listen (the port in use) ends with that error within seconds, even
+        // if a PostgreSQL connection being made at that moment does not end on cancellation.
+        let (outcomes, outcome) = AsyncStream.makeStream(of: Result<Void, any Error>.self)
+        let watchedApp = FailFast(app) { error in
+            Task {
+                try? await Task.sleep(for: .seconds(5))
+                outcome.yield(.failure(error))
+            }
+        }
         let group = ServiceGroup(
-            services: [client, listener, app], gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
+            services: [client, listener, watchedApp], gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
         await onGroup(group)
-        try await group.run()
+        Task {
+            do {
+                try await group.run()
+                outcome.yield(.success(()))
+            } catch {
+                outcome.yield(.failure(error))
+            }
+        }
+        for await result in outcomes {
+            try result.get()
+            return
+        }
+    }
+
+    /// Runs a service and says when it fails.
+    struct FailFast<Inner: Service>: Service {
+        let inner: Inner
+        let failed: @Sendable (any Error) -> Void
+
+        init(_ inner: Inner, failed: @escaping @Sendable (any Error) -> Void) {
+            self.inner = inner
+            self.failed = failed
+        }
+
+        func run() async throws {
+            do {
+                try await inner.run()
+            } catch {
+                failed(error)
+                throw error
+            }
+        }
     }
 
     /// Answers start only once both the socket listens and the tables exist.

@@ -28,6 +28,16 @@ public enum DisplayLauncher {
         terminal.start()
         let latest = Mutex(CustomerView.closed())
         terminal.present(CustomerScreen.render(latest.withLock { $0 }, size: terminal.size))
+        // Its terminal gone (SIGHUP) or told to stop (SIGTERM, SIGINT): the screen is given back and it ends.
+        var signalSources: [any DispatchSourceSignal] = []
+        for number in [SIGHUP, SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { terminal.stop() }
+            source.resume()
+            signalSources.append(source)
+        }
+        defer { for source in signalSources { source.cancel() } }
         let client = CustomerViewClient(url: settings.till, secret: settings.secret, logger: logger)
         let following = Task {
             await client.follow { view in

@@ -59,10 +59,18 @@ struct ScannerCommand: AsyncParsableCommand {
         @OptionGroup var options: DeviceOptions
         @Option(help: "The keyboard layout the scanner is set to: us, no, da or fi.") var layout: KeyboardLayout = .us
         @Flag(help: "Print each scan as {\"device\", \"kind\", \"text\"}.") var json = false
+        @Option(name: .customLong("pause-ms"), help: "The pause that ends a scan from a scanner that sends no Enter (as [scanners] pause_ms; 50–10000).")
+        var pauseMilliseconds: Int?
+
+        func validate() throws {
+            if let pauseMilliseconds, !(50...10_000).contains(pauseMilliseconds) { throw ValidationError("--pause-ms must be 50 to 10000") }
+        }
 
         func run() async throws {
             let service = USBScannerService(
-                configuration: ScannerServiceConfiguration(matches: try options.matches(), layout: layout),
+                configuration: ScannerServiceConfiguration(
+                    matches: try options.matches(), layout: layout,
+                    scanPause: pauseMilliseconds.map { .milliseconds($0) } ?? ScanAssembler.defaultPause),
                 logger: Logger(label: "kasse.usb") { _ in SwiftLogNoOpLogHandler() })
             do {
                 try service.start()

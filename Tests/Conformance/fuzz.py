@@ -37,7 +37,7 @@ def main():
             "--header", f"Ocp-Apim-Subscription-Key: {key}",
             "--header", f"Merchant-Serial-Number: {msn}",
             "--checks", "not_a_server_error,response_schema_conformance",
-            "--max-examples", max_examples, "--workers", "1", "--max-time", os.environ.get("KASSE_FUZZ_SECONDS", "60"),
+            "--max-examples", max_examples, "--workers", "1", "--max-time", os.environ.get("KASSE_FUZZ_SECONDS", "180"),
             "--request-timeout", "10", "--suppress-health-check", "all", "--no-color",
         ]
         environment = dict(os.environ, SCHEMATHESIS_HOOKS="", NO_COLOR="1")

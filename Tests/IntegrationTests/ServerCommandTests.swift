@@ -185,6 +185,29 @@ import Testing
         }
     }
 
+    /// A server whose port is taken says so and ends, whatever its PostgreSQL connection is doing.
+    @Test func aPortInUseEndsTheServerWithTheReason() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let port = try PostgresCluster.freePort()
+        let path = try Self.write(Self.config(database: database, port: port))
+        let first = try KasseBinary.Running(["server", "--config", path])
+        #expect(await first.firstLine(containing: "listening on") != nil)
+        for _ in 0..<3 {
+            let second = try KasseBinary.Running(["server", "--config", path], stderrLines: true)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while second.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            let ended = !second.process.isRunning
+            if !ended { second.process.terminate() }
+            #expect(ended, "a second server on a taken port did not end")
+            #expect(second.process.terminationStatus != 0)
+            var said = ""
+            for await line in second.lines { said += line + "\n" }
+            #expect(said.contains("Address already in use"), "\(said)")
+        }
+        _ = first.interrupt()
+    }
+
     /// `kasse journal verify` checks the journal against the store server's newest entry.
     @Test func journalVerifyChecksTheServersCopyAsASecondAnchor() async throws {
         let cluster = try await PostgresCluster.shared.value

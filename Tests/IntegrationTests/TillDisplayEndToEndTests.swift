@@ -9,8 +9,10 @@ import Testing
 final class DisplaySession: Sendable {
     let name = "display-\(UUID().uuidString.prefix(8))"
     let socket = "kasse-test-\(UUID().uuidString.prefix(8))"
+    let log: String
 
     init(till address: String, secret: String, columns: Int = 40, rows: Int = 12, log: String) async throws {
+        self.log = log
         let command = "TERM=xterm-256color KASSE_DISPLAY_SECRET=\(secret) \(KasseBinary.path) display --till \(address) --log \(log); echo DISPLAY-EXITED-$?; sleep 60"
         try await TillSession.tmuxDetached(["-L", socket, "new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", command])
     }
@@ -38,8 +40,10 @@ final class DisplaySession: Sendable {
         try await waitFor("'\(text)'", timeout: timeout, sourceLocation: sourceLocation) { $0.contains(text) }
     }
 
+    /// Ends the session; the display ends with its terminal (and is killed should it not).
     func close() async {
         _ = try? await TillSession.tmux(["-L", socket, "kill-server"])
+        _ = try? await runProgram("/usr/bin/pkill", ["-KILL", "-f", "display --till .* --log \(log)"])
     }
 }
 

@@ -356,6 +356,7 @@ final class TillSession: Sendable {
             log = "\(directory)/kasse.log"
             [scanners]
             enabled = true
+            pause_ms = 5000
             [[scanners.device]]
             match = "05e0:1200@1-1"
             role = "kiosk"
@@ -370,6 +371,9 @@ final class TillSession: Sendable {
         let result = try await runProgram("/usr/bin/python3", [script, "till", KasseBinary.path, path, socket]
                                           + (withDisplay ? ["ws://127.0.0.1:\(displayPort)", displaySecret, sim.baseURL] : []))
         _ = try? await runProgram("/usr/bin/tmux", ["-L", socket, "kill-server"])
+        // The tmux server started inside umockdev's wrapper may outlive it: its programs are ended here.
+        _ = try? await runProgram("/usr/bin/pkill", ["-KILL", "-f", "till --config \(path)"])
+        if withDisplay { _ = try? await runProgram("/usr/bin/pkill", ["-KILL", "-f", "display --till ws://127.0.0.1:\(displayPort) "]) }
         struct Report: Decodable {
             var ok: Bool
             var error: String?

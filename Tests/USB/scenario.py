@@ -81,7 +81,9 @@ def main():
         scanners.append(device)
         return device
 
-    listen = [kasse, "scanner", "listen", "--json"]
+    # A long pause, so that a scan the emulator delivers slowly on a busy machine is never cut
+    # in two before its Enter is learnt; the stall scenario keeps the default it is about.
+    listen = [kasse, "scanner", "listen", "--json"] + ([] if name == "stall" else ["--pause-ms", "5000"])
     try:
         if name == "basic":
             device = scanner(devnum=2, port="1")
