@@ -64,3 +64,23 @@ public struct ConfigFile: Sendable, Equatable {
     }
 }
 
+
+extension ConfigFile {
+    /// The secrets this file holds, by key (never their values): API keys, the store server's
+    /// till token, the display secret, the webhook secret, staff PIN hashes.
+    public var secretKeys: [String] {
+        var keys = ["api.client_secret", "api.subscription_key", "server.token", "display.secret", "server.webhook_secret"]
+            .filter { values[$0] != nil }
+        if (tables["staff"] ?? []).contains(where: { $0.values["pin"] != nil }) { keys.append("[[staff]] pin") }
+        return keys
+    }
+
+    /// The warning for a file holding secrets that users other than its owner may read
+    /// (`mode`: its permission bits); nil when there is nothing to say.
+    public func permissionWarning(path: String, mode: Int) -> String? {
+        let keys = secretKeys
+        guard mode & 0o077 != 0, !keys.isEmpty else { return nil }
+        return "\(path) holds secrets (\(keys.joined(separator: ", "))) and can be read by other users "
+            + "(mode \(String(mode, radix: 8))): run chmod 600 \(path)"
+    }
+}

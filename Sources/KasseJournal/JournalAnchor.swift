@@ -48,7 +48,7 @@ public struct JournalAnchor: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.sortedKeys]
         var data = try encoder.encode(self)
         data.append(0x0A)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw AnchorError(path: path, operation: "create", code: errno) }
         let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
         guard written == data.count, fsync(descriptor) == 0 else {
@@ -105,13 +105,23 @@ public enum AnchorCheck: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether the till may not write on until someone looks: tampering, and an anchor that is
+    /// gone or unreadable (which is how cutting the journal's end would be hidden). A manager
+    /// acknowledges it with `kasse journal reanchor`, which journals what was found.
+    public var isFinding: Bool {
+        switch self {
+        case .entriesMissing, .rewritten, .missing, .unreadable: true
+        default: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .matches(let sequence): "the anchor file names entry \(sequence), the newest, and it matches"
         case .older(let anchor, let last):
             "the anchor file is older than the journal: it names entry \(anchor), which matches, but the journal goes on to \(last) "
                 + "(a journal restored from a backup, or a till stopped between writing both); entries after \(anchor) are vouched for by the chain alone"
-        case .missing: "the anchor file is missing, so entries removed from the end could not be noticed (it is written again with the next entry)"
+        case .missing: "the anchor file is missing, so entries removed from the end cannot be noticed"
         case .empty: "the journal is empty and has no anchor file yet"
         case .entriesMissing(let first, let last):
             first == last

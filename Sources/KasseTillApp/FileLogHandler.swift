@@ -1,4 +1,5 @@
 import Foundation
+import KasseFiles
 import Logging
 import VippsModels
 import Synchronization
@@ -10,9 +11,7 @@ public struct FileLogHandler: LogHandler {
         init(path: String) {
             let url = URL(fileURLWithPath: path)
             try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if !FileManager.default.fileExists(atPath: path) {
-                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-            }
+            try? PrivateFile.createEmpty(path)
             let handle = FileHandle(forWritingAtPath: path)
             handle?.seekToEndOfFile()
             self.handle = Mutex(handle)

@@ -132,11 +132,10 @@ public struct VippsConfiguration: Sendable, Equatable {
         for hint in file.hints { warnings.append("\(path): \(hint)") }
         for note in ConfigReader.unknownKeys(in: file) { warnings.append("\(path): \(note)") }
         if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 != 0,
-            file["api.client_secret"] != nil || file["api.subscription_key"] != nil
+            let permissions = attributes[.posixPermissions] as? Int,
+            let warning = file.permissionWarning(path: path, mode: permissions)
         {
-            warnings.append(
-                "\(path) holds secrets and can be read by other users (mode \(String(permissions, radix: 8))): run chmod 600 \(path)")
+            warnings.append(warning)
         }
         return file
     }

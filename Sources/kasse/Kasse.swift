@@ -1,4 +1,5 @@
 import ArgumentParser
+import KasseFiles
 
 @main
 struct Kasse: AsyncParsableCommand {
@@ -13,4 +14,22 @@ struct Kasse: AsyncParsableCommand {
         ],
         defaultSubcommand: TillCommand.self
     )
+
+    /// Every file Kasse creates is private to its user unless it says otherwise (the journal,
+    /// its -wal, -shm and anchor, logs, keys, exports), and the till's own work gets every file
+    /// descriptor the system allows, so a busy listener never starves it.
+    static func main() async {
+        ProcessLimits.privateByDefault()
+        ProcessLimits.raiseOpenFiles()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

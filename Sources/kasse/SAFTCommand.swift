@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KasseFiles
 import KasseCore
 import KasseJournal
 import KasseNorway
@@ -78,10 +79,12 @@ struct SAFTCommand: AsyncParsableCommand {
                 throw CLIError("no key could be made: \(error)")
             }
             // The private key is created with mode 600 before a byte is written: it is never readable by others.
-            guard FileManager.default.createFile(atPath: privatePath, contents: Data(pair.privatePEM.utf8), attributes: [.posixPermissions: 0o600])
-            else { throw CLIError("cannot write \(privatePath)") }
-            guard FileManager.default.createFile(atPath: publicPath, contents: Data(pair.publicPEM.utf8), attributes: [.posixPermissions: 0o644])
-            else { throw CLIError("cannot write \(publicPath)") }
+            do {
+                try PrivateFile.write(Data(pair.privatePEM.utf8), to: privatePath, replace: false)
+                try PrivateFile.write(Data(pair.publicPEM.utf8), to: publicPath, mode: 0o644, replace: false)
+            } catch {
+                throw CLIError("\(error)")
+            }
             emit("Private key (for this till only; keep it secret): \(privatePath)")
             emit("Public key (hand in with the product declaration): \(publicPath)")
             emit("Key version: \(keyVersion)")

@@ -35,6 +35,10 @@ struct ServerCommand: AsyncParsableCommand {
             let configuration: StoreServerConfiguration
             do {
                 let file = try ConfigReader.parse(text)
+                if let attributes = try? FileManager.default.attributesOfItem(atPath: config),
+                   let mode = attributes[.posixPermissions] as? Int, let warning = file.permissionWarning(path: config, mode: mode) {
+                    warn("warning: \(warning)")
+                }
                 configuration = try StoreServerConfiguration.load(file: file, environment: ProcessInfo.processInfo.environment)
             } catch let error as ConfigFile.ParseError {
                 throw CLIError("\(config): \(error.description)")

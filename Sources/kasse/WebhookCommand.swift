@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KasseFiles
 import KasseWebhookReceiver
 import Logging
 import VippsClient
@@ -155,7 +156,5 @@ func defaultSecretPath(id: String) -> String {
 func writeSecret(_ secret: String, to path: String) throws {
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    guard FileManager.default.createFile(atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-    }
+    try PrivateFile.write(Data((secret + "\n").utf8), to: path)
 }
