@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KasseListener
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -42,6 +43,7 @@ public struct Simulator: Sendable {
         let host = configuration.host
         let app = Application(
             router: makeRouter(sender: sender),
+            server: .guardedHTTP1(ConnectionTable(limits: ListenerLimits.simulator().overridden(by: ProcessInfo.processInfo.environment))),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "kasse-simulator"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

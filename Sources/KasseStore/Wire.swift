@@ -39,6 +39,12 @@ public struct ReplicatedEntry: Codable, Sendable, Hashable {
 public struct JournalBatch: Codable, Sendable, Equatable {
     public var entries: [ReplicatedEntry]
 
+    /// The most entries one batch may hold; the server refuses more (413).
+    public static let maxEntries = 500
+    /// The most bytes one batch's JSON may take; the server reads no more (413). The till
+    /// makes its batches smaller than this whatever their entries hold.
+    public static let maxBytes = 8 << 20
+
     public init(entries: [ReplicatedEntry]) { self.entries = entries }
 }
 

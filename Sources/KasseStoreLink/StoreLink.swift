@@ -182,7 +182,7 @@ public final class StoreLink: Sendable {
                 head: head)
         }
         while head.sequence < newest.sequence {
-            let entries = try await journal.entries(after: head.sequence, limit: batchSize)
+            let entries = Self.fitting(try await journal.entries(after: head.sequence, limit: min(batchSize, JournalBatch.maxEntries)))
             guard !entries.isEmpty else { break }
             do {
                 head = try await send(JournalBatch(entries: entries))
@@ -198,6 +198,19 @@ public final class StoreLink: Sendable {
         }
         state.withLock { $0.acknowledged = head }
         return head
+    }
+
+    /// The leading entries whose batch stays well under the server's byte limit (an entry's
+    /// JSON is at most twice its payload, escaped, plus its other fields); at least one.
+    static func fitting(_ entries: [JournalEntry]) -> [JournalEntry] {
+        var bytes = 64
+        var count = 0
+        for entry in entries {
+            bytes += 2 * entry.payload.utf8.count + 512
+            if count > 0, bytes > JournalBatch.maxBytes / 2 { break }
+            count += 1
+        }
+        return Array(entries.prefix(count))
     }
 
     /// The server's newest catalog (its version and CSV), or nil when it is `known` already or

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KasseListener
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -34,10 +35,11 @@ public struct WebhookListener: Sendable {
         onRequest: @escaping @Sendable (Outcome) async -> Void
     ) async throws {
         let verifier = self.verifier
+        let limits = ListenerLimits.webhookListener().overridden(by: ProcessInfo.processInfo.environment)
         let router = Router()
         let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             var request = request
-            let body = try await request.collectBody(upTo: 1 << 20)
+            let body = try await request.collectBody(upTo: limits.maxBodyBytes)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
             let bytes = Array(buffer: body)
@@ -54,6 +56,7 @@ public struct WebhookListener: Sendable {
         router.post("/", use: handler)
         let app = Application(
             router: router,
+            server: .guardedHTTP1(ConnectionTable(limits: limits)),
             configuration: .init(address: .hostname(host, port: port), serverName: "kasse-webhook-listener"),
             onServerRunning: { await onStart($0.localAddress?.port ?? 0) },
             logger: logger)

@@ -44,8 +44,8 @@ struct ArchitectureTests {
 
     @Test func edgeLibrariesStayInTheirEdgeTargets() throws {
         let owners: [String: Set<String>] = [
-            "Hummingbird": ["KasseSimulator", "KasseWebhookReceiver", "KasseStoreServer", "KasseDisplayLink"],
-            "HummingbirdWebSocket": ["KasseStoreServer", "KasseDisplayLink"], "HummingbirdWSClient": ["KasseStoreLink", "KasseDisplayLink"],
+            "Hummingbird": ["KasseSimulator", "KasseWebhookReceiver", "KasseStoreServer", "KasseDisplayLink", "KasseListener"],
+            "HummingbirdWebSocket": ["KasseStoreServer", "KasseDisplayLink", "KasseListener"], "HummingbirdWSClient": ["KasseStoreLink", "KasseDisplayLink"],
             "PostgresNIO": ["KasseStoreServer"],
             // kasse: its store server benchmark sends webhooks as Vipps MobilePay does.
             "AsyncHTTPClient": ["KasseSimulator", "VippsClient", "KasseStoreLink", "kasse"],
