@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // PURE: the API's wire shapes, shared by client and simulator. No I/O.
@@ -83,6 +84,7 @@ let package = Package(
         .target(
             name: "KasseSimulator",
             dependencies: [
+                "KasseListener",
                 "VippsModels",
                 "KasseCore",
                 "KasseQR",
@@ -119,10 +121,29 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // EDGE: files born private (0600 from their first byte, written atomically) and the
+        // process's own limits (open files, umask). POSIX only.
+        .target(name: "KasseFiles", swiftSettings: strict),
+        // EDGE: the limits every listening socket keeps (connections, per-peer, timeouts, body
+        // size), as a guard in front of Hummingbird's HTTP/1 and WebSocket channels.
+        .target(
+            name: "KasseListener",
+            dependencies: [
+                "KasseFiles",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // EDGE: the HTTP receiver of `kasse webhook listen` (Hummingbird).
         .target(
             name: "KasseWebhookReceiver",
             dependencies: [
+                "KasseListener",
                 "VippsWebhooks",
                 "VippsModels",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -144,6 +165,7 @@ let package = Package(
         .target(
             name: "KasseStoreServer",
             dependencies: [
+                "KasseListener", "KasseFiles",
                 "KasseStore", "KasseCore", "VippsModels", "VippsWebhooks", "KasseTill", "KasseNorway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -171,6 +193,7 @@ let package = Package(
         .target(
             name: "KasseDisplayLink",
             dependencies: [
+                "KasseListener",
                 "KasseTill",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -186,6 +209,7 @@ let package = Package(
         .target(
             name: "KasseJournal",
             dependencies: [
+                "KasseFiles",
                 "KasseTill", "KasseCore", "VippsModels", "KasseStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -196,6 +220,7 @@ let package = Package(
         .target(
             name: "KasseTillApp",
             dependencies: [
+                "KasseFiles",
                 "KasseTill", "KasseTerminal", "KasseUSB", "KasseScanning", "VippsClient", "KasseSimulator", "KasseCore", "VippsModels",
                 "KasseJournal", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage", "KasseStore", "KasseStoreLink",
                 "KasseDisplayLink",
@@ -207,6 +232,7 @@ let package = Package(
         .executableTarget(
             name: "kasse",
             dependencies: [
+                "KasseFiles",
                 "KasseCore",
                 "KasseConfig",
                 "VippsWebhooks",
@@ -256,9 +282,12 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
+                "KasseFiles", "KasseListener",
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
                 "KasseJournal", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
                 "KasseStore", "KasseStoreServer", "KasseStoreLink", "KasseQR", "KasseDisplayLink",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

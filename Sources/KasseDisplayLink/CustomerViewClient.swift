@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import HummingbirdWSClient
@@ -9,7 +10,7 @@ import NIOWebSocket
 /// no till it hands out the closed view, so the customer sees a calm "closed" screen.
 public struct CustomerViewClient: Sendable {
     public let url: String
-    let secret: String
+    let key: DisplayHandshake.Key
     let logger: Logger
 
     /// `url`: the till's display address (`ws://till-1:8791/customer-view`, or `http://…`).
@@ -19,7 +20,7 @@ public struct CustomerViewClient: Sendable {
         if address.hasPrefix("https://") { address = "wss://" + address.dropFirst(8) }
         if !address.contains("/customer-view") { address = address.trimmingCharacters(in: ["/"]) + "/customer-view" }
         self.url = address
-        self.secret = secret
+        self.key = DisplayHandshake.key(secret: secret)
         self.logger = logger
     }
 
@@ -29,16 +30,41 @@ public struct CustomerViewClient: Sendable {
         while !Task.isCancelled {
             let began = ContinuousClock.now
             do {
+                let displayNonce = DisplayHandshake.nonce()
                 var headers = HTTPFields()
-                headers[.authorization] = "Bearer \(secret)"
+                headers[HTTPField.Name(DisplayHandshake.nonceHeader)!] = displayNonce
+                let key = self.key
+                let logger = self.logger
                 let closed = try await WebSocketClient.connect(
                     url: url, configuration: .init(additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(10))),
                     logger: logger
                 ) { inbound, outbound, _ in
                     try await withTaskCancellationHandler {
-                        for try await message in inbound.messages(maxSize: 1 << 20) {
+                        var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                        // The till proves itself first; a till that cannot is not ours, and is told nothing.
+                        guard case .text(let text)? = try await messages.next(),
+                              let hello = try? JSONDecoder().decode(DisplayHandshake.Hello.self, from: Data(text.utf8)),
+                              DisplayHandshake.isNonce(hello.nonce),
+                              DisplayHandshake.same(hello.proof, DisplayHandshake.tillProof(key, display: displayNonce, till: hello.nonce))
+                        else {
+                            logger.error("\(url) did not prove it holds the display secret (a wrong secret, or not our till): nothing shown from it")
+                            try? await outbound.close(.policyViolation, reason: "not proved")
+                            return
+                        }
+                        let answer = DisplayHandshake.Answer(proof: DisplayHandshake.displayProof(key, display: displayNonce, till: hello.nonce))
+                        try await outbound.write(.text(String(decoding: try JSONEncoder().encode(answer), as: UTF8.self)))
+                        let session = DisplayHandshake.sessionKey(key, display: displayNonce, till: hello.nonce)
+                        var last = 0
+                        while let message = try await messages.next() {
                             guard case .text(let text) = message,
-                                  let view = try? JSONDecoder().decode(CustomerView.self, from: Data(text.utf8)) else { continue }
+                                  let sealed = try? JSONDecoder().decode(DisplayHandshake.Sealed.self, from: Data(text.utf8)),
+                                  let view = sealed.open(key: session, after: last)
+                            else {
+                                logger.error("a view from \(url) was not sealed by our till (changed on the way, or replayed): the connection is dropped")
+                                try? await outbound.close(.policyViolation, reason: "unsealed view")
+                                return
+                            }
+                            last = sealed.seq
                             await body(view)
                         }
                     } onCancel: {

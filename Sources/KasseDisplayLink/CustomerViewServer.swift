@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
+import KasseListener
 import KasseTill
 import Logging
 import NIOCore
@@ -10,9 +11,10 @@ import ServiceLifecycle
 import Synchronization
 
 /// The till's side of the customer display: a WebSocket (`/customer-view`) that sends each
-/// display the customer's view as JSON, at once and on every change. A display presents the
-/// shared secret of `[display]` (`Authorization: Bearer …`, compared in constant time); nothing
-/// but the customer's view goes out, and nothing comes in.
+/// display the customer's view as JSON, at once and on every change. Till and display prove to
+/// each other that they hold the secret of `[display]` without sending it (`DisplayHandshake`),
+/// and every view is sealed with a key of that connection's own; nothing but the customer's
+/// view goes out, and nothing comes in.
 public final class CustomerViewServer: Sendable {
     public let port: Int
     private let shared: Shared
@@ -50,7 +52,11 @@ public final class CustomerViewServer: Sendable {
         var displays: Int { state.withLock { $0.waiting.count } }
     }
 
-    private init(port: Int, shared: Shared, task: Task<Void, Never>, group: ServiceGroup) {
+    /// The listener's open connections (and what it dropped), for tests and the log.
+    public let connections: ConnectionTable
+
+    private init(port: Int, shared: Shared, task: Task<Void, Never>, group: ServiceGroup, connections: ConnectionTable) {
+        self.connections = connections
         self.port = port
         self.shared = shared
         self.task = task
@@ -63,33 +69,59 @@ public final class CustomerViewServer: Sendable {
     /// Displays connected now.
     public var displays: Int { shared.displays }
 
-    static func authorised(_ header: String?, secret: String) -> Bool {
-        guard let header, header.hasPrefix("Bearer ") else { return false }
-        let presented = SHA256.hash(data: Data(header.dropFirst(7).utf8)), expected = SHA256.hash(data: Data(secret.utf8))
-        return zip(presented, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-
-    /// Listens on `host:port` (0: any free port) until `stop()`.
-    public static func start(host: String, port: Int, secret: String, logger: Logger) async throws -> CustomerViewServer {
+    /// Listens on `host:port` (0: any free port) until `stop()`. Every display proves it holds
+    /// `secret` (`DisplayHandshake`) before it is sent a view; nothing else comes in.
+    /// `limits`: the display link's (`ListenerLimits.display`, with `KASSE_LISTENER_*` overrides).
+    public static func start(host: String, port: Int, secret: String, logger: Logger,
+                             limits: ListenerLimits = .display().overridden(by: ProcessInfo.processInfo.environment)) async throws -> CustomerViewServer {
         let shared = Shared()
-        let router = Router(context: BasicWebSocketRequestContext.self)
+        let connections = ConnectionTable(limits: limits, establishOnSuccess: false)
+        let key = DisplayHandshake.key(secret: secret)
+        let nonceHeader = HTTPField.Name(DisplayHandshake.nonceHeader)!
+        let router = Router(context: ListenerRequestContext.self)
         router.get("/health") { _, _ in "ok" }
         router.ws("/customer-view") { request, _ in
-            authorised(request.headers[.authorization], secret: secret) ? .upgrade([:]) : .dontUpgrade
-        } onUpgrade: { inbound, outbound, _ in
-            let (id, views) = shared.subscribe()
-            logger.info("customer display connected")
-            defer {
-                shared.unsubscribe(id)
-                logger.info("customer display disconnected")
-            }
+            guard let nonce = request.headers[nonceHeader], DisplayHandshake.isNonce(nonce) else { return .dontUpgrade }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            guard let displayNonce = context.request.headers[nonceHeader] else { return }
+            let tillNonce = DisplayHandshake.nonce()
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
+            let hello = DisplayHandshake.Hello(nonce: tillNonce, proof: DisplayHandshake.tillProof(key, display: displayNonce, till: tillNonce))
+            try await outbound.write(.text(String(decoding: try encoder.encode(hello), as: UTF8.self)))
+            let (proved, provedContinuation) = AsyncStream.makeStream(of: DisplayHandshake.Key.self)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { for try await _ in inbound {} }
                 group.addTask {
+                    defer { provedContinuation.finish() }
+                    var messages = inbound.messages(maxSize: 4096).makeAsyncIterator()
+                    guard case .text(let text)? = try await messages.next(),
+                          let answer = try? JSONDecoder().decode(DisplayHandshake.Answer.self, from: Data(text.utf8)),
+                          DisplayHandshake.same(answer.proof, DisplayHandshake.displayProof(key, display: displayNonce, till: tillNonce))
+                    else {
+                        logger.warning("a customer display did not prove it holds the display secret; its connection is closed")
+                        return
+                    }
+                    connections.establish(context.requestContext.channel)
+                    provedContinuation.yield(DisplayHandshake.sessionKey(key, display: displayNonce, till: tillNonce))
+                    provedContinuation.finish()
+                    // Ends when the display closes the socket; nothing it sends is used.
+                    while try await messages.next() != nil {}
+                }
+                group.addTask {
+                    var waiting = proved.makeAsyncIterator()
+                    guard let session = await waiting.next() else { return }
+                    let (id, views) = shared.subscribe()
+                    logger.info("customer display connected")
+                    defer {
+                        shared.unsubscribe(id)
+                        logger.info("customer display disconnected")
+                    }
+                    var sequence = 0
                     for await view in views {
-                        try await outbound.write(.text(String(decoding: try encoder.encode(view), as: UTF8.self)))
+                        sequence += 1
+                        let sealed = try DisplayHandshake.Sealed(seq: sequence, view: view, key: session)
+                        try await outbound.write(.text(String(decoding: try encoder.encode(sealed), as: UTF8.self)))
                     }
                 }
                 try await group.next()
@@ -99,7 +131,7 @@ public final class CustomerViewServer: Sendable {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            server: .guardedWebSocket(webSocketRouter: router, table: connections),
             configuration: .init(address: .hostname(host, port: port), serverName: "kasse-till-display"),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -116,7 +148,7 @@ public final class CustomerViewServer: Sendable {
         guard let bound = await iterator.next() else {
             throw CustomerViewServerError(description: "the customer display server could not listen on \(host):\(port)")
         }
-        return CustomerViewServer(port: bound, shared: shared, task: task, group: group)
+        return CustomerViewServer(port: bound, shared: shared, task: task, group: group, connections: connections)
     }
 
     public func stop() async {

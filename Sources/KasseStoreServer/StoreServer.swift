@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import KasseCore
+import KasseListener
 import KasseStore
 import Logging
 import NIOCore
@@ -83,7 +84,12 @@ public struct StoreServer: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(configuration: StoreServerConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// The listener's connections and limits (`ListenerLimits.storeServer`, `KASSE_LISTENER_*`).
+    public let connections: ConnectionTable
+
+    public init(configuration: StoreServerConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+                limits: ListenerLimits = .storeServer().overridden(by: ProcessInfo.processInfo.environment)) {
+        self.connections = ConnectionTable(limits: limits)
         self.configuration = configuration
         self.logger = logger
         self.now = now
@@ -101,7 +107,7 @@ public struct StoreServer: Sendable {
         addRoutes(router, database: database, hub: hub)
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            server: .guardedWebSocket(webSocketRouter: router, table: connections),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kasse-server"),
             onServerRunning: { channel in
                 if let port = await started.listening(channel.localAddress?.port ?? 0) { await onStart(port) }
@@ -173,6 +179,7 @@ public struct StoreServer: Sendable {
     func addRoutes(_ router: Router<BasicWebSocketRequestContext>, database: StoreDatabase, hub: EventHub) {
         let tills = configuration.tills
         let logger = self.logger
+        let maxBody = connections.limits.maxBodyBytes
         let verifier = WebhookVerifier(secret: configuration.webhookSecret, registeredURL: configuration.publicURL, now: now)
 
         router.get("/health") { _, _ -> Response in
@@ -293,9 +300,13 @@ public struct StoreServer: Sendable {
         router.post("/till/journal") { request, context -> Response in
             guard let till = tills.till(presenting: request.headers[.authorization]) else { return Self.unauthorized }
             var request = request
-            let body = try await request.collectBody(upTo: 64 << 20)
+            let body = try await request.collectBody(upTo: maxBody)
             guard let batch = try? JSONDecoder().decode(JournalBatch.self, from: Data(Array(buffer: body))) else {
                 return Self.json(StoreRefusal(error: "bad-request", message: "the body is not a journal batch"), status: .badRequest)
+            }
+            guard batch.entries.count <= JournalBatch.maxEntries else {
+                return Self.json(StoreRefusal(error: "bad-request", message: "a journal batch holds at most \(JournalBatch.maxEntries) entries"),
+                                 status: .contentTooLarge)
             }
             do {
                 switch try await database.append(batch, till: till) {
@@ -330,8 +341,10 @@ public struct StoreServer: Sendable {
     }
 
     /// Starts a server in this process (tests, benchmarks).
-    public static func start(_ configuration: StoreServerConfiguration, logger: Logger) async throws -> RunningStoreServer {
-        let server = StoreServer(configuration: configuration, logger: logger)
+    public static func start(_ configuration: StoreServerConfiguration, logger: Logger,
+                             limits: ListenerLimits = .storeServer().overridden(by: ProcessInfo.processInfo.environment))
+        async throws -> RunningStoreServer {
+        let server = StoreServer(configuration: configuration, logger: logger, limits: limits)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let (groups, groupContinuation) = AsyncStream.makeStream(of: ServiceGroup.self)
         let task = Task {
@@ -350,7 +363,7 @@ public struct StoreServer: Sendable {
         guard let port = await portIterator.next(), let group else {
             throw StoreServerError(description: "the store server could not start on \(configuration.host):\(configuration.port)")
         }
-        return RunningStoreServer(port: port, task: task, group: group)
+        return RunningStoreServer(port: port, task: task, group: group, connections: server.connections)
     }
 }
 
@@ -359,8 +372,11 @@ public final class RunningStoreServer: Sendable {
     public let port: Int
     private let task: Task<Void, Never>
     private let group: ServiceGroup
+    /// Its listener's connections, and what it dropped.
+    public let connections: ConnectionTable
 
-    init(port: Int, task: Task<Void, Never>, group: ServiceGroup) {
+    init(port: Int, task: Task<Void, Never>, group: ServiceGroup, connections: ConnectionTable) {
+        self.connections = connections
         self.port = port
         self.task = task
         self.group = group

@@ -62,6 +62,9 @@ public enum CustomerScreen {
             // The code does not fit on this screen.
             add(say(.customerCodeNeedsRoom), .warning)
             add(say(.customerTimeLeft, ["time": .text(clock(secondsLeft))]) + " · " + money(amount), .normal)
+        case .codeRefused(let amount, let secondsLeft):
+            add(say(.customerCodeRefused), .warning)
+            add(say(.customerTimeLeft, ["time": .text(clock(secondsLeft))]) + " · " + money(amount), .normal)
         case .working:
             add(say(.customerOneMoment), .normal)
         case .paid(let amount):

@@ -32,6 +32,9 @@ public struct CustomerView: Sendable, Hashable, Codable {
         case approveInApp(amount: Int, secondsLeft: Int)
         /// The shop's QR code for the customer's camera (`userFlow: QR`).
         case scanOurCode(url: String, amount: Int, secondsLeft: Int)
+        /// A code the display will not draw: its address is not Vipps MobilePay's (set by the
+        /// display itself, `restrictingCodes`).
+        case codeRefused(amount: Int, secondsLeft: Int)
         /// Being sent, checked or captured: a moment.
         case working
         case paid(amount: Int)
@@ -136,5 +139,44 @@ extension CustomerView.ScanAnswer {
                 return text.contains("://") || text.lowercased().hasPrefix("www.") ? .notPersonalQR : .unreadable
             }
         }
+    }
+}
+
+extension CustomerView {
+    /// Vipps MobilePay's own domains: a payment code the customer scans leads to one of them
+    /// (`https://` only), whatever the till sends.
+    public static let paymentDomains = ["vipps.no", "vipps.dk", "vipps.fi", "mobilepay.dk", "mobilepay.fi"]
+
+    /// Whether a display draws `url` as the code to pay with: an `https://` address on one of
+    /// `paymentDomains` (no user part: `https://pay.vipps.no@elsewhere` is elsewhere), or, when
+    /// `loopback` (a display beside its till, where the demo's simulator runs), an address on
+    /// this machine.
+    public static func mayDraw(_ url: String, loopback: Bool) -> Bool {
+        let lowered = url.lowercased()
+        let scheme: String
+        if lowered.hasPrefix("https://") { scheme = "https" } else if lowered.hasPrefix("http://") { scheme = "http" } else { return false }
+        let rest = lowered.dropFirst(scheme.count + 3)
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !authority.isEmpty, !authority.contains("@"), !authority.contains("\\"),
+              authority.allSatisfy({ $0.isASCII && !$0.isWhitespace })
+        else { return false }
+        let host: Substring
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return false }
+            host = authority[...close]
+        } else {
+            host = authority.prefix { $0 != ":" }
+        }
+        if loopback, ["127.0.0.1", "localhost", "[::1]"].contains(String(host)) { return true }
+        guard scheme == "https" else { return false }
+        return paymentDomains.contains { host == $0 || host.hasSuffix("." + $0) }
+    }
+
+    /// This view as a display draws it: a code it may not draw becomes `codeRefused`.
+    public func restrictingCodes(loopback: Bool) -> CustomerView {
+        guard case .scanOurCode(let url, let amount, let secondsLeft) = phase, !Self.mayDraw(url, loopback: loopback) else { return self }
+        var view = self
+        view.phase = .codeRefused(amount: amount, secondsLeft: secondsLeft)
+        return view
     }
 }

@@ -21,6 +21,12 @@ public enum DisplayLauncher {
         }
     }
 
+    /// Whether the till's address is this machine's.
+    static func isLoopback(_ address: String) -> Bool {
+        guard let host = URLComponents(string: address)?.host?.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
     public static func run(_ settings: Settings) async {
         let logger = Logger(label: "kasse.display", factory: FileLogHandler.factory(path: settings.logPath))
         logger.info("customer display for \(settings.till)")
@@ -39,11 +45,14 @@ public enum DisplayLauncher {
         }
         defer { for source in signalSources { source.cancel() } }
         let client = CustomerViewClient(url: settings.till, secret: settings.secret, logger: logger)
+        let loopback = Self.isLoopback(settings.till)
         let following = Task {
             await client.follow { view in
                 // The closed screen keeps the shop's name and language from the last view.
                 let shown = latest.withLock { last -> CustomerView in
-                    var view = view
+                    // Only Vipps MobilePay's own addresses are drawn as a code to pay with
+                    // (and this machine's, for a display beside its till).
+                    var view = view.restrictingCodes(loopback: loopback)
                     if view.phase == .closed, view.shopName.isEmpty {
                         view.shopName = last.shopName
                         view.language = last.language

@@ -1,0 +1,389 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import HTTPTypes
+import Hummingbird
+import HummingbirdWSClient
+import HummingbirdWebSocket
+import KasseConfig
+import KasseCore
+import KasseDisplayLink
+import KasseFiles
+import KasseJournal
+import KasseListener
+import KasseStore
+import KasseStoreLink
+import KasseStoreServer
+import KasseTill
+import Logging
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The shop's network is hostile: what a device on it can try against a till, its customer
+/// display and the store server, tried for real (sockets, processes, files).
+@Suite struct ListenerLimitTests {
+    static let logger = Logger(label: "test.security") { _ in SwiftLogNoOpLogHandler() }
+    static let secret = "the-display-secret-0123456789"
+    /// Short timeouts, so a test waits seconds, not minutes; the limits are the display's.
+    static let limits = ListenerLimits(maxConnections: 64, maxPendingPerPeer: 8, establishTimeout: .seconds(2),
+                                       idleTimeout: .seconds(8), requestTimeout: .seconds(4), maxBodyBytes: 4096)
+
+    /// 2,000 idle connections and 200 that send half a request head, from two other devices:
+    /// a display with the secret still gets its view at once, every attacking connection is
+    /// closed within the establish timeout (with room for a busy machine), and the listener
+    /// holds only the display afterwards.
+    @Test func aFloodOfIdleAndSlowConnectionsNeitherStopsTheDisplayLinkNorStays() async throws {
+        ProcessLimits.raiseOpenFiles()
+        let server = try await CustomerViewServer.start(host: "127.0.0.1", port: 0, secret: Self.secret, logger: Self.logger,
+                                                        limits: Self.limits)
+        let idle = try await Flood.open(2000, to: server.port, from: "127.0.0.2")
+        let slow = try await Flood.open(200, to: server.port, from: "127.0.0.3",
+                             send: "GET /customer-view HTTP/1.1\r\nHost: till\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
+        let view = CustomerView(shopName: "Butikken", language: "nb", currency: "NOK", lines: [], total: 4990,
+                                phase: .approveInApp(amount: 4990, secondsLeft: 300))
+        server.publish(view)
+        let seen = Mutex<[CustomerView]>([])
+        let display = Task {
+            await CustomerViewClient(url: "ws://127.0.0.1:\(server.port)", secret: Self.secret, logger: Self.logger)
+                .follow { v in seen.withLock { $0.append(v) } }
+        }
+        try await StoreServerTests.eventually("the display has its view during the flood") { seen.withLock { $0.contains(view) } }
+        let idleLeft = try await idle.waitUntilClosed(seconds: 60), slowLeft = try await slow.waitUntilClosed(seconds: 60)
+        #expect(idleLeft == 0 && slowLeft == 0,
+                "left open: \(idleLeft) idle, \(slowLeft) slow; the listener holds \(server.connections.open), dropped \(server.connections.dropped)")
+        try await StoreServerTests.eventually("only the display is left") { server.connections.open == (1, 1) }
+        let dropped = server.connections.dropped
+        #expect(dropped.refused + dropped.evicted > 2000 && dropped.timedOut >= 8, "\(dropped)")
+        display.cancel()
+        await display.value
+        idle.close()
+        slow.close()
+        await server.stop()
+    }
+
+    /// A real till sells while its display port is flooded from another address: the sale is
+    /// paid, journaled and anchored, and the flood is gone within the documented timeout.
+    @Test func aRealTillSellsWhileItsDisplayPortIsFlooded() async throws {
+        ProcessLimits.raiseOpenFiles()
+        let sim = try await SimulatorHarness.start()
+        let port = try PostgresCluster.freePort()
+        let extra = "[display]\nlisten = \"127.0.0.1:\(port)\"\nsecret = \"\(Self.secret)\""
+        let till = try await TillSession(simulator: sim, extraConfig: extra, environment: "KASSE_LISTENER_ESTABLISH_TIMEOUT=3")
+        try await till.waitFor("Testbutikken")
+        let idle = try await Flood.open(2000, to: port, from: "127.0.0.2")
+        let slow = try await Flood.open(200, to: port, from: "127.0.0.3", send: "GET /customer-view HTTP/1.1\r\nHost: till\r\n")
+        try await till.type("7040000000016")
+        try await till.keys("Enter")
+        let reference = try await till.payApprovedByTypedNumber(sim)
+        #expect(try await idle.waitUntilClosed(seconds: 60) == 0)
+        #expect(try await slow.waitUntilClosed(seconds: 60) == 0)
+        try await till.keys("Enter", "F10")
+        try await till.waitFor("KASSE-EXITED-0")
+        await till.close()
+        let journalPath = till.directory + "/.local/share/kasse/demo-journal.sqlite"
+        let journal = try Journal(path: journalPath, till: "2", cashier: "t", readOnly: true)
+        #expect(try await journal.completedSale(receiptOrReference: reference) != nil)
+        #expect(try await journal.anchorCheck() == .matches(sequence: try await journal.newestEntry().sequence))
+        // Every file the till made is its user's alone.
+        for file in [journalPath, journalPath + "-wal", JournalAnchor.path(forJournal: journalPath), till.directory + "/kasse.log"] {
+            if let mode = fileMode(file) { #expect(mode == 0o600, "\(file) has mode \(String(mode, radix: 8))") }
+        }
+        #expect(fileMode(journalPath) != nil && fileMode(JournalAnchor.path(forJournal: journalPath)) != nil)
+        idle.close()
+        slow.close()
+        try await sim.finish()
+    }
+
+    /// The store server under the same flood still takes another till's journal, and closes
+    /// every attacking connection.
+    @Test func theStoreServerServesItsTillsThroughAFlood() async throws {
+        ProcessLimits.raiseOpenFiles()
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        var limits = ListenerLimits.storeServer()
+        limits.establishTimeout = .seconds(2)
+        let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: Self.logger, limits: limits)
+        let idle = try await Flood.open(2000, to: server.port, from: "127.0.0.2")
+        let slow = try await Flood.open(200, to: server.port, from: "127.0.0.3", send: "POST /till/journal HTTP/1.1\r\nHost: server\r\n")
+        let journal = try await JournalReplicationTests.journal(entries: 40)
+        let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+                             journal: journal, logger: Self.logger, onEvent: { _ in })
+        let head = try await link.replicateOnce(journal)
+        await link.shutdown()
+        #expect(head.sequence == 40)
+        #expect(try await idle.waitUntilClosed(seconds: 60) == 0)
+        #expect(try await slow.waitUntilClosed(seconds: 60) == 0)
+        idle.close()
+        slow.close()
+        await server.stop()
+    }
+
+    /// A journal batch is bounded: more than 500 entries, or more than the byte limit, is
+    /// refused without being read into memory.
+    @Test func anOversizedJournalBatchIsRefused() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: Self.logger)
+        let big = String(repeating: "x", count: JournalBatch.maxBytes + 1024)
+        // Answered 413 and closed, or closed before the client finished sending: never read whole
+        // (read whole, it would be answered 400, "not a journal batch").
+        do {
+            let (status, _) = try await Self.post(server.baseURL + "/till/journal", body: "{\"entries\":[],\"pad\":\"\(big)\"}",
+                                                  token: StoreServerTests.tokens["OSL1-1"]!)
+            #expect(status == 413)
+        } catch {
+            #expect("\(error)".contains("closed") || "\(error)".contains("reset"), "\(error)")
+        }
+        await server.stop()
+    }
+
+    static func post(_ url: String, body: String, token: String) async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        return (Int(response.status.code), text)
+    }
+}
+
+/// The customer display and its till prove themselves to each other; neither learns anything
+/// from an impostor that it could use, and the display draws only Vipps MobilePay's codes.
+@Suite struct DisplayLinkTrustTests {
+    static let logger = ListenerLimitTests.logger
+    static let secret = ListenerLimitTests.secret
+
+    /// A fake till answers the display: it is told only a random nonce (no secret, no
+    /// bearer), the display never answers its made-up proof, and the code it sends is never
+    /// shown.
+    @Test func aFakeTillLearnsNothingAndCannotPutItsCodeOnTheDisplay() async throws {
+        let requests = Mutex<[String]>([])
+        let received = Mutex<[String]>([])
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.ws("/customer-view") { request, _ in
+            requests.withLock { $0.append(request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")) }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, _ in
+            let hello = DisplayHandshake.Hello(nonce: DisplayHandshake.nonce(), proof: String(repeating: "0", count: 64))
+            try await outbound.write(.text(String(decoding: try JSONEncoder().encode(hello), as: UTF8.self)))
+            let view = CustomerView(shopName: "Butikken", language: "nb", currency: "NOK", lines: [], total: 4990,
+                                    phase: .scanOurCode(url: "https://attacker.example/pay-me", amount: 4990, secondsLeft: 300))
+            let forged = try DisplayHandshake.Sealed(seq: 1, view: view, key: DisplayHandshake.key(secret: "a guess"))
+            try await outbound.write(.text(String(decoding: try JSONEncoder().encode(forged), as: UTF8.self)))
+            for try await message in inbound.messages(maxSize: 1 << 16) {
+                if case .text(let text) = message { received.withLock { $0.append(text) } }
+            }
+        }
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) }, logger: Self.logger)
+        let running = Task { try? await app.runService() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let shown = Mutex<[CustomerView]>([])
+        let display = Task {
+            await CustomerViewClient(url: "ws://127.0.0.1:\(port)", secret: Self.secret, logger: Self.logger)
+                .follow { v in shown.withLock { $0.append(v) } }
+        }
+        try await StoreServerTests.eventually("the display tried the fake till twice") { requests.withLock { $0.count >= 2 } }
+        display.cancel()
+        await display.value
+        running.cancel()
+        for request in requests.withLock({ $0 }) {
+            #expect(!request.contains(Self.secret) && !request.lowercased().contains("authorization"), "\(request)")
+            #expect(request.contains("Kasse-Display-Nonce"), "\(request)")
+        }
+        #expect(received.withLock { $0.isEmpty }, "the display answered a till that did not prove itself: \(received.withLock { $0 })")
+        #expect(shown.withLock { $0.allSatisfy { $0.phase == .closed } }, "\(shown.withLock { $0 })")
+    }
+
+    /// A fake display gets the till's proof for its own nonce and nothing else: no view before
+    /// it proves itself, and what it got does not prove anything for another connection (the
+    /// display's proof has a label of its own).
+    @Test func aFakeDisplayLearnsNothingItCouldReuse() async throws {
+        let server = try await CustomerViewServer.start(host: "127.0.0.1", port: 0, secret: Self.secret, logger: Self.logger,
+                                                        limits: ListenerLimitTests.limits)
+        server.publish(CustomerView(shopName: "Butikken", language: "nb", currency: "NOK", lines: [], total: 4990,
+                                    phase: .scanOurCode(url: "https://pay.vipps.no/abc", amount: 4990, secondsLeft: 300)))
+        for answer in ["a wrong proof", nil] as [String?] {
+            let nonce = DisplayHandshake.nonce()
+            var headers = HTTPFields()
+            headers[HTTPField.Name(DisplayHandshake.nonceHeader)!] = nonce
+            let messages = Mutex<[String]>([])
+            let began = ContinuousClock.now
+            _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(server.port)/customer-view",
+                                                  configuration: .init(additionalHeaders: headers), logger: Self.logger) { inbound, outbound, _ in
+                var iterator = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
+                if case .text(let text)? = try await iterator.next() { messages.withLock { $0.append(text) } }
+                if let answer {
+                    try await outbound.write(.text(String(decoding: try JSONEncoder().encode(DisplayHandshake.Answer(proof: answer)), as: UTF8.self)))
+                }
+                while let message = try await iterator.next() {
+                    if case .text(let text) = message { messages.withLock { $0.append(text) } }
+                }
+            }
+            let got = messages.withLock { $0 }
+            #expect(got.count == 1, "a display that did not prove itself was sent \(got)")
+            let hello = try JSONDecoder().decode(DisplayHandshake.Hello.self, from: Data(got[0].utf8))
+            #expect(!got[0].contains(Self.secret) && !got[0].contains("pay.vipps.no"))
+            let key = DisplayHandshake.key(secret: Self.secret)
+            #expect(hello.proof == DisplayHandshake.tillProof(key, display: nonce, till: hello.nonce))
+            #expect(hello.proof != DisplayHandshake.displayProof(key, display: nonce, till: hello.nonce))
+            if answer == nil {
+                // Silent: closed at the establish timeout (2 s), with room for a busy machine.
+                #expect(ContinuousClock.now - began < .seconds(30))
+            }
+        }
+        #expect(server.displays == 0)
+        await server.stop()
+    }
+
+    /// A view changed on the way, replayed, or sealed with another key is not opened.
+    @Test func aSealedViewOpensOnlyUnchangedInOrderAndWithItsKey() throws {
+        let key = DisplayHandshake.sessionKey(DisplayHandshake.key(secret: Self.secret), display: DisplayHandshake.nonce(), till: DisplayHandshake.nonce())
+        let view = CustomerView(shopName: "Butikken", language: "nb", currency: "NOK", lines: [], total: 4990,
+                                phase: .scanOurCode(url: "https://pay.vipps.no/abc", amount: 4990, secondsLeft: 300))
+        let sealed = try DisplayHandshake.Sealed(seq: 5, view: view, key: key)
+        #expect(sealed.open(key: key, after: 4) == view)
+        #expect(sealed.open(key: key, after: 5) == nil, "replayed")
+        var changed = sealed
+        changed.view = changed.view.replacingOccurrences(of: "pay.vipps.no", with: "attacker.example")
+        #expect(changed.open(key: key, after: 4) == nil, "changed on the way")
+        let other = DisplayHandshake.sessionKey(DisplayHandshake.key(secret: Self.secret), display: DisplayHandshake.nonce(), till: DisplayHandshake.nonce())
+        #expect(sealed.open(key: other, after: 4) == nil, "another connection's key")
+    }
+}
+
+/// Secrets and records are born private.
+@Suite struct PrivateFileTests {
+    /// inotify watches the key's folder while `kasse saft keygen` runs ten times: no private
+    /// key (nor its temporary file) is ever seen readable by anyone but its owner.
+    @Test func keygenNeverLeavesAReadablePrivateKeyEvenForAMoment() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-keys-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let watcher = try FolderWatcher(folder)
+        for version in 1...10 {
+            let made = try await KasseBinary.run(["saft", "keygen", "--out", folder, "--key-version", "\(version)"])
+            #expect(made.status == 0, "\(made.errors)")
+        }
+        let seen = watcher.stop()
+        #expect(seen.checked > 10, "inotify saw \(seen.checked) files")
+        #expect(seen.readable.isEmpty, "readable by others while being made: \(seen.readable)")
+        for version in 1...10 {
+            #expect(fileMode(folder + "/kasse-signing-key-v\(version).pem") == 0o600)
+            #expect(fileMode(folder + "/kasse-signing-key-v\(version).pub.pem") == 0o644)
+        }
+        let again = try await KasseBinary.run(["saft", "keygen", "--out", folder, "--key-version", "1"])
+        #expect(again.status != 0 && again.errors.contains("never replaced"), "\(again.errors)")
+    }
+
+    /// A private key that others may read is refused, with the `chmod` that fixes it.
+    @Test func aSigningKeyOthersCanReadIsRefusedWithTheChmodToRun() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-key-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        #expect(try await KasseBinary.run(["saft", "keygen", "--out", folder]).status == 0)
+        let key = folder + "/kasse-signing-key-v1.pem"
+        chmod(key, 0o644)
+        let config = folder + "/kasse.toml"
+        try PrivateFile.write(Data("""
+            [till]
+            market = "NO"
+            signing_key = "\(key)"
+            [journal]
+            path = "\(folder)/journal.sqlite"
+            """.utf8), to: config)
+        let started = try await KasseBinary.run(["till", "--config", config], environment: ["HOME": folder])
+        #expect(started.status != 0 && started.errors.contains("can be read by other users") && started.errors.contains("chmod 600 \(key)"),
+                "\(started.errors)")
+    }
+
+    /// The journal, its -wal and -shm, and its anchor are the till's user's alone, whether the
+    /// process sets a umask or not.
+    @Test func theJournalAndItsAnchorAreBornPrivate() async throws {
+        let path = JournalTests.temporaryPath()
+        let journal = try Journal(path: path, till: "1", cashier: "1")
+        try await journal.append([.operatorAction("first")])
+        for file in [path, path + "-wal", path + "-shm", JournalAnchor.path(forJournal: path)] {
+            #expect(fileMode(file) == 0o600, "\(file): \(fileMode(file).map { String($0, radix: 8) } ?? "none")")
+        }
+        let folder = (JournalTests.temporaryPath() as NSString).deletingLastPathComponent
+        let made = try await KasseBinary.run(["journal", "init", "--journal", folder + "/new.sqlite"], environment: ["HOME": folder])
+        #expect(made.status == 0, "\(made.errors)")
+        #expect(fileMode(folder + "/new.sqlite") == 0o600 && fileMode(folder + "/new.sqlite.anchor") == 0o600)
+    }
+
+    /// A configuration file holding any secret, readable by others, gets the warning naming
+    /// which secrets (never their values).
+    @Test func aReadableConfigurationWithSecretsIsNamed() throws {
+        let file = try ConfigReader.parse("""
+            [server]
+            url = "https://server.example"
+            token = "a-till-token-0123456789"
+            [display]
+            secret = "the-display-secret-0123456789"
+            [[staff]]
+            id = "1"
+            name = "A"
+            role = "cashier"
+            pin = "scrypt$x"
+            """)
+        let warning = try #require(file.permissionWarning(path: "/etc/kasse/kasse.toml", mode: 0o644))
+        #expect(warning.contains("server.token") && warning.contains("display.secret") && warning.contains("[[staff]] pin"))
+        #expect(!warning.contains("a-till-token") && !warning.contains("the-display-secret"))
+        #expect(file.permissionWarning(path: "/etc/kasse/kasse.toml", mode: 0o600) == nil)
+    }
+}
+
+/// Watches a folder with inotify on a thread of its own, checking each file named in an event.
+final class FolderWatcher: @unchecked Sendable {
+    private let descriptor: Int32
+    final class Seen: Sendable {
+        let lock = Mutex<(stop: Bool, checked: Int, readable: [String])>((false, 0, []))
+        func withLock<T>(_ body: (inout (stop: Bool, checked: Int, readable: [String])) -> T) -> T { lock.withLock { body(&$0) } }
+    }
+    private let state = Seen()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ folder: String) throws {
+        descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        guard descriptor >= 0,
+              inotify_add_watch(descriptor, folder, UInt32(IN_CREATE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_TO)) >= 0
+        else { throw FloodError("inotify: \(String(cString: strerror(errno)))") }
+        let descriptor = self.descriptor
+        Thread.detachNewThread { [state, done] in
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            while !state.withLock({ $0.stop }) {
+                var fds = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
+                guard poll(&fds, 1, 20) > 0 else { continue }
+                let count = read(descriptor, &buffer, buffer.count)
+                guard count > 0 else { continue }
+                var offset = 0
+                while offset + 16 <= count {
+                    let length = Int(buffer[offset + 12]) | Int(buffer[offset + 13]) << 8 | Int(buffer[offset + 14]) << 16 | Int(buffer[offset + 15]) << 24
+                    let nameBytes = buffer[(offset + 16)..<(offset + 16 + length)].prefix { $0 != 0 }
+                    let name = String(decoding: nameBytes, as: UTF8.self)
+                    offset += 16 + length
+                    guard !name.isEmpty, !name.contains(".pub.") else { continue }
+                    let mode = fileMode(folder + "/" + name)
+                    state.withLock { state in
+                        state.checked += 1
+                        if let mode, mode & 0o077 != 0 { state.readable.append("\(name) \(String(mode, radix: 8))") }
+                    }
+                }
+            }
+            done.signal()
+        }
+    }
+
+    func stop() -> (checked: Int, readable: [String]) {
+        state.withLock { $0.stop = true }
+        done.wait()
+        close(descriptor)
+        return state.withLock { ($0.checked, $0.readable) }
+    }
+}
