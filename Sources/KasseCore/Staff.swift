@@ -53,6 +53,13 @@ public struct StaffList: Sendable, Hashable {
     }
 
     /// A PIN: 4 to 8 digits.
+    /// The shortest PIN a role may have: a manager's guards the day's close, so six digits.
+    public static func minimumPINLength(for role: StaffRole) -> Int { role == .manager ? 6 : 4 }
+
+    public static func isValidPIN(_ pin: String, role: StaffRole) -> Bool {
+        isValidPIN(pin) && pin.count >= minimumPINLength(for: role)
+    }
+
     public static func isValidPIN(_ pin: String) -> Bool {
         (4...8).contains(pin.count) && pin.allSatisfy { $0.isASCII && $0.isNumber }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KasseFiles
 import KasseCore
 import KasseStore
 import KasseTill
@@ -31,6 +32,10 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
                 + "`kasse journal init`. If this till has sold before, its journal is lost: restore it from the backup, "
                 + "because sale numbers and payment references must not start over (then `kasse journal init --first-sale N` "
                 + "with N above every sale number used today)."
+        case .anchorMismatch(let path, let check) where !check.isTampering:
+            "The journal \(path) cannot be checked: \(check). Kasse will not write to it until a manager has looked: keep the "
+                + "journal as it is, run `kasse journal verify`, and if the journal is complete, record it with "
+                + "`kasse journal reanchor --reason \"…\" --manager ID`, which notes the finding in the journal; then start again."
         case .anchorMismatch(let path, let check):
             "The journal \(path) cannot be trusted: \(check). Kasse will not sell on it. Keep both files "
                 + "(\(JournalAnchor.path(forJournal: path)) too) for the accountant, and restore the newest copy of the journal "
@@ -49,6 +54,13 @@ public typealias JournalEntry = ReplicatedEntry
 extension ReplicatedEntry {
     public var event: JournalEvent? {
         try? JSONDecoder().decode(JournalEvent.self, from: Data(payload.utf8))
+    }
+
+    /// Whether the `sale` and `reference` columns, which the till looks entries up by but the
+    /// hash does not cover, say what the entry's own (hashed) payload says.
+    public var columnsMatchPayload: Bool {
+        guard let event else { return false }
+        return event.sale == sale && event.reference == reference
     }
 
     /// SHA-256 over every field and the previous entry's hash, hex (`JournalChain`, which the
@@ -75,6 +87,9 @@ public struct UnsettledPayment: Sendable, Hashable {
     public var saleAbandoned: Bool
     /// Another attempt of the same sale was started after this one.
     public var supersededByLaterAttempt: Bool
+    /// Who started the payment (the `payment-started` entry's employee): whoever settles it
+    /// later, the sale is theirs.
+    public var startedBy: String = ""
 }
 
 /// The till's electronic journal: an append-only, hash-chained table in a SQLite file
@@ -125,6 +140,12 @@ public final class Journal: Sendable {
                     throw .cannotOpen(path: path, detail: "cannot create the folder \(folder)")
                 }
             }
+            // Mode 600 before SQLite opens it: its -wal and -shm files take the journal's mode.
+            do {
+                try PrivateFile.createEmpty(path)
+            } catch {
+                throw .cannotOpen(path: path, detail: error.description)
+            }
         }
         var configuration = Configuration()
         configuration.readonly = readOnly
@@ -158,7 +179,7 @@ public final class Journal: Sendable {
             if !readOnly {
                 let check = try queue.read { db in try Self.compareAnchor(db, path: path) }
                 opened = check
-                if checkAnchor && check.isTampering { throw JournalError.anchorMismatch(path: path, check: check) }
+                if checkAnchor && check.isFinding { throw JournalError.anchorMismatch(path: path, check: check) }
             }
             database = queue
             anchorAtOpen = opened
@@ -317,6 +338,10 @@ public final class Journal: Sendable {
                         guard entry.sequence == last.sequence + 1, entry.previousHash == last.hash, entry.computedHash == entry.hash else {
                             throw JournalError.corrupt(path: path, detail: "entry \(entry.sequence) of the copy does not go on from entry \(last.sequence)")
                         }
+                        guard entry.columnsMatchPayload else {
+                            throw JournalError.corrupt(
+                                path: path, detail: "entry \(entry.sequence) of the copy has a sale or reference that differs from what the entry itself says")
+                        }
                         try db.execute(
                             sql: """
                                 INSERT INTO entry (sequence, at, till, cashier, kind, sale, reference, payload, previousHash, hash)
@@ -437,6 +462,21 @@ public final class Journal: Sendable {
         try await fetch("SELECT * FROM entry WHERE reference = ? ORDER BY sequence", [reference])
     }
 
+    /// The newest `limit` entries of these kinds, oldest first.
+    public func newestEntries(kinds: [String], limit: Int) async throws(JournalError) -> [JournalEntry] {
+        let marks = kinds.map { _ in "?" }.joined(separator: ",")
+        return try await fetch("SELECT * FROM entry WHERE kind IN (\(marks)) ORDER BY sequence DESC LIMIT \(max(1, limit))",
+                               StatementArguments(kinds)).reversed()
+    }
+
+    /// Log-in's lock-out as the journal has it: the wrong PINs in a row at its end.
+    public func logInLockOut() async throws(JournalError) -> LogInLockOut {
+        let entries = try await newestEntries(kinds: ["log-in-refused", "logged-in", "manager-approved"], limit: 64)
+        return LogInLockOut.from(entries.compactMap { entry in
+            entry.event.map { ($0, InternetTime.parseRFC3339(entry.at) ?? 0) }
+        })
+    }
+
     public func entries(kinds: [String]) async throws(JournalError) -> [JournalEntry] {
         let marks = kinds.map { _ in "?" }.joined(separator: ",")
         return try await fetch("SELECT * FROM entry WHERE kind IN (\(marks)) ORDER BY sequence", StatementArguments(kinds))
@@ -475,6 +515,10 @@ public final class Journal: Sendable {
                     }
                     if entry.event?.kind != entry.kind {
                         return .broken(sequence: entry.sequence, reason: "its payload cannot be read")
+                    }
+                    if !entry.columnsMatchPayload {
+                        return .broken(sequence: entry.sequence,
+                                       reason: "its sale or reference column differs from what the entry itself says: changed after it was written")
                     }
                     previous = hash
                     expectedSequence += 1
@@ -522,6 +566,7 @@ public final class Journal: Sendable {
             ORDER BY sequence
             """, StatementArguments(Array(sales)))
         var starts: [String: JournalPaymentStart] = [:]
+        var startedBy: [String: String] = [:]
         var order: [String] = []
         var settled = Set<String>()
         var captures = Set<String>(), cancels = Set<String>()
@@ -531,6 +576,7 @@ public final class Journal: Sendable {
             switch entry.event {
             case .paymentStarted(let start):
                 starts[start.reference] = start
+                startedBy[start.reference] = entry.cashier
                 order.append(start.reference)
                 latestAttempt[start.sale] = max(latestAttempt[start.sale] ?? 0, start.attempt)
             case .captureStarted(_, let reference, _, _): captures.insert(reference)
@@ -548,7 +594,8 @@ public final class Journal: Sendable {
             return UnsettledPayment(
                 start: start, captureStarted: captures.contains(reference), cancelStarted: cancels.contains(reference),
                 saleAbandoned: abandonedSales.contains(start.sale) || completedSales.contains(start.sale),
-                supersededByLaterAttempt: (latestAttempt[start.sale] ?? 0) > start.attempt)
+                supersededByLaterAttempt: (latestAttempt[start.sale] ?? 0) > start.attempt,
+                startedBy: startedBy[reference] ?? "")
         }
     }
 

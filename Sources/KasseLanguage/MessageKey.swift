@@ -99,6 +99,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case typeEmployeeNumber
     case logInLocked
     case logInLockedNow
+    case managerPINTooShort
     case wrongPINOneLeft
     case wrongPINTriesLeft
     case loggedIn
@@ -404,6 +405,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case customerTimeLeft
     case customerScanOurCode
     case customerCodeNeedsRoom
+    case customerCodeRefused
     case customerOneMoment
     case customerPaid
     case customerThanks

@@ -14,8 +14,11 @@ public enum ChainCheck {
     ///   - head: the server's newest entry of this till (sequence 0 and the genesis hash: none).
     ///   - stored: the hash the server holds for an earlier sequence of this till (entries sent
     ///     again must be the same entries).
+    ///   - columns: the sale and reference an entry's own payload names (nil: unreadable); the
+    ///     entry's `sale` and `reference`, which its hash does not cover, must say the same.
     public static func check(_ batch: [ReplicatedEntry], till: String, head: JournalHead,
-                             stored: (Int) -> String?) -> Outcome {
+                             stored: (Int) -> String?,
+                             columns: (ReplicatedEntry) -> (sale: Int?, reference: String?)? = { ($0.sale, $0.reference) }) -> Outcome {
         var previous: (sequence: Int, hash: String) = (head.sequence, head.hash)
         var new: [ReplicatedEntry] = []
         var last: Int?
@@ -37,6 +40,12 @@ public enum ChainCheck {
                 return .refuse(StoreRefusal(
                     error: "bad-hash",
                     message: "entry \(entry.sequence) does not match its own hash: it was changed after it was written",
+                    head: head))
+            }
+            guard let named = columns(entry), named.sale == entry.sale, named.reference == entry.reference else {
+                return .refuse(StoreRefusal(
+                    error: "bad-columns",
+                    message: "entry \(entry.sequence) has a sale or reference that differs from what the entry itself says",
                     head: head))
             }
             if entry.sequence <= head.sequence {

@@ -1,5 +1,6 @@
 import Foundation
 import KasseStore
+import KasseTill
 import Logging
 import PostgresNIO
 
@@ -225,7 +226,7 @@ public struct StoreDatabase: Sendable {
                     """, logger: logger)
                 for try await (sequence, hash) in old.decode((Int64, String).self) { stored[Int(sequence)] = hash }
             }
-            switch ChainCheck.check(batch.entries, till: store.till, head: head, stored: { stored[$0] }) {
+            switch ChainCheck.check(batch.entries, till: store.till, head: head, stored: { stored[$0] }, columns: Self.columns) {
             case .refuse(let refusal):
                 return .failure(refusal)
             case .append(let new):
@@ -331,5 +332,13 @@ func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async
         defer { group.cancelAll() }
         guard let first = try await group.next(), let value = first else { throw DatabaseTimeout() }
         return value
+    }
+}
+
+extension StoreDatabase {
+    /// The sale and reference an entry's payload names (nil when it is not a journal event).
+    static func columns(_ entry: ReplicatedEntry) -> (sale: Int?, reference: String?)? {
+        guard let event = try? JSONDecoder().decode(JournalEvent.self, from: Data(entry.payload.utf8)) else { return nil }
+        return (event.sale, event.reference)
     }
 }

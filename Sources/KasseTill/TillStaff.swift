@@ -5,7 +5,7 @@ import KasseCore
 /// manager may do. The PIN check itself (a slow hash) is an effect; its answer comes back as
 /// `pinChecked`.
 extension Till {
-    /// Wrong PINs in a row before log-in is locked, and for how long.
+    /// Wrong PINs in a row before log-in is locked, and for how long the first time.
     public static let wrongPINLimit = 3
     public static let lockOut = Duration.seconds(30)
 
@@ -93,6 +93,14 @@ extension Till {
             guard let entry = staff?.entry(id: form.employeeID), StaffList.isValidPIN(form.pin) else {
                 return wrongPIN(&state, &form)
             }
+            // A manager's PIN guards the day's close and training mode: six digits at least.
+            if entry.member.role == .manager, form.pin.count < StaffList.minimumPINLength(for: .manager) {
+                let effects = wrongPIN(&state, &form)
+                if state.lockedUntil.map({ state.now >= $0 }) ?? true {
+                    state.banner = Banner(.error, .managerPINTooShort, ["count": .number(StaffList.minimumPINLength(for: .manager))])
+                }
+                return effects
+            }
             form.checking = true
             state.banner = Banner(.info, .checking)
             return [.checkPIN(employeeID: entry.member.id, pin: form.pin, hash: entry.pinHash)]
@@ -107,10 +115,9 @@ extension Till {
         form.pin = ""
         form.checking = false
         form.field = .pin
-        if state.wrongPINs >= Self.wrongPINLimit {
-            state.wrongPINs = 0
-            state.lockedUntil = state.now + Self.lockOut
-            state.banner = Banner(.error, .logInLockedNow, ["count": .number(Self.wrongPINLimit), "seconds": .number(Int(Self.lockOut.components.seconds))])
+        if let delay = LogInLockOut.delay(afterRefusalsInARow: state.wrongPINs) {
+            state.lockedUntil = state.now + delay
+            state.banner = Banner(.error, .logInLockedNow, ["count": .number(state.wrongPINs), "seconds": .number(Int(delay.components.seconds))])
         } else {
             let left = Self.wrongPINLimit - state.wrongPINs
             state.banner = left == 1 ? Banner(.error, .wrongPINOneLeft) : Banner(.error, .wrongPINTriesLeft, ["count": .number(left)])
@@ -199,5 +206,53 @@ extension Till {
         state.mode = .authorizing(approval)
         state.banner = Banner(.info, .approvalAsk, ["purpose": .message(approval.purpose.message)])
         return []
+    }
+}
+
+/// Log-in lock-out that a restart does not undo: counted from the journal's own entries (every
+/// refused log-in is journaled), at the till and on the command line alike. From the third
+/// wrong PIN in a row, log-in waits 30 s, then twice as long after each further wrong PIN, up
+/// to 15 minutes; a successful log-in (or a manager's approval) ends the row.
+public struct LogInLockOut: Sendable, Equatable {
+    /// Wrong PINs in a row, newest last.
+    public var refusalsInARow: Int
+    /// When the newest of them was refused (seconds since 1970), if any.
+    public var lastRefusal: Double?
+
+    public init(refusalsInARow: Int = 0, lastRefusal: Double? = nil) {
+        self.refusalsInARow = refusalsInARow
+        self.lastRefusal = lastRefusal
+    }
+
+    /// How long log-in waits after `count` wrong PINs in a row; nil while it need not.
+    public static func delay(afterRefusalsInARow count: Int) -> Duration? {
+        guard count >= Till.wrongPINLimit else { return nil }
+        let doublings = min(count - Till.wrongPINLimit, 5)
+        return min(Till.lockOut * (1 << doublings), .seconds(15 * 60))
+    }
+
+    /// The row of refusals at the end of `events` (oldest first, each with when it was written).
+    public static func from(_ events: [(event: JournalEvent, at: Double)]) -> LogInLockOut {
+        var count = 0
+        var last: Double?
+        for (event, at) in events.reversed() {
+            switch event {
+            case .logInRefused:
+                count += 1
+                if last == nil { last = at }
+            case .loggedIn, .managerApproved:
+                return LogInLockOut(refusalsInARow: count, lastRefusal: last)
+            default:
+                continue
+            }
+        }
+        return LogInLockOut(refusalsInARow: count, lastRefusal: last)
+    }
+
+    /// Seconds until a PIN may be tried again at `now` (0: now).
+    public func secondsLeft(now: Double) -> Int {
+        guard let delay = Self.delay(afterRefusalsInARow: refusalsInARow), let lastRefusal else { return 0 }
+        let until = lastRefusal + Double(delay.components.seconds)
+        return until > now ? Int((until - now).rounded(.up)) : 0
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KasseFiles
 import KasseCore
 import KasseDisplayLink
 import KasseJournal
@@ -32,6 +33,9 @@ public struct TillConfiguration: Sendable {
     public var journalPath: String
     /// Who is at the till, written with every journal entry (`till.cashier_id`, `KASSE_CASHIER`).
     public var cashierID: String
+    /// Who an entry names when nobody is logged in: the configured cashier on a till without a
+    /// staff list; nobody (empty) on one with it.
+    public var defaultCashier: String { staff.entries.isEmpty ? cashierID : "" }
     /// Things in the file a person should change although they still work.
     public var notes: [String]
     /// `[company]`: who runs the shop (DEMO: a demo company when the file names none).
@@ -522,10 +526,11 @@ public enum TillLauncher {
             saleNumber = try await journal.nextSaleNumber()
             var started: [JournalEvent] = [.tillStarted(
                 mode: mode.rawValue, store: tillConfiguration.settings.storeID, till: tillConfiguration.settings.tillID)]
-            // An anchor that was lost or is older than the journal is not tampering, but it is
-            // worth a line in the journal and a word to the cashier; this entry writes it anew.
+            // An anchor older than the journal is not tampering, but it is worth a line in the
+            // journal and a word to the cashier; this entry writes it anew. (A missing or
+            // unreadable one stops the till before this: a manager acknowledges it first.)
             switch journal.anchorAtOpen {
-            case .missing, .older, .unreadable:
+            case .older:
                 started.append(.operatorAction("journal anchor at start: \(journal.anchorAtOpen)"))
                 logger.warning("journal anchor: \(journal.anchorAtOpen)")
                 startupBanner = startupBanner ?? Banner(.warning, .anchorRewritten)
@@ -549,6 +554,15 @@ public enum TillLauncher {
         state.banner = startupBanner ?? Banner(.info, mode == .demo
             ? (staff.isEmpty ? .demoWelcome : .demoWelcomeLogIn)
             : staff.isEmpty ? .ready : .logInPrompt)
+        // Wrong PINs before a restart still count: the lock-out goes on where it was.
+        if !staff.isEmpty, let lockOut = try? await journal.logInLockOut() {
+            state.wrongPINs = lockOut.refusalsInARow
+            let wait = lockOut.secondsLeft(now: Date().timeIntervalSince1970)
+            if wait > 0 {
+                state.lockedUntil = state.now + .seconds(wait)
+                state.banner = Banner(.error, .logInLocked, ["seconds": .number(wait)])
+            }
+        }
         let chain: TransactionChain?
         do {
             chain = try await signingChain(tillConfiguration, mode: mode, journal: journal)
@@ -671,7 +685,7 @@ public enum TillLauncher {
     /// and PINs the log-in screen shows.
     public static let demoStaff: [(member: StaffMember, pin: String)] = [
         (StaffMember(id: "1001", name: "Kari Kasserer", role: .cashier), "1234"),
-        (StaffMember(id: "9001", name: "Mona Manager", role: .manager), "9999"),
+        (StaffMember(id: "9001", name: "Mona Manager", role: .manager), "999999"),
     ]
 
     /// Norway: the chain that signs every committed transaction, going on from the journal's
@@ -685,13 +699,18 @@ public enum TillLauncher {
             let demoPath = (configuration.journalPath as NSString).deletingLastPathComponent + "/demo-signing-key.pem"
             if !FileManager.default.fileExists(atPath: demoPath) {
                 guard let pair = try? TransactionSigner.generateKey(),
-                      FileManager.default.createFile(atPath: demoPath, contents: Data(pair.privatePEM.utf8), attributes: [.posixPermissions: 0o600])
+                      (try? PrivateFile.write(Data(pair.privatePEM.utf8), to: demoPath, replace: false)) != nil
                 else { throw LaunchError(description: "cannot write the demo signing key \(demoPath)") }
             }
             path = demoPath
             version = "demo"
         }
         guard let path else { return nil }
+        // A private key others may read is no longer private: refused, with the fix.
+        if PrivateFile.readableByOthers(path) {
+            let mode = PrivateFile.mode(of: path).map { String($0, radix: 8) } ?? "?"
+            throw LaunchError(description: "the signing key \(path) can be read by other users (mode \(mode)); run: \(PrivateFile.chmodAdvice(path))")
+        }
         do {
             guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw LaunchError(description: "the signing key \(path) cannot be read")

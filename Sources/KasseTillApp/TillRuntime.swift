@@ -52,6 +52,21 @@ public actor TillRuntime {
     private let printer: ReceiptPrinter?
     /// The receipts stored lately, by sale: what is printed when the customer asks for paper.
     private var issuedReceipts: [Int: (document: String, number: String, text: [String])] = [:]
+    /// Who started each payment recovery settles (by reference, and by `sale:N`).
+    private var startedBy: [String: String] = [:]
+
+    /// The employee who started the payment these events settle, if recovery is settling one.
+    private func recoveredBy(_ events: [JournalEvent]) -> String? {
+        for event in events {
+            switch event {
+            case .saleCompleted, .paymentEnded, .paymentOutcome, .captureStarted, .cancelStarted, .recovered: break
+            default: continue
+            }
+            if let reference = event.reference, let employee = startedBy[reference] { return employee }
+            if let sale = event.sale, let employee = startedBy["sale:\(sale)"] { return employee }
+        }
+        return nil
+    }
 
     /// `terminal` and `journal`: the real ones (ncurses, SQLite), or, to test the runtime
     /// in-process, any others.
@@ -155,6 +170,11 @@ public actor TillRuntime {
         }
         // Recovery is decided by the reducer like everything else: the payments come in as an action.
         await resumePrinting()
+        // A payment settled by recovery belongs to whoever started it, logged in or not now.
+        for payment in unsettled where !payment.startedBy.isEmpty {
+            startedBy[payment.start.reference] = payment.startedBy
+            startedBy["sale:\(payment.start.sale)"] = payment.startedBy
+        }
         if !unsettled.isEmpty {
             send.yield(.recoveryStarted(unsettled.map { payment in
                 RecoveringPayment(start: payment.start,
@@ -174,8 +194,10 @@ public actor TillRuntime {
                 if case .record(let events) = effect { events } else { [] }
             }
             let events = recorded + JournalDiff.events(from: before, to: state)
-            // Made by whoever is logged in (a log-out by who logs out); nobody: the journal's default.
-            let employee = state.employee?.id ?? before.employee?.id
+            // Made by whoever is logged in (a log-out by who logs out); a payment settled by
+            // recovery, by whoever started it; nobody: the journal's default.
+            let recoveredFor = recoveredBy(events)
+            let employee = recoveredFor ?? state.employee?.id ?? before.employee?.id
             // Norway: each committed sale and return is signed as it is stored, going on from
             // the newest signature in the journal (read in the same write: `kasse return` may
             // have signed one meanwhile).
@@ -186,7 +208,8 @@ public actor TillRuntime {
                     // Norway), and printed from what was stored.
                     let receipts = receiptCompany.map { company in
                         LegalReceipt.issued(for: events, refunds: refunds, company: company, register: state.settings.tillID,
-                                            cashier: state.employee?.name ?? before.employee?.name ?? employee ?? "",
+                                            cashier: recoveredFor.map { id in till.staff?.entry(id: id)?.member.name ?? id }
+                                                ?? state.employee?.name ?? before.employee?.name ?? employee ?? "",
                                             atUTC: at, zone: state.settings.timeZone, notPrinted: notPrintedReason,
                                             width: printer?.settings.columns ?? 48, language: state.settings.documentLanguage)
                     } ?? []

@@ -34,7 +34,7 @@ struct JournalOptions: ParsableArguments {
         do {
             // Only `kasse journal init` (and a DEMO till) creates a journal; these commands never do.
             let journal = try Journal(
-                path: path, till: settings.settings.tillID, cashier: settings.cashierID, readOnly: readOnly, create: false)
+                path: path, till: settings.settings.tillID, cashier: settings.defaultCashier, readOnly: readOnly, create: false)
             return (journal, settings)
         } catch {
             throw CLIError(error.description)
@@ -172,7 +172,7 @@ struct JournalCommand: AsyncParsableCommand {
                     "new journal: the previous journal's anchor (entry \(old.sequence), hash \(old.hash.prefix(16))…) kept as \(kept)"))
             }
             do {
-                let journal = try Journal(path: path, till: settings.settings.tillID, cashier: settings.cashierID)
+                let journal = try Journal(path: path, till: settings.settings.tillID, cashier: settings.defaultCashier)
                 try await journal.append(events)
             } catch {
                 throw CLIError(error.description)
@@ -184,7 +184,9 @@ struct JournalCommand: AsyncParsableCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the hash chain, the anchor file and the last Z report; names what was changed, removed or inserted.",
-            discussion: "Exit status 0: intact (a missing or older anchor file is a warning, not tampering); 1: entries changed, missing or inserted.")
+            discussion: """
+                Exit status 0: intact (an anchor file older than the journal is a warning); 1: entries changed, missing or                 inserted; 3: the anchor file is missing or unreadable, so entries cut from the end could not be noticed (a                 finding: a manager acknowledges it with kasse journal reanchor).
+                """)
         @OptionGroup var options: JournalOptions
         @Option(help: "The entry and hash a printed Z report closed at (SEQUENCE:HASH; at least 16 hex digits of the hash).")
         var expect: [String] = []
@@ -205,11 +207,15 @@ struct JournalCommand: AsyncParsableCommand {
                 tampered = true
             }
             let anchor = try await journalCall { () async throws(JournalError) in try await journal.anchorCheck() }
+            var anchorLost = false
             switch anchor {
             case .matches, .empty: emit("Anchor: \(anchor)")
             case _ where anchor.isTampering:
                 warn("Anchor: \(anchor)")
                 tampered = true
+            case _ where anchor.isFinding:
+                warn("Anchor (finding): \(anchor)")
+                anchorLost = true
             default: warn("Anchor (warning): \(anchor)")
             }
             let z = try await journalCall { () async throws(JournalError) in try await journal.zReportCheck() }
@@ -237,6 +243,7 @@ struct JournalCommand: AsyncParsableCommand {
             if try await checkSignatures(journal, settings) { tampered = true }
             if try await checkStoreServer(journal, settings) { tampered = true }
             if tampered { throw ExitCode(1) }
+            if anchorLost { throw ExitCode(3) }
         }
 
         /// With a store server (`[server]`): its newest copy of this till's journal is a second
@@ -315,10 +322,11 @@ struct JournalCommand: AsyncParsableCommand {
 
     struct Reanchor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "After entries were lost for good: record the gap in the journal and anchor it anew, so the till can go on.",
-            discussion: "Only when no complete copy of the journal exists. The entry it writes names what the anchor said, what the journal holds, and your reason; the old anchor file is kept beside it.")
+            abstract: "After entries were lost for good, or the anchor file was: record the finding in the journal and anchor it anew, so the till can go on.",
+            discussion: "Only when no complete copy of the journal exists. The entry it writes names what the anchor said, what the journal holds, and your reason; the old anchor file is kept beside it. With a staff list a manager acknowledges it (their PIN is asked for, or read as the first line of standard input).")
         @OptionGroup var options: JournalOptions
         @Option(help: "Why (who found it, what happened), written to the journal.") var reason: String
+        @Option(help: "With a staff list: the manager who acknowledges the finding.") var manager: String?
 
         func run() async throws {
             let settings = try options.settings()
@@ -326,7 +334,7 @@ struct JournalCommand: AsyncParsableCommand {
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CLIError("--reason must say what happened") }
             let journal: Journal
             do {
-                journal = try Journal(path: path, till: settings.settings.tillID, cashier: settings.cashierID, create: false,
+                journal = try Journal(path: path, till: settings.settings.tillID, cashier: settings.defaultCashier, create: false,
                                       checkAnchor: false)
             } catch {
                 throw CLIError(error.description)
@@ -339,6 +347,14 @@ struct JournalCommand: AsyncParsableCommand {
             default:
                 break
             }
+            var employee: String?
+            if !settings.staff.entries.isEmpty {
+                guard let manager else {
+                    throw CLIError("A manager acknowledges this: kasse journal reanchor --reason \"…\" --manager ID (their PIN is asked for).")
+                }
+                employee = try await ManagerPIN.check(manager, journal: journal, staff: settings.staff, purpose: "acknowledges a journal finding",
+                                                      refused: "nothing was recorded")
+            }
             let anchorPath = JournalAnchor.path(forJournal: path)
             var kept = ""
             if FileManager.default.fileExists(atPath: anchorPath) {
@@ -346,7 +362,11 @@ struct JournalCommand: AsyncParsableCommand {
                 try? FileManager.default.copyItem(atPath: anchorPath, toPath: kept)
             }
             let note = "journal re-anchored: \(check); reason: \(reason)" + (kept.isEmpty ? "" : "; old anchor kept as \(kept)")
-            try await journalCall { () async throws(JournalError) in try await journal.append([.operatorAction(note)]) }
+            try await journalCall { () async throws(JournalError) in
+                var events: [JournalEvent] = [.operatorAction(note)]
+                if let employee { events.insert(.managerApproved(employee: employee, action: "journal re-anchored"), at: 0) }
+                _ = try await journal.append(events, employee: employee)
+            }
             emit("Recorded in the journal and anchored anew: \(check).")
         }
     }
@@ -545,21 +565,8 @@ struct ReportCommand: AsyncParsableCommand {
                 guard let manager else {
                     throw CLIError("Closing the day needs a manager: kasse report z --manager ID (their PIN is asked for).")
                 }
-                let pin: String
-                if isatty(STDIN_FILENO) == 1 {
-                    pin = StaffCommand.Pin.readHidden("PIN for \(manager): ")
-                } else {
-                    pin = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
-                }
-                let entry = settings.staff.entry(id: manager)
-                guard let entry, StaffPIN.verify(pin, against: entry.pinHash) else {
-                    try await journalCall { () async throws(JournalError) in _ = try await journal.append([.logInRefused(employee: manager)]) }
-                    throw CLIError("Wrong employee number or PIN; the day is not closed.")
-                }
-                guard entry.member.role == .manager else {
-                    throw CLIError("\(entry.member.name) (\(manager)) is not a manager; a manager closes the day.")
-                }
-                employee = manager
+                employee = try await ManagerPIN.check(manager, journal: journal, staff: settings.staff, purpose: "closes the day",
+                                                      refused: "the day is not closed")
             }
             let report: JournalReport
             do {
@@ -574,5 +581,41 @@ struct ReportCommand: AsyncParsableCommand {
             }
             if json { printJSON(report) } else { emit(report.text(language: settings.settings.documentLanguage, company: settings.company, zone: settings.settings.timeZone)) }
         }
+    }
+}
+
+/// A manager's PIN on the command line, as at the till: the same staff list, the same lock-out
+/// counted from the journal (so neither a restart nor another process resets it), and every
+/// wrong PIN journaled.
+enum ManagerPIN {
+    /// The manager's employee number once their PIN is right; otherwise a clear refusal.
+    static func check(_ manager: String, journal: Journal, staff: StaffList, purpose: String, refused: String) async throws -> String {
+        let lockOut = try await journalCall { () async throws(JournalError) in try await journal.logInLockOut() }
+        let wait = lockOut.secondsLeft(now: Date().timeIntervalSince1970)
+        if wait > 0 {
+            throw CLIError("\(lockOut.refusalsInARow) wrong PINs in a row: log-in is locked for \(wait) s more; \(refused).")
+        }
+        let pin: String
+        if isatty(STDIN_FILENO) == 1 {
+            pin = StaffCommand.Pin.readHidden("PIN for \(String(manager.prefix(20))): ")
+        } else {
+            pin = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
+        }
+        let entry = staff.entry(id: manager)
+        guard let entry, StaffList.isValidPIN(pin), StaffPIN.verify(pin, against: entry.pinHash) else {
+            try await journalCall { () async throws(JournalError) in
+                _ = try await journal.append([.logInRefused(employee: String(manager.prefix(20)))])
+            }
+            throw CLIError("Wrong employee number or PIN; \(refused).")
+        }
+        guard entry.member.role == .manager else {
+            throw CLIError("\(entry.member.name) (\(manager)) is not a manager; a manager \(purpose).")
+        }
+        guard pin.count >= StaffList.minimumPINLength(for: .manager) else {
+            try await journalCall { () async throws(JournalError) in _ = try await journal.append([.logInRefused(employee: manager)]) }
+            throw CLIError("A manager's PIN has at least \(StaffList.minimumPINLength(for: .manager)) digits: make a new one with "
+                + "kasse staff pin --role manager; \(refused).")
+        }
+        return manager
     }
 }

@@ -27,13 +27,13 @@ struct StaffCommand: AsyncParsableCommand {
             let pin: String
             if isatty(STDIN_FILENO) == 1 {
                 let first = Self.readHidden("PIN: ")
-                guard StaffList.isValidPIN(first) else { throw CLIError("A PIN is 4 to 8 digits.") }
+                guard StaffList.isValidPIN(first, role: role) else { throw CLIError(Self.rule(role)) }
                 guard Self.readHidden("Again: ") == first else { throw CLIError("The two PINs differ; nothing was made.") }
                 pin = first
             } else {
                 guard let line = readLine(strippingNewline: true) else { throw CLIError("No PIN on standard input.") }
                 pin = line.trimmingCharacters(in: .whitespaces)
-                guard StaffList.isValidPIN(pin) else { throw CLIError("A PIN is 4 to 8 digits.") }
+                guard StaffList.isValidPIN(pin, role: role) else { throw CLIError(Self.rule(role)) }
             }
             let hash = try StaffPIN.hash(pin)
             guard let id else {
@@ -42,9 +42,30 @@ struct StaffCommand: AsyncParsableCommand {
             }
             emit("[[staff]]")
             emit("id = \"\(id)\"")
-            emit("name = \"\((name ?? id).replacingOccurrences(of: "\"", with: "'"))\"")
+            emit("name = \(Self.tomlString(name ?? id))")
             emit("role = \"\(role.rawValue)\"")
             emit("pin = \"\(hash)\"")
+        }
+
+        /// A TOML basic string: quotes, backslashes and control characters escaped.
+        static func tomlString(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                case "\r": out += "\\r"
+                case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += String(format: "\\u%04X", scalar.value)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+
+        static func rule(_ role: StaffRole) -> String {
+            role == .manager ? "A manager's PIN is 6 to 8 digits." : "A PIN is 4 to 8 digits."
         }
 
         /// A line from the terminal with echo off.

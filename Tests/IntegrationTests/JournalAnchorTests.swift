@@ -133,17 +133,35 @@ enum JournalTampering {
         #expect(till.status != 0 && till.errors.contains("was rewritten"), "\(till.errors)")
     }
 
-    @Test func aLostAnchorIsReportedAsLostNotAsTampering() async throws {
+    /// A missing anchor, or one replaced by garbage, is how cutting entries off the end would be
+    /// hidden: a finding of its own (exit 3), not a warning; nothing writes to the journal until
+    /// a manager has acknowledged it with `kasse journal reanchor`, which journals it.
+    @Test(arguments: [false, true])
+    func aLostOrGarbledAnchorIsAFindingAManagerAcknowledges(garbled: Bool) async throws {
         let path = try await Self.journal()
-        try FileManager.default.removeItem(atPath: JournalAnchor.path(forJournal: path))
+        let anchorPath = JournalAnchor.path(forJournal: path)
+        try FileManager.default.removeItem(atPath: anchorPath)
+        if garbled { try Data("\u{00}not json at all\n".utf8).write(to: URL(fileURLWithPath: anchorPath)) }
         let (status, text) = try await Self.verify(path)
-        #expect(status == 0, "\(text)")
-        #expect(text.contains("anchor file is missing") && !text.contains("rewritten"), "\(text)")
-        // The till opens it, records the fact, and anchors it anew.
+        #expect(status == 3, "\(text)")
+        #expect(text.contains("Anchor (finding)") && !text.contains("rewritten"), "\(text)")
+        #expect(text.contains(garbled ? "cannot be read" : "anchor file is missing"), "\(text)")
+        // Nothing that writes opens it: the till, kasse return, kasse report z.
+        #expect(throws: JournalError.self) { try Journal(path: path, till: "1", cashier: "a") }
+        let till = try await Self.tillStart(path)
+        #expect(till.status != 0 && till.errors.contains("cannot be checked") && till.errors.contains("kasse journal reanchor"),
+                "\(till.errors)")
+        // Acknowledged: the finding is in the journal, anchored anew, and the till goes on.
+        let acknowledged = try await KasseBinary.run(["journal", "reanchor", "--journal", path, "--reason", "anchor lost with the old disk"])
+        #expect(acknowledged.status == 0, "\(acknowledged.errors)")
         let journal = try Journal(path: path, till: "1", cashier: "a")
-        #expect(journal.anchorAtOpen == .missing)
-        try await journal.append([.operatorAction("journal anchor at start: \(journal.anchorAtOpen)")])
-        #expect(try await journal.anchorCheck() == .matches(sequence: 9))
+        #expect(journal.anchorAtOpen == .matches(sequence: 9))
+        guard case .operatorAction(let note)? = try await journal.entries().last?.event else {
+            Issue.record("the finding is not in the journal")
+            return
+        }
+        #expect(note.contains("journal re-anchored") && note.contains("anchor lost with the old disk"), "\(note)")
+        #expect(try await Self.verify(path).status == 0)
     }
 
     @Test func anAnchorOlderThanTheJournalIsAWarning() async throws {

@@ -387,3 +387,76 @@ final class FolderWatcher: @unchecked Sendable {
         return state.withLock { ($0.checked, $0.readable) }
     }
 }
+
+/// The `sale` and `reference` columns, which the till looks entries up by (the next sale
+/// number, recovery, returns, `journal list`) but which the hash does not cover, are checked
+/// against the entry's own hashed payload everywhere a journal is trusted.
+@Suite(.serialized) struct JournalColumnTests {
+    @Test(arguments: ["sale", "reference"])
+    func aColumnChangedUnderTheTriggersIsFoundByVerifyTheServerAndRestore(column: String) async throws {
+        let path = try await JournalAnchorTests.journal()
+        let original = try await Journal(path: path, till: "1", cashier: "a", readOnly: true).entries()
+        try JournalTampering.rewrite(path, rechain: false) { entries in
+            let index = entries.firstIndex { $0.kind == "sale-completed" }!
+            if column == "sale" { entries[index].sale = nil } else { entries[index].reference = "S-1-20261121-000009-1" }
+        }
+        let (status, text) = try await JournalAnchorTests.verify(path)
+        #expect(status == 1 && text.contains("its sale or reference column differs"), "\(text)")
+        let tampered = try await Journal(path: path, till: "1", cashier: "a", readOnly: true).entries()
+        #expect(tampered.map(\.hash) == original.map(\.hash), "the hashes alone cannot see it")
+
+        // The store server refuses the entry.
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: ListenerLimitTests.logger)
+        let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+                             journal: nil, logger: ListenerLimitTests.logger, onEvent: { _ in })
+        let fixed = tampered.map { entry -> JournalEntry in var entry = entry; entry.till = "1"; return entry }
+        do {
+            _ = try await link.send(JournalBatch(entries: fixed))
+            Issue.record("the server took an entry whose \(column) differs from its payload")
+        } catch let refusal as StoreRefusal {
+            #expect(refusal.error == "bad-columns", "\(refusal)")
+        }
+        await link.shutdown()
+        await server.stop()
+
+        // Restore refuses to write it back.
+        let restored = try Journal(path: JournalTests.temporaryPath(), till: "1", cashier: "a")
+        await #expect(throws: JournalError.self) { try await restored.restore(tampered) }
+        #expect(try await restored.entries().isEmpty)
+    }
+}
+
+/// Log-in lock-out at the real till survives a restart: it is counted from the journal.
+@Suite struct LockOutEndToEndTests {
+    @Test func aTillRestartedAfterThreeWrongPINsIsStillLocked() async throws {
+        let sim = try await SimulatorHarness.start()
+        let till = try await TillSession(simulator: sim, logIn: nil)
+        try await till.waitFor("PIN")
+        try await till.type("1001")
+        try await till.keys("Enter")
+        for (guess, answer) in [("1111", "2 more tries"), ("2222", "1 more try"), ("3333", "locked for 30 s")] {
+            try await till.type(guess)
+            try await till.keys("Enter")
+            try await till.waitFor(answer, timeout: .seconds(60))
+        }
+        try await till.kill()
+        await till.close()
+
+        let again = try await TillSession(simulator: sim, reusing: till.directory, logIn: nil)
+        try await again.waitFor("Try again in")
+        try await again.type("1001")
+        try await again.keys("Enter")
+        try await again.type("1234")
+        try await again.keys("Enter")
+        let screen = try await again.waitFor("Try again in")
+        #expect(!screen.contains("Logged in"), "\(screen)")
+        try await again.kill()
+        await again.close()
+        let journal = try Journal(path: till.directory + "/.local/share/kasse/demo-journal.sqlite", till: "2", cashier: "t", readOnly: true)
+        #expect(try await journal.entries(kinds: ["log-in-refused"]).count == 3)
+        #expect(try await journal.entries(kinds: ["logged-in"]).isEmpty)
+        try await sim.finish()
+    }
+}

@@ -108,8 +108,12 @@ import Testing
 
             // Back up: recovery settles what was open, and says so on screen.
             let mark = try await Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).entries().last?.sequence ?? 0
-            let restarted = try await TillSession(simulator: sim, extraConfig: extra, reusing: directory)
-            try await restarted.waitFor("Testbutikken")
+            // Every other run, recovery settles the payment before anyone has logged in again:
+            // the sale is still the cashier's who started it.
+            let loggedOut = run % 2 == 1
+            let restarted = try await TillSession(simulator: sim, extraConfig: extra, reusing: directory,
+                                                  logIn: loggedOut ? nil : ("1001", "1234"))
+            try await restarted.waitFor(loggedOut ? "PIN" : "Testbutikken")
             let deadline = ContinuousClock.now + .seconds(90)
             var approvedOpen = false
             while try await Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).unsettledPayments().count > 0 {
@@ -127,6 +131,7 @@ import Testing
             }
             let recovered = try await Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).entries(after: mark)
                 .filter { $0.kind == "recovered" }
+            if loggedOut { try await restarted.logIn("1001", "1234") }
             if !recovered.isEmpty {
                 try await restarted.waitFor("Recovered sale", timeout: .seconds(20))
             }
@@ -137,6 +142,17 @@ import Testing
         // Every kill point was exercised.
         #expect(Set(pointsSeen.keys).count == KillPoint.allCases.count, "\(pointsSeen)")
         try await sim.finish(checkRequests: "all")
+        // The SAF-T file of these sales names an employee for every transaction and event.
+        let exported = try await runProgram(KasseBinary.path, ["saft", "export", "--config", directory + "/kasse.toml", "--from", "today",
+                                                                "--out", directory], environment: ["HOME": directory])
+        #expect(exported.status == 0, "\(exported.errors)")
+        if let file = exported.output.components(separatedBy: "Wrote ").last?.trimmingCharacters(in: .whitespacesAndNewlines),
+           let text = try? String(contentsOfFile: file, encoding: .utf8) {
+            #expect(!text.contains("<empID></empID>") && !text.contains("<empID/>"), "an empty employee in the export")
+            #expect(text.contains("<empID>1001</empID>"))
+        } else {
+            Issue.record("no SAF-T file: \(exported.output)")
+        }
     }
 
     /// The payment this run created, if it reached the simulator (with faults, it may not have).
@@ -154,11 +170,20 @@ import Testing
         var completed: [String: Int] = [:]
         var ended = Set<String>()
         var started = Set<String>()
+        var startedBy: [String: String] = [:]
         for entry in try await journal.entries() {
             switch entry.event {
-            case .saleCompleted(let sale): completed[sale.reference, default: 0] += 1
+            case .saleCompleted(let sale):
+                completed[sale.reference, default: 0] += 1
+                // Recovered or not, logged in or not: the sale is the cashier's who started it.
+                #expect(!entry.cashier.isEmpty && entry.cashier == startedBy[sale.reference],
+                        "\(context): sale \(sale.sale) recorded by '\(entry.cashier)', started by '\(startedBy[sale.reference] ?? "?")'")
+            case .transactionSigned(let signed):
+                #expect(!entry.cashier.isEmpty, "\(context): transaction \(signed.number) signed for nobody")
             case .paymentEnded(_, let reference, _): ended.insert(reference)
-            case .paymentStarted(let start): started.insert(start.reference)
+            case .paymentStarted(let start):
+                started.insert(start.reference)
+                startedBy[start.reference] = entry.cashier
             default: break
             }
         }

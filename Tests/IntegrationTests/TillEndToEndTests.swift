@@ -223,9 +223,9 @@ final class TillSession: Sendable {
         try await sim.finish(checkRequests: "all")
     }
 
-    /// A lost anchor file is not tampering: the real till starts, says so, records it in the
-    /// journal and anchors anew.
-    @Test func aTillWhoseAnchorFileWasLostStartsAndSaysSo() async throws {
+    /// A lost anchor file is how a cut journal would be hidden: the real till does not start on
+    /// it, and says how a manager acknowledges it; once acknowledged (journaled), it sells again.
+    @Test func aTillWhoseAnchorFileWasLostStartsOnlyOnceItIsAcknowledged() async throws {
         let sim = try await SimulatorHarness.start()
         let first = try await TillSession(simulator: sim)
         try await first.waitFor("Testbutikken")
@@ -237,8 +237,17 @@ final class TillSession: Sendable {
         #expect(FileManager.default.fileExists(atPath: anchor))
         try FileManager.default.removeItem(atPath: anchor)
 
+        let refused = try await TillSession(simulator: sim, reusing: first.directory, logIn: nil)
+        let screen = try await refused.waitFor("KASSE-EXITED-1")
+        #expect(screen.contains("cannot be checked") && screen.contains("kasse journal reanchor"), "\(screen)")
+        await refused.close()
+        #expect(!FileManager.default.fileExists(atPath: anchor))
+        let acknowledged = try await KasseBinary.run(["journal", "reanchor", "--journal", journalPath, "--reason", "anchor lost, journal checked"],
+                                                     environment: ["HOME": first.directory])
+        #expect(acknowledged.status == 0, "\(acknowledged.errors)")
+
         let again = try await TillSession(simulator: sim, reusing: first.directory)
-        try await again.waitFor("anchor file was missing")
+        try await again.waitFor("Testbutikken")
         try await again.keys("F10")
         try await again.waitFor("KASSE-EXITED-0")
         await again.close()
@@ -247,7 +256,8 @@ final class TillSession: Sendable {
             if case .operatorAction(let text)? = entry.event { return text }
             return nil
         }
-        #expect(notes.contains { $0.hasPrefix("journal anchor at start: the anchor file is missing") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("journal re-anchored: the anchor file is missing") && $0.contains("anchor lost, journal checked") },
+                "\(notes)")
         #expect(try await journal.anchorCheck() == .matches(sequence: try await journal.newestEntry().sequence))
         try await sim.finish()
     }

@@ -107,7 +107,7 @@ struct TillScreenTests {
         staffed.send(.pinChecked(employeeID: "1001", matches: true))
         staffed.press(.function(1))
         scenes.append(("manager-approval", staffed.state))
-        _ = TillStaffTests.typeForm(&staffed, "9001", "9999")
+        _ = TillStaffTests.typeForm(&staffed, "9001", "999999")
         staffed.send(.pinChecked(employeeID: "9001", matches: true))
         staffed.type("7040000000016")
         scenes.append(("training", staffed.state))

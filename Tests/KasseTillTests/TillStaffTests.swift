@@ -118,7 +118,7 @@ struct TillStaffTests {
         till.send(.pinChecked(employeeID: "1001", matches: true))
         #expect(till.state.banner?.text == "Kari Kasserer is not a manager. A manager must close the day with Z report 3.")
         #expect(till.state.approval?.form == LogInForm())
-        _ = Self.typeForm(&till, "9001", "9999")
+        _ = Self.typeForm(&till, "9001", "999999")
         let approved = till.send(.pinChecked(employeeID: "9001", matches: true))
         #expect(approved == [.record([.managerApproved(employee: "9001", action: "Z report 3")]), .makeReport(.z)])
         #expect(till.state.employee?.id == "1001")  // the cashier stays logged in
@@ -126,7 +126,7 @@ struct TillStaffTests {
 
     @Test func escCancelsAnApprovalAndGoesBack() throws {
         var till = Self.driver()
-        _ = Self.typeForm(&till, "9001", "9999")
+        _ = Self.typeForm(&till, "9001", "999999")
         till.send(.pinChecked(employeeID: "9001", matches: true))
         till.press(.function(1))
         // A manager at the till only types the PIN.
@@ -142,7 +142,7 @@ struct TillStaffTests {
         _ = Self.typeForm(&till, "1001", "1234")
         till.send(.pinChecked(employeeID: "1001", matches: true))
         till.press(.function(1))
-        _ = Self.typeForm(&till, "9001", "9999")
+        _ = Self.typeForm(&till, "9001", "999999")
         let on = till.send(.pinChecked(employeeID: "9001", matches: true))
         #expect(on == [.record([.trainingMode(on: true, manager: "9001")])])
         #expect(till.state.training)
