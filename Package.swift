@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // PURE: the API's wire shapes, shared by client and simulator. No I/O.
@@ -135,6 +136,7 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -165,6 +167,7 @@ let package = Package(
         .target(
             name: "KasseStoreServer",
             dependencies: [
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 "KasseListener", "KasseFiles",
                 "KasseStore", "KasseCore", "VippsModels", "VippsWebhooks", "KasseTill", "KasseNorway",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -180,6 +183,7 @@ let package = Package(
         .target(
             name: "KasseStoreLink",
             dependencies: [
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 "KasseStore", "KasseCore", "KasseJournal",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -282,6 +286,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 "KasseFiles", "KasseListener",
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
                 "KasseJournal", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",

@@ -101,7 +101,7 @@ extension ConfigReader {
         "scanners.device": ["match", "role"],
         "staff": ["id", "name", "role", "pin", "language"],
         "printer": ["network", "device", "file", "paper_mm", "columns", "code_page", "timeout_ms", "receipt", "logo"],
-        "server": ["url", "token"],
+        "server": ["url", "token", "key", "catalog_public_key", "ca", "insecure"],
     ]
     static let openSections: Set<String> = ["display"]
 

@@ -132,7 +132,7 @@ public final class CustomerViewServer: Sendable {
         let app = Application(
             router: router,
             server: .guardedWebSocket(webSocketRouter: router, table: connections),
-            configuration: .init(address: .hostname(host, port: port), serverName: "kasse-till-display"),
+            configuration: .init(address: .hostname(host, port: port), serverName: "kasse-till-display", backlog: ListenerLimits.backlog),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)

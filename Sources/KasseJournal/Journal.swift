@@ -129,6 +129,12 @@ public final class Journal: Sendable {
             // Even root, who could write anyway, must not write to a journal someone made read-only.
             throw .readOnly(path: path)
         }
+        if exists, !create, let size = (try? manager.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
+            // An empty file is no journal: lost, or cut to nothing.
+            throw .cannotOpen(path: path, detail: "the file is empty (0 bytes), so it holds no journal; if this till has sold before, "
+                + "restore the journal from the backup (or from the store server: kasse server restore); if it is new, remove the empty file "
+                + "and create the journal with kasse journal init")
+        }
         if !exists {
             if readOnly { throw .cannotOpen(path: path, detail: "no such file") }
             if !create { throw .missing(path: path) }

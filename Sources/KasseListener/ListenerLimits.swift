@@ -7,6 +7,7 @@ import KasseFiles
 import Logging
 import NIOCore
 import NIOHTTPTypes
+import NIOSSL
 import Synchronization
 
 /// What one listening socket allows, so that no device on the shop's network can hold a till's
@@ -70,6 +71,10 @@ public struct ListenerLimits: Sendable, Equatable, CustomStringConvertible {
                        maxBodyBytes: 4 << 20)
     }
 
+    /// The kernel's queue of connections not yet accepted: deep enough that a burst is
+    /// accepted (and judged by the guard) rather than left half-open in the kernel.
+    public static let backlog = 2048
+
     static func share(of openFiles: UInt64, divisor: UInt64, cap: Int) -> Int {
         max(16, min(cap, Int(clamping: openFiles / divisor)))
     }
@@ -102,6 +107,10 @@ public final class ConnectionTable: Sendable {
         var order: UInt64
         var established: Bool
         var channel: any Channel
+        /// A whole request head arrived and its answer is not written yet: the server is at
+        /// work, so the establish deadline waits for the answer (the request timeout still
+        /// bounds how long the client takes to send it).
+        var answering = false
     }
 
     struct State {
@@ -130,6 +139,14 @@ public final class ConnectionTable: Sendable {
 
     func isEstablished(_ id: ObjectIdentifier) -> Bool {
         state.withLock { $0.entries[id]?.established ?? false }
+    }
+
+    func isAnswering(_ id: ObjectIdentifier) -> Bool {
+        state.withLock { $0.entries[id]?.answering ?? false }
+    }
+
+    func setAnswering(_ id: ObjectIdentifier, _ answering: Bool) {
+        state.withLock { $0.entries[id]?.answering = answering }
     }
 
     /// Connections open now, and how many of them are authenticated.
@@ -185,16 +202,14 @@ public final class ConnectionTable: Sendable {
 
 /// The first handler of every accepted connection: admission, the establish deadline and the
 /// idle timeout, below HTTP (so a connection that never sends a whole request head is covered
-/// too). A connection counts as established once the server answers it with 2xx or 101.
-final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
+/// too). A connection counts as established once the server answers it with 2xx or 101 (seen
+/// by `ResponseSniffer`, after TLS) or says so (`ConnectionTable.establish`).
+final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
 
     let table: ConnectionTable
     var started = false
-    var established = false
     var lastRead = NIODeadline.now()
     var establishTask: Scheduled<Void>?
     var idleTask: Scheduled<Void>?
@@ -227,14 +242,23 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         let table = self.table
         channel.closeFuture.whenComplete { _ in table.remove(id) }
-        let loop = context.eventLoop.assumeIsolated()
-        establishTask = loop.scheduleTask(in: TimeAmount(table.limits.establishTimeout)) {
-            if !table.isEstablished(id) {
-                table.countTimeout()
-                context.close(promise: nil)
-            }
-        }
+        scheduleEstablishCheck(context, id: id, after: TimeAmount(table.limits.establishTimeout))
         scheduleIdleCheck(context, after: TimeAmount(table.limits.idleTimeout))
+    }
+
+    /// At the deadline: closed unless authenticated; while the server is still answering a
+    /// request it received whole, checked again a moment later (a slow server is not a slow client).
+    private func scheduleEstablishCheck(_ context: ChannelHandlerContext, id: ObjectIdentifier, after delay: TimeAmount) {
+        let table = self.table
+        establishTask = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            if table.isEstablished(id) { return }
+            if table.isAnswering(id) {
+                scheduleEstablishCheck(context, id: id, after: .milliseconds(500))
+                return
+            }
+            table.countTimeout()
+            context.close(promise: nil)
+        }
     }
 
     private func scheduleIdleCheck(_ context: ChannelHandlerContext, after delay: TimeAmount) {
@@ -255,10 +279,22 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.fireChannelRead(data)
     }
 
+}
+
+/// Sees the server's answers in the clear (after TLS, when there is TLS): a 2xx or 101 answer
+/// authenticates the connection, where the table says so.
+final class ResponseSniffer: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    let table: ConnectionTable
+    var established = false
+
+    init(table: ConnectionTable) { self.table = table }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if !established, table.establishOnSuccess, case .byteBuffer(let buffer) = unwrapOutboundIn(data), Self.isSuccess(buffer) {
             established = true
-            establishTask?.cancel()
             table.establish(ObjectIdentifier(context.channel))
         }
         context.write(data, promise: promise)
@@ -275,10 +311,13 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 }
 
 /// Closes a connection whose request (head to end) takes longer than `timeout`: a body sent a
-/// byte at a time holds nothing for long.
-final class RequestTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// byte at a time holds nothing for long. Tells the connection's guard while the server is
+/// answering a request it has (so its establish deadline waits for the answer).
+final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
 
     let timeout: TimeAmount
     let table: ConnectionTable
@@ -292,6 +331,7 @@ final class RequestTimeoutHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
+            table.setAnswering(ObjectIdentifier(context.channel), true)
             task?.cancel()
             let table = self.table
             task = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
@@ -307,21 +347,30 @@ final class RequestTimeoutHandler: ChannelInboundHandler, RemovableChannelHandle
         context.fireChannelRead(data)
     }
 
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { table.setAnswering(ObjectIdentifier(context.channel), false) }
+        context.write(data, promise: promise)
+    }
+
     func handlerRemoved(context: ChannelHandlerContext) {
         task?.cancel()
     }
 }
 
 /// A child channel (HTTP/1, or HTTP/1 with WebSocket upgrade) with a `ConnectionGuardHandler` in
-/// front of everything else.
+/// front of everything else, then TLS (when configured), then a `ResponseSniffer`.
 struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     typealias Value = Inner.Value
     let inner: Inner
     let table: ConnectionTable
+    let tls: NIOSSLContext?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
-            try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(table: table), position: .first)
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(ConnectionGuardHandler(table: table), position: .first)
+            if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
+            try pipeline.addHandler(ResponseSniffer(table: table))
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
@@ -335,7 +384,7 @@ struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
 
 extension HTTPServerBuilder {
     /// HTTP/1 with every limit of `table`.
-    public static func guardedHTTP1(_ table: ConnectionTable) -> HTTPServerBuilder {
+    public static func guardedHTTP1(_ table: ConnectionTable, tls: NIOSSLContext? = nil) -> HTTPServerBuilder {
         let limits = table.limits
         return .init { responder in
             GuardedChildChannel(
@@ -344,14 +393,14 @@ extension HTTPServerBuilder {
                     configuration: .init(
                         additionalChannelHandlers: [RequestTimeoutHandler(timeout: limits.requestTimeout, table: table)],
                         idleTimeout: TimeAmount(limits.idleTimeout))),
-                table: table)
+                table: table, tls: tls)
         }
     }
 
     /// HTTP/1 with a WebSocket upgrade through `webSocketRouter`, with every limit of `table`;
     /// WebSockets are pinged at a third of the idle timeout.
     public static func guardedWebSocket<Builder: HTTPResponderBuilder & SendableMetatype>(
-        webSocketRouter: Builder, table: ConnectionTable, maxFrameSize: Int = 1 << 14
+        webSocketRouter: Builder, table: ConnectionTable, maxFrameSize: Int = 1 << 14, tls: NIOSSLContext? = nil
     ) -> HTTPServerBuilder where Builder.Responder.Context: WebSocketRequestContext {
         let limits = table.limits
         let webSocketResponder = webSocketRouter.buildResponder()
@@ -365,7 +414,7 @@ extension HTTPServerBuilder {
                             additionalChannelHandlers: [RequestTimeoutHandler(timeout: limits.requestTimeout, table: table)],
                             idleTimeout: TimeAmount(limits.idleTimeout)),
                         ws: .init(maxFrameSize: maxFrameSize, autoPing: .enabled(timePeriod: limits.idleTimeout / 3)))),
-                table: table)
+                table: table, tls: tls)
         }
     }
 }

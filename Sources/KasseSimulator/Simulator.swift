@@ -44,7 +44,7 @@ public struct Simulator: Sendable {
         let app = Application(
             router: makeRouter(sender: sender),
             server: .guardedHTTP1(ConnectionTable(limits: ListenerLimits.simulator().overridden(by: ProcessInfo.processInfo.environment))),
-            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "kasse-simulator"),
+            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "kasse-simulator", backlog: ListenerLimits.backlog),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let shownHost = host.contains(":") ? "[\(host)]" : host

@@ -56,7 +56,7 @@ public enum ChainCheck {
                 guard held == entry.hash else {
                     return .refuse(StoreRefusal(
                         error: "fork",
-                        message: "entry \(entry.sequence) differs from the entry \(entry.sequence) the server already holds: the till's journal was rewritten or replaced",
+                        message: "entry \(entry.sequence) differs from the entry \(entry.sequence) the server holds for this till: the server keeps what it holds and a person must look (a journal rewritten or replaced at the till, or entries this till did not write)",
                         head: head))
                 }
                 continue
@@ -70,7 +70,7 @@ public enum ChainCheck {
             guard entry.previousHash == previous.hash else {
                 return .refuse(StoreRefusal(
                     error: "fork",
-                    message: "entry \(entry.sequence) does not go on from entry \(previous.sequence) as the server holds it: the till's journal was rewritten or replaced",
+                    message: "entry \(entry.sequence) does not go on from entry \(previous.sequence) as the server holds it: the server keeps what it holds and a person must look (a journal rewritten or replaced at the till, or entries this till did not write)",
                     head: head))
             }
             new.append(entry)

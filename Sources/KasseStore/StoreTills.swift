@@ -7,11 +7,15 @@ public struct StoreTill: Sendable, Hashable {
     public var store: String
     public var till: String
     public var tokenHash: String
+    /// The public part of the key the till signs its journal batches with; without it the
+    /// server takes no journal from this till (a token alone is not enough).
+    public var publicKey: LinkPublicKey?
 
-    public init(store: String, till: String, tokenHash: String) {
+    public init(store: String, till: String, tokenHash: String, publicKey: LinkPublicKey? = nil) {
         self.store = store
         self.till = till
         self.tokenHash = tokenHash.lowercased()
+        self.publicKey = publicKey
     }
 
     /// The till's name at the server and in its payments' references: `OSL1-T3`.

@@ -7,18 +7,60 @@ import KasseStore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 
-/// `[server]` in the till's configuration: the store server's address and this till's token.
+/// `[server]` in the till's configuration: the store server's address, this till's token, the
+/// key it signs its journal batches with, the server's catalog key, and the certificate that
+/// proves the server is the shop's (pinned: nothing else is trusted for it).
 public struct StoreLinkConfiguration: Sendable {
-    /// `http://HOST:PORT` (or https).
+    /// `https://HOST:PORT` (or `http://` to this machine, or anywhere with `insecure`).
     public var url: String
     public var token: String
+    /// This till's name at the server (`PaymentReference.tillPrefix`: store and till), which
+    /// every journal batch's signature covers.
+    public var till: String
+    /// Signs every journal batch; the server holds its public part in this till's `[[till]]`.
+    public var signingKey: LinkSigningKey?
+    /// The server's catalog key: a catalog whose signature it does not verify is refused.
+    public var catalogKey: LinkPublicKey?
+    /// The CA or server certificate `https://` is checked against (PEM), and only it.
+    public var tls: TLSConfiguration?
 
-    public init(url: String, token: String) {
+    public init(url: String, token: String, till: String, signingKey: LinkSigningKey?, catalogKey: LinkPublicKey?,
+                tls: TLSConfiguration? = nil) {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.token = token
+        self.till = till
+        self.signingKey = signingKey
+        self.catalogKey = catalogKey
+        self.tls = tls
+    }
+
+    /// TLS that trusts only the certificates in `pemFile` (a CA, or the server's own
+    /// certificate): a server with any other certificate is refused, whoever signed it.
+    public static func pinnedTLS(pemFile: String) throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(pemFile))
+        tls.minimumTLSVersion = .tlsv12
+        return tls
+    }
+
+    /// This configuration with TLS that trusts only `caFile` (nil: none, for `http://`).
+    public func pinning(caFile: String?) throws -> StoreLinkConfiguration {
+        var configuration = self
+        configuration.tls = try caFile.map { try Self.pinnedTLS(pemFile: $0) }
+        return configuration
+    }
+
+    /// Plain `http://` to another machine (`insecure = true`): the token and journal in clear.
+    public var isInsecure: Bool { !url.hasPrefix("https://") && !Self.isLoopback(url) }
+
+    /// Whether `url`'s host is this machine (where plain `http://` crosses no network).
+    public static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     var webSocketURL: String {
@@ -58,6 +100,7 @@ public final class StoreLink: Sendable {
         self.onEvent = onEvent
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: .seconds(3), read: .seconds(30))
+        if let tls = configuration.tls { http.tlsConfiguration = tls }
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
     }
 
@@ -88,9 +131,18 @@ public final class StoreLink: Sendable {
                 if let last = state.withLock({ $0.lastEvent }) { url += "?after=\(last)" }
                 var headers = HTTPFields()
                 headers[.authorization] = "Bearer \(configuration.token)"
+                // The WebSocket client cannot name an IP address in TLS (SNI): to a server given by
+                // its address, the event socket relies on the pinned CA alone (the journal's HTTP
+                // requests also check the address against the certificate).
+                var socketConfiguration = WebSocketClientConfiguration(additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(15)))
+                var tls = configuration.tls
+                if tls != nil, let host = URLComponents(string: configuration.url)?.host, Self.isAddress(host) {
+                    socketConfiguration.sniHostname = "kasse-store-server"
+                    tls?.certificateVerification = .noHostnameVerification
+                }
                 let closed = try await WebSocketClient.connect(
-                    url: url, configuration: .init(additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(15))),
-                    logger: logger
+                    url: url, configuration: socketConfiguration,
+                    tlsConfiguration: tls, logger: logger
                 ) { inbound, outbound, _ in
                     // The socket stays open until the server closes it: cancelling the link closes
                     // it from this side (the client does not end on cancellation by itself).
@@ -113,6 +165,11 @@ public final class StoreLink: Sendable {
             pause = min(pause * 2, .seconds(5))
         }
         state.withLock { $0.connected = false }
+    }
+
+    /// Whether `host` is an IP address rather than a name.
+    static func isAddress(_ host: String) -> Bool {
+        host.contains(":") || (!host.isEmpty && host.allSatisfy { $0.isNumber || $0 == "." })
     }
 
     /// The frames of one connection.
@@ -225,7 +282,18 @@ public final class StoreLink: Sendable {
             guard let version = response.headers.first(name: "Kasse-Catalog-Version").flatMap({ Int64($0) }) else {
                 throw StoreUnavailable(detail: "the catalog came without its version")
             }
-            return (version, String(buffer: body))
+            // Prices are the server's word only when its key says so: anything else (a man in
+            // the middle, a server without the key) is refused and the till sells on as it was.
+            let bytes = Array(buffer: body)
+            guard let key = configuration.catalogKey,
+                  key.verifies(response.headers.first(name: LinkSignature.catalogHeader), for: LinkSignature.catalog(version: version, csv: bytes))
+            else {
+                throw StoreRefusal(
+                    error: "unsigned-catalog",
+                    message: "catalog \(version) is not signed with the server's catalog key (catalog_public_key); it was not applied",
+                    head: nil)
+            }
+            return (version, String(decoding: bytes, as: UTF8.self))
         case 304, 404:
             return nil
         default:
@@ -246,7 +314,12 @@ public final class StoreLink: Sendable {
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(batch)))
+        let body = Array(try JSONEncoder().encode(batch))
+        guard let key = configuration.signingKey else {
+            throw StoreRefusal(error: "no-key", message: "this till has no key to sign its journal with ([server] key)", head: nil)
+        }
+        request.headers.add(name: LinkSignature.journalHeader, value: key.sign(LinkSignature.journal(till: configuration.till, body: body)))
+        request.body = .bytes(ByteBuffer(bytes: body))
         return try await exchange(request, as: JournalHead.self)
     }
 

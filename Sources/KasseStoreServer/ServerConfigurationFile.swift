@@ -13,11 +13,15 @@ extension StoreServerConfiguration {
     /// database = "postgres://kasse@127.0.0.1:5432/kasse"   # password: KASSE_DATABASE_PASSWORD
     /// public_url = "https://kasse.example.no/vipps/webhooks"  # as registered at Vipps MobilePay
     /// webhook_secret = "…"                                  # or KASSE_WEBHOOK_SECRET
+    /// catalog_key = "/etc/kasse/catalog.key"                # made by: kasse server keygen
+    /// tls_certificate = "/etc/kasse/server.pem"             # https:// for the tills (both, or neither)
+    /// tls_key = "/etc/kasse/server.key"
     ///
     /// [[till]]
     /// store = "OSL1"
     /// till = "1"
     /// token_sha256 = "…"                                    # made by: kasse server token
+    /// public_key = "…"                                      # the till's: kasse server keygen at the till
     ///
     /// [company]                                             # for the SAF-T export (Norway)
     /// organisation_number = "999999999"
@@ -30,7 +34,8 @@ extension StoreServerConfiguration {
     public static func load(file: ConfigFile, environment: [String: String]) throws(StoreServerError) -> StoreServerConfiguration {
         let values = file.values
         func invalid(_ key: String, _ message: String) -> StoreServerError { .configuration("\(file.location(key)): \(message)") }
-        let known = ["server.listen", "server.database", "server.public_url", "server.webhook_secret"]
+        let known = ["server.listen", "server.database", "server.public_url", "server.webhook_secret", "server.catalog_key",
+                     "server.tls_certificate", "server.tls_key"]
             + ["organisation_number", "name", "address", "postal_code", "city", "vat_registered"].map { "company.\($0)" }
         if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
             throw invalid(unknown, "is not a setting of kasse server (it knows \(known.joined(separator: ", ")) and [[till]] tables)")
@@ -72,10 +77,19 @@ extension StoreServerConfiguration {
             guard let hash = table["token_sha256"] else {
                 throw .configuration("\(at("token_sha256")): till \(store)/\(till) needs token_sha256 = \"…\"; make a token with: kasse server token")
             }
-            if let other = table.values.keys.sorted().first(where: { !["store", "till", "token_sha256"].contains($0) }) {
-                throw .configuration("\(at(other)): [[till]] knows store, till and token_sha256")
+            if let other = table.values.keys.sorted().first(where: { !["store", "till", "token_sha256", "public_key"].contains($0) }) {
+                throw .configuration("\(at(other)): [[till]] knows store, till, token_sha256 and public_key")
             }
-            tills.append(StoreTill(store: store, till: till, tokenHash: hash))
+            guard let keyText = table["public_key"] else {
+                throw .configuration("\(at("public_key")): till \(store)/\(till) needs public_key = \"…\", the public part of the key it signs its journal with (made by: kasse server keygen --out FILE, at the till)")
+            }
+            let publicKey: LinkPublicKey
+            do {
+                publicKey = try LinkPublicKey(base64: keyText)
+            } catch {
+                throw .configuration("\(at("public_key")): \(error.description)")
+            }
+            tills.append(StoreTill(store: store, till: till, tokenHash: hash, publicKey: publicKey))
         }
         guard !tills.isEmpty else { throw .configuration("no [[till]] tables: list each till with store, till and token_sha256") }
         let list: StoreTills
@@ -84,9 +98,20 @@ extension StoreServerConfiguration {
         } catch {
             throw .configuration("[[till]]: \(error.description)")
         }
+        guard let catalogKey = values["server.catalog_key"] else {
+            throw invalid("server.catalog_key", "is missing: the key the server signs catalogs with (made by: kasse server keygen --out /etc/kasse/catalog.key; each till names its public part as catalog_public_key)")
+        }
+        switch (values["server.tls_certificate"], values["server.tls_key"]) {
+        case (.some, nil): throw invalid("server.tls_certificate", "is set, but tls_key is not: both, or neither")
+        case (nil, .some): throw invalid("server.tls_key", "is set, but tls_certificate is not: both, or neither")
+        default: break
+        }
         var configuration = StoreServerConfiguration(host: host, port: port, database: database, publicURL: publicURL,
                                                      webhookSecret: secret, tills: list)
         configuration.company = company
+        configuration.catalogKeyPath = catalogKey
+        configuration.tlsCertificatePath = values["server.tls_certificate"]
+        configuration.tlsKeyPath = values["server.tls_key"]
         return configuration
     }
 }

@@ -176,7 +176,7 @@ public struct StoreDatabase: Sendable {
         return 0
     }
 
-    /// How many times an event was delivered (tests and `kasse server status`).
+    /// How many times an event was delivered (tests and the server report).
     public func deliveries(reference: String, name: String) async throws -> Int {
         let rows = try await client.query(
             "SELECT COALESCE(SUM(deliveries), 0)::BIGINT FROM kasse_event WHERE reference = \(reference) AND name = \(name)", logger: logger)

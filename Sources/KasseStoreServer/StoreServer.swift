@@ -3,10 +3,12 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import KasseCore
+import KasseFiles
 import KasseListener
 import KasseStore
 import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 import UnixSignals
@@ -26,6 +28,15 @@ public struct StoreServerConfiguration: Sendable {
     public var tills: StoreTills
     /// The company the tills sell for (`[company]`): what the store's SAF-T file names.
     public var company: CompanyIdentity?
+    /// Signs every catalog the server hands out (`[server] catalog_key`); tills verify it with
+    /// its public part and refuse anything else.
+    public var catalogKey: LinkSigningKey?
+    /// `https://` and `wss://` for the tills (`[server] tls_certificate` and `tls_key`).
+    public var tls: TLSConfiguration?
+    /// Where `catalog_key`, `tls_certificate` and `tls_key` are (read by `loadFiles`).
+    public var catalogKeyPath: String?
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
 
     public init(host: String, port: Int, database: PostgresClient.Configuration, publicURL: String, webhookSecret: String,
                 tills: StoreTills) {
@@ -48,8 +59,41 @@ public struct StoreServerConfiguration: Sendable {
         return path.isEmpty ? "/" : path
     }
 
-    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`; the password may come from elsewhere
-    /// (`KASSE_DATABASE_PASSWORD`) so the file need not hold it.
+    /// Reads the files the configuration names: the catalog key (refused when others may read
+    /// it) and the TLS certificate and key.
+    public mutating func loadFiles() throws(StoreServerError) {
+        if let path = catalogKeyPath {
+            if PrivateFile.readableByOthers(path) {
+                throw .configuration("server.catalog_key: \(path) can be read by other users; run: \(PrivateFile.chmodAdvice(path))")
+            }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw .configuration("server.catalog_key: \(path) cannot be read (make it with: kasse server keygen --out \(path))")
+            }
+            do {
+                catalogKey = try LinkSigningKey(base64: text)
+            } catch {
+                throw .configuration("server.catalog_key: \(path): \(error.description)")
+            }
+        }
+        if let certificate = tlsCertificatePath, let key = tlsKeyPath {
+            if PrivateFile.readableByOthers(key) {
+                throw .configuration("server.tls_key: \(key) can be read by other users; run: \(PrivateFile.chmodAdvice(key))")
+            }
+            do {
+                let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+                var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+                tls.minimumTLSVersion = .tlsv12
+                self.tls = tls
+            } catch {
+                throw .configuration("server.tls_certificate, server.tls_key: cannot be read as a PEM certificate and key (\(error))")
+            }
+        }
+    }
+
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…]`; the password may come
+    /// from elsewhere (`KASSE_DATABASE_PASSWORD`) so the file need not hold it. `sslmode`:
+    /// `disable` (the default), `require` (TLS, any certificate), `verify-full` (TLS, the
+    /// certificate checked against the system's CAs or `sslrootcert=FILE`, and the host name).
     public static func database(url: String, password: String? = nil) throws(StoreServerError) -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty
@@ -57,9 +101,32 @@ public struct StoreServerConfiguration: Sendable {
             throw .configuration("database must be postgres://USER@HOST:PORT/DATABASE (the password from KASSE_DATABASE_PASSWORD), not '\(Self.redacted(url))'")
         }
         let name = String(components.path.drop(while: { $0 == "/" }))
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        let tls: PostgresClient.Configuration.TLS
+        switch query["sslmode"] ?? "disable" {
+        case "disable":
+            tls = .disable
+        case "require":
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            tls = .require(configuration)
+        case "verify-full", "verify-ca":
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let root = query["sslrootcert"] {
+                do {
+                    configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(root))
+                } catch {
+                    throw .configuration("database: sslrootcert \(root) cannot be read as PEM certificates")
+                }
+            }
+            if query["sslmode"] == "verify-ca" { configuration.certificateVerification = .noHostnameVerification }
+            tls = .require(configuration)
+        case let other:
+            throw .configuration("database: sslmode must be disable, require, verify-ca or verify-full, not '\(other.prefix(40))'")
+        }
         var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
-            password: password ?? components.password?.removingPercentEncoding, database: name.isEmpty ? nil : name, tls: .disable)
+            password: password ?? components.password?.removingPercentEncoding, database: name.isEmpty ? nil : name, tls: tls)
         configuration.options.connectTimeout = .seconds(5)
         return configuration
     }
@@ -107,8 +174,9 @@ public struct StoreServer: Sendable {
         addRoutes(router, database: database, hub: hub)
         let app = Application(
             router: router,
-            server: .guardedWebSocket(webSocketRouter: router, table: connections),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kasse-server"),
+            server: .guardedWebSocket(webSocketRouter: router, table: connections,
+                                      tls: try configuration.tls.map { try NIOSSLContext(configuration: $0) }),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kasse-server", backlog: ListenerLimits.backlog),
             onServerRunning: { channel in
                 if let port = await started.listening(channel.localAddress?.port ?? 0) { await onStart(port) }
             },
@@ -180,6 +248,7 @@ public struct StoreServer: Sendable {
         let tills = configuration.tills
         let logger = self.logger
         let maxBody = connections.limits.maxBodyBytes
+        let catalogKey = configuration.catalogKey
         let verifier = WebhookVerifier(secret: configuration.webhookSecret, registeredURL: configuration.publicURL, now: now)
 
         router.get("/health") { _, _ -> Response in
@@ -276,12 +345,15 @@ public struct StoreServer: Sendable {
             let known = request.uri.queryParameters.get("known").flatMap { Int64($0) }
             do {
                 guard let (version, csv) = try await database.latestCatalog() else {
-                    return Self.json(StoreRefusal(error: "no-catalog", message: "the server holds no catalog: kasse server catalog import FILE"),
+                    return Self.json(StoreRefusal(error: "no-catalog", message: "the server holds no catalog: kasse server catalog FILE"),
                                      status: .notFound)
                 }
                 var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8"]
                 headers[HTTPField.Name("Kasse-Catalog-Version")!] = "\(version)"
                 if known == version { return Response(status: .notModified, headers: headers) }
+                if let key = catalogKey {
+                    headers[HTTPField.Name(LinkSignature.catalogHeader)!] = key.sign(LinkSignature.catalog(version: version, csv: Array(csv.utf8)))
+                }
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: csv)))
             } catch {
                 return Self.json(StoreRefusal(error: "unavailable", message: "the database cannot be reached"), status: .serviceUnavailable)
@@ -300,8 +372,18 @@ public struct StoreServer: Sendable {
         router.post("/till/journal") { request, context -> Response in
             guard let till = tills.till(presenting: request.headers[.authorization]) else { return Self.unauthorized }
             var request = request
-            let body = try await request.collectBody(upTo: maxBody)
-            guard let batch = try? JSONDecoder().decode(JournalBatch.self, from: Data(Array(buffer: body))) else {
+            let body = Array(buffer: try await request.collectBody(upTo: maxBody))
+            // The till's own key, not its token alone, lets an entry in.
+            guard let key = till.publicKey,
+                  key.verifies(request.headers[HTTPField.Name(LinkSignature.journalHeader)!], for: LinkSignature.journal(till: till.key, body: body))
+            else {
+                logger.warning("journal batch for till \(till.key) refused: not signed with its key")
+                return Self.json(StoreRefusal(
+                    error: "unsigned",
+                    message: "the batch is not signed with this till's key (public_key in its [[till]] table at the server); nothing was stored"),
+                    status: .unauthorized)
+            }
+            guard let batch = try? JSONDecoder().decode(JournalBatch.self, from: Data(body)) else {
                 return Self.json(StoreRefusal(error: "bad-request", message: "the body is not a journal batch"), status: .badRequest)
             }
             guard batch.entries.count <= JournalBatch.maxEntries else {

@@ -188,26 +188,67 @@ public struct TillConfiguration: Sendable {
         var server: StoreLinkConfiguration?
         if let url = values["server.url"] {
             guard url.hasPrefix("http://") || url.hasPrefix("https://"), URLComponents(string: url)?.host?.isEmpty == false else {
-                throw invalid("server.url", "must be the store server's address, http://HOST:PORT, not '\(url)'")
+                throw invalid("server.url", "must be the store server's address, https://HOST:PORT, not '\(String(url.prefix(80)))'")
             }
             guard let token = environment["KASSE_SERVER_TOKEN"] ?? values["server.token"], !token.isEmpty else {
                 throw invalid("server.url", "is set, but no token is: add token = \"…\" (made by: kasse server token) or set KASSE_SERVER_TOKEN")
             }
-            server = StoreLinkConfiguration(url: url, token: token)
+            // Plain http:// only to this machine, unless the shop says otherwise in so many words.
+            if url.hasPrefix("http://"), !StoreLinkConfiguration.isLoopback(url), values["server.insecure"] != "true" {
+                throw invalid("server.url", "is plain http:// to another machine: the token and journal would cross the network in clear. "
+                    + "Use https:// with ca = \"…\" (the server's certificate or its CA), or, on a network the shop controls, insecure = true")
+            }
+            if url.hasPrefix("https://"), values["server.ca"] == nil {
+                throw invalid("server.url", "is https://, but no ca is: add ca = \"/etc/kasse/server-ca.pem\" (the server's certificate or its CA; only it is trusted)")
+            }
+            guard let keyPath = values["server.key"] else {
+                throw invalid("server.url", "is set, but no key is: add key = \"/etc/kasse/link.key\" (made by: kasse server keygen --out /etc/kasse/link.key; its public part goes in this till's [[till]] at the server)")
+            }
+            if PrivateFile.readableByOthers(keyPath) {
+                throw invalid("server.key", "\(keyPath) can be read by other users; run: \(PrivateFile.chmodAdvice(keyPath))")
+            }
+            guard let keyText = try? String(contentsOfFile: keyPath, encoding: .utf8) else {
+                throw invalid("server.key", "\(keyPath) cannot be read (make it with: kasse server keygen --out \(keyPath))")
+            }
+            let signingKey: LinkSigningKey
+            do {
+                signingKey = try LinkSigningKey(base64: keyText)
+            } catch {
+                throw invalid("server.key", "\(keyPath): \(error.description)")
+            }
+            guard let catalogText = values["server.catalog_public_key"] else {
+                throw invalid("server.url", "is set, but no catalog_public_key is: add the server's (printed by kasse server keygen where its catalog_key was made)")
+            }
+            let catalogKey: LinkPublicKey
+            do {
+                catalogKey = try LinkPublicKey(base64: catalogText)
+            } catch {
+                throw invalid("server.catalog_public_key", error.description)
+            }
+            let storeID = values["till.store_id"] ?? "STORE1", tillID = values["till.till_id"] ?? "1"
+            let link = StoreLinkConfiguration(url: url, token: token, till: PaymentReference.tillPrefix(store: storeID, till: tillID),
+                                              signingKey: signingKey, catalogKey: catalogKey)
+            do {
+                server = try link.pinning(caFile: url.hasPrefix("https://") ? values["server.ca"] : nil)
+            } catch {
+                throw invalid("server.ca", "\(values["server.ca"] ?? "") cannot be read as PEM certificates")
+            }
         } else if values["server.token"] != nil {
             throw invalid("server.token", "is set, but server.url is not: add url = \"http://HOST:PORT\"")
         }
         var display: DisplaySettings?
-        if let listen = values["display.listen"] {
+        if var listen = values["display.listen"] {
+            // A port alone listens on this machine only (loopback): a display on the same PC.
+            if Int(listen) != nil { listen = "127.0.0.1:" + listen }
             guard let colon = listen.lastIndex(of: ":"), colon > listen.startIndex, let port = Int(listen[listen.index(after: colon)...]),
                   (0...65535).contains(port)
-            else { throw invalid("display.listen", "must be HOST:PORT where customer displays connect (0.0.0.0:8791), not '\(listen)'") }
+            else { throw invalid("display.listen", "must be HOST:PORT where customer displays connect (127.0.0.1:8791, or this till's address on the shop's network), not '\(String(listen.prefix(80)))'") }
             guard let secret = environment["KASSE_DISPLAY_SECRET"] ?? values["display.secret"], secret.count >= 16 else {
                 throw invalid("display.listen", "is set, but no secret of 16 characters or more is: add secret = \"…\" (the same in the display's settings) or set KASSE_DISPLAY_SECRET")
             }
             display = DisplaySettings(host: String(listen[..<colon]).trimmingCharacters(in: ["[", "]"]), port: port, secret: secret)
         } else if values["display.secret"] != nil {
-            throw invalid("display.secret", "is set, but display.listen is not: add listen = \"0.0.0.0:8791\"")
+            throw invalid("display.secret", "is set, but display.listen is not: add listen = \"127.0.0.1:8791\"")
         }
         let home = environment["HOME"] ?? NSHomeDirectory()
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.local/share")
@@ -603,6 +644,9 @@ public enum TillLauncher {
         var storeEvents: AsyncStream<StoreEvent>?
         let (catalogVersions, catalogSink) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
         if let server = tillConfiguration.server {
+            if server.isInsecure {
+                logger.warning("store server \(server.url): plain http:// (insecure = true); the token and the journal cross the network in clear")
+            }
             let (events, eventSink) = AsyncStream.makeStream(of: StoreEvent.self, bufferingPolicy: .bufferingNewest(64))
             storeEvents = events
             let started = StoreLink(configuration: server, journal: journal, logger: logger, onEvent: { eventSink.yield($0) },

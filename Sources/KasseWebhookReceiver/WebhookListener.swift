@@ -57,7 +57,7 @@ public struct WebhookListener: Sendable {
         let app = Application(
             router: router,
             server: .guardedHTTP1(ConnectionTable(limits: limits)),
-            configuration: .init(address: .hostname(host, port: port), serverName: "kasse-webhook-listener"),
+            configuration: .init(address: .hostname(host, port: port), serverName: "kasse-webhook-listener", backlog: ListenerLimits.backlog),
             onServerRunning: { await onStart($0.localAddress?.port ?? 0) },
             logger: logger)
         try await app.runService()

@@ -28,13 +28,13 @@ struct CatalogCommand: AsyncParsableCommand {
 
         func load() throws -> (CatalogCSV.Result, Market) {
             let market = try resolvedMarket()
-            let text: String
-            do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
-            } catch {
-                throw CLIError("cannot read the catalog \(file): \(describe(error))")
+            // Read as the till reads it: bytes, with invalid UTF-8 in a name repaired and said,
+            // never the whole file refused.
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CLIError("cannot read the catalog \(file): \(FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")")
             }
-            return (CatalogCSV.parse(text, market: market), market)
+            let result = data.withUnsafeBytes { CatalogCSV.parse(bytes: $0.bindMemory(to: UInt8.self), market: market) }
+            return (result, market)
         }
     }
 

@@ -347,14 +347,9 @@ struct JournalCommand: AsyncParsableCommand {
             default:
                 break
             }
-            var employee: String?
-            if !settings.staff.entries.isEmpty {
-                guard let manager else {
-                    throw CLIError("A manager acknowledges this: kasse journal reanchor --reason \"…\" --manager ID (their PIN is asked for).")
-                }
-                employee = try await ManagerPIN.check(manager, journal: journal, staff: settings.staff, purpose: "acknowledges a journal finding",
-                                                      refused: "nothing was recorded")
-            }
+            let employee = try await ManagerPIN.approval(
+                manager, journal: journal, staff: settings.staff, purpose: "acknowledges a journal finding", refused: "nothing was recorded",
+                missing: "A manager acknowledges this: kasse journal reanchor --reason \"…\" --manager ID (their PIN is asked for).")
             let anchorPath = JournalAnchor.path(forJournal: path)
             var kept = ""
             if FileManager.default.fileExists(atPath: anchorPath) {
@@ -560,14 +555,9 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             let (journal, settings) = try options.open(readOnly: false)
             // As at the till: a till with a staff list closes the day only with a manager's PIN.
-            var employee: String?
-            if !settings.staff.entries.isEmpty {
-                guard let manager else {
-                    throw CLIError("Closing the day needs a manager: kasse report z --manager ID (their PIN is asked for).")
-                }
-                employee = try await ManagerPIN.check(manager, journal: journal, staff: settings.staff, purpose: "closes the day",
-                                                      refused: "the day is not closed")
-            }
+            let employee = try await ManagerPIN.approval(
+                manager, journal: journal, staff: settings.staff, purpose: "closes the day", refused: "the day is not closed",
+                missing: "Closing the day needs a manager: kasse report z --manager ID (their PIN is asked for).")
             let report: JournalReport
             do {
                 if let employee {
@@ -588,6 +578,15 @@ struct ReportCommand: AsyncParsableCommand {
 /// counted from the journal (so neither a restart nor another process resets it), and every
 /// wrong PIN journaled.
 enum ManagerPIN {
+    /// With a staff list, the manager's employee number once their PIN is right (`missing`
+    /// when none is named); without one, nil: the configured cashier writes.
+    static func approval(_ manager: String?, journal: Journal, staff: StaffList, purpose: String, refused: String,
+                         missing: String) async throws -> String? {
+        guard !staff.entries.isEmpty else { return nil }
+        guard let manager else { throw CLIError(missing) }
+        return try await check(manager, journal: journal, staff: staff, purpose: purpose, refused: refused)
+    }
+
     /// The manager's employee number once their PIN is right; otherwise a clear refusal.
     static func check(_ manager: String, journal: Journal, staff: StaffList, purpose: String, refused: String) async throws -> String {
         let lockOut = try await journalCall { () async throws(JournalError) in try await journal.logInLockOut() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import KasseCore
 import KasseJournal
@@ -35,18 +36,34 @@ struct ServerBenchmark: AsyncParsableCommand {
 
     static let secret = "benchmark-webhook-secret-0123456789"
 
+    /// The benchmark's link keys, the same every run (made from their names: a benchmark's
+    /// keys guard nothing).
+    static func linkKey(_ name: String) -> LinkSigningKey {
+        try! LinkSigningKey(base64: Data(SHA256.hash(data: Data("kasse-bench \(name)".utf8))).base64EncodedString())
+    }
+    static let catalogKey = linkKey("catalog")
+    static let linkKeys = LinkKeyTable()
+    struct LinkKeyTable: Sendable {
+        subscript(_ till: String) -> LinkSigningKey? { ServerBenchmark.linkKey(till) }
+    }
+
     func run() async throws {
         var logger = Logger(label: "kasse.bench")
         logger.logLevel = .error
         let keys = (0..<max(tills, 1)).map { "BENCH-\($0 + 1)" }
         let tokens = Dictionary(uniqueKeysWithValues: keys.map { ($0, "token-\($0)-0123456789abcdef") })
+        // Each till signs its journal with a key of its own; the server signs its catalogs.
+        let linkKeys = Self.linkKeys, catalogKey = Self.catalogKey
         let storeTills = try StoreTills(keys.map { key in
-            StoreTill(store: "BENCH", till: String(key.split(separator: "-")[1]), tokenHash: StoreTills.tokenHash(tokens[key]!))
-        } + [StoreTill(store: "TEST1", till: "2", tokenHash: StoreTills.tokenHash("token-for-the-timed-till-0123456789"))])
+            StoreTill(store: "BENCH", till: String(key.split(separator: "-")[1]), tokenHash: StoreTills.tokenHash(tokens[key]!),
+                      publicKey: linkKeys[key]!.publicKey)
+        } + [StoreTill(store: "TEST1", till: "2", tokenHash: StoreTills.tokenHash("token-for-the-timed-till-0123456789"),
+                       publicKey: linkKeys["TEST1-2"]!.publicKey)])
         let publicURL = "http://127.0.0.1:1/vipps/webhooks"
-        let configuration = StoreServerConfiguration(
+        var configuration = StoreServerConfiguration(
             host: "127.0.0.1", port: 0, database: try StoreServerConfiguration.database(url: database), publicURL: publicURL,
             webhookSecret: Self.secret, tills: storeTills)
+        configuration.catalogKey = catalogKey
         let server = try await StoreServer.start(configuration, logger: logger)
         emit("store server on \(server.baseURL), PostgreSQL \(configuration.databaseDescription)")
         if payments > 0 { try await webhookToPaid(server: server, publicURL: publicURL, logger: logger) }
@@ -98,7 +115,8 @@ struct ServerBenchmark: AsyncParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-bench-\(UUID().uuidString)").path
         let journal = try Journal(path: folder + "/journal.sqlite", till: "2", cashier: "bench")
         let (events, sink) = AsyncStream.makeStream(of: StoreEvent.self)
-        let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: "token-for-the-timed-till-0123456789"),
+        let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: "token-for-the-timed-till-0123456789", till: "TEST1-2",
+                                                                   signingKey: Self.linkKeys["TEST1-2"], catalogKey: Self.catalogKey.publicKey),
                              journal: journal, logger: logger, onEvent: { sink.yield($0) })
         let linkTask = Task { await link.run() }
         let terminal = WatchingTerminal()
@@ -194,7 +212,8 @@ struct ServerBenchmark: AsyncParsableCommand {
             let tillID = String(key.split(separator: "-")[1])
             let journal = try Journal(path: folder + "/\(key).sqlite", till: tillID, cashier: "bench")
             let received = Received()
-            let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: tokens[key]!), journal: journal,
+            let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: tokens[key]!, till: key,
+                                                                       signingKey: Self.linkKeys[key], catalogKey: Self.catalogKey.publicKey), journal: journal,
                                  logger: logger, onEvent: { event in received.counts.withLock { $0[event.reference, default: 0] += 1 } })
             all.append(Till(key: key, journal: journal, link: link, received: received))
         }

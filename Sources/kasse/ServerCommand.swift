@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KasseFiles
 import KasseConfig
 import KasseCore
 import KasseJournal
@@ -14,7 +15,7 @@ struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "The store server: Vipps MobilePay webhooks for every till, journals and reports in PostgreSQL.",
-        subcommands: [Serve.self, Token.self, Report.self, SAFT.self, Catalog.self, Restore.self],
+        subcommands: [Serve.self, Token.self, Keygen.self, Report.self, SAFT.self, Catalog.self, Restore.self],
         defaultSubcommand: Serve.self
     )
 
@@ -32,7 +33,7 @@ struct ServerCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("cannot read \(config): \((error as NSError).localizedDescription)")
             }
-            let configuration: StoreServerConfiguration
+            var configuration: StoreServerConfiguration
             do {
                 let file = try ConfigReader.parse(text)
                 if let attributes = try? FileManager.default.attributesOfItem(atPath: config),
@@ -40,6 +41,7 @@ struct ServerCommand: AsyncParsableCommand {
                     warn("warning: \(warning)")
                 }
                 configuration = try StoreServerConfiguration.load(file: file, environment: ProcessInfo.processInfo.environment)
+                try configuration.loadFiles()
             } catch let error as ConfigFile.ParseError {
                 throw CLIError("\(config): \(error.description)")
             } catch let error as StoreServerError {
@@ -47,11 +49,15 @@ struct ServerCommand: AsyncParsableCommand {
             }
             var logger = Logger(label: "kasse.server")
             logger.logLevel = ProcessInfo.processInfo.environment["KASSE_SERVER_DEBUG"] == nil ? .info : .debug
+            if configuration.tls == nil {
+                logger.warning("no tls_certificate and tls_key: tills reach this server over plain http://, tokens and journals in clear; use TLS on any network the shop does not fully control")
+            }
             let tills = configuration.tills.tills.map(\.key).joined(separator: ", ")
             let database = configuration.databaseDescription
-            try await StoreServer(configuration: configuration, logger: logger).run { port in
-                emit("Kasse store server listening on \(configuration.host):\(port)")
-                emit("  webhooks: POST \(configuration.webhookPath) (registered as \(configuration.publicURL))")
+            let loaded = configuration
+            try await StoreServer(configuration: loaded, logger: logger).run { port in
+                emit("Kasse store server listening on \(loaded.host):\(port)\(loaded.tls == nil ? "" : " (TLS)")")
+                emit("  webhooks: POST \(loaded.webhookPath) (registered as \(loaded.publicURL))")
                 emit("  PostgreSQL: \(database)")
                 emit("  tills: \(tills)")
             }
@@ -290,6 +296,29 @@ struct ServerCommand: AsyncParsableCommand {
         }
     }
 
+    /// A link key: a till's (it signs its journal batches; the server's [[till]] names its
+    /// public part) or the server's (it signs catalogs; each till's [server] names its public part).
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "keygen",
+            abstract: "Make a link key (mode 600, never replaced) and print its public part: a till's for the server's [[till]] public_key, the server's for the tills' catalog_public_key.")
+
+        @Option(help: "The key file to make (e.g. /etc/kasse/link.key at a till, /etc/kasse/catalog.key at the server).") var out: String
+
+        func run() throws {
+            let key = LinkSigningKey.generate()
+            do {
+                try PrivateFile.write(Data(key.fileText.utf8), to: out, replace: false)
+            } catch {
+                throw CLIError(error.code == EEXIST ? "\(out) exists; a key is never replaced. Choose another file." : error.description)
+            }
+            emit("Key: \(out) (mode 600)")
+            emit("# At a till, in its [server]:    key = \"\(out)\"   and at the server, in its [[till]]:")
+            emit("# At the server, in its [server]: catalog_key = \"\(out)\"   and at every till, in [server]: catalog_public_key = the same value")
+            emit("public_key = \"\(key.publicKey)\"")
+        }
+    }
+
     struct Token: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "token",
@@ -305,8 +334,11 @@ struct ServerCommand: AsyncParsableCommand {
             let token = JournalChain.hex(bytes)
             emit("# In the till's configuration (keep it secret, like a password):")
             emit("[server]")
-            emit("url = \"http://STORE-SERVER:8790\"")
+            emit("url = \"https://STORE-SERVER:8790\"")
             emit("token = \"\(token)\"")
+            emit("key = \"/etc/kasse/link.key\"                 # made by: kasse server keygen --out /etc/kasse/link.key")
+            emit("catalog_public_key = \"…\"                    # the server's: kasse server keygen --out /etc/kasse/catalog.key")
+            emit("ca = \"/etc/kasse/server-ca.pem\"            # the certificate that proves the server is yours")
             emit("")
             emit("# In the server's configuration:")
             emit("[[till]]")

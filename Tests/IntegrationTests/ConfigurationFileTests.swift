@@ -4,6 +4,8 @@ import KasseConfig
 import KasseCore
 import KasseLanguage
 import KasseNorway
+import KasseStore
+import KasseStoreLink
 import KasseTill
 import KasseTillApp
 import Testing
@@ -71,10 +73,14 @@ import VippsClient
         paper_mm = 58
         receipt = "always"
 
-        # The store server (kasse server): its address and this till's token.
+        # The store server (kasse server): its address, this till's token and link key, the
+        # server's catalog key and the certificate that proves the server is the shop's.
         [server]
         url = "https://kasse-server.example"
         token = "made-by-kasse-server-token"
+        key = "\(LinkKeys.path(till: "OSL1-1"))"
+        catalog_public_key = "\(LinkKeys.catalog.publicKey)"
+        ca = "\(TestCertificates.ca)"
         """
 
     static func load(_ text: String, environment: [String: String] = ["HOME": "/home/kasse"]) throws -> (TillConfiguration, [String]) {
@@ -224,13 +230,31 @@ import VippsClient
     @Test func storeServerSettingsAndTheirMistakes() throws {
         let (none, _) = try Self.load("[till]\nmarket = \"DK\"")
         #expect(none.server == nil)
-        let (linked, _) = try Self.load("[server]\nurl = \"http://store:8790/\"\ntoken = \"TOKEN-SECRET-1\"")
-        #expect(linked.server?.url == "http://store:8790")
+        let key = "key = \"\(LinkKeys.path(till: "OSL1-1"))\"\ncatalog_public_key = \"\(LinkKeys.catalog.publicKey)\""
+        let (linked, _) = try Self.load("[till]\nstore_id = \"OSL1\"\n[server]\nurl = \"http://127.0.0.1:8790/\"\ntoken = \"TOKEN-SECRET-1\"\n\(key)")
+        #expect(linked.server?.url == "http://127.0.0.1:8790")
         #expect(linked.server?.token == "TOKEN-SECRET-1")
+        #expect(linked.server?.till == "OSL1-1" && linked.server?.tls == nil && linked.server?.isInsecure == false)
+        let (pinned, _) = try Self.load("[server]\nurl = \"https://store:8790\"\ntoken = \"TOKEN-SECRET-1\"\nca = \"\(TestCertificates.ca)\"\n\(key)")
+        #expect(pinned.server?.tls != nil)
+        let (insecure, _) = try Self.load("[server]\nurl = \"http://store:8790\"\ntoken = \"TOKEN-SECRET-1\"\ninsecure = true\n\(key)")
+        #expect(insecure.server?.isInsecure == true)
+        let readable = LinkKeys.folder + "/readable.key"
+        try Data(LinkSigningKey.generate().fileText.utf8).write(to: URL(fileURLWithPath: readable))
+        chmod(readable, 0o644)
         let cases: [(String, String)] = [
-            ("[server]\nurl = \"store:8790\"\ntoken = \"TOKEN-SECRET-1\"", "line 2 (server.url): must be the store server's address, http://HOST:PORT"),
-            ("[server]\nurl = \"http://store:8790\"", "line 2 (server.url): is set, but no token is"),
+            ("[server]\nurl = \"store:8790\"\ntoken = \"TOKEN-SECRET-1\"", "line 2 (server.url): must be the store server's address, https://HOST:PORT"),
+            ("[server]\nurl = \"http://127.0.0.1:8790\"", "line 2 (server.url): is set, but no token is"),
             ("[server]\ntoken = \"TOKEN-SECRET-1\"", "line 2 (server.token): is set, but server.url is not"),
+            ("[server]\nurl = \"http://store:8790\"\ntoken = \"TOKEN-SECRET-1\"\n\(key)", "is plain http:// to another machine"),
+            ("[server]\nurl = \"https://store:8790\"\ntoken = \"TOKEN-SECRET-1\"\n\(key)", "is https://, but no ca is"),
+            ("[server]\nurl = \"https://store:8790\"\ntoken = \"TOKEN-SECRET-1\"\nca = \"/nowhere.pem\"\n\(key)", "server.ca"),
+            ("[server]\nurl = \"http://127.0.0.1:8790\"\ntoken = \"TOKEN-SECRET-1\"\ncatalog_public_key = \"\(LinkKeys.catalog.publicKey)\"", "no key is"),
+            ("[server]\nurl = \"http://127.0.0.1:8790\"\ntoken = \"TOKEN-SECRET-1\"\nkey = \"\(readable)\"\ncatalog_public_key = \"\(LinkKeys.catalog.publicKey)\"",
+             "can be read by other users; run: chmod 600"),
+            ("[server]\nurl = \"http://127.0.0.1:8790\"\ntoken = \"TOKEN-SECRET-1\"\nkey = \"\(LinkKeys.path(till: "OSL1-1"))\"", "no catalog_public_key is"),
+            ("[server]\nurl = \"http://127.0.0.1:8790\"\ntoken = \"TOKEN-SECRET-1\"\nkey = \"\(LinkKeys.path(till: "OSL1-1"))\"\ncatalog_public_key = \"abc\"",
+             "line 5 (server.catalog_public_key)"),
         ]
         for (text, message) in cases {
             do {
@@ -241,7 +265,7 @@ import VippsClient
                 #expect(!"\(error)".contains("TOKEN-SECRET-1"))
             }
         }
-        let (_, warnings) = try Self.load("[server]\nurl = \"http://store:8790\"\ntoken = \"t\"\ntokens = \"x\"")
+        let (_, warnings) = try Self.load("[server]\nurl = \"http://127.0.0.1:8790\"\ntoken = \"t\"\n\(key)\ntokens = \"x\"")
         #expect(warnings.contains { $0.contains("server.tokens is not a setting Kasse knows") })
     }
 
@@ -252,8 +276,11 @@ import VippsClient
         #expect(none.display == nil)
         let (shown, _) = try Self.load("[display]\nlisten = \"0.0.0.0:8791\"\nsecret = \"DISPLAY-SECRET-0123456789\"")
         #expect(shown.display == TillConfiguration.DisplaySettings(host: "0.0.0.0", port: 8791, secret: "DISPLAY-SECRET-0123456789"))
+        // A port alone listens on this machine only.
+        let (local, _) = try Self.load("[display]\nlisten = \"8791\"\nsecret = \"DISPLAY-SECRET-0123456789\"")
+        #expect(local.display == TillConfiguration.DisplaySettings(host: "127.0.0.1", port: 8791, secret: "DISPLAY-SECRET-0123456789"))
         let cases: [(String, String)] = [
-            ("[display]\nlisten = \"8791\"\nsecret = \"DISPLAY-SECRET-0123456789\"", "line 2 (display.listen): must be HOST:PORT"),
+            ("[display]\nlisten = \"till:\"\nsecret = \"DISPLAY-SECRET-0123456789\"", "line 2 (display.listen): must be HOST:PORT"),
             ("[display]\nlisten = \"0.0.0.0:8791\"", "line 2 (display.listen): is set, but no secret of 16 characters or more is"),
             ("[display]\nlisten = \"0.0.0.0:8791\"\nsecret = \"DISPLAY-SECRET\"", "no secret of 16 characters or more"),
             ("[display]\nsecret = \"DISPLAY-SECRET-0123456789\"", "line 2 (display.secret): is set, but display.listen is not"),

@@ -1,101 +1,86 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Raw TCP connections a hostile device on the shop network would open: idle ones, and ones
-/// that send half a request head and nothing more. From an address of the loopback range of
-/// their own (127.0.0.2, 127.0.0.3), as another device would, so a listener's per-address
-/// limits apply to them and not to the till's own display or tills.
-final class Flood: @unchecked Sendable {
-    private(set) var sockets: [Int32] = []
+/// that send half a request head and nothing more, from an address of the loopback range of
+/// their own (127.0.0.2, 127.0.0.3), so a listener's per-address limits apply to them and not
+/// to the till's own display or tills. Opened by `Tests/Conformance/flood.py` in a process of
+/// its own: thousands of descriptors in the test runner would starve (and have crashed) its
+/// other tests' child processes.
+final class Flood: Sendable {
+    private let process: Process
+    final class Lines: Sendable {
+        let lock = Mutex<[String]>([])
+        func withLock<T>(_ body: (inout [String]) -> T) -> T { lock.withLock { body(&$0) } }
+    }
+    private let lines: Lines
+    private let done: DispatchSemaphore
 
-    /// Opens the connections on a thread of its own (connecting blocks in `poll`, which must
-    /// not hold a thread of the cooperative pool).
-    static func open(_ count: Int, to port: Int, from source: String, send: String? = nil) async throws -> Flood {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try Flood(count, to: port, from: source, send: send) })
+    /// Starts the flood and returns once its connections are open (how many: `opened`); it
+    /// then waits up to `seconds` for the listener to close them all.
+    static func open(_ count: Int, to port: Int, from source: String, send: String? = nil, seconds: Double = 90) async throws -> Flood {
+        let flood = try Flood(count, to: port, from: source, send: send, seconds: seconds)
+        try await StoreServerTests.eventually("the flood's connections opened", within: 120) { flood.line(starting: "OPEN ") != nil }
+        return flood
+    }
+
+    private init(_ count: Int, to port: Int, from source: String, send: String?, seconds: Double) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        var arguments = ["python3", Repository.root.appendingPathComponent("Tests/Conformance/flood.py").path,
+                         "\(port)", source, "\(count)", "\(seconds)"]
+        if let send { arguments.append(send.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")) }
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        let lines = Lines()
+        let done = DispatchSemaphore(value: 0)
+        try process.run()
+        Thread.detachNewThread {
+            var buffer = ""
+            let handle = output.fileHandleForReading.fileDescriptor
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = read(handle, &chunk, chunk.count)
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { break }
+                let data = Data(chunk[0..<count])
+                buffer += String(decoding: data, as: UTF8.self)
+                while let newline = buffer.firstIndex(of: "\n") {
+                    let line = String(buffer[..<newline])
+                    buffer = String(buffer[buffer.index(after: newline)...])
+                    lines.withLock { $0.append(line) }
+                }
             }
+            process.waitUntilExit()
+            done.signal()
         }
+        self.process = process
+        self.lines = lines
+        self.done = done
     }
 
-    /// `count` connections from `source` to `127.0.0.1:port`; each sends `send` (if any) once
-    /// connected. Opened in batches, each waited for, so the listen queue is never the limit.
-    private init(_ count: Int, to port: Int, from source: String, send: String? = nil) throws {
-        var pending: [Int32] = []
-        for index in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else { throw FloodError("socket: \(String(cString: strerror(errno))) after \(index)") }
-            var local = sockaddr_in()
-            local.sin_family = sa_family_t(AF_INET)
-            local.sin_port = 0
-            inet_pton(AF_INET, source, &local.sin_addr)
-            var remote = sockaddr_in()
-            remote.sin_family = sa_family_t(AF_INET)
-            remote.sin_port = in_port_t(UInt16(port).bigEndian)
-            inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr)
-            let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            guard bound == 0 else { throw FloodError("bind \(source): \(String(cString: strerror(errno)))") }
-            let connected = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            guard connected == 0 || errno == EINPROGRESS else { throw FloodError("connect: \(String(cString: strerror(errno)))") }
-            sockets.append(fd)
-            pending.append(fd)
-            if pending.count == 100 || index == count - 1 {
-                Self.waitWritable(pending, seconds: 10)
-                if let send { for fd in pending { _ = send.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } } }
-                pending = []
-            }
-        }
+    func line(starting prefix: String) -> String? {
+        lines.withLock { $0.first { $0.hasPrefix(prefix) } }
     }
 
-    static func waitWritable(_ sockets: [Int32], seconds: Double) {
-        var fds = sockets.map { pollfd(fd: $0, events: Int16(POLLOUT), revents: 0) }
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            _ = poll(&fds, nfds_t(fds.count), 100)
-            if fds.allSatisfy({ $0.revents != 0 }) { return }
-        }
-    }
+    /// How many connections were open at the start.
+    var opened: Int { Int(line(starting: "OPEN ")?.dropFirst(5) ?? "") ?? -1 }
 
-    /// Whether the peer has closed (or reset) this connection.
-    static func isClosed(_ fd: Int32) -> Bool {
-        var error: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        if getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error != 0 { return true }
-        var byte: UInt8 = 0
-        let read = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
-        if read == 0 { return true }
-        if read < 0 { return errno != EAGAIN && errno != EWOULDBLOCK }
-        return false  // it sent something (an answer): read past it below
-    }
-
-    /// Connections the listener has not closed yet (bytes it sent are read and dropped).
-    var open: Int {
-        sockets.filter { fd in
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT)) > 0 {}
-            return !Self.isClosed(fd)
-        }.count
-    }
-
-    /// Waits until the listener has closed every connection, or `seconds` pass; the number still open.
-    func waitUntilClosed(seconds: Double) async throws -> Int {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        var left = open
-        while left > 0, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-            left = open
-        }
-        return left
+    /// Waits until the listener has closed every connection (or the flood's own deadline
+    /// passed); the number still open.
+    func waitUntilClosed() async throws -> Int {
+        try await StoreServerTests.eventually("the flood ended", within: 300) { self.line(starting: "LEFT ") != nil }
+        return Int(line(starting: "LEFT ")?.dropFirst(5) ?? "") ?? -1
     }
 
     func close() {
-        for fd in sockets { Glibc.close(fd) }
-        sockets = []
+        if process.isRunning { process.terminate() }
     }
-
-    deinit { close() }
 }
 
 struct FloodError: Error, CustomStringConvertible {

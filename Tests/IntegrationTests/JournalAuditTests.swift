@@ -53,7 +53,9 @@ import Testing
         }
         try FileManager.default.removeItem(atPath: JournalAnchor.path(forJournal: path))
         let verify = try await KasseBinary.run(["journal", "verify", "--journal", path])
-        #expect(verify.status == 0, "the chain alone cannot tell: \(verify.output) \(verify.errors)")
+        // The chain alone cannot tell what changed; the missing anchor is a finding of its own (3).
+        #expect(verify.status == 3, "\(verify.output) \(verify.errors)")
+        #expect((verify.output + verify.errors).contains("chain intact") && (verify.output + verify.errors).contains("Anchor (finding)"))
 
         let environment = Self.environment(sim, journal: path)
         let audit = try await KasseBinary.run(["journal", "audit", "--journal", path, "--per-minute", "6000"], environment: environment)

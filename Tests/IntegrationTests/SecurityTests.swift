@@ -24,19 +24,19 @@ import Glibc
 
 /// The shop's network is hostile: what a device on it can try against a till, its customer
 /// display and the store server, tried for real (sockets, processes, files).
-@Suite struct ListenerLimitTests {
+@Suite(.serialized) struct ListenerLimitTests {
     static let logger = Logger(label: "test.security") { _ in SwiftLogNoOpLogHandler() }
     static let secret = "the-display-secret-0123456789"
-    /// Short timeouts, so a test waits seconds, not minutes; the limits are the display's.
-    static let limits = ListenerLimits(maxConnections: 64, maxPendingPerPeer: 8, establishTimeout: .seconds(2),
-                                       idleTimeout: .seconds(8), requestTimeout: .seconds(4), maxBodyBytes: 4096)
+    /// The display's limits (the establish deadline as in production: a display's proof must
+    /// come back in time on a busy machine too).
+    static let limits = ListenerLimits(maxConnections: 64, maxPendingPerPeer: 8, establishTimeout: .seconds(10),
+                                       idleTimeout: .seconds(30), requestTimeout: .seconds(10), maxBodyBytes: 4096)
 
     /// 2,000 idle connections and 200 that send half a request head, from two other devices:
     /// a display with the secret still gets its view at once, every attacking connection is
     /// closed within the establish timeout (with room for a busy machine), and the listener
     /// holds only the display afterwards.
     @Test func aFloodOfIdleAndSlowConnectionsNeitherStopsTheDisplayLinkNorStays() async throws {
-        ProcessLimits.raiseOpenFiles()
         let server = try await CustomerViewServer.start(host: "127.0.0.1", port: 0, secret: Self.secret, logger: Self.logger,
                                                         limits: Self.limits)
         let idle = try await Flood.open(2000, to: server.port, from: "127.0.0.2")
@@ -51,7 +51,8 @@ import Glibc
                 .follow { v in seen.withLock { $0.append(v) } }
         }
         try await StoreServerTests.eventually("the display has its view during the flood") { seen.withLock { $0.contains(view) } }
-        let idleLeft = try await idle.waitUntilClosed(seconds: 60), slowLeft = try await slow.waitUntilClosed(seconds: 60)
+        #expect(idle.opened > 0 && slow.opened > 0, "no connection could be opened: \(idle.opened), \(slow.opened)")
+        let idleLeft = try await idle.waitUntilClosed(), slowLeft = try await slow.waitUntilClosed()
         #expect(idleLeft == 0 && slowLeft == 0,
                 "left open: \(idleLeft) idle, \(slowLeft) slow; the listener holds \(server.connections.open), dropped \(server.connections.dropped)")
         try await StoreServerTests.eventually("only the display is left") { server.connections.open == (1, 1) }
@@ -67,7 +68,6 @@ import Glibc
     /// A real till sells while its display port is flooded from another address: the sale is
     /// paid, journaled and anchored, and the flood is gone within the documented timeout.
     @Test func aRealTillSellsWhileItsDisplayPortIsFlooded() async throws {
-        ProcessLimits.raiseOpenFiles()
         let sim = try await SimulatorHarness.start()
         let port = try PostgresCluster.freePort()
         let extra = "[display]\nlisten = \"127.0.0.1:\(port)\"\nsecret = \"\(Self.secret)\""
@@ -78,8 +78,9 @@ import Glibc
         try await till.type("7040000000016")
         try await till.keys("Enter")
         let reference = try await till.payApprovedByTypedNumber(sim)
-        #expect(try await idle.waitUntilClosed(seconds: 60) == 0)
-        #expect(try await slow.waitUntilClosed(seconds: 60) == 0)
+        #expect(idle.opened > 0 && slow.opened > 0, "no connection could be opened: \(idle.opened), \(slow.opened)")
+        #expect(try await idle.waitUntilClosed() == 0)
+        #expect(try await slow.waitUntilClosed() == 0)
         try await till.keys("Enter", "F10")
         try await till.waitFor("KASSE-EXITED-0")
         await till.close()
@@ -100,22 +101,27 @@ import Glibc
     /// The store server under the same flood still takes another till's journal, and closes
     /// every attacking connection.
     @Test func theStoreServerServesItsTillsThroughAFlood() async throws {
-        ProcessLimits.raiseOpenFiles()
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
-        var limits = ListenerLimits.storeServer()
-        limits.establishTimeout = .seconds(2)
-        let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: Self.logger, limits: limits)
+        let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: Self.logger,
+                                                 limits: .storeServer())
         let idle = try await Flood.open(2000, to: server.port, from: "127.0.0.2")
         let slow = try await Flood.open(200, to: server.port, from: "127.0.0.3", send: "POST /till/journal HTTP/1.1\r\nHost: server\r\n")
         let journal = try await JournalReplicationTests.journal(entries: 40)
-        let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+        let link = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"),
                              journal: journal, logger: Self.logger, onEvent: { _ in })
-        let head = try await link.replicateOnce(journal)
+        let head: JournalHead
+        do {
+            head = try await link.replicateOnce(journal)
+        } catch {
+            await link.shutdown()
+            throw error
+        }
         await link.shutdown()
         #expect(head.sequence == 40)
-        #expect(try await idle.waitUntilClosed(seconds: 60) == 0)
-        #expect(try await slow.waitUntilClosed(seconds: 60) == 0)
+        #expect(idle.opened > 0 && slow.opened > 0, "no connection could be opened: \(idle.opened), \(slow.opened)")
+        #expect(try await idle.waitUntilClosed() == 0)
+        #expect(try await slow.waitUntilClosed() == 0)
         idle.close()
         slow.close()
         await server.stop()
@@ -216,8 +222,10 @@ import Glibc
             headers[HTTPField.Name(DisplayHandshake.nonceHeader)!] = nonce
             let messages = Mutex<[String]>([])
             let began = ContinuousClock.now
-            _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(server.port)/customer-view",
-                                                  configuration: .init(additionalHeaders: headers), logger: Self.logger) { inbound, outbound, _ in
+            // The till closes the connection (cleanly, or with a reset when it closes with
+            // unread bytes): either way, what matters is what the fake display was sent.
+            _ = try? await WebSocketClient.connect(url: "ws://127.0.0.1:\(server.port)/customer-view",
+                                                   configuration: .init(additionalHeaders: headers), logger: Self.logger) { inbound, outbound, _ in
                 var iterator = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
                 if case .text(let text)? = try await iterator.next() { messages.withLock { $0.append(text) } }
                 if let answer {
@@ -229,14 +237,15 @@ import Glibc
             }
             let got = messages.withLock { $0 }
             #expect(got.count == 1, "a display that did not prove itself was sent \(got)")
-            let hello = try JSONDecoder().decode(DisplayHandshake.Hello.self, from: Data(got[0].utf8))
-            #expect(!got[0].contains(Self.secret) && !got[0].contains("pay.vipps.no"))
+            let first = try #require(got.first, "the till sent no challenge answer")
+            let hello = try JSONDecoder().decode(DisplayHandshake.Hello.self, from: Data(first.utf8))
+            #expect(!first.contains(Self.secret) && !first.contains("pay.vipps.no"))
             let key = DisplayHandshake.key(secret: Self.secret)
             #expect(hello.proof == DisplayHandshake.tillProof(key, display: nonce, till: hello.nonce))
             #expect(hello.proof != DisplayHandshake.displayProof(key, display: nonce, till: hello.nonce))
             if answer == nil {
-                // Silent: closed at the establish timeout (2 s), with room for a busy machine.
-                #expect(ContinuousClock.now - began < .seconds(30))
+                // Silent: closed at the establish timeout (10 s), with room for a busy machine.
+                #expect(ContinuousClock.now - began < .seconds(60))
             }
         }
         #expect(server.displays == 0)
@@ -409,7 +418,7 @@ final class FolderWatcher: @unchecked Sendable {
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
         let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: ListenerLimitTests.logger)
-        let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+        let link = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"),
                              journal: nil, logger: ListenerLimitTests.logger, onEvent: { _ in })
         let fixed = tampered.map { entry -> JournalEntry in var entry = entry; entry.till = "1"; return entry }
         do {
@@ -443,6 +452,11 @@ final class FolderWatcher: @unchecked Sendable {
         }
         try await till.kill()
         await till.close()
+        // Three more wrong PINs meanwhile (`kasse report z --manager` at the back office): the
+        // wait is now 8 minutes from the last, far beyond how long a restart takes on any machine.
+        let journalPath = till.directory + "/.local/share/kasse/demo-journal.sqlite"
+        let writer = try Journal(path: journalPath, till: "2", cashier: "")
+        try await writer.append([.logInRefused(employee: "9001"), .logInRefused(employee: "9001"), .logInRefused(employee: "9001")])
 
         let again = try await TillSession(simulator: sim, reusing: till.directory, logIn: nil)
         try await again.waitFor("Try again in")
@@ -454,9 +468,198 @@ final class FolderWatcher: @unchecked Sendable {
         #expect(!screen.contains("Logged in"), "\(screen)")
         try await again.kill()
         await again.close()
-        let journal = try Journal(path: till.directory + "/.local/share/kasse/demo-journal.sqlite", till: "2", cashier: "t", readOnly: true)
-        #expect(try await journal.entries(kinds: ["log-in-refused"]).count == 3)
+        let journal = try Journal(path: journalPath, till: "2", cashier: "t", readOnly: true)
+        #expect(try await journal.entries(kinds: ["log-in-refused"]).count == 6)
         #expect(try await journal.entries(kinds: ["logged-in"]).isEmpty)
         try await sim.finish()
+    }
+}
+
+/// The till–server link proves both ends: TLS with the server's certificate pinned at the
+/// till, journal batches signed by each till's own key, catalogs signed by the server's.
+@Suite(.serialized) struct StoreLinkTrustTests {
+    static let logger = ListenerLimitTests.logger
+
+    static func importCatalog(_ database: String, price: Int) async throws {
+        let store = StoreDatabase(client: .init(configuration: try StoreServerConfiguration.database(url: database), backgroundLogger: logger),
+                                  logger: logger)
+        let csv = "sku,gtin,name,unit_price,vat_rate,unit,article_group\n1001,7040000000016,Lettmelk 1 l,\(price),15,PCS,04006\n"
+        _ = try await store.client.withRunning { try await store.importCatalog(csv: csv, products: 1) }
+    }
+
+    /// With a till's token but not its key, nothing is stored: not unsigned, not signed with
+    /// another till's key; and a batch signed by store A's till 1 is refused under store B's
+    /// till 1 (same till number, another store).
+    @Test func aStolenTokenAloneAddsNoEntryAndNoTillWritesAnothersSlot() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        var configuration = try StoreServerTests.configuration(database: database)
+        let bergen = LinkSigningKey.generate()
+        configuration.tills = try StoreTills(configuration.tills.tills + [
+            StoreTill(store: "BGO1", till: "1", tokenHash: StoreTills.tokenHash("token-of-bergen-till-one-0123"), publicKey: bergen.publicKey),
+        ])
+        let server = try await StoreServer.start(configuration, logger: Self.logger)
+        let journal = try await JournalReplicationTests.journal(entries: 5)
+        let entries = try await journal.entries()
+        func refused(_ link: StoreLinkConfiguration) async throws -> StoreRefusal? {
+            let client = StoreLink(configuration: link, journal: nil, logger: Self.logger, onEvent: { _ in })
+            do {
+                _ = try await client.send(JournalBatch(entries: entries))
+                await client.shutdown()
+                return nil
+            } catch let refusal as StoreRefusal {
+                await client.shutdown()
+                return refusal
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+        }
+        // The thief has OSL1-1's token: unsigned (a key of their own), or signed with OSL1-2's key.
+        var stolen = LinkKeys.link(server.baseURL, till: "OSL1-1")
+        stolen.signingKey = LinkSigningKey.generate()
+        #expect(try await refused(stolen)?.error == "unsigned")
+        stolen.signingKey = LinkKeys.tills["OSL1-2"]
+        #expect(try await refused(stolen)?.error == "unsigned")
+        // Bergen's till 1 signs for itself (BGO1-1): not accepted as Oslo's till 1, nor the reverse.
+        var bergenLink = LinkKeys.link(server.baseURL, till: "OSL1-1")
+        bergenLink.signingKey = bergen
+        bergenLink.till = "BGO1-1"
+        #expect(try await refused(bergenLink)?.error == "unsigned")
+        var osloAsBergen = LinkKeys.link(server.baseURL, till: "OSL1-1", token: "token-of-bergen-till-one-0123")
+        osloAsBergen.till = "OSL1-1"
+        #expect(try await refused(osloAsBergen)?.error == "unsigned")
+        // Nothing of it was stored; the real till's own batch is taken, and its wording blames no one.
+        let reader = StoreLink(configuration: LinkKeys.link(server.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
+        let head = try? await reader.serverHead()
+        await reader.shutdown()
+        #expect(head?.sequence == 0)
+        let real = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"), journal: nil, logger: Self.logger, onEvent: { _ in })
+        let taken = try? await real.send(JournalBatch(entries: entries))
+        await real.shutdown()
+        #expect(taken?.sequence == 5)
+        await server.stop()
+    }
+
+    /// A catalog the server's key did not sign is refused by the till: from a server with
+    /// another key (or none), as from a man in the middle.
+    @Test func aForgedCatalogIsRefusedAndASignedOneTaken() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        let first = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: Self.logger)
+        await first.stop()  // it made the tables
+        try await Self.importCatalog(database, price: 2990)
+        var forger = try StoreServerTests.configuration(database: database)
+        forger.catalogKey = LinkSigningKey.generate()
+        let fake = try await StoreServer.start(forger, logger: Self.logger)
+        let link = StoreLink(configuration: LinkKeys.link(fake.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
+        let forged = await #expect(throws: StoreRefusal.self) { try await link.fetchCatalog() }
+        #expect(forged?.error == "unsigned-catalog")
+        await link.shutdown()
+        await fake.stop()
+        var unsigned = try StoreServerTests.configuration(database: database)
+        unsigned.catalogKey = nil
+        let bare = try await StoreServer.start(unsigned, logger: Self.logger)
+        let bareLink = StoreLink(configuration: LinkKeys.link(bare.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
+        await #expect(throws: StoreRefusal.self) { try await bareLink.fetchCatalog() }
+        await bareLink.shutdown()
+        await bare.stop()
+
+        let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: Self.logger)
+        let good = StoreLink(configuration: LinkKeys.link(server.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
+        let catalog = try? await good.fetchCatalog()
+        await good.shutdown()
+        #expect(catalog?.version == 1 && catalog?.csv.contains(",2990,") == true)
+        await server.stop()
+    }
+
+    /// `https://` with the server's certificate pinned: the journal goes through; a till
+    /// pinned to another CA, or speaking plain http to it, sends nothing.
+    @Test func tlsWithAPinnedCertificateProvesTheServer() async throws {
+        let cluster = try await PostgresCluster.shared.value
+        let database = try await cluster.newDatabase()
+        var configuration = try StoreServerTests.configuration(database: database)
+        configuration.tlsCertificatePath = TestCertificates.serverCertificate
+        configuration.tlsKeyPath = TestCertificates.serverKey
+        try configuration.loadFiles()
+        let server = try await StoreServer.start(configuration, logger: Self.logger)
+        let url = "https://127.0.0.1:\(server.port)"
+        let journal = try await JournalReplicationTests.journal(entries: 12)
+
+        let pinned = try LinkKeys.link(url).pinning(caFile: TestCertificates.ca)
+        let link = StoreLink(configuration: pinned, journal: journal, logger: Self.logger, onEvent: { _ in })
+        let replicated = try? await link.replicateOnce(journal)
+        await link.shutdown()
+        #expect(replicated?.sequence == 12)
+
+        let impostorCA = try LinkKeys.link(url).pinning(caFile: TestCertificates.otherCA)
+        let wrong = StoreLink(configuration: impostorCA, journal: journal, logger: Self.logger, onEvent: { _ in })
+        await #expect(throws: (any Error).self) { _ = try await wrong.serverHead() }
+        await wrong.shutdown()
+        let plain = StoreLink(configuration: LinkKeys.link("http://127.0.0.1:\(server.port)"), journal: journal, logger: Self.logger, onEvent: { _ in })
+        await #expect(throws: (any Error).self) { _ = try await plain.serverHead() }
+        await plain.shutdown()
+
+        // The event socket over wss:// too.
+        let inbox = StoreServerTests.Inbox()
+        let events = StoreLink(configuration: pinned, journal: nil, logger: Self.logger, onEvent: { inbox.receive($0) })
+        let running = Task { await events.run() }
+        try await StoreServerTests.eventually("connected over wss://") { events.isConnected }
+        await StoreServerTests.stop(running)
+        await server.stop()
+    }
+
+    /// A server key others may read is refused, with the chmod; PostgreSQL TLS as the URL says.
+    @Test func serverKeysArePrivateAndPostgreSQLTLSFollowsTheURL() throws {
+        let readable = LinkKeys.folder + "/readable-catalog.key"
+        try Data(LinkSigningKey.generate().fileText.utf8).write(to: URL(fileURLWithPath: readable))
+        chmod(readable, 0o644)
+        var configuration = try StoreServerTests.configuration(database: "postgres://kasse@127.0.0.1:5432/kasse")
+        configuration.catalogKeyPath = readable
+        #expect(throws: StoreServerError.self) { try configuration.loadFiles() }
+        do { try configuration.loadFiles() } catch { #expect(error.description.contains("chmod 600 \(readable)"), "\(error)") }
+        #expect("\(try StoreServerConfiguration.database(url: "postgres://kasse@db:5432/kasse").tls)".contains("disable"))
+        #expect("\(try StoreServerConfiguration.database(url: "postgres://kasse@db:5432/kasse?sslmode=require").tls)".contains("require"))
+        #expect("\(try StoreServerConfiguration.database(url: "postgres://kasse@db:5432/kasse?sslmode=verify-full&sslrootcert=\(TestCertificates.ca)").tls)".contains("require"))
+        #expect(throws: StoreServerError.self) { try StoreServerConfiguration.database(url: "postgres://kasse@db/kasse?sslmode=maybe") }
+    }
+}
+
+/// Bad input met by the same probe, each with a clear word and nothing lost.
+@Suite struct BadInputTests {
+    /// `kasse catalog check` reads a name with invalid UTF-8 as the till does: repaired, not the
+    /// whole file refused (it used to say it could not read the file at all).
+    @Test func catalogCheckTreatsInvalidUTF8AsTheTillDoes() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-utf8-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var bytes = Array("sku,gtin,name,unit_price,vat_rate,unit,article_group\n1001,7040000000016,Melk ".utf8)
+        bytes += [0xFF, 0xFE]
+        bytes += Array(" 1 l,2490,1500,PCS,04006\n1002,7040000000023,Helmelk 1 l,2590,1500,PCS,04006\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/catalog.csv"))
+        let checked = try await KasseBinary.run(["catalog", "check", "--file", folder + "/catalog.csv"])
+        let text = checked.output + checked.errors
+        #expect(!text.contains("cannot read the catalog"), "\(text)")
+        // Both products are sold, the broken bytes of the name repaired (as the till reads them).
+        #expect(checked.status == 0 && text.contains("2 products"), "\(text)")
+    }
+
+    /// `kasse staff pin --name` writes a name TOML reads back as it was, whatever it holds.
+    @Test func staffPinEscapesTheNameForTOML() async throws {
+        let name = "Ola \"Kjapp\" Nordmann \\ kasse\tnatt"
+        let made = try await runProgram("/bin/sh", ["-c", "echo 1234 | \(KasseBinary.path) staff pin --id 42 --name '\(name.replacingOccurrences(of: "'", with: "'\\''"))'"])
+        #expect(made.status == 0, "\(made.errors)")
+        let file = try ConfigReader.parse(made.output)
+        #expect(file.tables["staff"]?.first?.values["name"] == name, "\(made.output)")
+        #expect(file.tables["staff"]?.first?.values["id"] == "42")
+    }
+
+    /// A journal file of 0 bytes (lost, or cut to nothing) is named plainly, with what to do.
+    @Test func anEmptyJournalFileIsNamedPlainly() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-empty-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: folder + "/journal.sqlite", contents: Data())
+        let verified = try await KasseBinary.run(["journal", "verify", "--journal", folder + "/journal.sqlite"])
+        #expect(verified.status != 0 && verified.errors.contains("is empty (0 bytes)") && verified.errors.contains("kasse journal init"),
+                "\(verified.errors)")
     }
 }

@@ -24,16 +24,19 @@ import Testing
         database = "\(database)"
         public_url = "http://127.0.0.1:\(port)/vipps/webhooks"
         webhook_secret = "\(secret)"
+        catalog_key = "\(LinkKeys.catalogPath)"
 
         [[till]]
         store = "OSL1"
         till = "1"
         token_sha256 = "\(StoreTills.tokenHash(StoreServerTests.tokens["OSL1-1"]!))"
+        public_key = "\(LinkKeys.tills["OSL1-1"]!.publicKey)"
 
         [[till]]
         store = "OSL1"
         till = "2"
         token_sha256 = "\(StoreTills.tokenHash(StoreServerTests.tokens["OSL1-2"]!))"
+        public_key = "\(LinkKeys.tills["OSL1-2"]!.publicKey)"
         """
     }
 
@@ -82,10 +85,37 @@ import Testing
             store = "OSL1"
             till = "1"
             token_sha256 = "my-plain-token"
+            public_key = "\(LinkKeys.tills["OSL1-1"]!.publicKey)"
             """)
         let result = try await KasseBinary.run(["server", "--config", path])
         #expect(result.status != 0)
         #expect(result.errors.contains("till OSL1-1: token_sha256 must be 64 hex digits (made by: kasse server token)"), "\(result.errors)")
+        // Without its public key a till is refused too: a token alone never lets a journal in.
+        let keyless = try Self.write("""
+            [server]
+            database = "postgres://kasse@127.0.0.1/kasse"
+            public_url = "https://x.example/hook"
+            webhook_secret = "s"
+            catalog_key = "\(LinkKeys.catalogPath)"
+
+            [[till]]
+            store = "OSL1"
+            till = "1"
+            token_sha256 = "\(StoreTills.tokenHash("t"))"
+            """)
+        let refused = try await KasseBinary.run(["server", "--config", keyless])
+        #expect(refused.status != 0 && refused.errors.contains("till[1].public_key") && refused.errors.contains("kasse server keygen"),
+                "\(refused.errors)")
+        // Keys made by kasse server keygen: private (600), never replaced, the public part printed.
+        let folder = (keyless as NSString).deletingLastPathComponent
+        let made = try await KasseBinary.run(["server", "keygen", "--out", folder + "/link.key"])
+        #expect(made.status == 0, "\(made.errors)")
+        #expect(fileMode(folder + "/link.key") == 0o600)
+        let printed = try #require(made.output.split(separator: "\n").first { $0.hasPrefix("public_key = ") }?.split(separator: "\"").dropFirst().first)
+        let key = try LinkSigningKey(base64: try String(contentsOfFile: folder + "/link.key", encoding: .utf8))
+        #expect(key.publicKey.description == String(printed))
+        let again = try await KasseBinary.run(["server", "keygen", "--out", folder + "/link.key"])
+        #expect(again.status != 0 && again.errors.contains("never replaced"), "\(again.errors)")
     }
 
     /// The server process killed outright (SIGKILL) while a till's batches arrive: each batch
@@ -98,7 +128,7 @@ import Testing
         var server = try KasseBinary.Running(["server", "--config", path])
         #expect(await server.firstLine(containing: "listening on") != nil)
         let journal = try await JournalReplicationTests.journal(entries: 20_000)
-        let link = StoreLink(configuration: StoreLinkConfiguration(url: "http://127.0.0.1:\(port)", token: StoreServerTests.tokens["OSL1-1"]!),
+        let link = StoreLink(configuration: LinkKeys.link("http://127.0.0.1:\(port)", till: "OSL1-1"),
                              journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
         let running = Task { await link.run() }
         try await StoreServerTests.eventually("the first batches arrived") { (link.acknowledged?.sequence ?? 0) > 0 }
@@ -156,14 +186,14 @@ import Testing
         #expect(try await StoreServerTests.post(publicURL, forged).0 == 401)
 
         let journal = try await JournalReplicationTests.journal(entries: 300)
-        let link = StoreLink(configuration: StoreLinkConfiguration(url: "http://127.0.0.1:\(port)", token: StoreServerTests.tokens["OSL1-1"]!),
+        let link = StoreLink(configuration: LinkKeys.link("http://127.0.0.1:\(port)", till: "OSL1-1"),
                              journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
         let running = Task { await link.run() }
         let newest = try await journal.newestEntry()
         try await StoreServerTests.eventually("the journal copied") { link.acknowledged?.sequence == newest.sequence }
         await StoreServerTests.stop(running)
         let wrongToken = "a-wrong-token-that-must-not-be-printed"
-        let stranger = StoreLink(configuration: StoreLinkConfiguration(url: "http://127.0.0.1:\(port)", token: wrongToken),
+        let stranger = StoreLink(configuration: LinkKeys.link("http://127.0.0.1:\(port)", token: wrongToken),
                                  journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
         await #expect(throws: (any Error).self) { _ = try await stranger.serverHead() }
         await stranger.shutdown()
@@ -214,18 +244,21 @@ import Testing
         let database = try await cluster.newDatabase()
         let instance = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: StoreServerTests.logger)
         let journal = try await JournalReplicationTests.journal(entries: 40)
-        let link = StoreLink(configuration: StoreLinkConfiguration(url: instance.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+        let link = StoreLink(configuration: LinkKeys.link(instance.baseURL, till: "OSL1-1"),
                              journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
-        try await link.replicateOnce(journal)
+        do {
+            try await link.replicateOnce(journal)
+        } catch {
+            await link.shutdown()
+            throw error
+        }
         await link.shutdown()
         let till = """
             [till]
             store_id = "OSL1"
             till_id = "1"
             market = "DK"
-            [server]
-            url = "\(instance.baseURL)"
-            token = "\(StoreServerTests.tokens["OSL1-1"]!)"
+            \(LinkKeys.tillServerSection(url: instance.baseURL, token: StoreServerTests.tokens["OSL1-1"]!, till: "OSL1-1"))
             """
         let config = try Self.write(till, name: "kasse.toml")
         let good = try await KasseBinary.run(["journal", "verify", "--config", config, "--journal", journal.path])

@@ -51,7 +51,7 @@ import Testing
         #expect(await server.firstLine(containing: "listening on") != nil)
         for till in tills {
             let journal = try Journal(path: till.generated.journalPath, till: till.till, cashier: "")
-            let link = StoreLink(configuration: StoreLinkConfiguration(url: "http://127.0.0.1:\(port)", token: StoreServerTests.tokens[till.key]!),
+            let link = StoreLink(configuration: LinkKeys.link("http://127.0.0.1:\(port)", till: till.key),
                                  journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
             let running = Task { await link.run() }
             let newest = try await journal.newestEntry()

@@ -19,15 +19,17 @@ import VippsModels
 @Suite(.serialized) struct StoreServerTests {
     static let tokens = ["OSL1-1": "token-for-till-one-0123456789", "OSL1-2": "token-for-till-two-0123456789"]
     static let tills = try! StoreTills([
-        StoreTill(store: "OSL1", till: "1", tokenHash: StoreTills.tokenHash(tokens["OSL1-1"]!)),
-        StoreTill(store: "OSL1", till: "2", tokenHash: StoreTills.tokenHash(tokens["OSL1-2"]!)),
+        StoreTill(store: "OSL1", till: "1", tokenHash: StoreTills.tokenHash(tokens["OSL1-1"]!), publicKey: LinkKeys.tills["OSL1-1"]!.publicKey),
+        StoreTill(store: "OSL1", till: "2", tokenHash: StoreTills.tokenHash(tokens["OSL1-2"]!), publicKey: LinkKeys.tills["OSL1-2"]!.publicKey),
     ])
     static let logger = Logger(label: "store-test") { _ in SwiftLogNoOpLogHandler() }
 
     static func configuration(database: String, port: Int = 0, publicURL: String = "http://127.0.0.1:1/vipps/webhooks",
                               secret: String = "not-the-secret") throws -> StoreServerConfiguration {
-        StoreServerConfiguration(host: "127.0.0.1", port: port, database: try StoreServerConfiguration.database(url: database),
-                                 publicURL: publicURL, webhookSecret: secret, tills: tills)
+        var configuration = StoreServerConfiguration(host: "127.0.0.1", port: port, database: try StoreServerConfiguration.database(url: database),
+                                                     publicURL: publicURL, webhookSecret: secret, tills: tills)
+        configuration.catalogKey = LinkKeys.catalog
+        return configuration
     }
 
     /// Events a link received, and a way to wait for one.
@@ -50,7 +52,7 @@ import VippsModels
     static func link(_ server: RunningStoreServer, till: String, token: String? = nil, journal: Journal? = nil, inbox: Inbox)
         -> (StoreLink, Task<Void, Never>)
     {
-        let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: token ?? tokens[till]!),
+        let link = StoreLink(configuration: LinkKeys.link(server.baseURL, till: till, token: token),
                              journal: journal, logger: logger, onEvent: { inbox.receive($0) })
         return (link, Task { await link.run() })
     }
@@ -176,7 +178,7 @@ import VippsModels
         // Till 2 heard nothing of till 1's payment.
         #expect(two.received.isEmpty)
         // A token no till has: no socket, no journal.
-        let stranger = StoreLink(configuration: StoreLinkConfiguration(url: a.baseURL, token: "someone-else"), journal: nil, logger: Self.logger,
+        let stranger = StoreLink(configuration: LinkKeys.link(a.baseURL, token: "someone-else"), journal: nil, logger: Self.logger,
                                  onEvent: { _ in })
         await #expect(throws: StoreRefusal.self) { try await stranger.serverHead() }
         await stranger.shutdown()
@@ -277,7 +279,7 @@ extension PostgresClient {
         let configuration = try StoreServerTests.configuration(database: database, port: port)
         var server = try await StoreServer.start(configuration, logger: StoreServerTests.logger)
         let journal = try await Self.journal(entries: 10_000)
-        let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+        let link = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"),
                              journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
         let running = Task { await link.run() }
         // Stopped while batches are on their way, and started again on the same address.
@@ -307,7 +309,7 @@ extension PostgresClient {
         let database = try await cluster.newDatabase()
         let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: StoreServerTests.logger)
         let journal = try await Self.journal(entries: 30)
-        let link = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+        let link = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"),
                              journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
         let head = try await link.replicateOnce(journal, batchSize: 7)
         #expect(head.sequence == 30)
@@ -318,7 +320,7 @@ extension PostgresClient {
 
         // A different journal for the same till (a restored backup that went on differently).
         let replaced = try await Self.journal(entries: 31, note: "other")
-        let forked = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+        let forked = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"),
                                journal: replaced, logger: StoreServerTests.logger, onEvent: { _ in })
         let fork = await #expect(throws: StoreRefusal.self) { try await forked.replicateOnce(replaced) }
         #expect(fork?.error == "fork")
@@ -331,7 +333,7 @@ extension PostgresClient {
         #expect(gap?.message.contains("31 to 39 are missing") == true)
         // Till 2's journal under till 1's token.
         let other = try await Self.journal(till: "2", entries: 3)
-        let impostor = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+        let impostor = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"),
                                  journal: other, logger: StoreServerTests.logger, onEvent: { _ in })
         let wrong = await #expect(throws: StoreRefusal.self) {
             try await impostor.send(JournalBatch(entries: try await other.entries()))
@@ -339,7 +341,7 @@ extension PostgresClient {
         #expect(wrong?.error == "wrong-till")
         // A journal shorter than what the server holds (entries lost at the till): said, not sent.
         let short = try await Self.journal(entries: 5)
-        let behind = StoreLink(configuration: StoreLinkConfiguration(url: server.baseURL, token: StoreServerTests.tokens["OSL1-1"]!),
+        let behind = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"),
                                journal: short, logger: StoreServerTests.logger, onEvent: { _ in })
         let lost = await #expect(throws: StoreRefusal.self) { try await behind.replicateOnce(short) }
         #expect(lost?.error == "journal-behind-server")

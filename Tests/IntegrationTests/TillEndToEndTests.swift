@@ -101,7 +101,7 @@ final class TillSession: Sendable {
         try await type("9001")
         try await keys("Enter")
         try await waitFor("PIN:", sourceLocation: sourceLocation)
-        try await type("9999")
+        try await type("999999")
         try await keys("Enter")
     }
 
@@ -545,7 +545,7 @@ final class TillSession: Sendable {
         try await till.waitFor("To turn training mode on.")
         try await till.type("9001")
         try await till.keys("Enter")
-        try await till.type("9999")
+        try await till.type("999999")
         try await till.keys("Enter")
         try await till.waitFor("TRAINING MODE on")
         let atConfigured = try await sim.control(.GET, "/simulator/v1/payments").array.count
@@ -565,7 +565,7 @@ final class TillSession: Sendable {
         try await till.waitFor("To turn training mode off.")
         try await till.type("9001")
         try await till.keys("Enter")
-        try await till.type("9999")
+        try await till.type("999999")
         try await till.keys("Enter")
         try await till.waitFor("Training mode off")
         #expect(!(try await till.screen()).contains(" TRAINING "))
@@ -600,7 +600,7 @@ final class TillSession: Sendable {
         try await till.waitFor("Kari Kasserer is not a manager")
         try await till.type("9001")
         try await till.keys("Enter")
-        try await till.type("9999")
+        try await till.type("999999")
         try await till.keys("Enter")
         let z = try await till.waitFor("Z report 1 stored in the journal")
         #expect(z.contains("Z-RAPPORT 1") && z.contains("Treningskvitteringer (1)") && z.contains("Annulleringer (1)"))

@@ -21,16 +21,19 @@ import Testing
             """)
         let secret = try #require(registered.json["secret"] as? String)
         let token = "till-two-token-for-the-end-to-end-test"
-        let tills = try StoreTills([StoreTill(store: "TEST1", till: "2", tokenHash: StoreTills.tokenHash(token))])
+        let tills = try StoreTills([StoreTill(store: "TEST1", till: "2", tokenHash: StoreTills.tokenHash(token),
+                                              publicKey: LinkKeys.tills["TEST1-2"]!.publicKey)])
         func configuration(port: Int) throws -> StoreServerConfiguration {
-            StoreServerConfiguration(host: "127.0.0.1", port: port, database: try StoreServerConfiguration.database(url: database),
-                                     publicURL: publicURL, webhookSecret: secret, tills: tills)
+            var configuration = StoreServerConfiguration(host: "127.0.0.1", port: port, database: try StoreServerConfiguration.database(url: database),
+                                                         publicURL: publicURL, webhookSecret: secret, tills: tills)
+            configuration.catalogKey = LinkKeys.catalog
+            return configuration
         }
         let a = try await StoreServer.start(try configuration(port: portA), logger: StoreServerTests.logger)
         let b = try await StoreServer.start(try configuration(port: 0), logger: StoreServerTests.logger)
 
         let till = try await TillSession(
-            simulator: sim, extraConfig: "[server]\nurl = \"\(b.baseURL)\"\ntoken = \"\(token)\"",
+            simulator: sim, extraConfig: LinkKeys.tillServerSection(url: b.baseURL, token: token, till: "TEST1-2"),
             environment: "KASSE_FIRST_POLL_MS=600000")
         try await till.waitFor("Testbutikken")
         try await till.type("7040000000016")
@@ -112,6 +115,7 @@ import Testing
             store = "TEST1"
             till = "2"
             token_sha256 = "\(StoreTills.tokenHash(token))"
+            public_key = "\(LinkKeys.tills["TEST1-2"]!.publicKey)"
             """)
         let folder = (config as NSString).deletingLastPathComponent
         try Data(try Self.catalog(milkPrice: 2990).utf8).write(to: URL(fileURLWithPath: folder + "/v1.csv"))
@@ -123,7 +127,7 @@ import Testing
         #expect(await server.firstLine(containing: "listening on") != nil)
 
         let sim = try await SimulatorHarness.start()
-        let till = try await TillSession(simulator: sim, extraConfig: "[server]\nurl = \"http://127.0.0.1:\(port)\"\ntoken = \"\(token)\"")
+        let till = try await TillSession(simulator: sim, extraConfig: LinkKeys.tillServerSection(url: "http://127.0.0.1:\(port)", token: token, till: "TEST1-2"))
         // (It may come while the log-in screen shows: the till's log says when it is sold from.)
         func logged(_ text: String) async throws {
             try await StoreServerTests.eventually(text) {
@@ -150,7 +154,7 @@ import Testing
         _ = server.interrupt()
 
         // The server is down: the till sells at the server's last prices, from its copy.
-        let again = try await TillSession(simulator: sim, extraConfig: "[server]\nurl = \"http://127.0.0.1:\(port)\"\ntoken = \"\(token)\"",
+        let again = try await TillSession(simulator: sim, extraConfig: LinkKeys.tillServerSection(url: "http://127.0.0.1:\(port)", token: token, till: "TEST1-2"),
                                           reusing: till.directory)
         try await again.waitFor("Testbutikken")
         try await again.type("7040000000016")
