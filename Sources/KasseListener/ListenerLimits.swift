@@ -17,8 +17,10 @@ import Synchronization
 ///   has not yet been answered with success (not authenticated) is dropped to make room, and a
 ///   new one is refused only when every open connection is authenticated;
 /// - at most `maxPendingPerPeer` unauthenticated connections from one address;
-/// - a connection must be answered with success (2xx, or 101 for a WebSocket) within
-///   `establishTimeout` of connecting, or it is closed: idle and slow-header connections go;
+/// - a connection must send a whole request (answered, whatever its status) or complete its
+///   WebSocket handshake within `establishTimeout` of connecting, or it is closed: idle and
+///   slow-header connections go; only an answer of success (2xx, or 101 for a WebSocket)
+///   authenticates it, which keeps it from being dropped to make room;
 /// - a connection that sends nothing for `idleTimeout` is closed (WebSockets are pinged
 ///   more often than that, so a live peer always has something to send);
 /// - one request's head and body must arrive within `requestTimeout`;
@@ -111,6 +113,10 @@ public final class ConnectionTable: Sendable {
         /// work, so the establish deadline waits for the answer (the request timeout still
         /// bounds how long the client takes to send it).
         var answering = false
+        /// At least one request was answered whole (any status): an HTTP client that speaks,
+        /// whose pauses between requests the idle timeout governs. Only `established` (a 2xx or
+        /// 101, or the server's word) protects it from being dropped to make room.
+        var answered = false
     }
 
     struct State {
@@ -146,7 +152,14 @@ public final class ConnectionTable: Sendable {
     }
 
     func setAnswering(_ id: ObjectIdentifier, _ answering: Bool) {
-        state.withLock { $0.entries[id]?.answering = answering }
+        state.withLock {
+            $0.entries[id]?.answering = answering
+            if !answering { $0.entries[id]?.answered = true }
+        }
+    }
+
+    func hasBeenAnswered(_ id: ObjectIdentifier) -> Bool {
+        state.withLock { $0.entries[id]?.answered ?? false }
     }
 
     /// Connections open now, and how many of them are authenticated.
@@ -251,7 +264,7 @@ final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandl
     private func scheduleEstablishCheck(_ context: ChannelHandlerContext, id: ObjectIdentifier, after delay: TimeAmount) {
         let table = self.table
         establishTask = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
-            if table.isEstablished(id) { return }
+            if table.isEstablished(id) || table.hasBeenAnswered(id) { return }
             if table.isAnswering(id) {
                 scheduleEstablishCheck(context, id: id, after: .milliseconds(500))
                 return

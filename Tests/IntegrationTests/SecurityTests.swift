@@ -112,7 +112,7 @@ import Glibc
                              journal: journal, logger: Self.logger, onEvent: { _ in })
         let head: JournalHead
         do {
-            head = try await link.replicateOnce(journal)
+            head = try await StoreServerTests.patiently { try await link.replicateOnce(journal) }
         } catch {
             await link.shutdown()
             throw error
@@ -504,7 +504,7 @@ final class FolderWatcher: @unchecked Sendable {
         func refused(_ link: StoreLinkConfiguration) async throws -> StoreRefusal? {
             let client = StoreLink(configuration: link, journal: nil, logger: Self.logger, onEvent: { _ in })
             do {
-                _ = try await client.send(JournalBatch(entries: entries))
+                _ = try await StoreServerTests.patiently { try await client.send(JournalBatch(entries: entries)) }
                 await client.shutdown()
                 return nil
             } catch let refusal as StoreRefusal {
@@ -531,11 +531,11 @@ final class FolderWatcher: @unchecked Sendable {
         #expect(try await refused(osloAsBergen)?.error == "unsigned")
         // Nothing of it was stored; the real till's own batch is taken, and its wording blames no one.
         let reader = StoreLink(configuration: LinkKeys.link(server.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
-        let head = try? await reader.serverHead()
+        let head = try? await StoreServerTests.patiently { try await reader.serverHead() }
         await reader.shutdown()
         #expect(head?.sequence == 0)
         let real = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"), journal: nil, logger: Self.logger, onEvent: { _ in })
-        let taken = try? await real.send(JournalBatch(entries: entries))
+        let taken = try? await StoreServerTests.patiently { try await real.send(JournalBatch(entries: entries)) }
         await real.shutdown()
         #expect(taken?.sequence == 5)
         await server.stop()
@@ -553,7 +553,7 @@ final class FolderWatcher: @unchecked Sendable {
         forger.catalogKey = LinkSigningKey.generate()
         let fake = try await StoreServer.start(forger, logger: Self.logger)
         let link = StoreLink(configuration: LinkKeys.link(fake.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
-        let forged = await #expect(throws: StoreRefusal.self) { try await link.fetchCatalog() }
+        let forged = await #expect(throws: StoreRefusal.self) { try await StoreServerTests.patiently { try await link.fetchCatalog() } }
         #expect(forged?.error == "unsigned-catalog")
         await link.shutdown()
         await fake.stop()
@@ -561,13 +561,13 @@ final class FolderWatcher: @unchecked Sendable {
         unsigned.catalogKey = nil
         let bare = try await StoreServer.start(unsigned, logger: Self.logger)
         let bareLink = StoreLink(configuration: LinkKeys.link(bare.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
-        await #expect(throws: StoreRefusal.self) { try await bareLink.fetchCatalog() }
+        await #expect(throws: StoreRefusal.self) { try await StoreServerTests.patiently { try await bareLink.fetchCatalog() } }
         await bareLink.shutdown()
         await bare.stop()
 
         let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: Self.logger)
         let good = StoreLink(configuration: LinkKeys.link(server.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
-        let catalog = try? await good.fetchCatalog()
+        let catalog = try? await StoreServerTests.patiently { try await good.fetchCatalog() }
         await good.shutdown()
         #expect(catalog?.version == 1 && catalog?.csv.contains(",2990,") == true)
         await server.stop()
@@ -588,7 +588,7 @@ final class FolderWatcher: @unchecked Sendable {
 
         let pinned = try LinkKeys.link(url).pinning(caFile: TestCertificates.ca)
         let link = StoreLink(configuration: pinned, journal: journal, logger: Self.logger, onEvent: { _ in })
-        let replicated = try? await link.replicateOnce(journal)
+        let replicated = try? await StoreServerTests.patiently { try await link.replicateOnce(journal) }
         await link.shutdown()
         #expect(replicated?.sequence == 12)
 

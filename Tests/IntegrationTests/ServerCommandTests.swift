@@ -247,7 +247,7 @@ import Testing
         let link = StoreLink(configuration: LinkKeys.link(instance.baseURL, till: "OSL1-1"),
                              journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
         do {
-            try await link.replicateOnce(journal)
+            _ = try await StoreServerTests.patiently { try await link.replicateOnce(journal) }
         } catch {
             await link.shutdown()
             throw error

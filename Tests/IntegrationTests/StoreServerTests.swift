@@ -57,6 +57,19 @@ import VippsModels
         return (link, Task { await link.run() })
     }
 
+    /// `work` again while the server answers "unavailable" (PostgreSQL busy: the till's own
+    /// loop sends again too), within a deadline far beyond any machine's pace.
+    static func patiently<T>(_ work: () async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while true {
+            do {
+                return try await work()
+            } catch is StoreUnavailable where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
     /// Waits (polling, with a deadline far beyond any machine's pace) until `condition` holds.
     static func eventually(_ what: String, within seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
