@@ -1,6 +1,7 @@
 /// The character tables an ESC/POS printer prints text in, selected in the byte stream with
 /// `ESC t n`. Each holds æøå ÆØÅ äö ÄÖ, so Norwegian, Danish and Finnish receipts print right.
-/// A character the table lacks prints as `?`, never as a wrong letter.
+/// A character the table lacks prints as its documented stand-in (`fallback`: – → `-`,
+/// “ → `"`, … → `...`, € → `EUR`, š → `s`, …), and only what has none as `?`.
 public enum CodePage: String, Sendable, Hashable, CaseIterable {
     /// PC858: PC850 (Multilingual Latin 1) with the euro sign. The default: Epson and most
     /// compatibles have it.
@@ -53,10 +54,47 @@ public enum CodePage: String, Sendable, Hashable, CaseIterable {
         return upperHalf[Int(byte - 0x80)]
     }
 
-    /// Text as this table's bytes: `?` for what it cannot print.
+    /// Text as this table's bytes: a character the table lacks as its stand-in (`fallback`),
+    /// `?` only for one that has none.
     public func encode(_ text: String) -> [UInt8] {
-        text.map { byte(for: $0) ?? UInt8(ascii: "?") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        for character in text {
+            if let byte = byte(for: character) {
+                bytes.append(byte)
+            } else if let standIn = Self.fallback[character] {
+                for replacement in standIn { bytes.append(byte(for: replacement) ?? UInt8(ascii: "?")) }
+            } else {
+                bytes.append(UInt8(ascii: "?"))
+            }
+        }
+        return bytes
     }
+
+    /// What prints for a character a table lacks: chosen once, for every table (each stand-in
+    /// is plain ASCII, so every table has it). Dashes become hyphens, typographic quotes plain
+    /// ones, the ellipsis three dots, the euro sign `EUR` (PC865 has none), letters with marks
+    /// Nordic tables lack their base letter, spaces of other widths a space.
+    public static let fallback: [Character: String] = {
+        var table: [Character: String] = [
+            "\u{2010}": "-", "\u{2011}": "-", "\u{2012}": "-", "\u{2013}": "-", "\u{2014}": "-", "\u{2015}": "-", "\u{2212}": "-",
+            "\u{201C}": "\"", "\u{201D}": "\"", "\u{201E}": "\"", "\u{201F}": "\"", "\u{00AB}": "\"", "\u{00BB}": "\"",
+            "\u{2039}": "'", "\u{203A}": "'",
+            "\u{2018}": "'", "\u{2019}": "'", "\u{201A}": "'", "\u{201B}": "'", "\u{00B4}": "'", "\u{0060}": "'",
+            "\u{2026}": "...", "\u{20AC}": "EUR", "\u{2022}": "*", "\u{00B7}": ".", "\u{2219}": ".",
+            "\u{2122}": "TM", "\u{00A9}": "(C)", "\u{00AE}": "(R)", "\u{00D7}": "x", "\u{2192}": "->", "\u{2190}": "<-",
+            "\u{00A0}": " ", "\u{2009}": " ", "\u{202F}": " ", "\u{2007}": " ", "\u{2002}": " ", "\u{2003}": " ",
+            "\u{00BD}": "1/2", "\u{00BC}": "1/4", "\u{00BE}": "3/4", "\u{00B0}": "o", "\u{00A7}": "S", "\u{00B2}": "2", "\u{00B3}": "3",
+            "\u{00A3}": "GBP", "\u{00A5}": "JPY", "\u{00A2}": "c", "\u{0192}": "f",
+        ]
+        let marked = Array("ŠšŽžČčĆćĐđŁłŃńŚśŹźŻżŐőŰűŘřĚěŮůŤťĎďŇňĽľĹĺŔŕŸÿÝýÃãÕõÀàÈèÌìÒòÙùÂâÊêÎîÔôÛûËëÏïÁáÉéÍíÓóÚúÇçÑñÐðÞþß")
+        let base = Array("SsZzCcCcDdLlNnSsZzZzOoUuRrEeUuTtDdNnLlLlRrYyYyAaOoAaEeIiOoUuAaEeIiOoUuEeIiAaEeIiOoUuCcNnDdTts")
+        for (letter, plain) in zip(marked, base) { table[letter] = String(plain) }
+        table["ß"] = "ss"
+        table["Þ"] = "Th"
+        table["þ"] = "th"
+        return table
+    }()
 
     private var encoding: [Character: Int] {
         switch self {

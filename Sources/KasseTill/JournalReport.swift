@@ -118,9 +118,13 @@ public struct JournalReport: Sendable, Hashable, Codable {
         let currency = Currency(rawValue: self.currency) ?? .NOK
         func money(_ value: Int) -> String { language.money(value, currency) }
         func say(_ key: MessageKey, _ arguments: [String: MessageArgument] = [:]) -> String { language.text(Message(key, arguments)) }
+        /// The label at the left and the value at the right edge; on paper too narrow for both,
+        /// the value on a line of its own under the label (never a line wider than the paper).
         func row(_ label: String, _ value: String) -> String {
-            let gap = max(1, width - label.count - value.count)
-            return label + String(repeating: " ", count: gap) + value
+            if label.count + 1 + value.count <= width {
+                return label + String(repeating: " ", count: width - label.count - value.count) + value
+            }
+            return String(label.prefix(width)) + "\n" + String(repeating: " ", count: max(0, width - value.count)) + value
         }
         func count(_ key: MessageKey, _ count: Int) -> String { say(key, ["count": .number(count)]) }
         let rule = String(repeating: "-", count: width)
@@ -208,7 +212,8 @@ public struct JournalReport: Sendable, Hashable, Codable {
             guard let sequence = closedAtSequence, let hash = closedAtHash else { return }
             lines.append(rule)
             lines.append(say(.reportClosedAt, ["sequence": .number(sequence)]))
-            lines.append("  \(sequence):\(hash.prefix(32))")
+            // As much of the hash as the paper holds, and at least the 16 digits `kasse journal verify --expect` needs.
+            lines.append("  \(sequence):\(hash.prefix(max(16, min(32, width - 3 - String(sequence).count))))")
         }
     }
 }

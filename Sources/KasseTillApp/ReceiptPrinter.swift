@@ -68,7 +68,7 @@ public final class ReceiptPrinter: Sendable {
     public func print(_ document: PendingPrint) {
         var lines = document.text ?? []
         if let report = document.report {
-            lines = report.text(language: language, company: company, zone: zone, width: min(40, settings.columns)).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            lines = report.text(language: language, company: company, zone: zone, width: settings.columns).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
         let isReport = document.report != nil
         let printed = PrintDocument.stored(lines, title: isReport ? lines.first : LegalReceipt.title(ofDocument: document.document, language: language),

@@ -72,6 +72,23 @@ struct NorwegianReportTests {
         #expect(text == golden)
     }
 
+    /// On paper a report fills the paper's width, as receipts do: 48 columns on 80 mm paper,
+    /// 32 on 58 mm; nothing is wider, and the amounts stand at the right edge.
+    @Test(arguments: [(JournalReport.Kind.x, 48), (.z, 48), (.x, 32), (.z, 32)])
+    func reportsFillThePapersWidth(kind: JournalReport.Kind, width: Int) throws {
+        let text = Self.report(kind).text(language: .norwegian, company: LegalReceiptTests.company, zone: .of(.norway), width: width) + "\n"
+        let lines = text.split(separator: "\n")
+        #expect(lines.allSatisfy { $0.count <= width }, "a line is wider than the paper")
+        #expect(lines.filter { $0.count == width }.count >= 5, "the report does not use the paper's width")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("__Snapshots__/report-\(kind.rawValue.lowercased())-\(width).txt")
+        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let golden = try #require(try? String(contentsOf: url, encoding: .utf8), "no snapshot \(url.lastPathComponent)")
+        #expect(text == golden)
+    }
+
     /// Reports stored before the figures were kept, or outside Norway: the totals as before.
     @Test func withoutFiguresTheTotalsAreShown() {
         var report = Self.report(.x)
