@@ -85,4 +85,36 @@ import Testing
         #expect(try await reader.entries(kinds: ["z-report"]).isEmpty)
         #expect(try await reader.entries(kinds: ["log-in-refused"]).count == 6)
     }
+
+    /// An X report made at the back office while nobody is logged in names nobody, not the
+    /// configured cashier.
+    @Test func anXReportFromTheCommandLineNamesNobody() async throws {
+        let path = JournalTests.temporaryPath()
+        let journal = try Journal(path: path, till: "1", cashier: "")
+        try await journal.append([.operatorAction("a day's work")])
+        let config = path + ".toml"
+        try """
+            [till]
+            market = "NO"
+            cashier_id = "1"
+            [journal]
+            path = "\(path)"
+            [company]
+            organisation_number = "974760673"
+            name = "Butikken AS"
+            address = "Storgata 1"
+            postal_code = "0155"
+            city = "Oslo"
+            [[staff]]
+            id = "9001"
+            name = "Mona Manager"
+            role = "manager"
+            pin = "\(try StaffPIN.hash("999999"))"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let made = try await KasseBinary.run(["report", "x", "--config", config], environment: ["HOME": NSTemporaryDirectory()])
+        #expect(made.status == 0, "\(made.errors)")
+        let reader = try Journal(path: path, till: "1", cashier: "t", readOnly: true)
+        let reports = try await reader.entries(kinds: ["x-report"])
+        #expect(reports.count == 1 && reports.first?.cashier == "", "\(reports.map(\.cashier))")
+    }
 }
