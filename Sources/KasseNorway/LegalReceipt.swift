@@ -85,6 +85,14 @@ public struct LegalReceipt: Sendable, Hashable {
 
     public var title: String { Self.title(kind, language) }
 
+    /// The copy of a receipt handed out before: the original's lines exactly as they were
+    /// (its number, date, time, cashier and title), under the «KOPI» marking (§ 2-8-6). The law
+    /// asks for no line with the time of the copy; the journal's `receipt-copied` entry has it.
+    public static func copy(ofOriginal lines: [String], width: Int, language: Language = .norwegian) -> [String] {
+        let banner = String(language.text(.receiptBannerCopy).prefix(width))
+        return [String(repeating: " ", count: (width - banner.count) / 2) + banner] + lines
+    }
+
     static func title(_ kind: Kind, _ language: Language) -> String {
         switch kind {
         case .sale: language.text(.receiptTitleSale)

@@ -71,7 +71,9 @@ public final class ReceiptPrinter: Sendable {
             lines = report.text(language: language, company: company, zone: zone, width: settings.columns).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
         let isReport = document.report != nil
-        let printed = PrintDocument.stored(lines, title: isReport ? lines.first : LegalReceipt.title(ofDocument: document.document, language: language),
+        let printed = PrintDocument.stored(lines, title: isReport ? lines.first
+                                               // A copy is the original under its KOPI marking: the original's title, as printed.
+                                               : LegalReceipt.title(ofDocument: document.document == "copy" ? "sale" : document.document, language: language),
                                            logo: isReport ? nil : logo,
                                            barcode: isReport || document.document == "training" ? nil : document.number)
         let id = nextID.withLock { value in

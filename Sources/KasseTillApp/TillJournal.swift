@@ -20,6 +20,8 @@ public protocol TillJournal: Sendable {
         async throws(JournalError) -> [Int]
     /// Whether a copy of the sale's receipt was handed out already (the law allows one).
     func receiptCopied(sale: Int) async throws(JournalError) -> Bool
+    /// The sale's receipt as it was handed out (stored in full when it was issued), if stored.
+    func issuedReceipt(sale: Int) async throws(JournalError) -> [String]?
     func completedSales(businessDay day: CivilDate) async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)]
     func completedSale(receiptOrReference key: String) async throws(JournalError) -> JournalSale?
     func refunds(reference: String) async throws(JournalError) -> Journal.Refunds
@@ -43,6 +45,13 @@ extension TillJournal {
 extension Journal: TillJournal {
     public func receiptCopied(sale: Int) async throws(JournalError) -> Bool {
         try await entries(sale: sale).contains { $0.kind == "receipt-copied" }
+    }
+
+    public func issuedReceipt(sale: Int) async throws(JournalError) -> [String]? {
+        for entry in try await entries(sale: sale) {
+            if case .receiptIssued(sale, "sale", _, let text)? = entry.event { return text }
+        }
+        return nil
     }
 
     /// Reads only the print entries after the 200th-newest queued one, and the documents of
@@ -189,6 +198,11 @@ public final class MemoryJournal: TillJournal {
 
     public func receiptCopied(sale: Int) async throws(JournalError) -> Bool {
         events.contains { if case .receiptCopied(sale, _, _, _, _) = $0 { true } else { false } }
+    }
+
+    public func issuedReceipt(sale: Int) async throws(JournalError) -> [String]? {
+        for event in events { if case .receiptIssued(sale, "sale", _, let text) = event { return text } }
+        return nil
     }
 
     public func zReport(store: String, currency: String, employee: String?) async throws(JournalError) -> JournalReport {

@@ -538,11 +538,19 @@ public actor TillRuntime {
                 send.yield(.receiptCopyDone(sale: sale.sale, refusal: Message(.copyAlreadyMade, ["number": .text(sale.receiptNumber)])))
                 return
             }
-            let (date, time) = settings.timeZone.localTime(atUTC: Int64(Date().timeIntervalSince1970))
-            let text = LegalReceipt.forSale(sale, kind: .copy, company: settings.company ?? CompanyIdentity(
-                name: settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false), register: settings.tillID,
+            let width = printer?.settings.columns ?? 48
+            let text: [String]
+            if let original = try await journal.issuedReceipt(sale: sale.sale) {
+                // The original as it was handed out, marked KOPI: nothing of it made anew.
+                text = LegalReceipt.copy(ofOriginal: original, width: width, language: settings.documentLanguage)
+            } else {
+                // A sale from before receipts were stored in full.
+                let (date, time) = settings.timeZone.localTime(atUTC: Int64(Date().timeIntervalSince1970))
+                text = LegalReceipt.forSale(sale, kind: .copy, company: settings.company ?? CompanyIdentity(
+                    name: settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false), register: settings.tillID,
                                             cashier: cashier, date: date, time: time, language: settings.documentLanguage)
-                .text(width: printer?.settings.columns ?? 48)
+                    .text(width: width)
+            }
             let copy = PendingPrint(sale: sale.sale, document: "copy", number: sale.receiptNumber, text: text, report: nil)
             try await journal.append([.receiptCopied(sale: sale.sale, reference: sale.reference, receiptNumber: sale.receiptNumber,
                                                      amount: sale.total, text: text)]

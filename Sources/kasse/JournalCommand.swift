@@ -133,10 +133,14 @@ struct JournalCommand: AsyncParsableCommand {
             let completed = entries.first { $0.kind == "sale-completed" }
             let seconds = completed.flatMap { InternetTime.parseRFC3339($0.at) } ?? Date().timeIntervalSince1970
             let (date, time) = settings.settings.timeZone.localTime(atUTC: Int64(seconds))
-            let receipt = LegalReceipt.forSale(paid, kind: .copy, company: company, register: settings.settings.tillID,
-                                               cashier: completed?.cashier ?? settings.cashierID, date: date, time: time,
-                                               language: settings.settings.documentLanguage)
-            let text = receipt.text()
+            let original = entries.lazy.compactMap { entry -> [String]? in
+                if case .receiptIssued(_, "sale", _, let text)? = entry.event { return text }
+                return nil
+            }.first
+            let text = original.map { LegalReceipt.copy(ofOriginal: $0, width: $0.map(\.count).max() ?? 48, language: settings.settings.documentLanguage) }
+                ?? LegalReceipt.forSale(paid, kind: .copy, company: company, register: settings.settings.tillID,
+                                        cashier: completed?.cashier ?? settings.cashierID, date: date, time: time,
+                                        language: settings.settings.documentLanguage).text()
             try await journalCall { () async throws(JournalError) in
                 try await journal.append([.receiptCopied(sale: paid.sale, reference: paid.reference, receiptNumber: paid.receiptNumber,
                                                          amount: paid.total, text: text)])

@@ -75,6 +75,10 @@ import Testing
         let copy = try #require(await waitForDocuments(emulator, 2).last)
         #expect(copy.lines.contains { $0.text.contains("KOPI") })
         #expect(copy.barcodes == ["000001"])
+        // The copy is the original, line for line (its time, its cashier's name), under the marking.
+        let copied = copy.lines.map(\.text)
+        #expect(copied.filter { !$0.contains("KOPI") } == printed, "the copy differs from the original:\n\(copied)\n\(printed)")
+        #expect(copy.lines.first { $0.text == "Salgskvittering" }?.large == true)
         try await till.waitFor("Copy of receipt 000001 printed")
         try await till.type("c")
         try await till.waitFor("already had its copy")
