@@ -226,7 +226,7 @@ extension Language {
             .basketBackAsSale: "{notice} Kurven er tilbage på skærmen som salg {number}.",
             .recoveredStillWaiting: "Genoprettet salg {number}: venter stadig på, at kunden godkender {amount}.",
             .recoveredPaid: "Genoprettet salg {number}: betalt, {amount} hævet.",
-            .recoveredApprovedWhileDown: "Genoprettet salg {number}: godkendt mens kassen var nede, {amount} hævet.",
+            .recoveredApprovedWhileDown: "Genoprettet salg {number}: betalingen, der var åben da kassen stoppede, blev godkendt; {amount} hævet.",
             .recoveredReleased: "Genoprettet salg {number}: betalingen blev frigivet (salget var forladt).",
             .recoveredNotPaid: "Genoprettet salg {number}: ikke betalt. {reason}",
             .documentNotPrinted: "{document} er ikke udskrevet endnu: {reason}. Den udskrives, når printeren er tilbage.",

@@ -226,7 +226,7 @@ extension Language {
             .basketBackAsSale: "{notice} The basket is back on screen as sale {number}.",
             .recoveredStillWaiting: "Recovered sale {number}: still waiting for the customer to approve {amount}.",
             .recoveredPaid: "Recovered sale {number}: paid, {amount} captured.",
-            .recoveredApprovedWhileDown: "Recovered sale {number}: approved while the till was down, {amount} captured.",
+            .recoveredApprovedWhileDown: "Recovered sale {number}: the payment open when the till stopped was approved; {amount} captured.",
             .recoveredReleased: "Recovered sale {number}: its payment was released (the sale had been left).",
             .recoveredNotPaid: "Recovered sale {number}: not paid. {reason}",
             .documentNotPrinted: "{document} not printed yet: {reason}. It prints when the printer is back.",

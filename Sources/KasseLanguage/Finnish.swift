@@ -227,7 +227,7 @@ extension Language {
             .basketBackAsSale: "{notice} Ostoskori on taas näytöllä myyntinä {number}.",
             .recoveredStillWaiting: "Palautettu myynti {number}: odotetaan yhä, että asiakas hyväksyy {amount}.",
             .recoveredPaid: "Palautettu myynti {number}: maksettu, {amount} veloitettu.",
-            .recoveredApprovedWhileDown: "Palautettu myynti {number}: hyväksytty kassan ollessa alhaalla, {amount} veloitettu.",
+            .recoveredApprovedWhileDown: "Palautettu myynti {number}: kassan pysähtyessä avoin maksu hyväksyttiin; {amount} veloitettu.",
             .recoveredReleased: "Palautettu myynti {number}: maksu vapautettiin (myynti oli jätetty kesken).",
             .recoveredNotPaid: "Palautettu myynti {number}: ei maksettu. {reason}",
             .documentNotPrinted: "{document}: ei vielä tulostettu: {reason}. Se tulostuu, kun tulostin palaa.",

@@ -227,7 +227,7 @@ extension Language {
             .basketBackAsSale: "{notice} Handlekurven er tilbake på skjermen som salg {number}.",
             .recoveredStillWaiting: "Gjenopprettet salg {number}: venter fortsatt på at kunden godkjenner {amount}.",
             .recoveredPaid: "Gjenopprettet salg {number}: betalt, {amount} trukket.",
-            .recoveredApprovedWhileDown: "Gjenopprettet salg {number}: godkjent mens kassen var nede, {amount} trukket.",
+            .recoveredApprovedWhileDown: "Gjenopprettet salg {number}: betalingen som var åpen da kassen stoppet, ble godkjent; {amount} trukket.",
             .recoveredReleased: "Gjenopprettet salg {number}: betalingen ble frigitt (salget var forlatt).",
             .recoveredNotPaid: "Gjenopprettet salg {number}: ikke betalt. {reason}",
             .documentNotPrinted: "{document} er ikke skrevet ut ennå: {reason}. Den skrives ut når skriveren er tilbake.",
