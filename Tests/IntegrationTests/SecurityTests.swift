@@ -108,16 +108,7 @@ import Glibc
         let idle = try await Flood.open(2000, to: server.port, from: "127.0.0.2")
         let slow = try await Flood.open(200, to: server.port, from: "127.0.0.3", send: "POST /till/journal HTTP/1.1\r\nHost: server\r\n")
         let journal = try await JournalReplicationTests.journal(entries: 40)
-        let link = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"),
-                             journal: journal, logger: Self.logger, onEvent: { _ in })
-        let head: JournalHead
-        do {
-            head = try await StoreServerTests.patiently { try await link.replicateOnce(journal) }
-        } catch {
-            await link.shutdown()
-            throw error
-        }
-        await link.shutdown()
+        let head = try await StoreServerTests.replicate(journal, to: server.baseURL)
         #expect(head.sequence == 40)
         #expect(idle.opened > 0 && slow.opened > 0, "no connection could be opened: \(idle.opened), \(slow.opened)")
         #expect(try await idle.waitUntilClosed() == 0)
@@ -244,8 +235,10 @@ import Glibc
             #expect(hello.proof == DisplayHandshake.tillProof(key, display: nonce, till: hello.nonce))
             #expect(hello.proof != DisplayHandshake.displayProof(key, display: nonce, till: hello.nonce))
             if answer == nil {
-                // Silent: closed at the establish timeout (10 s), with room for a busy machine.
-                #expect(ContinuousClock.now - began < .seconds(60))
+                // Silent: closed by the establish deadline (10 s; a busy machine may take longer to
+                // run the timer, never forever).
+                #expect(server.connections.dropped.timedOut >= 1, "\(server.connections.dropped)")
+                #expect(ContinuousClock.now - began < .seconds(180))
             }
         }
         #expect(server.displays == 0)

@@ -244,15 +244,7 @@ import Testing
         let database = try await cluster.newDatabase()
         let instance = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: StoreServerTests.logger)
         let journal = try await JournalReplicationTests.journal(entries: 40)
-        let link = StoreLink(configuration: LinkKeys.link(instance.baseURL, till: "OSL1-1"),
-                             journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
-        do {
-            _ = try await StoreServerTests.patiently { try await link.replicateOnce(journal) }
-        } catch {
-            await link.shutdown()
-            throw error
-        }
-        await link.shutdown()
+        _ = try await StoreServerTests.replicate(journal, to: instance.baseURL)
         let till = """
             [till]
             store_id = "OSL1"

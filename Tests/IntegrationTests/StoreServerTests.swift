@@ -70,6 +70,20 @@ import VippsModels
         }
     }
 
+    /// `journal` brought up to date at the server by a link of till `till` made for it, which is
+    /// shut down whatever happens (an HTTP client must be); the server's head.
+    static func replicate(_ journal: Journal, to url: String, till: String = "OSL1-1") async throws -> JournalHead {
+        let link = StoreLink(configuration: LinkKeys.link(url, till: till), journal: journal, logger: logger, onEvent: { _ in })
+        do {
+            let head = try await patiently { try await link.replicateOnce(journal) }
+            await link.shutdown()
+            return head
+        } catch {
+            await link.shutdown()
+            throw error
+        }
+    }
+
     /// Waits (polling, with a deadline far beyond any machine's pace) until `condition` holds.
     static func eventually(_ what: String, within seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
