@@ -125,7 +125,9 @@ import VippsModels
             Issue.record("expected an error")
         } catch let error as VippsError {
             #expect(error.kind == .transport)
-            #expect(error.cashierMessage.contains("No connection"), "\(error.message)")
+            // Refused at once, or (on a machine too busy to answer in time) not connected in
+            // time: either way no answer, which is not a failure of the payment.
+            #expect(error.cashierMessage.contains("No connection") || error.cashierMessage.contains("No answer"), "\(error.message)")
             #expect(!error.description.contains("y"), "no secret in \(error.description)")
         }
     }
