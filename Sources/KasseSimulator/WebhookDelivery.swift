@@ -184,7 +184,9 @@ struct WebhookSender: Sendable {
         request.headers.add(name: "Host", value: authority)
         request.body = .bytes(ByteBuffer(bytes: delivery.body))
         do {
-            let response = try await client.execute(request, timeout: .seconds(10))
+            // Generous: a receiver on a busy machine (the tests' own) is slow, not gone; one that
+            // is gone refuses at once.
+            let response = try await client.execute(request, timeout: .seconds(30))
             _ = try? await response.body.collect(upTo: 1 << 16)
             return (Int(response.status.code), nil)
         } catch {

@@ -238,7 +238,7 @@ final class TillSession: Sendable {
         try FileManager.default.removeItem(atPath: anchor)
 
         let refused = try await TillSession(simulator: sim, reusing: first.directory, logIn: nil)
-        let screen = try await refused.waitFor("KASSE-EXITED-1")
+        let screen = try await refused.waitFor("KASSE-EXITED-1", timeout: .seconds(120))
         #expect(screen.contains("cannot be checked") && screen.contains("kasse journal reanchor"), "\(screen)")
         await refused.close()
         #expect(!FileManager.default.fileExists(atPath: anchor))
