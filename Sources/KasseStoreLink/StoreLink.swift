@@ -86,6 +86,7 @@ public final class StoreLink: Sendable {
         var lastEvent: Int64?
         var acknowledged: JournalHead?
         var refusal: StoreRefusal?
+        var shutDown = false
     }
 
     /// `onCatalog`: the server holds this catalog version (said at each connect, and when a new
@@ -117,6 +118,7 @@ public final class StoreLink: Sendable {
             group.addTask { await self.followEvents() }
             if journal != nil { group.addTask { await self.replicate() } }
         }
+        state.withLock { $0.shutDown = true }
         try? await http.shutdown()
     }
 
@@ -338,7 +340,16 @@ public final class StoreLink: Sendable {
     }
 
     public func shutdown() async {
+        state.withLock { $0.shutDown = true }
         try? await http.shutdown()
+    }
+
+    /// A link dropped without `shutdown()` (a caller's error path) still lets its HTTP client go
+    /// properly: the client is shut down by a task of its own, never left to crash in its deinit.
+    deinit {
+        guard !state.withLock({ $0.shutDown }) else { return }
+        let http = self.http
+        Task { try? await http.shutdown() }
     }
 }
 
