@@ -47,7 +47,7 @@ def pos(text):
 seed("hid-pos", "qr", pos("https://qr.mobilepay.fi/p/" + "c2a1d9e7f4b64a3e9d21" * 5))
 seed("hid-pos", "ean", pos("7040000000016"))
 
-readme = (root / "README.md").read_text()
+readme = "".join(path.read_text() for path in [root / "README.md"] + sorted((root / "docs").glob("*.md")))
 for index, block in enumerate(readme.split("```toml")[1:]):
     seed("config", "readme-%d" % index, block.split("```")[0])
 seed("config", "legacy", "[till]\nmarket = NO\n[scanners]\ndevices = \"05e0:1200@1-1=cashier, 05e0:1200@1-2=kiosk\"\n")

@@ -87,7 +87,7 @@ extension VATSchedule {
 }
 
 extension Market {
-    /// VAT rates with effective dates (sources in the README). Finland: 25.5 % since
+    /// VAT rates with effective dates (sources in docs/money-vat-and-receipts.md). Finland: 25.5 % since
     /// 1 Sep 2024 (24 % before), 13.5 % since 1 Jan 2026 (14 % before), 10 % for newspapers and
     /// periodicals. Norway and Denmark: today's rates only (one period each, dated 2000 as
     /// "long before any Kasse journal"); their history is not needed for sales Kasse made.

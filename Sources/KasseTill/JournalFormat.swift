@@ -4,7 +4,7 @@ import VippsModels
 /// The journal's stored shape of each entry: an explicit, documented, versioned JSON object
 /// with a `type` (the entry kind), a `format` (this version, 2) and named fields, never the
 /// shape Swift happens to synthesize for an enum. A shop keeps the journal for five years and
-/// an accountant may read it; the README's table lists every type and its fields.
+/// an accountant may read it; docs/the-till.md (the journal) lists every type and its fields.
 ///
 /// Entries written before version 2 (`{"paymentStarted":{"_0":{…}}}`) are still read: their
 /// stored text is never rewritten, so their hashes still verify.

@@ -291,7 +291,7 @@ public final class USBScannerService: @unchecked Sendable {
                 }
                 libusb_close(handle)
             } else if opened == LIBUSB_ERROR_ACCESS.rawValue {
-                info.problem = "permission denied: install udev/70-kasse-scanners.rules and add the till's user to the group 'kasse' (see README)"
+                info.problem = "permission denied: install udev/70-kasse-scanners.rules and add the till's user to the group 'kasse' (see docs/usb-barcode-scanners.md)"
             } else {
                 info.problem = "cannot open: \(String(cString: libusb_error_name(opened)))"
             }

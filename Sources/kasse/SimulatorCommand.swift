@@ -60,7 +60,7 @@ struct SimulatorCommand: AsyncParsableCommand {
                 emit("Kasse simulator listening on \(url)")
                 emit("  sales units: \(merchants); \(customerCount) simulated customers")
                 emit(usesDemo
-                    ? "  credentials: the demo credentials in the README (client_id \(SimulatorConfiguration.demoClientID))"
+                    ? "  credentials: the demo credentials in docs/the-simulator.md (client_id \(SimulatorConfiguration.demoClientID))"
                     : "  credentials: as given on the command line")
                 emit("  control API: \(url)/simulator/v1/ (approve/abort/expire a payment: kasse simulator approve REF --url \(url))")
                 

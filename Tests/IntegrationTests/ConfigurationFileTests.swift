@@ -13,7 +13,7 @@ import VippsClient
 
 /// The configuration file, read with a real TOML library into typed settings.
 @Suite struct ConfigurationFileTests {
-    /// The full example of the README.
+    /// The full example of docs/configuration.md.
     static let example = """
         # Kasse, till 3 at Kiwi Majorstuen
         [api]
