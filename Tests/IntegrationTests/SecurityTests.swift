@@ -50,7 +50,7 @@ import Glibc
             await CustomerViewClient(url: "ws://127.0.0.1:\(server.port)", secret: Self.secret, logger: Self.logger)
                 .follow { v in seen.withLock { $0.append(v) } }
         }
-        try await StoreServerTests.eventually("the display has its view during the flood") { seen.withLock { $0.contains(view) } }
+        try await StoreServerTests.eventually("the display has its view during the flood", within: 180) { seen.withLock { $0.contains(view) } }
         #expect(idle.opened > 0 && slow.opened > 0, "no connection could be opened: \(idle.opened), \(slow.opened)")
         let idleLeft = try await idle.waitUntilClosed(), slowLeft = try await slow.waitUntilClosed()
         #expect(idleLeft == 0 && slowLeft == 0,
