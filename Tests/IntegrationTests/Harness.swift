@@ -84,8 +84,8 @@ final class SimulatorHarness: Sendable {
 
     var baseURL: String { simulator.baseURL }
 
-    static func raw(_ base: String, _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: String? = nil)
-        async throws -> HTTPResult
+    static func raw(_ base: String, _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: String? = nil,
+                    timeout: Int64 = 30) async throws -> HTTPResult
     {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
@@ -94,7 +94,7 @@ final class SimulatorHarness: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
         let text = String(buffer: try await response.body.collect(upTo: 1 << 24))
         return HTTPResult(status: Int(response.status.code), headers: response.headers, body: text)
     }
@@ -112,8 +112,10 @@ final class SimulatorHarness: Sendable {
         return try await Self.raw(baseURL, method, path, headers: all + extra, body: body)
     }
 
+    /// A call to the simulator's control API; a webhook flush waits for every due delivery, which
+    /// on a busy machine takes long, so these calls are given two minutes.
     func control(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws -> HTTPResult {
-        try await Self.raw(baseURL, method, path, body: body)
+        try await Self.raw(baseURL, method, path, body: body, timeout: 120)
     }
 
     func advance(_ seconds: Double) async throws {

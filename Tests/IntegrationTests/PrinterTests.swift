@@ -138,8 +138,13 @@ let sampleReceipt = PrintDocument.stored(
         emulator.behaviour = .ready
         queue.retry()
         await events.waitFor("printed") { _ in events.printed.count == 1 }
-        // The events come in order: the second try's, had it been said, would be before this.
-        #expect(events.failures.filter { $0 == .notReady(PrinterStatus(offline: true, paperOut: true)) }.count == 1)
+        // The events come in order: the later tries', had they been said, would be before this.
+        // A busy machine may make one try time out in between; that is another cause, said once,
+        // after which paper out is news again. The same cause twice in a row is never said.
+        let failures = events.failures
+        #expect(!zip(failures, failures.dropFirst()).contains { $0 == $1 }, "\(failures)")
+        #expect(failures.filter { $0 == .notReady(PrinterStatus(offline: true, paperOut: true)) }.count
+                    <= 1 + failures.filter { $0 != .notReady(PrinterStatus(offline: true, paperOut: true)) }.count, "\(failures)")
         #expect(await waitForDocuments(emulator, 1).count == 1)
         #expect(events.all.contains(.status(.success(.ready))))
     }

@@ -105,9 +105,10 @@ final class TillSession: Sendable {
         try await keys("Enter")
     }
 
-    /// Waits until the screen satisfies `test`, bounded.
+    /// Waits until the screen satisfies `test`, bounded. The bound is generous: with every suite
+    /// running on two cores a till's step that takes a second alone can take half a minute.
     @discardableResult
-    func waitUntil(_ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+    func waitUntil(_ what: String, timeout: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation,
                    _ test: (String) -> Bool) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         var last = ""
@@ -134,7 +135,7 @@ final class TillSession: Sendable {
 
     /// Waits until the screen shows the text (the till redraws on every change), bounded.
     @discardableResult
-    func waitFor(_ text: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    func waitFor(_ text: String, timeout: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         var last = ""
         while ContinuousClock.now < deadline {
