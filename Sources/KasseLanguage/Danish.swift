@@ -160,8 +160,8 @@ extension Language {
             .paidTitle: "BETALT  {amount}",
             .receiptSent: "Kvittering {number} sendt til kundens app",
             .receiptAskPrint: "Kvittering {number} sendt til kundens app. Papirkvittering også? {yes}/n",
-            .receiptPrinting: "Kvittering {number} sendt til kundens app; udskrives…",
-            .receiptPrinted: "Kvittering {number} udskrevet og sendt til kundens app",
+            .receiptPrinting: "Kvittering {number} er i kundens app; papirkopien udskrives…",
+            .receiptPrinted: "Kvittering {number} er i kundens app; papirkopien er udskrevet",
             .receiptWaiting: "Kvittering {number} ikke udskrevet endnu: {reason}. Den udskrives senere.",
             .receiptNotPrinted: "Kvittering {number} sendt til kundens app (ikke udskrevet)",
             .enterNextCustomer: "Enter: næste kunde",
@@ -363,6 +363,7 @@ extension Language {
 
             // MARK: Receipts
             .receiptTitleSale: "Kvittering",
+            .receiptTitleElectronicSale: "Elektronisk kvittering",
             .receiptTitleReturn: "Returkvittering",
             .receiptTitleCopy: "KOPI - Kvittering",
             .receiptTitleTraining: "TRÆNING - Ikke gyldig som kvittering",

@@ -160,8 +160,8 @@ extension Language {
             .paidTitle: "PAID  {amount}",
             .receiptSent: "Receipt {number} sent to the customer's app",
             .receiptAskPrint: "Receipt {number} sent to the customer's app. Printed receipt too? {yes}/n",
-            .receiptPrinting: "Receipt {number} sent to the customer's app; printing it…",
-            .receiptPrinted: "Receipt {number} printed, and sent to the customer's app",
+            .receiptPrinting: "Receipt {number} is in the customer's app; printing its paper copy…",
+            .receiptPrinted: "Receipt {number} is in the customer's app; its paper copy is printed",
             .receiptWaiting: "Receipt {number} not printed yet: {reason}. It prints later.",
             .receiptNotPrinted: "Receipt {number} sent to the customer's app (not printed)",
             .enterNextCustomer: "Enter: next customer",
@@ -363,6 +363,7 @@ extension Language {
 
             // MARK: Receipts
             .receiptTitleSale: "Sales receipt",
+            .receiptTitleElectronicSale: "Electronic sales receipt",
             .receiptTitleReturn: "Return receipt",
             .receiptTitleCopy: "COPY - Sales receipt",
             .receiptTitleTraining: "TRAINING - Not valid as a receipt",

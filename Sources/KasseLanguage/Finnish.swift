@@ -161,8 +161,8 @@ extension Language {
             .paidTitle: "MAKSETTU  {amount}",
             .receiptSent: "Kuitti {number} lähetetty asiakkaan sovellukseen",
             .receiptAskPrint: "Kuitti {number} lähetetty asiakkaan sovellukseen. Myös paperikuitti? {yes}/n",
-            .receiptPrinting: "Kuitti {number} lähetetty asiakkaan sovellukseen; tulostetaan…",
-            .receiptPrinted: "Kuitti {number} tulostettu ja lähetetty asiakkaan sovellukseen",
+            .receiptPrinting: "Kuitti {number} on asiakkaan sovelluksessa; paperikopio tulostetaan…",
+            .receiptPrinted: "Kuitti {number} on asiakkaan sovelluksessa; paperikopio on tulostettu",
             .receiptWaiting: "Kuittia {number} ei ole vielä tulostettu: {reason}. Se tulostuu myöhemmin.",
             .receiptNotPrinted: "Kuitti {number} lähetetty asiakkaan sovellukseen (ei tulostettu)",
             .enterNextCustomer: "Enter: seuraava asiakas",
@@ -364,6 +364,7 @@ extension Language {
 
             // MARK: Receipts
             .receiptTitleSale: "Myyntikuitti",
+            .receiptTitleElectronicSale: "Sähköinen myyntikuitti",
             .receiptTitleReturn: "Palautuskuitti",
             .receiptTitleCopy: "KOPIO - Myyntikuitti",
             .receiptTitleTraining: "HARJOITUS - Ei kelpaa kuittina",

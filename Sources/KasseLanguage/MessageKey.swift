@@ -331,6 +331,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case vippsRefusedTitle
     case vippsRefused
     case receiptTitleSale
+    case receiptTitleElectronicSale
     case receiptTitleReturn
     case receiptTitleCopy
     case receiptTitleTraining

@@ -161,8 +161,8 @@ extension Language {
             .paidTitle: "BETALT  {amount}",
             .receiptSent: "Kvittering {number} sendt til kundens app",
             .receiptAskPrint: "Kvittering {number} sendt til kundens app. Papirkvittering også? {yes}/n",
-            .receiptPrinting: "Kvittering {number} sendt til kundens app; skrives ut…",
-            .receiptPrinted: "Kvittering {number} skrevet ut og sendt til kundens app",
+            .receiptPrinting: "Kvittering {number} er i kundens app; papirkopien skrives ut…",
+            .receiptPrinted: "Kvittering {number} er i kundens app; papirkopien er skrevet ut",
             .receiptWaiting: "Kvittering {number} ikke skrevet ut ennå: {reason}. Den skrives ut senere.",
             .receiptNotPrinted: "Kvittering {number} sendt til kundens app (ikke skrevet ut)",
             .enterNextCustomer: "Enter: neste kunde",
@@ -364,6 +364,7 @@ extension Language {
 
             // MARK: Receipts
             .receiptTitleSale: "Salgskvittering",
+            .receiptTitleElectronicSale: "Elektronisk salgskvittering",
             .receiptTitleReturn: "Returkvittering",
             .receiptTitleCopy: "KOPI - Salgskvittering",
             .receiptTitleTraining: "TRENING - Ikke gyldig som kvittering",

@@ -35,10 +35,15 @@ public struct LegalReceipt: Sendable, Hashable {
     public var currency: CurrencyCode
     /// The language it is printed in (Norwegian in Norway; the shop's language elsewhere).
     public var language: Language
+    /// The original went to the customer electronically (attached to the Vipps MobilePay payment,
+    /// shown in their app): titled «Elektronisk salgskvittering» (§ 2-8-4). A paper receipt of
+    /// such a sale is its copy, never a second original (§ 2-8-6); see `issued(for:…)`.
+    public var electronic: Bool
 
     public init(kind: Kind, company: CompanyIdentity, register: String, cashier: String, receiptNumber: String, date: CivilDate,
                 time: LocalTime, lines: [JournalLine], vat: [JournalVAT], total: Int, paymentReference: String,
-                currency: CurrencyCode = .NOK, language: Language = .norwegian) {
+                currency: CurrencyCode = .NOK, language: Language = .norwegian, electronic: Bool = false) {
+        self.electronic = electronic
         self.currency = currency
         self.language = language
         self.kind = kind
@@ -56,10 +61,10 @@ public struct LegalReceipt: Sendable, Hashable {
 
     /// A paid sale's receipt (or its copy, or a training receipt).
     public static func forSale(_ sale: JournalSale, kind: Kind = .sale, company: CompanyIdentity, register: String, cashier: String,
-                               date: CivilDate, time: LocalTime, language: Language = .norwegian) -> LegalReceipt {
+                               date: CivilDate, time: LocalTime, language: Language = .norwegian, electronic: Bool = false) -> LegalReceipt {
         LegalReceipt(kind: kind, company: company, register: register, cashier: cashier, receiptNumber: sale.receiptNumber, date: date,
                      time: time, lines: sale.lines, vat: sale.vat, total: sale.total, paymentReference: sale.reference,
-                     currency: CurrencyCode(rawValue: sale.currency) ?? .NOK, language: language)
+                     currency: CurrencyCode(rawValue: sale.currency) ?? .NOK, language: language, electronic: electronic)
     }
 
     /// A return's receipt: the returned lines, negative, referring to the sale.
@@ -83,7 +88,16 @@ public struct LegalReceipt: Sendable, Hashable {
         }
     }
 
-    public var title: String { Self.title(kind, language) }
+    public var title: String { electronic && kind == .sale ? language.text(.receiptTitleElectronicSale) : Self.title(kind, language) }
+
+    /// The titles a stored receipt of this `document` may carry (a sale's original is titled as
+    /// electronic when it went to the customer's app; a copy carries its original's title).
+    public static func titles(ofDocument document: String, language: Language = .norwegian) -> [String] {
+        switch document {
+        case "sale", "copy": [Self.title(.sale, language), language.text(.receiptTitleElectronicSale)]
+        default: Self.title(ofDocument: document, language: language).map { [$0] } ?? []
+        }
+    }
 
     /// The copy of a receipt handed out before: the original's lines exactly as they were
     /// (its number, date, time, cashier and title), under the «KOPI» marking (§ 2-8-6). The law
@@ -170,8 +184,16 @@ extension LegalReceipt {
     /// The receipts handed out for the transactions committed among `events` (a sale, a training
     /// sale, a refunded return), each as a `receipt` journal entry holding the document in full
     /// (kassasystemforskrifta § 2-7: every receipt produced is journaled). `notPrinted`: why a
-    /// sale's receipt went to the customer's app only (nil: it was printed), recorded as such.
-    /// `width`: the paper's characters a line (the receipt is stored as it is printed).
+    /// sale's receipt went to the customer's app only (nil: it is printed, or the customer is
+    /// asked), recorded as such. `width`: the paper's characters a line (the receipt is stored as
+    /// it is printed).
+    ///
+    /// A paid sale's original is the receipt attached to its Vipps MobilePay payment: it reaches
+    /// the customer's app before any paper can, on every sale, and cannot be marked afterwards.
+    /// So it is the «Elektronisk salgskvittering», and paper printed for the sale is its one
+    /// «KOPI» (`copy(ofOriginal:…)`, journaled as `receipt-copied`). A training sale never reaches
+    /// Vipps MobilePay: its receipt is paper only. A return's receipt is not attached to anything
+    /// and is printed as the original.
     public static func issued(for events: [JournalEvent], refunds: [JournalRefund], company: CompanyIdentity, register: String,
                               cashier: String, atUTC seconds: Int64, zone: ShopTimeZone, notPrinted: String? = nil,
                               width: Int = 48, language: Language = .norwegian) -> [JournalEvent] {
@@ -181,7 +203,7 @@ extension LegalReceipt {
             switch event {
             case .saleCompleted(let sale):
                 let receipt = forSale(sale, kind: sale.isTraining ? .training : .sale, company: company, register: register,
-                                      cashier: cashier, date: date, time: time, language: language)
+                                      cashier: cashier, date: date, time: time, language: language, electronic: !sale.isTraining)
                 issued.append(.receiptIssued(sale: sale.sale, document: sale.isTraining ? "training" : "sale",
                                              receiptNumber: sale.receiptNumber, text: receipt.text(width: width)))
                 if let notPrinted, !sale.isTraining {

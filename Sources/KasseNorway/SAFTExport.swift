@@ -223,7 +223,7 @@ public struct SAFTExport: Sendable {
         static let salesReceipt = "SALREC", returnReceipt = "RETREC", copyReceipt = "COPYREC"
         static let other = "OTHER", lineDelete = "LINEDELETE"
         static let trainingReceipt = "TRAINREC", trainingOn = "TRAINON", trainingOff = "TRAINOFF", priceLookUp = "PRICELOOKUP"
-        static let voidTransaction = "VOIDTRANS", notPrinted = "NOPRINTREC"
+        static let voidTransaction = "VOIDTRANS"
     }
 
     /// Every basic the file may use: (type, basicID, predefined code, description).
@@ -247,7 +247,6 @@ public struct SAFTExport: Sendable {
         ("13", Code.trainingOff, "13024", "Training mode off / Treningsmodus av"),
         ("13", Code.priceLookUp, "13022", "Price look-up / Prisoppslag"),
         ("13", Code.voidTransaction, "13028", "Voided transaction / Annullert kvittering"),
-        ("13", Code.notPrinted, "13030", "Sale concluded without printed receipt / Salg avsluttet uten utskrevet kvittering"),
         ("13", Code.lineDelete, "13999", "Line deleted before the sale was completed / Linjekorreksjon"),
         ("13", Code.other, "13999", "Other / Øvrige hendelser"),
     ]
@@ -581,7 +580,11 @@ public struct SAFTExport: Sendable {
         case .receiptIssued:
             break  // the receipt's event is its transaction's (SALREC, RETREC, TRAINREC)
         case .receiptNotPrinted(let sale, let receiptNumber, let reason):
-            write(Code.notPrinted, transID: saleTransactions[sale].map(String.init), text: "receipt \(receiptNumber): \(reason)")
+            // Not 13030 (a sale concluded without any receipt): the sale's original went to the
+            // customer's app, which the regulation counts as printing it electronically (its
+            // SALREC is the transaction's); only paper was not printed. Said for the auditor.
+            _ = sale
+            write(Code.other, text: "receipt \(receiptNumber): the original went to the customer's app, no paper copy (\(reason))")
         case .paymentEnded, .paymentStarted, .paymentOutcome, .captureStarted, .cancelStarted, .customerIdentified,
              .refundFailed, .journalCreated, .documentPrinted, .printQueued:
             break

@@ -148,6 +148,11 @@ public struct Till: Sendable {
         case .printJobDone(let outcome):
             return printJobDone(&state, outcome)
         case .receiptCopyDone(let sale, let refusal):
+            if var payment = state.payment, case .paid = payment.phase, sale == state.saleNumber, payment.receiptPrint == .printing,
+               let refusal {
+                payment.receiptPrint = .notPrinted(refusal)
+                state.update(payment)
+            }
             if let refusal {
                 state.banner = Banner(.warning, refusal)
                 return [.bell]
@@ -615,9 +620,14 @@ public struct Till: Sendable {
                 var effects: [TillEffect] = []
                 if action == .yes {
                     answered.receiptPrint = .printing
-                    effects = [.record([.printQueued(sale: state.saleNumber, document: state.training ? "training" : "sale",
-                                                     number: state.receiptNumber)]),
-                               .printReceipt(sale: state.saleNumber, receiptNumber: state.receiptNumber)]
+                    if state.training {
+                        // Paper is a training receipt's only form.
+                        effects = [.record([.printQueued(sale: state.saleNumber, document: "training", number: state.receiptNumber)]),
+                                   .printReceipt(sale: state.saleNumber, receiptNumber: state.receiptNumber)]
+                    } else {
+                        // The original is in the customer's app: paper is the sale's one copy («KOPI»).
+                        effects = [.copyReceipt(state.paidSale(payment, captured: captured))]
+                    }
                 } else {
                     let reason = Message(action == .no ? .customerWantedNoPaper : .noPaperAsked)
                     answered.receiptPrint = .notPrinted(reason)

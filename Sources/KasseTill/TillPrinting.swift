@@ -3,7 +3,8 @@ import KasseLanguage
 /// The receipt printer as the till's rules see it: what the print queue reports back.
 extension Till {
     func printJobDone(_ state: inout TillState, _ outcome: PrintJobOutcome) -> [TillEffect] {
-        let isPaidSale = outcome.sale != nil && (outcome.document == "sale" || outcome.document == "training")
+        // The paid sale's paper: its copy (the original is in the customer's app), or a training receipt.
+        let isPaidSale = outcome.sale != nil && ["sale", "copy", "training"].contains(outcome.document)
         if var payment = state.payment, case .paid = payment.phase, isPaidSale, outcome.sale == state.saleNumber {
             payment.receiptPrint = outcome.printed ? .printed : .waiting(outcome.problem ?? Message(.printerProblemGeneric))
             state.update(payment)

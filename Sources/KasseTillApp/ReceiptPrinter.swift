@@ -71,9 +71,10 @@ public final class ReceiptPrinter: Sendable {
             lines = report.text(language: language, company: company, zone: zone, width: settings.columns).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
         let isReport = document.report != nil
-        let printed = PrintDocument.stored(lines, title: isReport ? lines.first
-                                               // A copy is the original under its KOPI marking: the original's title, as printed.
-                                               : LegalReceipt.title(ofDocument: document.document == "copy" ? "sale" : document.document, language: language),
+        // A copy is the original under its KOPI marking: the original's title, as it was stored.
+        let titles = LegalReceipt.titles(ofDocument: document.document, language: language)
+        let title = lines.lazy.map { $0.trimmingCharacters(in: .whitespaces) }.first { titles.contains($0) }
+        let printed = PrintDocument.stored(lines, title: isReport ? lines.first : title ?? titles.first,
                                            logo: isReport ? nil : logo,
                                            barcode: isReport || document.document == "training" ? nil : document.number)
         let id = nextID.withLock { value in

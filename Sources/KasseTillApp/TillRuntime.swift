@@ -213,9 +213,12 @@ public actor TillRuntime {
                                             atUTC: at, zone: state.settings.timeZone, notPrinted: notPrintedReason,
                                             width: printer?.settings.columns ?? 48, language: state.settings.documentLanguage)
                     } ?? []
-                    // What goes to the printer now is journaled as queued in the same write.
-                    let printing = receiptsToPrint(receipts)
-                    let queued = printing.map { JournalEvent.printQueued(sale: $0.sale, document: $0.document, number: $0.number) }
+                    // What goes to the printer now is journaled as queued in the same write (a
+                    // sale's paper as its copy, first journaled as such).
+                    let (copies, printing) = receiptsToPrint(receipts, sales: events.compactMap {
+                        if case .saleCompleted(let sale) = $0 { sale } else { nil }
+                    })
+                    let queued = copies + printing.map { JournalEvent.printQueued(sale: $0.sale, document: $0.document, number: $0.number) }
                     if let chain {
                         let unsigned = events, logger = logger
                         try await journal.append(employee: employee, signing: { last in
@@ -269,16 +272,26 @@ public actor TillRuntime {
 
     /// What of the receipts just made goes to the printer at once: a return's always; a sale's
     /// when every sale's is printed, or when it is to be asked about but nobody is asked (a sale
-    /// start-up recovery completed after a restart: the receipt its customer never got).
-    private func receiptsToPrint(_ receipts: [JournalEvent]) -> [PendingPrint] {
-        guard printer != nil else { return [] }
-        return receipts.compactMap { event in
-            guard case .receiptIssued(let sale, let document, let number, let text) = event else { return nil }
+    /// start-up recovery completed after a restart: its customer never saw the till say PAID).
+    /// A paid sale's original went to the customer's app, so its paper is its copy («KOPI»),
+    /// returned with the `receipt-copied` entry that stores it; a training receipt is paper only.
+    private func receiptsToPrint(_ receipts: [JournalEvent], sales: [JournalSale]) -> (copies: [JournalEvent], prints: [PendingPrint]) {
+        guard printer != nil else { return ([], []) }
+        var copies: [JournalEvent] = []
+        var prints: [PendingPrint] = []
+        for case .receiptIssued(let sale, let document, let number, let text) in receipts {
             let asking = state.payment?.receiptPrint == .asking && state.saleNumber == sale
             let policy = state.settings.receipts
-            guard document == "return" || policy == .always || (policy == .ask && !asking) else { return nil }
-            return PendingPrint(sale: sale, document: document, number: number, text: text, report: nil)
+            guard document == "return" || policy == .always || (policy == .ask && !asking) else { continue }
+            if document == "sale", let paid = sales.first(where: { $0.sale == sale }) {
+                let copy = LegalReceipt.copy(ofOriginal: text, width: printer?.settings.columns ?? 48, language: state.settings.documentLanguage)
+                copies.append(.receiptCopied(sale: sale, reference: paid.reference, receiptNumber: number, amount: paid.total, text: copy))
+                prints.append(PendingPrint(sale: sale, document: "copy", number: number, text: copy, report: nil))
+            } else {
+                prints.append(PendingPrint(sale: sale, document: document, number: number, text: text, report: nil))
+            }
         }
+        return (copies, prints)
     }
 
     /// Every receipt is kept a while, for the customer who asks for paper.

@@ -47,42 +47,41 @@ import Testing
         try await till.waitFor("Printed receipt too?")
         try await till.type("y")
         let receipt = try #require(await waitForDocuments(emulator, 1).first)
-        try await till.waitFor("Receipt 000001 printed")
+        try await till.waitFor("its paper copy is printed")
 
-        // What came out is the receipt stored in the journal, line for line, with Nordic letters intact.
+        // The original is the electronic receipt in the customer's app, stored in the journal;
+        // the paper is its one copy: the original line for line, Nordic letters intact, under KOPI.
         let journal = try Journal(path: journalPath, till: "2", cashier: "t", readOnly: true)
         let stored = try await journal.entries(kinds: ["receipt"]).compactMap { entry -> [String]? in
             if case .receiptIssued(_, "sale", _, let text) = entry.event { text } else { nil }
         }
         let text = try #require(stored.first)
+        #expect(text.contains { $0.trimmingCharacters(in: .whitespaces) == "Elektronisk salgskvittering" }, "\(text)")
         let printed = receipt.lines.map(\.text)
-        for line in text {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            #expect(printed.contains { $0.trimmingCharacters(in: .whitespaces) == trimmed }, "missing on paper: '\(line)'\n\(printed)")
-        }
+        // After the logo: the marking, then the stored original (centred heading lines are centred
+        // by the printer, not by their spaces), then the barcode.
+        let words = printed.filter { !$0.hasPrefix("[image") }
+        #expect(words.first == "*** KOPI ***", "\(printed)")
+        let trim = { (line: String) in line.trimmingCharacters(in: .whitespaces) }
+        #expect(Array(words.dropFirst().prefix(text.count)).map(trim) == text.map(trim),
+                "the paper differs from the stored original:\n\(printed)\n\(text)")
+        #expect(words.dropFirst(1 + text.count).allSatisfy { $0.isEmpty || $0.hasPrefix("[barcode") }, "\(printed)")
+        let copied = try await journal.entries(kinds: ["receipt-copied"])
+        #expect(copied.count == 1)
         #expect(printed.contains { $0.hasPrefix("Smør 250 g") })
         #expect(printed.contains { $0.contains("Blåbær & Ærlig Øl AS") })
         #expect(printed.contains { $0.contains("Åsveien 1, Pääkö (ÄÖ)") })  // with Blåbær Ærlig Øl: æøå ÆØÅ äö
         #expect(printed.contains { $0.hasPrefix("TOTALT NOK") && $0.hasSuffix("64,80") })
         #expect(printed.contains { $0.hasPrefix("  MVA 15 %") })
-        #expect(receipt.lines.first { $0.text == "Salgskvittering" }?.large == true)
+        #expect(receipt.lines.first { $0.text == "Elektronisk salgskvittering" }?.large == true)
         #expect(receipt.barcodes == ["000001"])
         #expect(receipt.images.first?.width == 192)  // the logo from assets/
         #expect(receipt.cut)
 
-        // The one copy, marked as such; a second is refused and nothing more is printed.
-        try await till.type("c")
-        let copy = try #require(await waitForDocuments(emulator, 2).last)
-        #expect(copy.lines.contains { $0.text.contains("KOPI") })
-        #expect(copy.barcodes == ["000001"])
-        // The copy is the original, line for line (its time, its cashier's name), under the marking.
-        let copied = copy.lines.map(\.text)
-        #expect(copied.filter { !$0.contains("KOPI") } == printed, "the copy differs from the original:\n\(copied)\n\(printed)")
-        #expect(copy.lines.first { $0.text == "Salgskvittering" }?.large == true)
-        try await till.waitFor("Copy of receipt 000001 printed")
+        // The paper was the sale's one copy: another is refused and nothing more is printed.
         try await till.type("c")
         try await till.waitFor("already had its copy")
-        #expect(emulator.documents.count == 2)
+        #expect(emulator.documents.count == 1)
         try await till.keys("Enter")
         try await till.waitFor("sale 000002")
 
@@ -98,7 +97,7 @@ import Testing
         try await till.waitFor("Refund NOK 39.90")
         try await till.type("y")
         try await till.waitFor("RETURNED")
-        let returned = try #require(await waitForDocuments(emulator, 3).last)
+        let returned = try #require(await waitForDocuments(emulator, 2).last)
         #expect(returned.lines.first { $0.text == "Returkvittering" }?.large == true)
         #expect(returned.lines.contains { $0.text == "Retur av kvittering nr. 000001" })
         #expect(returned.lines.contains { $0.text.hasPrefix("Smør 250 g") && $0.text.hasSuffix("-39,90") })
@@ -109,14 +108,14 @@ import Testing
         try await till.keys("F11")
         try await till.waitFor("X-RAPPORT")
         try await till.type("p")
-        let x = try #require(await waitForDocuments(emulator, 4).last)
+        let x = try #require(await waitForDocuments(emulator, 3).last)
         #expect(x.lines.first?.text.hasPrefix("X-RAPPORT") == true)
         #expect(x.lines.contains { $0.text.hasPrefix("Grand total netto") })
         try await till.keys("F12")
         try await till.waitFor("Close the day with Z report 1?")
         try await till.type("y")
         try await till.approveAsManager()
-        let z = try #require(await waitForDocuments(emulator, 5).last)
+        let z = try #require(await waitForDocuments(emulator, 4).last)
         #expect(z.lines.first?.text == "Z-RAPPORT 1")
         try await till.waitFor("Z report 1 printed")
         try await till.keys("Escape", "F10")
@@ -127,9 +126,20 @@ import Testing
         let printedEntries = try await journal.entries(kinds: ["printed"]).compactMap { entry -> String? in
             if case .documentPrinted(_, let document, let number, true) = entry.event { "\(document) \(number)" } else { nil }
         }
-        #expect(printedEntries == ["sale 000001", "copy 000001", "return R1", "x-report 1", "z-report 1"])
+        #expect(printedEntries == ["copy 000001", "return R1", "x-report 1", "z-report 1"])
         #expect(try await journal.entries(kinds: ["receipt-not-printed"]).isEmpty)
-        #expect(emulator.documents.count == 5)
+        #expect(emulator.documents.count == 4)
+
+        // In the SAF-T export: the sale's receipt (SALREC, the electronic original) and its paper
+        // copy (COPYREC, receiptCopyNum 1), no sale without a receipt (13030).
+        let exported = try await runProgram(KasseBinary.path, ["saft", "export", "--config", till.directory + "/kasse.toml", "--from", "today",
+                                                                "--out", directory], environment: ["HOME": till.directory])
+        #expect(exported.status == 0, "\(exported.errors)")
+        let file = try #require(exported.output.components(separatedBy: "Wrote ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(try await SAFTExportTests.validate(file).status == 0)
+        let export = try String(contentsOfFile: file, encoding: .utf8).filter { !$0.isWhitespace }
+        #expect(export.contains("<eventType>SALREC</eventType>") && export.contains("<eventType>COPYREC</eventType>")
+                && export.contains("<receiptCopyNum>1</receiptCopyNum>") && !export.contains("NOPRINTREC"), "\(export.prefix(4000))")
         try await sim.finish(checkRequests: "all")
     }
 
@@ -152,7 +162,7 @@ import Testing
         #expect(emulator.documents.isEmpty)
         // Paper in: the queue tries again by itself and prints it, once.
         emulator.behaviour = .ready
-        try await till.waitFor("Receipt 000001 printed", timeout: .seconds(60))
+        try await till.waitFor("Copy of receipt 000001 printed", timeout: .seconds(60))
         #expect(await waitForDocuments(emulator, 1).count == 1)
         try await till.keys("Enter")
 
@@ -168,11 +178,12 @@ import Testing
         try await till.waitFor("Lettmelk")
         let back = PrinterEmulator()
         try back.listen(port: port)
-        try await till.waitFor("Receipt 000002 printed", timeout: .seconds(60))
+        try await till.waitFor("Copy of receipt 000002 printed", timeout: .seconds(60))
         let reprinted = await waitForDocuments(back, 1)
         #expect(reprinted.count == 1)
         #expect(reprinted.first?.barcodes == ["000002"])
-        #expect(!(reprinted.first?.lines.contains { $0.text.contains("KOPI") } ?? true))  // the original, not a copy
+        // Printed once, as what it is: the sale's one copy (the original is in the customer's app).
+        #expect(reprinted.first?.lines.filter { $0.text.contains("KOPI") }.count == 1)
 
         // Hung: it takes the connection and never answers. Keys still work at once.
         back.behaviour = .silent
@@ -183,7 +194,7 @@ import Testing
         try await till.keys("Enter")
         try await till.waitFor("Helmelk")
         back.behaviour = .ready
-        try await till.waitFor("Receipt 000003 printed", timeout: .seconds(60))
+        try await till.waitFor("Copy of receipt 000003 printed", timeout: .seconds(60))
         let after = await waitForDocuments(back, 2)
         #expect(after.count == 2)
         #expect(after.last?.barcodes == ["000003"])
@@ -198,12 +209,12 @@ import Testing
         let printedEntries = try await journal.entries(kinds: ["printed"]).compactMap { entry -> String? in
             if case .documentPrinted(_, let document, let number, _) = entry.event { "\(document) \(number)" } else { nil }
         }
-        #expect(printedEntries == ["sale 000001", "sale 000002", "sale 000003"])
+        #expect(printedEntries == ["copy 000001", "copy 000002", "copy 000003"])
         try await sim.finish(checkRequests: "all")
     }
 
     /// The till stops while its receipt waits for paper: at the next start it is printed, once,
-    /// as the original.
+    /// as what it was (the sale's paper copy; the original is in the customer's app).
     @Test func aReceiptWaitingWhenTheTillStopsPrintsAtTheNextStart() async throws {
         let sim = try await SimulatorHarness.start()
         let emulator = PrinterEmulator(behaviour: .paperOut)
@@ -225,12 +236,13 @@ import Testing
         emulator.behaviour = .ready
         // Printed while the log-in screen is up, before anyone logs in.
         let second = try await TillSession(simulator: sim, extraConfig: config, reusing: directory, logIn: nil)
-        try await second.waitFor("Receipt 000001 printed", timeout: .seconds(60))
+        try await second.waitFor("Copy of receipt 000001 printed", timeout: .seconds(60))
         try await second.logIn("1001", "1234")
         let documents = await waitForDocuments(emulator, 1)
         #expect(documents.count == 1)
         #expect(documents.first?.barcodes == ["000001"])
-        #expect(documents.first?.lines.contains { $0.text == "Salgskvittering" } == true)
+        #expect(documents.first?.lines.contains { $0.text == "Elektronisk salgskvittering" } == true)
+        #expect(documents.first?.lines.first { !$0.text.hasPrefix("[image") }?.text == "*** KOPI ***")
         try await second.keys("F10")
         try await second.waitFor("KASSE-EXITED-0")
         await second.close()
@@ -286,7 +298,7 @@ import Testing
         let printed = try await journal.entries(kinds: ["printed"]).compactMap { entry -> String? in
             if case .documentPrinted(_, let document, let number, _) = entry.event { "\(document) \(number)" } else { nil }
         }
-        #expect(printed == ["sale 000001"])
+        #expect(printed == ["copy 000001"])
         #expect(try await journal.entries(kinds: ["receipt-not-printed"]).isEmpty)
         #expect(emulator.documents.count == 1)
         try await sim.finish(checkRequests: "all")

@@ -33,21 +33,35 @@ struct TillPrintingTests {
         #expect(!TillModeTests.helpBar(till.state).contains("Print receipt"))
     }
 
-    @Test func theCustomerIsAskedAndYesPrintsTheStoredReceipt() throws {
+    @Test func theCustomerIsAskedAndYesPrintsTheSalesOneCopy() throws {
         var till = try Self.paid(.ask)
         #expect(till.state.payment?.receiptPrint == .asking)
         #expect(TillModeTests.helpBar(till.state).contains("y Print receipt"))
         #expect(TillModeTests.helpBar(till.state).contains("n No paper"))
+        // The original went to the customer's app with the payment: paper is the sale's copy.
         let effects = till.send(.keyPressed(.character("j")))  // ja
-        #expect(effects == [.record([.printQueued(sale: 42, document: "sale", number: "000042")]),
-                            .printReceipt(sale: 42, receiptNumber: "000042")])
+        guard case .copyReceipt(let sale)? = effects.first, effects.count == 1 else {
+            Issue.record("yes should make the sale's copy: \(effects)")
+            return
+        }
+        #expect(sale.sale == 42 && sale.receiptNumber == "000042" && sale.total == 2490)
         #expect(till.state.payment?.receiptPrint == .printing)
         // Asked once: a second y prints nothing more.
         #expect(till.send(.keyPressed(.character("y"))).isEmpty)
-        let done = till.send(.printJobDone(PrintJobOutcome(document: "sale", number: "000042", sale: 42, printed: true)))
-        #expect(done == [.record([.documentPrinted(sale: 42, document: "sale", number: "000042", confirmed: true)])])
+        #expect(till.send(.receiptCopyDone(sale: 42, refusal: nil)).isEmpty)
+        let done = till.send(.printJobDone(PrintJobOutcome(document: "copy", number: "000042", sale: 42, printed: true)))
+        #expect(done == [.record([.documentPrinted(sale: 42, document: "copy", number: "000042", confirmed: true)])])
         #expect(till.state.payment?.receiptPrint == .printed)
-        #expect(till.state.banner?.text == "Receipt 000042 printed.")
+        #expect(till.state.banner?.text == "Copy of receipt 000042 printed.")
+        #expect(TillScreen.render(till.state, size: TerminalSize(columns: 100, rows: 30)).text.contains("its paper copy is printed"))
+    }
+
+    @Test func aCopyRefusedWhenYesWasAnsweredSaysSoOnThePaidScreen() throws {
+        var till = try Self.paid(.ask)
+        _ = till.send(.keyPressed(.character("y")))
+        let refusal = Message(.copyAlreadyMade, ["number": .text("000042")])
+        #expect(till.send(.receiptCopyDone(sale: 42, refusal: refusal)) == [.bell])
+        #expect(till.state.payment?.receiptPrint == .notPrinted(refusal))
     }
 
     @Test func noIsJournaledAsNotPrinted() throws {
