@@ -134,16 +134,8 @@ public struct Basket: Sendable, Hashable {
     /// VAT per rate, highest rate first. Built from the lines' own tax amounts, so the
     /// summary and the receipt agree to the minor unit. Returns count negative.
     public var vatSummaries: [VATSummary] {
-        var byRate: [VATRate: VATSummary] = [:]
-        for line in lines {
-            let sign = line.isReturn ? -1 : 1
-            var summary = byRate[line.product.vatRate] ?? VATSummary(rate: line.product.vatRate, gross: 0, net: 0, tax: 0)
-            summary.gross += sign * line.totalAmount
-            summary.tax += sign * line.taxAmount
-            summary.net += sign * line.totalExcludingTax
-            byRate[line.product.vatRate] = summary
-        }
-        return byRate.values.sorted { $0.rate > $1.rate }
+        VATBreakdown.of(lines.map { ($0.product.vatRate, $0.isReturn ? -$0.totalAmount : $0.totalAmount) })
+            .map { VATSummary(rate: $0.rate, gross: $0.gross, net: $0.net, tax: $0.tax) }
     }
 
     private func checkTotal() throws(BasketError) {

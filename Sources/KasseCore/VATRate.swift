@@ -42,6 +42,34 @@ public struct VATRate: Sendable, Hashable, Comparable, Codable {
     }
 }
 
+/// A sale's VAT per rate: the one computation the screen, the receipt sent with the payment, the
+/// journal, the printed receipts, the X and Z reports and the SAF-T export all use. Each line's
+/// tax comes from the line's own VAT-inclusive total (`VATRate.taxIncluded`), and a rate's tax is
+/// the sum of its lines' taxes, so the lines of every receipt add up to the figures under them.
+/// (Taking the tax from each rate's total instead can differ by a minor unit or more.)
+public enum VATBreakdown {
+    public struct Rate: Sendable, Hashable {
+        public var rate: VATRate
+        /// VAT included; negative for returned lines.
+        public var gross: Int
+        public var tax: Int
+        public var net: Int { gross - tax }
+    }
+
+    /// `lines`: each line's rate and VAT-inclusive total (negative for a returned line).
+    /// Highest rate first; a rate with no lines is left out.
+    public static func of(_ lines: [(rate: VATRate, gross: Int)]) -> [Rate] {
+        var byRate: [VATRate: Rate] = [:]
+        for line in lines {
+            var sum = byRate[line.rate] ?? Rate(rate: line.rate, gross: 0, tax: 0)
+            sum.gross += line.gross
+            sum.tax += line.rate.taxIncluded(inGross: line.gross)
+            byRate[line.rate] = sum
+        }
+        return byRate.values.sorted { $0.rate > $1.rate }
+    }
+}
+
 public enum VATRateError: Error, Sendable, Equatable, CustomStringConvertible {
     case outOfRange(Int)
 

@@ -138,15 +138,11 @@ public struct JournalSale: Sendable, Hashable, Codable {
         self.vat = vat
     }
 
-    /// VAT per rate as the receipt states it: the tax taken from each rate's gross total, half up.
+    /// VAT per rate, as the screen, the receipt sent with the payment and every printed document
+    /// state it: the sum of each line's own tax (`VATBreakdown`, the one computation).
     public static func vat(of lines: [JournalLine]) -> [JournalVAT] {
-        var gross: [Int: Int] = [:]
-        for line in lines { gross[line.vatRateBasisPoints, default: 0] += line.isReturn ? -line.total : line.total }
-        return gross.keys.sorted(by: >).map { rate in
-            let total = gross[rate] ?? 0
-            let tax = VATRate(rate).taxIncluded(inGross: abs(total)) * (total < 0 ? -1 : 1)
-            return JournalVAT(rateBasisPoints: rate, gross: total, tax: tax)
-        }
+        VATBreakdown.of(lines.map { (VATRate($0.vatRateBasisPoints), $0.isReturn ? -$0.total : $0.total) })
+            .map { JournalVAT(rateBasisPoints: $0.rate.basisPoints, gross: $0.gross, tax: $0.tax) }
     }
 }
 
