@@ -31,6 +31,17 @@ public struct ArticleGroup: Sendable, Hashable, Comparable, Codable, CustomStrin
     public var norwegianName: String { Self.names[code]?.nob ?? id }
     public var englishName: String { Self.names[code]?.eng ?? id }
 
+    /// The group's name in a report's language (`nb`, `da`, `fi`, else English): Skatteetaten's
+    /// Norwegian and English names, and our Danish and Finnish translations of them.
+    public func name(languageCode: String) -> String {
+        switch languageCode {
+        case "nb": norwegianName
+        case "da": Self.danishNames[code] ?? englishName
+        case "fi": Self.finnishNames[code] ?? englishName
+        default: englishName
+        }
+    }
+
     public static func < (lhs: ArticleGroup, rhs: ArticleGroup) -> Bool { lhs.code < rhs.code }
 
     public init(from decoder: any Decoder) throws {
@@ -79,5 +90,22 @@ public struct ArticleGroup: Sendable, Hashable, Comparable, Codable, CustomStrin
         4020: ("Halvpensjon", "Accommodation - half board"),
         4021: ("Overnatting med frokost", "Accommodation - with breakfast"),
         4999: ("Øvrige", "Other"),
+    ]
+
+    static let danishNames: [Int: String] = [
+        4001: "Udtag af behandlingsydelser", 4002: "Udtag af behandlingsvarer", 4003: "Varesalg",
+        4004: "Salg af behandlingsydelser", 4005: "Salg af klipning", 4006: "Mad", 4007: "Øl", 4008: "Vin",
+        4009: "Spiritus", 4010: "Alkoholsodavand/cider", 4011: "Mineralvand (sodavand)",
+        4012: "Anden drikke (te, kaffe osv.)", 4013: "Tobak", 4014: "Andre varer", 4015: "Entré", 4016: "Fri entré",
+        4017: "Garderobegebyr", 4018: "Fri garderobe", 4019: "Helpension", 4020: "Halvpension",
+        4021: "Overnatning med morgenmad", 4999: "Øvrige",
+    ]
+
+    static let finnishNames: [Int: String] = [
+        4001: "Hoitopalvelujen otto", 4002: "Hoitotuotteiden otto", 4003: "Tavaramyynti", 4004: "Hoitopalvelujen myynti",
+        4005: "Hiustenleikkuun myynti", 4006: "Ruoka", 4007: "Olut", 4008: "Viini", 4009: "Väkevät alkoholijuomat",
+        4010: "Lonkero/siideri", 4011: "Kivennäisvesi (limsa)", 4012: "Muut juomat (tee, kahvi ym.)", 4013: "Tupakka",
+        4014: "Muut tavarat", 4015: "Pääsymaksu", 4016: "Vapaa pääsy", 4017: "Narikkamaksu", 4018: "Vapaa narikka",
+        4019: "Täysihoito", 4020: "Puolihoito", 4021: "Majoitus aamiaisella", 4999: "Muut",
     ]
 }

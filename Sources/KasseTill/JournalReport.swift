@@ -163,7 +163,7 @@ public struct JournalReport: Sendable, Hashable, Codable {
         lines.append(row(say(.reportCashSalesTotal), money(netTotal)))
         lines.append(say(.reportArticleGroups))
         for group in figures.articleGroups {
-            let name = ArticleGroup(group.key).map { "\($0.id) \(language.code == "nb" ? $0.norwegianName : $0.englishName)" } ?? group.key
+            let name = ArticleGroup(group.key).map { "\($0.id) \($0.name(languageCode: language.code))" } ?? group.key
             lines.append(row("  \(String(name.prefix(24))) (\(group.count))", money(group.amount)))
         }
         if figures.articleGroups.isEmpty { lines.append(none) }

@@ -89,6 +89,28 @@ struct NorwegianReportTests {
         #expect(text == golden)
     }
 
+    /// Every label follows the report's language, the article groups' names too (a Danish X
+    /// report said "04006 Food").
+    @Test func articleGroupsAreNamedInTheReportsLanguage() {
+        let report = Self.report(.x)
+        let names: [(Language, [String])] = [
+            (.norwegian, ["04006 Mat", "04003 Varesalg", "04014 Andre varer"]),
+            (.danish, ["04006 Mad", "04003 Varesalg", "04014 Andre varer"]),
+            (.finnish, ["04006 Ruoka", "04003 Tavaramyynti", "04014 Muut tavarat"]),
+            (.english, ["04006 Food", "04003 Sale of goods", "04014 Other goods"]),
+        ]
+        for (language, expected) in names {
+            let text = report.text(language: language, company: LegalReceiptTests.company, zone: .of(.norway), width: 48)
+            for name in expected { #expect(text.contains(name), "\(language.code): no '\(name)' in\n\(text)") }
+            if language != .english { #expect(!text.contains("Food") && !text.contains("Other goods"), "\(language.code):\n\(text)") }
+        }
+        // Every group of Skatteetaten's code list has a name in each language, never its English one by default.
+        for code in [4001, 4002, 4003, 4004, 4005, 4006, 4007, 4008, 4009, 4010, 4011, 4012, 4013, 4014, 4015, 4016, 4017, 4018, 4019, 4020, 4021, 4999] {
+            let group = ArticleGroup(String(format: "%05d", code))!
+            for code in ["da", "fi"] { #expect(group.name(languageCode: code) != group.englishName, "\(group.id) \(code)") }
+        }
+    }
+
     /// Reports stored before the figures were kept, or outside Norway: the totals as before.
     @Test func withoutFiguresTheTotalsAreShown() {
         var report = Self.report(.x)
