@@ -66,7 +66,8 @@ public actor AccessTokenProvider {
             throw failure
         }
         guard response.status == 200 else {
-            var error = VippsError.from(status: response.status, body: response.body, retryAfter: nil)
+            let retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            var error = VippsError.from(status: response.status, body: response.body, retryAfter: retryAfter)
             if response.status == 401 || response.status == 400 {
                 error.message = "the API keys were refused (client_id, client_secret or subscription key): \(error.message)"
             }

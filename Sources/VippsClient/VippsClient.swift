@@ -184,7 +184,8 @@ public struct VippsClient: Sendable {
     }
 
     /// Sends with auth and system headers; retries connection errors, timeouts, 5xx, 423 and
-    /// 429 with the same key and body; refreshes the token once on 401.
+    /// 429 with the same key and body; refreshes the token once on 401. A token fetch that fails
+    /// the same way is retried here too, by the same decision (the request was not sent yet).
     public func sendRaw(_ method: Method, _ path: String, body: [UInt8]?, idempotencyKey: IdempotencyKey?) async throws
         -> TransportResponse
     {
@@ -196,7 +197,19 @@ public struct VippsClient: Sendable {
         while true {
             attempt += 1
             try Task.checkCancellation()
-            let token = try await tokens.token()
+            let token: AccessTokenProvider.Token
+            do {
+                token = try await tokens.token()
+            } catch let error as VippsError where error.retryAdvice.retriesSameRequest {
+                guard attempt < retry.maxAttempts else {
+                    logger.warning("\(method.rawValue) \(path): giving up after \(attempt) attempts: \(error)")
+                    throw error
+                }
+                let wait = retry.backoff(afterAttempt: attempt, retryAfterSeconds: error.retryAfter, random: random())
+                logger.info("\(method.rawValue) \(path): the access token could not be fetched (\(error.status.map { "HTTP \($0)" } ?? error.message)); retry \(attempt + 1) of \(retry.maxAttempts) in \(wait)")
+                try await sleeper.sleep(for: wait)
+                continue
+            }
             var headers: [(String, String)] = [
                 ("Authorization", "Bearer \(token.value)"),
                 ("Ocp-Apim-Subscription-Key", configuration.subscriptionKey),

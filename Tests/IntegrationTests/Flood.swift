@@ -68,6 +68,9 @@ final class Flood: Sendable {
         lines.withLock { $0.first { $0.hasPrefix(prefix) } }
     }
 
+    /// How many the kernel had lost (never accepted by the listener, reset when probed).
+    var lost: Int { Int(line(starting: "LOST ")?.dropFirst(5) ?? "") ?? -1 }
+
     /// How many connections were open at the start.
     var opened: Int { Int(line(starting: "OPEN ")?.dropFirst(5) ?? "") ?? -1 }
 

@@ -54,7 +54,7 @@ import Glibc
         #expect(idle.opened > 0 && slow.opened > 0, "no connection could be opened: \(idle.opened), \(slow.opened)")
         let idleLeft = try await idle.waitUntilClosed(), slowLeft = try await slow.waitUntilClosed()
         #expect(idleLeft == 0 && slowLeft == 0,
-                "left open: \(idleLeft) idle, \(slowLeft) slow; the listener holds \(server.connections.open), dropped \(server.connections.dropped)")
+                "left open: \(idleLeft) idle, \(slowLeft) slow (lost by the kernel: \(idle.lost), \(slow.lost)); the listener holds \(server.connections.open), dropped \(server.connections.dropped)")
         try await StoreServerTests.eventually("only the display is left") { server.connections.open == (1, 1) }
         let dropped = server.connections.dropped
         #expect(dropped.refused + dropped.evicted > 2000 && dropped.timedOut >= 8, "\(dropped)")
