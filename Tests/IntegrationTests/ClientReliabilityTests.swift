@@ -99,6 +99,23 @@ import VippsModels
         try await sim.finish(checkRequests: "all")
     }
 
+    /// The access token's endpoint failing while a payment is created (503, then 429 with
+    /// Retry-After) is retried within the create, as the create itself would be: one create is
+    /// sent, once a token is had, and nothing has to be read back.
+    @Test func aTokenFetchThatFailsIsRetriedWithinTheOperation() async throws {
+        let sim = try await SimulatorHarness.start()
+        _ = try await sim.control(.PUT, "/simulator/v1/faults",
+                                  body: #"[{"route":"accesstoken","serverErrors":1},{"route":"accesstoken","tooManyRequests":1}]"#)
+        let (client, transport, sleeper) = sim.makeClient()
+        let created = try await client.createPayment(pushRequest("token-retry-01"), idempotencyKey: "key-token-retry-01")
+        #expect(created.reference == "token-retry-01")
+        #expect(transport.exchanges("POST", "/accesstoken/get").map(\.status) == [503, 429, 200])
+        #expect(transport.exchanges("POST", "/epayment/v1/payments").map(\.status) == [201])
+        #expect(transport.exchanges("GET", "/epayment/v1/payments/token-retry-01").isEmpty)
+        #expect(sleeper.durations.count == 2 && sleeper.durations[1] >= .seconds(1), "\(sleeper.durations)")
+        try await sim.finish(checkRequests: "all")
+    }
+
     @Test func whenRetriesRunOutTheErrorSaysSo() async throws {
         let sim = try await SimulatorHarness.start(faults: [FaultRule(route: "create", serverErrors: 10)])
         let (client, transport, _) = sim.makeClient(retry: RetryPolicy(maxAttempts: 3))
