@@ -399,9 +399,10 @@ actor SimulatorCore {
             return .failure(.coded(5040, "Invalid currency for merchant",
                                    detail: "Sales unit \(merchant.msn) takes \(merchant.currency.rawValue), not \(body.amount.currency.rawValue)"))
         }
-        if body.paymentMethod.type == .CARD {
-            return .failure(.coded(4160, "Invalid payment method type",
-                                   detail: "CARD is only possible with WEB_REDIRECT, and not in the test environment"))
+        // Card payments are how a web shop takes a card on Vipps MobilePay's landing page: only
+        // with WEB_REDIRECT, as the ePayment document says.
+        if body.paymentMethod.type == .CARD, body.userFlow != .WEB_REDIRECT {
+            return .failure(.coded(4160, "Invalid payment method type", detail: "CARD is only possible with WEB_REDIRECT"))
         }
         if let description = body.paymentDescription, description.count < 3 || description.count > 100 {
             return .failure(.invalidField("paymentDescription", "The field PaymentDescription must be a string with a minimum length of 3 and a maximum length of 100."))

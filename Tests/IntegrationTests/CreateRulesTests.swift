@@ -71,6 +71,22 @@ import Testing
         try await sim.finish()
     }
 
+    /// CARD is taken on the landing page: with WEB_REDIRECT only, as the ePayment document says.
+    @Test func cardPaymentsGoWithWebRedirectOnly() async throws {
+        let sim = try await SimulatorHarness.start()
+        func card(_ reference: String, _ flow: String, phone: String? = nil, extra: String = "") -> String {
+            SimulatorHarness.createBody(reference: reference, phone: phone, flow: flow, extra: extra)
+                .replacingOccurrences(of: #""type":"WALLET""#, with: #""type":"CARD""#)
+        }
+        let pushed = try await sim.api(.POST, "/epayment/v1/payments", key: "card-1", body: card("card-00001", "PUSH_MESSAGE", phone: "4790000001"))
+        #expect(pushed.errorCode == 4160, "\(pushed.body)")
+        let redirected = try await sim.api(.POST, "/epayment/v1/payments", key: "card-2",
+                                           body: card("card-00002", "WEB_REDIRECT", extra: ",\"returnUrl\":\"https://shop.example/done\""))
+        #expect(redirected.status == 201, "\(redirected.body)")
+        #expect((redirected.json["redirectUrl"] as? String)?.isEmpty == false)
+        try await sim.finish()
+    }
+
     @Test func longLivingPaymentsNeedAReceiptAndSensibleExpiry() async throws {
         let sim = try await SimulatorHarness.start()
         let receipt = ",\"receipt\":{\"orderLines\":[{\"name\":\"A\",\"id\":\"1\",\"totalAmount\":1000,\"totalAmountExcludingTax\":800,\"totalTaxAmount\":200,\"taxRate\":2500,\"taxPercentage\":25}],\"bottomLine\":{\"currency\":\"NOK\"}}"
