@@ -237,6 +237,7 @@ extension Language {
             .noPaperAsked: "ingen bad om en papirkvittering",
             .demoWelcome: "scan eller skriv varer, F2 og 91234567 (Kari godkender efter 3 s), så F4 for at betale",
             .demoWelcomeLogIn: "DEMO: log ind som 1001, PIN 1234. Scan eller skriv varer, F2 og 91234567 (Kari godkender efter 3 s), så F4",
+            .demoIgnoresEnvironment: "DEMO på egen simulator: der er ingen konfigurationsfil, så {variables} ignoreres (de tilsidesætter en fils [api])",
             .ready: "Klar",
             .logInPrompt: "Log ind: medarbejdernr., Enter, PIN, Enter",
             .catalogLinesSkipped: "{count} linje(r) i varekataloget sprunget over; se {path}",

@@ -237,6 +237,7 @@ extension Language {
             .noPaperAsked: "no paper receipt was asked for",
             .demoWelcome: "scan or type products, F2 and 91234567 (Kari approves after 3 s), then F4 to pay",
             .demoWelcomeLogIn: "DEMO: log in as 1001, PIN 1234. Then scan or type products, F2 and 91234567 (Kari approves after 3 s), then F4 to pay",
+            .demoIgnoresEnvironment: "DEMO on its own simulator: there is no configuration file, so {variables} are ignored (they override a file's [api])",
             .ready: "Ready",
             .logInPrompt: "Log in: employee number, Enter, PIN, Enter",
             .catalogLinesSkipped: "{count} catalog line(s) skipped; see {path}",

@@ -238,6 +238,7 @@ extension Language {
             .noPaperAsked: "paperikuittia ei pyydetty",
             .demoWelcome: "lue tai kirjoita tuotteita, F2 ja 91234567 (Kari hyväksyy 3 s päästä), sitten F4 maksuun",
             .demoWelcomeLogIn: "DEMO: kirjaudu 1001, PIN 1234. Lue tai kirjoita tuotteita, F2 ja 91234567 (Kari hyväksyy 3 s), sitten F4",
+            .demoIgnoresEnvironment: "DEMO omalla simulaattorilla: asetustiedostoa ei ole, joten {variables} ohitetaan (ne korvaavat tiedoston [api]-arvot)",
             .ready: "Valmis",
             .logInPrompt: "Kirjaudu: työntekijänumero, Enter, PIN, Enter",
             .catalogLinesSkipped: "{count} tuoteluettelon riviä ohitettu; katso {path}",

@@ -215,6 +215,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case noPaperAsked
     case demoWelcome
     case demoWelcomeLogIn
+    case demoIgnoresEnvironment
     case ready
     case logInPrompt
     case catalogLinesSkipped

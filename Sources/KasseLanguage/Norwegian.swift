@@ -238,6 +238,7 @@ extension Language {
             .noPaperAsked: "ingen ba om papirkvittering",
             .demoWelcome: "skann eller skriv varer, F2 og 91234567 (Kari godkjenner etter 3 s), så F4 for å betale",
             .demoWelcomeLogIn: "DEMO: logg inn som 1001, PIN 1234. Skann eller skriv varer, F2 og 91234567 (Kari godkjenner etter 3 s), så F4",
+            .demoIgnoresEnvironment: "DEMO på egen simulator: det finnes ingen konfigurasjonsfil, så {variables} blir ignorert (de overstyrer en fils [api])",
             .ready: "Klar",
             .logInPrompt: "Logg inn: ansattnummer, Enter, PIN, Enter",
             .catalogLinesSkipped: "{count} linje(r) i varekatalogen hoppet over; se {path}",

@@ -400,7 +400,7 @@ public enum TillLauncher {
             if configPath != nil || FileManager.default.fileExists(atPath: path) {
                 file = try VippsConfiguration.readFile(at: path, warnings: &warnings)
             }
-            let apiConfigured = file?["api.url"] != nil || file?["api.client_id"] != nil || environment["KASSE_API_URL"] != nil
+            let apiConfigured = Self.apiConfigured(file: file, environment: environment)
             var mode = RunMode.demo
             if apiConfigured {
                 let vipps = try VippsConfiguration.load(file: file, environment: environment, warnings: &warnings)
@@ -412,8 +412,21 @@ public enum TillLauncher {
         }
     }
 
-    /// Starts the till. With no configuration file and no API settings in the environment,
-    /// it runs in DEMO mode against the simulator started in this process.
+    /// DEMO means DEMO: without a configuration file the till runs on its own simulator, and
+    /// `KASSE_API_URL` and the other `KASSE_*` API variables (which override a file's `[api]`)
+    /// are ignored, and said to be; with a file, `[api]` or those variables configure the API.
+    static func apiConfigured(file: ConfigFile?, environment: [String: String]) -> Bool {
+        guard let file else { return false }
+        return file["api.url"] != nil || file["api.client_id"] != nil || environment["KASSE_API_URL"].map { !$0.isEmpty } == true
+    }
+
+    /// The `KASSE_*` API variables set in `environment`, sorted.
+    static func apiVariables(in environment: [String: String]) -> [String] {
+        VippsConfiguration.environmentKeys.keys.filter { environment[$0].map { !$0.isEmpty } == true }.sorted()
+    }
+
+    /// Starts the till. With no configuration file (whatever the environment says), or a file
+    /// without API settings, it runs in DEMO mode against the simulator started in this process.
     /// `languageOverride`: the screens' language for this run (`--language`), over `till.language`.
     public static func run(configPath: String?, catalogOverride: String?, languageOverride: String? = nil,
                            assets: (String) -> String?) async throws {
@@ -453,7 +466,11 @@ public enum TillLauncher {
                 return .failure(LaunchError(description: "cannot read the catalog \(catalogFile): \(error.localizedDescription)"))
             }
         }
-        let apiConfigured = file?["api.url"] != nil || file?["api.client_id"] != nil || environment["KASSE_API_URL"] != nil
+        let apiConfigured = Self.apiConfigured(file: file, environment: environment)
+        let ignoredVariables = file == nil ? Self.apiVariables(in: environment) : []
+        if !ignoredVariables.isEmpty {
+            warnings.append("no configuration file (\(path)): DEMO on its own simulator; \(ignoredVariables.joined(separator: ", ")) ignored")
+        }
         var simulator: RunningSimulator?
         let vipps: VippsConfiguration
         let mode: RunMode
@@ -591,6 +608,10 @@ public enum TillLauncher {
         if !staff.isEmpty {
             state.mode = .loggingIn(LogInForm())
             state.startNotice = startupBanner
+        }
+        if !ignoredVariables.isEmpty {
+            startupBanner = startupBanner ?? Banner(.warning, .demoIgnoresEnvironment, ["variables": .text(ignoredVariables.joined(separator: ", "))])
+            if !staff.isEmpty { state.startNotice = startupBanner }
         }
         state.banner = startupBanner ?? Banner(.info, mode == .demo
             ? (staff.isEmpty ? .demoWelcome : .demoWelcomeLogIn)

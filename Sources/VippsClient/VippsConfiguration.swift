@@ -36,10 +36,23 @@ public struct VippsConfiguration: Sendable, Equatable {
     /// Which environment the URL points at, for the status bar and for warnings.
     public enum Environment: String, Sendable { case production = "PRODUCTION", test = "TEST", simulator = "SIMULATOR" }
 
+    /// A simulator is on this machine (loopback); Vipps MobilePay's test URL is TEST; anything
+    /// else (production, or a gateway in front of it) counts as PRODUCTION: an address that
+    /// may move real money is never shown as DEMO.
     public var environment: Environment {
-        if baseURL == Self.productionURL { return .production }
         if baseURL == Self.testURL { return .test }
-        return .simulator
+        return Self.isLoopback(baseURL) ? .simulator : .production
+    }
+
+    /// The URL's host is this machine: `localhost`, `[::1]`, or an IPv4 address 127.x.y.z.
+    static func isLoopback(_ url: String) -> Bool {
+        guard let schemeEnd = url.range(of: "://") else { return false }
+        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }.dropFirst()) : String(authority.prefix { $0 != ":" })
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }
+            && parts[0] == "127"
     }
 
     /// Shown in messages: never the secrets.
@@ -49,9 +62,7 @@ public struct VippsConfiguration: Sendable, Equatable {
 
     /// Checks what can be checked without asking the API.
     public func validate() throws(ConfigurationError) {
-        guard baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://127.") || baseURL.hasPrefix("http://localhost")
-            || baseURL.hasPrefix("http://[::1]")
-        else {
+        guard baseURL.hasPrefix("https://") || (baseURL.hasPrefix("http://") && Self.isLoopback(baseURL)) else {
             throw .invalid("api.url must be https:// (or http:// on loopback for a simulator), not '\(baseURL)'")
         }
         for (name, value) in [("client_id", clientID), ("client_secret", clientSecret), ("subscription_key", subscriptionKey)]

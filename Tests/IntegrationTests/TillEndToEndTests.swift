@@ -49,7 +49,7 @@ final class TillSession: Sendable {
     /// Danish and Finnish tills' tests read their own languages).
     init(simulator: SimulatorHarness, columns: Int = 100, rows: Int = 30, extraConfig: String = "", reusing existing: String? = nil,
          logIn: (id: String, pin: String)? = ("1001", "1234"), market: String = "NO", language: String = "en",
-         environment: String = "") async throws {
+         environment: String = "", configurationFile: Bool = true) async throws {
         self.language = Language.named(language) ?? .english
         name = "kasse-\(UUID().uuidString.prefix(8))"
         socket = "kasse-test-\(UUID().uuidString.prefix(8))"
@@ -75,7 +75,10 @@ final class TillSession: Sendable {
             """
         let configPath = directory + "/kasse.toml"
         FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8), attributes: [.posixPermissions: 0o600])
-        let command = "cd \(Repository.root.path) && TERM=xterm-256color HOME=\(directory) \(environment) \(KasseBinary.path) till --config \(configPath); echo KASSE-EXITED-$?; sleep 60"
+        // Without a configuration file: as a fresh machine runs it (HOME holds none), the
+        // simulator and the language given only by what the test puts in `environment`.
+        let arguments = configurationFile ? "till --config \(configPath)" : "till --language \(language)"
+        let command = "cd \(Repository.root.path) && TERM=xterm-256color HOME=\(directory) \(environment) \(KasseBinary.path) \(arguments); echo KASSE-EXITED-$?; sleep 60"
         try await Self.tmuxDetached(["-L", socket, "new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", command])
         if let logIn { try await self.logIn(logIn.id, logIn.pin) }
     }
@@ -222,6 +225,32 @@ final class TillSession: Sendable {
         try await till.waitFor("KASSE-EXITED-0")
         await till.close()
         try await sim.finish(checkRequests: "all")
+    }
+
+    /// DEMO means DEMO: no configuration file, but `KASSE_API_URL` and credentials left in the
+    /// environment (pointing at another simulator here): the till runs DEMO on its own simulator,
+    /// says that it ignores those variables, and not one request reaches the other API.
+    @Test func withoutAConfigurationFileTheTillIsDemoAndIgnoresTheAPIVariables() async throws {
+        let elsewhere = try await SimulatorHarness.start()
+        let variables = "KASSE_API_URL=\(elsewhere.baseURL) KASSE_CLIENT_ID=\(SimulatorConfiguration.demoClientID) "
+            + "KASSE_CLIENT_SECRET=\(SimulatorConfiguration.demoClientSecret) KASSE_SUBSCRIPTION_KEY=\(SimulatorConfiguration.demoSubscriptionKey) "
+            + "KASSE_MSN=\(elsewhere.msn)"
+        let till = try await TillSession(simulator: elsewhere, logIn: nil, environment: variables, configurationFile: false)
+        let notice = try await till.waitFor("are ignored")
+        #expect(notice.contains(" DEMO ") && notice.contains("no configuration file, so KASSE_API_URL")
+                && notice.contains("KASSE_SUBSCRIPTION_KEY are ignored"), "\(notice)")
+        try await till.logIn("1001", "1234")
+        try await till.type("1001")
+        try await till.keys("Enter")
+        try await till.keys("F2")
+        try await till.type("91234567")  // DEMO's Kari, who approves by herself
+        try await till.keys("Enter", "F4")
+        try await till.waitFor("PAID", timeout: .seconds(90))
+        #expect(try await elsewhere.control(.GET, "/simulator/v1/payments").array.isEmpty)
+        try await till.keys("Enter", "F10")
+        try await till.waitFor("KASSE-EXITED-0")
+        await till.close()
+        try await elsewhere.finish(checkRequests: "none")
     }
 
     /// A lost anchor file is how a cut journal would be hidden: the real till does not start on

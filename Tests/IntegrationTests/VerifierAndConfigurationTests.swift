@@ -84,6 +84,26 @@ import VippsModels
         #expect(onlyEnvironment.environment == .simulator)
     }
 
+    /// What the status bar says: a simulator only on this machine; an address that may move real
+    /// money (production, or a gateway in front of it) is PRODUCTION, never DEMO.
+    @Test func theEnvironmentFollowsWhereTheURLPoints() {
+        func environment(_ url: String) -> VippsConfiguration.Environment {
+            VippsConfiguration(baseURL: url, clientID: "a", clientSecret: "b", subscriptionKey: "c", merchantSerialNumber: "1234").environment
+        }
+        #expect(environment(VippsConfiguration.testURL) == .test)
+        #expect(environment(VippsConfiguration.productionURL) == .production)
+        #expect(environment("https://vipps-gateway.shop.example/api") == .production)
+        #expect(environment("http://127.0.0.1:8080") == .simulator)
+        #expect(environment("http://localhost:8080") == .simulator)
+        #expect(environment("http://[::1]:8080") == .simulator)
+        #expect(environment("https://127.example.com") == .production)
+        // Plain http only to this machine: a host that merely starts with 127. is not it.
+        #expect(throws: ConfigurationError.self) {
+            try VippsConfiguration(baseURL: "http://127.example.com", clientID: "a", clientSecret: "b", subscriptionKey: "c",
+                                   merchantSerialNumber: "1234").validate()
+        }
+    }
+
     @Test func mistakesAreNamed() throws {
         var warnings: [String] = []
         #expect(throws: ConfigurationError.missing("api.client_secret")) {
