@@ -19,9 +19,13 @@ public struct Language: Sendable, Hashable, CustomStringConvertible {
     /// The key a cashier presses for yes (`j`, `y`): also accepted everywhere yes is asked.
     public let yesKey: Character
     let templates: [MessageKey: String]
+    /// The app's name its customer-facing words use (nil: the language's own words, Norway's);
+    /// see `branded(_:)`.
+    public let brand: AppBrand?
 
     init(code: String, name: String, groupSeparator: String, decimalSeparator: String, moneyPatterns: [CurrencyCode: String],
-         dateSeparator: String, timeSeparator: String, yesKey: Character, templates: [MessageKey: String]) {
+         dateSeparator: String, timeSeparator: String, yesKey: Character, templates: [MessageKey: String], brand: AppBrand? = nil) {
+        self.brand = brand
         self.code = code
         self.name = name
         self.groupSeparator = groupSeparator

@@ -12,7 +12,7 @@ public enum CustomerScreen {
 
     public static func render(_ view: CustomerView, size: TerminalSize) -> Canvas {
         var canvas = Canvas(size: size)
-        let language = Language.named(view.language) ?? .english
+        let language = (Language.named(view.language) ?? .english).branded(view.app)
         guard size.columns >= minimum.columns, size.rows >= minimum.rows else {
             canvas.put(language.text(Message(.windowMinimum, ["columns": .number(minimum.columns), "rows": .number(minimum.rows)])),
                        row: 0, column: 0, style: .warning)

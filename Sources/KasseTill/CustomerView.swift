@@ -62,9 +62,13 @@ public struct CustomerView: Sendable, Hashable, Codable {
     public var scan: ScanAnswer?
     /// Training mode: nothing here is a real payment.
     public var training: Bool
+    /// The app's name as the customer's words say it today (`MobilePay` or `Vipps` in Denmark
+    /// and Finland; absent in Norway); the display names it so.
+    public var app: AppBrand?
 
     public init(shopName: String, language: String, currency: String, lines: [Line], total: Int, phase: Phase,
-                scan: ScanAnswer? = nil, training: Bool = false) {
+                scan: ScanAnswer? = nil, training: Bool = false, app: AppBrand? = nil) {
+        self.app = app
         self.shopName = shopName
         self.language = language
         self.currency = currency
@@ -90,6 +94,7 @@ public struct CustomerView: Sendable, Hashable, Codable {
         total = basket.total
         shopName = state.settings.shopName
         self.language = language.code
+        app = AppBrand.inUse(in: state.settings.market, on: state.today)
         currency = basket.currency.rawValue
         training = state.training
         scan = state.customerScan

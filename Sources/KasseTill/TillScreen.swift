@@ -42,7 +42,7 @@ public enum TillScreen {
             returnPanel(state, session, &canvas, top: 1, bottom: panelTop - 1)
         case .report(let report, _):
             // A report is the shop's document: in its language (Norwegian in Norway), whoever reads it.
-            let lines = report.text(language: state.settings.documentLanguage, company: state.settings.company, zone: state.settings.timeZone)
+            let lines = report.text(language: state.documentLanguage, company: state.settings.company, zone: state.settings.timeZone)
                 .split(separator: "\n", omittingEmptySubsequences: false)
             // A long report goes on in a second column when the screen is wide enough.
             let rows = max(1, panelTop - 2)

@@ -36,6 +36,15 @@ public struct TillSettings: Sendable, Hashable {
     /// always Norwegian (the law's documents).
     public var documentLanguage: Language { market == .norway ? .norwegian : language }
 
+    /// The language of the screens on `date`, naming the app as it is called in the market that
+    /// day (MobilePay, then Vipps, in Denmark and Finland; see `AppBrand`).
+    public func language(on date: CivilDate) -> Language { language.branded(AppBrand.inUse(in: market, on: date)) }
+
+    /// The language of receipts and reports on `date`, the app named as that day calls it.
+    public func documentLanguage(on date: CivilDate) -> Language {
+        documentLanguage.branded(AppBrand.inUse(in: market, on: date))
+    }
+
     public init(mode: RunMode, shopName: String, storeID: String, tillID: String, market: Market, timeZone: ShopTimeZone? = nil,
                 company: CompanyIdentity? = nil, language: Language? = nil) {
         self.company = company
@@ -300,7 +309,12 @@ public struct TillState: Sendable {
     public var receiptNumber: String { Self.receiptNumber(forSale: saleNumber) }
 
     /// The language on screen: the logged-in cashier's own, or the till's.
-    public var language: Language { employee?.language.flatMap(Language.named) ?? settings.language }
+    public var language: Language {
+        (employee?.language.flatMap(Language.named) ?? settings.language).branded(AppBrand.inUse(in: settings.market, on: today))
+    }
+
+    /// Receipts and reports today (the app named as today calls it).
+    public var documentLanguage: Language { settings.documentLanguage(on: today) }
 
     /// `000042`: a sale's number as printed on its receipt.
     public static func receiptNumber(forSale sale: Int) -> String { pad6(sale) }

@@ -211,7 +211,7 @@ public actor TillRuntime {
                                             cashier: recoveredFor.map { id in till.staff?.entry(id: id)?.member.name ?? id }
                                                 ?? state.employee?.name ?? before.employee?.name ?? employee ?? "",
                                             atUTC: at, zone: state.settings.timeZone, notPrinted: notPrintedReason,
-                                            width: printer?.settings.columns ?? 48, language: state.settings.documentLanguage)
+                                            width: printer?.settings.columns ?? 48, language: state.documentLanguage)
                     } ?? []
                     // What goes to the printer now is journaled as queued in the same write (a
                     // sale's paper as its copy, first journaled as such).
@@ -284,7 +284,7 @@ public actor TillRuntime {
             let policy = state.settings.receipts
             guard document == "return" || policy == .always || (policy == .ask && !asking) else { continue }
             if document == "sale", let paid = sales.first(where: { $0.sale == sale }) {
-                let copy = LegalReceipt.copy(ofOriginal: text, width: printer?.settings.columns ?? 48, language: state.settings.documentLanguage)
+                let copy = LegalReceipt.copy(ofOriginal: text, width: printer?.settings.columns ?? 48, language: state.documentLanguage)
                 copies.append(.receiptCopied(sale: sale, reference: paid.reference, receiptNumber: number, amount: paid.total, text: copy))
                 prints.append(PendingPrint(sale: sale, document: "copy", number: number, text: copy, report: nil))
             } else {
@@ -555,13 +555,14 @@ public actor TillRuntime {
             let text: [String]
             if let original = try await journal.issuedReceipt(sale: sale.sale) {
                 // The original as it was handed out, marked KOPI: nothing of it made anew.
-                text = LegalReceipt.copy(ofOriginal: original, width: width, language: settings.documentLanguage)
+                text = LegalReceipt.copy(ofOriginal: original, width: width,
+                                         language: settings.documentLanguage(on: TillLauncher.today(in: settings.timeZone)))
             } else {
                 // A sale from before receipts were stored in full.
                 let (date, time) = settings.timeZone.localTime(atUTC: Int64(Date().timeIntervalSince1970))
                 text = LegalReceipt.forSale(sale, kind: .copy, company: settings.company ?? CompanyIdentity(
                     name: settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false), register: settings.tillID,
-                                            cashier: cashier, date: date, time: time, language: settings.documentLanguage)
+                                            cashier: cashier, date: date, time: time, language: settings.documentLanguage(on: date))
                     .text(width: width)
             }
             let copy = PendingPrint(sale: sale.sale, document: "copy", number: sale.receiptNumber, text: text, report: nil)

@@ -1,6 +1,7 @@
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseLanguage
 import KasseNorway
 import KasseSimulator
 import KasseTerminal
@@ -63,10 +64,12 @@ struct InProcessTill {
     let task: Task<Void, Never>
 
     init(simulator: SimulatorHarness, journal: any TillJournal, day: TestDay, saleNumber: Int = 1,
-         recovering: [UnsettledPayment] = [], chain: TransactionChain? = nil, secondsSince1970: Int64? = nil) throws {
-        let settings = TillSettings(mode: .demo, shopName: "Testbutikken", storeID: "TEST1", tillID: "2", market: .norway, language: .english)
-        let data = try Data(contentsOf: Repository.root.appendingPathComponent("assets/catalog.csv"))
-        let catalog = data.withUnsafeBytes { CatalogCSV.parse(bytes: $0.bindMemory(to: UInt8.self), market: .norway) }.catalog
+         recovering: [UnsettledPayment] = [], chain: TransactionChain? = nil, secondsSince1970: Int64? = nil,
+         market: Market = .norway, language: Language = .english) throws {
+        let settings = TillSettings(mode: .demo, shopName: "Testbutikken", storeID: "TEST1", tillID: "2", market: market, language: language)
+        let sample = market == .norway ? "catalog.csv" : market == .denmark ? "catalog-dk.csv" : "catalog-fi.csv"
+        let data = try Data(contentsOf: Repository.root.appendingPathComponent("assets/" + sample))
+        let catalog = data.withUnsafeBytes { CatalogCSV.parse(bytes: $0.bindMemory(to: UInt8.self), market: market) }.catalog
         var logger = Logger(label: "kasse.till.test")
         logger.logLevel = .warning
         let runtime = TillRuntime(
@@ -104,6 +107,32 @@ struct InProcessTill {
 }
 
 @Suite(.serialized) struct TillRuntimeTests {
+    /// A Danish till waiting for its customer at 23:59 on 11 January 2027 asks them to open the
+    /// MobilePay app; the day turns (the injected clock) while it keeps running, and the same
+    /// screen asks for the Vipps app.
+    @Test func aDanishTillNamesVippsFromMidnightOnThe12thOfJanuary2027() async throws {
+        let sim = try await SimulatorHarness.start(merchants: [SimulatedMerchant(msn: "223456", currency: .DKK)])
+        let journal = try Journal(path: JournalTests.temporaryPath(), till: "2", cashier: "t")
+        let day = TestDay(CivilDate(year: 2027, month: 1, day: 11))
+        let till = try InProcessTill(simulator: sim, journal: journal, day: day, market: .denmark, language: .danish)
+        await till.terminal.waitFor("11.01.2027")
+        till.terminal.type("2001")
+        till.terminal.press(.enter)
+        await till.terminal.waitFor("Letmælk")
+        till.terminal.press(.function(2))
+        till.terminal.type("12345678")
+        till.terminal.press(.enter, .function(4))
+        let before = await till.terminal.waitFor("MobilePay-appen")
+        #expect(!before.contains("Vipps-appen"))
+        day.set(CivilDate(year: 2027, month: 1, day: 12))
+        let after = await till.terminal.waitFor("Vipps-appen")
+        #expect(after.contains("12.01.2027") && !after.contains("MobilePay-appen"), "\(after)")
+        till.terminal.press(.escape)
+        await till.terminal.waitFor("salg 000001")
+        await till.quit()
+        try await sim.finish(checkRequests: "none")
+    }
+
     /// The till runs across midnight (the day comes from an injected clock): the next payment
     /// reference carries the new date, and each sale is listed under its own day by the till's
     /// returns (F3), by the journal and by `kasse journal list`.

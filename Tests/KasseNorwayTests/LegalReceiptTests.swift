@@ -101,4 +101,21 @@ struct LegalReceiptTests {
         #expect(danish.contains { $0.hasPrefix("I ALT DKK") && $0.hasSuffix("143,94") })
         #expect(danish.contains { $0.hasPrefix("  Moms 25 % af 49,90") })
     }
+
+    /// The receipt names the app the customer paid with as the day of the sale calls it: in
+    /// Denmark and Finland MobilePay until 11 January 2027, Vipps from the 12th; Norway as ever.
+    @Test func theReceiptNamesTheAppOfTheDay() {
+        let company = CompanyIdentity(name: "Butik ApS", organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false)
+        func paidLine(_ market: Market, _ language: Language, _ day: CivilDate) -> String? {
+            LegalReceipt.forSale(Self.sale, company: company, register: "1", cashier: "mette", date: day, time: Self.time,
+                                 language: language.branded(AppBrand.inUse(in: market, on: day)))
+                .text().first { $0.hasPrefix("Betal") || $0.hasPrefix("Maksettu") }
+        }
+        let before = CivilDate(year: 2027, month: 1, day: 11), after = CivilDate(year: 2027, month: 1, day: 12)
+        #expect(paidLine(.denmark, .danish, before)?.hasPrefix("Betalt med MobilePay ") == true)
+        #expect(paidLine(.denmark, .danish, after)?.hasPrefix("Betalt med Vipps ") == true)
+        #expect(paidLine(.finland, .finnish, before)?.hasPrefix("Maksettu MobilePaylla ") == true)
+        #expect(paidLine(.finland, .finnish, after)?.hasPrefix("Maksettu Vippsillä ") == true)
+        #expect(paidLine(.norway, .norwegian, after)?.hasPrefix("Betalt Vipps MobilePay ") == true)
+    }
 }
