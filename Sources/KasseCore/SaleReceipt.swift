@@ -5,13 +5,15 @@ public enum SaleReceipt {
     /// The receipt for a basket, line for line.
     ///
     /// - Parameters:
-    ///   - posId: the till's id, shown as the receipt's POS id.
-    ///   - receiptNumber: the till's receipt number for this sale.
+    ///   - posId: the store and the till (`OSLO1-2`), shown as the receipt's POS id.
+    ///   - receiptNumber: the till's receipt number for this sale; also the receipt's barcode
+    ///     (CODE 128, as on paper), which the till's returns (F3) find the sale by.
     public static func make(for basket: Basket, posId: String, receiptNumber: String) -> Receipt {
         let orderLines = basket.lines.map(orderLine(for:))
         return Receipt(
             orderLines: orderLines,
-            bottomLine: BottomLine(currency: basket.currency, posId: posId, receiptNumber: receiptNumber)
+            bottomLine: BottomLine(currency: basket.currency, posId: posId, barcode: Barcode(format: "CODE 128", data: receiptNumber),
+                                   receiptNumber: receiptNumber)
         )
     }
 

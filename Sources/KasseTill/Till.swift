@@ -585,7 +585,8 @@ public struct Till: Sendable {
         let attempt = max(state.payment?.attempt ?? 0, state.lastFailedAttempt) + 1
         let reference = PaymentReference(
             store: state.settings.storeID, till: state.settings.tillID, date: state.today, sequence: state.saleNumber, attempt: attempt)
-        let receipt = SaleReceipt.make(for: state.basket, posId: state.settings.tillID, receiptNumber: state.receiptNumber)
+        let receipt = SaleReceipt.make(for: state.basket, posId: "\(state.settings.storeID)-\(state.settings.tillID)",
+                                       receiptNumber: state.receiptNumber)
         let amount = state.basket.totalMoney.amount
         var apiCustomer: Customer? = Customer()
         switch customer {
@@ -599,7 +600,10 @@ public struct Till: Sendable {
             amount: amount, customer: apiCustomer, customerInteraction: .CUSTOMER_PRESENT, reference: reference.value,
             userFlow: shopQR ? .QR : .PUSH_MESSAGE, qrFormat: shopQR ? QRFormat(format: "TEXT/TARGETURL") : nil,
             paymentDescription: PaymentDescription.make(shopName: state.settings.shopName, receiptNumber: state.receiptNumber),
-            receipt: receipt)
+            receipt: receipt,
+            // Where the sale was made, passed back by GET payment: for the shop's own records (no personal data).
+            metadata: ["store": state.settings.storeID, "till": state.settings.tillID, "receipt": state.receiptNumber,
+                       "sale": String(state.saleNumber)])
         let payment = PaymentAttempt(
             reference: reference.value, attempt: attempt, amount: amount.value, phase: .creating, startedAt: state.now,
             expiresAt: state.now + paymentLifetime, customer: customer, receipt: receipt)

@@ -77,7 +77,7 @@ final class Flood: Sendable {
     /// Waits until the listener has closed every connection (or the flood's own deadline
     /// passed); the number still open.
     func waitUntilClosed() async throws -> Int {
-        try await StoreServerTests.eventually("the flood ended", within: 300) { self.line(starting: "LEFT ") != nil }
+        try await StoreServerTests.eventually("the flood ended", within: 420) { self.line(starting: "LEFT ") != nil }
         return Int(line(starting: "LEFT ")?.dropFirst(5) ?? "") ?? -1
     }
 

@@ -219,6 +219,14 @@ final class TillSession: Sendable {
         let receipt = try #require(record.json["receipt"] as? [String: Any])
         #expect((receipt["orderLines"] as? [Any])?.count == 2)
         #expect((record.json["receiptWarnings"] as? [String])?.isEmpty == true)
+        // The receipt names the store and till, its number, and its barcode (as on paper); the
+        // payment's metadata where it was sold, passed back by GET payment.
+        let bottomLine = try #require(receipt["bottomLine"] as? [String: Any])
+        #expect(bottomLine["posId"] as? String == "TEST1-2" && bottomLine["receiptNumber"] as? String == "000001")
+        #expect((bottomLine["barcode"] as? [String: Any])?["format"] as? String == "CODE 128"
+                && (bottomLine["barcode"] as? [String: Any])?["data"] as? String == "000001")
+        let read = try await sim.api(.GET, "/epayment/v1/payments/\(reference)")
+        #expect(read.json["metadata"] as? [String: String] == ["store": "TEST1", "till": "2", "receipt": "000001", "sale": "1"], "\(read.body)")
         try await till.keys("Enter")
         try await till.waitFor("sale 000002")
         try await till.keys("F10")
