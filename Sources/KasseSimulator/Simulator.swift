@@ -243,9 +243,13 @@ public struct Simulator: Sendable {
         }
         router.get("/simulator/v1/landing/:reference") { _, context in
             let reference = context.parameters.get("reference") ?? ""
+            // Named as the sales unit's market calls the app on the simulator's date, with the
+            // host the real landing page has there (pay.mobilepay.dk until 11 January 2027).
+            let landing = await core.landing(reference: reference) ?? (app: "Vipps", host: "pay.vipps.no")
             let html = """
-                <!doctype html><meta charset="utf-8"><title>Kasse simulator</title>
-                <h1>Vipps MobilePay (simulated)</h1><p>Payment \(reference.filter { $0.isLetter || $0.isNumber || $0 == "-" })</p>
+                <!doctype html><meta charset="utf-8"><title>\(landing.app) (Kasse simulator)</title>
+                <h1>\(landing.app) (simulated)</h1><p>Stands for https://\(landing.host)/</p>
+                <p>Payment \(reference.filter { $0.isLetter || $0.isNumber || $0 == "-" })</p>
                 <form method="post" action="/simulator/v1/payments/\(reference.filter { $0.isLetter || $0.isNumber || $0 == "-" })/approve"><button>Approve</button></form>
                 <form method="post" action="/simulator/v1/payments/\(reference.filter { $0.isLetter || $0.isNumber || $0 == "-" })/abort"><button>Abort</button></form>
                 """

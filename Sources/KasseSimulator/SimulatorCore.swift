@@ -838,6 +838,20 @@ actor SimulatorCore {
         return .json(200, record(of: payment))
     }
 
+    /// What the landing page of a payment names: the app as its sales unit's market calls it on
+    /// the simulator's date (MobilePay, then Vipps, in Denmark and Finland: `AppBrand`), and the
+    /// host Vipps MobilePay's own landing page has there.
+    func landing(reference: String) -> (app: String, host: String)? {
+        guard let payment = payments.values.first(where: { $0.reference == reference }) else { return nil }
+        let market: Market = switch payment.amount.currency {
+        case .DKK: .denmark
+        case .EUR: .finland
+        default: .norway
+        }
+        let day = ShopTimeZone.of(market).localTime(atUTC: Int64(clock.now().timeIntervalSince1970)).date
+        return (AppBrand.inUse(in: market, on: day)?.rawValue ?? "Vipps", AppBrand.landingHost(in: market, on: day))
+    }
+
     /// The image a QR payment's `redirectUrl` names: the QR code of its landing page, as SVG
     /// or as a PNG `size` pixels square. Only with the token the payment was made with.
     func qrImage(reference: String, token: String, format: String, size: Int) -> SimResponse {

@@ -87,6 +87,24 @@ import Testing
         try await sim.finish()
     }
 
+    /// A Danish sales unit's landing page names MobilePay until midnight (Copenhagen) between 11
+    /// and 12 January 2027, and Vipps from then, with the host the real page has.
+    @Test func aDanishLandingPageFollowsTheBrandChange() async throws {
+        let sim = try await SimulatorHarness.start(merchants: [SimulatedMerchant(msn: "223456", currency: .DKK)], tokenLifetime: 100_000_000)
+        // To 23:30 in Copenhagen on 11 January 2027 (22:30 UTC), on the simulator's clock.
+        let target = ISO8601DateFormatter().date(from: "2027-01-11T22:30:00Z")!
+        try await sim.advance(target.timeIntervalSinceNow)
+        let body = SimulatorHarness.createBody(reference: "dk-landing-1", currency: "DKK", phone: nil, flow: "WEB_REDIRECT",
+                                               extra: ",\"returnUrl\":\"https://shop.example/done\"")
+        #expect(try await sim.api(.POST, "/epayment/v1/payments", key: "dk-landing-1", body: body).status == 201)
+        let before = try await sim.control(.GET, "/simulator/v1/landing/dk-landing-1").body
+        #expect(before.contains("<h1>MobilePay (simulated)</h1>") && before.contains("https://pay.mobilepay.dk/"), "\(before)")
+        try await sim.advance(3600)
+        let after = try await sim.control(.GET, "/simulator/v1/landing/dk-landing-1").body
+        #expect(after.contains("<h1>Vipps (simulated)</h1>") && after.contains("https://pay.vipps.dk/"), "\(after)")
+        try await sim.finish(checkRequests: "none")
+    }
+
     @Test func longLivingPaymentsNeedAReceiptAndSensibleExpiry() async throws {
         let sim = try await SimulatorHarness.start()
         let receipt = ",\"receipt\":{\"orderLines\":[{\"name\":\"A\",\"id\":\"1\",\"totalAmount\":1000,\"totalAmountExcludingTax\":800,\"totalTaxAmount\":200,\"taxRate\":2500,\"taxPercentage\":25}],\"bottomLine\":{\"currency\":\"NOK\"}}"
