@@ -201,13 +201,7 @@ public struct VippsClient: Sendable {
             do {
                 token = try await tokens.token()
             } catch let error as VippsError where error.retryAdvice.retriesSameRequest {
-                guard attempt < retry.maxAttempts else {
-                    logger.warning("\(method.rawValue) \(path): giving up after \(attempt) attempts: \(error)")
-                    throw error
-                }
-                let wait = retry.backoff(afterAttempt: attempt, retryAfterSeconds: error.retryAfter, random: random())
-                logger.info("\(method.rawValue) \(path): the access token could not be fetched (\(error.status.map { "HTTP \($0)" } ?? error.message)); retry \(attempt + 1) of \(retry.maxAttempts) in \(wait)")
-                try await sleeper.sleep(for: wait)
+                try await pauseBeforeRetry(after: error, attempt: attempt, "\(method.rawValue) \(path): the access token could not be fetched")
                 continue
             }
             var headers: [(String, String)] = [
@@ -223,7 +217,6 @@ public struct VippsClient: Sendable {
             if body != nil { headers.append(("Content-Type", "application/json")) }
             let request = TransportRequest(method: method.rawValue, url: configuration.baseURL + path, headers: headers,
                                            body: body, timeout: retry.requestTimeout)
-            let failure: VippsError
             switch try await attemptOnce(request) {
             case .success(let response):
                 return response
@@ -237,16 +230,21 @@ public struct VippsClient: Sendable {
                 throw VippsError(kind: .http, status: 401, title: "Unauthorized",
                                  message: "the API refused a fresh access token: check the subscription key and MSN")
             case .retryable(let error):
-                failure = error
+                try await pauseBeforeRetry(after: error, attempt: attempt, "\(method.rawValue) \(path)", sameKey: true)
             }
-            guard attempt < retry.maxAttempts else {
-                logger.warning("\(method.rawValue) \(path): giving up after \(attempt) attempts: \(failure)")
-                throw failure
-            }
-            let wait = retry.backoff(afterAttempt: attempt, retryAfterSeconds: failure.retryAfter, random: random())
-            logger.info("\(method.rawValue) \(path): \(failure.status.map { "HTTP \($0)" } ?? failure.message); retry \(attempt + 1) of \(retry.maxAttempts) in \(wait) with the same idempotency key")
-            try await sleeper.sleep(for: wait)
         }
+    }
+
+    /// One retry decision for a request and for the token it needed: gives up (throws the
+    /// failure) once the attempts are spent, else waits the back-off (`Retry-After` wins).
+    private func pauseBeforeRetry(after failure: VippsError, attempt: Int, _ what: String, sameKey: Bool = false) async throws {
+        guard attempt < retry.maxAttempts else {
+            logger.warning("\(what): giving up after \(attempt) attempts: \(failure)")
+            throw failure
+        }
+        let wait = retry.backoff(afterAttempt: attempt, retryAfterSeconds: failure.retryAfter, random: random())
+        logger.info("\(what): \(failure.status.map { "HTTP \($0)" } ?? failure.message); retry \(attempt + 1) of \(retry.maxAttempts) in \(wait)\(sameKey ? " with the same idempotency key" : "")")
+        try await sleeper.sleep(for: wait)
     }
 
     private enum AttemptOutcome {

@@ -20,6 +20,29 @@ import sys
 import time
 
 
+def wait_for_closes(by_fd, poller, seconds):
+    """Forgets (and closes) each connection the other side closes within `seconds`; returns how
+    many of them were reset rather than closed."""
+    reset = 0
+    deadline = time.monotonic() + seconds
+    while by_fd and time.monotonic() < deadline:
+        for fd, _ in poller.poll(200):
+            s = by_fd.get(fd)
+            if s is None:
+                continue
+            try:
+                if s.recv(4096):
+                    continue
+            except BlockingIOError:
+                continue
+            except OSError:
+                reset += 1
+            poller.unregister(fd)
+            del by_fd[fd]
+            s.close()
+    return reset
+
+
 def main():
     port, source, count, seconds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     head = sys.argv[5].encode().decode("unicode_escape").encode() if len(sys.argv) > 5 else None
@@ -60,22 +83,7 @@ def main():
     poller = select.poll()
     for fd in by_fd:
         poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
-    deadline = time.monotonic() + seconds
-    while by_fd and time.monotonic() < deadline:
-        for fd, _ in poller.poll(500):
-            s = by_fd.get(fd)
-            if s is None:
-                continue
-            try:
-                if s.recv(4096):
-                    continue
-            except BlockingIOError:
-                continue
-            except OSError:
-                pass
-            poller.unregister(fd)
-            del by_fd[fd]
-            s.close()
+    wait_for_closes(by_fd, poller, seconds)
     # What is still open may be open only here: when the listener's accept queue overflowed, the
     # kernel dropped the handshake's last step, and a connection the server never had stays
     # "established" on this side until it sends something. One byte tells them apart: the
@@ -87,22 +95,7 @@ def main():
                 s.send(b"\r\n")
             except OSError:
                 pass
-        deadline = time.monotonic() + 3
-        while by_fd and time.monotonic() < deadline:
-            for fd, _ in poller.poll(200):
-                s = by_fd.get(fd)
-                if s is None:
-                    continue
-                try:
-                    if s.recv(4096):
-                        continue
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    lost += 1  # reset: the listener never had it
-                poller.unregister(fd)
-                del by_fd[fd]
-                s.close()
+        lost = wait_for_closes(by_fd, poller, 3)
     print(f"LOST {lost}", flush=True)
     print(f"LEFT {len(by_fd)}", flush=True)
     for s in by_fd.values():

@@ -118,8 +118,10 @@ import VippsModels
         await within("the link stopping") { await task.value }
     }
 
+    /// A server stops gracefully: the batches it is storing are finished first, which on a
+    /// machine busy with every suite can take more than a minute.
     static func stop(_ server: RunningStoreServer) async {
-        await within("the store server stopping") { await server.stop() }
+        await within("the store server stopping", seconds: 180) { await server.stop() }
     }
 
     static func signed(_ body: String, secret: String, url: String, date: Date = Date()) -> (headers: [(String, String)], body: String) {
