@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
+if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
+    sys.exit("usage: scripts/fuzz-seeds.py OUT-DIRECTORY  (writes one folder of seeds per fuzz target)")
 out = Path(sys.argv[1])
 
 
