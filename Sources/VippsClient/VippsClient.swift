@@ -136,9 +136,25 @@ public struct VippsClient: Sendable {
 
     // MARK: Order Management
 
+    /// Attaches `receipt` to the order. Order Management takes one receipt per order and never
+    /// replaces it: a 409 is answered by reading the order back. The same receipt there (a retry
+    /// whose first answer was lost, or an attach done before) is success; another one is an
+    /// error that says so.
     public func attachReceipt(_ reference: String, receipt: Receipt, paymentType: String = "ECOM") async throws {
-        _ = try await sendRaw(.POST, "/order-management/v2/\(paymentType)/receipts/\(escape(reference))",
-                              body: try JSONCoding.encode(receipt), idempotencyKey: nil)
+        do {
+            _ = try await sendRaw(.POST, "/order-management/v2/\(paymentType)/receipts/\(escape(reference))",
+                                  body: try JSONCoding.encode(receipt), idempotencyKey: nil)
+        } catch let error as VippsError where error.status == 409 {
+            let attached = try await order(reference, paymentType: paymentType).receipt
+            if attached == receipt {
+                logger.info("receipt \(reference): already attached, the same receipt")
+                return
+            }
+            var refused = error
+            refused.detail = "order \(reference) already has another receipt; Order Management takes one receipt per order and never replaces it"
+            refused.message = refused.detail ?? error.message
+            throw refused
+        }
     }
 
     public func order(_ reference: String, paymentType: String = "ECOM") async throws -> OrderResponse {

@@ -78,7 +78,24 @@ import VippsModels
         #expect(SaleReceipt.problems(in: receipt, paymentAmount: 6000).isEmpty)
         try await client.attachReceipt("company-app-0001", receipt: receipt)
         #expect(try await client.order("company-app-0001").receipt == receipt)
-        await #expect(throws: VippsError.self) { try await client.attachReceipt("company-app-0001", receipt: receipt) }
+        // Once only: the same receipt again is success (a retry whose answer was lost); another is refused, named.
+        try await client.attachReceipt("company-app-0001", receipt: receipt)
+        var other = receipt
+        other.bottomLine.receiptNumber = "A-2"
+        do {
+            try await client.attachReceipt("company-app-0001", receipt: other)
+            Issue.record("a second, different receipt was accepted")
+        } catch let error as VippsError {
+            #expect(error.status == 409 && error.message.contains("already has another receipt"), "\(error)")
+        }
+        #expect(try await client.order("company-app-0001").receipt == receipt)
+        // An attach whose answer is lost is carried out, retried, met with 409, read back: success.
+        _ = try await sim.control(.PUT, "/simulator/v1/faults", body: #"[{"route":"receipts","dropAfterCommit":1}]"#)
+        var second = request
+        second.reference = "company-app-0002"
+        _ = try await client.createPayment(second, idempotencyKey: "create-company-app-0002")
+        try await client.attachReceipt("company-app-0002", receipt: receipt)
+        #expect(try await client.order("company-app-0002").receipt == receipt)
         let events = try await client.events("company-app-0001").map(\.name)
         #expect(events == [.CREATED, .AUTHORIZED, .CAPTURED, .CANCELLED])
         try await sim.finish(checkRequests: "all")

@@ -83,9 +83,16 @@ import VippsModels
         let attach = try await KasseBinary.run(["receipt", "attach", "cli-reserve-001", "--file", receiptPath], environment: env)
         #expect(attach.status == 0, "\(attach.errors)")
         #expect(!attach.errors.contains("warning"))
+        // Once only: the same receipt again is no error (a retry); another one is refused, and says why.
         let twice = try await KasseBinary.run(["receipt", "attach", "cli-reserve-001", "--file", receiptPath], environment: env)
-        #expect(twice.status != 0)
-        #expect(twice.errors.contains("409"))
+        #expect(twice.status == 0, "\(twice.errors)")
+        let otherPath = directory + "/other.json"
+        try String(contentsOfFile: receiptPath, encoding: .utf8)
+            .replacingOccurrences(of: #""currency":"NOK"}"#, with: #""currency":"NOK","receiptNumber":"B-2"}"#)
+            .write(toFile: otherPath, atomically: true, encoding: .utf8)
+        let other = try await KasseBinary.run(["receipt", "attach", "cli-reserve-001", "--file", otherPath], environment: env)
+        #expect(other.status != 0)
+        #expect(other.errors.contains("409") && other.errors.contains("already has another receipt"), "\(other.errors)")
         let events = try await KasseBinary.run(["payment", "events", "cli-reserve-001"], environment: env)
         #expect(events.output.contains("CANCELLED"))
         try await sim.finish(checkRequests: "all")
