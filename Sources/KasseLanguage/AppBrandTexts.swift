@@ -14,7 +14,7 @@ extension Language {
     }
 
     /// The messages that name the app, per brand and language.
-    static let brandedKeys: [MessageKey] = [
+    public static let brandedKeys: [MessageKey] = [
         .askToApprove, .customerScanPrompt, .customerProductCode, .customerNotPersonalQR, .receiptPaid, .receiptRefunded,
         .returnReceiptRefunded,
     ]

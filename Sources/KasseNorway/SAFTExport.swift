@@ -579,11 +579,10 @@ public struct SAFTExport: Sendable {
             write(Code.priceLookUp, text: "artID \(sku); \(name); ppu \(Self.amount(price))")
         case .receiptIssued:
             break  // the receipt's event is its transaction's (SALREC, RETREC, TRAINREC)
-        case .receiptNotPrinted(let sale, let receiptNumber, let reason):
+        case .receiptNotPrinted(_, let receiptNumber, let reason):
             // Not 13030 (a sale concluded without any receipt): the sale's original went to the
             // customer's app, which the regulation counts as printing it electronically (its
             // SALREC is the transaction's); only paper was not printed. Said for the auditor.
-            _ = sale
             write(Code.other, text: "receipt \(receiptNumber): the original went to the customer's app, no paper copy (\(reason))")
         case .paymentEnded, .paymentStarted, .paymentOutcome, .captureStarted, .cancelStarted, .customerIdentified,
              .refundFailed, .journalCreated, .documentPrinted, .printQueued:

@@ -36,10 +36,6 @@ public struct TillSettings: Sendable, Hashable {
     /// always Norwegian (the law's documents).
     public var documentLanguage: Language { market == .norway ? .norwegian : language }
 
-    /// The language of the screens on `date`, naming the app as it is called in the market that
-    /// day (MobilePay, then Vipps, in Denmark and Finland; see `AppBrand`).
-    public func language(on date: CivilDate) -> Language { language.branded(AppBrand.inUse(in: market, on: date)) }
-
     /// The language of receipts and reports on `date`, the app named as that day calls it.
     public func documentLanguage(on date: CivilDate) -> Language {
         documentLanguage.branded(AppBrand.inUse(in: market, on: date))

@@ -833,3 +833,11 @@ struct ServerCatalogCopy: Sendable {
 @_silgen_name("malloc_trim")
 func kasseMallocTrim(_ pad: Int) -> Int32
 #endif
+
+extension TillConfiguration {
+    /// The language of receipts and reports printed now: the shop's, the app named as today
+    /// calls it (`AppBrand`), read from the clock here, at the edge.
+    public var documentLanguageToday: Language {
+        settings.documentLanguage(on: TillLauncher.today(in: settings.timeZone))
+    }
+}

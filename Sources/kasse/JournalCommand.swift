@@ -137,10 +137,10 @@ struct JournalCommand: AsyncParsableCommand {
                 if case .receiptIssued(_, "sale", _, let text)? = entry.event { return text }
                 return nil
             }.first
-            let text = original.map { LegalReceipt.copy(ofOriginal: $0, width: $0.map(\.count).max() ?? 48, language: settings.settings.documentLanguage(on: TillLauncher.today(in: settings.settings.timeZone))) }
+            let text = original.map { LegalReceipt.copy(ofOriginal: $0, width: $0.map(\.count).max() ?? 48, language: settings.documentLanguageToday) }
                 ?? LegalReceipt.forSale(paid, kind: .copy, company: company, register: settings.settings.tillID,
                                         cashier: completed?.cashier ?? settings.cashierID, date: date, time: time,
-                                        language: settings.settings.documentLanguage(on: TillLauncher.today(in: settings.settings.timeZone))).text()
+                                        language: settings.documentLanguageToday).text()
             try await journalCall { () async throws(JournalError) in
                 try await journal.append([.receiptCopied(sale: paid.sale, reference: paid.reference, receiptNumber: paid.receiptNumber,
                                                          amount: paid.total, text: text)])
@@ -544,7 +544,7 @@ struct ReportCommand: AsyncParsableCommand {
             if norway {
                 try await journalCall { () async throws(JournalError) in try await journal.append([.xReport(report)], employee: nil) }
             }
-            if json { printJSON(report) } else { emit(report.text(language: settings.settings.documentLanguage(on: TillLauncher.today(in: settings.settings.timeZone)), company: settings.company, zone: settings.settings.timeZone)) }
+            if json { printJSON(report) } else { emit(report.text(language: settings.documentLanguageToday, company: settings.company, zone: settings.settings.timeZone)) }
         }
     }
 
@@ -573,7 +573,7 @@ struct ReportCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError(error.description)
             }
-            if json { printJSON(report) } else { emit(report.text(language: settings.settings.documentLanguage(on: TillLauncher.today(in: settings.settings.timeZone)), company: settings.company, zone: settings.settings.timeZone)) }
+            if json { printJSON(report) } else { emit(report.text(language: settings.documentLanguageToday, company: settings.company, zone: settings.settings.timeZone)) }
         }
     }
 }

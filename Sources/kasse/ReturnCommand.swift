@@ -68,7 +68,7 @@ struct ReturnCommand: AsyncParsableCommand {
                 try finish(refund, await desk.settle(refund))
                 await printReceipt(of: refund, journal: journal, settings: settings)
                 warn("Return \(refund.returnNumber), started before, is now confirmed.")
-                if json { printJSON(refund) } else { emit(ReceiptText.refund(refund, sale: paid, language: settings.settings.documentLanguage(on: TillLauncher.today(in: settings.settings.timeZone)))) }
+                if json { printJSON(refund) } else { emit(ReceiptText.refund(refund, sale: paid, language: settings.documentLanguageToday)) }
             }
             return
         }
@@ -91,7 +91,7 @@ struct ReturnCommand: AsyncParsableCommand {
         if json {
             printJSON(refund)
         } else {
-            emit(ReceiptText.refund(refund, sale: paid, language: settings.settings.documentLanguage(on: TillLauncher.today(in: settings.settings.timeZone))))
+            emit(ReceiptText.refund(refund, sale: paid, language: settings.documentLanguageToday))
         }
     }
 
@@ -107,7 +107,7 @@ struct ReturnCommand: AsyncParsableCommand {
         }.first
         guard let text = stored else { return }
         let logo = PrinterOptions.logo(settings)
-        let document = PrintDocument.stored(text, title: LegalReceipt.title(ofDocument: "return", language: settings.settings.documentLanguage(on: TillLauncher.today(in: settings.settings.timeZone))), logo: logo, barcode: number)
+        let document = PrintDocument.stored(text, title: LegalReceipt.title(ofDocument: "return", language: settings.documentLanguageToday), logo: logo, barcode: number)
         do {
             try await journal.append([.printQueued(sale: refund.sale, document: "return", number: number)])
             switch PrinterLink.print(ESCPOS.encode(document, codePage: printer.codePage, columns: printer.columns), printer) {

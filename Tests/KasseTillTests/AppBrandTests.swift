@@ -77,7 +77,7 @@ struct AppBrandTests {
             for language in [Language.danish, .finnish, .english] {
                 let branded = language.branded(brand)
                 #expect(branded.brand == brand)
-                for key in [MessageKey.askToApprove, .customerScanPrompt, .receiptPaid, .returnReceiptRefunded] {
+                for key in Language.brandedKeys {
                     let text = branded.text(key)
                     #expect(text.contains(brand.rawValue), "\(language.code) \(brand) \(key): \(text)")
                     #expect(!text.contains(brand == .vipps ? "MobilePay" : "Vipps"), "\(language.code) \(brand) \(key): \(text)")
