@@ -90,6 +90,8 @@ public struct UnsettledPayment: Sendable, Hashable {
     /// Who started the payment (the `payment-started` entry's employee): whoever settles it
     /// later, the sale is theirs.
     public var startedBy: String = ""
+    /// Captures Vipps MobilePay asked to try again later, so far (the newest `capture-deferred`).
+    public var captureTries = 0
 }
 
 /// The till's electronic journal: an append-only, hash-chained table in a SQLite file
@@ -568,7 +570,8 @@ public final class Journal: Sendable {
         let marks = sales.map { _ in "?" }.joined(separator: ",")
         let relevant = try await fetch("""
             SELECT * FROM entry WHERE sale IN (\(marks)) AND kind IN (
-                'payment-started', 'capture-started', 'cancel-started', 'payment-ended', 'sale-completed', 'sale-abandoned')
+                'payment-started', 'capture-started', 'cancel-started', 'payment-ended', 'sale-completed', 'sale-abandoned',
+                'capture-deferred')
             ORDER BY sequence
             """, StatementArguments(Array(sales)))
         var starts: [String: JournalPaymentStart] = [:]
@@ -576,6 +579,7 @@ public final class Journal: Sendable {
         var order: [String] = []
         var settled = Set<String>()
         var captures = Set<String>(), cancels = Set<String>()
+        var tries: [String: Int] = [:]
         var abandonedSales = Set<Int>(), completedSales = Set<Int>()
         var latestAttempt: [Int: Int] = [:]
         for entry in relevant {
@@ -587,6 +591,7 @@ public final class Journal: Sendable {
                 latestAttempt[start.sale] = max(latestAttempt[start.sale] ?? 0, start.attempt)
             case .captureStarted(_, let reference, _, _): captures.insert(reference)
             case .cancelStarted(_, let reference, _): cancels.insert(reference)
+            case .captureDeferred(_, let reference, let count, _): tries[reference] = count
             case .paymentEnded(_, let reference, _): settled.insert(reference)
             case .saleCompleted(let sale):
                 settled.insert(sale.reference)
@@ -601,7 +606,7 @@ public final class Journal: Sendable {
                 start: start, captureStarted: captures.contains(reference), cancelStarted: cancels.contains(reference),
                 saleAbandoned: abandonedSales.contains(start.sale) || completedSales.contains(start.sale),
                 supersededByLaterAttempt: (latestAttempt[start.sale] ?? 0) > start.attempt,
-                startedBy: startedBy[reference] ?? "")
+                startedBy: startedBy[reference] ?? "", captureTries: tries[reference] ?? 0)
         }
     }
 

@@ -156,6 +156,17 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case endDeclined
     case endExpired
     case endCancelled
+    case keyLetCustomerGo
+    case captureDelayedBanner
+    case captureDelayedTitle
+    case captureDelayedTrying
+    case captureDelayedLetGo
+    case endNotCaptured
+    case captureHandedOver
+    case captureLateSucceeded
+    case captureGaveUp
+    case reportNotCaptured
+    case reportNotCapturedSale
     case endNeverArrived
     case endWasCancelled
     case scannerConnected

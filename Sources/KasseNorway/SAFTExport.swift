@@ -87,11 +87,11 @@ public struct SAFTExport: Sendable {
     public static let learnKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "sale-voided", "refund-started",
                                     "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
                                     "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up",
-                                    "receipt-not-printed"]
+                                    "receipt-not-printed", "capture-failed"]
     public static let eventKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "sale-voided", "refund-started", "refunded",
                                     "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
                                     "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up",
-                                    "receipt-not-printed"]
+                                    "receipt-not-printed", "capture-failed"]
     public static let transactionKinds = ["sale-completed", "sale-voided", "refund-started", "transaction-signed"]
 
     /// Pass 2's kinds when every report in the journal carries its figures (`storedFigures`):
@@ -107,7 +107,7 @@ public struct SAFTExport: Sendable {
     /// Kinds that never become an event and hold nothing the master data needs.
     static let silentKinds: Set<String> = [
         "payment-started", "payment-outcome", "capture-started", "cancel-started", "customer", "payment-ended", "refund-failed",
-        "journal-created", "receipt",
+        "journal-created", "receipt", "capture-deferred",
     ]
 
     public let settings: Settings
@@ -584,8 +584,12 @@ public struct SAFTExport: Sendable {
             // customer's app, which the regulation counts as printing it electronically (its
             // SALREC is the transaction's); only paper was not printed. Said for the auditor.
             write(Code.other, text: "receipt \(receiptNumber): the original went to the customer's app, no paper copy (\(reason))")
+        case .captureFailed(let sale, let reference, let amount, let reason):
+            // The customer approved and left with the goods; Vipps MobilePay never paid. No
+            // transaction was committed for it: said for the auditor.
+            write(Code.other, text: "sale \(sale) (\(reference)): approved but not captured, \(amount) minor units: \(reason)")
         case .paymentEnded, .paymentStarted, .paymentOutcome, .captureStarted, .cancelStarted, .customerIdentified,
-             .refundFailed, .journalCreated, .documentPrinted, .printQueued:
+             .refundFailed, .journalCreated, .documentPrinted, .printQueued, .captureDeferred:
             break
         }
         return x.text

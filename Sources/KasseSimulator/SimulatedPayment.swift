@@ -54,6 +54,14 @@ struct CustomerPlan: Sendable, Equatable {
 }
 
 /// One payment as the simulator keeps it, with the rules of its state machine.
+/// How the control API asked a payment's captures to fail: `code` 6260 (funds unavailable, for
+/// good) or 6280 (try again later) `times` times, or until the capture guarantee is over
+/// (then 6260).
+struct CaptureFailurePlan: Codable, Sendable, Hashable {
+    var code: Int
+    var times: Int?
+}
+
 struct SimulatedPayment: Sendable {
     var msn: String
     var reference: String
@@ -80,6 +88,13 @@ struct SimulatedPayment: Sendable {
     var profileScope: String?
     /// The customer's `sub` for the userinfo endpoint: set once AUTHORIZED when a scope was asked for.
     var sub: String?
+    /// Until when a capture is guaranteed to succeed: set when AUTHORIZED (the sales unit's
+    /// market's guarantee, or what the control API asked for).
+    var captureGuaranteedUntil: Date?
+    /// Set by the control API: the guarantee to give this payment, in seconds from its authorization.
+    var guaranteeOverride: TimeInterval?
+    /// Set by the control API: how this payment's captures fail.
+    var captureFailure: CaptureFailurePlan?
 
     func isProcessing(at now: Date) -> Bool {
         guard state == .CREATED else { return false }
@@ -92,7 +107,7 @@ struct SimulatedPayment: Sendable {
         GetPaymentResponse(
             aggregate: aggregate, amount: amount, state: state, paymentMethod: PaymentMethodResponse(type: paymentMethod),
             profile: ProfileResponse(sub: sub), pspReference: pspReference, redirectUrl: redirectUrl, reference: reference,
-            metadata: metadata)
+            metadata: metadata, captureGuaranteedUntil: captureGuaranteedUntil.map(Timestamps.rfc3339))
     }
 
     func modificationResponse(pspReference: String) -> ModificationResponse {
@@ -103,13 +118,18 @@ struct SimulatedPayment: Sendable {
 
     // MARK: Transitions. Each returns the event it caused (nil when nothing changed).
 
-    mutating func authorize(at now: Date, pspReference: String) -> PaymentEvent? {
+    /// `guarantee`: how long a capture is guaranteed in the sales unit's market.
+    mutating func authorize(at now: Date, pspReference: String, guarantee: TimeInterval) -> PaymentEvent? {
         guard state == .CREATED else { return nil }
         state = .AUTHORIZED
         if profileScope != nil, sub == nil { sub = Self.subject(msn: msn, reference: reference) }
         aggregate.authorizedAmount = amount
         forcedProcessing = false
-        return record(.AUTHORIZED, amount: amount, key: nil, at: now, psp: pspReference)
+        captureGuaranteedUntil = now.addingTimeInterval(guaranteeOverride ?? guarantee)
+        var event = record(.AUTHORIZED, amount: amount, key: nil, at: now, psp: pspReference)
+        event.captureGuaranteedUntil = captureGuaranteedUntil.map(Timestamps.rfc3339)
+        events[events.count - 1] = event
+        return event
     }
 
     mutating func abort(at now: Date, pspReference: String) -> PaymentEvent? {
@@ -171,6 +191,25 @@ struct SimulatedPayment: Sendable {
             }
             if aggregate.capturable == 0 {
                 return .failure(.coded(6170, "Payment already captured"))
+            }
+            if let failure = captureFailure {
+                let guaranteeOver = captureGuaranteedUntil.map { now >= $0 } ?? false
+                if failure.code == VippsErrorCode.fundsUnavailable.rawValue || guaranteeOver {
+                    return .failure(.coded(.fundsUnavailable, "Funds unavailable",
+                                           detail: "The money could not be taken from the customer's payment source"))
+                }
+                if let left = failure.times {
+                    if left <= 0 {
+                        captureFailure = nil
+                    } else {
+                        captureFailure?.times = left - 1
+                        return .failure(.coded(.captureFailedTryLater, "Capture failed, please try again later",
+                                               detail: "Retry the capture with the same Idempotency-Key"))
+                    }
+                } else {
+                    return .failure(.coded(.captureFailedTryLater, "Capture failed, please try again later",
+                                           detail: "Retry the capture with the same Idempotency-Key"))
+                }
             }
             guard requested.value <= aggregate.capturable else {
                 return .failure(.coded(6090, "Capture amount too high",

@@ -177,8 +177,21 @@ public struct Simulator: Sendable {
         }
         router.post("/simulator/v1/payments/:reference/:action") { request, context in
             let reference = context.parameters.get("reference") ?? ""
+            if context.parameters.get("action") == "capture-failure" {
+                var request = request
+                let body = try await request.collectBody(upTo: 1 << 12)
+                guard let asked = try? JSONDecoder().decode(CaptureFailureRequest.self, from: Data(Array(buffer: body))),
+                      asked.code == nil || asked.code == 6260 || asked.code == 6280, (asked.times ?? 0) >= 0,
+                      (asked.guaranteedForSeconds ?? 0) >= 0, asked.code != nil || asked.guaranteedForSeconds != nil
+                else {
+                    return Self.response(.json(400, ["error": "body must be {\"code\": 6260 or 6280, \"times\": N, \"guaranteedForSeconds\": S} (times and the guarantee optional)"]))
+                }
+                return Self.response(await core.setCaptureFailure(
+                    reference: reference, msn: request.uri.queryParameters.get("msn"),
+                    plan: asked.code.map { CaptureFailurePlan(code: $0, times: asked.times) }, guaranteedFor: asked.guaranteedForSeconds))
+            }
             guard let action = SimulatorCore.ControlAction(rawValue: context.parameters.get("action") ?? "") else {
-                return Self.response(.json(404, ["error": "action must be approve, abort, expire or processing"]))
+                return Self.response(.json(404, ["error": "action must be approve, abort, expire, processing or capture-failure"]))
             }
             let msn = request.uri.queryParameters.get("msn")
             return Self.response(await core.control(action, reference: reference, msn: msn))
@@ -261,6 +274,7 @@ public struct Simulator: Sendable {
     }
 
     struct ClockAdvance: Decodable { var seconds: Double }
+    struct CaptureFailureRequest: Decodable { var code: Int?; var times: Int?; var guaranteedForSeconds: Double? }
     struct ClockScale: Decodable { var scale: Double }
     struct ClockState: Encodable { var now: String; var scale: Double }
 

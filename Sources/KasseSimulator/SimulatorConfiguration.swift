@@ -160,6 +160,12 @@ public struct SimulatorConfiguration: Sendable {
     public var faults: [FaultRule]
     /// Appends each API exchange as one JSON line, for the conformance check.
     public var trafficLog: String?
+    /// How long after authorization a capture is guaranteed (`captureGuaranteedUntil`), by the
+    /// sales unit's currency, i.e. its market. Vipps MobilePay gives the time per payment and
+    /// publishes no fixed period; the simulator's assumption is 7 days in each market.
+    public var captureGuarantee: [CurrencyCode: TimeInterval] = SimulatorConfiguration.defaultCaptureGuarantee
+
+    public static let defaultCaptureGuarantee: [CurrencyCode: TimeInterval] = [.NOK: 7 * 86_400, .DKK: 7 * 86_400, .EUR: 7 * 86_400]
 
     /// The demo credentials, documented in the README. Not secret: they only open the simulator.
     public static let demoClientID = "6c1f1b9e-9b52-4ac3-9c9e-0000ca55e001"

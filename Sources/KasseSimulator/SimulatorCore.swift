@@ -597,6 +597,7 @@ actor SimulatorCore {
         }
         switch result {
         case .failure(let error):
+            payments[id] = payment  // a refusal changes nothing but the control API's count of failures to come
             return problem(error, request)
         case .success(let event):
             payments[id] = payment
@@ -617,7 +618,7 @@ actor SimulatorCore {
         guard var payment = payments[id] else {
             return problem(.coded(.referenceNotFound, "Reference not found", status: 404, detail: "No payment with reference \(reference)"), request)
         }
-        guard let event = payment.authorize(at: now, pspReference: makePSPReference()) else {
+        guard let event = payment.authorize(at: now, pspReference: makePSPReference(), guarantee: guarantee(payment)) else {
             return problem(.coded(10020, "Approve not allowed", detail: "The payment is \(payment.state.rawValue)"), request)
         }
         payments[id] = payment
@@ -783,7 +784,7 @@ actor SimulatorCore {
             var event: PaymentEvent?
             if let acts = payment.plan.actsAt, acts <= now, acts < payment.expiresAt {
                 event = payment.plan.behaviour == .approve
-                    ? payment.authorize(at: acts, pspReference: makePSPReference())
+                    ? payment.authorize(at: acts, pspReference: makePSPReference(), guarantee: guarantee(payment))
                     : payment.abort(at: acts, pspReference: makePSPReference())
             } else if payment.expiresAt <= now {
                 event = payment.expire(at: payment.expiresAt, pspReference: makePSPReference())
@@ -810,7 +811,7 @@ actor SimulatorCore {
         }
         var event: PaymentEvent?
         switch action {
-        case .approve: event = payment.authorize(at: now, pspReference: makePSPReference())
+        case .approve: event = payment.authorize(at: now, pspReference: makePSPReference(), guarantee: guarantee(payment))
         case .abort: event = payment.abort(at: now, pspReference: makePSPReference())
         case .expire: event = payment.expire(at: now, pspReference: makePSPReference())
         case .processing:
@@ -827,6 +828,31 @@ actor SimulatorCore {
         payments[id] = payment
         pending.remove(id)
         webhooks.enqueue(event: event, msn: payment.msn, at: now)
+        return .json(200, record(of: payment))
+    }
+
+    /// How long a capture is guaranteed for a payment of its sales unit's market.
+    private func guarantee(_ payment: SimulatedPayment) -> TimeInterval {
+        configuration.captureGuarantee[payment.amount.currency] ?? 7 * 86_400
+    }
+
+    /// The control API's capture failures: the next captures of a payment answer `code` (6260
+    /// funds unavailable; 6280 try again later, `times` times or until the guarantee is over),
+    /// and `guaranteedForSeconds` shortens (or lengthens) its capture guarantee.
+    func setCaptureFailure(reference: String, msn: String?, plan: CaptureFailurePlan?, guaranteedFor: TimeInterval?) -> SimResponse {
+        let now = clock.now()
+        settle(at: now)
+        guard let id = payments.keys.first(where: { key in
+            payments[key]?.reference == reference && (msn == nil || payments[key]?.msn == msn)
+        }), var payment = payments[id] else {
+            return .json(404, ["error": "no payment with reference \(reference)"])
+        }
+        if let plan { payment.captureFailure = plan }
+        if let guaranteedFor {
+            payment.guaranteeOverride = guaranteedFor
+            if payment.state == .AUTHORIZED { payment.captureGuaranteedUntil = now.addingTimeInterval(guaranteedFor) }
+        }
+        payments[id] = payment
         return .json(200, record(of: payment))
     }
 
@@ -882,7 +908,8 @@ actor SimulatorCore {
             customer: payment.customer, customerName: payment.customerName, paymentDescription: payment.paymentDescription,
             receipt: receipts[id], receiptWarnings: receiptWarnings[id] ?? [], events: payment.events,
             createdAt: Timestamps.rfc3339(payment.createdAt), expiresAt: Timestamps.rfc3339(payment.expiresAt),
-            customerIsApproving: payment.isProcessing(at: clock.now()))
+            customerIsApproving: payment.isProcessing(at: clock.now()),
+            captureGuaranteedUntil: payment.captureGuaranteedUntil.map(Timestamps.rfc3339), captureFailure: payment.captureFailure)
     }
 
     // MARK: Faults
@@ -1024,6 +1051,8 @@ struct PaymentRecord: Encodable, Sendable {
     var createdAt: String
     var expiresAt: String
     var customerIsApproving: Bool
+    var captureGuaranteedUntil: String?
+    var captureFailure: CaptureFailurePlan?
 }
 
 /// A JSON value written back in one canonical form (keys in code-point order, no spaces).

@@ -107,7 +107,7 @@ public struct CustomerView: Sendable, Hashable, Codable {
                 } else {
                     phase = .approveInApp(amount: payment.amount, secondsLeft: secondsLeft)
                 }
-            case .creating, .checking, .capturing, .cancelling:
+            case .creating, .checking, .capturing, .captureDelayed, .cancelling:
                 phase = .working
             case .paid(let captured):
                 phase = .paid(amount: captured)
@@ -116,7 +116,7 @@ public struct CustomerView: Sendable, Hashable, Codable {
                 case .declined: phase = .notPaid(.declined)
                 case .expired: phase = .notPaid(.expired)
                 case .cancelled: phase = .notPaid(.cancelled)
-                case .refused, .notCreated: phase = .notPaid(.failed)
+                case .refused, .notCreated, .notCaptured: phase = .notPaid(.failed)
                 }
             }
         } else if let customer = state.customer {

@@ -230,6 +230,12 @@ public enum JournalEvent: Sendable, Hashable {
     case captureStarted(sale: Int, reference: String, amount: Int, key: IdempotencyKey)
     /// Written before the cancel request is sent.
     case cancelStarted(sale: Int, reference: String, key: IdempotencyKey)
+    /// Vipps MobilePay asked for a capture to be tried again later (6280): the `tries`-th time in
+    /// a row, or the customer left while it was (`reason` says which). Counted after a restart.
+    case captureDeferred(sale: Int, reference: String, tries: Int, reason: String)
+    /// An approved payment Vipps MobilePay would not capture after the customer had left with the
+    /// goods: "not captured", for a manager (on the X and Z reports and `kasse journal list`).
+    case captureFailed(sale: Int, reference: String, amount: Int, reason: String)
     /// The payment ended without money: declined, expired, cancelled, never created.
     case paymentEnded(sale: Int, reference: String, reason: String)
     case saleCompleted(JournalSale)
@@ -292,6 +298,8 @@ public enum JournalEvent: Sendable, Hashable {
         case .paymentOutcome: "payment-outcome"
         case .captureStarted: "capture-started"
         case .cancelStarted: "cancel-started"
+        case .captureDeferred: "capture-deferred"
+        case .captureFailed: "capture-failed"
         case .paymentEnded: "payment-ended"
         case .saleCompleted: "sale-completed"
         case .saleAbandoned: "sale-abandoned"
@@ -324,6 +332,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .lineAdded(let sale, _), .lineChanged(let sale, _), .lineVoided(let sale, _, _),
              .customerIdentified(let sale, _), .paymentOutcome(let sale, _, _), .captureStarted(let sale, _, _, _),
              .cancelStarted(let sale, _, _), .paymentEnded(let sale, _, _), .saleAbandoned(let sale, _),
+             .captureDeferred(let sale, _, _, _), .captureFailed(let sale, _, _, _),
              .refunded(let sale, _, _, _), .refundFailed(let sale, _, _, _), .recovered(let sale, _, _),
              .receiptCopied(let sale, _, _, _, _), .receiptIssued(let sale, _, _, _), .receiptNotPrinted(let sale, _, _):
             sale
@@ -343,7 +352,8 @@ public enum JournalEvent: Sendable, Hashable {
         switch self {
         case .paymentOutcome(_, let reference, _), .captureStarted(_, let reference, _, _), .cancelStarted(_, let reference, _),
              .paymentEnded(_, let reference, _), .refunded(_, let reference, _, _), .refundFailed(_, let reference, _, _),
-             .recovered(_, let reference, _), .receiptCopied(_, let reference, _, _, _):
+             .recovered(_, let reference, _), .receiptCopied(_, let reference, _, _, _),
+             .captureDeferred(_, let reference, _, _), .captureFailed(_, let reference, _, _):
             reference
         case .paymentStarted(let start): start.reference
         case .saleCompleted(let sale): sale.reference
@@ -383,7 +393,10 @@ public enum JournalDiff {
             events.append(.customerIdentified(sale: sale, customer: customer.masked))
         }
         events += paymentEvents(old: old, new: new)
-        if new.saleNumber != old.saleNumber, !(old.payment.map(\.isPaid) ?? false), old.lastFailedAttempt > 0 || old.payment != nil {
+        // A payment the customer has left with while its capture is tried again is not abandoned.
+        let followedOn = old.payment.map { new.recovering[$0.reference] != nil } ?? false
+        if new.saleNumber != old.saleNumber, !followedOn, !(old.payment.map(\.isPaid) ?? false),
+           old.lastFailedAttempt > 0 || old.payment != nil {
             events.append(.saleAbandoned(sale: old.saleNumber, reason: "new sale after an unpaid attempt"))
         }
         // Shown anew (not back from a manager's approval over it): stored in full.
@@ -391,7 +404,8 @@ public enum JournalDiff {
             events.append(.xReport(report))
         }
         if new.isQuitting && !old.isQuitting {
-            if old.hasOpenSale && !(old.payment.map(\.isPaid) ?? false) {
+            // Approved and being captured: the sale is wanted; the capture is finished after the restart.
+            if old.hasOpenSale && !(old.payment.map(\.isPaid) ?? false) && !(old.payment?.isBeingCaptured ?? false) {
                 events.append(.saleAbandoned(sale: old.saleNumber, reason: "the till was closed with the sale open"))
             }
             events.append(.operatorAction("quit"))
@@ -405,10 +419,7 @@ public enum JournalDiff {
         let before = old.payment?.reference == payment.reference ? old.payment : nil
         var events: [JournalEvent] = []
         if before == nil {
-            events.append(.paymentStarted(JournalPaymentStart(
-                sale: sale, reference: payment.reference, attempt: payment.attempt, amount: payment.amount,
-                currency: new.basket.currency.rawValue, createKey: payment.createKey, captureKey: payment.captureKey,
-                customer: payment.customer.masked, lines: new.basket.lines.map(JournalLine.init), training: new.training ? true : nil)))
+            events.append(.paymentStarted(new.paymentStart(payment)))
         }
         guard before?.phase != payment.phase else { return events }
         switch payment.phase {
@@ -420,6 +431,9 @@ public enum JournalDiff {
             events.append(.paymentOutcome(sale: sale, reference: payment.reference, outcome: "no answer: \(failure.retryAdvice.reason)"))
         case .capturing:
             events.append(.captureStarted(sale: sale, reference: payment.reference, amount: payment.amount, key: payment.captureKey))
+        case .captureDelayed(let tries):
+            events.append(.captureDeferred(sale: sale, reference: payment.reference, tries: tries,
+                                           reason: "capture failed, try again later (error 6280)"))
         case .cancelling(let retries):
             events.append(.cancelStarted(sale: sale, reference: payment.reference, key: payment.cancelKey(retries)))
         case .paid(let captured):
@@ -433,6 +447,14 @@ public enum JournalDiff {
 }
 
 extension TillState {
+    /// The payment request for the sale on screen, as the journal keeps it.
+    public func paymentStart(_ payment: PaymentAttempt) -> JournalPaymentStart {
+        JournalPaymentStart(
+            sale: saleNumber, reference: payment.reference, attempt: payment.attempt, amount: payment.amount,
+            currency: basket.currency.rawValue, createKey: payment.createKey, captureKey: payment.captureKey,
+            customer: payment.customer.masked, lines: basket.lines.map(JournalLine.init), training: training ? true : nil)
+    }
+
     /// The sale on screen as the journal keeps it once paid.
     public func paidSale(_ payment: PaymentAttempt, captured: Int) -> JournalSale {
         let lines = basket.lines.map(JournalLine.init)
@@ -447,5 +469,13 @@ extension PaymentAttempt {
     public var isPaid: Bool {
         if case .paid = phase { return true }
         return false
+    }
+
+    /// Approved by the customer; the capture is under way or waits to be tried again.
+    public var isBeingCaptured: Bool {
+        switch phase {
+        case .capturing, .captureDelayed: true
+        default: false
+        }
     }
 }

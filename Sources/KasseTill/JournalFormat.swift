@@ -15,7 +15,7 @@ extension JournalEvent: Codable {
     enum Field: String, CodingKey {
         case format, type
         case mode, store, till, firstSale, sale, line, lineID, sku, customer, reference, outcome, amount, key, reason
-        case returnNumber, summary, action, receiptNumber, text
+        case returnNumber, summary, action, receiptNumber, text, tries
         case employee, name, role, on, manager, price, articleGroup, document, confirmed
     }
 
@@ -55,6 +55,16 @@ extension JournalEvent: Codable {
             try container.encode(sale, forKey: .sale)
             try container.encode(reference, forKey: .reference)
             try container.encode(key, forKey: .key)
+        case .captureDeferred(let sale, let reference, let tries, let reason):
+            try container.encode(sale, forKey: .sale)
+            try container.encode(reference, forKey: .reference)
+            try container.encode(tries, forKey: .tries)
+            try container.encode(reason, forKey: .reason)
+        case .captureFailed(let sale, let reference, let amount, let reason):
+            try container.encode(sale, forKey: .sale)
+            try container.encode(reference, forKey: .reference)
+            try container.encode(amount, forKey: .amount)
+            try container.encode(reason, forKey: .reason)
         case .paymentEnded(let sale, let reference, let reason):
             try container.encode(sale, forKey: .sale)
             try container.encode(reference, forKey: .reference)
@@ -156,6 +166,10 @@ extension JournalEvent: Codable {
         case "capture-started":
             self = .captureStarted(sale: try value(.sale), reference: try value(.reference), amount: try value(.amount), key: try value(.key))
         case "cancel-started": self = .cancelStarted(sale: try value(.sale), reference: try value(.reference), key: try value(.key))
+        case "capture-deferred":
+            self = .captureDeferred(sale: try value(.sale), reference: try value(.reference), tries: try value(.tries), reason: try value(.reason))
+        case "capture-failed":
+            self = .captureFailed(sale: try value(.sale), reference: try value(.reference), amount: try value(.amount), reason: try value(.reason))
         case "payment-ended": self = .paymentEnded(sale: try value(.sale), reference: try value(.reference), reason: try value(.reason))
         case "sale-completed": self = .saleCompleted(try JournalSale(from: decoder))
         case "sale-voided": self = .saleVoided(try JournalSale(from: decoder))

@@ -32,6 +32,24 @@ public struct JournalReport: Sendable, Hashable, Codable {
     /// What Norwegian law asks a report to show beyond the totals (absent in reports stored
     /// before Kasse kept them).
     public var figures: ReportFigures?
+    /// Approved sales Vipps MobilePay never paid for after the customer had left (absent in
+    /// reports stored before Kasse kept them): a manager must see each one.
+    public var notCaptured: [NotCaptured]?
+
+    /// One sale the customer approved and left with, whose money Vipps MobilePay did not capture.
+    public struct NotCaptured: Sendable, Hashable, Codable {
+        public var sale: Int
+        public var reference: String
+        public var amount: Int
+        public var reason: String
+
+        public init(sale: Int, reference: String, amount: Int, reason: String) {
+            self.sale = sale
+            self.reference = reference
+            self.amount = amount
+            self.reason = reason
+        }
+    }
 
     public var netTotal: Int { salesTotal - returnsTotal }
 
@@ -94,6 +112,8 @@ public struct JournalReport: Sendable, Hashable, Codable {
                 report.abandonedSales += 1
             case .paymentEnded:
                 report.endedPayments += 1
+            case .captureFailed(let sale, let reference, let amount, let reason):
+                report.notCaptured = (report.notCaptured ?? []) + [NotCaptured(sale: sale, reference: reference, amount: amount, reason: reason)]
             default:
                 break
             }
@@ -156,6 +176,7 @@ public struct JournalReport: Sendable, Hashable, Codable {
             }
             lines.append(row(say(.reportUnpaidSales), String(abandonedSales)))
             lines.append(row(say(.reportEndedPayments), String(endedPayments)))
+            uncaptured(&lines)
             closing(&lines)
             return lines.joined(separator: "\n")
         }
@@ -204,8 +225,18 @@ public struct JournalReport: Sendable, Hashable, Codable {
             row(say(.reportUnpaidSales), String(abandonedSales)),
             row(say(.reportEndedPayments), String(endedPayments)),
         ]
+        uncaptured(&lines)
         closing(&lines)
         return lines.joined(separator: "\n")
+
+        /// Approved sales whose money never came, one by one (none: nothing printed).
+        func uncaptured(_ lines: inout [String]) {
+            guard let sales = notCaptured, !sales.isEmpty else { return }
+            lines.append(row(count(.reportNotCaptured, sales.count), money(sales.reduce(0) { $0 + $1.amount })))
+            for sale in sales {
+                lines.append(row(say(.reportNotCapturedSale, ["number": .text(TillState.receiptNumber(forSale: sale.sale))]), money(sale.amount)))
+            }
+        }
 
         /// The anchor on paper: `kasse journal verify --expect SEQUENCE:HASH` checks it later.
         func closing(_ lines: inout [String]) {

@@ -51,7 +51,7 @@ public enum KeyMap {
 /// What a key does on a panel (a payment, a report, a return, a question).
 public enum PanelAction: Sendable, Hashable {
     case yes, no
-    case nextCustomer, tryAgain, changeCustomer, backToBasket, cancelPayment, quit
+    case nextCustomer, tryAgain, changeCustomer, backToBasket, cancelPayment, letCustomerGo, quit
     case close, closeDay
     case ok, back, done
     case choose
@@ -113,6 +113,8 @@ extension KeyMap {
                         PanelBinding(keys: [.escape], label: "Esc", help: .keyBackToBasket, action: .backToBasket)]
             case .creating, .waiting, .checking:
                 keys = [PanelBinding(keys: [.escape], label: "Esc", help: .keyCancelPayment, action: .cancelPayment)]
+            case .captureDelayed:
+                keys = [PanelBinding(keys: [.enter], label: "Enter", help: .keyLetCustomerGo, action: .letCustomerGo)]
             case .capturing, .cancelling:
                 keys = []
             }

@@ -8,7 +8,8 @@ public enum Recovery {
     public enum Reading: Sendable, Equatable {
         /// Vipps MobilePay has no such payment: the create request never arrived.
         case notFound
-        case found(state: PaymentState, captured: Int, cancelled: Int)
+        /// `guaranteedFor`: once AUTHORIZED, how long from now a capture is guaranteed, if said.
+        case found(state: PaymentState, captured: Int, cancelled: Int, guaranteedFor: Duration? = nil)
     }
 
     public enum Step: Sendable, Equatable {
@@ -30,7 +31,7 @@ public enum Recovery {
         switch reading {
         case .notFound:
             return .ended(Message(.endNeverArrived))
-        case .found(let state, let captured, let cancelled):
+        case .found(let state, let captured, let cancelled, _):
             if captured > 0 { return .complete(captured: captured) }
             switch state {
             case .CREATED:

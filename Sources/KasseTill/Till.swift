@@ -75,8 +75,9 @@ public struct Till: Sendable {
             payment.phase = .failed(failure == .notFound ? .notCreated : .refused(failure))
             state.update(payment)
             return [.bell]
-        case .paymentUpdated(let reference, let paymentState, let aggregate):
-            return paymentUpdated(&state, reference: reference, paymentState: paymentState, aggregate: aggregate)
+        case .paymentUpdated(let reference, let paymentState, let aggregate, let guaranteedFor):
+            return paymentUpdated(&state, reference: reference, paymentState: paymentState, aggregate: aggregate,
+                                  guaranteedFor: guaranteedFor)
         case .paymentPollFailed(let reference, let failure):
             guard var payment = state.payment, payment.reference == reference else { return [] }
             // Only Vipps MobilePay's own "no such payment", for an attempt whose create got no
@@ -91,6 +92,10 @@ public struct Till: Sendable {
             state.update(payment)
             return [.pollPayment(reference: reference)]
         case .captured(let reference, let aggregate):
+            // A capture sent before the customer left with it: recovery follows it now.
+            if state.recovering[reference] != nil {
+                return recovery(&state, .recoveryCaptured(reference: reference, captured: aggregate.capturedAmount.value))
+            }
             guard var payment = state.payment, payment.reference == reference else { return [] }
             state.apiReachable = true
             payment.phase = .paid(captured: aggregate.capturedAmount.value)
@@ -104,13 +109,37 @@ public struct Till: Sendable {
             state.banner = Banner(.success, .paidBanner, ["amount": money(state, aggregate.capturedAmount.value)])
             return [.bell]
         case .captureFailed(let reference, let failure):
+            if state.recovering[reference] != nil {
+                return recovery(&state, .recoveryWriteFailed(reference: reference, failure: failure))
+            }
             guard var payment = state.payment, payment.reference == reference else { return [] }
-            // An authorization must never be left uncaptured: check the payment and capture again.
-            payment.phase = .checking(failure)
-            state.update(payment)
-            return [.pollPayment(reference: reference)]
+            var tries = 0
+            if case .captureDelayed(let before) = payment.phase { tries = before }
+            switch CaptureRetry.decide(failure, tries: tries, guaranteeEnds: payment.captureGuaranteedUntil, now: state.now) {
+            case .again(let tries, let pause):
+                payment.phase = .captureDelayed(tries: tries)
+                state.update(payment)
+                state.banner = Banner(.warning, .captureDelayedBanner, ["count": .number(tries)])
+                return [.capture(reference: reference, amount: Amount(currency: state.basket.currency, value: payment.amount),
+                                 idempotencyKey: payment.captureKey, after: pause)]
+            case .giveUp:
+                // While the customer is here: tell the cashier, and release the reservation.
+                payment.phase = .failed(.notCaptured)
+                state.update(payment)
+                state.banner = Banner(.error, .endNotCaptured)
+                let key = IdempotencyKey(.releaseUncaptured, reference: reference)
+                return [.record([.cancelStarted(sale: state.saleNumber, reference: reference, key: key)]),
+                        .cancel(reference: reference, idempotencyKey: key, after: .zero), .bell]
+            case .check:
+                // An authorization must never be left uncaptured: check the payment and capture again.
+                payment.phase = .checking(failure)
+                state.update(payment)
+                return [.pollPayment(reference: reference)]
+            }
         case .cancelled(let reference, let paymentState, let aggregate):
             guard var payment = state.payment, payment.reference == reference else { return [] }
+            // Already ended (a reservation released after the capture failed): that stays the reason.
+            if case .failed = payment.phase { return [] }
             if paymentState == .AUTHORIZED && aggregate.capturedAmount.value == 0 && aggregate.cancelledAmount.value == 0 {
                 return []
             }
@@ -679,14 +708,37 @@ public struct Till: Sendable {
                 return [.cancel(reference: payment.reference, idempotencyKey: payment.cancelKey(0), after: .zero)]
             }
             return []
+        case .captureDelayed(let tries):
+            guard action == .letCustomerGo else { return [] }
+            return handOver(&state, payment, tries: tries)
         case .capturing, .cancelling:
             return []
         }
     }
 
-    func paymentUpdated(_ state: inout TillState, reference: String, paymentState: PaymentState, aggregate: Aggregate) -> [TillEffect] {
+    /// The customer may go while Vipps MobilePay has still not taken the money: the approved
+    /// payment is followed like one from before a restart (captured again after its pause,
+    /// with the same key, until the guarantee runs out), and the till goes on to the next sale.
+    func handOver(_ state: inout TillState, _ payment: PaymentAttempt, tries: Int) -> [TillEffect] {
+        var following = RecoveringPayment(start: state.paymentStart(payment), unwanted: false)
+        following.captureTries = tries
+        following.guaranteeEnds = payment.captureGuaranteedUntil
+        following.announcedWaiting = true
+        following.handedOver = true
+        state.recovering[payment.reference] = following
+        let sale = state.saleNumber
+        let number = state.receiptNumber
+        startNewSale(&state, advance: true)
+        state.banner = Banner(.warning, .captureHandedOver, ["number": .text(number)])
+        return [.record([.captureDeferred(sale: sale, reference: payment.reference, tries: tries,
+                                          reason: "the customer left; Kasse keeps trying to capture")])]
+    }
+
+    func paymentUpdated(_ state: inout TillState, reference: String, paymentState: PaymentState, aggregate: Aggregate,
+                        guaranteedFor: Duration? = nil) -> [TillEffect] {
         guard var payment = state.payment, payment.reference == reference else { return [] }
         state.apiReachable = true
+        if let guaranteedFor { payment.captureGuaranteedUntil = state.now + guaranteedFor }
         switch paymentState {
         case .CREATED:
             if case .checking = payment.phase { payment.phase = .waiting }
@@ -696,6 +748,9 @@ public struct Till: Sendable {
             if case .paid = payment.phase { return [] }
             // The cashier is cancelling: the cancel releases the reservation; never capture it.
             if case .cancelling = payment.phase { return [] }
+            // Captured again after its pause; given up: released.
+            if case .captureDelayed = payment.phase { state.update(payment); return [] }
+            if case .failed = payment.phase { return [] }
             if aggregate.capturedAmount.value >= payment.amount {
                 return reduce(&state, .captured(reference: reference, aggregate: aggregate))
             }

@@ -16,7 +16,9 @@ public enum TillAction: Sendable {
     case paymentCreated(reference: String, redirectUrl: String? = nil)
     /// The reducer decides from the failure's type: an open outcome is checked, a refusal ends the attempt.
     case paymentCreateFailed(reference: String, failure: VippsFailure)
-    case paymentUpdated(reference: String, state: PaymentState, aggregate: Aggregate)
+    /// `guaranteedFor`: once AUTHORIZED, how long from now a capture is guaranteed (from the
+    /// payment's `captureGuaranteedUntil`), if Vipps MobilePay said.
+    case paymentUpdated(reference: String, state: PaymentState, aggregate: Aggregate, guaranteedFor: Duration? = nil)
     /// Decided from the failure's type, never from a message's text (a trace id or a reference
     /// can contain "404").
     case paymentPollFailed(reference: String, failure: VippsFailure)
@@ -97,7 +99,8 @@ public struct PrintJobOutcome: Sendable, Hashable {
 public enum TillEffect: Sendable, Equatable {
     case createPayment(CreatePaymentRequest, idempotencyKey: IdempotencyKey)
     case pollPayment(reference: String)
-    case capture(reference: String, amount: Amount, idempotencyKey: IdempotencyKey)
+    /// `after`: a pause first (a capture Vipps MobilePay asked to try again later).
+    case capture(reference: String, amount: Amount, idempotencyKey: IdempotencyKey, after: Duration = .zero)
     case cancel(reference: String, idempotencyKey: IdempotencyKey, after: Duration)
     /// An X report (nothing written) or a Z report (stored, closing the day) from the journal.
     case makeReport(JournalReport.Kind)

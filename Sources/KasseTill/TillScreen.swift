@@ -384,6 +384,11 @@ public enum TillScreen {
             }
         case .capturing:
             lines = [(say(.approvedCompleting), .good), ("", .normal), (say(.amountLine, ["amount": total]), .normal)]
+        case .captureDelayed(let tries):
+            lines = [(say(.captureDelayedTitle), .warning), ("", .normal), (say(.amountLine, ["amount": total]), .normal),
+                     ("", .normal), (say(.captureDelayedTrying, ["count": .number(tries)]), .normal), ("", .normal),
+                     (say(.captureDelayedLetGo), .bold),
+                     (say(.referenceLine, ["reference": .text(payment.reference)]), .dim)]
         case .cancelling(let retries):
             lines = [(say(.cancellingPayment), .warning), ("", .normal),
                      (retries > 0 ? say(.cancelTryingAgain, ["count": .number(retries)]) : "", .dim)]

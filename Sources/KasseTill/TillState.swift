@@ -197,6 +197,9 @@ public struct PaymentAttempt: Sendable, Hashable {
         /// No answer to create, a poll or a capture: Kasse keeps checking; no new attempt meanwhile.
         case checking(VippsFailure)
         case capturing
+        /// Vipps MobilePay answered "capture failed, try again later" (6280) `tries` times in a
+        /// row: the capture is sent again after a pause, with the same key.
+        case captureDelayed(tries: Int)
         case cancelling(retries: Int)
         case paid(captured: Int)
         /// Ended without money, and why.
@@ -216,6 +219,8 @@ public struct PaymentAttempt: Sendable, Hashable {
     /// The shop's QR code for the customer's camera (`userFlow: QR`): the address it holds,
     /// once Vipps MobilePay has made the payment.
     public var qrURL: String?
+    /// Once authorized: until when Vipps MobilePay guarantees that a capture can succeed.
+    public var captureGuaranteedUntil: ContinuousClock.Instant?
 
     public var createKey: IdempotencyKey { IdempotencyKey(.create, reference: reference) }
     public var captureKey: IdempotencyKey { IdempotencyKey(.capture, reference: reference) }
@@ -238,6 +243,9 @@ public enum PaymentEnd: Sendable, Hashable {
     case declined
     case expired
     case cancelled
+    /// Authorized, but Vipps MobilePay could not take the money (6260, or still failing when
+    /// the capture guarantee ran out); the reservation is released.
+    case notCaptured
 
     /// For the cashier.
     public var message: Message {
@@ -247,6 +255,7 @@ public enum PaymentEnd: Sendable, Hashable {
         case .declined: Message(.endDeclined)
         case .expired: Message(.endExpired)
         case .cancelled: Message(.endCancelled)
+        case .notCaptured: Message(.endNotCaptured)
         }
     }
 

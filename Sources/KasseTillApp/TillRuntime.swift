@@ -59,7 +59,8 @@ public actor TillRuntime {
     private func recoveredBy(_ events: [JournalEvent]) -> String? {
         for event in events {
             switch event {
-            case .saleCompleted, .paymentEnded, .paymentOutcome, .captureStarted, .cancelStarted, .recovered: break
+            case .saleCompleted, .paymentEnded, .paymentOutcome, .captureStarted, .cancelStarted, .recovered, .captureDeferred,
+                 .captureFailed: break
             default: continue
             }
             if let reference = event.reference, let employee = startedBy[reference] { return employee }
@@ -177,8 +178,12 @@ public actor TillRuntime {
         }
         if !unsettled.isEmpty {
             send.yield(.recoveryStarted(unsettled.map { payment in
-                RecoveringPayment(start: payment.start,
-                                  unwanted: payment.saleAbandoned || payment.supersededByLaterAttempt || payment.cancelStarted)
+                // Approved and being captured (the customer may have left with the goods): always wanted.
+                var recovering = RecoveringPayment(
+                    start: payment.start,
+                    unwanted: !payment.captureStarted && (payment.saleAbandoned || payment.supersededByLaterAttempt || payment.cancelStarted))
+                recovering.captureTries = payment.captureTries
+                return recovering
             }))
         }
         present()
@@ -374,6 +379,7 @@ public actor TillRuntime {
         case .createPayment, .capture, .cancel, .pollPayment:
             break  // above
         case .readRecovering(let reference, let delay):
+            let wallClock = secondsSince1970
             Task {
                 if delay > .zero { try? await Task.sleep(for: delay) }
                 do {
@@ -385,7 +391,8 @@ public actor TillRuntime {
                     }
                     send.yield(.recoveryRead(reference: reference, reading: .found(
                         state: found.state, captured: found.aggregate.capturedAmount.value,
-                        cancelled: found.aggregate.cancelledAmount.value), history: history))
+                        cancelled: found.aggregate.cancelledAmount.value,
+                        guaranteedFor: Self.guaranteedFor(found.captureGuaranteedUntil, now: wallClock())), history: history))
                 } catch {
                     let failure = Self.failure(error)
                     if failure == .notFound {
@@ -484,9 +491,10 @@ public actor TillRuntime {
             }
         case .pollPayment(let reference):
             startPolling(reference)
-        case .capture(let reference, let amount, let key):
-            logger.info("capture \(reference) \(amount.value) key \(key)")
+        case .capture(let reference, let amount, let key, let delay):
+            logger.info("capture \(reference) \(amount.value) key \(key)\(delay > .zero ? " after \(delay)" : "")")
             Task {
+                if delay > .zero { try? await Task.sleep(for: delay) }
                 do {
                     let result = try await client.capture(reference, amount: amount, idempotencyKey: key)
                     send.yield(.captured(reference: reference, aggregate: result.aggregate))
@@ -517,7 +525,7 @@ public actor TillRuntime {
         let reason = "training mode has no simulator to pay with; nothing was sent"
         switch effect {
         case .createPayment(let request, _): send.yield(.paymentCreateFailed(reference: request.reference, failure: .notSent(reason)))
-        case .capture(let reference, _, _): send.yield(.captureFailed(reference: reference, failure: .notSent(reason)))
+        case .capture(let reference, _, _, _): send.yield(.captureFailed(reference: reference, failure: .notSent(reason)))
         case .cancel(let reference, _, _): send.yield(.cancelFailed(reference: reference, failure: .notSent(reason)))
         case .pollPayment(let reference): send.yield(.paymentPollFailed(reference: reference, failure: .notFound))
         default: break
@@ -585,7 +593,7 @@ public actor TillRuntime {
             switch effect {
             case .createPayment(let request, _):
                 send.yield(.paymentCreateFailed(reference: request.reference, failure: .notSent(reason)))
-            case .capture(let reference, _, _):
+            case .capture(let reference, _, _, _):
                 send.yield(.captureFailed(reference: reference, failure: .notSent(reason)))
             case .cancel(let reference, _, _):
                 send.yield(.cancelFailed(reference: reference, failure: .notSent(reason)))
@@ -686,11 +694,13 @@ public actor TillRuntime {
             interval: storeConnected() ? pollTiming.connectedInterval : pollTiming.interval)
         let send = self.send
         let logger = self.logger
+        let wallClock = secondsSince1970
         pollTask = Task { [weak self] in
             do {
                 for try await update in poller.updates(for: reference, nudges: nudges) {
                     logger.info("payment \(reference): \(update.state.rawValue)")
-                    send.yield(.paymentUpdated(reference: reference, state: update.state, aggregate: update.aggregate))
+                    send.yield(.paymentUpdated(reference: reference, state: update.state, aggregate: update.aggregate,
+                                               guaranteedFor: Self.guaranteedFor(update.captureGuaranteedUntil, now: wallClock())))
                 }
             } catch is CancellationError {
             } catch {
@@ -698,6 +708,13 @@ public actor TillRuntime {
             }
             await self?.pollEnded(reference)
         }
+    }
+
+    /// How long from `now` (seconds since 1970) a capture stays guaranteed, from a payment's
+    /// `captureGuaranteedUntil` (none said, or unreadable: nil; already over: zero).
+    static func guaranteedFor(_ until: String?, now: Int64) -> Duration? {
+        guard let until, let seconds = InternetTime.parseRFC3339(until) else { return nil }
+        return .milliseconds(max(0, Int64((seconds - Double(now)) * 1000)))
     }
 
     /// What a failed request means for the sale, by type. Anything that is not an answer from

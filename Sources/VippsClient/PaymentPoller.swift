@@ -10,6 +10,14 @@ public struct PaymentPoller: Sendable {
     public struct Update: Sendable, Equatable {
         public var state: PaymentState
         public var aggregate: Aggregate
+        /// Once AUTHORIZED: until when a capture is guaranteed (RFC 3339), if said.
+        public var captureGuaranteedUntil: String?
+
+        public init(state: PaymentState, aggregate: Aggregate, captureGuaranteedUntil: String? = nil) {
+            self.state = state
+            self.aggregate = aggregate
+            self.captureGuaranteedUntil = captureGuaranteedUntil
+        }
     }
 
     public var firstDelay: Duration
@@ -46,7 +54,8 @@ public struct PaymentPoller: Sendable {
                             let payment = try await client.getPayment(reference)
                             if payment.state != last {
                                 last = payment.state
-                                continuation.yield(Update(state: payment.state, aggregate: payment.aggregate))
+                                continuation.yield(Update(state: payment.state, aggregate: payment.aggregate,
+                                                          captureGuaranteedUntil: payment.captureGuaranteedUntil))
                             }
                             if payment.state.isFinal {
                                 continuation.finish()

@@ -168,12 +168,16 @@ public struct GetPaymentResponse: Codable, Sendable, Hashable {
     public var redirectUrl: String?
     public var reference: String
     public var metadata: [String: String]?
+    /// Once AUTHORIZED: until when Vipps MobilePay guarantees that a capture can succeed
+    /// (RFC 3339; added August 2026). After it, a capture may fail for good (6260).
+    public var captureGuaranteedUntil: String?
 
     public init(
         aggregate: Aggregate, amount: Amount, state: PaymentState, paymentMethod: PaymentMethodResponse,
         profile: ProfileResponse, pspReference: String, redirectUrl: String? = nil, reference: String,
-        metadata: [String: String]? = nil
+        metadata: [String: String]? = nil, captureGuaranteedUntil: String? = nil
     ) {
+        self.captureGuaranteedUntil = captureGuaranteedUntil
         self.aggregate = aggregate
         self.amount = amount
         self.state = state
@@ -195,11 +199,14 @@ public struct PaymentEvent: Codable, Sendable, Hashable {
     public var timestamp: String
     public var idempotencyKey: String?
     public var success: Bool
+    /// On AUTHORIZED: until when a capture is guaranteed (as on GET payment).
+    public var captureGuaranteedUntil: String?
 
     public init(
         reference: String, pspReference: String, name: PaymentEventName, amount: Amount, timestamp: String,
-        idempotencyKey: String?, success: Bool
+        idempotencyKey: String?, success: Bool, captureGuaranteedUntil: String? = nil
     ) {
+        self.captureGuaranteedUntil = captureGuaranteedUntil
         self.reference = reference
         self.pspReference = pspReference
         self.name = name

@@ -126,6 +126,8 @@ public struct IdempotencyKey: Hashable, Sendable, Codable, CustomStringConvertib
         case recoveryCancel
         /// Return number n of a sale.
         case refund(Int)
+        /// The release of a reservation Vipps MobilePay could not capture.
+        case releaseUncaptured
 
         var prefix: String {
             switch self {
@@ -134,6 +136,7 @@ public struct IdempotencyKey: Hashable, Sendable, Codable, CustomStringConvertib
             case .cancel(let n): "x\(n)-"
             case .recoveryCancel: "xr-"
             case .refund(let n): "r\(n)-"
+            case .releaseUncaptured: "xu-"
             }
         }
     }

@@ -393,7 +393,10 @@ struct JournalCommand: AsyncParsableCommand {
                 return
             }
             let language = Language.of(settings.settings.market)
-            if sales.isEmpty { emit("No paid sales\(day.map { " on \($0.iso)" } ?? "")."); return }
+            // Approved sales Vipps MobilePay never paid (the customer had left): for a manager, never hidden.
+            let notCaptured = try await journalCall { () async throws(JournalError) in try await journal.entries(kinds: ["capture-failed"]) }
+                .filter { entry in day.map { PaymentReference.businessDay(of: entry.reference ?? "") == $0 } ?? true }
+            if sales.isEmpty && notCaptured.isEmpty { emit("No paid sales\(day.map { " on \($0.iso)" } ?? "")."); return }
             for (entry, sale) in sales {
                 let refunded = try await journalCall { () async throws(JournalError) in try await journal.refunds(reference: sale.reference).refunded }
                 let currency = CurrencyCode(rawValue: sale.currency) ?? .NOK
@@ -402,6 +405,11 @@ struct JournalCommand: AsyncParsableCommand {
                     ? "  returned \(language.money(refunded, currency))"
                     : ""
                 emit("\(sale.receiptNumber)  \(entry.at.prefix(19))  \(sale.reference)  \(money)  \(sale.lines.count) line(s)\(returned)\(sale.isTraining ? "  TRAINING (not a sale)" : "")")
+            }
+            for entry in notCaptured {
+                guard case .captureFailed(let sale, let reference, let amount, let reason)? = entry.event else { continue }
+                let currency = settings.settings.market.currency
+                emit("\(TillState.receiptNumber(forSale: sale))  \(entry.at.prefix(19))  \(reference)  \(language.money(amount, currency))  NOT CAPTURED: \(reason)")
             }
         }
 
@@ -458,6 +466,8 @@ struct JournalCommand: AsyncParsableCommand {
             case .paymentOutcome(_, let reference, let outcome): "\(reference): \(outcome)"
             case .captureStarted(_, let reference, let amount, let key): "\(reference) \(amount) key \(key)"
             case .cancelStarted(_, let reference, let key): "\(reference) key \(key)"
+            case .captureDeferred(_, let reference, let tries, let reason): "\(reference): try \(tries): \(reason)"
+            case .captureFailed(_, let reference, let amount, let reason): "\(reference): NOT CAPTURED \(amount): \(reason)"
             case .paymentEnded(_, let reference, let reason): "\(reference): \(reason)"
             case .saleCompleted(let sale): "\(sale.reference) captured \(sale.captured)" + (sale.isTraining ? " (TRAINING, not a sale)" : "")
             case .saleAbandoned(_, let reason): reason

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import KasseSimulator
 import Testing
+import VippsModels
 
 @Suite struct PaymentLifecycleTests {
     @Test func customersApproveAbortOrIgnoreAsConfigured() async throws {
@@ -68,6 +69,47 @@ import Testing
         #expect(final.aggregate("refundedAmount") == 600)
         let names = try await sim.api(.GET, "/epayment/v1/payments/arith-00001/events").array.compactMap { $0["name"] as? String }
         #expect(names == ["CREATED", "AUTHORIZED", "CAPTURED", "CANCELLED", "REFUNDED", "REFUNDED"])
+        try await sim.finish()
+    }
+
+    /// `captureGuaranteedUntil` on GET and on the AUTHORIZED event (7 days in every market by
+    /// default); the control API makes captures answer 6280 a number of times (same key, not
+    /// remembered as the answer), 6280 until the guarantee is over and 6260 after it, or 6260.
+    @Test func capturesThatFailAfterApproval() async throws {
+        let sim = try await SimulatorHarness.start()
+        try await sim.authorized("cap-fail-001", amount: 1000)
+        let payment = try await sim.get("cap-fail-001")
+        let until = try #require(payment.json["captureGuaranteedUntil"] as? String)
+        let clock = try await sim.control(.GET, "/simulator/v1/clock").json["now"] as? String
+        let guaranteed = try #require(InternetTime.parseRFC3339(until))
+        let clockText = try #require(clock)
+        let now = try #require(InternetTime.parseRFC3339(clockText))
+        #expect(abs(guaranteed - now - 7 * 86_400) < 5)
+        let events = try await sim.api(.GET, "/epayment/v1/payments/cap-fail-001/events").array
+        #expect(events.first { $0["name"] as? String == "AUTHORIZED" }?["captureGuaranteedUntil"] as? String == until)
+
+        #expect(try await sim.control(.POST, "/simulator/v1/payments/cap-fail-001/capture-failure", body: #"{"code":6280,"times":2}"#).status == 200)
+        #expect(try await sim.capture("cap-fail-001", 1000, key: "k-cap-fail").errorCode == 6280)
+        #expect(try await sim.capture("cap-fail-001", 1000, key: "k-cap-fail").errorCode == 6280)
+        let captured = try await sim.capture("cap-fail-001", 1000, key: "k-cap-fail")
+        #expect(captured.status == 200 && captured.aggregate("capturedAmount") == 1000)
+
+        try await sim.authorized("cap-fail-002", amount: 500)
+        #expect(try await sim.control(.POST, "/simulator/v1/payments/cap-fail-002/capture-failure", body: #"{"code":6260}"#).status == 200)
+        #expect(try await sim.capture("cap-fail-002", 500, key: "k-cap-fail-2").errorCode == 6260)
+        #expect(try await sim.get("cap-fail-002").aggregate("capturedAmount") == 0)
+        #expect(try await sim.cancel("cap-fail-002", key: "xu-cap-fail-2").aggregate("cancelledAmount") == 500)
+
+        try await sim.authorized("cap-fail-003", amount: 700)
+        #expect(try await sim.control(.POST, "/simulator/v1/payments/cap-fail-003/capture-failure",
+                                      body: #"{"code":6280,"guaranteedForSeconds":30}"#).status == 200)
+        #expect(try await sim.capture("cap-fail-003", 700, key: "k-cap-fail-3").errorCode == 6280)
+        try await sim.advance(31)
+        #expect(try await sim.capture("cap-fail-003", 700, key: "k-cap-fail-3").errorCode == 6260)
+
+        // Nonsense is refused with a clear answer.
+        #expect(try await sim.control(.POST, "/simulator/v1/payments/cap-fail-003/capture-failure", body: #"{"code":6100}"#).status == 400)
+        #expect(try await sim.control(.POST, "/simulator/v1/payments/no-such-one/capture-failure", body: #"{"code":6260}"#).status == 404)
         try await sim.finish()
     }
 

@@ -58,6 +58,8 @@ struct JournalFormatTests {
         .managerApproved(employee: "9001", action: "Z report 1"),
         .trainingMode(on: true, manager: "9001"),
         .priceLookUp(sku: "1001", name: "Lettmelk 1 l", price: 2490, articleGroup: .food),
+        .captureDeferred(sale: 1, reference: reference, tries: 2, reason: "capture failed, try again later (error 6280)"),
+        .captureFailed(sale: 1, reference: reference, amount: 4980, reason: "funds unavailable (error 6260)"),
     ]
 
     static func encode(_ event: JournalEvent) throws -> [String: Any] {

@@ -46,6 +46,15 @@ struct TillScreenTests {
         aggregate.capturedAmount = aggregate.authorizedAmount
         paid.send(.captured(reference: request.reference, aggregate: aggregate))
         scenes.append(("paid", paid.state))
+        // Approved, but Vipps MobilePay asks to try the capture again later; then refuses it.
+        var delayed = till
+        var approved = Aggregate.zero(.NOK)
+        approved.authorizedAmount = Amount(currency: .NOK, value: request.amount.value)
+        delayed.send(.paymentUpdated(reference: request.reference, state: .AUTHORIZED, aggregate: approved, guaranteedFor: .seconds(3600)))
+        delayed.send(.captureFailed(reference: request.reference, failure: .busy(.captureFailedTryLater)))
+        scenes.append(("capture-delayed", delayed.state))
+        delayed.send(.captureFailed(reference: request.reference, failure: .refused(code: .fundsUnavailable, status: 400, title: nil)))
+        scenes.append(("not-captured", delayed.state))
         // With a printer: the question after PAID, and the printer in the status bar.
         var asking = till
         asking.state.settings.receipts = .ask
