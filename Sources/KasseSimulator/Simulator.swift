@@ -143,9 +143,11 @@ public struct Simulator: Sendable {
                 var headers: [String: String] = [:]
                 for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
                 var parameters: [String: String] = [:]
-                for name in ["reference", "id", "paymentType", "orderId", "sub"] {
+                for name in ["reference", "id", "paymentType", "orderId", "sub", "ledgerId", "topic", "ledgerDate"] {
                     if let value = context.parameters.get(name) { parameters[name] = value }
                 }
+                // Query parameters, marked apart from the path's.
+                for (name, value) in request.uri.queryParameters { parameters["?" + String(name)] = String(value) }
                 let simRequest = SimRequest(
                     method: request.method.rawValue, path: request.uri.path, headers: headers,
                     body: Array(buffer: body), parameters: parameters)
@@ -168,6 +170,8 @@ public struct Simulator: Sendable {
         router.get("/order-management/v2/:paymentType/:orderId", use: api(.getOrder))
         router.post("/qr/v1/exchange", use: api(.qrExchange))
         router.get("/vipps-userinfo-api/userinfo/:sub", use: api(.userinfo))
+        router.get("/settlement/v1/ledgers", use: api(.ledgers))
+        router.get("/report/v2/ledgers/:ledgerId/:topic/dates/:ledgerDate", use: api(.ledgerReport))
 
         // Control API: no credentials, loopback only.
         router.get("/health") { _, _ in Self.response(.json(200, ["status": "ok"])) }
@@ -232,6 +236,15 @@ public struct Simulator: Sendable {
             await core.setFaults([])
             return Self.response(.empty(204))
         }
+        // Settlement faults: entries missing from the ledger or changed, and captures the shop never made.
+        router.put("/simulator/v1/settlement/faults") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 16)
+            guard let faults = try? JSONDecoder().decode(SettlementFaultsRequest.self, from: Data(Array(buffer: body))) else {
+                return Self.response(.json(400, ["error": "body must be {\"missing\": [REF], \"changed\": [{\"reference\", \"amount\"}], \"unknown\": [{\"reference\", \"amount\", \"msn\"}]}"]))
+            }
+            return Self.response(await core.setSettlementFaults(faults))
+        }
         router.get("/simulator/v1/webhooks/deliveries") { _, _ in Self.response(.json(200, core.webhooks.records())) }
         router.post("/simulator/v1/webhooks/flush") { _, _ in
             // Delivers everything that is due now, in order, and waits for the answers (also of
@@ -274,6 +287,13 @@ public struct Simulator: Sendable {
     }
 
     struct ClockAdvance: Decodable { var seconds: Double }
+    struct SettlementFaultsRequest: Decodable {
+        var missing: [String]?
+        var changed: [SimulatedLedger.Faults.Change]?
+        var unknown: [Unknown]?
+        /// `at`: when it was "captured" (RFC 3339; default now), which decides its ledger date.
+        struct Unknown: Decodable { var reference: String; var amount: Int; var msn: String?; var at: String? }
+    }
     struct CaptureFailureRequest: Decodable { var code: Int?; var times: Int?; var guaranteedForSeconds: Double? }
     struct ClockScale: Decodable { var scale: Double }
     struct ClockState: Encodable { var now: String; var scale: Double }

@@ -165,6 +165,13 @@ public struct SimulatorConfiguration: Sendable {
     /// publishes no fixed period; the simulator's assumption is 7 days in each market.
     public var captureGuarantee: [CurrencyCode: TimeInterval] = SimulatorConfiguration.defaultCaptureGuarantee
 
+    /// Settlement (the Report API): the fee on each capture in basis points (100 = 1 %), how
+    /// long after a capture or refund its ledger entry appears (and after a ledger date ends
+    /// before the date is closed), and how many entries a report page holds.
+    public var feeBasisPoints = 100
+    public var settlementLag: TimeInterval = 0
+    public var reportPageSize = 100
+
     public static let defaultCaptureGuarantee: [CurrencyCode: TimeInterval] = [.NOK: 7 * 86_400, .DKK: 7 * 86_400, .EUR: 7 * 86_400]
 
     /// The demo credentials, documented in the README. Not secret: they only open the simulator.

@@ -23,6 +23,8 @@ actor SimulatorCore {
     private var faults: [FaultRule]
     private var trafficLog: FileHandle?
     private var receiptWarnings: [String: [String]] = [:]
+    /// What the Report API shows: every capture and refund, per sales unit.
+    private var ledger = SimulatedLedger()
     let webhooks: WebhookRegistry
 
     struct StoredResponse {
@@ -107,7 +109,68 @@ actor SimulatorCore {
         case .qrExchange: return exchangeQR(request)
         case .accessToken: return accessToken(request, now: now)
         case .userinfo: return userinfo(request, now: now)
+        case .ledgers: return ledgers(request)
+        case .ledgerReport: return ledgerReport(request, now: now)
         }
+    }
+
+    // MARK: Report API (settlement)
+
+    private func ledgers(_ request: SimRequest) -> SimResponse {
+        var items = configuration.merchants.map(SimulatedLedger.ledger(for:))
+        if let handle = request.parameters["?settlesForRecipientHandles"] {
+            items = items.filter { $0.settlesForRecipientHandles.contains(handle) }
+        }
+        return .json(200, LedgerList(cursor: nil, items: items))
+    }
+
+    /// One ledger date's funds or fees, a page at a time (`cursor`: the offset of the next page).
+    /// Not there yet: 404; not closed yet: what has appeared, with `tryLater`.
+    private func ledgerReport(_ request: SimRequest, now: Date) -> SimResponse {
+        let ledgerID = request.parameters["ledgerId"] ?? ""
+        guard let merchant = configuration.merchants.first(where: { SimulatedLedger.ledgerID(msn: $0.msn) == ledgerID }) else {
+            return problem(APIError(404, "Not Found", detail: "No ledger \(ledgerID) for these API keys"), request)
+        }
+        let topic = request.parameters["topic"] ?? ""
+        guard topic == "funds" || topic == "fees" else {
+            return problem(APIError(400, "Bad Request", detail: "topic must be funds or fees"), request)
+        }
+        guard let date = CivilDate.parse(request.parameters["ledgerDate"] ?? "", today: CivilDate(year: 2000, month: 1, day: 1)),
+              date.iso == request.parameters["ledgerDate"] else {
+            return problem(APIError(400, "Bad Request", detail: "ledgerDate must be YYYY-MM-DD"), request)
+        }
+        let market = SimulatedLedger.market(of: merchant.currency)
+        let startOfDate = SimulatedLedger.start(of: date, in: ShopTimeZone.of(market))
+        if now.timeIntervalSince1970 < TimeInterval(startOfDate) {
+            // The date has not begun: "interpret HTTP 404 as a signal to try again later".
+            return problem(APIError(404, "Not Found", detail: "The report for \(date.iso) is not available yet"), request)
+        }
+        let all = ledger.lines(merchant: merchant, topic: topic, now: now, lag: configuration.settlementLag,
+                               feeBasisPoints: configuration.feeBasisPoints).filter { $0.ledgerDate == date.iso }
+        let offset = request.parameters["?cursor"].flatMap { Int($0) } ?? 0
+        let size = max(1, configuration.reportPageSize)
+        let page = Array(all.dropFirst(max(0, offset)).prefix(size))
+        let more = offset + page.count < all.count
+        let closed = SimulatedLedger.isClosed(date, market: market, now: now, lag: configuration.settlementLag)
+        return .json(200, LedgerReportPage(cursor: more ? String(offset + page.count) : nil, hasMore: more,
+                                           tryLater: closed ? false : true, items: page))
+    }
+
+    /// The control API's settlement faults: captures missing from the ledger or settled with
+    /// another amount, and captures the shop never made (recorded now, in the sales unit's ledger).
+    func setSettlementFaults(_ asked: Simulator.SettlementFaultsRequest) -> SimResponse {
+        let now = clock.now()
+        ledger.faults = SimulatedLedger.Faults(missing: asked.missing, changed: asked.changed)
+        for unknown in asked.unknown ?? [] {
+            guard let merchant = configuration.merchants.first(where: { $0.msn == (unknown.msn ?? configuration.merchants.first?.msn) }) else {
+                return .json(404, ["error": "no sales unit \(unknown.msn ?? "")"])
+            }
+            let time = unknown.at.flatMap(Timestamps.parseRFC3339) ?? now
+            ledger.record(SimulatedLedger.Entry(msn: merchant.msn, pspReference: makePSPReference(), time: time, entryType: .capture,
+                                                reference: unknown.reference, currency: merchant.currency, amount: unknown.amount))
+        }
+        return .json(200, ["missing": asked.missing ?? [], "changed": (asked.changed ?? []).map(\.reference),
+                           "unknown": (asked.unknown ?? []).map(\.reference)])
     }
 
     // MARK: Access token
@@ -602,6 +665,11 @@ actor SimulatorCore {
         case .success(let event):
             payments[id] = payment
             if payment.state != .CREATED { pending.remove(id) }
+            if kind != .cancel {
+                ledger.record(SimulatedLedger.Entry(
+                    msn: merchant.msn, pspReference: psp, time: now, entryType: kind == .capture ? .capture : .refund,
+                    reference: reference, currency: payment.amount.currency, amount: kind == .capture ? event.amount.value : -event.amount.value))
+            }
             webhooks.enqueue(event: event, msn: merchant.msn, at: now)
             logger.info("payment \(reference): \(event.name.rawValue) \(event.amount.value)")
             return .json(200, payment.modificationResponse(pspReference: psp))

@@ -43,6 +43,8 @@ enum Operation: String, Sendable, CaseIterable {
     case getOrder = "order"
     case qrExchange = "qr"
     case userinfo
+    case ledgers
+    case ledgerReport = "ledger-report"
 
     /// The fault rule routes that match this operation.
     var faultRoutes: Set<String> {
@@ -71,6 +73,8 @@ enum Operation: String, Sendable, CaseIterable {
         case .qrExchange: "qr-api.yaml#exchangeQr"
         // Not among the offline documents: checked by the validator's own small schema.
         case .userinfo: "userinfo#GET /vipps-userinfo-api/userinfo/{sub}"
+        case .ledgers: "report-api.yaml#getLedgers"
+        case .ledgerReport: "report-api.yaml#GET /report/v2/ledgers/{ledgerId}/{topic}/dates/{ledgerDate}"
         }
     }
 }

@@ -176,6 +176,52 @@ public struct VippsClient: Sendable {
         _ = try await sendRaw(.DELETE, "/webhooks/v1/webhooks/\(escape(id))", body: nil, idempotencyKey: nil)
     }
 
+    // MARK: Report API (settlement)
+
+    /// The ledgers these keys see; `recipientHandle` (`api:MSN`) keeps those that settle for one sales unit.
+    public func ledgers(settlingFor recipientHandle: String? = nil) async throws -> [Ledger] {
+        var items: [Ledger] = []
+        var cursor: String?
+        repeat {
+            var query: [String] = []
+            if let recipientHandle { query.append("settlesForRecipientHandles=\(escape(recipientHandle))") }
+            if let cursor { query.append("cursor=\(escape(cursor))") }
+            let page = try await send(.GET, "/settlement/v1/ledgers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")),
+                                      expect: LedgerList.self)
+            items += page.items
+            cursor = page.cursor.flatMap { $0.isEmpty || page.items.isEmpty ? nil : $0 }
+        } while cursor != nil
+        return items
+    }
+
+    /// What a ledger holds for one ledger date (`topic`: `funds` or `fees`), every page of it.
+    public enum LedgerDay: Sendable, Equatable {
+        /// The date has not begun, or its report is not there yet (HTTP 404): try later.
+        case notYet
+        /// `closed`: the date is closed and this is all of it; otherwise more may come.
+        case entries([LedgerTransaction], closed: Bool)
+    }
+
+    public func ledgerDay(ledgerID: String, topic: String = "funds", date: String) async throws -> LedgerDay {
+        var items: [LedgerTransaction] = []
+        var cursor: String?
+        var closed = true
+        repeat {
+            let path = "/report/v2/ledgers/\(escape(ledgerID))/\(escape(topic))/dates/\(escape(date))"
+                + (cursor.map { "?cursor=\(escape($0))" } ?? "")
+            let response: LedgerReportPage
+            do {
+                response = try await send(.GET, path, expect: LedgerReportPage.self)
+            } catch let error as VippsError where error.status == 404 {
+                return .notYet
+            }
+            items += response.items
+            if response.tryLater == true { closed = false }
+            cursor = response.hasMore == true ? response.cursor : nil
+        } while cursor != nil
+        return .entries(items, closed: closed)
+    }
+
     // MARK: QR
 
     public func exchangeQR(_ content: String) async throws -> QRExchangeResponse {

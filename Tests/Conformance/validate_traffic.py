@@ -41,7 +41,7 @@ def load_specs(spec_dir):
     """Loads the documents and corrects the known quirks listed above."""
     specs = {}
     for name in ["epayment-api.yaml", "webhooks-api.yaml", "access-token-api.yaml",
-                 "order-management-api.yaml", "qr-api.yaml"]:
+                 "order-management-api.yaml", "qr-api.yaml", "report-api.yaml"]:
         with open(Path(spec_dir) / name) as handle:
             specs[name] = yaml.safe_load(handle)
     event = specs["epayment-api.yaml"]["components"]["schemas"]["PaymentEvent"]

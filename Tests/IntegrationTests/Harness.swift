@@ -57,7 +57,9 @@ final class SimulatorHarness: Sendable {
         merchants: [SimulatedMerchant] = SimulatorConfiguration.demoMerchants,
         faults: [FaultRule] = [],
         seed: UInt64 = 42,
-        tokenLifetime: TimeInterval = 3600
+        tokenLifetime: TimeInterval = 3600,
+        reportPageSize: Int = 100,
+        settlementLag: TimeInterval = 0
     ) async throws -> SimulatorHarness {
         let traffic = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-traffic-\(UUID().uuidString).jsonl").path
         let configuration = SimulatorConfiguration(
@@ -66,6 +68,8 @@ final class SimulatorHarness: Sendable {
             trafficLog: traffic)
         var configurationWithMerchants = configuration
         configurationWithMerchants.merchants = merchants
+        configurationWithMerchants.reportPageSize = reportPageSize
+        configurationWithMerchants.settlementLag = settlementLag
         let simulator = try await Simulator.start(configurationWithMerchants)
         let tokenResult = try await Self.raw(simulator.baseURL, .POST, "/accesstoken/get", headers: [
             ("client_id", SimulatorConfiguration.demoClientID), ("client_secret", SimulatorConfiguration.demoClientSecret),

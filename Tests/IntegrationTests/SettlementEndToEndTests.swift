@@ -1,0 +1,97 @@
+import Foundation
+import KasseCore
+import KasseJournal
+import KasseSimulator
+import KasseTill
+import Testing
+import VippsModels
+
+/// A day of sales at two tills (their runtimes in-process, each with its SQLite journal, paying
+/// through the simulator over loopback), a return made with `kasse return`, and the day
+/// reconciled by the real `kasse settlement` against the simulator's ledger: all matched and
+/// paid out; then, with a capture missing from the ledger, one the shop never sold and one
+/// settled with another amount, each named and the command failing.
+@Suite(.serialized) struct SettlementEndToEndTests {
+    static func sell(_ till: InProcessTill, _ sim: SimulatorHarness) async throws -> String {
+        let reference = try await till.sendPayment(sim)
+        _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
+        await till.terminal.waitFor("PAID")
+        till.terminal.press(.enter)
+        return reference
+    }
+
+    @Test func aDayAtTwoTillsReconciledWithTheLedger() async throws {
+        // Days pass in this test (the date closes, the payout comes): tokens for all of it.
+        let sim = try await SimulatorHarness.start(tokenLifetime: 30 * 86_400)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-settlement-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let day = try await SettlementReportTests.simulatorDay(sim)
+        let testDay = TestDay(day)
+        var references: [String] = []
+        var journals: [String] = []
+        for tillID in ["2", "3"] {
+            let path = directory + "/journal-\(tillID).sqlite"
+            journals.append(path)
+            let till = try InProcessTill(simulator: sim, journal: try Journal(path: path, till: tillID, cashier: "t"), day: testDay, tillID: tillID)
+            references.append(try await Self.sell(till, sim))
+            if tillID == "2" { references.append(try await Self.sell(till, sim)) }
+            await till.quit()
+        }
+        func config(till: String, journal: String) throws -> String {
+            let path = directory + "/kasse-\(till).toml"
+            try """
+                [api]
+                url = "\(sim.baseURL)"
+                client_id = "\(SimulatorConfiguration.demoClientID)"
+                client_secret = "\(SimulatorConfiguration.demoClientSecret)"
+                subscription_key = "\(SimulatorConfiguration.demoSubscriptionKey)"
+                msn = "\(sim.msn)"
+                [till]
+                store_id = "TEST1"
+                till_id = "\(till)"
+                [journal]
+                path = "\(journal)"
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+            return path
+        }
+        // A return of the sale at till 3, refunded by the command line into its journal.
+        let returned = try await KasseBinary.run(["return", references[2], "--all", "--config", try config(till: "3", journal: journals[1])])
+        #expect(returned.status == 0, "\(returned.output) \(returned.errors)")
+        let configPath = try config(till: "2", journal: journals[0])
+        let arguments = ["settlement", "--config", configPath, "--date", day.iso, "--journal", journals[0], "--journal", journals[1]]
+
+        // The same day, before it is closed: nothing wrong, not settled yet (3).
+        let early = try await KasseBinary.run(arguments)
+        #expect(early.status == 3, "\(early.output) \(early.errors)")
+        #expect(early.output.contains("not closed yet") && early.output.contains("Matched: 4"), "\(early.output)")
+
+        // Five days later the date is closed, its fees retained and the balance paid out.
+        try await sim.advance(5 * 86_400)
+        let settled = try await KasseBinary.run(arguments)
+        #expect(settled.status == 0, "\(settled.output) \(settled.errors)")
+        #expect(settled.output.contains("Matched: 4") && settled.output.contains("Paid out ") && settled.output.contains("Settled"),
+                "\(settled.output)")
+        #expect(!settled.output.contains("MISSING") && !settled.output.contains("NOT SOLD") && !settled.output.contains("DIFFERS"))
+        let json = try await KasseBinary.run(arguments + ["--json"])
+        let result = try JSONDecoder().decode(Settlement.Result.self, from: Data(json.output.utf8))
+        #expect(Set(result.matched.map(\.reference)) == Set(references))
+        #expect(Set(result.matched.map(\.till)) == ["2", "3"])
+        #expect(result.sales == 3 * 2490 && result.refunds == 2490 && result.fees == 3 * 25)
+        #expect(result.payout?.amount == 2 * 2490 - 3 * 25)
+
+        // The ledger gets it wrong three ways: each named, the command fails.
+        let faults = """
+            {"missing": ["\(references[0])"], "changed": [{"reference": "\(references[1])", "amount": 2400}],
+             "unknown": [{"reference": "NOT-KASSE-1", "amount": 9900, "at": "\(day.iso)T11:00:00Z"}]}
+            """
+        #expect(try await sim.control(.PUT, "/simulator/v1/settlement/faults", body: faults).status == 200)
+        let wrong = try await KasseBinary.run(arguments)
+        #expect(wrong.status == 1, "\(wrong.output) \(wrong.errors)")
+        #expect(wrong.output.contains("MISSING FROM THE LEDGER: till 2 receipt 000001 \(references[0])"), "\(wrong.output)")
+        #expect(wrong.output.contains("AMOUNT DIFFERS: till 2 receipt 000002 \(references[1])") && wrong.output.contains("ledger NOK 24.00"))
+        #expect(wrong.output.contains("NOT SOLD BY KASSE: the ledger settled NOK 99.00 for NOT-KASSE-1"))
+        #expect(wrong.output.contains("Findings: the day does not reconcile."))
+        try await sim.finish(checkRequests: "all")
+    }
+}
