@@ -22,11 +22,13 @@ struct SimulatedLedger: Sendable {
     }
 
     /// What a test asked the ledger to get wrong.
-    struct Faults: Codable, Sendable, Hashable {
+    struct Faults: Sendable {
         /// Captures of these references never reach the ledger.
         var missing: [String]?
         /// Captures of these references settle another amount.
         var changed: [Change]?
+        /// Captures the shop never made, in the ledger (until the faults are cleared).
+        var unknown: [Entry] = []
 
         struct Change: Codable, Sendable, Hashable {
             var reference: String
@@ -86,7 +88,7 @@ struct SimulatedLedger: Sendable {
         let visible = now.addingTimeInterval(-lag)
         let missing = Set(faults.missing ?? [])
         var sales: [Entry] = []
-        for var entry in entries where entry.msn == merchant.msn && entry.time <= visible {
+        for var entry in entries + faults.unknown where entry.msn == merchant.msn && entry.time <= visible {
             if entry.entryType == .capture, missing.contains(entry.reference) { continue }
             if entry.entryType == .capture, let change = faults.changed?.first(where: { $0.reference == entry.reference }) {
                 entry.amount = change.amount

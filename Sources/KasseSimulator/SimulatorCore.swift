@@ -160,15 +160,16 @@ actor SimulatorCore {
     /// another amount, and captures the shop never made (recorded now, in the sales unit's ledger).
     func setSettlementFaults(_ asked: Simulator.SettlementFaultsRequest) -> SimResponse {
         let now = clock.now()
-        ledger.faults = SimulatedLedger.Faults(missing: asked.missing, changed: asked.changed)
+        var faults = SimulatedLedger.Faults(missing: asked.missing, changed: asked.changed)
         for unknown in asked.unknown ?? [] {
             guard let merchant = configuration.merchants.first(where: { $0.msn == (unknown.msn ?? configuration.merchants.first?.msn) }) else {
                 return .json(404, ["error": "no sales unit \(unknown.msn ?? "")"])
             }
             let time = unknown.at.flatMap(Timestamps.parseRFC3339) ?? now
-            ledger.record(SimulatedLedger.Entry(msn: merchant.msn, pspReference: makePSPReference(), time: time, entryType: .capture,
-                                                reference: unknown.reference, currency: merchant.currency, amount: unknown.amount))
+            faults.unknown.append(SimulatedLedger.Entry(msn: merchant.msn, pspReference: makePSPReference(), time: time, entryType: .capture,
+                                                        reference: unknown.reference, currency: merchant.currency, amount: unknown.amount))
         }
+        ledger.faults = faults
         return .json(200, ["missing": asked.missing ?? [], "changed": (asked.changed ?? []).map(\.reference),
                            "unknown": (asked.unknown ?? []).map(\.reference)])
     }

@@ -37,6 +37,9 @@ extension StoreServerConfiguration {
         let known = ["server.listen", "server.database", "server.public_url", "server.webhook_secret", "server.catalog_key",
                      "server.tls_certificate", "server.tls_key"]
             + ["organisation_number", "name", "address", "postal_code", "city", "vat_registered"].map { "company.\($0)" }
+            + ["url", "client_id", "client_secret", "subscription_key", "msn", "system_name", "system_version", "plugin_name",
+               "plugin_version"].map { "api.\($0)" }
+            + ["settlement.at", "settlement.market"]
         if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
             throw invalid(unknown, "is not a setting of kasse server (it knows \(known.joined(separator: ", ")) and [[till]] tables)")
         }
@@ -70,6 +73,7 @@ extension StoreServerConfiguration {
             throw invalid("server.webhook_secret", "is missing: the secret Vipps MobilePay gave when the webhook was registered (or KASSE_WEBHOOK_SECRET)")
         }
         var tills: [StoreTill] = []
+        var tillSalesUnits: [String: String] = [:]
         for (index, table) in (file.tables["till"] ?? []).enumerated() {
             func at(_ key: String) -> String { table.location("till", key, index: index) }
             guard let store = table["store"], !store.isEmpty else { throw .configuration("\(at("store")): each [[till]] needs store = \"…\" (its till.store_id)") }
@@ -77,9 +81,10 @@ extension StoreServerConfiguration {
             guard let hash = table["token_sha256"] else {
                 throw .configuration("\(at("token_sha256")): till \(store)/\(till) needs token_sha256 = \"…\"; make a token with: kasse server token")
             }
-            if let other = table.values.keys.sorted().first(where: { !["store", "till", "token_sha256", "public_key"].contains($0) }) {
-                throw .configuration("\(at(other)): [[till]] knows store, till, token_sha256 and public_key")
+            if let other = table.values.keys.sorted().first(where: { !["store", "till", "token_sha256", "public_key", "msn"].contains($0) }) {
+                throw .configuration("\(at(other)): [[till]] knows store, till, token_sha256, public_key and msn")
             }
+            if let msn = table["msn"] { tillSalesUnits[PaymentReference.tillPrefix(store: store, till: till)] = msn }
             guard let keyText = table["public_key"] else {
                 throw .configuration("\(at("public_key")): till \(store)/\(till) needs public_key = \"…\", the public part of the key it signs its journal with (made by: kasse server keygen --out FILE, at the till)")
             }
@@ -112,6 +117,25 @@ extension StoreServerConfiguration {
         configuration.catalogKeyPath = catalogKey
         configuration.tlsCertificatePath = values["server.tls_certificate"]
         configuration.tlsKeyPath = values["server.tls_key"]
+        // Settlement needs the API keys ([api], as at a till); each till's sales unit is its own msn or [api] msn.
+        let defaultMSN = environment["KASSE_MSN"] ?? values["api.msn"]
+        if defaultMSN != nil || !tillSalesUnits.isEmpty || values["settlement.at"] != nil {
+            let atText = values["settlement.at"] ?? "05:00"
+            let parts = atText.split(separator: ":").map { Int($0) }
+            guard parts.count == 2, let hour = parts[0], let minute = parts[1], (0..<24).contains(hour), (0..<60).contains(minute) else {
+                throw invalid("settlement.at", "must be the local time of the nightly run, HH:MM (05:00), not '\(atText)'")
+            }
+            let marketCode = values["settlement.market"] ?? "NO"
+            guard let market = Market(code: marketCode) else { throw invalid("settlement.market", "must be NO, DK or FI, not '\(marketCode)'") }
+            var units: [String: String] = [:]
+            for till in list.tills {
+                guard let msn = tillSalesUnits[till.key] ?? defaultMSN else {
+                    throw .configuration("[[till]] \(till.key): settlement needs its sales unit: msn = \"…\" in [[till]] or in [api]")
+                }
+                units[till.key] = msn
+            }
+            configuration.settlement = SettlementSettings(at: LocalTime(hour: hour, minute: minute, second: 0), market: market, salesUnits: units)
+        }
         return configuration
     }
 }

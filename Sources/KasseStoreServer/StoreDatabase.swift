@@ -89,6 +89,18 @@ public struct StoreDatabase: Sendable {
                 )
                 """, logger: logger)
             try await connection.query("""
+                CREATE TABLE IF NOT EXISTS kasse_settlement (
+                    msn TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    checked_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                    checks INTEGER NOT NULL DEFAULT 1,
+                    settled BOOLEAN NOT NULL,
+                    findings BOOLEAN NOT NULL,
+                    result TEXT NOT NULL,
+                    PRIMARY KEY (msn, day)
+                )
+                """, logger: logger)
+            try await connection.query("""
                 CREATE TABLE IF NOT EXISTS kasse_catalog (
                     version BIGSERIAL PRIMARY KEY,
                     csv TEXT NOT NULL,
@@ -120,6 +132,44 @@ public struct StoreDatabase: Sendable {
             guard let (id, deliveries) = result, deliveries == 1 else { return nil }
             try await connection.query("SELECT pg_notify(\(Self.channel), \(till))", logger: logger)
             return id
+        }
+    }
+
+    // MARK: Settlement
+
+    /// One day of one sales unit as last matched with Vipps MobilePay's ledger (`result`: the
+    /// `Settlement.Result` as JSON), replacing an earlier check of the same day.
+    public func saveSettlement(msn: String, day: String, settled: Bool, findings: Bool, result: String) async throws {
+        try await within(patience) {
+            try await client.query("""
+                INSERT INTO kasse_settlement (msn, day, settled, findings, result) VALUES (\(msn), \(day), \(settled), \(findings), \(result))
+                ON CONFLICT (msn, day) DO UPDATE SET settled = EXCLUDED.settled, findings = EXCLUDED.findings, result = EXCLUDED.result,
+                    checked_at = now(), checks = kasse_settlement.checks + 1
+                """, logger: logger)
+        }
+    }
+
+    public struct StoredSettlement: Sendable {
+        public var msn: String
+        public var day: String
+        public var checks: Int
+        public var settled: Bool
+        public var findings: Bool
+        public var result: String
+    }
+
+    /// Every stored day, newest first (`unsettledOnly`: those still to be checked again).
+    public func settlements(unsettledOnly: Bool = false, limit: Int = 400) async throws -> [StoredSettlement] {
+        try await within(patience) {
+            let rows = try await client.query("""
+                SELECT msn, day, checks, settled, findings, result FROM kasse_settlement
+                WHERE (NOT settled OR NOT \(unsettledOnly)) ORDER BY day DESC, msn LIMIT \(limit)
+                """, logger: logger)
+            var found: [StoredSettlement] = []
+            for try await (msn, day, checks, settled, findings, result) in rows.decode((String, String, Int32, Bool, Bool, String).self) {
+                found.append(StoredSettlement(msn: msn, day: day, checks: Int(checks), settled: settled, findings: findings, result: result))
+            }
+            return found
         }
     }
 

@@ -22,6 +22,11 @@ public struct StoreReports: Sendable {
         try await StoreDatabase.with(configuration) { database in try await body(StoreReports(database: database, tills: configuration.tills)) }
     }
 
+    /// The nightly settlement's results, newest day first.
+    public func settlements() async throws -> [StoreDatabase.StoredSettlement] {
+        try await database.settlements()
+    }
+
     /// One till's journal as reports read it (entries the reports cannot read are passed over,
     /// as the till's own reports do).
     func journal(_ till: StoreTill) async throws -> [JournalReport.Entry] {

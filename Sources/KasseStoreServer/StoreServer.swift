@@ -37,6 +37,8 @@ public struct StoreServerConfiguration: Sendable {
     public var catalogKeyPath: String?
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    /// Nightly settlement (`[api]` with `msn`, and `[settlement]`): nil without API keys.
+    public var settlement: SettlementSettings?
 
     public init(host: String, port: Int, database: PostgresClient.Configuration, publicURL: String, webhookSecret: String,
                 tills: StoreTills) {

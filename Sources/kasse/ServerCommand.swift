@@ -15,7 +15,7 @@ struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "The store server: Vipps MobilePay webhooks for every till, journals and reports in PostgreSQL.",
-        subcommands: [Serve.self, Token.self, Keygen.self, Report.self, SAFT.self, Catalog.self, Restore.self],
+        subcommands: [Serve.self, Token.self, Keygen.self, Report.self, Settle.self, SAFT.self, Catalog.self, Restore.self],
         defaultSubcommand: Serve.self
     )
 
@@ -55,6 +55,28 @@ struct ServerCommand: AsyncParsableCommand {
             let tills = configuration.tills.tills.map(\.key).joined(separator: ", ")
             let database = configuration.databaseDescription
             let loaded = configuration
+            // Every night at [settlement] at: each sales unit's days matched with Vipps MobilePay's ledger.
+            if let settings = configuration.settlement {
+                let check = try ServerCommand.settlementCheck(config)
+                let nightly = logger
+                Task.detached {
+                    while !Task.isCancelled {
+                        let wait = settings.secondsUntilNextRun(now: Int64(Date().timeIntervalSince1970))
+                        nightly.info("settlement: next run in \(wait) s")
+                        try? await Task.sleep(for: .seconds(wait))
+                        let today = settings.zone.date(atUTC: Int64(Date().timeIntervalSince1970))
+                        do {
+                            let results = try await StoreDatabaseAccess.settle(loaded, settings: settings, days: nil, today: today, check: check)
+                            for (msn, result) in results {
+                                let state = result.hasDiscrepancies ? "FINDINGS" : result.isSettled ? "settled" : "not settled yet"
+                                nightly.info("settlement \(result.date) sales unit \(msn): \(state)")
+                            }
+                        } catch {
+                            nightly.error("settlement: \(error)")
+                        }
+                    }
+                }
+            }
             try await StoreServer(configuration: loaded, logger: logger).run { port in
                 emit("Kasse store server listening on \(loaded.host):\(port)\(loaded.tls == nil ? "" : " (TLS)")")
                 emit("  webhooks: POST \(loaded.webhookPath) (registered as \(loaded.publicURL))")
@@ -210,6 +232,24 @@ struct ServerCommand: AsyncParsableCommand {
                     total.add(storeTotal)
                 }
                 emit(Self.row("total", "", total, language))
+                // What the nightly settlement found (kasse server settle), newest day first.
+                let settled: [StoreDatabase.StoredSettlement]
+                do {
+                    settled = try await reports.settlements()
+                } catch {
+                    throw CLIError("PostgreSQL (\(configuration.databaseDescription)): \(String(describing: error).prefix(300))")
+                }
+                emit("")
+                emit("Settlement with Vipps MobilePay's ledger (the nightly run; kasse server settle):")
+                let shown = settled.filter { dayFilter == nil || $0.day == dayFilter?.iso }
+                if shown.isEmpty { emit("(no day checked yet)") }
+                for stored in shown {
+                    let state = stored.findings ? "FINDINGS" : stored.settled ? "settled" : "not settled yet"
+                    emit("\(stored.day)  sales unit \(stored.msn)  \(state)  (checked \(stored.checks) time\(stored.checks == 1 ? "" : "s"))")
+                    if let result = try? JSONDecoder().decode(Settlement.Result.self, from: Data(stored.result.utf8)), !stored.settled {
+                        for line in Settlement.text(result).dropFirst() { emit("    " + line) }
+                    }
+                }
             }
             if mismatches > 0 {
                 throw CLIError("\(mismatches) Z report\(mismatches == 1 ? " differs" : "s differ") from the server's copy of the journal: run kasse journal verify at the till")

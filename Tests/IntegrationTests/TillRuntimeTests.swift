@@ -66,9 +66,9 @@ struct InProcessTill {
 
     init(simulator: SimulatorHarness, journal: any TillJournal, day: TestDay, saleNumber: Int = 1,
          recovering: [UnsettledPayment] = [], chain: TransactionChain? = nil, secondsSince1970: Int64? = nil,
-         market: Market = .norway, language: Language = .english, tillID: String = "2") throws {
-        self.tillID = tillID
-        let settings = TillSettings(mode: .demo, shopName: "Testbutikken", storeID: "TEST1", tillID: tillID, market: market, language: language)
+         market: Market = .norway, language: Language = .english, storeID: String = "TEST1", tillID: String = "2") throws {
+        self.tillID = storeID + "-" + tillID
+        let settings = TillSettings(mode: .demo, shopName: "Testbutikken", storeID: storeID, tillID: tillID, market: market, language: language)
         let sample = market == .norway ? "catalog.csv" : market == .denmark ? "catalog-dk.csv" : "catalog-fi.csv"
         let data = try Data(contentsOf: Repository.root.appendingPathComponent("assets/" + sample))
         let catalog = data.withUnsafeBytes { CatalogCSV.parse(bytes: $0.bindMemory(to: UInt8.self), market: market) }.catalog
@@ -91,7 +91,7 @@ struct InProcessTill {
         terminal.press(.function(2))
         terminal.type(number)
         terminal.press(.enter, .function(4))
-        await terminal.waitFor("Reference TEST1-\(tillID)-")
+        await terminal.waitFor("Reference \(tillID)-")
         for _ in 0..<600 {
             let references = try await simulator.control(.GET, "/simulator/v1/payments").array.compactMap { $0["reference"] as? String }
             if let new = references.first(where: { !before.contains($0) }) { return new }
