@@ -59,11 +59,12 @@ final class SimulatorHarness: Sendable {
         seed: UInt64 = 42,
         tokenLifetime: TimeInterval = 3600,
         reportPageSize: Int = 100,
-        settlementLag: TimeInterval = 0
+        settlementLag: TimeInterval = 0,
+        timeScale: Double = 0
     ) async throws -> SimulatorHarness {
         let traffic = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-traffic-\(UUID().uuidString).jsonl").path
         let configuration = SimulatorConfiguration(
-            customers: try customers ?? Repository.demoCustomers(), seed: seed, timeScale: 0, tokenLifetime: tokenLifetime,
+            customers: try customers ?? Repository.demoCustomers(), seed: seed, timeScale: timeScale, tokenLifetime: tokenLifetime,
             faults: faults,
             trafficLog: traffic)
         var configurationWithMerchants = configuration
