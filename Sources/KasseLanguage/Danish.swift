@@ -187,6 +187,7 @@ extension Language {
             .captureGaveUp: "Salg {number}: Vipps MobilePay kunne ikke hæve pengene ({amount}) efter at kunden gik. Salget står på X-rapporten som ikke hævet.",
             .reportNotCaptured: "Ikke hævet ({count})",
             .reportNotCapturedSale: "  salg {number}",
+            .reportAwaitingCapture: "Venter på hævning ({count})",
             .endNeverArrived: "Betalingsanmodningen nåede aldrig frem til Vipps MobilePay.",
             .endWasCancelled: "Betalingen blev annulleret.",
 

@@ -187,6 +187,7 @@ extension Language {
             .captureGaveUp: "Sale {number}: Vipps MobilePay could not take the money ({amount}) after the customer left. It is on the X report as not captured.",
             .reportNotCaptured: "Not captured ({count})",
             .reportNotCapturedSale: "  sale {number}",
+            .reportAwaitingCapture: "Waiting for capture ({count})",
             .endNeverArrived: "The payment request never reached Vipps MobilePay.",
             .endWasCancelled: "The payment was cancelled.",
 

@@ -188,6 +188,7 @@ extension Language {
             .captureGaveUp: "Myynti {number}: Vipps MobilePay ei saanut veloitettua rahoja ({amount}) asiakkaan lähdettyä. Myynti näkyy X-raportilla veloittamattomana.",
             .reportNotCaptured: "Veloittamatta ({count})",
             .reportNotCapturedSale: "  myynti {number}",
+            .reportAwaitingCapture: "Odottaa veloitusta ({count})",
             .endNeverArrived: "Maksupyyntö ei koskaan saapunut Vipps MobilePaylle.",
             .endWasCancelled: "Maksu peruttiin.",
 

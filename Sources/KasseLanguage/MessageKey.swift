@@ -167,6 +167,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case captureGaveUp
     case reportNotCaptured
     case reportNotCapturedSale
+    case reportAwaitingCapture
     case endNeverArrived
     case endWasCancelled
     case scannerConnected

@@ -188,6 +188,7 @@ extension Language {
             .captureGaveUp: "Salg {number}: Vipps MobilePay fikk ikke trukket pengene ({amount}) etter at kunden gikk. Salget står på X-rapporten som ikke trukket.",
             .reportNotCaptured: "Ikke trukket ({count})",
             .reportNotCapturedSale: "  salg {number}",
+            .reportAwaitingCapture: "Venter på trekk ({count})",
             .endNeverArrived: "Betalingsforespørselen kom aldri fram til Vipps MobilePay.",
             .endWasCancelled: "Betalingen ble avbrutt.",
 

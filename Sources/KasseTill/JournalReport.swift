@@ -35,6 +35,9 @@ public struct JournalReport: Sendable, Hashable, Codable {
     /// Approved sales Vipps MobilePay never paid for after the customer had left (absent in
     /// reports stored before Kasse kept them): a manager must see each one.
     public var notCaptured: [NotCaptured]?
+    /// Approved sales whose capture Vipps MobilePay asked to try again later and that are
+    /// neither captured nor given up yet (absent when none): the till is still trying.
+    public var awaitingCapture: [NotCaptured]?
 
     /// One sale the customer approved and left with, whose money Vipps MobilePay did not capture.
     public struct NotCaptured: Sendable, Hashable, Codable {
@@ -94,11 +97,20 @@ public struct JournalReport: Sendable, Hashable, Codable {
             }
         }
         var pendingRefunds: [Int: JournalRefund] = [:]
+        var captureAmounts: [String: Int] = [:]
+        var deferred: [(sale: Int, reference: String)] = []
+        var ended = Set<String>()
         for (_, event) in entries {
             switch event {
+            case .captureStarted(_, let reference, let amount, _):
+                captureAmounts[reference] = amount
+            case .captureDeferred(let sale, let reference, _, _):
+                if !deferred.contains(where: { $0.reference == reference }) { deferred.append((sale, reference)) }
+                ended.remove(reference)
             case .saleCompleted(let sale) where sale.isTraining:
                 break  // counted apart, in the figures; never a sale
             case .saleCompleted(let sale):
+                ended.insert(sale.reference)
                 report.salesCount += 1
                 report.salesTotal += sale.captured
                 add(sale.vat, sign: 1)
@@ -110,7 +122,8 @@ public struct JournalReport: Sendable, Hashable, Codable {
                 if let refund = pendingRefunds[returnNumber] { add(refund.vat, sign: -1) }
             case .saleAbandoned:
                 report.abandonedSales += 1
-            case .paymentEnded:
+            case .paymentEnded(_, let reference, _):
+                ended.insert(reference)
                 report.endedPayments += 1
             case .captureFailed(let sale, let reference, let amount, let reason):
                 report.notCaptured = (report.notCaptured ?? []) + [NotCaptured(sale: sale, reference: reference, amount: amount, reason: reason)]
@@ -118,6 +131,10 @@ public struct JournalReport: Sendable, Hashable, Codable {
                 break
             }
         }
+        let waiting = deferred.filter { !ended.contains($0.reference) }.map {
+            NotCaptured(sale: $0.sale, reference: $0.reference, amount: captureAmounts[$0.reference] ?? 0, reason: "capture to be tried again")
+        }
+        if !waiting.isEmpty { report.awaitingCapture = waiting }
         report.vat = vat.values.sorted { $0.rateBasisPoints > $1.rateBasisPoints }
         if let before = grandTotalsBefore {
             var tally = ReportTally()
@@ -231,10 +248,11 @@ public struct JournalReport: Sendable, Hashable, Codable {
 
         /// Approved sales whose money never came, one by one (none: nothing printed).
         func uncaptured(_ lines: inout [String]) {
-            guard let sales = notCaptured, !sales.isEmpty else { return }
-            lines.append(row(count(.reportNotCaptured, sales.count), money(sales.reduce(0) { $0 + $1.amount })))
-            for sale in sales {
-                lines.append(row(say(.reportNotCapturedSale, ["number": .text(TillState.receiptNumber(forSale: sale.sale))]), money(sale.amount)))
+            for (key, sales) in [(MessageKey.reportNotCaptured, notCaptured ?? []), (.reportAwaitingCapture, awaitingCapture ?? [])] where !sales.isEmpty {
+                lines.append(row(count(key, sales.count), money(sales.reduce(0) { $0 + $1.amount })))
+                for sale in sales {
+                    lines.append(row(say(.reportNotCapturedSale, ["number": .text(TillState.receiptNumber(forSale: sale.sale))]), money(sale.amount)))
+                }
             }
         }
 

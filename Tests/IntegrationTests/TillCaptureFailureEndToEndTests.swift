@@ -122,6 +122,11 @@ import Testing
             if case .captureDeferred(_, _, let tries, _)? = entry.event { tries } else { nil }
         }
         #expect(counts == counts.sorted() && (counts.last ?? 0) >= 2, "\(counts)")
+        // Meanwhile a manager sees it on the X report: still being tried («Venter på trekk»).
+        try await restarted.keys("F11")
+        let trying = try await restarted.waitFor("Venter på trekk (1)")
+        #expect(trying.contains("salg 000001"))
+        try await restarted.keys("Escape")
         // The guarantee runs out: Vipps MobilePay refuses for good.
         _ = try await sim.control(.POST, "/simulator/v1/clock/advance", body: #"{"seconds": 691200}"#)
         _ = try await Self.waitForJournal(journalPath, "the sale not captured") { entries in
