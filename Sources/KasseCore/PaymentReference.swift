@@ -1,3 +1,4 @@
+import VippsModels
 /// A calendar day, without time zone arithmetic: the till's clock supplies it.
 public struct CivilDate: Sendable, Hashable, Comparable, Codable {
     public var year: Int
@@ -24,6 +25,18 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable {
 
     /// `21.11.2026`, as a Norwegian, Danish or Finnish shop writes a day.
     public var dotted: String { pad(day, 2) + "." + pad(month, 2) + "." + pad(year, 4) }
+
+    /// The day `days` later (earlier when negative).
+    public func adding(days: Int) -> CivilDate {
+        let civil = InternetTime.civil(fromDays: InternetTime.days(fromCivil: year, month, day) + Int64(days))
+        return CivilDate(year: civil.year, month: civil.month, day: civil.day)
+    }
+
+    /// Monday to Friday (public holidays are not known here).
+    public var isWeekday: Bool {
+        // 1970-01-01 was a Thursday: day 0 is Thursday, so (days + 3) mod 7 is 0 on a Monday.
+        ((InternetTime.days(fromCivil: year, month, day) % 7) + 7 + 3) % 7 < 5
+    }
 
     /// What a cashier types for a day: `2026-11-21`, `21.11.2026`, `21.11` (this year),
     /// `21/11/2026` (English), `today` / `i dag` / `idag` / `tänään`. Nil for anything else, or a

@@ -68,18 +68,6 @@ struct SimulatedLedger: Sendable {
         return midnightUTC - Int64(zone.offset(atUTC: midnightUTC - 43_200))
     }
 
-    static func adding(_ days: Int, to date: CivilDate) -> CivilDate {
-        let civil = InternetTime.civil(fromDays: InternetTime.days(fromCivil: date.year, date.month, date.day) + Int64(days))
-        return CivilDate(year: civil.year, month: civil.month, day: civil.day)
-    }
-
-    /// Monday to Friday (public holidays are not modelled).
-    static func isBusinessDay(_ date: CivilDate) -> Bool {
-        // 1970-01-01 was a Thursday.
-        let weekday = ((InternetTime.days(fromCivil: date.year, date.month, date.day) % 7) + 7 + 3) % 7  // 0 = Monday
-        return weekday < 5
-    }
-
     /// Every line of a sales unit's funds (or fees) ledger up to `now`, with balances, in order.
     func lines(merchant: SimulatedMerchant, topic: String, now: Date, lag: TimeInterval, feeBasisPoints: Int) -> [LedgerTransaction] {
         let market = Self.market(of: merchant.currency)
@@ -104,14 +92,14 @@ struct SimulatedLedger: Sendable {
             var date = day(first.time)
             let today = day(visible)
             while date < today {
-                let end = Date(timeIntervalSince1970: TimeInterval(Self.start(of: Self.adding(1, to: date), in: zone)))
+                let end = Date(timeIntervalSince1970: TimeInterval(Self.start(of: date.adding(days: 1), in: zone)))
                 let fees = sales.filter { day($0.time) == date }.reduce(0) { $0 + fee($1) }
                 if fees > 0 {
                     closing.append((end.addingTimeInterval(-0.001), Entry(
                         msn: merchant.msn, pspReference: "fees-\(merchant.msn)-\(date.compact)", time: end.addingTimeInterval(-0.001),
                         entryType: .feesRetained, reference: "", currency: merchant.currency, amount: -fees)))
                 }
-                date = Self.adding(1, to: date)
+                date = date.adding(days: 1)
             }
         }
         if topic == "fees" {
@@ -128,7 +116,7 @@ struct SimulatedLedger: Sendable {
         var balance = 0
         var index = 0
         if let first = all.first {
-            var date = Self.adding(1, to: day(first.time))
+            var date = day(first.time).adding(days: 1)
             let today = day(visible)
             while index < all.count || date <= today {
                 let payoutTime = Date(timeIntervalSince1970: TimeInterval(Self.start(of: date, in: zone) + 6 * 3600))
@@ -138,12 +126,12 @@ struct SimulatedLedger: Sendable {
                     index += 1
                 }
                 if date > today || payoutTime > visible { break }
-                if Self.isBusinessDay(date), balance > 0 {
+                if date.isWeekday, balance > 0 {
                     withPayouts.append(Entry(msn: merchant.msn, pspReference: "payout-\(merchant.msn)-\(date.compact)", time: payoutTime,
                                              entryType: .scheduledForPayout, reference: "", currency: merchant.currency, amount: -balance))
                     balance = 0
                 }
-                date = Self.adding(1, to: date)
+                date = date.adding(days: 1)
             }
             while index < all.count {
                 withPayouts.append(all[index])
@@ -164,7 +152,7 @@ struct SimulatedLedger: Sendable {
 
     /// Whether `date` is closed at `now`: over in the sales unit's time zone, and the lag passed.
     static func isClosed(_ date: CivilDate, market: Market, now: Date, lag: TimeInterval) -> Bool {
-        let end = start(of: adding(1, to: date), in: ShopTimeZone.of(market))
+        let end = start(of: date.adding(days: 1), in: ShopTimeZone.of(market))
         return now.addingTimeInterval(-lag).timeIntervalSince1970 >= TimeInterval(end)
     }
 }

@@ -873,9 +873,7 @@ actor SimulatorCore {
     func control(_ action: ControlAction, reference: String, msn: String?) -> SimResponse {
         let now = clock.now()
         settle(at: now)
-        guard let id = payments.keys.first(where: { key in
-            payments[key]?.reference == reference && (msn == nil || payments[key]?.msn == msn)
-        }), var payment = payments[id] else {
+        guard let id = controlKey(reference: reference, msn: msn), var payment = payments[id] else {
             return .json(404, ["error": "no payment with reference \(reference)"])
         }
         var event: PaymentEvent?
@@ -900,6 +898,11 @@ actor SimulatorCore {
         return .json(200, record(of: payment))
     }
 
+    /// The payment a control call names: by reference, and by sales unit when several have it.
+    private func controlKey(reference: String, msn: String?) -> String? {
+        payments.keys.first { key in payments[key]?.reference == reference && (msn == nil || payments[key]?.msn == msn) }
+    }
+
     /// How long a capture is guaranteed for a payment of its sales unit's market.
     private func guarantee(_ payment: SimulatedPayment) -> TimeInterval {
         configuration.captureGuarantee[payment.amount.currency] ?? 7 * 86_400
@@ -911,9 +914,7 @@ actor SimulatorCore {
     func setCaptureFailure(reference: String, msn: String?, plan: CaptureFailurePlan?, guaranteedFor: TimeInterval?) -> SimResponse {
         let now = clock.now()
         settle(at: now)
-        guard let id = payments.keys.first(where: { key in
-            payments[key]?.reference == reference && (msn == nil || payments[key]?.msn == msn)
-        }), var payment = payments[id] else {
+        guard let id = controlKey(reference: reference, msn: msn), var payment = payments[id] else {
             return .json(404, ["error": "no payment with reference \(reference)"])
         }
         if let plan { payment.captureFailure = plan }

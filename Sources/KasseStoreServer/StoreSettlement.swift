@@ -52,8 +52,8 @@ public struct StoreSettlement: Sendable {
     /// The days a run checks: `days` if given; else yesterday and every stored day of the last
     /// two weeks not settled yet.
     public func daysToCheck(today: CivilDate) async throws -> [CivilDate] {
-        var days = [Self.adding(-1, to: today)]
-        let oldest = Self.adding(-14, to: today)
+        var days = [today.adding(days: -1)]
+        let oldest = today.adding(days: -14)
         for stored in try await database.settlements(unsettledOnly: true) {
             guard let day = CivilDate.parse(stored.day, today: today), day >= oldest, !days.contains(day) else { continue }
             days.append(day)
@@ -98,10 +98,5 @@ public struct StoreSettlement: Sendable {
             after = last.sequence
         }
         return found
-    }
-
-    static func adding(_ days: Int, to date: CivilDate) -> CivilDate {
-        let civil = InternetTime.civil(fromDays: InternetTime.days(fromCivil: date.year, date.month, date.day) + Int64(days))
-        return CivilDate(year: civil.year, month: civil.month, day: civil.day)
     }
 }

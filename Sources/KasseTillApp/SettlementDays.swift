@@ -6,11 +6,6 @@ import VippsModels
 /// Reads what a settlement check needs from the Report API: the ledger date itself, and the
 /// days after it up to the payout that pays it out (at most a week: weekends and holidays).
 public enum SettlementDays {
-    public static func adding(_ days: Int, to date: CivilDate) -> CivilDate {
-        let civil = InternetTime.civil(fromDays: InternetTime.days(fromCivil: date.year, date.month, date.day) + Int64(days))
-        return CivilDate(year: civil.year, month: civil.month, day: civil.day)
-    }
-
     public static func reconcile(day: CivilDate, ledger: Ledger, movements: [Settlement.Movement],
                                  client: VippsClient) async throws -> Settlement.Result {
         let currency = ledger.currency ?? ""
@@ -25,7 +20,7 @@ public enum SettlementDays {
         var later: [LedgerTransaction] = []
         if closed {
             for offset in 1...7 {
-                guard case .entries(let found, _) = try await client.ledgerDay(ledgerID: ledger.ledgerId, date: adding(offset, to: day).iso)
+                guard case .entries(let found, _) = try await client.ledgerDay(ledgerID: ledger.ledgerId, date: day.adding(days: offset).iso)
                 else { break }
                 later += found
                 if found.contains(where: { $0.entryType == .scheduledForPayout }) { break }

@@ -40,7 +40,7 @@ struct SettlementCommand: AsyncParsableCommand {
         let today = TillLauncher.today(in: zone)
         let day: CivilDate
         if date.lowercased() == "yesterday" {
-            day = SettlementDays.adding(-1, to: today)
+            day = today.adding(days: -1)
         } else if let parsed = CivilDate.parse(date, today: today) {
             day = parsed
         } else {

@@ -89,6 +89,18 @@ final class SimulatorHarness: Sendable {
 
     var baseURL: String { simulator.baseURL }
 
+    /// The `[api]` section of a configuration that talks to this simulator with the demo keys.
+    var apiSection: String {
+        """
+        [api]
+        url = "\(baseURL)"
+        client_id = "\(SimulatorConfiguration.demoClientID)"
+        client_secret = "\(SimulatorConfiguration.demoClientSecret)"
+        subscription_key = "\(SimulatorConfiguration.demoSubscriptionKey)"
+        msn = "\(msn)"
+        """
+    }
+
     static func raw(_ base: String, _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: String? = nil,
                     timeout: Int64 = 30) async throws -> HTTPResult
     {

@@ -47,12 +47,7 @@ import VippsModels
         func config(till: String, journal: String) throws -> String {
             let path = directory + "/kasse-\(till).toml"
             try """
-                [api]
-                url = "\(sim.baseURL)"
-                client_id = "\(SimulatorConfiguration.demoClientID)"
-                client_secret = "\(SimulatorConfiguration.demoClientSecret)"
-                subscription_key = "\(SimulatorConfiguration.demoSubscriptionKey)"
-                msn = "\(sim.msn)"
+                \(sim.apiSection)
                 [till]
                 store_id = "OSL1"
                 till_id = "\(till)"
@@ -106,12 +101,7 @@ import VippsModels
         let port = try PostgresCluster.freePort()
         let serverConfig = try ServerCommandTests.write(ServerCommandTests.config(database: database, port: port) + """
 
-            [api]
-            url = "\(sim.baseURL)"
-            client_id = "\(SimulatorConfiguration.demoClientID)"
-            client_secret = "\(SimulatorConfiguration.demoClientSecret)"
-            subscription_key = "\(SimulatorConfiguration.demoSubscriptionKey)"
-            msn = "\(sim.msn)"
+            \(sim.apiSection)
 
             [settlement]
             at = "05:00"

@@ -81,7 +81,7 @@ import VippsModels
         var payout: [String: Any]?
         var payoutDay: CivilDate?
         for offset in 1...4 {
-            let next = SimulatedLedgerDates.adding(offset, to: day)
+            let next = day.adding(days: offset)
             if let found = try await Self.items(sim, ledger: ledger, date: next.iso).items.first(where: { $0["entryType"] as? String == "scheduled-for-payout" }) {
                 payout = found
                 payoutDay = next
@@ -89,11 +89,11 @@ import VippsModels
             }
         }
         #expect(payout?["amount"] as? Int == -(3200 - 35))
-        #expect(payoutDay.map { SimulatedLedgerDates.isBusinessDay($0) } == true)
+        #expect(payoutDay.map { $0.isWeekday } == true)
         let feeLines = try await Self.items(sim, ledger: ledger, topic: "fees", date: day.iso).items
         #expect(feeLines.map { $0["amount"] as? Int } == [10, 20, 5])
         // A date not begun: 404, try later.
-        #expect(try await Self.report(sim, ledger: ledger, date: SimulatedLedgerDates.adding(30, to: day).iso).status == 404)
+        #expect(try await Self.report(sim, ledger: ledger, date: day.adding(days: 30).iso).status == 404)
         #expect(try await Self.report(sim, ledger: "999", date: day.iso).status == 404)
         try await sim.finish()
     }
@@ -117,15 +117,3 @@ import VippsModels
     }
 }
 
-/// Calendar helpers the tests share with the simulator's rules (Monday to Friday are business days).
-enum SimulatedLedgerDates {
-    static func adding(_ days: Int, to date: CivilDate) -> CivilDate {
-        let civil = InternetTime.civil(fromDays: InternetTime.days(fromCivil: date.year, date.month, date.day) + Int64(days))
-        return CivilDate(year: civil.year, month: civil.month, day: civil.day)
-    }
-
-    static func isBusinessDay(_ date: CivilDate) -> Bool {
-        let weekday = ((InternetTime.days(fromCivil: date.year, date.month, date.day) % 7) + 7 + 3) % 7
-        return weekday < 5
-    }
-}

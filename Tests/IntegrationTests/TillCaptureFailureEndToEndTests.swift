@@ -29,6 +29,17 @@ import Testing
         return reference
     }
 
+    /// Waits (bounded) until the simulator shows the payment's reservation released, nothing captured.
+    static func expectReleased(_ reference: String, _ sim: SimulatorHarness, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        var record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
+        while record.aggregate("cancelledAmount") != 2490, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
+        }
+        #expect(record.aggregate("cancelledAmount") == 2490 && record.aggregate("capturedAmount") == 0, sourceLocation: sourceLocation)
+    }
+
     /// Waits (bounded) until the journal holds entries that satisfy `test`.
     static func waitForJournal(_ path: String, _ what: String, timeout: Duration = .seconds(120),
                                sourceLocation: SourceLocation = #_sourceLocation,
@@ -76,13 +87,7 @@ import Testing
         let reference = try await Self.sellAndApprove(till, sim, failure: #"{"code":6260}"#)
         let screen = try await till.waitFor("ask for another way to pay", timeout: .seconds(120))
         #expect(screen.contains("NOT PAID"))
-        let deadline = ContinuousClock.now + .seconds(60)
-        var record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
-        while record.aggregate("cancelledAmount") != 2490, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-            record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
-        }
-        #expect(record.aggregate("cancelledAmount") == 2490 && record.aggregate("capturedAmount") == 0)
+        try await Self.expectReleased(reference, sim)
         // The basket is kept for another way to pay.
         try await till.keys("Escape")
         try await till.waitFor("Lettmelk 1 l")
@@ -139,13 +144,7 @@ import Testing
         try await restarted.keys("Escape")
         let listed = try await runProgram(KasseBinary.path, ["journal", "list", "--config", directory + "/kasse.toml"])
         #expect(listed.output.contains("000001") && listed.output.contains("NOT CAPTURED"), "\(listed.output)")
-        let deadline = ContinuousClock.now + .seconds(60)
-        var record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
-        while record.aggregate("cancelledAmount") != 2490, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-            record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
-        }
-        #expect(record.aggregate("cancelledAmount") == 2490 && record.aggregate("capturedAmount") == 0)
+        try await Self.expectReleased(reference, sim)
         await restarted.close()
         try await sim.finish(checkRequests: "all")
     }
