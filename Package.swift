@@ -275,9 +275,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
-        .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseCore", "KasseLanguage", "VippsModels"], swiftSettings: testSettings),
+        .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseCore", "KasseLanguage", "VippsModels"],
+                    exclude: ["__Snapshots__"], swiftSettings: testSettings),
         .testTarget(name: "KasseLanguageTests", dependencies: ["KasseLanguage", "KasseCore", "VippsModels"], swiftSettings: testSettings),
-        .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore", "KasseTill", "KasseLanguage", "VippsModels"], swiftSettings: testSettings),
+        .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore", "KasseTill", "KasseLanguage", "VippsModels"],
+                    exclude: ["__Snapshots__"], swiftSettings: testSettings),
         .testTarget(name: "KasseStoreTests", dependencies: ["KasseStore", "KasseCore"], swiftSettings: testSettings),
         .testTarget(name: "KassePrintingTests", dependencies: ["KassePrinting"], swiftSettings: testSettings),
         .testTarget(name: "KasseQRTests", dependencies: ["KasseQR"], swiftSettings: testSettings),

@@ -166,6 +166,9 @@ public struct Till: Sendable {
                     : Banner(.info, .xReportReadyLater, ["key": .text(KeyMap.label(for: .report))])
             }
             return []
+        case .terminated:
+            guard !state.isQuitting else { return [] }
+            return quitNow(&state)
         case .journalFailed(let message):
             state.banner = Banner(.error, .journalProblem, ["detail": .text(message)])
             return [.bell]
@@ -208,18 +211,20 @@ public struct Till: Sendable {
         }
     }
 
+    /// The till closes: a basket nobody is paying for is voided with it (F10 and yes, SIGTERM).
+    func quitNow(_ state: inout TillState) -> [TillEffect] {
+        let voided: [TillEffect] = !state.basket.isEmpty && state.payment == nil ? [.record([.saleVoided(state.voidedSale())])] : []
+        state.isQuitting = true
+        return voided + [.quit]
+    }
+
     // MARK: Keys
 
     /// The mode on screen has the keys; nothing else does.
     func keyPressed(_ state: inout TillState, _ key: Key) -> [TillEffect] {
         switch state.mode {
         case .confirmingQuit(let underneath):
-            if KeyMap.action(for: key, in: state.mode) == .yes {
-                // A basket nobody is paying for is voided with the till.
-                let voided: [TillEffect] = !state.basket.isEmpty && state.payment == nil ? [.record([.saleVoided(state.voidedSale())])] : []
-                state.isQuitting = true
-                return voided + [.quit]
-            }
+            if KeyMap.action(for: key, in: state.mode) == .yes { return quitNow(&state) }
             state.mode = underneath
             state.banner = nil
             return []

@@ -55,6 +55,8 @@ public enum TillAction: Sendable {
     case printerChanged(PrinterIndicator)
     /// A print job came out of the printer, or has not yet (it stays queued).
     case printJobDone(PrintJobOutcome)
+    /// The till was told to end (SIGTERM, SIGHUP): it closes as on F10 and yes.
+    case terminated
 }
 
 /// What became of a print job, as the till hears it from the print queue.

@@ -646,6 +646,10 @@ public enum TillLauncher {
                 throw LaunchError(description: "display.listen: customer displays cannot connect on \(display.host):\(display.port) (\(error)); is another till running?")
             }
         }
+        // SIGTERM (systemd stopping the till) and SIGHUP (its terminal gone) end the till in order,
+        // as F10 and yes do: caught here, before ncurses would install its own handlers.
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
         let terminal = CursesTerminal()
         terminal.start()
         var till = Till(catalog: parsed.catalog)
@@ -713,7 +717,17 @@ public enum TillLauncher {
                 }
             }
         }
+        let endings = [SIGTERM, SIGHUP].map { number in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                logger.info("signal \(number): the till closes (an open basket is voided)")
+                runtime.terminate()
+            }
+            source.resume()
+            return source
+        }
         await runtime.run(recovering: unsettled)
+        for source in endings { source.cancel() }
         // The displays see the till close.
         displayServer?.publish(.closed(shopName: tillConfiguration.settings.shopName, language: tillConfiguration.settings.language.code))
         await displayServer?.stop()

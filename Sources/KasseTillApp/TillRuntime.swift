@@ -162,10 +162,10 @@ public actor TillRuntime {
         // The store server's events: one for the payment on screen ends the poll's wait, so an
         // approval shows at once; the payment is still read back from Vipps MobilePay before
         // anything is captured (an event is a hint, the API is the truth).
-        let storeTask = Task { [storeEvents, logger] in
+        // (The link has logged each event as it came: not again here.)
+        let storeTask = Task { [storeEvents] in
             guard let storeEvents else { return }
             for await event in storeEvents {
-                logger.info("store server: \(event.name) for \(event.reference)")
                 if event.settlesWaiting { await self.nudgePoll(event.reference) }
             }
         }
@@ -658,6 +658,11 @@ public actor TillRuntime {
 
     /// A new catalog from the store server: sold from the next line on (lines already in the
     /// basket keep their price), its changes journalled, and the cashier told.
+    /// The till is told to end (SIGTERM, SIGHUP): it closes as on F10 and yes.
+    public nonisolated func terminate() {
+        send.yield(.terminated)
+    }
+
     public func replaceCatalog(_ catalog: Catalog, version: Int64) async {
         let changes = CatalogChanges(from: till.catalog, to: catalog)
         var next = Till(catalog: catalog)

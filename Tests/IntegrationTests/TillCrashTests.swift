@@ -223,4 +223,12 @@ extension TillSession {
             }
         }
     }
+
+    /// A signal to the till process itself (not the shell or tmux that run it).
+    func signal(_ number: Int32) async throws {
+        let found = try await runProgram("/usr/bin/pgrep", ["-f", "^\(KasseBinary.path) till --config \(directory)/kasse.toml"])
+        let pids = found.output.split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+        #expect(pids.count == 1, "the till's process: \(found.output)")
+        for pid in pids where pid != getpid() { Foundation.kill(pid, number) }
+    }
 }

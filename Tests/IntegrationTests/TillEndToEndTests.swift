@@ -343,6 +343,32 @@ final class TillSession: Sendable {
         try await sim.finish(checkRequests: "all")
     }
 
+    /// SIGTERM (systemd stopping the till) during a sale: the basket is voided and journaled, as
+    /// on F10 and yes, the journal verifies, and the till exits 0.
+    @Test func sigtermDuringASaleVoidsTheBasketAndExitsCleanly() async throws {
+        let sim = try await SimulatorHarness.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-sigterm-\(UUID().uuidString.prefix(8))").path
+        let journalPath = directory + "/journal.sqlite"
+        let till = try await TillSession(simulator: sim, extraConfig: "[journal]\npath = \"\(journalPath)\"", reusing: directory)
+        try await till.waitFor("Testbutikken")
+        try await till.type("1001")
+        try await till.keys("Enter")
+        try await till.waitFor("Lettmelk 1 l")
+        try await till.type("7040000000023")
+        try await till.keys("Enter")
+        try await till.waitFor("Helmelk 1 l")
+        try await till.signal(SIGTERM)
+        try await till.waitFor("KASSE-EXITED-0")
+        await till.close()
+        let entries = try await Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).entries()
+        let voided = entries.compactMap { entry -> JournalSale? in if case .saleVoided(let sale)? = entry.event { sale } else { nil } }
+        #expect(voided.count == 1 && voided.first?.lines.map(\.sku).count == 2, "\(entries.map(\.kind))")
+        #expect(entries.last?.kind == "operator")
+        let verified = try await KasseBinary.run(["journal", "verify", "--config", directory + "/kasse.toml"])
+        #expect(verified.status == 0, "\(verified.output) \(verified.errors)")
+        try await sim.finish(checkRequests: "all")
+    }
+
     @Test func aNetworkFailureMidPaymentNeitherDoublesNorLosesIt() async throws {
         let sim = try await SimulatorHarness.start(faults: [FaultRule(route: "create", dropAfterCommit: 1), FaultRule(route: "capture", dropAfterCommit: 2)])
         let till = try await TillSession(simulator: sim)

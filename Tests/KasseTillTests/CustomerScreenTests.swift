@@ -34,7 +34,7 @@ struct CustomerScreenTests {
         scenes.append(("scan-unreadable", CustomerView(garbage.state)))
         till.send(.scanned(text: "https://qr.vipps.no/28/2/01/031/4791234567?v=1", device: "kiosk", role: .kiosk))
         scenes.append(("customer-set", CustomerView(till.state)))
-        guard case .createPayment(let request, _) = try #require(till.send(.keyPressed(.function(4))).first) else { return scenes }
+        let request = try #require(till.send(.keyPressed(.function(4))).first?.paymentRequest)
         scenes.append(("working", CustomerView(till.state)))
         till.send(.paymentCreated(reference: request.reference))
         till.send(.ticked(Fixture.start + .seconds(75)))
@@ -144,7 +144,7 @@ struct CustomerScreenTests {
         push.type("1001")
         push.press(.function(2))
         push.type("91234567")
-        guard case .createPayment(let pushed, _) = try #require(push.send(.keyPressed(.function(4))).first) else { return }
+        let pushed = try #require(push.send(.keyPressed(.function(4))).first?.paymentRequest)
         #expect(pushed.userFlow == .PUSH_MESSAGE && pushed.qrFormat == nil)
         push.send(.paymentCreated(reference: pushed.reference, redirectUrl: "https://landing.example/"))
         #expect(push.state.payment?.qrURL == nil)

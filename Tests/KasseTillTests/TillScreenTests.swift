@@ -30,7 +30,7 @@ struct TillScreenTests {
         phone.press(.function(4))
         phone.type("12", enter: false)
         scenes.append(("ask-customer", phone.state))
-        guard case .createPayment(let request, _) = try #require(till.send(.keyPressed(.function(4))).first) else { return scenes }
+        let request = try #require(till.send(.keyPressed(.function(4))).first?.paymentRequest)
         till.send(.paymentCreated(reference: request.reference))
         till.send(.ticked(Fixture.start + .seconds(75)))
         scenes.append(("waiting", till.state))

@@ -3,6 +3,7 @@ import KasseCore
 import KasseLanguage
 import KasseTill
 import Testing
+import VippsModels
 
 enum Fixture {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -41,6 +42,21 @@ struct TillDriver {
     }
 
     mutating func press(_ key: Key) { send(.keyPressed(key)) }
+}
+
+extension TillEffect {
+    /// The payment request, if this effect sends one (`try #require(effects.first?.paymentRequest)`
+    /// fails a test when another effect comes instead: never a silent pass).
+    var paymentRequest: CreatePaymentRequest? {
+        if case .createPayment(let request, _) = self { request } else { nil }
+    }
+}
+
+extension PaymentAttempt.Phase {
+    /// Why the attempt ended, once it has.
+    var end: PaymentEnd? {
+        if case .failed(let end) = self { end } else { nil }
+    }
 }
 
 /// Compares a screen with its golden file in __Snapshots__. `RECORD_SNAPSHOTS=1 swift test`
