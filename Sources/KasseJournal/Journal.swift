@@ -288,7 +288,7 @@ public final class Journal: Sendable {
                     var lastSignature: JournalSignature?
                     if readingLastSignature,
                        let payload = try String.fetchOne(
-                           db, sql: "SELECT payload FROM entry WHERE kind = 'transaction-signed' ORDER BY sequence DESC LIMIT 1"),
+                           db, sql: "SELECT payload FROM entry WHERE kind = \(JournalKind.sqlList([.transactionSigned])) ORDER BY sequence DESC LIMIT 1"),
                        case .transactionSigned(let signed) = try JSONDecoder().decode(JournalEvent.self, from: Data(payload.utf8)) {
                         lastSignature = signed
                     }
@@ -407,7 +407,7 @@ public final class Journal: Sendable {
 
     /// How the journal compares with the entry and hash its newest Z report closed at.
     public func zReportCheck() async throws(JournalError) -> ZReportCheck {
-        guard let entry = try await fetch("SELECT * FROM entry WHERE kind = 'z-report' ORDER BY sequence DESC LIMIT 1").first,
+        guard let entry = try await fetch("SELECT * FROM entry WHERE kind = \(JournalKind.sqlList([.zReport])) ORDER BY sequence DESC LIMIT 1").first,
               case .zReport(let report)? = entry.event else { return .none }
         guard let sequence = report.closedAtSequence, let hash = report.closedAtHash else { return .unanchored(number: report.number) }
         let closed = try await fetch("SELECT * FROM entry WHERE sequence = ?", [sequence]).first
@@ -479,7 +479,7 @@ public final class Journal: Sendable {
 
     /// Log-in's lock-out as the journal has it: the wrong PINs in a row at its end.
     public func logInLockOut() async throws(JournalError) -> LogInLockOut {
-        let entries = try await newestEntries(kinds: ["log-in-refused", "logged-in", "manager-approved"], limit: 64)
+        let entries = try await newestEntries(kinds: [JournalKind.logInRefused, .loggedIn, .managerApproved].names, limit: 64)
         return LogInLockOut.from(entries.compactMap { entry in
             entry.event.map { ($0, InternetTime.parseRFC3339(entry.at) ?? 0) }
         })
@@ -543,7 +543,7 @@ public final class Journal: Sendable {
     /// The next sale (and receipt) number: one more than any the journal has seen.
     public func nextSaleNumber() async throws(JournalError) -> Int {
         var first = 1
-        for entry in try await fetch("SELECT * FROM entry WHERE kind = 'journal-created' ORDER BY sequence") {
+        for entry in try await fetch("SELECT * FROM entry WHERE kind = \(JournalKind.sqlList([.journalCreated])) ORDER BY sequence") {
             if case .journalCreated(let firstSale)? = entry.event { first = max(first, firstSale) }
         }
         do {
@@ -561,8 +561,8 @@ public final class Journal: Sendable {
         // Only the payments without an outcome, and what else the journal says about their sales:
         // a few rows however long the journal is.
         let open = try await fetch("""
-            SELECT * FROM entry WHERE kind = 'payment-started' AND reference NOT IN (
-                SELECT reference FROM entry WHERE kind IN ('payment-ended', 'sale-completed') AND reference IS NOT NULL)
+            SELECT * FROM entry WHERE kind = \(JournalKind.sqlList([.paymentStarted])) AND reference NOT IN (
+                SELECT reference FROM entry WHERE kind IN (\(JournalKind.sqlList([.paymentEnded, .saleCompleted]))) AND reference IS NOT NULL)
             ORDER BY sequence
             """)
         guard !open.isEmpty else { return [] }
@@ -570,8 +570,8 @@ public final class Journal: Sendable {
         let marks = sales.map { _ in "?" }.joined(separator: ",")
         let relevant = try await fetch("""
             SELECT * FROM entry WHERE sale IN (\(marks)) AND kind IN (
-                'payment-started', 'capture-started', 'cancel-started', 'payment-ended', 'sale-completed', 'sale-abandoned',
-                'capture-deferred')
+                \(JournalKind.sqlList([.paymentStarted, .captureStarted, .cancelStarted, .paymentEnded, .saleCompleted, .saleAbandoned,
+                                       .captureDeferred])))
             ORDER BY sequence
             """, StatementArguments(Array(sales)))
         var starts: [String: JournalPaymentStart] = [:]
@@ -615,7 +615,7 @@ public final class Journal: Sendable {
         let reports: (last: Int, count: Int)
         do {
             reports = try await database.read { db in
-                let row = try Row.fetchOne(db, sql: "SELECT max(sequence) AS last, count(*) AS count FROM entry WHERE kind = 'z-report'")
+                let row = try Row.fetchOne(db, sql: "SELECT max(sequence) AS last, count(*) AS count FROM entry WHERE kind = \(JournalKind.sqlList([.zReport]))")
                 return ((row?["last"] as Int?) ?? 0, (row?["count"] as Int?) ?? 0)
             }
         } catch let error as DatabaseError {
@@ -634,11 +634,11 @@ public final class Journal: Sendable {
 
     /// The report's totals and figures from the entries since the last Z report.
     private func report(_ kind: JournalReport.Kind, store: String, currency: String) async throws(JournalError) -> JournalReport {
-        let reports = try await scalar("SELECT max(sequence) FROM entry WHERE kind = 'z-report'")
+        let reports = try await scalar("SELECT max(sequence) FROM entry WHERE kind = \(JournalKind.sqlList([.zReport]))")
         let after = try await entries(after: reports).compactMap { entry in
             entry.event.map { JournalReport.Entry(sequence: entry.sequence, cashier: entry.cashier, event: $0) }
         }
-        let count = try await scalar("SELECT count(*) FROM entry WHERE kind = 'z-report'")
+        let count = try await scalar("SELECT count(*) FROM entry WHERE kind = \(JournalKind.sqlList([.zReport]))")
         var lastZ: JournalReport?
         if reports > 0, case .zReport(let report)? = try await entry(reports)?.event { lastZ = report }
         // Only a Z report stored without its figures needs the journal summed from the start.
@@ -652,8 +652,8 @@ public final class Journal: Sendable {
     /// an X report recorded only as viewed): the SAF-T export must then tally every report anew.
     public func reportsWithoutFigures() async throws(JournalError) -> Int {
         try await scalar("""
-            SELECT count(*) FROM entry WHERE (kind = 'operator' AND payload LIKE '%"X report viewed%')
-                OR (kind IN ('z-report', 'x-report') AND payload NOT LIKE '%"figures":%')
+            SELECT count(*) FROM entry WHERE (kind = \(JournalKind.sqlList([.operatorAction])) AND payload LIKE '%"X report viewed%')
+                OR (kind IN (\(JournalKind.sqlList([.zReport, .xReport]))) AND payload NOT LIKE '%"figures":%')
             """)
     }
 
@@ -674,7 +674,7 @@ public final class Journal: Sendable {
             return (figures.grandTotalSales, figures.grandTotalReturns)
         }
         var totals = (sales: 0, returns: 0)
-        for entry in try await entries(kinds: ["sale-completed", "refunded"]) where entry.sequence <= sequence {
+        for entry in try await entries(kinds: [JournalKind.saleCompleted, .refunded].names) where entry.sequence <= sequence {
             switch entry.event {
             case .saleCompleted(let sale) where !sale.isTraining: totals.sales += sale.captured
             case .refunded(_, _, _, let amount): totals.returns += amount
@@ -732,7 +732,7 @@ public final class Journal: Sendable {
     public func nextReturnNumber() async throws(JournalError) -> Int {
         do {
             return try await database.read { db in
-                (try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE kind = 'refund-started'") ?? 0) + 1
+                (try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE kind = \(JournalKind.sqlList([.refundStarted]))") ?? 0) + 1
             }
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
@@ -745,7 +745,7 @@ public final class Journal: Sendable {
     public func completedSale(receiptOrReference key: String) async throws(JournalError) -> JournalSale? {
         let number = Int(key) ?? -1
         let found = try await fetch(
-            "SELECT * FROM entry WHERE kind = 'sale-completed' AND (reference = ? OR sale = ?) ORDER BY sequence DESC LIMIT 1",
+            "SELECT * FROM entry WHERE kind = \(JournalKind.sqlList([.saleCompleted])) AND (reference = ? OR sale = ?) ORDER BY sequence DESC LIMIT 1",
             [key, number])
         guard case .saleCompleted(let sale)? = found.first?.event else { return nil }
         return sale
@@ -753,14 +753,14 @@ public final class Journal: Sendable {
 
     /// The newest signed transaction (Norway): where the register's chain goes on.
     public func lastSignature() async throws(JournalError) -> JournalSignature? {
-        let found = try await fetch("SELECT * FROM entry WHERE kind = 'transaction-signed' ORDER BY sequence DESC LIMIT 1")
+        let found = try await fetch("SELECT * FROM entry WHERE kind = \(JournalKind.sqlList([.transactionSigned])) ORDER BY sequence DESC LIMIT 1")
         guard case .transactionSigned(let signed)? = found.first?.event else { return nil }
         return signed
     }
 
     /// Every signed transaction, in order.
     public func signatures() async throws(JournalError) -> [JournalSignature] {
-        try await fetch("SELECT * FROM entry WHERE kind = 'transaction-signed' ORDER BY sequence").compactMap { entry in
+        try await fetch("SELECT * FROM entry WHERE kind = \(JournalKind.sqlList([.transactionSigned])) ORDER BY sequence").compactMap { entry in
             guard case .transactionSigned(let signed)? = entry.event else { return nil }
             return signed
         }
@@ -778,7 +778,7 @@ public final class Journal: Sendable {
     }
 
     private func completedSales(like pattern: String) async throws(JournalError) -> [(entry: JournalEntry, sale: JournalSale)] {
-        try await fetch("SELECT * FROM entry WHERE kind = 'sale-completed' AND reference LIKE ? ORDER BY sequence", [pattern])
+        try await fetch("SELECT * FROM entry WHERE kind = \(JournalKind.sqlList([.saleCompleted])) AND reference LIKE ? ORDER BY sequence", [pattern])
             .compactMap { entry in
                 guard case .saleCompleted(let sale) = entry.event else { return nil }
                 return (entry, sale)

@@ -84,31 +84,27 @@ public struct SAFTExport: Sendable {
     /// The kinds each pass reads; the others need not be read at all. Pass 2 reads the lines of
     /// a sale (`line-added`, `line-changed`) only when one of its lines was removed: hand them
     /// to `event` before the `line-voided` entry.
-    public static let learnKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "sale-voided", "refund-started",
-                                    "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
-                                    "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up",
-                                    "receipt-not-printed", "capture-failed"]
-    public static let eventKinds = ["till-started", "line-voided", "sale-abandoned", "sale-completed", "sale-voided", "refund-started", "refunded",
-                                    "transaction-signed", "z-report", "x-report", "operator", "recovered", "receipt-copied", "logged-in",
-                                    "logged-out", "log-in-refused", "manager-approved", "training", "price-look-up",
-                                    "receipt-not-printed", "capture-failed"]
-    public static let transactionKinds = ["sale-completed", "sale-voided", "refund-started", "transaction-signed"]
+    public static let learnKinds = [JournalKind.tillStarted, .lineVoided, .saleAbandoned, .saleCompleted, .saleVoided, .refundStarted,
+                                    .transactionSigned, .zReport, .xReport, .operatorAction, .recovered, .receiptCopied, .loggedIn, .loggedOut,
+                                    .logInRefused, .managerApproved, .trainingMode, .priceLookUp, .receiptNotPrinted, .captureFailed].names
+    public static let eventKinds = [JournalKind.tillStarted, .lineVoided, .saleAbandoned, .saleCompleted, .saleVoided, .refundStarted, .refunded,
+                                    .transactionSigned, .zReport, .xReport, .operatorAction, .recovered, .receiptCopied, .loggedIn, .loggedOut,
+                                    .logInRefused, .managerApproved, .trainingMode, .priceLookUp, .receiptNotPrinted, .captureFailed].names
+    public static let transactionKinds = [JournalKind.saleCompleted, .saleVoided, .refundStarted, .transactionSigned].names
 
     /// Pass 2's kinds when every report in the journal carries its figures (`storedFigures`):
     /// sales and returns need not be read again to tally them.
-    public static let eventKindsWithStoredFigures = eventKinds.filter { !["sale-completed", "sale-voided", "refund-started", "refunded"].contains($0) }
+    public static let eventKindsWithStoredFigures = eventKinds.filter { ![JournalKind.saleCompleted, .saleVoided, .refundStarted, .refunded].contains($0) }
 
     /// Pass 2's kinds after the transactions pass: the signed transactions' receipt events were
     /// learnt there, so pass 2 reads no `transaction-signed` entry.
     public static func eventKinds(storedFigures: Bool) -> [String] {
-        (storedFigures ? eventKindsWithStoredFigures : eventKinds).filter { $0 != "transaction-signed" }
+        (storedFigures ? eventKindsWithStoredFigures : eventKinds).filter { $0 != .transactionSigned }
     }
 
     /// Kinds that never become an event and hold nothing the master data needs.
-    static let silentKinds: Set<String> = [
-        "payment-started", "payment-outcome", "capture-started", "cancel-started", "customer", "payment-ended", "refund-failed",
-        "journal-created", "receipt", "capture-deferred",
-    ]
+    static let silentKinds = Set([JournalKind.paymentStarted, .paymentOutcome, .captureStarted, .cancelStarted, .customerIdentified,
+                                  .paymentEnded, .refundFailed, .journalCreated, .receiptIssued, .captureDeferred].names)
 
     public let settings: Settings
     /// Every X and Z report in the journal was stored with its figures: the events take them
@@ -184,7 +180,7 @@ public struct SAFTExport: Sendable {
 
     public mutating func learn(_ entry: Entry) {
         // Only entries that become an event or a transaction name an employee or an article.
-        guard !Self.silentKinds.contains(entry.kind), !["line-added", "line-changed", "refunded"].contains(entry.kind) else { return }
+        guard !Self.silentKinds.contains(entry.kind), ![JournalKind.lineAdded, .lineChanged, .refunded].contains(entry.kind) else { return }
         let (date, time) = localDate(entry)
         guard inPeriod(date) else { return }
         // Entries made while nobody was logged in name no employee.
@@ -192,9 +188,9 @@ public struct SAFTExport: Sendable {
             employees[entry.employee] = (date, time)
             employeeOrder.append(entry.employee)
         }
-        if entry.kind == "logged-in", case .loggedIn(let member) = entry.event { staff[member.id] = member }
+        if entry.kind == .loggedIn, case .loggedIn(let member) = entry.event { staff[member.id] = member }
         var lines: [JournalLine] = []
-        if entry.kind == "sale-completed" || entry.kind == "sale-voided" || entry.kind == "refund-started" {
+        if entry.kind == .saleCompleted || entry.kind == .saleVoided || entry.kind == .refundStarted {
             switch entry.event {
             case .saleCompleted(let sale), .saleVoided(let sale): lines = sale.lines
             case .refundStarted(let refund): lines = refund.lines
@@ -483,7 +479,7 @@ public struct SAFTExport: Sendable {
 
     private mutating func entryEvent(_ entry: Entry) -> String {
         if Self.silentKinds.contains(entry.kind) { return "" }
-        if entry.kind == "line-added" || entry.kind == "line-changed" {
+        if entry.kind == .lineAdded || entry.kind == .lineChanged {
             if let sale = entry.sale { openLines[sale, default: []].append(entry) }
             return ""
         }
@@ -734,7 +730,7 @@ public struct SAFTExport: Sendable {
 
     /// The entry's `<cashtransaction>` when it is a signed transaction of the period.
     public mutating func transaction(_ entry: Entry) -> String {
-        guard ["sale-completed", "sale-voided", "refund-started", "transaction-signed"].contains(entry.kind) else { return "" }
+        guard [JournalKind.saleCompleted, .saleVoided, .refundStarted, .transactionSigned].contains(entry.kind) else { return "" }
         switch entry.event {
         case .saleCompleted(let sale):
             sales[sale.sale] = sale

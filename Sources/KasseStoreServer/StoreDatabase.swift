@@ -346,8 +346,8 @@ public struct StoreDatabase: Sendable {
     public func reportsWithoutFigures(till: String) async throws -> Int {
         let rows = try await client.query("""
             SELECT count(*) FROM kasse_journal WHERE till = \(till)
-            AND ((kind = 'operator' AND payload LIKE '%"X report viewed%')
-                 OR (kind IN ('z-report', 'x-report') AND payload NOT LIKE '%"figures":%'))
+            AND ((kind = \(unescaped: JournalKind.sqlList([.operatorAction])) AND payload LIKE '%"X report viewed%')
+                 OR (kind IN (\(unescaped: JournalKind.sqlList([.zReport, .xReport]))) AND payload NOT LIKE '%"figures":%'))
             """, logger: logger)
         for try await count in rows.decode(Int64.self) { return Int(count) }
         return 0

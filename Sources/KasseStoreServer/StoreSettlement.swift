@@ -90,7 +90,7 @@ public struct StoreSettlement: Sendable {
         var found: [(at: String, event: JournalEvent)] = []
         var after = 0
         while true {
-            let page = try await database.entries(till: till.key, after: after, kinds: ["sale-completed", "refunded"], limit: 10_000)
+            let page = try await database.entries(till: till.key, after: after, kinds: [JournalKind.saleCompleted, .refunded].names, limit: 10_000)
             for entry in page {
                 if let event = try? decoder.decode(JournalEvent.self, from: Data(entry.payload.utf8)) { found.append((entry.at, event)) }
             }

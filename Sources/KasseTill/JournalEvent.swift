@@ -212,6 +212,63 @@ public struct JournalSignature: Sendable, Hashable, Codable {
     }
 }
 
+/// The kind of a journal entry: its `type` in the stored JSON and its `kind` column. The one
+/// place these names are written; everything else names a kind by its case.
+public enum JournalKind: String, Sendable, Hashable, CaseIterable, Codable {
+    case tillStarted = "till-started"
+    case journalCreated = "journal-created"
+    case lineAdded = "line-added"
+    case lineChanged = "line-changed"
+    case lineVoided = "line-voided"
+    case customerIdentified = "customer"
+    case paymentStarted = "payment-started"
+    case paymentOutcome = "payment-outcome"
+    case captureStarted = "capture-started"
+    case cancelStarted = "cancel-started"
+    case captureDeferred = "capture-deferred"
+    case captureFailed = "capture-failed"
+    case paymentEnded = "payment-ended"
+    case saleCompleted = "sale-completed"
+    case saleAbandoned = "sale-abandoned"
+    case saleVoided = "sale-voided"
+    case refundStarted = "refund-started"
+    case refunded = "refunded"
+    case refundFailed = "refund-failed"
+    case recovered = "recovered"
+    case zReport = "z-report"
+    case xReport = "x-report"
+    case operatorAction = "operator"
+    case transactionSigned = "transaction-signed"
+    case receiptCopied = "receipt-copied"
+    case loggedIn = "logged-in"
+    case loggedOut = "logged-out"
+    case logInRefused = "log-in-refused"
+    case managerApproved = "manager-approved"
+    case trainingMode = "training"
+    case priceLookUp = "price-look-up"
+    case receiptIssued = "receipt"
+    case receiptNotPrinted = "receipt-not-printed"
+    case documentPrinted = "printed"
+    case printQueued = "print-queued"
+
+    /// `'z-report', 'x-report'`: kinds in an SQL `IN (…)` list (names from this enum only).
+    public static func sqlList(_ kinds: [JournalKind]) -> String {
+        kinds.map { "'" + $0.rawValue + "'" }.joined(separator: ", ")
+    }
+
+    /// A stored kind column compared with a kind.
+    public static func == (lhs: String, rhs: JournalKind) -> Bool { lhs == rhs.rawValue }
+    public static func != (lhs: String, rhs: JournalKind) -> Bool { lhs != rhs.rawValue }
+}
+
+extension Collection where Element == JournalKind {
+    /// Whether a stored kind column is one of these kinds.
+    public func contains(_ kind: String) -> Bool { contains { $0.rawValue == kind } }
+
+    /// The stored names, for queries.
+    public var names: [String] { map(\.rawValue) }
+}
+
 /// Everything the journal records. Each is one entry; none is ever changed or removed.
 public enum JournalEvent: Sendable, Hashable {
     case tillStarted(mode: String, store: String, till: String)
@@ -286,43 +343,45 @@ public enum JournalEvent: Sendable, Hashable {
     case printQueued(sale: Int?, document: String, number: String)
 
     /// A short name for lists and the database's `kind` column.
-    public var kind: String {
+    public var kind: String { journalKind.rawValue }
+
+    public var journalKind: JournalKind {
         switch self {
-        case .tillStarted: "till-started"
-        case .journalCreated: "journal-created"
-        case .lineAdded: "line-added"
-        case .lineChanged: "line-changed"
-        case .lineVoided: "line-voided"
-        case .customerIdentified: "customer"
-        case .paymentStarted: "payment-started"
-        case .paymentOutcome: "payment-outcome"
-        case .captureStarted: "capture-started"
-        case .cancelStarted: "cancel-started"
-        case .captureDeferred: "capture-deferred"
-        case .captureFailed: "capture-failed"
-        case .paymentEnded: "payment-ended"
-        case .saleCompleted: "sale-completed"
-        case .saleAbandoned: "sale-abandoned"
-        case .saleVoided: "sale-voided"
-        case .refundStarted: "refund-started"
-        case .refunded: "refunded"
-        case .refundFailed: "refund-failed"
-        case .recovered: "recovered"
-        case .zReport: "z-report"
-        case .xReport: "x-report"
-        case .operatorAction: "operator"
-        case .transactionSigned: "transaction-signed"
-        case .receiptCopied: "receipt-copied"
-        case .loggedIn: "logged-in"
-        case .loggedOut: "logged-out"
-        case .logInRefused: "log-in-refused"
-        case .managerApproved: "manager-approved"
-        case .trainingMode: "training"
-        case .priceLookUp: "price-look-up"
-        case .receiptIssued: "receipt"
-        case .receiptNotPrinted: "receipt-not-printed"
-        case .documentPrinted: "printed"
-        case .printQueued: "print-queued"
+        case .tillStarted: .tillStarted
+        case .journalCreated: .journalCreated
+        case .lineAdded: .lineAdded
+        case .lineChanged: .lineChanged
+        case .lineVoided: .lineVoided
+        case .customerIdentified: .customerIdentified
+        case .paymentStarted: .paymentStarted
+        case .paymentOutcome: .paymentOutcome
+        case .captureStarted: .captureStarted
+        case .cancelStarted: .cancelStarted
+        case .captureDeferred: .captureDeferred
+        case .captureFailed: .captureFailed
+        case .paymentEnded: .paymentEnded
+        case .saleCompleted: .saleCompleted
+        case .saleAbandoned: .saleAbandoned
+        case .saleVoided: .saleVoided
+        case .refundStarted: .refundStarted
+        case .refunded: .refunded
+        case .refundFailed: .refundFailed
+        case .recovered: .recovered
+        case .zReport: .zReport
+        case .xReport: .xReport
+        case .operatorAction: .operatorAction
+        case .transactionSigned: .transactionSigned
+        case .receiptCopied: .receiptCopied
+        case .loggedIn: .loggedIn
+        case .loggedOut: .loggedOut
+        case .logInRefused: .logInRefused
+        case .managerApproved: .managerApproved
+        case .trainingMode: .trainingMode
+        case .priceLookUp: .priceLookUp
+        case .receiptIssued: .receiptIssued
+        case .receiptNotPrinted: .receiptNotPrinted
+        case .documentPrinted: .documentPrinted
+        case .printQueued: .printQueued
         }
     }
 

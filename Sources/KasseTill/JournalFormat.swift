@@ -153,58 +153,58 @@ extension JournalEvent: Codable {
         }
         let type = try container.decode(String.self, forKey: .type)
         func value<T: Decodable>(_ field: Field) throws -> T { try container.decode(T.self, forKey: field) }
-        switch type {
-        case "till-started": self = .tillStarted(mode: try value(.mode), store: try value(.store), till: try value(.till))
-        case "journal-created": self = .journalCreated(firstSale: try value(.firstSale))
-        case "line-added": self = .lineAdded(sale: try value(.sale), line: try value(.line))
-        case "line-changed": self = .lineChanged(sale: try value(.sale), line: try value(.line))
-        case "line-voided": self = .lineVoided(sale: try value(.sale), lineID: try value(.lineID), sku: try value(.sku))
-        case "customer": self = .customerIdentified(sale: try value(.sale), customer: try value(.customer))
-        case "payment-started": self = .paymentStarted(try JournalPaymentStart(from: decoder))
-        case "payment-outcome":
+        switch JournalKind(rawValue: type) {
+        case .tillStarted?: self = .tillStarted(mode: try value(.mode), store: try value(.store), till: try value(.till))
+        case .journalCreated?: self = .journalCreated(firstSale: try value(.firstSale))
+        case .lineAdded?: self = .lineAdded(sale: try value(.sale), line: try value(.line))
+        case .lineChanged?: self = .lineChanged(sale: try value(.sale), line: try value(.line))
+        case .lineVoided?: self = .lineVoided(sale: try value(.sale), lineID: try value(.lineID), sku: try value(.sku))
+        case .customerIdentified?: self = .customerIdentified(sale: try value(.sale), customer: try value(.customer))
+        case .paymentStarted?: self = .paymentStarted(try JournalPaymentStart(from: decoder))
+        case .paymentOutcome?:
             self = .paymentOutcome(sale: try value(.sale), reference: try value(.reference), outcome: try value(.outcome))
-        case "capture-started":
+        case .captureStarted?:
             self = .captureStarted(sale: try value(.sale), reference: try value(.reference), amount: try value(.amount), key: try value(.key))
-        case "cancel-started": self = .cancelStarted(sale: try value(.sale), reference: try value(.reference), key: try value(.key))
-        case "capture-deferred":
+        case .cancelStarted?: self = .cancelStarted(sale: try value(.sale), reference: try value(.reference), key: try value(.key))
+        case .captureDeferred?:
             self = .captureDeferred(sale: try value(.sale), reference: try value(.reference), tries: try value(.tries), reason: try value(.reason))
-        case "capture-failed":
+        case .captureFailed?:
             self = .captureFailed(sale: try value(.sale), reference: try value(.reference), amount: try value(.amount), reason: try value(.reason))
-        case "payment-ended": self = .paymentEnded(sale: try value(.sale), reference: try value(.reference), reason: try value(.reason))
-        case "sale-completed": self = .saleCompleted(try JournalSale(from: decoder))
-        case "sale-voided": self = .saleVoided(try JournalSale(from: decoder))
-        case "sale-abandoned": self = .saleAbandoned(sale: try value(.sale), reason: try value(.reason))
-        case "refund-started": self = .refundStarted(try JournalRefund(from: decoder))
-        case "refunded":
+        case .paymentEnded?: self = .paymentEnded(sale: try value(.sale), reference: try value(.reference), reason: try value(.reason))
+        case .saleCompleted?: self = .saleCompleted(try JournalSale(from: decoder))
+        case .saleVoided?: self = .saleVoided(try JournalSale(from: decoder))
+        case .saleAbandoned?: self = .saleAbandoned(sale: try value(.sale), reason: try value(.reason))
+        case .refundStarted?: self = .refundStarted(try JournalRefund(from: decoder))
+        case .refunded?:
             self = .refunded(sale: try value(.sale), reference: try value(.reference), returnNumber: try value(.returnNumber),
                              amount: try value(.amount))
-        case "refund-failed":
+        case .refundFailed?:
             self = .refundFailed(sale: try value(.sale), reference: try value(.reference), returnNumber: try value(.returnNumber),
                                  reason: try value(.reason))
-        case "recovered": self = .recovered(sale: try value(.sale), reference: try value(.reference), summary: try value(.summary))
-        case "z-report": self = .zReport(try JournalReport(from: decoder))
-        case "x-report": self = .xReport(try JournalReport(from: decoder))
-        case "transaction-signed": self = .transactionSigned(try JournalSignature(from: decoder))
-        case "operator": self = .operatorAction(try value(.action))
-        case "receipt-copied":
+        case .recovered?: self = .recovered(sale: try value(.sale), reference: try value(.reference), summary: try value(.summary))
+        case .zReport?: self = .zReport(try JournalReport(from: decoder))
+        case .xReport?: self = .xReport(try JournalReport(from: decoder))
+        case .transactionSigned?: self = .transactionSigned(try JournalSignature(from: decoder))
+        case .operatorAction?: self = .operatorAction(try value(.action))
+        case .receiptCopied?:
             self = .receiptCopied(sale: try value(.sale), reference: try value(.reference), receiptNumber: try value(.receiptNumber),
                                   amount: try value(.amount), text: try value(.text))
-        case "logged-in": self = .loggedIn(StaffMember(id: try value(.employee), name: try value(.name), role: try value(.role)))
-        case "logged-out": self = .loggedOut(employee: try value(.employee))
-        case "log-in-refused": self = .logInRefused(employee: try value(.employee))
-        case "manager-approved": self = .managerApproved(employee: try value(.employee), action: try value(.action))
-        case "training": self = .trainingMode(on: try value(.on), manager: try value(.manager))
-        case "price-look-up":
+        case .loggedIn?: self = .loggedIn(StaffMember(id: try value(.employee), name: try value(.name), role: try value(.role)))
+        case .loggedOut?: self = .loggedOut(employee: try value(.employee))
+        case .logInRefused?: self = .logInRefused(employee: try value(.employee))
+        case .managerApproved?: self = .managerApproved(employee: try value(.employee), action: try value(.action))
+        case .trainingMode?: self = .trainingMode(on: try value(.on), manager: try value(.manager))
+        case .priceLookUp?:
             self = .priceLookUp(sku: try value(.sku), name: try value(.name), price: try value(.price), articleGroup: try value(.articleGroup))
-        case "receipt-not-printed":
+        case .receiptNotPrinted?:
             self = .receiptNotPrinted(sale: try value(.sale), receiptNumber: try value(.receiptNumber), reason: try value(.reason))
-        case "print-queued":
+        case .printQueued?:
             self = .printQueued(sale: try container.decodeIfPresent(Int.self, forKey: .sale), document: try value(.document),
                                 number: try value(.receiptNumber))
-        case "printed":
+        case .documentPrinted?:
             self = .documentPrinted(sale: try container.decodeIfPresent(Int.self, forKey: .sale), document: try value(.document),
                                     number: try value(.receiptNumber), confirmed: try value(.confirmed))
-        case "receipt":
+        case .receiptIssued?:
             self = .receiptIssued(sale: try value(.sale), document: try value(.document), receiptNumber: try value(.receiptNumber),
                                   text: try value(.text))
         default:

@@ -5,7 +5,12 @@ import VippsModels
 /// An X report (running totals since the last Z report) or a Z report (the same, closing the
 /// day: numbered, stored in the journal, never changed).
 public struct JournalReport: Sendable, Hashable, Codable {
-    public enum Kind: String, Sendable, Hashable, Codable { case x = "X", z = "Z" }
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case x = "X", z = "Z"
+
+        /// The report as a printed document (`PendingPrint.document`): named as its journal entry.
+        public var documentName: String { self == .z ? JournalKind.zReport.rawValue : JournalKind.xReport.rawValue }
+    }
 
     public var kind: Kind
     /// Z reports are numbered 1, 2, 3, … per till; an X report carries the number the next Z will get.

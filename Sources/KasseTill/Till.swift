@@ -427,7 +427,7 @@ public struct Till: Sendable {
                 return [.bell]
             }
             state.banner = report.kind == .z ? Banner(.info, .printingZReport, ["number": .number(report.number)]) : Banner(.info, .printingXReport)
-            return [.record([.printQueued(sale: nil, document: report.kind == .z ? "z-report" : "x-report", number: String(report.number))]),
+            return [.record([.printQueued(sale: nil, document: report.kind.documentName, number: String(report.number))]),
                     .printReport(report)]
         }
         state.mode = .selling(.code)

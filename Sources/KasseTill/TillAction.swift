@@ -89,8 +89,8 @@ public struct PrintJobOutcome: Sendable, Hashable {
         case "return": Message(.documentReturnReceipt, number)
         case "copy": Message(.documentCopy, number)
         case "training": Message(.documentTrainingReceipt, number)
-        case "x-report": Message(.documentXReport)
-        case "z-report": Message(.documentZReport, number)
+        case JournalReport.Kind.x.documentName: Message(.documentXReport)
+        case JournalReport.Kind.z.documentName: Message(.documentZReport, number)
         case "test": Message(.documentTestPage)
         default: Message(.documentReceipt, number)
         }

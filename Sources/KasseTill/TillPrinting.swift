@@ -68,10 +68,10 @@ public struct PendingPrint: Sendable, Hashable {
                     found = PendingPrint(sale: queued.sale, document: document, number: number, text: text, report: nil)
                 case .receiptCopied(_, _, let number, _, let text) where queued.document == "copy" && number == queued.number:
                     found = PendingPrint(sale: queued.sale, document: "copy", number: number, text: text, report: nil)
-                case .zReport(let report) where queued.document == "z-report" && String(report.number) == queued.number:
-                    found = PendingPrint(sale: nil, document: "z-report", number: queued.number, text: nil, report: report)
-                case .xReport(let report) where queued.document == "x-report" && String(report.number) == queued.number:
-                    found = PendingPrint(sale: nil, document: "x-report", number: queued.number, text: nil, report: report)
+                case .zReport(let report) where queued.document == JournalReport.Kind.z.documentName && String(report.number) == queued.number:
+                    found = PendingPrint(sale: nil, document: JournalReport.Kind.z.documentName, number: queued.number, text: nil, report: report)
+                case .xReport(let report) where queued.document == JournalReport.Kind.x.documentName && String(report.number) == queued.number:
+                    found = PendingPrint(sale: nil, document: JournalReport.Kind.x.documentName, number: queued.number, text: nil, report: report)
                 default:
                     continue
                 }

@@ -44,7 +44,7 @@ extension TillJournal {
 
 extension Journal: TillJournal {
     public func receiptCopied(sale: Int) async throws(JournalError) -> Bool {
-        try await entries(sale: sale).contains { $0.kind == "receipt-copied" }
+        try await entries(sale: sale).contains { $0.kind == .receiptCopied }
     }
 
     public func issuedReceipt(sale: Int) async throws(JournalError) -> [String]? {
@@ -57,9 +57,9 @@ extension Journal: TillJournal {
     /// Reads only the print entries after the 200th-newest queued one, and the documents of
     /// what is still open: fast on a year's journal.
     public func pendingPrints() async throws(JournalError) -> [PendingPrint] {
-        let recent = try await newestEntries(kind: "print-queued", limit: 200)
+        let recent = try await newestEntries(kind: JournalKind.printQueued.rawValue, limit: 200)
         guard let first = recent.map(\.sequence).min() else { return [] }
-        let prints = try await entries(after: first - 1, kinds: ["print-queued", "printed"], limit: Int.max).compactMap(\.event)
+        let prints = try await entries(after: first - 1, kinds: [JournalKind.printQueued, .documentPrinted].names, limit: Int.max).compactMap(\.event)
         var documents: [JournalEvent] = []
         var sales = Set<Int>()
         var reports = false
@@ -78,10 +78,10 @@ extension Journal: TillJournal {
                 if case .printQueued(sale, let document, let number) = event { !printedKeys.contains("\(document)\t\(number)") } else { false }
             }
             if queued {
-                documents += try await entries(sale: sale).filter { $0.kind == "receipt" || $0.kind == "receipt-copied" }.compactMap(\.event)
+                documents += try await entries(sale: sale).filter { $0.kind == .receiptIssued || $0.kind == .receiptCopied }.compactMap(\.event)
             }
         }
-        if reports { documents += try await entries(after: first - 1, kinds: ["z-report", "x-report"], limit: Int.max).compactMap(\.event) }
+        if reports { documents += try await entries(after: first - 1, kinds: [JournalKind.zReport, .xReport].names, limit: Int.max).compactMap(\.event) }
         return PendingPrint.find(in: documents + prints)
     }
 }

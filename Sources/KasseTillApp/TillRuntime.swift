@@ -459,7 +459,7 @@ public actor TillRuntime {
                     // A Z report is always printed (kassasystemforskrifta § 2-8-3); an X report on
                     // request. After the report is shown, so what the printer says comes after it.
                     if kind == .z, await self.hasPrinter {
-                        try await journal.append([.printQueued(sale: nil, document: "z-report", number: String(report.number))], employee: employee)
+                        try await journal.append([.printQueued(sale: nil, document: JournalReport.Kind.z.documentName, number: String(report.number))], employee: employee)
                         await self.printReport(report)
                     }
                 } catch let error as JournalError {
@@ -536,7 +536,7 @@ public actor TillRuntime {
     private var hasPrinter: Bool { printer != nil }
 
     private func printReport(_ report: JournalReport) {
-        printer?.print(PendingPrint(sale: nil, document: report.kind == .z ? "z-report" : "x-report", number: String(report.number),
+        printer?.print(PendingPrint(sale: nil, document: report.kind.documentName, number: String(report.number),
                                     text: nil, report: report))
     }
 

@@ -126,11 +126,11 @@ struct JournalCommand: AsyncParsableCommand {
             else { throw CLIError("No paid sale \(sale) in the journal (kasse journal list shows them).") }
             guard !paid.isTraining else { throw CLIError("Sale \(paid.receiptNumber) was made in training mode: it has no receipt to copy.") }
             let entries = try await journalCall { () async throws(JournalError) in try await journal.entries(sale: paid.sale) }
-            if let earlier = entries.first(where: { $0.kind == "receipt-copied" }) {
+            if let earlier = entries.first(where: { $0.kind == .receiptCopied }) {
                 throw CLIError("Receipt \(paid.receiptNumber) already had its copy (\(earlier.at.prefix(19)) UTC); the law allows one copy per sale.")
             }
             // The copy shows the sale as it was: its date, time and cashier.
-            let completed = entries.first { $0.kind == "sale-completed" }
+            let completed = entries.first { $0.kind == .saleCompleted }
             let seconds = completed.flatMap { InternetTime.parseRFC3339($0.at) } ?? Date().timeIntervalSince1970
             let (date, time) = settings.settings.timeZone.localTime(atUTC: Int64(seconds))
             let original = entries.lazy.compactMap { entry -> [String]? in
@@ -394,7 +394,7 @@ struct JournalCommand: AsyncParsableCommand {
             }
             let language = Language.of(settings.settings.market)
             // Approved sales Vipps MobilePay never paid (the customer had left): for a manager, never hidden.
-            let notCaptured = try await journalCall { () async throws(JournalError) in try await journal.entries(kinds: ["capture-failed"]) }
+            let notCaptured = try await journalCall { () async throws(JournalError) in try await journal.entries(kinds: [JournalKind.captureFailed].names) }
                 .filter { entry in day.map { PaymentReference.businessDay(of: entry.reference ?? "") == $0 } ?? true }
             if sales.isEmpty && notCaptured.isEmpty { emit("No paid sales\(day.map { " on \($0.iso)" } ?? "")."); return }
             for (entry, sale) in sales {

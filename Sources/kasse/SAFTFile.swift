@@ -3,6 +3,7 @@ import KasseJournal
 import KasseNorway
 import KasseStore
 import KasseStoreServer
+import KasseTill
 import VippsModels
 
 /// Where a SAF-T export reads one till's journal: the till's own file, or the store server's copy.
@@ -28,7 +29,7 @@ struct TillJournalSource: SAFTJournalSource {
     }
 
     func copiedSales() async throws -> [Int] {
-        try await journalCall { () async throws(JournalError) in try await journal.entries(kinds: ["receipt-copied"]) }.compactMap(\.sale)
+        try await journalCall { () async throws(JournalError) in try await journal.entries(kinds: [JournalKind.receiptCopied].names) }.compactMap(\.sale)
     }
 
     func reportsWithoutFigures() async throws -> Int {
@@ -53,7 +54,7 @@ struct ServerCopySource: SAFTJournalSource {
         var sales: [Int] = []
         var after = 0
         while true {
-            let page = try await database.entries(till: till, after: after, kinds: ["receipt-copied"], limit: 5000)
+            let page = try await database.entries(till: till, after: after, kinds: [JournalKind.receiptCopied].names, limit: 5000)
             guard let last = page.last else { return sales }
             sales += page.compactMap(\.sale)
             after = last.sequence
@@ -174,12 +175,12 @@ enum SAFTFile {
         while true {
             var page = try await source.entries(after: after, kinds: kinds, limit: 5000)
             guard let last = page.last else { return }
-            if linesOfVoids, page.contains(where: { $0.kind == "line-voided" }) {
+            if linesOfVoids, page.contains(where: { $0.kind == .lineVoided }) {
                 var withLines: [JournalEntry] = []
                 for entry in page {
-                    if entry.kind == "line-voided", let sale = entry.sale {
+                    if entry.kind == .lineVoided, let sale = entry.sale {
                         let lines = try await source.entries(sale: sale)
-                        withLines += lines.filter { ($0.kind == "line-added" || $0.kind == "line-changed") && $0.sequence < entry.sequence }
+                        withLines += lines.filter { ($0.kind == .lineAdded || $0.kind == .lineChanged) && $0.sequence < entry.sequence }
                     }
                     withLines.append(entry)
                 }

@@ -54,7 +54,7 @@ struct SettlementCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError(error.description)
             }
-            let entries = try await journalCall { () async throws(JournalError) in try await journal.entries(kinds: ["sale-completed", "refunded"]) }
+            let entries = try await journalCall { () async throws(JournalError) in try await journal.entries(kinds: [JournalKind.saleCompleted, .refunded].names) }
             for (till, tillEntries) in Dictionary(grouping: entries, by: \.till) {
                 movements += Settlement.movements(till: till, entries: tillEntries.compactMap { entry in entry.event.map { (entry.at, $0) } },
                                                   date: day, zone: zone)

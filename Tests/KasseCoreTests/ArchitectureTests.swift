@@ -123,4 +123,28 @@ struct ArchitectureTests {
             }
         }
     }
+
+    /// A journal entry's kind is named by `JournalKind` and nowhere else: no `"z-report"`-style
+    /// literal (in Swift or in SQL) outside the enum, so a kind cannot be misspelt in a query.
+    @Test func journalKindsAreNamedInOnePlace() throws {
+        let enumFile = "Sources/KasseTill/JournalEvent.swift"
+        let source = try String(contentsOf: Self.root.appendingPathComponent(enumFile), encoding: .utf8)
+        let body = source[source.range(of: "public enum JournalKind")!.lowerBound...]
+        let names = body.split(separator: "\n").prefix { !$0.contains("sqlList") }.compactMap { line -> String? in
+            guard line.contains("case "), let open = line.firstIndex(of: "\""), let close = line.lastIndex(of: "\""), open < close else { return nil }
+            return String(line[line.index(after: open)..<close])
+        }
+        #expect(names.count > 30 && names.contains("z-report") && names.contains("sale-completed"))
+        let hyphenated = names.filter { $0.contains("-") }
+        let sources = Self.root.appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
+        #expect(files.count > 100)
+        for file in files where "Sources/" + file != enumFile {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for name in hyphenated {
+                #expect(!text.contains("\"\(name)\"") && !text.contains("'\(name)'"),
+                        "Sources/\(file) names the journal kind \(name) as a literal: use JournalKind")
+            }
+        }
+    }
 }
