@@ -492,253 +492,264 @@ public enum TillLauncher {
         } catch let error as SimulatorConfigurationError {
             throw LaunchError(description: "demo simulator: \(error.description)")
         }
-        if let language { tillConfiguration.settings.language = language }
-        // Norway: the company and the signing key, before anything else is touched.
-        if let missing = tillConfiguration.missingForNorway(configPath: path, readKey: { try? String(contentsOfFile: $0, encoding: .utf8) }) {
-            await simulator?.stop()
-            throw LaunchError(description: "configuration: \(missing)")
-        }
-        // Staff: DEMO without a list logs in as its demo cashier or manager (hashed here, as a
-        // configuration would hold them).
-        var staff = tillConfiguration.staff
-        if staff.isEmpty, mode == .demo {
-            staff = StaffList(demoStaff.compactMap { demo in
-                (try? StaffPIN.hash(demo.pin, logN: 12)).map { StaffList.Entry(member: demo.member, pinHash: $0) }
-            })
-        }
-        // Training mode pays on a simulator in this process, never on the configured API.
-        var trainingSimulator: RunningSimulator?
-        var trainingConfiguration: VippsConfiguration?
-        if !staff.isEmpty {
-            if simulator != nil {
-                trainingConfiguration = vipps  // DEMO's own embedded simulator
-            } else {
-                do {
-                    let embedded = try await embeddedSimulator(tillConfiguration, assets: assets)
-                    trainingSimulator = embedded.simulator
-                    trainingConfiguration = embedded.configuration
-                } catch {
-                    // The till still sells; training mode then refuses to pay.
-                    warnings.append("training mode's simulator did not start: \(error)")
+        // Whatever ends the launch from here on, the simulators this process started stop with it.
+        let launched = LaunchedSimulators()
+        if let simulator { await launched.add(simulator) }
+        do {
+            if let language { tillConfiguration.settings.language = language }
+            // Norway: the company and the signing key, before anything else is touched.
+            if let missing = tillConfiguration.missingForNorway(configPath: path, readKey: { try? String(contentsOfFile: $0, encoding: .utf8) }) {
+                throw LaunchError(description: "configuration: \(missing)")
+            }
+            // Staff: DEMO without a list logs in as its demo cashier or manager (hashed here, as a
+            // configuration would hold them).
+            var staff = tillConfiguration.staff
+            if staff.isEmpty, mode == .demo {
+                staff = StaffList(demoStaff.compactMap { demo in
+                    (try? StaffPIN.hash(demo.pin, logN: 12)).map { StaffList.Entry(member: demo.member, pinHash: $0) }
+                })
+            }
+            // Training mode pays on a simulator in this process, never on the configured API.
+            var trainingSimulator: RunningSimulator?
+            var trainingConfiguration: VippsConfiguration?
+            if !staff.isEmpty {
+                if simulator != nil {
+                    trainingConfiguration = vipps  // DEMO's own embedded simulator
+                } else {
+                    do {
+                        let embedded = try await embeddedSimulator(tillConfiguration, assets: assets)
+                        trainingSimulator = embedded.simulator
+                        await launched.add(embedded.simulator)
+                        trainingConfiguration = embedded.configuration
+                    } catch {
+                        // The till still sells; training mode then refuses to pay.
+                        warnings.append("training mode's simulator did not start: \(error)")
+                    }
                 }
             }
-        }
-        // The journal first: without it no sale may start. With a staff list, an entry made
-        // while nobody is logged in names nobody.
-        let journal: Journal
-        do {
-            journal = try Journal(
-                path: tillConfiguration.journalPath, till: tillConfiguration.settings.tillID,
-                cashier: staff.isEmpty ? tillConfiguration.cashierID : "", create: mode == .demo)
-        } catch {
-            await simulator?.stop()
-            await trainingSimulator?.stop()
-            throw LaunchError(description: error.description)
-        }
-        let logger = Logger(label: "kasse.till", factory: FileLogHandler.factory(path: tillConfiguration.logPath))
-        for warning in warnings + tillConfiguration.notes { logger.warning("\(warning)") }
-
-        var parsed: CatalogCSV.Result
-        switch await catalogTask.value {
-        case .success(let result): parsed = result
-        case .failure(let error): throw error
-        }
-        for problem in parsed.problems { logger.warning("catalog \(catalogFile ?? "") \(problem)") }
-        // With a store server, the till sells the server's catalog: the copy it kept last time
-        // (so it sells while the server is down), until the server says it has a newer one.
-        let serverCatalog = ServerCatalogCopy(journalPath: tillConfiguration.journalPath)
-        if tillConfiguration.server != nil, catalogOverride == nil, let copy = serverCatalog.read(market: tillConfiguration.settings.market) {
-            parsed = copy.result
-            logger.info("catalog: the store server's version \(copy.version), kept at \(serverCatalog.path)")
-        }
-        #if os(Linux)
-        // Parsing a large catalog leaves megabytes of freed buffers; give them back to the system.
-        _ = kasseMallocTrim(0)
-        #endif
-
-        let client = VippsClient(configuration: vipps, logger: logger)
-        var scanners: USBScannerService?
-        var startupBanner: Banner?
-        if !parsed.problems.isEmpty {
-            startupBanner = Banner(.warning, .catalogLinesSkipped, ["count": .number(parsed.problems.count), "path": .text(tillConfiguration.logPath)])
-        }
-        if tillConfiguration.scannersEnabled {
-            let matches = tillConfiguration.roles.isEmpty ? ScannerMatch.defaults : tillConfiguration.roles.map(\.0)
-            let service = USBScannerService(
-                configuration: ScannerServiceConfiguration(
-                    matches: matches, layout: tillConfiguration.layout, scanPause: tillConfiguration.scanPause,
-                    termination: tillConfiguration.scanTermination), logger: logger)
+            // The journal first: without it no sale may start. With a staff list, an entry made
+            // while nobody is logged in names nobody.
+            let journal: Journal
             do {
-                try service.start()
-                scanners = service
+                journal = try Journal(
+                    path: tillConfiguration.journalPath, till: tillConfiguration.settings.tillID,
+                    cashier: staff.isEmpty ? tillConfiguration.cashierID : "", create: mode == .demo)
             } catch {
-                logger.warning("USB scanners unavailable: \(error)")
-                startupBanner = Banner(.warning, .scannersUnavailable, ["error": .text("\(error)")])
+                throw LaunchError(description: error.description)
             }
-        }
-        let now = ContinuousClock.now
-        let unsettled: [UnsettledPayment]
-        let saleNumber: Int
-        do {
-            unsettled = try await journal.unsettledPayments()
-            saleNumber = try await journal.nextSaleNumber()
-            var started: [JournalEvent] = [.tillStarted(
-                mode: mode.rawValue, store: tillConfiguration.settings.storeID, till: tillConfiguration.settings.tillID)]
-            // An anchor older than the journal is not tampering, but it is worth a line in the
-            // journal and a word to the cashier; this entry writes it anew. (A missing or
-            // unreadable one stops the till before this: a manager acknowledges it first.)
-            switch journal.anchorAtOpen {
-            case .older:
-                started.append(.operatorAction("journal anchor at start: \(journal.anchorAtOpen)"))
-                logger.warning("journal anchor: \(journal.anchorAtOpen)")
-                startupBanner = startupBanner ?? Banner(.warning, .anchorRewritten)
-            default:
-                break
+            let logger = Logger(label: "kasse.till", factory: FileLogHandler.factory(path: tillConfiguration.logPath))
+            for warning in warnings + tillConfiguration.notes { logger.warning("\(warning)") }
+
+            var parsed: CatalogCSV.Result
+            switch await catalogTask.value {
+            case .success(let result): parsed = result
+            case .failure(let error): throw error
             }
-            try await journal.append(started)
-            // A business day with sales and no Z report: say so at start.
-            let open = try await journal.sinceLastZ().entries.map(\.1)
-            if let reminder = ZReportReminder.message(sinceLastZ: open, today: today(in: tillConfiguration.settings.timeZone)) {
-                startupBanner = startupBanner ?? Banner(.warning, reminder)
+            for problem in parsed.problems { logger.warning("catalog \(catalogFile ?? "") \(problem)") }
+            // With a store server, the till sells the server's catalog: the copy it kept last time
+            // (so it sells while the server is down), until the server says it has a newer one.
+            let serverCatalog = ServerCatalogCopy(journalPath: tillConfiguration.journalPath)
+            if tillConfiguration.server != nil, catalogOverride == nil, let copy = serverCatalog.read(market: tillConfiguration.settings.market) {
+                parsed = copy.result
+                logger.info("catalog: the store server's version \(copy.version), kept at \(serverCatalog.path)")
             }
+            #if os(Linux)
+            // Parsing a large catalog leaves megabytes of freed buffers; give them back to the system.
+            _ = kasseMallocTrim(0)
+            #endif
+
+            let client = VippsClient(configuration: vipps, logger: logger)
+            var scanners: USBScannerService?
+            var startupBanner: Banner?
+            if !parsed.problems.isEmpty {
+                startupBanner = Banner(.warning, .catalogLinesSkipped, ["count": .number(parsed.problems.count), "path": .text(tillConfiguration.logPath)])
+            }
+            if tillConfiguration.scannersEnabled {
+                let matches = tillConfiguration.roles.isEmpty ? ScannerMatch.defaults : tillConfiguration.roles.map(\.0)
+                let service = USBScannerService(
+                    configuration: ScannerServiceConfiguration(
+                        matches: matches, layout: tillConfiguration.layout, scanPause: tillConfiguration.scanPause,
+                        termination: tillConfiguration.scanTermination), logger: logger)
+                do {
+                    try service.start()
+                    scanners = service
+                } catch {
+                    logger.warning("USB scanners unavailable: \(error)")
+                    startupBanner = Banner(.warning, .scannersUnavailable, ["error": .text("\(error)")])
+                }
+            }
+            let now = ContinuousClock.now
+            let unsettled: [UnsettledPayment]
+            let saleNumber: Int
+            do {
+                unsettled = try await journal.unsettledPayments()
+                saleNumber = try await journal.nextSaleNumber()
+                var started: [JournalEvent] = [.tillStarted(
+                    mode: mode.rawValue, store: tillConfiguration.settings.storeID, till: tillConfiguration.settings.tillID)]
+                // An anchor older than the journal is not tampering, but it is worth a line in the
+                // journal and a word to the cashier; this entry writes it anew. (A missing or
+                // unreadable one stops the till before this: a manager acknowledges it first.)
+                switch journal.anchorAtOpen {
+                case .older:
+                    started.append(.operatorAction("journal anchor at start: \(journal.anchorAtOpen)"))
+                    logger.warning("journal anchor: \(journal.anchorAtOpen)")
+                    startupBanner = startupBanner ?? Banner(.warning, .anchorRewritten)
+                default:
+                    break
+                }
+                try await journal.append(started)
+                // A business day with sales and no Z report: say so at start.
+                let open = try await journal.sinceLastZ().entries.map(\.1)
+                if let reminder = ZReportReminder.message(sinceLastZ: open, today: today(in: tillConfiguration.settings.timeZone)) {
+                    startupBanner = startupBanner ?? Banner(.warning, reminder)
+                }
+            } catch {
+                throw LaunchError(description: error.description)
+            }
+            var state = TillState(settings: tillConfiguration.settings, saleNumber: saleNumber, now: now, today: today(in: tillConfiguration.settings.timeZone))
+            if !staff.isEmpty {
+                state.mode = .loggingIn(LogInForm())
+                state.startNotice = startupBanner
+            }
+            if !ignoredVariables.isEmpty {
+                startupBanner = startupBanner ?? Banner(.warning, .demoIgnoresEnvironment, ["variables": .text(ignoredVariables.joined(separator: ", "))])
+                if !staff.isEmpty { state.startNotice = startupBanner }
+            }
+            state.banner = startupBanner ?? Banner(.info, mode == .demo
+                ? (staff.isEmpty ? .demoWelcome : .demoWelcomeLogIn)
+                : staff.isEmpty ? .ready : .logInPrompt)
+            // Wrong PINs before a restart still count: the lock-out goes on where it was.
+            if !staff.isEmpty, let lockOut = try? await journal.logInLockOut() {
+                state.wrongPINs = lockOut.refusalsInARow
+                let wait = lockOut.secondsLeft(now: Date().timeIntervalSince1970)
+                if wait > 0 {
+                    state.lockedUntil = state.now + .seconds(wait)
+                    state.banner = Banner(.error, .logInLocked, ["seconds": .number(wait)])
+                }
+            }
+            let chain: TransactionChain?
+            do {
+                chain = try await signingChain(tillConfiguration, mode: mode, journal: journal)
+            } catch {
+                throw error
+            }
+            // Customer displays, when configured: listening before the screen is taken, so a port
+            // in use is said plainly.
+            var displayServer: CustomerViewServer?
+            if let display = tillConfiguration.display {
+                do {
+                    displayServer = try await CustomerViewServer.start(host: display.host, port: display.port, secret: display.secret, logger: logger)
+                    logger.info("customer displays: listening on \(display.host):\(displayServer?.port ?? display.port)")
+                } catch {
+                    throw LaunchError(description: "display.listen: customer displays cannot connect on \(display.host):\(display.port) (\(error)); is another till running?")
+                }
+            }
+            // SIGTERM (systemd stopping the till) and SIGHUP (its terminal gone) end the till in order,
+            // as F10 and yes do: caught here, before ncurses would install its own handlers.
+            signal(SIGTERM, SIG_IGN)
+            signal(SIGHUP, SIG_IGN)
+            let terminal = CursesTerminal()
+            terminal.start()
+            var till = Till(catalog: parsed.catalog)
+            till.staff = staff
+            let trainingClient = trainingConfiguration.map { VippsClient(configuration: $0, logger: logger) }
+            // The logo: the configured file, else the one in assets/; one that cannot be read is
+            // left out (and said in the log), never a reason not to sell.
+            var logo: Bitmap?
+            if tillConfiguration.printer != nil, let path = tillConfiguration.logoPath ?? assets("logo.pbm") {
+                logo = ReceiptPrinter.logo(at: path)
+                if logo == nil { logger.warning("printer.logo: \(path) is not a netpbm bitmap (P1 or P4); receipts print without the logo") }
+            }
+            // The store server, when configured: its events end a payment's wait at once, and the
+            // journal is copied to it. Neither is needed to sell.
+            var link: StoreLink?
+            var linkTask: Task<Void, Never>?
+            var storeEvents: AsyncStream<StoreEvent>?
+            let (catalogVersions, catalogSink) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
+            if let server = tillConfiguration.server {
+                if server.isInsecure {
+                    logger.warning("store server \(server.url): plain http:// (insecure = true); the token and the journal cross the network in clear")
+                }
+                let (events, eventSink) = AsyncStream.makeStream(of: StoreEvent.self, bufferingPolicy: .bufferingNewest(64))
+                storeEvents = events
+                let started = StoreLink(configuration: server, journal: journal, logger: logger, onEvent: { eventSink.yield($0) },
+                                        onCatalog: { catalogSink.yield($0) })
+                link = started
+                linkTask = Task { await started.run() }
+            }
+            var timing = TillRuntime.PollTiming()
+            if let text = environment["KASSE_FIRST_POLL_MS"], let milliseconds = Int(text), milliseconds >= 0 {
+                // For tests that must see a payment settle through the store server alone.
+                timing.firstDelay = .milliseconds(milliseconds)
+            }
+            var publishView: (@Sendable (CustomerView) -> Void)?
+            if let displayServer { publishView = { view in displayServer.publish(view) } }
+            let runtime = TillRuntime(
+                till: till, state: state, client: client, terminal: terminal, scanners: scanners,
+                roles: tillConfiguration.roles, logger: logger, journal: journal, chain: chain, trainingClient: trainingClient,
+                printer: tillConfiguration.printer, logo: logo, storeEvents: storeEvents,
+                storeConnected: { [link] in link?.isConnected ?? false }, pollTiming: timing,
+                customerView: publishView)
+            // New catalogs from the store server, fetched, kept and sold from.
+            let catalogUpdates = Task { [link, market = tillConfiguration.settings.market, overridden = catalogOverride != nil] in
+                guard let link, !overridden else { return }
+                var current = serverCatalog.version() ?? 0
+                for await version in catalogVersions where version != current {
+                    do {
+                        guard let (fetched, csv) = try await link.fetchCatalog(known: current) else { continue }
+                        let result = CatalogCSV.parse(csv, market: market)
+                        guard result.catalog.count > 0 else {
+                            logger.error("catalog \(fetched) from the store server has no product the till can sell; the till keeps its catalog")
+                            continue
+                        }
+                        for problem in result.problems { logger.warning("catalog \(fetched) from the store server: \(problem)") }
+                        do {
+                            try serverCatalog.write(csv: csv, version: fetched)
+                        } catch {
+                            logger.warning("catalog \(fetched): the local copy was not kept (\(error)); the till sells it all the same")
+                        }
+                        await runtime.replaceCatalog(result.catalog, version: fetched)
+                        current = fetched
+                    } catch {
+                        logger.warning("catalog \(version) not fetched from the store server: \(error); the till keeps its catalog")
+                    }
+                }
+            }
+            let endings = [SIGTERM, SIGHUP].map { number in
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler {
+                    logger.info("signal \(number): the till closes (an open basket is voided)")
+                    runtime.terminate()
+                }
+                source.resume()
+                return source
+            }
+            await runtime.run(recovering: unsettled)
+            for source in endings { source.cancel() }
+            // The displays see the till close.
+            displayServer?.publish(.closed(shopName: tillConfiguration.settings.shopName, language: tillConfiguration.settings.language.code))
+            await displayServer?.stop()
+            catalogSink.finish()
+            catalogUpdates.cancel()
+            linkTask?.cancel()
+            await linkTask?.value
+            terminal.stop()
+            scanners?.stop()
         } catch {
-            throw LaunchError(description: error.description)
-        }
-        var state = TillState(settings: tillConfiguration.settings, saleNumber: saleNumber, now: now, today: today(in: tillConfiguration.settings.timeZone))
-        if !staff.isEmpty {
-            state.mode = .loggingIn(LogInForm())
-            state.startNotice = startupBanner
-        }
-        if !ignoredVariables.isEmpty {
-            startupBanner = startupBanner ?? Banner(.warning, .demoIgnoresEnvironment, ["variables": .text(ignoredVariables.joined(separator: ", "))])
-            if !staff.isEmpty { state.startNotice = startupBanner }
-        }
-        state.banner = startupBanner ?? Banner(.info, mode == .demo
-            ? (staff.isEmpty ? .demoWelcome : .demoWelcomeLogIn)
-            : staff.isEmpty ? .ready : .logInPrompt)
-        // Wrong PINs before a restart still count: the lock-out goes on where it was.
-        if !staff.isEmpty, let lockOut = try? await journal.logInLockOut() {
-            state.wrongPINs = lockOut.refusalsInARow
-            let wait = lockOut.secondsLeft(now: Date().timeIntervalSince1970)
-            if wait > 0 {
-                state.lockedUntil = state.now + .seconds(wait)
-                state.banner = Banner(.error, .logInLocked, ["seconds": .number(wait)])
-            }
-        }
-        let chain: TransactionChain?
-        do {
-            chain = try await signingChain(tillConfiguration, mode: mode, journal: journal)
-        } catch {
-            await simulator?.stop()
-            await trainingSimulator?.stop()
+            await launched.stop()
             throw error
         }
-        // Customer displays, when configured: listening before the screen is taken, so a port
-        // in use is said plainly.
-        var displayServer: CustomerViewServer?
-        if let display = tillConfiguration.display {
-            do {
-                displayServer = try await CustomerViewServer.start(host: display.host, port: display.port, secret: display.secret, logger: logger)
-                logger.info("customer displays: listening on \(display.host):\(displayServer?.port ?? display.port)")
-            } catch {
-                await simulator?.stop()
-                await trainingSimulator?.stop()
-                throw LaunchError(description: "display.listen: customer displays cannot connect on \(display.host):\(display.port) (\(error)); is another till running?")
-            }
+        await launched.stop()
+    }
+
+    /// The simulators a launch started (DEMO's, training mode's): stopped together, however it ends.
+    actor LaunchedSimulators {
+        private var running: [RunningSimulator] = []
+        func add(_ simulator: RunningSimulator) { running.append(simulator) }
+        func stop() async {
+            for simulator in running { await simulator.stop() }
+            running = []
         }
-        // SIGTERM (systemd stopping the till) and SIGHUP (its terminal gone) end the till in order,
-        // as F10 and yes do: caught here, before ncurses would install its own handlers.
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGHUP, SIG_IGN)
-        let terminal = CursesTerminal()
-        terminal.start()
-        var till = Till(catalog: parsed.catalog)
-        till.staff = staff
-        let trainingClient = trainingConfiguration.map { VippsClient(configuration: $0, logger: logger) }
-        // The logo: the configured file, else the one in assets/; one that cannot be read is
-        // left out (and said in the log), never a reason not to sell.
-        var logo: Bitmap?
-        if tillConfiguration.printer != nil, let path = tillConfiguration.logoPath ?? assets("logo.pbm") {
-            logo = ReceiptPrinter.logo(at: path)
-            if logo == nil { logger.warning("printer.logo: \(path) is not a netpbm bitmap (P1 or P4); receipts print without the logo") }
-        }
-        // The store server, when configured: its events end a payment's wait at once, and the
-        // journal is copied to it. Neither is needed to sell.
-        var link: StoreLink?
-        var linkTask: Task<Void, Never>?
-        var storeEvents: AsyncStream<StoreEvent>?
-        let (catalogVersions, catalogSink) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
-        if let server = tillConfiguration.server {
-            if server.isInsecure {
-                logger.warning("store server \(server.url): plain http:// (insecure = true); the token and the journal cross the network in clear")
-            }
-            let (events, eventSink) = AsyncStream.makeStream(of: StoreEvent.self, bufferingPolicy: .bufferingNewest(64))
-            storeEvents = events
-            let started = StoreLink(configuration: server, journal: journal, logger: logger, onEvent: { eventSink.yield($0) },
-                                    onCatalog: { catalogSink.yield($0) })
-            link = started
-            linkTask = Task { await started.run() }
-        }
-        var timing = TillRuntime.PollTiming()
-        if let text = environment["KASSE_FIRST_POLL_MS"], let milliseconds = Int(text), milliseconds >= 0 {
-            // For tests that must see a payment settle through the store server alone.
-            timing.firstDelay = .milliseconds(milliseconds)
-        }
-        var publishView: (@Sendable (CustomerView) -> Void)?
-        if let displayServer { publishView = { view in displayServer.publish(view) } }
-        let runtime = TillRuntime(
-            till: till, state: state, client: client, terminal: terminal, scanners: scanners,
-            roles: tillConfiguration.roles, logger: logger, journal: journal, chain: chain, trainingClient: trainingClient,
-            printer: tillConfiguration.printer, logo: logo, storeEvents: storeEvents,
-            storeConnected: { [link] in link?.isConnected ?? false }, pollTiming: timing,
-            customerView: publishView)
-        // New catalogs from the store server, fetched, kept and sold from.
-        let catalogUpdates = Task { [link, market = tillConfiguration.settings.market, overridden = catalogOverride != nil] in
-            guard let link, !overridden else { return }
-            var current = serverCatalog.version() ?? 0
-            for await version in catalogVersions where version != current {
-                do {
-                    guard let (fetched, csv) = try await link.fetchCatalog(known: current) else { continue }
-                    let result = CatalogCSV.parse(csv, market: market)
-                    guard result.catalog.count > 0 else {
-                        logger.error("catalog \(fetched) from the store server has no product the till can sell; the till keeps its catalog")
-                        continue
-                    }
-                    for problem in result.problems { logger.warning("catalog \(fetched) from the store server: \(problem)") }
-                    do {
-                        try serverCatalog.write(csv: csv, version: fetched)
-                    } catch {
-                        logger.warning("catalog \(fetched): the local copy was not kept (\(error)); the till sells it all the same")
-                    }
-                    await runtime.replaceCatalog(result.catalog, version: fetched)
-                    current = fetched
-                } catch {
-                    logger.warning("catalog \(version) not fetched from the store server: \(error); the till keeps its catalog")
-                }
-            }
-        }
-        let endings = [SIGTERM, SIGHUP].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                logger.info("signal \(number): the till closes (an open basket is voided)")
-                runtime.terminate()
-            }
-            source.resume()
-            return source
-        }
-        await runtime.run(recovering: unsettled)
-        for source in endings { source.cancel() }
-        // The displays see the till close.
-        displayServer?.publish(.closed(shopName: tillConfiguration.settings.shopName, language: tillConfiguration.settings.language.code))
-        await displayServer?.stop()
-        catalogSink.finish()
-        catalogUpdates.cancel()
-        linkTask?.cancel()
-        await linkTask?.value
-        terminal.stop()
-        scanners?.stop()
-        await simulator?.stop()
-        await trainingSimulator?.stop()
     }
 
     /// A simulator in this process, with the demo customers (91234567 approves after 3 s): DEMO
