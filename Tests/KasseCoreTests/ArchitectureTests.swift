@@ -147,4 +147,21 @@ struct ArchitectureTests {
             }
         }
     }
+
+    /// docs/modules.md names every target under Sources/ and no other: the map cannot go stale.
+    @Test func theModuleMapNamesEveryTarget() throws {
+        let map = try String(contentsOf: Self.root.appendingPathComponent("docs/modules.md"), encoding: .utf8)
+        // The block under `Sources/`, up to the next top-level folder (`Tests/`).
+        let lines = map.split(separator: "\n").drop { $0 != "Sources/" }.dropFirst().prefix { $0.hasPrefix(" ") }
+        let named = Set(lines.compactMap { line -> String? in
+            guard line.hasPrefix("  "), let slash = line.firstIndex(of: "/") else { return nil }
+            let name = line[..<slash].trimmingCharacters(in: .whitespaces)
+            return name.isEmpty || name.contains(" ") ? nil : name
+        })
+        let targets = Set(try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("Sources").path)
+            .filter { !$0.hasPrefix(".") })
+        #expect(targets.count > 20)
+        #expect(targets.subtracting(named).isEmpty, "targets missing from docs/modules.md: \(targets.subtracting(named).sorted())")
+        #expect(named.subtracting(targets).isEmpty, "docs/modules.md names targets that do not exist: \(named.subtracting(targets).sorted())")
+    }
 }
