@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import KasseFiles
 import KasseCore
@@ -250,7 +251,7 @@ public final class Journal: Sendable {
     @discardableResult
     public func append(_ events: [JournalEvent], employee: String? = nil) async throws(JournalError) -> [Int] {
         guard !events.isEmpty else { return [] }
-        return try await write(readingLastSignature: false, employee: employee) { _ in events }
+        return try await write(readingLastSignature: false, employee: employee) { _, _ in events }
     }
 
     /// Appends events made inside the write from the journal's last signed transaction (nil
@@ -261,11 +262,13 @@ public final class Journal: Sendable {
     public func append(employee: String? = nil, signing make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent])
         async throws(JournalError) -> [Int]
     {
-        try await write(readingLastSignature: true, employee: employee, make)
+        try await write(readingLastSignature: true, employee: employee) { _, signature in try make(signature) }
     }
 
+    /// `make` runs inside the write's transaction, with the database as it is there (what it
+    /// reads, no other writer can change before the entries it makes are written).
     private func write(readingLastSignature: Bool, employee: String?,
-                       _ make: @escaping @Sendable (JournalSignature?) throws -> [JournalEvent]) async throws(JournalError) -> [Int]
+                       _ make: @escaping @Sendable (Database, JournalSignature?) throws -> [JournalEvent]) async throws(JournalError) -> [Int]
     {
         let at = InternetTime.rfc3339(now().timeIntervalSince1970)
         let till = self.till, cashier = employee ?? self.cashier
@@ -292,7 +295,7 @@ public final class Journal: Sendable {
                        case .transactionSigned(let signed) = try JSONDecoder().decode(JournalEvent.self, from: Data(payload.utf8)) {
                         lastSignature = signed
                     }
-                    let payloads = try make(lastSignature).map { ($0, String(decoding: try Self.encoder.encode($0), as: UTF8.self)) }
+                    let payloads = try make(db, lastSignature).map { ($0, String(decoding: try Self.encoder.encode($0), as: UTF8.self)) }
                     for (event, payload) in payloads {
                         let sequence = last.sequence + 1
                         let hash = JournalEntry.hash(sequence: sequence, at: at, till: till, cashier: cashier, kind: event.kind,
@@ -634,17 +637,38 @@ public final class Journal: Sendable {
 
     /// The report's totals and figures from the entries since the last Z report.
     private func report(_ kind: JournalReport.Kind, store: String, currency: String) async throws(JournalError) -> JournalReport {
-        let reports = try await scalar("SELECT max(sequence) FROM entry WHERE kind = \(JournalKind.sqlList([.zReport]))")
-        let after = try await entries(after: reports).compactMap { entry in
-            entry.event.map { JournalReport.Entry(sequence: entry.sequence, cashier: entry.cashier, event: $0) }
+        let till = self.till
+        let generatedAt = InternetTime.rfc3339(now().timeIntervalSince1970)
+        do {
+            return try await database.read { db in
+                try Self.report(kind, in: db, store: store, till: till, currency: currency, generatedAt: generatedAt)
+            }
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        } catch {
+            throw .cannotOpen(path: path, detail: "\(error)")
         }
-        let count = try await scalar("SELECT count(*) FROM entry WHERE kind = \(JournalKind.sqlList([.zReport]))")
+    }
+
+    /// The same, read in one go from `db` (a read, or the transaction a Z report is written in).
+    private static func report(_ kind: JournalReport.Kind, in db: Database, store: String, till: String, currency: String,
+                               generatedAt: String) throws -> JournalReport {
+        let zKind = JournalKind.sqlList([.zReport])
+        let reports = try Int.fetchOne(db, sql: "SELECT max(sequence) FROM entry WHERE kind = \(zKind)") ?? 0
+        let after = try Row.fetchAll(db, sql: "SELECT * FROM entry WHERE sequence > ? ORDER BY sequence", arguments: [reports])
+            .map(Self.entry).compactMap { entry in
+                entry.event.map { JournalReport.Entry(sequence: entry.sequence, cashier: entry.cashier, event: $0) }
+            }
+        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE kind = \(zKind)") ?? 0
         var lastZ: JournalReport?
-        if reports > 0, case .zReport(let report)? = try await entry(reports)?.event { lastZ = report }
+        if reports > 0, let row = try Row.fetchOne(db, sql: "SELECT * FROM entry WHERE sequence = ?", arguments: [reports]),
+           case .zReport(let report)? = Self.entry(row).event {
+            lastZ = report
+        }
         // Only a Z report stored without its figures needs the journal summed from the start.
-        let legacyTotals = lastZ != nil && lastZ?.figures == nil ? try await grandTotals(upTo: reports) : (0, 0)
+        let legacyTotals = lastZ != nil && lastZ?.figures == nil ? try grandTotals(upTo: reports, in: db) : (0, 0)
         return JournalReport.sinceLastZ(
-            kind: kind, store: store, till: till, currency: currency, generatedAt: InternetTime.rfc3339(now().timeIntervalSince1970),
+            kind: kind, store: store, till: till, currency: currency, generatedAt: generatedAt,
             after: after, zReports: count, lastZ: lastZ, totalsBeforeFigures: { legacyTotals })
     }
 
@@ -669,15 +693,18 @@ public final class Journal: Sendable {
 
     /// Cumulative sales and returns up to and including entry `sequence`: the last Z report's
     /// grand totals, or (for Z reports stored before Kasse kept them) summed from the journal.
-    func grandTotals(upTo sequence: Int) async throws(JournalError) -> (sales: Int, returns: Int) {
-        if sequence > 0, let last = try await entry(sequence), case .zReport(let report) = last.event, let figures = report.figures {
+    private static func grandTotals(upTo sequence: Int, in db: Database) throws -> (sales: Int, returns: Int) {
+        if sequence > 0, let row = try Row.fetchOne(db, sql: "SELECT * FROM entry WHERE sequence = ?", arguments: [sequence]),
+           case .zReport(let report)? = Self.entry(row).event, let figures = report.figures {
             return (figures.grandTotalSales, figures.grandTotalReturns)
         }
         var totals = (sales: 0, returns: 0)
-        for entry in try await entries(kinds: [JournalKind.saleCompleted, .refunded].names) where entry.sequence <= sequence {
-            switch entry.event {
-            case .saleCompleted(let sale) where !sale.isTraining: totals.sales += sale.captured
-            case .refunded(_, _, _, let amount): totals.returns += amount
+        let kinds = JournalKind.sqlList([.saleCompleted, .refunded])
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM entry WHERE kind IN (\(kinds)) AND sequence <= ? ORDER BY sequence",
+                                    arguments: [sequence]) {
+            switch Self.entry(row).event {
+            case .saleCompleted(let sale)? where !sale.isTraining: totals.sales += sale.captured
+            case .refunded(_, _, _, let amount)?: totals.returns += amount
             default: break
             }
         }
@@ -686,12 +713,20 @@ public final class Journal: Sendable {
 
     /// A Z report: the same totals, stored in the journal, closing the day.
     public func zReport(store: String, currency: String, employee: String? = nil) async throws(JournalError) -> JournalReport {
-        var report = try await report(.z, store: store, currency: currency)
-        // The entry and hash the day closed at, printed with the report: an anchor on paper.
-        let newest = try await newestEntry()
-        report.closedAtSequence = newest.sequence
-        report.closedAtHash = newest.hash
-        try await append([.zReport(report)], employee: employee)
+        let till = self.till
+        let generatedAt = InternetTime.rfc3339(now().timeIntervalSince1970)
+        let made = Mutex<JournalReport?>(nil)
+        // Read and written in one transaction: no entry can come between the totals and the report.
+        _ = try await write(readingLastSignature: false, employee: employee) { db, _ in
+            var report = try Self.report(.z, in: db, store: store, till: till, currency: currency, generatedAt: generatedAt)
+            // The entry and hash the day closed at, printed with the report: an anchor on paper.
+            let newest = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM entry ORDER BY sequence DESC LIMIT 1")
+            report.closedAtSequence = newest?["sequence"] ?? 0
+            report.closedAtHash = newest?["hash"] ?? Self.genesisHash
+            made.withLock { $0 = report }
+            return [.zReport(report)]
+        }
+        guard let report = made.withLock({ $0 }) else { throw .writeFailed(detail: "the Z report was not made") }
         return report
     }
 

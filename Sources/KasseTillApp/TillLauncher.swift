@@ -510,7 +510,6 @@ public enum TillLauncher {
                 })
             }
             // Training mode pays on a simulator in this process, never on the configured API.
-            var trainingSimulator: RunningSimulator?
             var trainingConfiguration: VippsConfiguration?
             if !staff.isEmpty {
                 if simulator != nil {
@@ -518,7 +517,6 @@ public enum TillLauncher {
                 } else {
                     do {
                         let embedded = try await embeddedSimulator(tillConfiguration, assets: assets)
-                        trainingSimulator = embedded.simulator
                         await launched.add(embedded.simulator)
                         trainingConfiguration = embedded.configuration
                     } catch {
