@@ -169,6 +169,11 @@ public struct Till: Sendable {
         case .terminated:
             guard !state.isQuitting else { return [] }
             return quitNow(&state)
+        case .catalogReplaced(let version, let products, let priceChanges, let summary):
+            state.banner = Banner(.info, .catalogFromServer, [
+                "version": .number(version), "count": .number(products), "changes": .number(priceChanges),
+            ])
+            return [.record([.operatorAction("catalog \(version) from the store server: \(products) products; \(summary)")])]
         case .journalFailed(let message):
             state.banner = Banner(.error, .journalProblem, ["detail": .text(message)])
             return [.bell]

@@ -57,6 +57,8 @@ public enum TillAction: Sendable {
     case printJobDone(PrintJobOutcome)
     /// The till was told to end (SIGTERM, SIGHUP): it closes as on F10 and yes.
     case terminated
+    /// The store server's catalog `version` is sold from now on (`summary`: its changes, for the journal).
+    case catalogReplaced(version: Int, products: Int, priceChanges: Int, summary: String)
 }
 
 /// What became of a print job, as the till hears it from the print queue.

@@ -656,13 +656,13 @@ public actor TillRuntime {
 
     private let pollTiming: PollTiming
 
-    /// A new catalog from the store server: sold from the next line on (lines already in the
-    /// basket keep their price), its changes journalled, and the cashier told.
     /// The till is told to end (SIGTERM, SIGHUP): it closes as on F10 and yes.
     public nonisolated func terminate() {
         send.yield(.terminated)
     }
 
+    /// A new catalog from the store server: sold from the next line on (lines already in the
+    /// basket keep their price); the reducer journals its changes and tells the cashier.
     public func replaceCatalog(_ catalog: Catalog, version: Int64) async {
         let changes = CatalogChanges(from: till.catalog, to: catalog)
         var next = Till(catalog: catalog)
@@ -670,15 +670,8 @@ public actor TillRuntime {
         next.staff = till.staff
         till = next
         logger.info("catalog \(version) from the store server: \(catalog.count) products; \(changes.summary)")
-        do {
-            try await journal.append([.operatorAction("catalog \(version) from the store server: \(catalog.count) products; \(changes.summary)")])
-        } catch {
-            logger.error("the catalog change was not journalled: \(error)")
-        }
-        state.banner = Banner(.info, .catalogFromServer, [
-            "version": .number(Int(version)), "count": .number(catalog.count), "changes": .number(changes.prices.count),
-        ])
-        present()
+        send.yield(.catalogReplaced(version: Int(version), products: catalog.count, priceChanges: changes.prices.count,
+                                    summary: changes.summary))
     }
 
     private func nudgePoll(_ reference: String) {
