@@ -33,12 +33,15 @@ public struct StoreDatabase: Sendable {
     /// the tables made when missing.
     public static func with<T: Sendable>(_ configuration: StoreServerConfiguration, _ body: (StoreDatabase) async throws -> T) async throws -> T {
         let logger = Logger(label: "kasse.server.command") { _ in SwiftLogNoOpLogHandler() }
-        let database = StoreDatabase(client: PostgresClient(configuration: configuration.database, backgroundLogger: logger), logger: logger)
+        var database = StoreDatabase(client: PostgresClient(configuration: configuration.database, backgroundLogger: logger), logger: logger)
+        // A command (a report, the nightly settlement) may wait longer than a webhook's answer can.
+        database.patience = .seconds(60)
+        let ready = database
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.client.run() }
+            group.addTask { await ready.client.run() }
             defer { group.cancelAll() }
-            try await within(.seconds(10)) { try await database.migrate() }
-            return try await body(database)
+            try await within(.seconds(60)) { try await ready.migrate() }
+            return try await body(ready)
         }
     }
 

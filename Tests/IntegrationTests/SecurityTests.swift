@@ -480,8 +480,7 @@ final class FolderWatcher: @unchecked Sendable {
     static let logger = ListenerLimitTests.logger
 
     static func importCatalog(_ database: String, price: Int) async throws {
-        let store = StoreDatabase(client: .init(configuration: try StoreServerConfiguration.database(url: database), backgroundLogger: logger),
-                                  logger: logger)
+        let store = try StoreServerTests.database(database)
         let csv = "sku,gtin,name,unit_price,vat_rate,unit,article_group\n1001,7040000000016,Lettmelk 1 l,\(price),15,PCS,04006\n"
         _ = try await store.client.withRunning { try await store.importCatalog(csv: csv, products: 1) }
     }

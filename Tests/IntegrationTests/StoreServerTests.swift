@@ -85,6 +85,15 @@ import VippsModels
     }
 
     /// Waits (polling, with a deadline far beyond any machine's pace) until `condition` holds.
+    /// The server's database as a test reads it directly: patient, as a machine running every
+    /// suite at once needs (a new connection can take seconds there).
+    static func database(_ url: String) throws -> StoreDatabase {
+        var store = StoreDatabase(client: .init(configuration: try StoreServerConfiguration.database(url: url), backgroundLogger: logger),
+                                  logger: logger)
+        store.patience = .seconds(120)
+        return store
+    }
+
     static func eventually(_ what: String, within seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
@@ -176,8 +185,7 @@ import VippsModels
         #expect(authorized?.currency == "NOK")
 
         // Vipps MobilePay sends it again (it did not hear our answer): taken, not pushed again.
-        let store = StoreDatabase(client: .init(configuration: try StoreServerConfiguration.database(url: database), backgroundLogger: Self.logger),
-                                  logger: Self.logger)
+        let store = try Self.database(database)
         let again = Self.signed(Self.event(reference, "AUTHORIZED", psp: authorized?.pspReference ?? ""), secret: secret, url: publicURL)
         let (status, answer) = try await Self.post(b.baseURL + "/vipps/webhooks", again)
         #expect(status == 200)
@@ -293,8 +301,7 @@ extension PostgresClient {
 
     /// The server's copy of a till's journal is the till's journal, entry for entry.
     static func expectCopy(of journal: Journal, in database: String, till: String) async throws {
-        let store = StoreDatabase(client: .init(configuration: try StoreServerConfiguration.database(url: database),
-                                                backgroundLogger: StoreServerTests.logger), logger: StoreServerTests.logger)
+        let store = try StoreServerTests.database(database)
         let copy = try await store.client.withRunning { try await store.entries(till: till, limit: 100_000) }
         let original = try await journal.entries()
         #expect(copy.count == original.count)

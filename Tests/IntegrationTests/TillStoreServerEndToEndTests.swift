@@ -60,8 +60,7 @@ import Testing
         #expect(log.contains("store server: AUTHORIZED for \(reference)"))
 
         // The sale reached the server's copy of the journal.
-        let store = StoreDatabase(client: .init(configuration: try StoreServerConfiguration.database(url: database),
-                                                backgroundLogger: StoreServerTests.logger), logger: StoreServerTests.logger)
+        let store = try StoreServerTests.database(database)
         try await store.client.withRunning {
             try await StoreServerTests.eventually("the sale replicated") {
                 try await store.entries(till: "TEST1-2").contains { $0.kind == "sale-completed" && $0.reference == reference }
@@ -72,8 +71,7 @@ import Testing
         // Once the server holds the whole journal, its X report is the till's own, to the øre.
         let tillJournal = try Journal(path: till.directory + "/.local/share/kasse/demo-journal.sqlite", till: "2", cashier: "", readOnly: true)
         // (A client runs once: a new one for the reports.)
-        let copy = StoreDatabase(client: .init(configuration: try StoreServerConfiguration.database(url: database),
-                                               backgroundLogger: StoreServerTests.logger), logger: StoreServerTests.logger)
+        let copy = try StoreServerTests.database(database)
         let reports = StoreReports(database: copy, tills: tills)
         let (own, fromServer) = try await copy.client.withRunning {
             try await StoreServerTests.eventually("the whole journal replicated") {
