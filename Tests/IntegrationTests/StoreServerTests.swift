@@ -323,7 +323,9 @@ extension PostgresClient {
         await StoreServerTests.stop(server)
         // Started again on the same address (the port may take a moment to be free again).
         var again: RunningStoreServer?
-        try await StoreServerTests.eventually("the server started again") {
+        // Each try connects to PostgreSQL and makes its tables: on a machine running every suite at
+        // once that alone can take most of a minute.
+        try await StoreServerTests.eventually("the server started again", within: 240) {
             again = try? await StoreServer.start(configuration, logger: StoreServerTests.logger)
             return again != nil
         }
