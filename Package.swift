@@ -49,6 +49,7 @@ let package = Package(
             name: "KasseNorway",
             dependencies: [
                 "KasseCore",
+                "KasseJournal",
                 "KasseTill",
                 "KasseLanguage",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -68,7 +69,12 @@ let package = Package(
         // PURE: the languages the till speaks (nb, da, fi, en): every message, and how each writes
         // amounts, quantities, dates and times.
         .target(name: "KasseLanguage", dependencies: ["KasseCore", "VippsModels"], swiftSettings: strict),
-        .target(name: "KasseTill", dependencies: ["KasseCore", "KasseLanguage", "VippsModels", "KasseQR"], swiftSettings: strict),
+        .target(
+            name: "KasseJournal",
+            dependencies: ["KasseCore", "KasseLanguage", "VippsModels", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(name: "KasseTill", dependencies: ["KasseCore", "KasseJournal", "KasseLanguage", "VippsModels", "KasseQR"], swiftSettings: strict),
         // C: ncursesw (linked directly: SwiftPM drops the flags pkg-config would add).
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
         // EDGE: the terminal, through ncurses on a thread of its own.
@@ -159,7 +165,7 @@ let package = Package(
         // chain is checked, the journal's hash formula itself.
         .target(
             name: "KasseStore",
-            dependencies: ["KasseCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["KasseCore", "KasseJournal", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // EDGE: `kasse server`: webhooks in, events out over WebSockets, journals and the catalog
@@ -169,7 +175,7 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 "KasseListener", "KasseFiles",
-                "KasseStore", "KasseCore", "VippsModels", "VippsWebhooks", "KasseTill", "KasseNorway",
+                "KasseStore", "KasseCore", "VippsModels", "VippsWebhooks", "KasseJournal", "KasseTill", "KasseNorway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -184,7 +190,7 @@ let package = Package(
             name: "KasseStoreLink",
             dependencies: [
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                "KasseStore", "KasseCore", "KasseJournal",
+                "KasseStore", "KasseCore", "KasseJournal", "KasseJournalSQLite",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -211,10 +217,10 @@ let package = Package(
         ),
         // EDGE: the till's journal in SQLite (GRDB): append-only, hash-chained.
         .target(
-            name: "KasseJournal",
+            name: "KasseJournalSQLite",
             dependencies: [
                 "KasseFiles",
-                "KasseTill", "KasseCore", "VippsModels", "KasseStore",
+                "KasseJournal", "KasseCore", "VippsModels",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -226,7 +232,7 @@ let package = Package(
             dependencies: [
                 "KasseFiles",
                 "KasseTill", "KasseTerminal", "KasseUSB", "KasseScanning", "VippsClient", "KasseSimulator", "KasseCore", "VippsModels",
-                "KasseJournal", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage", "KasseStore", "KasseStoreLink",
+                "KasseJournal", "KasseJournalSQLite", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage", "KasseStore", "KasseStoreLink",
                 "KasseDisplayLink",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -248,6 +254,7 @@ let package = Package(
                 "KasseUSB",
                 "KasseTillApp",
                 "KasseJournal",
+                "KasseJournalSQLite",
                 "KasseTill",
                 "KasseNorway",
                 "KassePrinting",
@@ -270,17 +277,19 @@ let package = Package(
         // replays inputs through a target).
         .executableTarget(
             name: "kasse-fuzz",
-            dependencies: ["KasseCore", "KasseScanning", "KasseTill", "KasseConfig", "VippsModels", "VippsWebhooks", "KassePrinting"],
+            dependencies: ["KasseCore", "KasseScanning", "KasseJournal", "KasseTill", "KasseConfig", "VippsModels", "VippsWebhooks", "KassePrinting"],
             path: "Sources/KasseFuzz",
             swiftSettings: strict
         ),
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
-        .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseCore", "KasseLanguage", "VippsModels"],
+        .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseJournal", "KasseCore", "KasseLanguage", "VippsModels"],
                     exclude: ["__Snapshots__"], swiftSettings: testSettings),
+        .testTarget(name: "KasseJournalTests", dependencies: ["KasseJournal", "KasseCore", "KasseLanguage", "VippsModels"],
+                    exclude: ["__Golden__"], swiftSettings: testSettings),
         .testTarget(name: "KasseLanguageTests", dependencies: ["KasseLanguage", "KasseCore", "VippsModels"], swiftSettings: testSettings),
-        .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore", "KasseTill", "KasseLanguage", "VippsModels"],
+        .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore", "KasseJournal", "KasseTill", "KasseLanguage", "VippsModels"],
                     exclude: ["__Snapshots__"], swiftSettings: testSettings),
-        .testTarget(name: "KasseStoreTests", dependencies: ["KasseStore", "KasseCore"], swiftSettings: testSettings),
+        .testTarget(name: "KasseStoreTests", dependencies: ["KasseStore", "KasseJournal", "KasseCore"], swiftSettings: testSettings),
         .testTarget(name: "KassePrintingTests", dependencies: ["KassePrinting"], swiftSettings: testSettings),
         .testTarget(name: "KasseQRTests", dependencies: ["KasseQR"], swiftSettings: testSettings),
         .testTarget(name: "KasseScanningTests", dependencies: ["KasseScanning", "KasseCore"], swiftSettings: testSettings),
@@ -291,7 +300,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 "KasseFiles", "KasseListener",
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
-                "KasseJournal", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
+                "KasseJournal", "KasseJournalSQLite", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
                 "KasseStore", "KasseStoreServer", "KasseStoreLink", "KasseQR", "KasseDisplayLink",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -6,6 +6,7 @@ import KasseScanning
 import KasseTill
 import VippsModels
 import VippsWebhooks
+import KasseJournal
 
 /// Every parser that takes bytes from outside the till, as a fuzz target: each must return or
 /// throw for any input, never trap, hang or grow without bound.

@@ -2,6 +2,7 @@ import KasseCore
 import KasseLanguage
 import KasseTill
 import VippsModels
+import KasseJournal
 
 /// The receipts a Norwegian till hands out (kassasystemforskrifta § 2-8-1 ff.), as text of a
 /// fixed width; printing is the printer's business. Pure: the same sale always gives the same

@@ -1,5 +1,6 @@
 import KasseCore
 import KasseTill
+import KasseJournal
 
 /// The SAF-T Cash Register file (Skatteetaten's `urn:StandardAuditFile-Taxation-CashRegister:NO`,
 /// schema 1.00) made from the journal alone, in three passes over its entries so that any

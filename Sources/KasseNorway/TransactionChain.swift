@@ -1,5 +1,6 @@
 import KasseCore
 import KasseTill
+import KasseJournal
 
 /// A register's chain of signed transactions (Norway): each committed sale and return gets the
 /// next number and a signature over the previous one's. Pure apart from the signing itself.

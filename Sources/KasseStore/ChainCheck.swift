@@ -1,10 +1,11 @@
+import KasseJournal
 /// How the store server takes a batch of a till's journal entries: exactly once per (till,
 /// sequence), in order, each entry's hash checked, and the chain going on from the entry the
 /// server holds last. A gap or a fork is refused, loudly, and nothing of the batch is stored.
 public enum ChainCheck {
     public enum Outcome: Sendable, Equatable {
         /// Store these (possibly none: a batch the server already held, sent again after a lost answer).
-        case append([ReplicatedEntry])
+        case append([JournalEntry])
         case refuse(StoreRefusal)
     }
 
@@ -16,11 +17,11 @@ public enum ChainCheck {
     ///     again must be the same entries).
     ///   - columns: the sale and reference an entry's own payload names (nil: unreadable); the
     ///     entry's `sale` and `reference`, which its hash does not cover, must say the same.
-    public static func check(_ batch: [ReplicatedEntry], till: String, head: JournalHead,
+    public static func check(_ batch: [JournalEntry], till: String, head: JournalHead,
                              stored: (Int) -> String?,
-                             columns: (ReplicatedEntry) -> (sale: Int?, reference: String?)? = { ($0.sale, $0.reference) }) -> Outcome {
+                             columns: (JournalEntry) -> (sale: Int?, reference: String?)? = { ($0.sale, $0.reference) }) -> Outcome {
         var previous: (sequence: Int, hash: String) = (head.sequence, head.hash)
-        var new: [ReplicatedEntry] = []
+        var new: [JournalEntry] = []
         var last: Int?
         for entry in batch {
             if let last, entry.sequence != last + 1 {

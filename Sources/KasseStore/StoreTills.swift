@@ -1,5 +1,6 @@
 import KasseCore
 import Crypto
+import KasseJournal
 
 /// A till the store server knows: the store and till ids it is configured with, and the
 /// SHA-256 of its token (the server holds no token itself).

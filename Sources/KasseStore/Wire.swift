@@ -1,43 +1,11 @@
+import KasseJournal
+
 /// What crosses between a till and the store server, as JSON. Every type here is the wire
 /// format; both ends encode and decode these and nothing else.
 
-/// One journal entry as a till sends it: every field its hash covers, and the hash.
-public struct ReplicatedEntry: Codable, Sendable, Hashable {
-    public var sequence: Int
-    public var at: String
-    public var till: String
-    public var cashier: String
-    public var kind: String
-    public var sale: Int?
-    public var reference: String?
-    public var payload: String
-    public var previousHash: String
-    public var hash: String
-
-    public init(sequence: Int, at: String, till: String, cashier: String, kind: String, sale: Int?, reference: String?,
-                payload: String, previousHash: String, hash: String) {
-        self.sequence = sequence
-        self.at = at
-        self.till = till
-        self.cashier = cashier
-        self.kind = kind
-        self.sale = sale
-        self.reference = reference
-        self.payload = payload
-        self.previousHash = previousHash
-        self.hash = hash
-    }
-
-    /// The hash its fields give (equal to `hash` unless the entry was changed).
-    public var computedHash: String {
-        JournalChain.hash(sequence: sequence, at: at, till: till, cashier: cashier, kind: kind, payload: payload,
-                          previousHash: previousHash)
-    }
-}
-
 /// `POST /till/journal`: the next entries of the till's journal, in order.
 public struct JournalBatch: Codable, Sendable, Equatable {
-    public var entries: [ReplicatedEntry]
+    public var entries: [JournalEntry]
 
     /// The most entries one batch may hold; the server refuses more (413).
     public static let maxEntries = 500
@@ -45,7 +13,7 @@ public struct JournalBatch: Codable, Sendable, Equatable {
     /// makes its batches smaller than this whatever their entries hold.
     public static let maxBytes = 8 << 20
 
-    public init(entries: [ReplicatedEntry]) { self.entries = entries }
+    public init(entries: [JournalEntry]) { self.entries = entries }
 }
 
 /// The newest entry the server holds of a till's journal (`GET /till/journal/head`, and the

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdWSClient
 import KasseJournal
+import KasseJournalSQLite
 import KasseStore
 import Logging
 import NIOCore

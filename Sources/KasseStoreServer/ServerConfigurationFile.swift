@@ -3,6 +3,7 @@ import KasseCore
 import KasseNorway
 import KasseStore
 import PostgresNIO
+import KasseJournal
 
 extension StoreServerConfiguration {
     /// `kasse server`'s file (TOML, read by `KasseConfig`):

@@ -3,6 +3,7 @@ import KasseStore
 import KasseTill
 import Logging
 import PostgresNIO
+import KasseJournal
 
 /// Everything the store server keeps, in PostgreSQL: the server itself keeps nothing, so any
 /// number of instances can serve the same shop or chain.
@@ -297,7 +298,7 @@ public struct StoreDatabase: Sendable {
         }
     }
 
-    static func insert(_ entries: [ReplicatedEntry], till: String) -> PostgresQuery {
+    static func insert(_ entries: [JournalEntry], till: String) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: entries.count * 11)
         var rows: [String] = []
         for entry in entries {
@@ -322,7 +323,7 @@ public struct StoreDatabase: Sendable {
     }
 
     /// A till's entries from the server's copy, oldest first.
-    public func entries(till: String, after sequence: Int = 0, limit: Int = 10_000) async throws -> [ReplicatedEntry] {
+    public func entries(till: String, after sequence: Int = 0, limit: Int = 10_000) async throws -> [JournalEntry] {
         try await decode(client.query("""
             SELECT sequence, till_id, at, cashier, kind, sale, reference, payload, previous_hash, hash FROM kasse_journal
             WHERE till = \(till) AND sequence > \(Int64(sequence)) ORDER BY sequence LIMIT \(Int64(limit))
@@ -330,7 +331,7 @@ public struct StoreDatabase: Sendable {
     }
 
     /// A page of a till's entries of some kinds (the SAF-T export's passes): the others are never read.
-    public func entries(till: String, after sequence: Int, kinds: [String], limit: Int) async throws -> [ReplicatedEntry] {
+    public func entries(till: String, after sequence: Int, kinds: [String], limit: Int) async throws -> [JournalEntry] {
         try await decode(client.query("""
             SELECT sequence, till_id, at, cashier, kind, sale, reference, payload, previous_hash, hash FROM kasse_journal
             WHERE till = \(till) AND sequence > \(Int64(sequence)) AND kind = ANY(\(kinds)) ORDER BY sequence LIMIT \(Int64(limit))
@@ -338,7 +339,7 @@ public struct StoreDatabase: Sendable {
     }
 
     /// Every entry of one sale of a till.
-    public func entries(till: String, sale: Int) async throws -> [ReplicatedEntry] {
+    public func entries(till: String, sale: Int) async throws -> [JournalEntry] {
         try await decode(client.query("""
             SELECT sequence, till_id, at, cashier, kind, sale, reference, payload, previous_hash, hash FROM kasse_journal
             WHERE till = \(till) AND sale = \(Int64(sale)) ORDER BY sequence
@@ -356,12 +357,12 @@ public struct StoreDatabase: Sendable {
         return 0
     }
 
-    private func decode(_ rows: PostgresRowSequence) async throws -> [ReplicatedEntry] {
-        var entries: [ReplicatedEntry] = []
+    private func decode(_ rows: PostgresRowSequence) async throws -> [JournalEntry] {
+        var entries: [JournalEntry] = []
         for try await (sequence, tillID, at, cashier, kind, sale, reference, payload, previous, hash)
             in rows.decode((Int64, String, String, String, String, Int64?, String?, String, String, String).self)
         {
-            entries.append(ReplicatedEntry(sequence: Int(sequence), at: at, till: tillID, cashier: cashier, kind: kind,
+            entries.append(JournalEntry(sequence: Int(sequence), at: at, till: tillID, cashier: cashier, kind: kind,
                                            sale: sale.map(Int.init), reference: reference, payload: payload,
                                            previousHash: previous, hash: hash))
         }
@@ -390,7 +391,7 @@ func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async
 
 extension StoreDatabase {
     /// The sale and reference an entry's payload names (nil when it is not a journal event).
-    static func columns(_ entry: ReplicatedEntry) -> (sale: Int?, reference: String?)? {
+    static func columns(_ entry: JournalEntry) -> (sale: Int?, reference: String?)? {
         guard let event = try? JSONDecoder().decode(JournalEvent.self, from: Data(entry.payload.utf8)) else { return nil }
         return (event.sale, event.reference)
     }

@@ -5,6 +5,7 @@ import KasseTill
 import Logging
 import PostgresNIO
 import VippsModels
+import KasseJournal
 
 /// Reports from the server's copy of the tills' journals: made by the tills' own report code
 /// (`JournalReport.sinceLastZ`), so they match each till's own reports to the øre.

@@ -14,6 +14,7 @@ import ServiceLifecycle
 import UnixSignals
 import VippsModels
 import VippsWebhooks
+import KasseJournal
 
 /// What `kasse server` is told: where to listen, the database, the webhook registration and
 /// the tills.

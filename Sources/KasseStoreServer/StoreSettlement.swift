@@ -3,6 +3,7 @@ import KasseCore
 import KasseStore
 import KasseTill
 import VippsModels
+import KasseJournal
 
 /// Settlement at the store server (`[api]` and `[settlement]` in its configuration): when it
 /// runs each night, in the shops' time zone, and which sales unit each till sells on.

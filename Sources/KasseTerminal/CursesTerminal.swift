@@ -2,6 +2,7 @@ import CNcurses
 import Foundation
 import KasseTill
 import Synchronization
+import KasseJournal
 
 public enum TerminalEvent: Sendable, Equatable {
     case key(Key)

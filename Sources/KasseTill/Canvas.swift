@@ -1,4 +1,5 @@
 import KasseLanguage
+import KasseJournal
 
 /// How a cell looks. The terminal maps these to colours, or to bold/reverse without colour.
 public enum CellStyle: UInt8, Sendable, Hashable {

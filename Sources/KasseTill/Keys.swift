@@ -1,4 +1,5 @@
 import KasseLanguage
+import KasseJournal
 
 /// A key as the till understands it, whatever terminal it came from.
 public enum Key: Sendable, Hashable {

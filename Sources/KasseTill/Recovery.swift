@@ -1,6 +1,7 @@
 import KasseLanguage
 import KasseCore
 import VippsModels
+import KasseJournal
 
 /// What start-up recovery does with a payment the journal had not settled, from what Vipps
 /// MobilePay says about it now. Pure: the runtime reads, decides here, then acts and records.

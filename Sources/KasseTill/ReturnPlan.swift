@@ -1,6 +1,7 @@
 import KasseLanguage
 import KasseCore
 import VippsModels
+import KasseJournal
 
 /// Which lines of a paid sale go back, and how much is refunded: never more of a line than
 /// was bought less what earlier returns took, never more money than was captured less what

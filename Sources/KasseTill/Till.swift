@@ -1,6 +1,7 @@
 import KasseCore
 import KasseLanguage
 import VippsModels
+import KasseJournal
 
 /// The till's behaviour: state + action → new state + effects. Pure: no terminal, no
 /// network, no clock of its own.

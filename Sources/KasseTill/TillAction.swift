@@ -1,6 +1,7 @@
 import KasseLanguage
 import KasseCore
 import VippsModels
+import KasseJournal
 
 /// Everything that can happen to the till, in the past tense.
 public enum TillAction: Sendable {

@@ -1,4 +1,5 @@
 import KasseLanguage
+import KasseJournal
 
 /// The receipt printer as the till's rules see it: what the print queue reports back.
 extension Till {

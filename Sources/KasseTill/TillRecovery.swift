@@ -1,6 +1,7 @@
 import KasseLanguage
 import KasseCore
 import VippsModels
+import KasseJournal
 
 /// A payment from before a restart that the journal left open, as start-up recovery follows it.
 public struct RecoveringPayment: Sendable, Hashable {

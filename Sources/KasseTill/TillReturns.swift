@@ -1,6 +1,7 @@
 import KasseLanguage
 import KasseCore
 import VippsModels
+import KasseJournal
 
 /// A return at the till: find the paid sale, choose what comes back, confirm, refund.
 public struct ReturnSession: Sendable, Hashable {

@@ -2,6 +2,7 @@ import KasseLanguage
 import KasseCore
 import KasseLanguage
 import VippsModels
+import KasseJournal
 
 /// Draws the till: a pure function from state to a text grid.
 public enum TillScreen {

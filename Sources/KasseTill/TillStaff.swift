@@ -1,5 +1,6 @@
 import KasseLanguage
 import KasseCore
+import KasseJournal
 
 /// Log-in, log-out, manager approval and training mode: who is at the till, and what only a
 /// manager may do. The PIN check itself (a slow hash) is an effect; its answer comes back as

@@ -1,6 +1,7 @@
 import KasseCore
 import KasseLanguage
 import VippsModels
+import KasseJournal
 
 /// Where the till runs against.
 public enum RunMode: String, Sendable, Hashable {
@@ -322,7 +323,7 @@ public struct TillState: Sendable {
     public var documentLanguage: Language { settings.documentLanguage(on: today) }
 
     /// `000042`: a sale's number as printed on its receipt.
-    public static func receiptNumber(forSale sale: Int) -> String { pad6(sale) }
+    public static func receiptNumber(forSale sale: Int) -> String { JournalSale.receiptNumber(forSale: sale) }
 
     var hasOpenSale: Bool { !basket.isEmpty || (payment?.isOpen ?? false) }
 

@@ -7,6 +7,7 @@ import KasseNorway
 import KasseTill
 import Logging
 import Synchronization
+import KasseJournal
 
 /// The till's receipt printer: documents as stored in the journal, made into ESC/POS and queued
 /// on the print queue's own thread; what becomes of each job comes back to the till as actions

@@ -2,6 +2,7 @@ import KasseCore
 import KasseTill
 import VippsClient
 import VippsModels
+import KasseJournal
 
 /// Reads what a settlement check needs from the Report API: the ledger date itself, and the
 /// days after it up to the payout that pays it out (at most a week: weekends and holidays).

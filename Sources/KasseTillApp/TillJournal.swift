@@ -1,6 +1,7 @@
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseJournalSQLite
 import KasseLanguage
 import KasseStore
 import KasseTill
@@ -215,5 +216,15 @@ public final class MemoryJournal: TillJournal {
         report.closedAtHash = "memory"
         _ = try await append([.zReport(report)], employee: employee)
         return report
+    }
+}
+
+extension Journal {
+    /// Log-in's lock-out as the journal has it: the wrong PINs in a row at its end.
+    public func logInLockOut() async throws(JournalError) -> LogInLockOut {
+        let entries = try await newestEntries(kinds: [JournalKind.logInRefused, .loggedIn, .managerApproved].names, limit: 64)
+        return LogInLockOut.from(entries.compactMap { entry in
+            entry.event.map { ($0, InternetTime.parseRFC3339(entry.at) ?? 0) }
+        })
     }
 }

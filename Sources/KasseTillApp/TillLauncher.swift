@@ -3,6 +3,7 @@ import KasseFiles
 import KasseCore
 import KasseDisplayLink
 import KasseJournal
+import KasseJournalSQLite
 import KasseLanguage
 import KasseNorway
 import KassePrinting

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseJournalSQLite
 import KasseTill
 import KasseTillApp
 import VippsClient

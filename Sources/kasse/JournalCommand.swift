@@ -4,6 +4,7 @@ import KassePrinter
 import KassePrinting
 import KasseCore
 import KasseJournal
+import KasseJournalSQLite
 import KasseStore
 import KasseStoreLink
 import KasseLanguage

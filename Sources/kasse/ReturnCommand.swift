@@ -4,6 +4,7 @@ import KassePrinting
 import KassePrinter
 import KasseCore
 import KasseJournal
+import KasseJournalSQLite
 import KasseLanguage
 import KasseNorway
 import KasseTill

@@ -3,6 +3,7 @@ import Foundation
 import KasseFiles
 import KasseCore
 import KasseJournal
+import KasseJournalSQLite
 import KasseNorway
 import KasseStore
 import KasseTill

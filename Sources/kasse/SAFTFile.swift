@@ -1,5 +1,6 @@
 import Foundation
 import KasseJournal
+import KasseJournalSQLite
 import KasseNorway
 import KasseStore
 import KasseStoreServer

@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseJournalSQLite
 import KasseLanguage
 import KasseSimulator
 import KasseStore

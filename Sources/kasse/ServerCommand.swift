@@ -4,6 +4,7 @@ import KasseFiles
 import KasseConfig
 import KasseCore
 import KasseJournal
+import KasseJournalSQLite
 import KasseStore
 import KasseLanguage
 import KasseStoreServer

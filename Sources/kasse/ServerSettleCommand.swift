@@ -8,6 +8,7 @@ import KasseTillApp
 import Logging
 import VippsClient
 import VippsModels
+import KasseJournal
 
 extension ServerCommand {
     /// `kasse server settle`: what `kasse server` does each night, now.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseJournalSQLite
 import KasseStore
 import KasseTill
 import KasseTillApp

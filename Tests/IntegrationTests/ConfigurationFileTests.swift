@@ -10,6 +10,7 @@ import KasseTill
 import KasseTillApp
 import Testing
 import VippsClient
+import KasseJournal
 
 /// The configuration file, read with a real TOML library into typed settings.
 @Suite struct ConfigurationFileTests {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KasseJournal
+import KasseJournalSQLite
 import KasseTill
 import Testing
 

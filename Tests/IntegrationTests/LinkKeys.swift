@@ -3,6 +3,7 @@ import KasseCore
 import KasseFiles
 import KasseStore
 import KasseStoreLink
+import KasseJournal
 
 /// The link keys the store server tests use: one per till, and the server's catalog key, made
 /// once per test process and written to files where a configuration names them.

@@ -10,6 +10,7 @@ import KasseCore
 import KasseDisplayLink
 import KasseFiles
 import KasseJournal
+import KasseJournalSQLite
 import KasseListener
 import KasseStore
 import KasseStoreLink

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseJournalSQLite
 import KasseStore
 import KasseStoreLink
 import KasseStoreServer

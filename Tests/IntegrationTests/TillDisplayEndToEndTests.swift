@@ -4,6 +4,7 @@ import KasseTill
 import Logging
 import Synchronization
 import Testing
+import KasseJournal
 
 /// `kasse display` in a terminal of its own (tmux), following a real till in another.
 final class DisplaySession: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import KasseSimulator
 import KasseTillApp
 import KasseJournal
+import KasseJournalSQLite
 import KasseLanguage
 import KasseTill
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import KasseCore
 import KasseJournal
+import KasseJournalSQLite
 import KasseStore
 import KasseStoreServer
 import KasseTill

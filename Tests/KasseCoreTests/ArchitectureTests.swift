@@ -31,15 +31,29 @@ struct ArchitectureTests {
         ("KasseCore", Set(["VippsModels"])),
         ("KasseScanning", Set<String>()),
         ("KasseLanguage", Set(["KasseCore", "VippsModels"])),
-        ("KasseTill", Set(["KasseCore", "KasseLanguage", "VippsModels", "KasseQR"])),
-        ("KasseNorway", Set(["KasseCore", "KasseTill", "KasseLanguage", "VippsModels", "Crypto", "_CryptoExtras", "FoundationEssentials"])),
+        // The journal's events, format, hash chain, reports and audit: pure, so every store of it
+        // (the till's SQLite file, the store server's PostgreSQL) and every reader agree.
+        ("KasseJournal", Set(["KasseCore", "KasseLanguage", "VippsModels", "Crypto", "FoundationEssentials"])),
+        ("KasseTill", Set(["KasseCore", "KasseJournal", "KasseLanguage", "VippsModels", "KasseQR"])),
+        ("KasseNorway", Set(["KasseCore", "KasseJournal", "KasseTill", "KasseLanguage", "VippsModels", "Crypto", "_CryptoExtras", "FoundationEssentials"])),
         ("KassePrinting", Set<String>()),
         ("KasseQR", Set<String>()),
-        ("KasseStore", Set(["KasseCore", "Crypto", "FoundationEssentials"])),
+        ("KasseStore", Set(["KasseCore", "KasseJournal", "Crypto", "FoundationEssentials"])),
     ])
     func pureTargetsImportNoIO(target: String, allowed: Set<String>) throws {
         let imports = try Self.imports(ofTarget: target)
         #expect(imports.subtracting(allowed).isEmpty, "\(target) imports \(imports.subtracting(allowed))")
+    }
+
+    /// The journal's SQLite store is only a store: it knows the journal (`KasseJournal`), not the
+    /// till's reducer nor the store server's wire protocol, which depends on the journal instead.
+    @Test func theSQLiteJournalIsOnlyAStore() throws {
+        let imports = try Self.imports(ofTarget: "KasseJournalSQLite")
+        let allowed: Set = ["Foundation", "Glibc", "Synchronization", "GRDB", "KasseFiles", "KasseCore", "VippsModels", "KasseJournal"]
+        #expect(imports.contains("GRDB") && imports.contains("KasseJournal"))
+        #expect(imports.subtracting(allowed).isEmpty, "KasseJournalSQLite imports \(imports.subtracting(allowed))")
+        let store = try Self.imports(ofTarget: "KasseStore")
+        #expect(store.contains("KasseJournal"), "the store server's wire protocol carries the journal's own entries")
     }
 
     @Test func edgeLibrariesStayInTheirEdgeTargets() throws {
@@ -49,7 +63,7 @@ struct ArchitectureTests {
             "PostgresNIO": ["KasseStoreServer"],
             // kasse: its store server benchmark sends webhooks as Vipps MobilePay does.
             "AsyncHTTPClient": ["KasseSimulator", "VippsClient", "KasseStoreLink", "kasse"],
-            "NIOPosix": ["VippsClient"], "NIOSSL": ["KasseListener", "KasseStoreServer", "KasseStoreLink"], "GRDB": ["KasseJournal"], "CNcurses": ["KasseTerminal"], "CLibUSB": ["KasseUSB"], "TOMLKit": ["KasseConfig"],
+            "NIOPosix": ["VippsClient"], "NIOSSL": ["KasseListener", "KasseStoreServer", "KasseStoreLink"], "GRDB": ["KasseJournalSQLite"], "CNcurses": ["KasseTerminal"], "CLibUSB": ["KasseUSB"], "TOMLKit": ["KasseConfig"],
         ]
         let targets = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("Sources").path)
         for target in targets {
@@ -127,7 +141,7 @@ struct ArchitectureTests {
     /// A journal entry's kind is named by `JournalKind` and nowhere else: no `"z-report"`-style
     /// literal (in Swift or in SQL) outside the enum, so a kind cannot be misspelt in a query.
     @Test func journalKindsAreNamedInOnePlace() throws {
-        let enumFile = "Sources/KasseTill/JournalEvent.swift"
+        let enumFile = "Sources/KasseJournal/JournalEvent.swift"
         let source = try String(contentsOf: Self.root.appendingPathComponent(enumFile), encoding: .utf8)
         let body = source[source.range(of: "public enum JournalKind")!.lowerBound...]
         let names = body.split(separator: "\n").prefix { !$0.contains("sqlList") }.compactMap { line -> String? in

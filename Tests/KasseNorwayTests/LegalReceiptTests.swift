@@ -5,6 +5,7 @@ import KasseNorway
 import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 /// The receipts as documents, each kind compared with its golden text in __Snapshots__
 /// (`RECORD_SNAPSHOTS=1 swift test --filter LegalReceiptTests` writes them anew).

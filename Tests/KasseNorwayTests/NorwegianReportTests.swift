@@ -4,6 +4,7 @@ import KasseLanguage
 import KasseNorway
 import KasseTill
 import Testing
+import KasseJournal
 
 /// X and Z reports in Norway: every item kassasystemforskrifta § 2-8-2 lists, with Norwegian
 /// labels, compared with golden text in __Snapshots__ (`RECORD_SNAPSHOTS=1` writes them anew);

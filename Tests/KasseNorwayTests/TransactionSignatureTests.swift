@@ -4,6 +4,7 @@ import KasseNorway
 import KasseTill
 import VippsModels
 import Testing
+import KasseJournal
 
 /// The text a Norwegian till signs, and the signatures over it.
 struct TransactionSignatureTests {

@@ -1,19 +1,20 @@
 import KasseCore
 import KasseStore
 import Testing
+import KasseJournal
 
 /// A till's journal as the server receives it: the chain rules, with no server around them.
 @Suite struct ChainCheckTests {
     static func chain(_ count: Int, till: String = "OSL1-1", from first: Int = 1, previous: String = JournalChain.genesisHash)
-        -> [ReplicatedEntry]
+        -> [JournalEntry]
     {
-        var entries: [ReplicatedEntry] = []
+        var entries: [JournalEntry] = []
         var previousHash = previous
         for sequence in first..<(first + count) {
             let payload = #"{"operatorAction":{"_0":"entry \#(sequence)"}}"#
             let hash = JournalChain.hash(sequence: sequence, at: "2026-11-30T10:00:00Z", till: till, cashier: "1001",
                                          kind: "operator", payload: payload, previousHash: previousHash)
-            entries.append(ReplicatedEntry(sequence: sequence, at: "2026-11-30T10:00:00Z", till: till, cashier: "1001",
+            entries.append(JournalEntry(sequence: sequence, at: "2026-11-30T10:00:00Z", till: till, cashier: "1001",
                                            kind: "operator", sale: nil, reference: nil, payload: payload,
                                            previousHash: previousHash, hash: hash))
             previousHash = hash

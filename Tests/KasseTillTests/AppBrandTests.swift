@@ -2,6 +2,7 @@ import KasseCore
 import KasseLanguage
 import KasseTill
 import Testing
+import KasseJournal
 
 /// MobilePay becomes Vipps in Denmark and Finland on 12 January 2027: the customer-facing words
 /// follow the shop's date (the till's screen, the customer display, the receipts), snapshots

@@ -3,6 +3,7 @@ import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 /// Capture that may fail after approval (6260, 6280; `captureGuaranteedUntil`), decided by
 /// the reducer: PAID only once captured; 6280 retried with growing pauses and the same key

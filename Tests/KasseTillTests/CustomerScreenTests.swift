@@ -3,6 +3,7 @@ import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 /// The customer display: what the customer sees of each moment of a sale (derived from the
 /// till's real state, through the reducer), and every screen as text at 40×12 and 80×24.

@@ -3,6 +3,7 @@ import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 /// Drives the reducer and keeps what the journal would record after each action.
 struct JournalingDriver {

@@ -2,6 +2,7 @@ import KasseCore
 import KasseLanguage
 import KasseTill
 import Testing
+import KasseJournal
 
 /// The pure rules behind the till's defences: lock-out that grows and is counted from the
 /// journal, a manager's six-digit PIN, and which codes a customer display draws.

@@ -3,6 +3,7 @@ import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 /// One screen state: the reducer, the screen and the help bar switch on the same `TillMode`,
 /// and the help bar is drawn from the same key table the reducer reads.

@@ -3,6 +3,7 @@ import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 /// The receipt printer in the till's rules: the question after PAID, what is journaled, what
 /// the print queue reports back.

@@ -3,6 +3,7 @@ import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 /// Start-up recovery decided by the reducer, with the rest of the till's state in view; the
 /// journal entries it decides come out as `.record`, before the effect that follows.

@@ -3,6 +3,7 @@ import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 struct TillReducerTests {
     @Test func typedGTINsAndQuantityPrefixesAddLines() {

@@ -3,6 +3,7 @@ import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 struct TillScreenTests {
     static let small = TerminalSize(columns: 80, rows: 24)

@@ -3,6 +3,7 @@ import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 /// Log-in, lock-out, log-out, manager approval and training mode, through the pure reducer.
 /// The PIN check is an effect: these tests answer it as the runtime would.

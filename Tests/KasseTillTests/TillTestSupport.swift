@@ -4,6 +4,7 @@ import KasseLanguage
 import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 enum Fixture {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -3,6 +3,7 @@ import KasseLanguage
 import KasseTill
 import VippsModels
 import Testing
+import KasseJournal
 
 /// VAT rates with effective dates: the till sells at the rate of the sale's local date and a
 /// return refunds at the rate of the original sale.

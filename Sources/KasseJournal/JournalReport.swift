@@ -256,7 +256,7 @@ public struct JournalReport: Sendable, Hashable, Codable {
             for (key, sales) in [(MessageKey.reportNotCaptured, notCaptured ?? []), (.reportAwaitingCapture, awaitingCapture ?? [])] where !sales.isEmpty {
                 lines.append(row(count(key, sales.count), money(sales.reduce(0) { $0 + $1.amount })))
                 for sale in sales {
-                    lines.append(row(say(.reportNotCapturedSale, ["number": .text(TillState.receiptNumber(forSale: sale.sale))]), money(sale.amount)))
+                    lines.append(row(say(.reportNotCapturedSale, ["number": .text(JournalSale.receiptNumber(forSale: sale.sale))]), money(sale.amount)))
                 }
             }
         }
@@ -269,22 +269,6 @@ public struct JournalReport: Sendable, Hashable, Codable {
             // As much of the hash as the paper holds, and at least the 16 digits `kasse journal verify --expect` needs.
             lines.append("  \(sequence):\(hash.prefix(max(16, min(32, width - 3 - String(sequence).count))))")
         }
-    }
-}
-
-/// One Z report per register per business day: at start, the till reminds the cashier of days
-/// with sales that no Z report has closed yet.
-public enum ZReportReminder {
-    /// The earlier business days among the sales since the last Z report (oldest first), as a
-    /// line for the cashier; nil when every earlier day is closed.
-    public static func message(sinceLastZ events: [JournalEvent], today: CivilDate) -> Message? {
-        var days = Set<CivilDate>()
-        for event in events {
-            guard case .saleCompleted(let sale) = event, let day = PaymentReference.businessDay(of: sale.reference), day < today else { continue }
-            days.insert(day)
-        }
-        guard !days.isEmpty else { return nil }
-        return Message(.zReportMissing, ["days": .list(days.sorted().map(MessageArgument.date)), "key": .text(KeyMap.label(for: .report))])
     }
 }
 

@@ -1,6 +1,6 @@
-import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 /// The pure matching of a day's journal movements with the ledger.
 struct SettlementTests {

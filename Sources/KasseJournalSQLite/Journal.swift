@@ -3,9 +3,8 @@ import Synchronization
 import GRDB
 import KasseFiles
 import KasseCore
-import KasseStore
-import KasseTill
 import VippsModels
+import KasseJournal
 
 /// Why the journal cannot be used; each message tells the person at the till what to do.
 public enum JournalError: Error, Sendable, CustomStringConvertible {
@@ -45,31 +44,6 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
         case .writeFailed(let detail):
             "The journal could not be written (\(detail)). Nothing was sent to Vipps MobilePay."
         }
-    }
-}
-
-/// One stored entry: the same type the store server receives (`ReplicatedEntry`, every field
-/// its hash covers, and the hash), so a till's entry and the server's copy are compared as they are.
-public typealias JournalEntry = ReplicatedEntry
-
-extension ReplicatedEntry {
-    public var event: JournalEvent? {
-        try? JSONDecoder().decode(JournalEvent.self, from: Data(payload.utf8))
-    }
-
-    /// Whether the `sale` and `reference` columns, which the till looks entries up by but the
-    /// hash does not cover, say what the entry's own (hashed) payload says.
-    public var columnsMatchPayload: Bool {
-        guard let event else { return false }
-        return event.sale == sale && event.reference == reference
-    }
-
-    /// SHA-256 over every field and the previous entry's hash, hex (`JournalChain`, which the
-    /// store server checks replicated entries with too).
-    public static func hash(sequence: Int, at: String, till: String, cashier: String, kind: String, payload: String,
-                            previousHash: String) -> String {
-        JournalChain.hash(sequence: sequence, at: at, till: till, cashier: cashier, kind: kind, payload: payload,
-                          previousHash: previousHash)
     }
 }
 
@@ -478,14 +452,6 @@ public final class Journal: Sendable {
         let marks = kinds.map { _ in "?" }.joined(separator: ",")
         return try await fetch("SELECT * FROM entry WHERE kind IN (\(marks)) ORDER BY sequence DESC LIMIT \(max(1, limit))",
                                StatementArguments(kinds)).reversed()
-    }
-
-    /// Log-in's lock-out as the journal has it: the wrong PINs in a row at its end.
-    public func logInLockOut() async throws(JournalError) -> LogInLockOut {
-        let entries = try await newestEntries(kinds: [JournalKind.logInRefused, .loggedIn, .managerApproved].names, limit: 64)
-        return LogInLockOut.from(entries.compactMap { entry in
-            entry.event.map { ($0, InternetTime.parseRFC3339(entry.at) ?? 0) }
-        })
     }
 
     public func entries(kinds: [String]) async throws(JournalError) -> [JournalEntry] {

@@ -24,7 +24,7 @@ public enum Settlement {
             self.amount = amount
         }
 
-        public var receiptNumber: String { TillState.receiptNumber(forSale: sale) }
+        public var receiptNumber: String { JournalSale.receiptNumber(forSale: sale) }
     }
 
     /// A ledger entry for a capture or refund, as matched.

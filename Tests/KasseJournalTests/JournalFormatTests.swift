@@ -1,9 +1,9 @@
 import Foundation
 import KasseCore
 import KasseLanguage
-import KasseTill
 import Testing
 import VippsModels
+import KasseJournal
 
 /// The journal's stored shape: explicit, versioned JSON with a `type` and named fields.
 struct JournalFormatTests {
@@ -81,6 +81,34 @@ struct JournalFormatTests {
         #expect(try JSONDecoder().decode(JournalEvent.self, from: data) == event)
         // One of each: no kind is listed twice.
         #expect(Set(Self.everyKind.map(\.kind)).count == Self.everyKind.count)
+    }
+
+    /// Every kind of entry is listed above: a new kind gets its golden file too.
+    @Test func everyKindIsListed() {
+        #expect(Set(Self.everyKind.map(\.kind)) == Set(JournalKind.allCases.map(\.rawValue)))
+    }
+
+    /// Each kind's stored JSON, byte for byte, against its golden file in `__Golden__`: a renamed
+    /// Swift property or case changes what a shop's journal holds for years, so it must fail here.
+    /// `RECORD_GOLDEN=1 swift test --filter KasseJournalTests` writes missing files; a change to
+    /// one is a new journal format (and `JournalEvent.format` goes up).
+    @Test(arguments: everyKind)
+    func everyKindIsStoredExactlyAsItsGoldenFile(event: JournalEvent) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let text = String(decoding: try encoder.encode(event), as: UTF8.self) + "\n"
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let url = root.appendingPathComponent("__Golden__/\(event.kind).json")
+        guard let golden = try? String(contentsOf: url, encoding: .utf8) else {
+            if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
+                try text.write(to: url, atomically: true, encoding: .utf8)
+            }
+            Issue.record("no golden file __Golden__/\(event.kind).json: run RECORD_GOLDEN=1 swift test --filter KasseJournalTests")
+            return
+        }
+        #expect(text == golden, "the stored form of \(event.kind) changed:\n\(text)")
+        // And the golden text is read back as the same entry (what old journals hold stays readable).
+        #expect(try JSONDecoder().decode(JournalEvent.self, from: Data(golden.utf8)) == event)
     }
 
     @Test func theDocumentedFieldsOfAPaymentStart() throws {
