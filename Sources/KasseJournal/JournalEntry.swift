@@ -57,3 +57,20 @@ extension JournalEntry {
     }
 }
 
+
+extension JournalEntry {
+    /// The kinds an X or Z report is stored as (`isReportWithoutFigures` reads them).
+    public static let reportKinds: [JournalKind] = [.operatorAction, .zReport, .xReport]
+
+    /// An X or Z report stored without its figures: written before Kasse kept them, or an X
+    /// report recorded only as viewed. A SAF-T export must then tally every report anew. An
+    /// entry whose payload cannot be read counts as one, so the export tallies rather than trusts.
+    public var isReportWithoutFigures: Bool {
+        switch event {
+        case .operatorAction(let action)?: action.hasPrefix("X report viewed")
+        case .zReport(let report)?, .xReport(let report)?: report.figures == nil
+        case nil: kind == JournalKind.zReport.rawValue || kind == JournalKind.xReport.rawValue
+        default: false
+        }
+    }
+}

@@ -641,20 +641,7 @@ public final class Journal: Sendable {
     /// How many X and Z reports were stored without their figures (before Kasse kept them, or
     /// an X report recorded only as viewed): the SAF-T export must then tally every report anew.
     public func reportsWithoutFigures() async throws(JournalError) -> Int {
-        try await scalar("""
-            SELECT count(*) FROM entry WHERE (kind = \(JournalKind.sqlList([.operatorAction])) AND payload LIKE '%"X report viewed%')
-                OR (kind IN (\(JournalKind.sqlList([.zReport, .xReport]))) AND payload NOT LIKE '%"figures":%')
-            """)
-    }
-
-    private func scalar(_ sql: String) async throws(JournalError) -> Int {
-        do {
-            return try await database.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
-        } catch let error as DatabaseError {
-            throw Self.classify(error, path: path)
-        } catch {
-            throw .cannotOpen(path: path, detail: "\(error)")
-        }
+        try await entries(kinds: JournalEntry.reportKinds.names).count(where: \.isReportWithoutFigures)
     }
 
     /// Cumulative sales and returns up to and including entry `sequence`: the last Z report's

@@ -41,7 +41,7 @@ actor SimulatorCore {
         self.webhooks = WebhookRegistry()
         if let path = configuration.trafficLog {
             if !FileManager.default.fileExists(atPath: path) {
-                FileManager.default.createFile(atPath: path, contents: nil)
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
             }
             trafficLog = FileHandle(forWritingAtPath: path)
             trafficLog?.seekToEndOfFile()

@@ -144,7 +144,7 @@ public struct StoreDatabase: Sendable {
     /// One day of one sales unit as last matched with Vipps MobilePay's ledger (`result`: the
     /// `Settlement.Result` as JSON), replacing an earlier check of the same day.
     public func saveSettlement(msn: String, day: String, settled: Bool, findings: Bool, result: String) async throws {
-        try await within(patience) {
+        _ = try await within(patience) {
             try await client.query("""
                 INSERT INTO kasse_settlement (msn, day, settled, findings, result) VALUES (\(msn), \(day), \(settled), \(findings), \(result))
                 ON CONFLICT (msn, day) DO UPDATE SET settled = EXCLUDED.settled, findings = EXCLUDED.findings, result = EXCLUDED.result,
@@ -348,13 +348,11 @@ public struct StoreDatabase: Sendable {
 
     /// The till's X and Z reports stored without their figures (as the till's journal counts them).
     public func reportsWithoutFigures(till: String) async throws -> Int {
-        let rows = try await client.query("""
-            SELECT count(*) FROM kasse_journal WHERE till = \(till)
-            AND ((kind = \(unescaped: JournalKind.sqlList([.operatorAction])) AND payload LIKE '%"X report viewed%')
-                 OR (kind IN (\(unescaped: JournalKind.sqlList([.zReport, .xReport]))) AND payload NOT LIKE '%"figures":%'))
-            """, logger: logger)
-        for try await count in rows.decode(Int64.self) { return Int(count) }
-        return 0
+        let kinds = JournalEntry.reportKinds.names
+        return try await decode(client.query("""
+            SELECT sequence, till_id, at, cashier, kind, sale, reference, payload, previous_hash, hash FROM kasse_journal
+            WHERE till = \(till) AND kind = ANY(\(kinds)) ORDER BY sequence
+            """, logger: logger)).count(where: \.isReportWithoutFigures)
     }
 
     private func decode(_ rows: PostgresRowSequence) async throws -> [JournalEntry] {

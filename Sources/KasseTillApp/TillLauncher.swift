@@ -17,6 +17,7 @@ import KasseUSB
 import Logging
 import VippsClient
 import VippsModels
+import KasseConfig
 
 /// What the till reads from its configuration file.
 public struct TillConfiguration: Sendable {
@@ -395,11 +396,11 @@ public enum TillLauncher {
     public static func configuration(configPath: String?) throws(LaunchError) -> TillConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var warnings: [String] = []
-        let path = configPath ?? VippsConfiguration.defaultPath(environment: environment)
+        let path = configPath ?? ConfigFiles.defaultPath(environment: environment)
         do {
             var file: ConfigFile?
             if configPath != nil || FileManager.default.fileExists(atPath: path) {
-                file = try VippsConfiguration.readFile(at: path, warnings: &warnings)
+                file = try ConfigFiles.read(at: path, warnings: &warnings)
             }
             let apiConfigured = Self.apiConfigured(file: file, environment: environment)
             var mode = RunMode.demo
@@ -423,7 +424,7 @@ public enum TillLauncher {
 
     /// The `KASSE_*` API variables set in `environment`, sorted.
     static func apiVariables(in environment: [String: String]) -> [String] {
-        VippsConfiguration.environmentKeys.keys.filter { environment[$0].map { !$0.isEmpty } == true }.sorted()
+        ConfigFiles.apiEnvironmentKeys.keys.filter { environment[$0].map { !$0.isEmpty } == true }.sorted()
     }
 
     /// Starts the till. With no configuration file (whatever the environment says), or a file
@@ -438,11 +439,11 @@ public enum TillLauncher {
         }
         let environment = ProcessInfo.processInfo.environment
         var warnings: [String] = []
-        let path = configPath ?? VippsConfiguration.defaultPath(environment: environment)
+        let path = configPath ?? ConfigFiles.defaultPath(environment: environment)
         var file: ConfigFile?
         do {
             if configPath != nil || FileManager.default.fileExists(atPath: path) {
-                file = try VippsConfiguration.readFile(at: path, warnings: &warnings)
+                file = try ConfigFiles.read(at: path, warnings: &warnings)
             }
         } catch {
             throw LaunchError(description: "configuration: \(error.description)")

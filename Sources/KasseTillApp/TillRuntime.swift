@@ -117,14 +117,14 @@ public actor TillRuntime {
                     switch key {
                     case .character(let character): _ = wedge.key(character, at: now)
                     case .enter:
-                        if case .scan(let text) = wedge.key("\n", at: now), await self.acceptsWedgeScans() {
+                        if case .scan(let text) = wedge.key("\n", at: now), self.acceptsWedgeScans() {
                             send.yield(.wedgeScanned(text: text))
                             continue
                         }
                     default: break
                     }
                     send.yield(.keyPressed(key))
-                case .resized(let size): await self.resized(size)
+                case .resized(let size): self.resized(size)
                 }
             }
         }
@@ -152,7 +152,7 @@ public actor TillRuntime {
             var day = day
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                if await self.showsAClock() { send.yield(.ticked(ContinuousClock.now)) }
+                if self.showsAClock() { send.yield(.ticked(ContinuousClock.now)) }
                 let now = today()
                 if now != day {
                     day = now
@@ -167,7 +167,7 @@ public actor TillRuntime {
         let storeTask = Task { [storeEvents] in
             guard let storeEvents else { return }
             for await event in storeEvents {
-                if event.settlesWaiting { await self.nudgePoll(event.reference) }
+                if event.settlesWaiting { self.nudgePoll(event.reference) }
             }
         }
         // Recovery is decided by the reducer like everything else: the payments come in as an action.
@@ -459,9 +459,9 @@ public actor TillRuntime {
                     send.yield(.reportReady(report))
                     // A Z report is always printed (kassasystemforskrifta § 2-8-3); an X report on
                     // request. After the report is shown, so what the printer says comes after it.
-                    if kind == .z, await self.hasPrinter {
+                    if kind == .z, self.hasPrinter {
                         try await journal.append([.printQueued(sale: nil, document: JournalReport.Kind.z.documentName, number: String(report.number))], employee: employee)
-                        await self.printReport(report)
+                        self.printReport(report)
                     }
                 } catch let error as JournalError {
                     logger.error("report: \(error)")

@@ -1,6 +1,4 @@
 import Foundation
-import KasseConfig
-import KasseCore
 
 /// Where and as whom the client talks to Vipps MobilePay.
 public struct VippsConfiguration: Sendable, Equatable {
@@ -19,8 +17,8 @@ public struct VippsConfiguration: Sendable, Equatable {
 
     public init(
         baseURL: String, clientID: String, clientSecret: String, subscriptionKey: String, merchantSerialNumber: String,
-        systemName: String = "kasse", systemVersion: String = KasseVersion.current,
-        pluginName: String = "kasse-till", pluginVersion: String = KasseVersion.current
+        systemName: String = "kasse", systemVersion: String = "0",
+        pluginName: String = "kasse-till", pluginVersion: String = "0"
     ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.clientID = clientID
@@ -60,8 +58,16 @@ public struct VippsConfiguration: Sendable, Equatable {
         "\(baseURL) (MSN \(merchantSerialNumber), client \(clientID.prefix(8))…)"
     }
 
+    /// What `validate()` finds wrong, named by the `[api]` key it concerns.
+    public enum Problem: Error, Sendable, Equatable {
+        /// A required value is empty.
+        case missing(String)
+        /// A value is wrong; the message starts with the key (`api.msn must be …`).
+        case invalid(String)
+    }
+
     /// Checks what can be checked without asking the API.
-    public func validate() throws(ConfigurationError) {
+    public func validate() throws(Problem) {
         guard baseURL.hasPrefix("https://") || (baseURL.hasPrefix("http://") && Self.isLoopback(baseURL)) else {
             throw .invalid("api.url must be https:// (or http:// on loopback for a simulator), not '\(baseURL)'")
         }
@@ -77,99 +83,4 @@ public struct VippsConfiguration: Sendable, Equatable {
             throw .invalid("api.\(name) must be at most 30 characters")
         }
     }
-
-    /// The environment variables that override the file.
-    public static let environmentKeys = [
-        "KASSE_API_URL": "api.url", "KASSE_CLIENT_ID": "api.client_id", "KASSE_CLIENT_SECRET": "api.client_secret",
-        "KASSE_SUBSCRIPTION_KEY": "api.subscription_key", "KASSE_MSN": "api.msn",
-    ]
-
-    /// Builds the configuration from a config file's `[api]` section and the environment
-    /// (environment wins). `warnings` collects things a person should fix, such as a file
-    /// with secrets that other users can read.
-    public static func load(
-        file: ConfigFile?, environment: [String: String], warnings: inout [String]
-    ) throws(ConfigurationError) -> VippsConfiguration {
-        var values = file?.values ?? [:]
-        for (variable, key) in environmentKeys {
-            if let value = environment[variable], !value.isEmpty { values[key] = value }
-        }
-        func required(_ key: String) throws(ConfigurationError) -> String {
-            guard let value = values[key], !value.isEmpty else { throw .missing(key) }
-            return value
-        }
-        let url = values["api.url"].map { $0 == "test" ? testURL : $0 == "production" ? productionURL : $0 } ?? testURL
-        let configuration = VippsConfiguration(
-            baseURL: url, clientID: try required("api.client_id"), clientSecret: try required("api.client_secret"),
-            subscriptionKey: try required("api.subscription_key"), merchantSerialNumber: try required("api.msn"),
-            systemName: values["api.system_name"] ?? "kasse", systemVersion: values["api.system_version"] ?? KasseVersion.current,
-            pluginName: values["api.plugin_name"] ?? "kasse-till", pluginVersion: values["api.plugin_version"] ?? KasseVersion.current)
-        do {
-            try configuration.validate()
-        } catch {
-            // Point at the line of the key the message names, when it came from the file.
-            if case .invalid(let message) = error, let key = message.split(separator: " ").first.map(String.init),
-               let file, environment.first(where: { environmentKeys[$0.key] == key && !$0.value.isEmpty }) == nil,
-               let line = file.lines[key] {
-                throw .invalid("line \(line) (\(key)): " + message.dropFirst(key.count + 1))
-            }
-            throw error
-        }
-        return configuration
-    }
-
-    /// `$KASSE_CONFIG`, else `$XDG_CONFIG_HOME/kasse/kasse.toml`, else `~/.config/kasse/kasse.toml`.
-    public static func defaultPath(environment: [String: String]) -> String {
-        if let path = environment["KASSE_CONFIG"], !path.isEmpty { return path }
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
-        return base + "/kasse/kasse.toml"
-    }
-
-    /// Reads a config file. A file holding secrets that group or others can read gets a warning.
-    public static func readFile(at path: String, warnings: inout [String]) throws(ConfigurationError) -> ConfigFile {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw .unreadable(path, (error as NSError).localizedDescription)
-        }
-        let file: ConfigFile
-        do {
-            file = try ConfigReader.parse(text)
-        } catch {
-            throw .syntax(path, error.description)
-        }
-        for hint in file.hints { warnings.append("\(path): \(hint)") }
-        for note in ConfigReader.unknownKeys(in: file) { warnings.append("\(path): \(note)") }
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let permissions = attributes[.posixPermissions] as? Int,
-            let warning = file.permissionWarning(path: path, mode: permissions)
-        {
-            warnings.append(warning)
-        }
-        return file
-    }
-}
-
-public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
-    case missing(String)
-    case invalid(String)
-    case unreadable(String, String)
-    case syntax(String, String)
-
-    public var description: String {
-        switch self {
-        case .missing(let key):
-            let variable = VippsConfiguration.environmentKeys.first { $0.value == key }?.key
-            return "\(key) is not set: add it to the config file\(variable.map { " or set \($0)" } ?? "")"
-        case .invalid(let message): return message
-        case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
-        case .syntax(let path, let message): return "\(path): \(message)"
-        }
-    }
-}
-
-public enum KasseVersion {
-    public static let current = "0.1.0"
 }

@@ -1,4 +1,3 @@
-import KasseLanguage
 import VippsModels
 
 /// Everything that can go wrong talking to Vipps MobilePay, with what a person can do about it.
@@ -103,7 +102,4 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
         if let traceId { parts.append("traceId \(traceId)") }
         return parts.joined(separator: ": ")
     }
-
-    /// A short message for the person at the till.
-    public var cashierMessage: String { failure.message.description }
 }

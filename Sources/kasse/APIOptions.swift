@@ -4,6 +4,8 @@ import KasseCore
 import Logging
 import VippsClient
 import VippsModels
+import KasseConfig
+import KasseTillApp
 
 /// How every API command finds its configuration: `--config FILE` (or the default file,
 /// when it exists) and the `KASSE_*` environment variables, which win.
@@ -15,12 +17,12 @@ struct APIOptions: ParsableArguments {
     func makeClient() throws -> VippsClient {
         let environment = ProcessInfo.processInfo.environment
         var warnings: [String] = []
-        let path = config ?? VippsConfiguration.defaultPath(environment: environment)
+        let path = config ?? ConfigFiles.defaultPath(environment: environment)
         let configuration: VippsConfiguration
         do {
             var file: ConfigFile?
             if config != nil || FileManager.default.fileExists(atPath: path) {
-                file = try VippsConfiguration.readFile(at: path, warnings: &warnings)
+                file = try ConfigFiles.read(at: path, warnings: &warnings)
             }
             configuration = try VippsConfiguration.load(file: file, environment: environment, warnings: &warnings)
         } catch {

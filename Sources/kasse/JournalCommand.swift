@@ -142,7 +142,7 @@ struct JournalCommand: AsyncParsableCommand {
                 ?? LegalReceipt.forSale(paid, kind: .copy, company: company, register: settings.settings.tillID,
                                         cashier: completed?.cashier ?? settings.cashierID, date: date, time: time,
                                         language: settings.documentLanguageToday).text()
-            try await journalCall { () async throws(JournalError) in
+            _ = try await journalCall { () async throws(JournalError) in
                 try await journal.append([.receiptCopied(sale: paid.sale, reference: paid.reference, receiptNumber: paid.receiptNumber,
                                                          amount: paid.total, text: text)])
             }
@@ -553,7 +553,7 @@ struct ReportCommand: AsyncParsableCommand {
                 try await journal.xReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue)
             }
             if norway {
-                try await journalCall { () async throws(JournalError) in try await journal.append([.xReport(report)], employee: nil) }
+                _ = try await journalCall { () async throws(JournalError) in try await journal.append([.xReport(report)], employee: nil) }
             }
             if json { printJSON(report) } else { emit(report.text(language: settings.documentLanguageToday, company: settings.company, zone: settings.settings.timeZone)) }
         }

@@ -144,9 +144,9 @@ struct PrinterCommand: AsyncParsableCommand {
                 let number = counter.next()
                 let name = folder + "/" + String(format: "%04d", number)
                 let text = document.rendered(columns: columns).joined(separator: "\n") + "\n"
-                FileManager.default.createFile(atPath: name + ".txt", contents: Data(text.utf8))
+                _ = FileManager.default.createFile(atPath: name + ".txt", contents: Data(text.utf8))
                 if let fontFile {
-                    FileManager.default.createFile(atPath: name + ".png",
+                    _ = FileManager.default.createFile(atPath: name + ".png",
                                                    contents: Data(PNG.encode(PaperImage.render(document, columns: columns, font: fontFile))))
                 }
                 emit("printed \(name).txt (\(document.lines.count) lines" + (document.barcodes.isEmpty ? "" : ", barcode \(document.barcodes.joined(separator: " "))") + ")")

@@ -6,6 +6,7 @@ import Logging
 import VippsClient
 import VippsWebhooks
 import VippsModels
+import KasseConfig
 
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -148,7 +149,7 @@ struct WebhookCommand: AsyncParsableCommand {
 
 func defaultSecretPath(id: String) -> String {
     let environment = ProcessInfo.processInfo.environment
-    let config = URL(fileURLWithPath: VippsConfiguration.defaultPath(environment: environment)).deletingLastPathComponent()
+    let config = URL(fileURLWithPath: ConfigFiles.defaultPath(environment: environment)).deletingLastPathComponent()
     return config.appendingPathComponent("webhooks/\(id).secret").path
 }
 

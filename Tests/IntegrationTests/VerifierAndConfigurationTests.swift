@@ -98,7 +98,7 @@ import VippsModels
         #expect(environment("http://[::1]:8080") == .simulator)
         #expect(environment("https://127.example.com") == .production)
         // Plain http only to this machine: a host that merely starts with 127. is not it.
-        #expect(throws: ConfigurationError.self) {
+        #expect(throws: VippsConfiguration.Problem.self) {
             try VippsConfiguration(baseURL: "http://127.example.com", clientID: "a", clientSecret: "b", subscriptionKey: "c",
                                    merchantSerialNumber: "1234").validate()
         }
@@ -132,15 +132,15 @@ import VippsModels
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-\(UUID().uuidString).toml").path
         FileManager.default.createFile(atPath: path, contents: Data(full.utf8), attributes: [.posixPermissions: 0o644])
         var warnings: [String] = []
-        _ = try VippsConfiguration.readFile(at: path, warnings: &warnings)
+        _ = try ConfigFiles.read(at: path, warnings: &warnings)
         #expect(warnings.count == 1)
         #expect(warnings.first?.contains("chmod 600") == true)
         #expect(warnings.first?.contains("file-secret") == false)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         warnings = []
-        _ = try VippsConfiguration.readFile(at: path, warnings: &warnings)
+        _ = try ConfigFiles.read(at: path, warnings: &warnings)
         #expect(warnings.isEmpty)
-        #expect(throws: ConfigurationError.self) { try VippsConfiguration.readFile(at: "/no/such/kasse.toml", warnings: &warnings) }
+        #expect(throws: ConfigurationError.self) { try ConfigFiles.read(at: "/no/such/kasse.toml", warnings: &warnings) }
     }
 
     @Test func retryBackoffIsCappedJitteredAndHonoursRetryAfter() {

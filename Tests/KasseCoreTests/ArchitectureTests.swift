@@ -56,6 +56,14 @@ struct ArchitectureTests {
         #expect(store.contains("KasseJournal"), "the store server's wire protocol carries the journal's own entries")
     }
 
+    /// The Vipps MobilePay client is a client of the API and nothing else: Kasse's files,
+    /// languages and errors are the till's business (`KasseTillApp/APIConfiguration.swift`).
+    @Test func theVippsClientImportsNoKasseModule() throws {
+        let imports = try Self.imports(ofTarget: "VippsClient")
+        #expect(imports.contains("VippsModels") && imports.contains("AsyncHTTPClient"))
+        #expect(imports.filter { $0.hasPrefix("Kasse") }.isEmpty, "VippsClient imports \(imports.filter { $0.hasPrefix("Kasse") })")
+    }
+
     @Test func edgeLibrariesStayInTheirEdgeTargets() throws {
         let owners: [String: Set<String>] = [
             "Hummingbird": ["KasseSimulator", "KasseWebhookReceiver", "KasseStoreServer", "KasseDisplayLink", "KasseListener"],
@@ -158,6 +166,21 @@ struct ArchitectureTests {
             for name in hyphenated {
                 #expect(!text.contains("\"\(name)\"") && !text.contains("'\(name)'"),
                         "Sources/\(file) names the journal kind \(name) as a literal: use JournalKind")
+            }
+        }
+    }
+
+    /// A journal entry's payload is the hashed, versioned JSON that `KasseJournal` reads; no
+    /// query looks inside it (`payload LIKE …`, `json_extract`), where a changed spelling or key
+    /// order would silently change an answer. Queries select by the entry's columns only.
+    @Test func noQueryReadsInsideAJournalPayload() throws {
+        let sources = Self.root.appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
+        #expect(files.count > 100)
+        for file in files {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8).lowercased()
+            for pattern in ["payload like", "payload not like", "json_extract", "payload::json", "payload::jsonb", "payload ->"] {
+                #expect(!text.contains(pattern), "Sources/\(file) queries inside the journal's payload (\(pattern))")
             }
         }
     }
