@@ -202,7 +202,7 @@ let package = Package(
         .target(
             name: "KasseDisplayLink",
             dependencies: [
-                "KasseListener",
+                "KasseListener", "KasseCore",
                 "KasseTill",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -280,7 +280,9 @@ let package = Package(
             path: "Sources/KasseFuzz",
             swiftSettings: strict
         ),
-        .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "VippsModels"], swiftSettings: testSettings),
+        // What the tests share: the manual clock (and, as they move here, the fakes and helpers).
+        .target(name: "KasseTesting", swiftSettings: strict),
+        .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "KasseTesting", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseJournal", "KasseCore", "KasseLanguage", "VippsModels"],
                     exclude: ["__Snapshots__"], swiftSettings: testSettings),
         .testTarget(name: "KasseJournalTests", dependencies: ["KasseJournal", "KasseCore", "KasseLanguage", "VippsModels"],

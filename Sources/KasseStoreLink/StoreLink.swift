@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdWSClient
 import KasseJournal
+import KasseCore
 import KasseJournalSQLite
 import KasseStore
 import Logging
@@ -126,47 +127,37 @@ public final class StoreLink: Sendable {
     // MARK: Events
 
     func followEvents() async {
-        var pause = Duration.milliseconds(200)
-        while !Task.isCancelled {
-            let began = ContinuousClock.now
-            do {
-                var url = configuration.webSocketURL
-                if let last = state.withLock({ $0.lastEvent }) { url += "?after=\(last)" }
-                var headers = HTTPFields()
-                headers[.authorization] = "Bearer \(configuration.token)"
-                // The WebSocket client cannot name an IP address in TLS (SNI): to a server given by
-                // its address, the event socket relies on the pinned CA alone (the journal's HTTP
-                // requests also check the address against the certificate).
-                var socketConfiguration = WebSocketClientConfiguration(additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(15)))
-                var tls = configuration.tls
-                if tls != nil, let host = URLComponents(string: configuration.url)?.host, Self.isAddress(host) {
-                    socketConfiguration.sniHostname = "kasse-store-server"
-                    tls?.certificateVerification = .noHostnameVerification
-                }
-                let closed = try await WebSocketClient.connect(
-                    url: url, configuration: socketConfiguration,
-                    tlsConfiguration: tls, logger: logger
-                ) { inbound, outbound, _ in
-                    // The socket stays open until the server closes it: cancelling the link closes
-                    // it from this side (the client does not end on cancellation by itself).
-                    try await withTaskCancellationHandler {
-                        try await self.receive(inbound.messages(maxSize: 1 << 20))
-                    } onCancel: {
-                        Task { try? await outbound.close(.normalClosure, reason: "the till is stopping") }
-                    }
-                }
-                logger.info("store server: events closed (\(closed.map { "\($0.closeCode)" } ?? "no close frame"))")
-            } catch is CancellationError {
-                break
-            } catch {
-                if Task.isCancelled { break }
-                logger.info("store server: events unavailable (\(error)); trying again in \(pause)")
+        await Redial(clock: ContinuousClock(), longest: .seconds(5)).run({
+            var url = configuration.webSocketURL
+            if let last = state.withLock({ $0.lastEvent }) { url += "?after=\(last)" }
+            var headers = HTTPFields()
+            headers[.authorization] = "Bearer \(configuration.token)"
+            // The WebSocket client cannot name an IP address in TLS (SNI): to a server given by
+            // its address, the event socket relies on the pinned CA alone (the journal's HTTP
+            // requests also check the address against the certificate).
+            var socketConfiguration = WebSocketClientConfiguration(additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(15)))
+            var tls = configuration.tls
+            if tls != nil, let host = URLComponents(string: configuration.url)?.host, Self.isAddress(host) {
+                socketConfiguration.sniHostname = "kasse-store-server"
+                tls?.certificateVerification = .noHostnameVerification
             }
+            let closed = try await WebSocketClient.connect(
+                url: url, configuration: socketConfiguration,
+                tlsConfiguration: tls, logger: logger
+            ) { inbound, outbound, _ in
+                // The socket stays open until the server closes it: cancelling the link closes
+                // it from this side (the client does not end on cancellation by itself).
+                try await withTaskCancellationHandler {
+                    try await self.receive(inbound.messages(maxSize: 1 << 20))
+                } onCancel: {
+                    Task { try? await outbound.close(.normalClosure, reason: "the till is stopping") }
+                }
+            }
+            logger.info("store server: events closed (\(closed.map { "\($0.closeCode)" } ?? "no close frame"))")
+        }, dropped: { error, pause in
+            if let error { logger.info("store server: events unavailable (\(error)); trying again in \(pause)") }
             state.withLock { $0.connected = false }
-            if ContinuousClock.now - began > .seconds(10) { pause = .milliseconds(200) }
-            try? await Task.sleep(for: pause)
-            pause = min(pause * 2, .seconds(5))
-        }
+        })
         state.withLock { $0.connected = false }
     }
 
