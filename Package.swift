@@ -302,7 +302,7 @@ let package = Package(
                 "KasseFiles", "KasseListener",
                 "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
                 "KasseJournal", "KasseJournalSQLite", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
-                "KasseStore", "KasseStoreServer", "KasseStoreLink", "KasseQR", "KasseDisplayLink",
+                "KasseStore", "KasseStoreServer", "KasseStoreLink", "KasseQR", "KasseDisplayLink", "KasseTesting",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -45,6 +45,9 @@ public actor TillRuntime {
     private let journal: any TillJournal
     /// Norway: the register's signer (nil elsewhere); each signature goes on from the journal's newest.
     private let chain: TransactionChain?
+    /// The till's time: the state's now, the tick, delayed captures, cancels and reads (a
+    /// manual clock in tests). Polls keep Vipps MobilePay's pace in real time (`PaymentPoller`).
+    private let clock: TillClock
     /// The wall clock, for the time a transaction is signed at (injected for tests).
     private let secondsSince1970: @Sendable () -> Int64
     /// The shop's local date (the wall clock; injected for tests).
@@ -78,7 +81,9 @@ public actor TillRuntime {
                 secondsSince1970: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
                 printer: PrinterSettings? = nil, logo: Bitmap? = nil, printRetryInterval: Duration = .seconds(3),
                 storeEvents: AsyncStream<StoreEvent>? = nil, storeConnected: @escaping @Sendable () -> Bool = { false },
-                pollTiming: PollTiming = PollTiming(), customerView: (@Sendable (CustomerView) -> Void)? = nil) {
+                pollTiming: PollTiming = PollTiming(), customerView: (@Sendable (CustomerView) -> Void)? = nil,
+                clock: TillClock = .continuous) {
+        self.clock = clock
         self.customerView = customerView
         self.storeEvents = storeEvents
         self.storeConnected = storeConnected
@@ -108,12 +113,13 @@ public actor TillRuntime {
     public func run(recovering unsettled: [UnsettledPayment] = []) async {
         let send = self.send
         let terminal = self.terminal
+        let clock = self.clock
         let inputTask = Task {
             var wedge = KeyboardWedgeDetector()
             for await event in terminal.events {
                 switch event {
                 case .key(let key):
-                    let now = ContinuousClock.now
+                    let now = clock.now()
                     switch key {
                     case .character(let character): _ = wedge.key(character, at: now)
                     case .enter:
@@ -151,8 +157,8 @@ public actor TillRuntime {
         let tickTask = Task { [day = state.today] in
             var day = day
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                if self.showsAClock() { send.yield(.ticked(ContinuousClock.now)) }
+                do { try await clock.sleep(.seconds(1)) } catch { return }
+                if self.showsAClock() { send.yield(.ticked(clock.now())) }
                 let now = today()
                 if now != day {
                     day = now
@@ -190,7 +196,7 @@ public actor TillRuntime {
         present()
         for await action in actions {
             // The reducer reads the time from the state: keep it current even when no tick came.
-            state.now = ContinuousClock.now
+            state.now = clock.now()
             let before = state
             var effects = till.reduce(&state, action)
             // The journal first, from this one place: what the reducer decided to record, and
@@ -382,7 +388,7 @@ public actor TillRuntime {
         case .readRecovering(let reference, let delay):
             let wallClock = secondsSince1970
             Task {
-                if delay > .zero { try? await Task.sleep(for: delay) }
+                if delay > .zero { try? await clock.sleep(delay) }
                 do {
                     let found = try await client.getPayment(reference)
                     // The event log too, for the journal: what happened while the till was down.
@@ -495,7 +501,7 @@ public actor TillRuntime {
         case .capture(let reference, let amount, let key, let delay):
             logger.info("capture \(reference) \(amount.value) key \(key)\(delay > .zero ? " after \(delay)" : "")")
             Task {
-                if delay > .zero { try? await Task.sleep(for: delay) }
+                if delay > .zero { try? await clock.sleep(delay) }
                 do {
                     let result = try await client.capture(reference, amount: amount, idempotencyKey: key)
                     send.yield(.captured(reference: reference, aggregate: result.aggregate))
@@ -507,7 +513,7 @@ public actor TillRuntime {
         case .cancel(let reference, let key, let delay):
             logger.info("cancel \(reference) key \(key)")
             Task {
-                if delay > .zero { try? await Task.sleep(for: delay) }
+                if delay > .zero { try? await clock.sleep(delay) }
                 do {
                     let result = try await client.cancel(reference, idempotencyKey: key)
                     send.yield(.cancelled(reference: reference, state: result.state, aggregate: result.aggregate))

@@ -6,6 +6,7 @@ import KasseLanguage
 import KasseNorway
 import KasseSimulator
 import KasseTerminal
+import KasseTesting
 import KasseTill
 import KasseTillApp
 import Logging
@@ -19,34 +20,32 @@ import VippsModels
 final class ScriptedTerminal: TillTerminal {
     let events: AsyncStream<TerminalEvent>
     private let continuation: AsyncStream<TerminalEvent>.Continuation
-    private let frame = Mutex<Canvas?>(nil)
+    private let frame = Watched<Canvas?>(nil)
     let size = TerminalSize(columns: 100, rows: 30)
 
     init() {
         (events, continuation) = AsyncStream.makeStream(of: TerminalEvent.self)
     }
 
-    func present(_ canvas: Canvas) { frame.withLock { $0 = canvas } }
+    func present(_ canvas: Canvas) { frame.set(canvas) }
     func bell() {}
 
     func press(_ keys: Key...) { for key in keys { continuation.yield(.key(key)) } }
     func type(_ text: String) { for character in text { continuation.yield(.key(.character(character))) } }
 
-    var screen: String {
-        frame.withLock { canvas in canvas.map { canvas in (0..<canvas.size.rows).map { canvas.row($0) }.joined(separator: "\n") } ?? "" }
+    static func text(_ canvas: Canvas?) -> String {
+        canvas.map { canvas in (0..<canvas.size.rows).map { canvas.row($0) }.joined(separator: "\n") } ?? ""
     }
 
-    /// Waits until the latest frame shows the text (bounded; generous for a busy machine).
+    var screen: String { Self.text(frame.value) }
+
+    /// Waits until a frame shows the text, woken by each frame the till draws (no polling);
+    /// the bound is generous for a busy machine.
     @discardableResult
     func waitFor(_ text: String, timeout: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation) async -> String {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let shown = screen
-            if shown.contains(text) { return shown }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("the till never showed '\(text)':\n\(screen)", sourceLocation: sourceLocation)
-        return screen
+        let (shown, inTime) = await frame.wait(timeout: timeout) { Self.text($0).contains(text) }
+        if !inTime { Issue.record("the till never showed '\(text)':\n\(Self.text(shown))", sourceLocation: sourceLocation) }
+        return Self.text(shown)
     }
 }
 
@@ -67,7 +66,8 @@ struct InProcessTill {
 
     init(simulator: SimulatorHarness, journal: any TillJournal, day: TestDay, saleNumber: Int = 1,
          recovering: [UnsettledPayment] = [], chain: TransactionChain? = nil, secondsSince1970: Int64? = nil,
-         market: Market = .norway, language: Language = .english, storeID: String = "TEST1", tillID: String = "2") throws {
+         market: Market = .norway, language: Language = .english, storeID: String = "TEST1", tillID: String = "2",
+         clock: ManualClock? = nil) throws {
         self.tillID = storeID + "-" + tillID
         let settings = TillSettings(mode: .demo, shopName: "Testbutikken", storeID: storeID, tillID: tillID, market: market, language: language)
         let sample = market == .norway ? "catalog.csv" : market == .denmark ? "catalog-dk.csv" : "catalog-fi.csv"
@@ -79,7 +79,8 @@ struct InProcessTill {
             till: Till(catalog: catalog), state: TillState(settings: settings, saleNumber: saleNumber, now: .now, today: day.today),
             client: VippsClient(configuration: simulator.demoConfiguration, logger: logger), terminal: terminal, scanners: nil, roles: [],
             logger: logger, journal: journal, today: { day.today }, chain: chain,
-            secondsSince1970: { secondsSince1970 ?? Int64(Date().timeIntervalSince1970) })
+            secondsSince1970: { secondsSince1970 ?? Int64(Date().timeIntervalSince1970) },
+            clock: clock.map { TillClock($0) } ?? .continuous)
         task = Task { await runtime.run(recovering: recovering) }
     }
 
@@ -146,7 +147,10 @@ struct InProcessTill {
         let journalPath = directory + "/journal.sqlite"
         let journal = try Journal(path: journalPath, till: "2", cashier: "t")
         let day = TestDay(CivilDate(year: 2026, month: 11, day: 30))
-        let till = try InProcessTill(simulator: sim, journal: journal, day: day)
+        // The till's clock is the test's: its once-a-second look at the date runs when the test
+        // moves the clock on, not when a real second has passed.
+        let clock = ManualClock()
+        let till = try InProcessTill(simulator: sim, journal: journal, day: day, clock: clock)
         await till.terminal.waitFor("30/11/2026")
 
         let first = try await till.sendPayment(sim)
@@ -157,6 +161,9 @@ struct InProcessTill {
         await till.terminal.waitFor("sale 000002")
 
         day.set(CivilDate(year: 2026, month: 12, day: 1))
+        #expect(till.terminal.screen.contains("30/11/2026"), "the date changes with the clock's tick, not before")
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
         await till.terminal.waitFor("01/12/2026")
         let second = try await till.sendPayment(sim)
         #expect(second == "TEST1-2-20261201-000002-1")
