@@ -5,6 +5,7 @@ import KassePrinter
 import KassePrinting
 import Synchronization
 import Testing
+import KasseTesting
 
 /// What the print queue reported, for a test to wait on (bounded, generous deadlines: the
 /// queue's thread may wait for a busy core).
@@ -25,11 +26,7 @@ final class PrintEvents: Sendable {
     @discardableResult
     func waitFor(_ what: String, timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation,
                  _ condition: ([PrintQueue.Event]) -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition(all) { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        if await eventually(timeout: timeout, every: .milliseconds(20), { condition(all) ? true : nil }) != nil { return true }
         Issue.record("never saw \(what); events: \(all)", sourceLocation: sourceLocation)
         return false
     }
@@ -38,12 +35,11 @@ final class PrintEvents: Sendable {
 /// Waits for the emulator to have printed `count` documents.
 func waitForDocuments(_ emulator: PrinterEmulator, _ count: Int, timeout: Duration = .seconds(60),
                       sourceLocation: SourceLocation = #_sourceLocation) async -> [ESCPOSReader.Document] {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
+    let printed = await eventually(timeout: timeout, every: .milliseconds(20)) { () -> [ESCPOSReader.Document]? in
         let documents = emulator.documents
-        if documents.count >= count { return documents }
-        try? await Task.sleep(for: .milliseconds(20))
+        return documents.count >= count ? documents : nil
     }
+    if let printed { return printed }
     Issue.record("the printer printed \(emulator.documents.count) documents, not \(count)", sourceLocation: sourceLocation)
     return emulator.documents
 }

@@ -6,6 +6,7 @@ import KasseSimulator
 import KasseTill
 import Testing
 import VippsModels
+import KasseTesting
 
 /// A till with 21 payments waiting at once (20 left open by a restart, followed by start-up
 /// recovery, and one on screen) against the simulator enforcing Vipps MobilePay's limits in
@@ -48,11 +49,10 @@ import VippsModels
             }
             return (perReference, tooMany)
         }
-        let deadline = ContinuousClock.now + .seconds(180)
         var seen = try reads()
-        while references.contains(where: { (seen.perReference[$0] ?? 0) < 5 }), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(250))
+        _ = try await eventually(timeout: .seconds(180), every: .milliseconds(250)) { () throws -> Bool? in
             seen = try reads()
+            return references.contains(where: { (seen.perReference[$0] ?? 0) < 5 }) ? nil : true
         }
         let elapsed = ContinuousClock.now - started
         await till.quit()

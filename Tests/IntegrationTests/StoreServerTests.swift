@@ -13,6 +13,7 @@ import PostgresNIO
 import Synchronization
 import Testing
 import VippsModels
+import KasseTesting
 
 /// The store server for real: PostgreSQL from Debian's packages, the server's HTTP and
 /// WebSocket endpoints on loopback, the simulator delivering signed webhooks, tills'
@@ -96,11 +97,7 @@ import VippsModels
     }
 
     static func eventually(_ what: String, within seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        if try await KasseTesting.eventually(timeout: .seconds(seconds), every: .milliseconds(20), { try await condition() ? true : nil }) != nil { return }
         Issue.record("not within \(seconds) s: \(what)")
         throw CancellationError()
     }

@@ -5,6 +5,7 @@ import KasseJournalSQLite
 import KasseSimulator
 import KasseTill
 import Testing
+import KasseTesting
 
 /// Capture that fails after the customer approved (6280 "try again later", 6260 "funds
 /// unavailable"), with the real till in a real terminal against the simulator over loopback,
@@ -32,11 +33,10 @@ import Testing
 
     /// Waits (bounded) until the simulator shows the payment's reservation released, nothing captured.
     static func expectReleased(_ reference: String, _ sim: SimulatorHarness, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
         var record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
-        while record.aggregate("cancelledAmount") != 2490, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
+        _ = try await eventually(timeout: .seconds(60), every: .milliseconds(200)) { () async throws -> Bool? in
             record = try await sim.control(.GET, "/simulator/v1/payments/\(reference)")
+            return record.aggregate("cancelledAmount") == 2490 ? true : nil
         }
         #expect(record.aggregate("cancelledAmount") == 2490 && record.aggregate("capturedAmount") == 0, sourceLocation: sourceLocation)
     }
@@ -45,13 +45,11 @@ import Testing
     static func waitForJournal(_ path: String, _ what: String, timeout: Duration = .seconds(120),
                                sourceLocation: SourceLocation = #_sourceLocation,
                                _ test: ([JournalEntry]) -> Bool) async throws -> [JournalEntry] {
-        let deadline = ContinuousClock.now + timeout
         var entries: [JournalEntry] = []
-        while ContinuousClock.now < deadline {
+        if let found = try await eventually(timeout: timeout, every: .milliseconds(200), { () async throws -> [JournalEntry]? in
             entries = try await journal(path).entries()
-            if test(entries) { return entries }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+            return test(entries) ? entries : nil
+        }) { return found }
         Issue.record("the journal never showed \(what): \(entries.suffix(12).map(\.kind))", sourceLocation: sourceLocation)
         return entries
     }

@@ -5,6 +5,7 @@ import Logging
 import Synchronization
 import Testing
 import KasseJournal
+import KasseTesting
 
 /// `kasse display` in a terminal of its own (tmux), following a real till in another.
 final class DisplaySession: Sendable {
@@ -25,13 +26,11 @@ final class DisplaySession: Sendable {
     @discardableResult
     func waitFor(_ what: String, timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation,
                  _ test: (String) -> Bool) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
         var last = ""
-        while ContinuousClock.now < deadline {
+        if let shown = try await eventually(timeout: timeout, { () async throws -> String? in
             last = try await screen()
-            if test(last) { return last }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+            return test(last) ? last : nil
+        }) { return shown }
         Issue.record("the display never showed \(what):\n\(last)", sourceLocation: sourceLocation)
         return last
     }

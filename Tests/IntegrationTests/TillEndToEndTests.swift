@@ -6,6 +6,7 @@ import KasseJournalSQLite
 import KasseLanguage
 import KasseTill
 import Testing
+import KasseTesting
 
 /// The real `kasse` binary in a real terminal (tmux), against a simulator on loopback.
 final class TillSession: Sendable {
@@ -114,13 +115,11 @@ final class TillSession: Sendable {
     @discardableResult
     func waitUntil(_ what: String, timeout: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation,
                    _ test: (String) -> Bool) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
         var last = ""
-        while ContinuousClock.now < deadline {
+        if let shown = try await eventually(timeout: timeout, { () async throws -> String? in
             last = try await screen()
-            if test(last) { return last }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+            return test(last) ? last : nil
+        }) { return shown }
         Issue.record("screen never showed \(what):\n\(last)\n\(await diagnosis())", sourceLocation: sourceLocation)
         return last
     }
@@ -140,15 +139,7 @@ final class TillSession: Sendable {
     /// Waits until the screen shows the text (the till redraws on every change), bounded.
     @discardableResult
     func waitFor(_ text: String, timeout: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        var last = ""
-        while ContinuousClock.now < deadline {
-            last = try await screen()
-            if last.contains(text) { return last }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("screen never showed '\(text)':\n\(last)\n\(await diagnosis())", sourceLocation: sourceLocation)
-        return last
+        try await waitUntil("'\(text)'", timeout: timeout, sourceLocation: sourceLocation) { $0.contains(text) }
     }
 
     /// What the till was doing when a wait ran out: its process state and the end of its log.

@@ -5,6 +5,7 @@ import KassePrinter
 import KassePrinting
 import KasseTill
 import Testing
+import KasseTesting
 
 /// The receipt printer at the real till, in a real terminal, printing over real loopback TCP
 /// to the project's printer emulator, which reads the ESC/POS back as a printer does.
@@ -287,10 +288,8 @@ import Testing
         #expect(documents.count == 1)
         #expect(documents.first?.barcodes == ["000001"])
         // Journaled as printed (the banner saying so may be gone: log-in and the recovered sale have theirs).
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).entries(kinds: ["printed"]).isEmpty,
-              ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
+        _ = try await eventually(timeout: .seconds(60)) { () async throws -> Bool? in
+            try await Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).entries(kinds: ["printed"]).isEmpty ? nil : true
         }
         try await restarted.keys("Enter", "F10")
         try await restarted.waitFor("KASSE-EXITED-0")

@@ -94,11 +94,10 @@ struct InProcessTill {
         terminal.type(number)
         terminal.press(.enter, .function(4))
         await terminal.waitFor("Reference \(tillID)-")
-        for _ in 0..<600 {
+        if let new = try await eventually(timeout: .seconds(60), { () async throws -> String? in
             let references = try await simulator.control(.GET, "/simulator/v1/payments").array.compactMap { $0["reference"] as? String }
-            if let new = references.first(where: { !before.contains($0) }) { return new }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+            return references.first { !before.contains($0) }
+        }) { return new }
         Issue.record("no payment reached the simulator")
         return ""
     }
