@@ -4,6 +4,7 @@ import KasseLanguage
 import Testing
 import VippsModels
 import KasseJournal
+import KasseTesting
 
 /// The journal's stored shape: explicit, versioned JSON with a `type` and named fields.
 struct JournalFormatTests {
@@ -90,8 +91,8 @@ struct JournalFormatTests {
 
     /// Each kind's stored JSON, byte for byte, against its golden file in `__Golden__`: a renamed
     /// Swift property or case changes what a shop's journal holds for years, so it must fail here.
-    /// `RECORD_GOLDEN=1 swift test --filter KasseJournalTests` writes missing files; a change to
-    /// one is a new journal format (and `JournalEvent.format` goes up).
+    /// `RECORD_SNAPSHOTS=1 swift test --filter KasseJournalTests` writes them; a change to one is
+    /// a new journal format (and `JournalEvent.format` goes up).
     @Test(arguments: everyKind)
     func everyKindIsStoredExactlyAsItsGoldenFile(event: JournalEvent) throws {
         let encoder = JSONEncoder()
@@ -99,15 +100,9 @@ struct JournalFormatTests {
         let text = String(decoding: try encoder.encode(event), as: UTF8.self) + "\n"
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let url = root.appendingPathComponent("__Golden__/\(event.kind).json")
-        guard let golden = try? String(contentsOf: url, encoding: .utf8) else {
-            if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
-                try text.write(to: url, atomically: true, encoding: .utf8)
-            }
-            Issue.record("no golden file __Golden__/\(event.kind).json: run RECORD_GOLDEN=1 swift test --filter KasseJournalTests")
-            return
-        }
-        #expect(text == golden, "the stored form of \(event.kind) changed:\n\(text)")
+        expectGolden(text, at: url, what: "the stored form of \(event.kind)")
         // And the golden text is read back as the same entry (what old journals hold stays readable).
+        let golden = try #require(try? String(contentsOf: url, encoding: .utf8))
         #expect(try JSONDecoder().decode(JournalEvent.self, from: Data(golden.utf8)) == event)
     }
 

@@ -6,6 +6,7 @@ import KasseTill
 import Testing
 import VippsModels
 import KasseJournal
+import KasseTesting
 
 /// The receipts as documents, each kind compared with its golden text in __Snapshots__
 /// (`RECORD_SNAPSHOTS=1 swift test --filter LegalReceiptTests` writes them anew).
@@ -29,15 +30,7 @@ struct LegalReceiptTests {
         let text = receipt.text().joined(separator: "\n") + "\n"
         #expect(receipt.text().allSatisfy { $0.count <= 48 }, "a line is wider than the paper", sourceLocation: sourceLocation)
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("__Snapshots__/\(name).txt")
-        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-            try? text.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        guard let golden = try? String(contentsOf: url, encoding: .utf8) else {
-            Issue.record("no snapshot \(name).txt", sourceLocation: sourceLocation)
-            return
-        }
-        #expect(text == golden, "receipt \(name) differs:\n\(text)", sourceLocation: sourceLocation)
+        expectGolden(text, at: url, what: "receipt \(name)", sourceLocation: sourceLocation)
     }
 
     @Test func eachKindOfReceipt() {

@@ -5,6 +5,7 @@ import KasseNorway
 import KasseTill
 import Testing
 import KasseJournal
+import KasseTesting
 
 /// X and Z reports in Norway: every item kassasystemforskrifta § 2-8-2 lists, with Norwegian
 /// labels, compared with golden text in __Snapshots__ (`RECORD_SNAPSHOTS=1` writes them anew);
@@ -66,11 +67,7 @@ struct NorwegianReportTests {
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 40 }, "a line is wider than the paper")
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("__Snapshots__/report-\(kind.rawValue.lowercased()).txt")
-        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-            try text.write(to: url, atomically: true, encoding: .utf8)
-        }
-        let golden = try #require(try? String(contentsOf: url, encoding: .utf8), "no snapshot \(url.lastPathComponent)")
-        #expect(text == golden)
+        expectGolden(text, at: url)
     }
 
     /// On paper a report fills the paper's width, as receipts do: 48 columns on 80 mm paper,
@@ -83,11 +80,7 @@ struct NorwegianReportTests {
         #expect(lines.filter { $0.count == width }.count >= 5, "the report does not use the paper's width")
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("__Snapshots__/report-\(kind.rawValue.lowercased())-\(width).txt")
-        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-            try text.write(to: url, atomically: true, encoding: .utf8)
-        }
-        let golden = try #require(try? String(contentsOf: url, encoding: .utf8), "no snapshot \(url.lastPathComponent)")
-        #expect(text == golden)
+        expectGolden(text, at: url)
     }
 
     /// Every label follows the report's language, the article groups' names too (a Danish X

@@ -5,6 +5,7 @@ import KasseTill
 import Testing
 import VippsModels
 import KasseJournal
+import KasseTesting
 
 enum Fixture {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -67,13 +68,5 @@ func assertSnapshot(_ canvas: Canvas, named name: String, sourceLocation: Source
     let body = (0..<canvas.size.rows).map { "|" + canvas.row($0) + "|" }.joined(separator: "\n")
     let text = border + "\n" + body + "\n" + border + "\n"
     let url = Fixture.root.appendingPathComponent("Tests/KasseTillTests/__Snapshots__/\(name).txt")
-    if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-        try? text.write(to: url, atomically: true, encoding: .utf8)
-        return
-    }
-    guard let golden = try? String(contentsOf: url, encoding: .utf8) else {
-        Issue.record("no snapshot \(name).txt: run RECORD_SNAPSHOTS=1 swift test --filter KasseTillTests", sourceLocation: sourceLocation)
-        return
-    }
-    #expect(text == golden, "screen \(name) differs:\n\(text)", sourceLocation: sourceLocation)
+    expectGolden(text, at: url, what: "screen \(name)", sourceLocation: sourceLocation)
 }
