@@ -174,6 +174,20 @@ public struct JournalRefund: Sendable, Hashable, Codable {
         self.lines = lines
         self.vat = JournalSale.vat(of: lines)
     }
+
+    /// Return `number` of `sale`: `amount` back for `lines`, with the refund's own idempotency
+    /// key. The till and `kasse return` both record it so, before anything is sent.
+    public init(returnNumber number: Int, of sale: JournalSale, amount: Int, lines: [JournalLine]) {
+        self.init(sale: sale.sale, reference: sale.reference, returnNumber: number, amount: amount, currency: sale.currency,
+                  key: IdempotencyKey(.refund(number), reference: sale.reference), lines: lines)
+    }
+}
+
+extension JournalEvent {
+    /// A manager approved the Z report that closes the day (at the till or `kasse report z`).
+    public static func zReportApproved(number: Int, by manager: String) -> JournalEvent {
+        .managerApproved(employee: manager, action: "Z report \(number)")
+    }
 }
 
 /// A committed transaction's signature (Norway): its number in the register's chain, the

@@ -172,9 +172,7 @@ extension Till {
                 state.mode = .returning(session)
                 state.banner = Banner(.info, .refundingAmount, ["amount": money(state, amount)])
                 // Recorded, with its own key, before the refund is sent.
-                let refund = JournalRefund(
-                    sale: sale.sale, reference: sale.reference, returnNumber: session.returnNumber, amount: amount, currency: sale.currency,
-                    key: IdempotencyKey(.refund(session.returnNumber), reference: sale.reference), lines: lines)
+                let refund = JournalRefund(returnNumber: session.returnNumber, of: sale, amount: amount, lines: lines)
                 return [.record([.refundStarted(refund)]), .refundReturn(refund)]
             }
             session.phase = .choosing

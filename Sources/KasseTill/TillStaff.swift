@@ -166,7 +166,7 @@ extension Till {
             case .zReport(let report):
                 state.mode = .report(report, confirmingZ: false)
                 state.banner = Banner(.info, .makingZReport, ["number": .number(report.number)])
-                return [.record([.managerApproved(employee: entry.member.id, action: "Z report \(report.number)")]), .makeReport(.z)]
+                return [.record([.zReportApproved(number: report.number, by: entry.member.id)]), .makeReport(.z)]
             case .training(let on):
                 state.training = on
                 state.mode = .selling(.code)

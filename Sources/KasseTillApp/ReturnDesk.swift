@@ -34,9 +34,7 @@ public struct ReturnDesk: Sendable {
     /// Numbers the return and records it (with its key); nothing is sent yet. For the command line.
     public func record(sale: JournalSale, amount: Int, lines: [JournalLine]) async throws(JournalError) -> JournalRefund {
         let number = try await journal.nextReturnNumber()
-        let refund = JournalRefund(
-            sale: sale.sale, reference: sale.reference, returnNumber: number, amount: amount, currency: sale.currency,
-            key: IdempotencyKey(.refund(number), reference: sale.reference), lines: lines)
+        let refund = JournalRefund(returnNumber: number, of: sale, amount: amount, lines: lines)
         try await journal.append([.refundStarted(refund)])
         return refund
     }

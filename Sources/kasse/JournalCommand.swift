@@ -577,7 +577,7 @@ struct ReportCommand: AsyncParsableCommand {
             do {
                 if let employee {
                     let next = try await journal.sinceLastZ().nextZ
-                    try await journal.append([.managerApproved(employee: employee, action: "Z report \(next)")], employee: employee)
+                    try await journal.append([.zReportApproved(number: next, by: employee)], employee: employee)
                 }
                 report = try await journal.zReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue,
                                                    employee: employee)
