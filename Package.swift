@@ -95,6 +95,7 @@ let package = Package(
             dependencies: [
                 "KasseListener",
                 "VippsModels",
+                "VippsWebhooks",
                 "KasseCore",
                 "KasseQR",
                 "KassePrinting",
@@ -107,7 +108,13 @@ let package = Package(
         ),
         // Webhook request verification (the HMAC scheme over a request's headers and body).
         // No I/O; Foundation for URL and date parsing.
-        .target(name: "VippsWebhooks", dependencies: ["VippsModels"], swiftSettings: strict),
+        // Vipps MobilePay's webhooks, pure: the signing scheme (the simulator signs with it) and
+        // the verification of a request (the store server, `kasse webhook listen`).
+        .target(
+            name: "VippsWebhooks",
+            dependencies: ["VippsModels", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // EDGE: the configuration file, read by a real TOML library (TOMLKit, over the C++ toml++).
         .target(
             name: "KasseConfig",
@@ -285,6 +292,7 @@ let package = Package(
         .testTarget(name: "KasseCoreTests", dependencies: ["KasseCore", "KasseTesting", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseTillTests", dependencies: ["KasseTill", "KasseJournal", "KasseTesting", "KasseCore", "KasseLanguage", "VippsModels"],
                     exclude: ["__Snapshots__"], swiftSettings: testSettings),
+        .testTarget(name: "VippsWebhooksTests", dependencies: ["VippsWebhooks", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseJournalTests", dependencies: ["KasseJournal", "KasseTesting", "KasseCore", "KasseLanguage", "VippsModels"],
                     exclude: ["__Golden__"], swiftSettings: testSettings),
         .testTarget(name: "KasseLanguageTests", dependencies: ["KasseLanguage", "KasseCore", "VippsModels"], swiftSettings: testSettings),

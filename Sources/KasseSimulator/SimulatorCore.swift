@@ -3,6 +3,7 @@ import KasseQR
 import KasseCore
 import Logging
 import VippsModels
+import VippsWebhooks
 
 /// Everything the simulator knows and every rule it enforces. One actor, so requests are
 /// handled one at a time exactly as if they were serialised by the real service.

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 import VippsModels
+import VippsWebhooks
 
 struct RegisteredWebhook: Sendable, Hashable {
     var id: String

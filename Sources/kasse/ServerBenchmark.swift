@@ -19,6 +19,7 @@ import NIOHTTP1
 import Synchronization
 import VippsClient
 import VippsModels
+import VippsWebhooks
 
 /// The store server under load, against a real PostgreSQL (`scripts/bench-server` starts a
 /// private one): how soon a webhook turns into PAID on a till's screen, and 50 tills selling

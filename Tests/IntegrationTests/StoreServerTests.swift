@@ -14,6 +14,7 @@ import Synchronization
 import Testing
 import VippsModels
 import KasseTesting
+import VippsWebhooks
 
 /// The store server for real: PostgreSQL from Debian's packages, the server's HTTP and
 /// WebSocket endpoints on loopback, the simulator delivering signed webhooks, tills'

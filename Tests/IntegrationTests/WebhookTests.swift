@@ -7,6 +7,7 @@ import NIOCore
 import Synchronization
 import Testing
 import VippsModels
+import VippsWebhooks
 
 /// A local HTTP endpoint that records what it receives and answers with scripted statuses.
 final class WebhookReceiver: Sendable {

@@ -1,5 +1,6 @@
 import Testing
 import VippsModels
+import VippsWebhooks
 
 struct WebhookSignatureTests {
     /// The published test vector (webhooks request-authentication guide).
