@@ -35,7 +35,7 @@ public struct ReturnDesk: Sendable {
     public func record(sale: JournalSale, amount: Int, lines: [JournalLine]) async throws(JournalError) -> JournalRefund {
         let number = try await journal.nextReturnNumber()
         let refund = JournalRefund(returnNumber: number, of: sale, amount: amount, lines: lines)
-        try await journal.append([.refundStarted(refund)])
+        try await journal.recordReturnStarted(refund)
         return refund
     }
 
@@ -64,19 +64,14 @@ public struct ReturnDesk: Sendable {
         let events = refund.events(for: outcome)
         guard !events.isEmpty else { return (outcome, nil) }
         do {
-            if let chain {
-                let at = Int64(Date().timeIntervalSince1970)
-                let receipts = company.map { company in
+            let at = Int64(Date().timeIntervalSince1970)
+            let receipts = chain.flatMap { chain in
+                company.map { company in
                     LegalReceipt.issued(for: events, refunds: [refund], company: company, register: chain.register, cashier: journal.cashier,
                                         atUTC: at, zone: chain.zone)
-                } ?? []
-                try await journal.append(signing: { last in
-                    var next = chain.continuing(after: last)
-                    return try next.sign(events, refunds: [refund], atUTC: at) + receipts
-                })
-            } else {
-                try await journal.append(events)
-            }
+                }
+            } ?? []
+            try await journal.commit(events, refunds: [refund], chain: chain, atUTC: at, then: receipts, employee: nil, logger: logger)
             return (outcome, nil)
         } catch {
             return (outcome, error.description)

@@ -597,7 +597,7 @@ public enum TillLauncher {
                 default:
                     break
                 }
-                try await journal.append(started)
+                try await journal.recordStart(started)
                 // A business day with sales and no Z report: say so at start.
                 let open = try await journal.sinceLastZ().entries.map(\.1)
                 if let reminder = ZReportReminder.message(sinceLastZ: open, today: today(in: tillConfiguration.settings.timeZone)) {

@@ -231,21 +231,8 @@ public actor TillRuntime {
                         if case .saleCompleted(let sale) = $0 { sale } else { nil }
                     })
                     let queued = copies + printing.map { JournalEvent.printQueued(sale: $0.sale, document: $0.document, number: $0.number) }
-                    if let chain {
-                        let unsigned = events, logger = logger
-                        try await journal.append(employee: employee, signing: { last in
-                            var next = chain.continuing(after: last)
-                            do {
-                                return try next.sign(unsigned, refunds: refunds, atUTC: at) + receipts + queued
-                            } catch {
-                                // Never lose the sale: stored unsigned, and `kasse journal verify` names it.
-                                logger.error("signing: \(error)")
-                                return unsigned + receipts + queued
-                            }
-                        })
-                    } else {
-                        try await journal.append(events + receipts + queued, employee: employee)
-                    }
+                    try await journal.commit(events, refunds: refunds, chain: chain, atUTC: at, then: receipts + queued,
+                                             employee: employee, logger: logger)
                     remember(receipts)
                     for receipt in printing { printer?.print(receipt) }
                 } catch {
@@ -466,7 +453,7 @@ public actor TillRuntime {
                     // A Z report is always printed (kassasystemforskrifta § 2-8-3); an X report on
                     // request. After the report is shown, so what the printer says comes after it.
                     if kind == .z, self.hasPrinter {
-                        try await journal.append([.printQueued(sale: nil, document: JournalReport.Kind.z.documentName, number: String(report.number))], employee: employee)
+                        try await journal.recordReportQueued(report, employee: employee)
                         self.printReport(report)
                     }
                 } catch let error as JournalError {
@@ -581,10 +568,7 @@ public actor TillRuntime {
                     .text(width: width)
             }
             let copy = PendingPrint(sale: sale.sale, document: "copy", number: sale.receiptNumber, text: text, report: nil)
-            try await journal.append([.receiptCopied(sale: sale.sale, reference: sale.reference, receiptNumber: sale.receiptNumber,
-                                                     amount: sale.total, text: text)]
-                                     + (printer == nil ? [] : [.printQueued(sale: sale.sale, document: "copy", number: sale.receiptNumber)]),
-                                     employee: cashier.isEmpty ? nil : cashier)
+            try await journal.recordReceiptCopy(of: sale, text: text, printing: printer != nil, employee: cashier.isEmpty ? nil : cashier)
             send.yield(.receiptCopyDone(sale: sale.sale, refusal: nil))
             printer?.print(copy)
         } catch {

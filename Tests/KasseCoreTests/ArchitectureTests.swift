@@ -185,6 +185,21 @@ struct ArchitectureTests {
         }
     }
 
+    /// The till's shell stores entries through one writer: the intent-named writes of
+    /// `KasseTillApp/JournalWrites.swift` (each one transaction), never by appending itself.
+    @Test func theTillsShellWritesItsJournalInOnePlace() throws {
+        let directory = Self.root.appendingPathComponent("Sources/KasseTillApp")
+        let writer = "JournalWrites.swift", seam = "TillJournal.swift"
+        let writes = try String(contentsOf: directory.appendingPathComponent(writer), encoding: .utf8)
+        #expect(writes.contains("append("))
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".swift") && file != writer && file != seam {
+            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            for call in ["journal.append(", "journal?.append(", "journal.write(", "Journal.append("] {
+                #expect(!text.contains(call), "Sources/KasseTillApp/\(file) writes the journal itself (\(call)): add an intent-named write to \(writer)")
+            }
+        }
+    }
+
     /// docs/modules.md names every target under Sources/ and no other: the map cannot go stale.
     @Test func theModuleMapNamesEveryTarget() throws {
         let map = try String(contentsOf: Self.root.appendingPathComponent("docs/modules.md"), encoding: .utf8)
