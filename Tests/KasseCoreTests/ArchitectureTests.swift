@@ -200,6 +200,18 @@ struct ArchitectureTests {
         }
     }
 
+    /// The README is what a newcomer reads in five minutes: at most 200 lines, its Quick start two
+    /// commands, and its picture of the till the golden screen it claims to be.
+    @Test func theReadmeStaysShortAndTrue() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let lines = readme.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count <= 200, "README.md has \(lines.count) lines")
+        let quickStart = lines.drop { $0 != "## Quick start" }.drop { !$0.hasPrefix("```") }.dropFirst().prefix { !$0.hasPrefix("```") }
+        #expect(quickStart.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count == 2)
+        let golden = try String(contentsOf: Self.root.appendingPathComponent("Tests/KasseTillTests/__Snapshots__/basket-en-80x24.txt"), encoding: .utf8)
+        #expect(readme.contains("```text\n" + golden + "```"), "README.md's screen is not Tests/KasseTillTests/__Snapshots__/basket-en-80x24.txt")
+    }
+
     /// docs/modules.md names every target under Sources/ and no other: the map cannot go stale.
     @Test func theModuleMapNamesEveryTarget() throws {
         let map = try String(contentsOf: Self.root.appendingPathComponent("docs/modules.md"), encoding: .utf8)
