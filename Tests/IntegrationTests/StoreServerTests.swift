@@ -259,7 +259,9 @@ extension StoreServerTests {
         try await Self.eventually("the till noticed") { !link.isConnected }
         #expect(try await Self.post(b.baseURL + "/vipps/webhooks", Self.signed(Self.event(second, "AUTHORIZED"), secret: secret, url: publicURL)).0 == 200)
         var again: RunningStoreServer?
-        try await Self.eventually("instance A started again") {
+        // Starting again on the same port connects to PostgreSQL and makes its tables each try: on a
+        // machine running every suite at once that may take minutes (as in the replication restart test).
+        try await Self.eventually("instance A started again", within: 240) {
             again = try? await StoreServer.start(configuration, logger: Self.logger)
             return again != nil
         }

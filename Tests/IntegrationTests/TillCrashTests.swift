@@ -5,6 +5,7 @@ import KasseJournalSQLite
 import KasseSimulator
 import KasseTill
 import Testing
+import KasseTesting
 
 /// The real till killed with SIGKILL at random points of the payment flow, restarted, and
 /// checked against the simulator's records: every payment captured exactly once and
@@ -216,7 +217,17 @@ import Testing
 
 extension TillSession {
     /// SIGKILL to the till process: no clean-up of any kind.
+    /// A crash: the till's own process is killed first and is gone before its terminal (tmux,
+    /// the shell) goes. Killed the other way round, the till would hear the terminal hang up
+    /// (SIGHUP) first and close in order, as a till does on SIGHUP, abandoning its open sale.
     func kill() async throws {
+        let till = "^\(KasseBinary.path) till --config \(directory)/kasse.toml"
+        let pids = { () async throws -> [Int32] in
+            try await runProgram("/usr/bin/pgrep", ["-f", till]).output.split(separator: "\n")
+                .compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 != getpid() }
+        }
+        for pid in try await pids() { Foundation.kill(pid, SIGKILL) }
+        _ = try await eventually(timeout: .seconds(60)) { try await pids().isEmpty ? true : nil }
         let found = try await runProgram("/usr/bin/pgrep", ["-f", "till --config \(directory)/kasse.toml"])
         for line in found.output.split(separator: "\n") {
             if let pid = Int32(line.trimmingCharacters(in: .whitespaces)), pid != getpid() {
