@@ -6,7 +6,6 @@ import KasseCore
 import KasseTill
 import Logging
 import NIOWebSocket
-import KasseJournal
 
 /// The display's side: follows a till's customer view, reconnecting by itself. While it has
 /// no till it hands out the closed view, so the customer sees a calm "closed" screen.

@@ -9,7 +9,6 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
-import KasseJournal
 
 /// The till's side of the customer display: a WebSocket (`/customer-view`) that sends each
 /// display the customer's view as JSON, at once and on every change. Till and display prove to

@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import KasseTill
-import KasseJournal
 
 /// How the till and its customer display prove to each other that they share the display
 /// secret, without the secret (or anything it could be worked out from offline more easily

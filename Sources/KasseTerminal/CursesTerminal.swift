@@ -2,7 +2,6 @@ import CNcurses
 import Foundation
 import KasseTill
 import Synchronization
-import KasseJournal
 
 public enum TerminalEvent: Sendable, Equatable {
     case key(Key)

@@ -1,5 +1,4 @@
 import KasseLanguage
-import KasseJournal
 
 /// How a cell looks. The terminal maps these to colours, or to bold/reverse without colour.
 public enum CellStyle: UInt8, Sendable, Hashable {

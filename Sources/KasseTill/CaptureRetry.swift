@@ -1,6 +1,5 @@
 import KasseLanguage
 import VippsModels
-import KasseJournal
 
 /// What the till does when a capture of an authorized payment fails: one decision for the
 /// payment on screen and for one the customer has left with (or a restart interrupted).

@@ -2,7 +2,6 @@ import KasseCore
 import KasseLanguage
 import KasseQR
 import VippsModels
-import KasseJournal
 
 /// The customer display's screen, drawn from a `CustomerView` alone (the display knows nothing
 /// else of the till): the shop, the newest lines, the amount to pay, and one clear message

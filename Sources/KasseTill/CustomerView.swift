@@ -1,7 +1,6 @@
 import KasseCore
 import KasseLanguage
 import VippsModels
-import KasseJournal
 
 /// What the customer may see of the till: the shop, the lines and the total, and where the
 /// payment stands. A pure function of the till's state, with nothing only the cashier may

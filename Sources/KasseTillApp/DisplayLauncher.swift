@@ -4,7 +4,6 @@ import KasseTerminal
 import KasseTill
 import Logging
 import Synchronization
-import KasseJournal
 
 /// `kasse display`: the customer-facing screen. It follows one till's customer view and draws
 /// it full screen; without its till it shows "closed" and keeps trying. F10 ends it.

@@ -9,7 +9,6 @@ import KasseTillApp
 import Logging
 import Synchronization
 import VippsClient
-import KasseJournal
 
 /// Keystroke to screen in the till's real runtime while the printer hangs: the emulator takes
 /// the connection and never answers, with a Z-sized job and a receipt stuck in the queue. Run a

@@ -6,7 +6,6 @@ import KasseStore
 import KasseStoreServer
 import KasseTillApp
 import VippsClient
-import KasseJournal
 
 extension ServerCommand {
     /// Norway: one SAF-T Cash Register file for a store (or every store) from the server's copy
