@@ -64,3 +64,42 @@ public struct StaffList: Sendable, Hashable {
         (4...8).contains(pin.count) && pin.allSatisfy { $0.isASCII && $0.isNumber }
     }
 }
+
+/// The one check of an employee number and PIN: at the till's log-in, for a manager's approval
+/// at the till, and on the command line (`kasse report z`, `kasse journal reanchor`), always in
+/// this order: the lock-out (the PIN is not even asked for while it lasts), the number and the
+/// PIN's form, a manager's six digits, and only then the slow comparison with the stored hash,
+/// which the caller makes (off the till's reducer) and hands to `verdict`.
+public enum PINCheck: Equatable, Sendable {
+    /// Wrong PINs in a row have locked log-in for this many more seconds.
+    case locked(secondsLeft: Int)
+    /// No such member, or not a PIN: journaled as a refused log-in, counted towards the lock-out.
+    case refused
+    /// A manager's PIN shorter than a manager's may be (refused and counted the same way).
+    case managerPINTooShort(minimum: Int)
+    /// Well formed: compare the PIN with this member's stored hash.
+    case compare(StaffList.Entry)
+
+    public static func begin(employeeID: String, pin: () -> String, staff: StaffList?, lockedForSeconds: Int) -> PINCheck {
+        guard lockedForSeconds <= 0 else { return .locked(secondsLeft: lockedForSeconds) }
+        let pin = pin()
+        guard let entry = staff?.entry(id: employeeID), StaffList.isValidPIN(pin) else { return .refused }
+        let minimum = StaffList.minimumPINLength(for: entry.member.role)
+        guard pin.count >= minimum else { return entry.member.role == .manager ? .managerPINTooShort(minimum: minimum) : .refused }
+        return .compare(entry)
+    }
+
+    /// What the comparison means: a wrong PIN is refused; a right one is accepted, unless a
+    /// manager was needed and this member is not one.
+    public enum Verdict: Equatable, Sendable {
+        case refused
+        case notAManager(StaffMember)
+        case accepted(StaffMember)
+    }
+
+    public static func verdict(_ entry: StaffList.Entry?, matches: Bool, managerNeeded: Bool) -> Verdict {
+        guard matches, let entry else { return .refused }
+        if managerNeeded, entry.member.role != .manager { return .notAManager(entry.member) }
+        return .accepted(entry.member)
+    }
+}

@@ -84,27 +84,31 @@ extension Till {
                 state.banner = nil
                 return []
             }
+            var lockedFor = 0
             if let locked = state.lockedUntil, state.now < locked {
                 let remaining = (locked - state.now).components
-                let seconds = Int(remaining.seconds) + (remaining.attoseconds > 0 ? 1 : 0)
+                lockedFor = Int(remaining.seconds) + (remaining.attoseconds > 0 ? 1 : 0)
+            }
+            let typed = form.pin
+            switch PINCheck.begin(employeeID: form.employeeID, pin: { typed }, staff: staff, lockedForSeconds: lockedFor) {
+            case .locked(let seconds):
                 form.pin = ""
-                state.banner = Banner(.error, .logInLocked, ["seconds": .number(Int(seconds))])
+                state.banner = Banner(.error, .logInLocked, ["seconds": .number(seconds)])
                 return [.bell]
-            }
-            guard let entry = staff?.entry(id: form.employeeID), StaffList.isValidPIN(form.pin) else {
+            case .refused:
                 return wrongPIN(&state, &form)
-            }
-            // A manager's PIN guards the day's close and training mode: six digits at least.
-            if entry.member.role == .manager, form.pin.count < StaffList.minimumPINLength(for: .manager) {
+            case .managerPINTooShort(let minimum):
+                // A manager's PIN guards the day's close and training mode: six digits at least.
                 let effects = wrongPIN(&state, &form)
                 if state.lockedUntil.map({ state.now >= $0 }) ?? true {
-                    state.banner = Banner(.error, .managerPINTooShort, ["count": .number(StaffList.minimumPINLength(for: .manager))])
+                    state.banner = Banner(.error, .managerPINTooShort, ["count": .number(minimum)])
                 }
                 return effects
+            case .compare(let entry):
+                form.checking = true
+                state.banner = Banner(.info, .checking)
+                return [.checkPIN(employeeID: entry.member.id, pin: form.pin, hash: entry.pinHash)]
             }
-            form.checking = true
-            state.banner = Banner(.info, .checking)
-            return [.checkPIN(employeeID: entry.member.id, pin: form.pin, hash: entry.pinHash)]
         default:
             return []
         }
@@ -129,16 +133,16 @@ extension Till {
     func pinChecked(_ state: inout TillState, employeeID: String, matches: Bool) -> [TillEffect] {
         switch state.mode {
         case .loggingIn(var form) where form.checking && form.employeeID == employeeID:
-            guard matches, let entry = staff?.entry(id: employeeID) else {
+            guard case .accepted(let member) = PINCheck.verdict(staff?.entry(id: employeeID), matches: matches, managerNeeded: false) else {
                 let effects = wrongPIN(&state, &form)
                 state.mode = .loggingIn(form)
                 return effects
             }
             state.wrongPINs = 0
             state.lockedUntil = nil
-            state.employee = entry.member
+            state.employee = member
             state.mode = .selling(.code)
-            state.banner = Banner(.success, state.training ? .loggedInTraining : .loggedIn, ["name": .text(entry.member.name), "id": .text(entry.member.id)])
+            state.banner = Banner(.success, state.training ? .loggedInTraining : .loggedIn, ["name": .text(member.name), "id": .text(member.id)])
             // A warning from start matters more than the greeting (the status bar names who is in).
             if let notice = state.startNotice {
                 state.banner = notice
@@ -149,29 +153,34 @@ extension Till {
             state.heldNotices = []
             return held.flatMap { recovered(&state, $0) }
         case .authorizing(var approval) where approval.form.checking && approval.form.employeeID == employeeID:
-            guard matches, let entry = staff?.entry(id: employeeID) else {
+            let manager: StaffMember
+            switch PINCheck.verdict(staff?.entry(id: employeeID), matches: matches, managerNeeded: true) {
+            case .refused:
                 let effects = wrongPIN(&state, &approval.form)
                 state.mode = .authorizing(approval)
                 return effects
-            }
-            state.wrongPINs = 0
-            state.lockedUntil = nil
-            guard entry.member.role == .manager else {
+            case .notAManager(let member):
+                state.wrongPINs = 0
+                state.lockedUntil = nil
                 approval.form = LogInForm()
                 state.mode = .authorizing(approval)
-                state.banner = Banner(.error, .notAManager, ["name": .text(entry.member.name), "purpose": .message(approval.purpose.message)])
+                state.banner = Banner(.error, .notAManager, ["name": .text(member.name), "purpose": .message(approval.purpose.message)])
                 return [.bell]
+            case .accepted(let member):
+                state.wrongPINs = 0
+                state.lockedUntil = nil
+                manager = member
             }
             switch approval.purpose {
             case .zReport(let report):
                 state.mode = .report(report, confirmingZ: false)
                 state.banner = Banner(.info, .makingZReport, ["number": .number(report.number)])
-                return [.record([.zReportApproved(number: report.number, by: entry.member.id)]), .makeReport(.z)]
+                return [.record([.zReportApproved(number: report.number, by: manager.id)]), .makeReport(.z)]
             case .training(let on):
                 state.training = on
                 state.mode = .selling(.code)
                 state.banner = on ? Banner(.warning, .trainingOn, ["key": .text(KeyMap.label(for: .training))]) : Banner(.info, .trainingOff)
-                return [.record([.trainingMode(on: on, manager: entry.member.id)])]
+                return [.record([.trainingMode(on: on, manager: manager.id)])]
             }
         default:
             return []

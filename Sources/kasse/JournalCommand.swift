@@ -143,8 +143,7 @@ struct JournalCommand: AsyncParsableCommand {
                                         cashier: completed?.cashier ?? settings.cashierID, date: date, time: time,
                                         language: settings.documentLanguageToday).text()
             _ = try await journalCall { () async throws(JournalError) in
-                try await journal.append([.receiptCopied(sale: paid.sale, reference: paid.reference, receiptNumber: paid.receiptNumber,
-                                                         amount: paid.total, text: text)])
+                try await journal.recordReceiptCopy(of: paid, text: text, printing: false, employee: nil)
             }
             emit(text.joined(separator: "\n"))
         }
@@ -164,7 +163,7 @@ struct JournalCommand: AsyncParsableCommand {
             }
             guard firstSale >= 1 else { throw CLIError("--first-sale must be 1 or more") }
             // An anchor left by a lost journal is kept aside and named in the new one.
-            var events: [JournalEvent] = [.journalCreated(firstSale: firstSale)]
+            var previousAnchor: String?
             let anchorPath = JournalAnchor.path(forJournal: path)
             if let old = try? JournalAnchor.read(journalPath: path) {
                 let kept = anchorPath + ".replaced-" + InternetTime.rfc3339(Date().timeIntervalSince1970).filter { $0.isNumber }
@@ -173,12 +172,11 @@ struct JournalCommand: AsyncParsableCommand {
                 } catch {
                     throw CLIError("cannot move the old anchor file \(anchorPath) aside: \(error.localizedDescription)")
                 }
-                events.append(.operatorAction(
-                    "new journal: the previous journal's anchor (entry \(old.sequence), hash \(old.hash.prefix(16))…) kept as \(kept)"))
+                previousAnchor = "new journal: the previous journal's anchor (entry \(old.sequence), hash \(old.hash.prefix(16))…) kept as \(kept)"
             }
             do {
                 let journal = try Journal(path: path, till: settings.settings.tillID, cashier: settings.defaultCashier)
-                try await journal.append(events)
+                try await journal.recordCreated(firstSale: firstSale, previousAnchor: previousAnchor)
             } catch {
                 throw CLIError(error.description)
             }
@@ -362,11 +360,7 @@ struct JournalCommand: AsyncParsableCommand {
                 try? FileManager.default.copyItem(atPath: anchorPath, toPath: kept)
             }
             let note = "journal re-anchored: \(check); reason: \(reason)" + (kept.isEmpty ? "" : "; old anchor kept as \(kept)")
-            try await journalCall { () async throws(JournalError) in
-                var events: [JournalEvent] = [.operatorAction(note)]
-                if let employee { events.insert(.managerApproved(employee: employee, action: "journal re-anchored"), at: 0) }
-                _ = try await journal.append(events, employee: employee)
-            }
+            try await journalCall { () async throws(JournalError) in try await journal.recordReanchored(note, approvedBy: employee) }
             emit("Recorded in the journal and anchored anew: \(check).")
         }
     }
@@ -553,7 +547,7 @@ struct ReportCommand: AsyncParsableCommand {
                 try await journal.xReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue)
             }
             if norway {
-                _ = try await journalCall { () async throws(JournalError) in try await journal.append([.xReport(report)], employee: nil) }
+                try await journalCall { () async throws(JournalError) in try await journal.recordXReport(report) }
             }
             if json { printJSON(report) } else { emit(report.text(language: settings.documentLanguageToday, company: settings.company, zone: settings.settings.timeZone)) }
         }
@@ -577,7 +571,7 @@ struct ReportCommand: AsyncParsableCommand {
             do {
                 if let employee {
                     let next = try await journal.sinceLastZ().nextZ
-                    try await journal.append([.zReportApproved(number: next, by: employee)], employee: employee)
+                    try await journal.recordZApproval(number: next, by: employee)
                 }
                 report = try await journal.zReport(store: settings.settings.storeID, currency: settings.settings.market.currency.rawValue,
                                                    employee: employee)
@@ -602,34 +596,41 @@ enum ManagerPIN {
         return try await check(manager, journal: journal, staff: staff, purpose: purpose, refused: refused)
     }
 
-    /// The manager's employee number once their PIN is right; otherwise a clear refusal.
+    /// The manager's employee number once their PIN is right; otherwise a clear refusal. The
+    /// checks are the till's own (`PINCheck`), in its order.
     static func check(_ manager: String, journal: Journal, staff: StaffList, purpose: String, refused: String) async throws -> String {
         let lockOut = try await journalCall { () async throws(JournalError) in try await journal.logInLockOut() }
-        let wait = lockOut.secondsLeft(now: Date().timeIntervalSince1970)
-        if wait > 0 {
+        // The PIN is asked for only when log-in is not locked.
+        var pinTyped = ""
+        let check = PINCheck.begin(employeeID: manager, pin: { pinTyped = readPIN(for: manager); return pinTyped }, staff: staff,
+                                   lockedForSeconds: lockOut.secondsLeft(now: Date().timeIntervalSince1970))
+        let entry: StaffList.Entry
+        switch check {
+        case .locked(let wait):
             throw CLIError("\(lockOut.refusalsInARow) wrong PINs in a row: log-in is locked for \(wait) s more; \(refused).")
-        }
-        let pin: String
-        if isatty(STDIN_FILENO) == 1 {
-            pin = StaffCommand.Pin.readHidden("PIN for \(String(manager.prefix(20))): ")
-        } else {
-            pin = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
-        }
-        let entry = staff.entry(id: manager)
-        guard let entry, StaffList.isValidPIN(pin), StaffPIN.verify(pin, against: entry.pinHash) else {
-            try await journalCall { () async throws(JournalError) in
-                _ = try await journal.append([.logInRefused(employee: String(manager.prefix(20)))])
-            }
+        case .refused:
+            try await journalCall { () async throws(JournalError) in try await journal.recordLogInRefused(employee: manager) }
             throw CLIError("Wrong employee number or PIN; \(refused).")
-        }
-        guard entry.member.role == .manager else {
-            throw CLIError("\(entry.member.name) (\(manager)) is not a manager; a manager \(purpose).")
-        }
-        guard pin.count >= StaffList.minimumPINLength(for: .manager) else {
-            try await journalCall { () async throws(JournalError) in _ = try await journal.append([.logInRefused(employee: manager)]) }
-            throw CLIError("A manager's PIN has at least \(StaffList.minimumPINLength(for: .manager)) digits: make a new one with "
+        case .managerPINTooShort(let minimum):
+            try await journalCall { () async throws(JournalError) in try await journal.recordLogInRefused(employee: manager) }
+            throw CLIError("A manager's PIN has at least \(minimum) digits: make a new one with "
                 + "kasse staff pin --role manager; \(refused).")
+        case .compare(let found):
+            entry = found
         }
-        return manager
+        switch PINCheck.verdict(entry, matches: StaffPIN.verify(pinTyped, against: entry.pinHash), managerNeeded: true) {
+        case .refused:
+            try await journalCall { () async throws(JournalError) in try await journal.recordLogInRefused(employee: manager) }
+            throw CLIError("Wrong employee number or PIN; \(refused).")
+        case .notAManager(let member):
+            throw CLIError("\(member.name) (\(manager)) is not a manager; a manager \(purpose).")
+        case .accepted(let member):
+            return member.id
+        }
+    }
+
+    static func readPIN(for manager: String) -> String {
+        if isatty(STDIN_FILENO) == 1 { return StaffCommand.Pin.readHidden("PIN for \(String(manager.prefix(20))): ") }
+        return (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
     }
 }

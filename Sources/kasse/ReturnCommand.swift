@@ -110,10 +110,10 @@ struct ReturnCommand: AsyncParsableCommand {
         let logo = PrinterOptions.logo(settings)
         let document = PrintDocument.stored(text, title: LegalReceipt.title(ofDocument: "return", language: settings.documentLanguageToday), logo: logo, barcode: number)
         do {
-            try await journal.append([.printQueued(sale: refund.sale, document: "return", number: number)])
+            try await journal.recordPrintQueued(sale: refund.sale, document: "return", number: number)
             switch PrinterLink.print(ESCPOS.encode(document, codePage: printer.codePage, columns: printer.columns), printer) {
             case .success(let printed):
-                try await journal.append([.documentPrinted(sale: refund.sale, document: "return", number: number, confirmed: printed.confirmed)])
+                try await journal.recordPrinted(sale: refund.sale, document: "return", number: number, confirmed: printed.confirmed)
             case .failure(let error):
                 warn("The return receipt \(number) did not print (\(error)); the till prints it when it next starts.")
             }

@@ -431,7 +431,7 @@ final class TillSession: Sendable {
             \(displayConfig)
             """
         let path = directory + "/kasse.toml"
-        FileManager.default.createFile(atPath: path, contents: Data(config.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: Data(config.utf8), attributes: [.posixPermissions: 0o600])
         let socket = "kasse-usb-\(UUID().uuidString.prefix(8))"
         let script = Repository.root.appendingPathComponent("Tests/USB/scenario.py").path
         let result = try await runProgram("/usr/bin/python3", [script, "till", KasseBinary.path, path, socket]
