@@ -1,6 +1,5 @@
 import Foundation
 import KasseCore
-import KasseNorway
 import KasseStore
 import PostgresNIO
 import KasseJournal

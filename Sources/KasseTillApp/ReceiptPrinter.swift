@@ -3,7 +3,6 @@ import KassePrinter
 import KassePrinting
 import KasseCore
 import KasseLanguage
-import KasseNorway
 import KasseTill
 import Logging
 import Synchronization

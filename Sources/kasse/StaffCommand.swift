@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import KasseCore
-import KasseNorway
 
 /// The staff list's PINs: only salted slow hashes go into the configuration.
 struct StaffCommand: AsyncParsableCommand {

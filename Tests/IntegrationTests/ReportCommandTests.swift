@@ -1,7 +1,7 @@
 import Foundation
+import KasseCore
 import KasseJournal
 import KasseJournalSQLite
-import KasseNorway
 import KasseTill
 import Testing
 

@@ -1,7 +1,6 @@
 import Foundation
 import KasseCore
 import KasseLanguage
-import KasseNorway
 import KasseTill
 import Testing
 import KasseJournal
@@ -11,7 +10,7 @@ import KasseTesting
 /// labels, compared with golden text in __Snapshots__ (`RECORD_SNAPSHOTS=1` writes them anew);
 /// the figures against sums made here from the same events.
 struct NorwegianReportTests {
-    static let lines = LegalReceiptTests.lines
+    static let lines = Samples.lines
 
     /// A day: a sale by 1001 with a line removed first, a sale by 1002, a return of one line.
     static let entries: [(Int, JournalEvent)] = {
@@ -63,7 +62,7 @@ struct NorwegianReportTests {
 
     @Test(arguments: [JournalReport.Kind.x, .z])
     func reportTextMatchesItsSnapshot(kind: JournalReport.Kind) throws {
-        let text = Self.report(kind).text(language: .norwegian, company: LegalReceiptTests.company, zone: .of(.norway)) + "\n"
+        let text = Self.report(kind).text(language: .norwegian, company: Samples.company, zone: .of(.norway)) + "\n"
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 40 }, "a line is wider than the paper")
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("__Snapshots__/report-\(kind.rawValue.lowercased()).txt")
@@ -74,7 +73,7 @@ struct NorwegianReportTests {
     /// 32 on 58 mm; nothing is wider, and the amounts stand at the right edge.
     @Test(arguments: [(JournalReport.Kind.x, 48), (.z, 48), (.x, 32), (.z, 32)])
     func reportsFillThePapersWidth(kind: JournalReport.Kind, width: Int) throws {
-        let text = Self.report(kind).text(language: .norwegian, company: LegalReceiptTests.company, zone: .of(.norway), width: width) + "\n"
+        let text = Self.report(kind).text(language: .norwegian, company: Samples.company, zone: .of(.norway), width: width) + "\n"
         let lines = text.split(separator: "\n")
         #expect(lines.allSatisfy { $0.count <= width }, "a line is wider than the paper")
         #expect(lines.filter { $0.count == width }.count >= 5, "the report does not use the paper's width")
@@ -94,7 +93,7 @@ struct NorwegianReportTests {
             (.english, ["04006 Food", "04003 Sale of goods", "04014 Other goods"]),
         ]
         for (language, expected) in names {
-            let text = report.text(language: language, company: LegalReceiptTests.company, zone: .of(.norway), width: 48)
+            let text = report.text(language: language, company: Samples.company, zone: .of(.norway), width: 48)
             for name in expected { #expect(text.contains(name), "\(language.code): no '\(name)' in\n\(text)") }
             if language != .english { #expect(!text.contains("Food") && !text.contains("Other goods"), "\(language.code):\n\(text)") }
         }

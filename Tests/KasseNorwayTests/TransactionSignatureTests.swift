@@ -74,20 +74,6 @@ struct TransactionSignatureTests {
     }
 }
 
-struct OrganisationNumberTests {
-    @Test func checkDigitsAreVerified() throws {
-        #expect(try OrganisationNumber("999999999").digits == "999999999")
-        #expect(try OrganisationNumber("974 760 673").description == "974 760 673")
-        #expect(try OrganisationNumber("NO 974 760 673 MVA").digits == "974760673")
-        #expect(try OrganisationNumber("123456785").digits == "123456785")
-        #expect(throws: OrganisationNumber.Invalid.checkDigit("123456789")) { try OrganisationNumber("123456789") }
-        #expect(throws: OrganisationNumber.Invalid.notNineDigits("12345678")) { try OrganisationNumber("12345678") }
-        #expect(throws: OrganisationNumber.Invalid.notNineDigits("97476067x")) { try OrganisationNumber("97476067x") }
-        // A remainder that asks for check digit 10 has no valid number.
-        #expect(throws: OrganisationNumber.Invalid.self) { try OrganisationNumber("000000060") }
-    }
-}
-
 /// A register's chain: each committed sale and return is numbered and signed over the one before.
 struct TransactionChainTests {
     static let line = JournalLine(lineID: 1, sku: "1001", gtin: nil, name: "Lettmelk", unitPrice: 2490, vatRateBasisPoints: 1500,

@@ -1,10 +1,10 @@
 import KasseCore
 import KasseLanguage
-import KasseTill
 import VippsModels
 import KasseJournal
 
-/// The receipts a Norwegian till hands out (kassasystemforskrifta § 2-8-1 ff.), as text of a
+/// The receipts the till hands out, as Norway's law shapes them (kassasystemforskrifta § 2-8-1 ff.)
+/// and in the till's document language for every market,, as text of a
 /// fixed width; printing is the printer's business. Pure: the same sale always gives the same
 /// document.
 public struct LegalReceipt: Sendable, Hashable {

@@ -1,5 +1,5 @@
 import Foundation
-import KasseNorway
+import KasseCore
 import Testing
 
 /// PINs are kept only as salted scrypt hashes (swift-crypto).

@@ -1,6 +1,5 @@
 import Crypto
 import FoundationEssentials
-import KasseCore
 import _CryptoExtras
 
 /// A staff PIN as the configuration keeps it: never the PIN, only a salted slow hash,

@@ -1,4 +1,3 @@
-import KasseCore
 
 extension CompanyIdentity {
     /// A configuration's `[company]` table (the till's and the store server's): every field or

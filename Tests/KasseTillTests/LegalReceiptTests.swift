@@ -1,35 +1,25 @@
 import Foundation
 import KasseCore
 import KasseLanguage
-import KasseNorway
 import KasseTill
 import Testing
 import VippsModels
 import KasseJournal
 import KasseTesting
 
-/// The receipts as documents, each kind compared with its golden text in __Snapshots__
+/// The receipts as documents, each kind compared with its golden text in __Receipts__
 /// (`RECORD_SNAPSHOTS=1 swift test --filter LegalReceiptTests` writes them anew).
 struct LegalReceiptTests {
-    static let company = CompanyIdentity(name: "Kiwi Majorstuen AS", organisationNumber: "974760673", address: "Majorstuveien 1",
-                                         postalCode: "0367", city: "Oslo", vatRegistered: true)
-    static let lines = [
-        JournalLine(lineID: 1, sku: "1001", gtin: "7040000000016", name: "Lettmelk 1 l", unitPrice: 2490, vatRateBasisPoints: 1500,
-                    weighed: false, quantity: 2, discount: 0, isReturn: false, total: 4980),
-        JournalLine(lineID: 2, sku: "4001", gtin: nil, name: "Epler", unitPrice: 3990, vatRateBasisPoints: 1500,
-                    weighed: true, quantity: 1234, discount: 500, isReturn: false, total: 4424),
-        JournalLine(lineID: 3, sku: "9001", gtin: nil, name: "Oppvaskmiddel", unitPrice: 4990, vatRateBasisPoints: 2500,
-                    weighed: false, quantity: 1, discount: 0, isReturn: false, total: 4990),
-    ]
-    static let sale = JournalSale(sale: 42, receiptNumber: "000042", reference: "OSLO1-3-20261130-000042-1", currency: "NOK",
-                                  total: 14_394, captured: 14_394, customer: "+47 ******67", lines: lines, vat: JournalSale.vat(of: lines))
+    static let company = Samples.company
+    static let lines = Samples.lines
+    static let sale = Samples.sale
     static let date = CivilDate(year: 2026, month: 11, day: 30)
     static let time = LocalTime(hour: 14, minute: 5, second: 9)
 
     static func check(_ receipt: LegalReceipt, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let text = receipt.text().joined(separator: "\n") + "\n"
         #expect(receipt.text().allSatisfy { $0.count <= 48 }, "a line is wider than the paper", sourceLocation: sourceLocation)
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("__Snapshots__/\(name).txt")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("__Receipts__/\(name).txt")
         expectGolden(text, at: url, what: "receipt \(name)", sourceLocation: sourceLocation)
     }
 
