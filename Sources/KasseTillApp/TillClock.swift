@@ -1,3 +1,5 @@
+import VippsClient
+
 /// The till's time: what the state calls now, and how the runtime waits (the tick, a delayed
 /// capture or cancel, a recovery read). Real time in the shop; a test hands in a manual clock
 /// and moves it, instead of waiting for time to pass.
@@ -12,4 +14,13 @@ public struct TillClock: Sendable {
     }
 
     public static let continuous = TillClock(ContinuousClock())
+}
+
+/// The poller's pauses on the till's clock.
+struct ClockSleeper: Sleeper {
+    let clock: TillClock
+
+    func sleep(for duration: Duration) async throws {
+        try await clock.sleep(duration)
+    }
 }

@@ -45,8 +45,8 @@ public actor TillRuntime {
     private let journal: any TillJournal
     /// Norway: the register's signer (nil elsewhere); each signature goes on from the journal's newest.
     private let chain: TransactionChain?
-    /// The till's time: the state's now, the tick, delayed captures, cancels and reads (a
-    /// manual clock in tests). Polls keep Vipps MobilePay's pace in real time (`PaymentPoller`).
+    /// The till's time: the state's now, the tick, delayed captures, cancels and reads, and the
+    /// pauses between looks at a payment (`PaymentPoller`); a manual clock in tests.
     private let clock: TillClock
     /// The wall clock, for the time a transaction is signed at (injected for tests).
     private let secondsSince1970: @Sendable () -> Int64
@@ -679,7 +679,7 @@ public actor TillRuntime {
         let (nudges, nudge) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         pollNudge = nudge
         let poller = PaymentPoller(
-            client: client, firstDelay: pollTiming.firstDelay,
+            client: client, sleeper: ClockSleeper(clock: clock), firstDelay: pollTiming.firstDelay,
             interval: storeConnected() ? pollTiming.connectedInterval : pollTiming.interval)
         let send = self.send
         let logger = self.logger

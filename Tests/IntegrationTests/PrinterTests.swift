@@ -129,8 +129,7 @@ let sampleReceipt = PrintDocument.stored(
         // Tried again, still out of paper: not said again.
         let asked = emulator.statusRequests
         queue.retry()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while emulator.statusRequests < asked + 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        _ = await eventually(timeout: .seconds(60), every: .milliseconds(20)) { emulator.statusRequests >= asked + 3 ? true : nil }
         #expect(emulator.statusRequests >= asked + 3)
         emulator.behaviour = .ready
         queue.retry()
@@ -191,10 +190,10 @@ let sampleReceipt = PrintDocument.stored(
         try emulator.readDevice(at: path)
         defer { emulator.stop() }
         // The emulator opens the pipe on its own thread: retry until the device takes the job.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while events.printed.isEmpty, ContinuousClock.now < deadline {
+        _ = await eventually(timeout: .seconds(60), every: .milliseconds(50)) { () -> Bool? in
+            if !events.printed.isEmpty { return true }
             queue.retry()
-            try await Task.sleep(for: .milliseconds(50))
+            return nil
         }
         let documents = await waitForDocuments(emulator, 1)
         #expect(documents.count == 1)

@@ -6,6 +6,7 @@ import KasseStoreLink
 import KasseStoreServer
 import KasseCore
 import Synchronization
+import KasseTesting
 import Testing
 
 /// `kasse server` as shops run it: the real binary, its configuration file, PostgreSQL.
@@ -227,8 +228,7 @@ import Testing
         #expect(await first.firstLine(containing: "listening on") != nil)
         for _ in 0..<3 {
             let second = try KasseBinary.Running(["server", "--config", path], stderrLines: true)
-            let deadline = ContinuousClock.now + .seconds(30)
-            while second.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            _ = await eventually(timeout: .seconds(30), every: .milliseconds(50)) { second.process.isRunning ? nil : true }
             let ended = !second.process.isRunning
             if !ended { second.process.terminate() }
             #expect(ended, "a second server on a taken port did not end")

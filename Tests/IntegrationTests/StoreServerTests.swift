@@ -111,13 +111,8 @@ import VippsWebhooks
             await work()
             done.withLock { $0 = true }
         }
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while !done.withLock({ $0 }) {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("\(what) did not finish within \(seconds) s")
-                return
-            }
-            try? await Task.sleep(for: .milliseconds(20))
+        if await KasseTesting.eventually(timeout: .seconds(seconds), every: .milliseconds(20), { done.withLock { $0 } ? true : nil }) == nil {
+            Issue.record("\(what) did not finish within \(seconds) s")
         }
     }
 

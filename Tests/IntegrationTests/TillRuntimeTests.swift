@@ -155,6 +155,10 @@ struct InProcessTill {
         let first = try await till.sendPayment(sim)
         #expect(first == "TEST1-2-20261130-000001-1")
         _ = try await sim.control(.POST, "/simulator/v1/payments/\(first)/approve")
+        // The first look at the payment is 5 s after it was sent, on the till's clock (the tick
+        // and the poller are asleep on it).
+        await clock.waitForSleepers(2)
+        clock.advance(by: .seconds(5))
         await till.terminal.waitFor("PAID")
         till.terminal.press(.enter)
         await till.terminal.waitFor("sale 000002")
@@ -167,6 +171,8 @@ struct InProcessTill {
         let second = try await till.sendPayment(sim)
         #expect(second == "TEST1-2-20261201-000002-1")
         _ = try await sim.control(.POST, "/simulator/v1/payments/\(second)/approve")
+        await clock.waitForSleepers(2)
+        clock.advance(by: .seconds(5))
         await till.terminal.waitFor("PAID")
         till.terminal.press(.enter)
         await till.terminal.waitFor("sale 000003")
