@@ -304,6 +304,7 @@ let package = Package(
         .testTarget(name: "VippsWebhooksTests", dependencies: ["VippsWebhooks", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseJournalTests", dependencies: ["KasseJournal", "KasseTesting", "KasseCore", "KasseLanguage", "VippsModels"],
                     exclude: ["__Golden__"], swiftSettings: testSettings),
+        .testTarget(name: "KasseConfigTests", dependencies: ["KasseConfig", "KasseCore"], swiftSettings: testSettings),
         .testTarget(name: "KasseLanguageTests", dependencies: ["KasseLanguage", "KasseCore", "VippsModels"], swiftSettings: testSettings),
         .testTarget(name: "KasseNorwayTests", dependencies: ["KasseNorway", "KasseCore", "KasseJournal", "KasseTesting", "KasseTill", "KasseLanguage", "VippsModels"],
                     exclude: ["__Snapshots__"], swiftSettings: testSettings),

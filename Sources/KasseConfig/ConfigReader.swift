@@ -6,31 +6,39 @@ import TOMLKit
 /// `ConfigFile`: scalars by dotted path, arrays, arrays of tables, and the line of every key.
 ///
 /// A file written for an earlier Kasse, whose hand-written reader took unquoted text
-/// (`market = NO`), is still read the old way when it is not valid TOML, with a hint to quote
-/// its values; every other mistake is reported with its line.
+/// (`market = NO`), is still read when it is not valid TOML, through `ConfigMigration`'s rewrite,
+/// with a hint to run `kasse config migrate`; every other mistake is reported with its line.
 public enum ConfigReader {
     public static func parse(_ text: String) throws(ConfigFile.ParseError) -> ConfigFile {
+        do {
+            return try parseTOML(text)
+        } catch {
+            // Earlier Kasse files (bare words as values) still work, rewritten into TOML the way
+            // `kasse config migrate` rewrites them, with a hint to run it. Only a file of Kasse's
+            // own settings: anything else is just not TOML.
+            if let migrated = try? ConfigMigration.migrate(text), var file = try? parseTOML(migrated), !file.values.isEmpty,
+               file.values.keys.allSatisfy(isKnownSetting) {
+                file.hints.append(
+                    "this file is not valid TOML (\(error)); it was read the way earlier versions of Kasse read it. "
+                        + "Run kasse config migrate on it to rewrite it in TOML (text values in quotes: market = \"NO\").")
+                return file
+            }
+            throw error
+        }
+    }
+
+    /// TOML only (TOMLKit, after the checks that keep toml++ from stopping the program).
+    static func parseTOML(_ text: String) throws(ConfigFile.ParseError) -> ConfigFile {
         let table: TOMLTable
         do {
             try TOMLPrecheck.check(text)
             table = try TOMLTable(string: text)
         } catch {
-            let tomlError: ConfigFile.ParseError
             switch error {
-            case let error as TOMLParseError: tomlError = ConfigFile.ParseError(line: error.source.begin.line, message: error.description)
-            case let error as ConfigFile.ParseError: tomlError = error
-            default: tomlError = ConfigFile.ParseError(line: 1, message: "\(error)")
+            case let error as TOMLParseError: throw ConfigFile.ParseError(line: error.source.begin.line, message: error.description)
+            case let error as ConfigFile.ParseError: throw error
+            default: throw ConfigFile.ParseError(line: 1, message: "\(error)")
             }
-            // Earlier Kasse files (bare words as values) still work, with a hint.
-            // Only a file of Kasse's own settings: anything else is just not TOML.
-            if var legacy = try? LegacyConfigParser.parse(text), !legacy.values.isEmpty,
-               legacy.values.keys.allSatisfy(isKnownSetting) {
-                legacy.hints.append(
-                    "this file is not valid TOML (\(tomlError)); it was read the way earlier versions of Kasse read it. "
-                        + "Put text values in quotes (market = \"NO\") to make it TOML.")
-                return legacy
-            }
-            throw tomlError
         }
         let lines = TOMLKeyLocator.lines(of: text)
         var file = ConfigFile()

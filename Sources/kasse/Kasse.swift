@@ -10,7 +10,7 @@ struct Kasse: AsyncParsableCommand {
             TillCommand.self, DisplayCommand.self, TokenCommand.self, PaymentCommand.self, ReceiptCommand.self, WebhookCommand.self, ScannerCommand.self,
             SimulatorCommand.self,
             JournalCommand.self, ReportCommand.self, ReturnCommand.self, SettlementCommand.self,
-            CatalogCommand.self, SAFTCommand.self, StaffCommand.self, PrinterCommand.self, BenchmarkCommand.self, ServerCommand.self,
+            CatalogCommand.self, SAFTCommand.self, StaffCommand.self, PrinterCommand.self, BenchmarkCommand.self, ServerCommand.self, ConfigCommand.self,
         ],
         defaultSubcommand: TillCommand.self
     )

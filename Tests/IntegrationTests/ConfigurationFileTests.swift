@@ -484,3 +484,44 @@ import KasseJournal
         #expect(result.output.contains("2 products (0 sold by weight), 1 problem(s)"))
     }
 }
+
+/// `kasse config migrate` on a file an earlier Kasse wrote: rewritten in place, as private as it
+/// was, the old one kept; the till's warning names the command until it is run, and not after.
+@Suite struct ConfigMigrateCommandTests {
+    @Test func anOldFileIsRewrittenInTOMLAndTheOldOneKept() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-migrate-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/kasse.toml"
+        let old = "[till]\nmarket = NO\nshop_name = Kiwi Majorstuen\ntill_id = 3\n[api]\nclient_secret = not-a-real-secret\n"
+        _ = FileManager.default.createFile(atPath: path, contents: Data(old.utf8), attributes: [.posixPermissions: 0o600])
+
+        var warnings: [String] = []
+        let before = try ConfigFiles.read(at: path, warnings: &warnings)
+        #expect(warnings.contains { $0.contains("kasse config migrate") }, "\(warnings)")
+
+        let printed = try await KasseBinary.run(["config", "migrate", path, "--print"])
+        #expect(printed.status == 0 && printed.output.contains("market = \"NO\""), "\(printed)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == old, "--print writes nothing")
+
+        let result = try await KasseBinary.run(["config", "migrate", path])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.output.contains("3 lines changed") && result.output.contains(path + ".before-migrate"), "\(result.output)")
+        #expect(!result.output.contains("not-a-real-secret") && !result.errors.contains("not-a-real-secret"))
+        #expect(try String(contentsOfFile: path + ".before-migrate", encoding: .utf8) == old)
+        for file in [path, path + ".before-migrate"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file) has mode \(String(mode ?? 0, radix: 8))")
+        }
+        warnings = []
+        let after = try ConfigFiles.read(at: path, warnings: &warnings)
+        #expect(after.values == before.values && warnings.isEmpty, "\(warnings)")
+
+        let again = try await KasseBinary.run(["config", "migrate", path])
+        #expect(again.status == 0 && again.output.contains("already TOML"), "\(again)")
+
+        try "[till]\nmarket = NO\nmarket = DK\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let broken = try await KasseBinary.run(["config", "migrate", path])
+        #expect(broken.status != 0 && broken.errors.contains("line 3") && broken.errors.contains("nothing was changed"), "\(broken)")
+    }
+}
