@@ -21,13 +21,11 @@ extension CompanyIdentity {
                 throw CompanyConfigurationError(description: "\(file.location("company.organisation_number")): \(error.description)")
             }
         }
-        var vatRegistered = true
-        if let text = values["company.vat_registered"] {
-            switch text.lowercased() {
-            case "true", "yes": vatRegistered = true
-            case "false", "no": vatRegistered = false
-            default: throw CompanyConfigurationError(description: "\(file.location("company.vat_registered")): must be true or false, not '\(text)'")
-            }
+        let vatRegistered: Bool
+        do {
+            vatRegistered = try file.flag("company.vat_registered", default: true)
+        } catch {
+            throw CompanyConfigurationError(description: error.description)
         }
         return CompanyIdentity(
             name: values["company.name"] ?? "", organisationNumber: number, address: values["company.address"] ?? "",

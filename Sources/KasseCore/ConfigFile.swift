@@ -58,6 +58,23 @@ public struct ConfigFile: Sendable, Equatable {
 
     public subscript(key: String) -> String? { values[key] }
 
+    /// A true/false setting, as TOML writes it (`true`, `false`; an earlier Kasse's `yes` and
+    /// `no` too); `default` when the key is absent. The one reader of every flag in the file.
+    public func flag(_ key: String, default value: Bool) throws(InvalidValue) -> Bool {
+        guard let text = values[key] else { return value }
+        switch text.lowercased() {
+        case "true", "yes": return true
+        case "false", "no": return false
+        default: throw InvalidValue(description: "\(location(key)): must be true or false, not '\(text.prefix(40))'")
+        }
+    }
+
+    /// A value of the wrong form, with its line and key.
+    public struct InvalidValue: Error, Sendable, Equatable, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
+    }
+
     /// `line 7 (till.market)` where the key is in the file, else just the key.
     public func location(_ key: String) -> String {
         lines[key].map { "line \($0) (\(key))" } ?? key

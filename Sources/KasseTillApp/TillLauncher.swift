@@ -128,15 +128,12 @@ public struct TillConfiguration: Sendable {
             notes.append("\(file.location("scanners.devices")): the devices string still works, but the new form is one table per scanner:\n"
                          + converted.joined(separator: "\n"))
         }
-        func flag(_ key: String, default value: Bool) throws(ConfigurationError) -> Bool {
-            guard let text = values[key] else { return value }
-            switch text.lowercased() {
-            case "true", "yes": return true
-            case "false", "no": return false
-            default: throw invalid(key, "must be true or false, not '\(text)'")
-            }
+        let enabled: Bool
+        do {
+            enabled = try file.flag("scanners.enabled", default: true)
+        } catch {
+            throw .invalid(error.description)
         }
-        let enabled = try flag("scanners.enabled", default: true)
         var termination = ScanAssembler.Termination.learn
         if let suffix = values["scanners.suffix"] {
             switch suffix.lowercased() {

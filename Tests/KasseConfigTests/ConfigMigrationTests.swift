@@ -68,3 +68,16 @@ struct ConfigMigrationTests {
         #expect(throws: ConfigFile.ParseError.self) { try ConfigReader.parse("[database]\nhost = localhost") }
     }
 }
+
+/// Every true/false setting is read in one place.
+struct ConfigFlagTests {
+    @Test func trueAndFalseAsTOMLWritesThemOrAsAnEarlierKasseDid() throws {
+        let file = try ConfigReader.parse("[scanners]\nenabled = false\n[company]\nvat_registered = \"yes\"\n[printer]\nlogo = \"maybe\"")
+        #expect(try file.flag("scanners.enabled", default: true) == false)
+        #expect(try file.flag("company.vat_registered", default: false) == true)
+        #expect(try file.flag("till.training", default: true) == true)
+        #expect(throws: ConfigFile.InvalidValue(description: "line 6 (printer.logo): must be true or false, not 'maybe'")) {
+            try file.flag("printer.logo", default: false)
+        }
+    }
+}
