@@ -31,10 +31,8 @@ public actor TillRuntime {
     private let logger: Logger
     private let actions: AsyncStream<TillAction>
     private let send: AsyncStream<TillAction>.Continuation
-    private var pollTask: Task<Void, Never>?
-    private var pollReference: String?
-    /// Ends the current poll's wait (an event from the store server for its payment).
-    private var pollNudge: AsyncStream<Void>.Continuation?
+    /// The sale's and recovery's payments (create, poll, capture, cancel, recovery's reads and writes).
+    private let payments: PaymentEffects
     /// Events the store server pushes (nil: no server configured).
     private let storeEvents: AsyncStream<StoreEvent>?
     /// Where the customer's view goes (the customer displays), on every change.
@@ -87,7 +85,6 @@ public actor TillRuntime {
         self.customerView = customerView
         self.storeEvents = storeEvents
         self.storeConnected = storeConnected
-        self.pollTiming = pollTiming
         self.chain = chain
         self.trainingClient = trainingClient
         self.secondsSince1970 = secondsSince1970
@@ -105,6 +102,8 @@ public actor TillRuntime {
         let (actions, send) = AsyncStream.makeStream(of: TillAction.self, bufferingPolicy: .unbounded)
         (self.actions, self.send) = (actions, send)
         let settings = state.settings
+        self.payments = PaymentEffects(send: send, logger: logger, clock: clock, secondsSince1970: secondsSince1970, timing: pollTiming,
+                                       storeConnected: storeConnected)
         self.printer = printer.map { ReceiptPrinter(settings: $0, logo: logo, till: settings, retryInterval: printRetryInterval, logger: logger, send: send) }
     }
 
@@ -173,7 +172,7 @@ public actor TillRuntime {
         let storeTask = Task { [storeEvents] in
             guard let storeEvents else { return }
             for await event in storeEvents {
-                if event.settlesWaiting { self.nudgePoll(event.reference) }
+                if event.settlesWaiting { self.payments.nudge(event.reference) }
             }
         }
         // Recovery is decided by the reducer like everything else: the payments come in as an action.
@@ -249,7 +248,7 @@ public actor TillRuntime {
         scannerTask.cancel()
         tickTask.cancel()
         storeTask.cancel()
-        pollTask?.cancel()
+        payments.stop()
     }
 
     /// Who the receipts name: the company (Norway), or, with a printer and no company, the shop.
@@ -336,10 +335,13 @@ public actor TillRuntime {
         switch effect {
         case .createPayment, .capture, .cancel, .pollPayment:
             guard let saleClient else {
-                refuseTraining(effect)
+                payments.refuse(effect, because: "training mode has no simulator to pay with; nothing was sent")
                 return
             }
-            performPayment(effect, client: saleClient)
+            payments.perform(effect, client: saleClient)
+            return
+        case .readRecovering, .captureRecovered, .cancelRecovered:
+            payments.perform(effect, client: client)
             return
         default:
             break
@@ -372,53 +374,8 @@ public actor TillRuntime {
             break  // written before the effects, in the loop
         case .createPayment, .capture, .cancel, .pollPayment:
             break  // above
-        case .readRecovering(let reference, let delay):
-            let wallClock = secondsSince1970
-            Task {
-                if delay > .zero { try? await clock.sleep(delay) }
-                do {
-                    let found = try await client.getPayment(reference)
-                    // The event log too, for the journal: what happened while the till was down.
-                    var history = "no events"
-                    if found.state != .CREATED, let events = try? await client.events(reference) {
-                        history = "events: " + events.map { $0.name.rawValue }.joined(separator: ", ")
-                    }
-                    send.yield(.recoveryRead(reference: reference, reading: .found(
-                        state: found.state, captured: found.aggregate.capturedAmount.value,
-                        cancelled: found.aggregate.cancelledAmount.value,
-                        guaranteedFor: Self.guaranteedFor(found.captureGuaranteedUntil, now: wallClock())), history: history))
-                } catch {
-                    let failure = Self.failure(error)
-                    if failure == .notFound {
-                        send.yield(.recoveryRead(reference: reference, reading: .notFound, history: "no events"))
-                    } else {
-                        logger.warning("recovery \(reference): \(error)")
-                        send.yield(.recoveryReadFailed(reference: reference, failure: failure))
-                    }
-                }
-            }
-        case .captureRecovered(let reference, let amount, let key):
-            logger.info("recovery capture \(reference) \(amount.value) key \(key)")
-            Task {
-                do {
-                    let result = try await client.capture(reference, amount: amount, idempotencyKey: key)
-                    send.yield(.recoveryCaptured(reference: reference, captured: result.aggregate.capturedAmount.value))
-                } catch {
-                    logger.warning("recovery capture \(reference): \(error)")
-                    send.yield(.recoveryWriteFailed(reference: reference, failure: Self.failure(error)))
-                }
-            }
-        case .cancelRecovered(let reference, let key):
-            logger.info("recovery cancel \(reference) key \(key)")
-            Task {
-                do {
-                    _ = try await client.cancel(reference, idempotencyKey: key)
-                    send.yield(.recoveryCancelled(reference: reference))
-                } catch {
-                    logger.warning("recovery cancel \(reference): \(error)")
-                    send.yield(.recoveryWriteFailed(reference: reference, failure: Self.failure(error)))
-                }
-            }
+        case .readRecovering, .captureRecovered, .cancelRecovered:
+            break  // above
         case .checkPIN(let employeeID, let pin, let hash):
             // A slow hash by design (a long C call): on a thread of its own, never on the
             // cooperative pool, so it neither waits for nor holds up the till's other work.
@@ -463,66 +420,6 @@ public actor TillRuntime {
                     send.yield(.journalFailed("\(error)"))
                 }
             }
-        }
-    }
-
-    private func performPayment(_ effect: TillEffect, client: VippsClient) {
-        let send = self.send
-        let logger = self.logger
-        switch effect {
-        case .createPayment(let request, let key):
-            logger.info("create \(request.reference) \(request.amount.value) \(request.amount.currency.rawValue) key \(key)")
-            Task {
-                do {
-                    let created = try await client.createPayment(request, idempotencyKey: key)
-                    send.yield(.paymentCreated(reference: request.reference, redirectUrl: created.redirectUrl))
-                } catch {
-                    logger.warning("create \(request.reference): \(error)")
-                    // The reducer decides from the failure's type: after retries, an open outcome
-                    // is checked by reading the payment; a refusal ends the attempt.
-                    send.yield(.paymentCreateFailed(reference: request.reference, failure: Self.failure(error)))
-                }
-            }
-        case .pollPayment(let reference):
-            startPolling(reference)
-        case .capture(let reference, let amount, let key, let delay):
-            logger.info("capture \(reference) \(amount.value) key \(key)\(delay > .zero ? " after \(delay)" : "")")
-            Task {
-                if delay > .zero { try? await clock.sleep(delay) }
-                do {
-                    let result = try await client.capture(reference, amount: amount, idempotencyKey: key)
-                    send.yield(.captured(reference: reference, aggregate: result.aggregate))
-                } catch {
-                    logger.warning("capture \(reference): \(error)")
-                    send.yield(.captureFailed(reference: reference, failure: Self.failure(error)))
-                }
-            }
-        case .cancel(let reference, let key, let delay):
-            logger.info("cancel \(reference) key \(key)")
-            Task {
-                if delay > .zero { try? await clock.sleep(delay) }
-                do {
-                    let result = try await client.cancel(reference, idempotencyKey: key)
-                    send.yield(.cancelled(reference: reference, state: result.state, aggregate: result.aggregate))
-                } catch {
-                    logger.warning("cancel \(reference): \(error)")
-                    send.yield(.cancelFailed(reference: reference, failure: Self.failure(error)))
-                }
-            }
-        default:
-            break
-        }
-    }
-
-    /// Training mode without its simulator: every payment effect is answered as not sent.
-    private func refuseTraining(_ effect: TillEffect) {
-        let reason = "training mode has no simulator to pay with; nothing was sent"
-        switch effect {
-        case .createPayment(let request, _): send.yield(.paymentCreateFailed(reference: request.reference, failure: .notSent(reason)))
-        case .capture(let reference, _, _, _): send.yield(.captureFailed(reference: reference, failure: .notSent(reason)))
-        case .cancel(let reference, _, _): send.yield(.cancelFailed(reference: reference, failure: .notSent(reason)))
-        case .pollPayment(let reference): send.yield(.paymentPollFailed(reference: reference, failure: .notFound))
-        default: break
         }
     }
 
@@ -632,20 +529,11 @@ public actor TillRuntime {
         } catch let error as JournalError {
             send.yield(.returnLookupFailed(Message(.journalProblem, ["detail": .text(error.description)])))
         } catch {
-            send.yield(.returnLookupFailed(Self.failure(error).message))
+            send.yield(.returnLookupFailed(PaymentEffects.failure(error).message))
         }
     }
 
-    /// How the till follows a payment: Vipps MobilePay's pace without a store server; slower
-    /// while the server's socket is open (its events end each wait early anyway).
-    public struct PollTiming: Sendable {
-        public var firstDelay: Duration = .seconds(5)
-        public var interval: Duration = .seconds(2)
-        public var connectedInterval: Duration = .seconds(6)
-        public init() {}
-    }
-
-    private let pollTiming: PollTiming
+    public typealias PollTiming = PaymentEffects.PollTiming
 
     /// The till is told to end (SIGTERM, SIGHUP): it closes as on F10 and yes.
     public nonisolated func terminate() {
@@ -663,56 +551,5 @@ public actor TillRuntime {
         logger.info("catalog \(version) from the store server: \(catalog.count) products; \(changes.summary)")
         send.yield(.catalogReplaced(version: Int(version), products: catalog.count, priceChanges: changes.prices.count,
                                     summary: changes.summary))
-    }
-
-    private func nudgePoll(_ reference: String) {
-        guard pollReference == reference else { return }
-        pollNudge?.yield()
-    }
-
-    private func startPolling(_ reference: String) {
-        if pollReference == reference, let pollTask, !pollTask.isCancelled { return }
-        pollTask?.cancel()
-        pollNudge?.finish()
-        pollReference = reference
-        guard let client = saleClient else { return }
-        let (nudges, nudge) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        pollNudge = nudge
-        let poller = PaymentPoller(
-            client: client, sleeper: ClockSleeper(clock: clock), firstDelay: pollTiming.firstDelay,
-            interval: storeConnected() ? pollTiming.connectedInterval : pollTiming.interval)
-        let send = self.send
-        let logger = self.logger
-        let wallClock = secondsSince1970
-        pollTask = Task { [weak self] in
-            do {
-                for try await update in poller.updates(for: reference, nudges: nudges) {
-                    logger.info("payment \(reference): \(update.state.rawValue)")
-                    send.yield(.paymentUpdated(reference: reference, state: update.state, aggregate: update.aggregate,
-                                               guaranteedFor: Self.guaranteedFor(update.captureGuaranteedUntil, now: wallClock())))
-                }
-            } catch is CancellationError {
-            } catch {
-                send.yield(.paymentPollFailed(reference: reference, failure: Self.failure(error)))
-            }
-            await self?.pollEnded(reference)
-        }
-    }
-
-    /// How long from `now` (seconds since 1970) a capture stays guaranteed, from a payment's
-    /// `captureGuaranteedUntil` (none said, or unreadable: nil; already over: zero).
-    static func guaranteedFor(_ until: String?, now: Int64) -> Duration? {
-        guard let until, let seconds = InternetTime.parseRFC3339(until) else { return nil }
-        return .milliseconds(max(0, Int64((seconds - Double(now)) * 1000)))
-    }
-
-    /// What a failed request means for the sale, by type. Anything that is not an answer from
-    /// Vipps MobilePay leaves the outcome open.
-    static func failure(_ error: any Error) -> VippsFailure {
-        (error as? VippsError)?.failure ?? .noAnswer
-    }
-
-    private func pollEnded(_ reference: String) {
-        if pollReference == reference { pollReference = nil }
     }
 }
