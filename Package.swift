@@ -250,6 +250,8 @@ let package = Package(
                 "KasseJournal", "KasseJournalSQLite", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage", "KasseStore", "KasseStoreLink",
                 "KasseDisplayLink",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

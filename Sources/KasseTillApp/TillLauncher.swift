@@ -15,6 +15,8 @@ import KasseTerminal
 import KasseTill
 import KasseUSB
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import VippsClient
 import VippsModels
 import KasseConfig
@@ -660,7 +662,6 @@ public enum TillLauncher {
             // The store server, when configured: its events end a payment's wait at once, and the
             // journal is copied to it. Neither is needed to sell.
             var link: StoreLink?
-            var linkTask: Task<Void, Never>?
             var storeEvents: AsyncStream<StoreEvent>?
             let (catalogVersions, catalogSink) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
             if let server = tillConfiguration.server {
@@ -672,7 +673,6 @@ public enum TillLauncher {
                 let started = StoreLink(configuration: server, journal: journal, logger: logger, onEvent: { eventSink.yield($0) },
                                         onCatalog: { catalogSink.yield($0) })
                 link = started
-                linkTask = Task { await started.run() }
             }
             var timing = TillRuntime.PollTiming()
             if let text = environment["KASSE_FIRST_POLL_MS"], let milliseconds = Int(text), milliseconds >= 0 {
@@ -688,7 +688,7 @@ public enum TillLauncher {
                 storeConnected: { [link] in link?.isConnected ?? false }, pollTiming: timing,
                 customerView: publishView)
             // New catalogs from the store server, fetched, kept and sold from.
-            let catalogUpdates = Task { [link, market = tillConfiguration.settings.market, overridden = catalogOverride != nil] in
+            let followCatalogs: @Sendable () async -> Void = { [link, market = tillConfiguration.settings.market, overridden = catalogOverride != nil] in
                 guard let link, !overridden else { return }
                 var current = serverCatalog.version() ?? 0
                 for await version in catalogVersions where version != current {
@@ -712,24 +712,27 @@ public enum TillLauncher {
                     }
                 }
             }
-            let endings = [SIGTERM, SIGHUP].map { number in
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler {
-                    logger.info("signal \(number): the till closes (an open basket is voided)")
-                    runtime.terminate()
-                }
-                source.resume()
-                return source
+            // The till's parts as services under one group. SIGTERM (systemd stopping the till) and
+            // SIGHUP (its terminal gone) end it in order, as F10 and yes do: the till first (an open
+            // basket voided and journaled), then the catalog follower and the store link (which
+            // copies the till's last entries to the server); the group ends when the till does.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            // (A part that ends early, as the catalog follower does without a store server, leaves the rest running.)
+            if let link { services.append(.init(service: TillPart(name: "store link") { await link.run() }, successTerminationBehavior: .ignore)) }
+            services.append(.init(service: TillPart(name: "catalog updates", body: followCatalogs), successTerminationBehavior: .ignore))
+            services.append(.init(service: TillPart(name: "till", body: { await runtime.run(recovering: unsettled) },
+                                                    onShutdown: { logger.info("signal: the till closes (an open basket is voided)"); runtime.terminate() }),
+                                  successTerminationBehavior: .gracefullyShutdownGroup))
+            let groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sighup], logger: logger)
+            do {
+                try await ServiceGroup(configuration: groupConfiguration).run()
+            } catch {
+                logger.error("till: \(error)")
             }
-            await runtime.run(recovering: unsettled)
-            for source in endings { source.cancel() }
             // The displays see the till close.
             displayServer?.publish(.closed(shopName: tillConfiguration.settings.shopName, language: tillConfiguration.settings.language.code))
             await displayServer?.stop()
             catalogSink.finish()
-            catalogUpdates.cancel()
-            linkTask?.cancel()
-            await linkTask?.value
             terminal.stop()
             scanners?.stop()
         } catch {
@@ -737,6 +740,24 @@ public enum TillLauncher {
             throw error
         }
         await launched.stop()
+    }
+
+    /// One part of the running till as a service: `body` runs until it is done; at a graceful
+    /// shutdown (SIGTERM, SIGHUP) `onShutdown` asks it to end in order, or, without one, it is cancelled.
+    struct TillPart: Service, CustomStringConvertible {
+        let name: String
+        let body: @Sendable () async -> Void
+        var onShutdown: (@Sendable () -> Void)?
+
+        var description: String { name }
+
+        func run() async throws {
+            if let onShutdown {
+                await withGracefulShutdownHandler(operation: body, onGracefulShutdown: onShutdown)
+            } else {
+                await cancelWhenGracefulShutdown(body)
+            }
+        }
     }
 
     /// The simulators a launch started (DEMO's, training mode's): stopped together, however it ends.

@@ -335,9 +335,10 @@ final class TillSession: Sendable {
         try await sim.finish(checkRequests: "all")
     }
 
-    /// SIGTERM (systemd stopping the till) during a sale: the basket is voided and journaled, as
-    /// on F10 and yes, the journal verifies, and the till exits 0.
-    @Test func sigtermDuringASaleVoidsTheBasketAndExitsCleanly() async throws {
+    /// SIGTERM (systemd stopping the till) or SIGHUP (its terminal gone) during a sale: the basket
+    /// is voided and journaled, as on F10 and yes, the journal verifies, and the till exits 0.
+    @Test(arguments: [SIGTERM, SIGHUP])
+    func sigtermDuringASaleVoidsTheBasketAndExitsCleanly(signal: Int32) async throws {
         let sim = try await SimulatorHarness.start()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-sigterm-\(UUID().uuidString.prefix(8))").path
         let journalPath = directory + "/journal.sqlite"
@@ -349,7 +350,7 @@ final class TillSession: Sendable {
         try await till.type("7040000000023")
         try await till.keys("Enter")
         try await till.waitFor("Helmelk 1 l")
-        try await till.signal(SIGTERM)
+        try await till.signal(signal)
         try await till.waitFor("KASSE-EXITED-0")
         await till.close()
         let entries = try await Journal(path: journalPath, till: "2", cashier: "t", readOnly: true).entries()
