@@ -9,7 +9,14 @@ import VippsModels
 
 /// Paths of the repository and of `../shared` beside it.
 enum Repository {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The folder holding Package.swift, above this file wherever it sits under Tests/.
+    static let root: URL = {
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while folder.path != "/", !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder
+    }()
     static var specDirectory: URL {
         if let dir = ProcessInfo.processInfo.environment["KASSE_SPEC_DIR"] { return URL(fileURLWithPath: dir) }
         return root.deletingLastPathComponent().appendingPathComponent("shared/vipps-api")
