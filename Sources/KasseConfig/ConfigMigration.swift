@@ -108,22 +108,24 @@ public enum ConfigMigration {
         if !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits == "0" || digits.first != "0" {
             return value
         }
-        var quoted = "\""
-        for scalar in value.unicodeScalars {
+        return tomlString(value)
+    }
+
+    /// A TOML basic string: quotes, backslashes and control characters escaped (what Kasse
+    /// writes into a configuration: here, and `kasse staff pin`'s lines).
+    public static func tomlString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
             switch scalar {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\n": quoted += "\\n"
-            case "\t": quoted += "\\t"
-            case "\r": quoted += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    quoted += String(format: "\\u%04X", scalar.value)
-                } else {
-                    quoted.unicodeScalars.append(scalar)
-                }
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += String(format: "\\u%04X", scalar.value)
+            default: out.unicodeScalars.append(scalar)
             }
         }
-        return quoted + "\""
+        return out + "\""
     }
 }

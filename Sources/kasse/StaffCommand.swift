@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KasseConfig
 import KasseCore
 
 /// The staff list's PINs: only salted slow hashes go into the configuration.
@@ -41,26 +42,9 @@ struct StaffCommand: AsyncParsableCommand {
             }
             emit("[[staff]]")
             emit("id = \"\(id)\"")
-            emit("name = \(Self.tomlString(name ?? id))")
+            emit("name = \(ConfigMigration.tomlString(name ?? id))")
             emit("role = \"\(role.rawValue)\"")
             emit("pin = \"\(hash)\"")
-        }
-
-        /// A TOML basic string: quotes, backslashes and control characters escaped.
-        static func tomlString(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                case "\r": out += "\\r"
-                case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += String(format: "\\u%04X", scalar.value)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
         }
 
         static func rule(_ role: StaffRole) -> String {
