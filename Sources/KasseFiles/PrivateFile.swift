@@ -133,3 +133,21 @@ public enum ProcessLimits {
         umask(0o077)
     }
 }
+
+/// Reading a pipe to its end with plain read(2), a read a signal interrupted (EINTR) simply
+/// read again. Foundation's `readDataToEndOfFile()` stops the program on EINTR instead, which a
+/// child process ending (SIGCHLD) can cause on a busy machine.
+public enum PipeReader {
+    public static func readAll(_ handle: FileHandle) -> Data {
+        let descriptor = handle.fileDescriptor
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            data.append(contentsOf: chunk[0..<count])
+        }
+        return data
+    }
+}

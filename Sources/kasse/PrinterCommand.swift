@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KasseFiles
 import KasseCore
 import KassePrinter
 import KassePrinting
@@ -173,7 +174,7 @@ struct PrinterCommand: AsyncParsableCommand {
                 let pipe = Pipe()
                 process.standardOutput = pipe
                 try process.run()
-                data = pipe.fileHandleForReading.readDataToEndOfFile()
+                data = PipeReader.readAll(pipe.fileHandleForReading)
                 process.waitUntilExit()
             } else {
                 data = FileManager.default.contents(atPath: path)

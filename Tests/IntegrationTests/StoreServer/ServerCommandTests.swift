@@ -228,7 +228,8 @@ import Testing
         #expect(await first.firstLine(containing: "listening on") != nil)
         for _ in 0..<3 {
             let second = try KasseBinary.Running(["server", "--config", path], stderrLines: true)
-            _ = await eventually(timeout: .seconds(30), every: .milliseconds(50)) { second.process.isRunning ? nil : true }
+            // Generous: at the start of a full run on a loaded machine, a server process takes long to start at all.
+            _ = await eventually(timeout: .seconds(120), every: .milliseconds(50)) { second.process.isRunning ? nil : true }
             let ended = !second.process.isRunning
             if !ended { second.process.terminate() }
             #expect(ended, "a second server on a taken port did not end")

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KasseFiles
 import KasseCore
 import KasseSimulator
 import NIOCore
@@ -252,7 +253,7 @@ func runProgram(_ path: String, _ arguments: [String], environment: [String: Str
                 continuation.resume(throwing: error)
                 return
             }
-            let outputData = captureOutput ? output.fileHandleForReading.readDataToEndOfFile() : Data()
+            let outputData = captureOutput ? PipeReader.readAll(output.fileHandleForReading) : Data()
             process.waitUntilExit()
             let errorData = FileManager.default.contents(atPath: errorsPath) ?? Data()
             continuation.resume(returning: (

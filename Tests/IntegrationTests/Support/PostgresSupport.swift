@@ -1,4 +1,5 @@
 import Foundation
+import KasseFiles
 import Testing
 
 /// A private PostgreSQL for this test process, from Debian's packages: a new cluster in a
@@ -43,7 +44,7 @@ final class PostgresCluster: Sendable {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let data = PipeReader.readAll(output.fileHandleForReading)
         process.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self)
         guard process.terminationStatus == 0 else {
