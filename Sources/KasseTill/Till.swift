@@ -103,7 +103,7 @@ public struct Till: Sendable {
             switch state.settings.receipts {
             case .noPrinter: payment.receiptPrint = nil
             case .ask: payment.receiptPrint = .asking
-            case .always: payment.receiptPrint = .printing  // the runtime prints it as it is stored
+            case .always: payment.receiptPrint = .printing  // printed as it is stored (ReceiptIssue)
             case .never: payment.receiptPrint = .notPrinted(Message(.printerSetNotToPrint))
             }
             state.update(payment)

@@ -1,3 +1,4 @@
+import KasseCore
 import KasseLanguage
 import KasseJournal
 
@@ -81,5 +82,68 @@ public struct PendingPrint: Sendable, Hashable {
             if let found { pending.append(found) }
         }
         return pending
+    }
+}
+
+/// What a step of the till hands out: every receipt its events call for, stored in full (beside
+/// its signed transaction in Norway), and which of them go to the printer now, each journaled as
+/// queued in the same write. One decision, pure: the shell stores and prints what it says.
+public struct ReceiptIssue: Sendable, Equatable {
+    /// `receipt-issued` entries, one per sale, return or training receipt the events complete.
+    public var receipts: [JournalEvent] = []
+    /// A paid sale's paper is its copy («KOPI»: the original went to the customer's app), stored
+    /// as such before it is printed.
+    public var copies: [JournalEvent] = []
+    /// What goes to the printer now.
+    public var prints: [PendingPrint] = []
+
+    /// Everything to store after the step's own events: the receipts, the copies, each print queued.
+    public var entries: [JournalEvent] {
+        receipts + copies + prints.map { JournalEvent.printQueued(sale: $0.sale, document: $0.document, number: $0.number) }
+    }
+
+    public init(receipts: [JournalEvent] = [], copies: [JournalEvent] = [], prints: [PendingPrint] = []) {
+        self.receipts = receipts
+        self.copies = copies
+        self.prints = prints
+    }
+
+    /// The receipts for `events` (with the step's `refunds`), made at `atUTC` by `cashier`, for a
+    /// till whose printer takes `columns` characters a line (none: `columns` is the journal's 48).
+    /// Without a company and without a printer nobody is handed paper, so no receipt is made.
+    /// A return's receipt is always printed; a sale's when every sale's is, or when it is to be
+    /// asked about but nobody is asked (a sale recovery completed after a restart: its customer
+    /// never saw the till say PAID).
+    public static func decide(for events: [JournalEvent], refunds: [JournalRefund], state: TillState, cashier: String, atUTC: Int64,
+                              hasPrinter: Bool, columns: Int) -> ReceiptIssue {
+        let settings = state.settings
+        let company = settings.company ?? (hasPrinter
+            ? CompanyIdentity(name: settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false)
+            : nil)
+        guard let company else { return ReceiptIssue() }
+        let notPrinted: String? = switch settings.receipts {
+        case .noPrinter: "no receipt printer: the receipt went to the customer's app"
+        case .never: "receipts are set not to print: the receipt went to the customer's app"
+        case .ask, .always: nil
+        }
+        var issue = ReceiptIssue()
+        issue.receipts = LegalReceipt.issued(for: events, refunds: refunds, company: company, register: settings.tillID, cashier: cashier,
+                                             atUTC: atUTC, zone: settings.timeZone, notPrinted: notPrinted, width: columns,
+                                             language: state.documentLanguage)
+        guard hasPrinter else { return issue }
+        let sales = events.compactMap { event -> JournalSale? in if case .saleCompleted(let sale) = event { sale } else { nil } }
+        for case .receiptIssued(let sale, let document, let number, let text) in issue.receipts {
+            let asking = state.payment?.receiptPrint == .asking && state.saleNumber == sale
+            let policy = settings.receipts
+            guard document == "return" || policy == .always || (policy == .ask && !asking) else { continue }
+            if document == "sale", let paid = sales.first(where: { $0.sale == sale }) {
+                let copy = LegalReceipt.copy(ofOriginal: text, width: columns, language: state.documentLanguage)
+                issue.copies.append(.receiptCopied(sale: sale, reference: paid.reference, receiptNumber: number, amount: paid.total, text: copy))
+                issue.prints.append(PendingPrint(sale: sale, document: "copy", number: number, text: copy, report: nil))
+            } else {
+                issue.prints.append(PendingPrint(sale: sale, document: document, number: number, text: text, report: nil))
+            }
+        }
+        return issue
     }
 }

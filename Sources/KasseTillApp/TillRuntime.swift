@@ -215,25 +215,16 @@ public actor TillRuntime {
             if !events.isEmpty {
                 do {
                     let refunds = Self.refunds(in: action), at = secondsSince1970()
-                    // Each receipt handed out is stored in full (beside its signed transaction in
-                    // Norway), and printed from what was stored.
-                    let receipts = receiptCompany.map { company in
-                        LegalReceipt.issued(for: events, refunds: refunds, company: company, register: state.settings.tillID,
-                                            cashier: recoveredFor.map { id in till.staff?.entry(id: id)?.member.name ?? id }
-                                                ?? state.employee?.name ?? before.employee?.name ?? employee ?? "",
-                                            atUTC: at, zone: state.settings.timeZone, notPrinted: notPrintedReason,
-                                            width: printer?.settings.columns ?? 48, language: state.documentLanguage)
-                    } ?? []
-                    // What goes to the printer now is journaled as queued in the same write (a
-                    // sale's paper as its copy, first journaled as such).
-                    let (copies, printing) = receiptsToPrint(receipts, sales: events.compactMap {
-                        if case .saleCompleted(let sale) = $0 { sale } else { nil }
-                    })
-                    let queued = copies + printing.map { JournalEvent.printQueued(sale: $0.sale, document: $0.document, number: $0.number) }
-                    try await journal.commit(events, refunds: refunds, chain: chain, atUTC: at, then: receipts + queued,
+                    // Each receipt handed out is stored in full, and what goes to the printer now is
+                    // journaled as queued in the same write (ReceiptIssue decides both).
+                    let cashier = recoveredFor.map { id in till.staff?.entry(id: id)?.member.name ?? id }
+                        ?? state.employee?.name ?? before.employee?.name ?? employee ?? ""
+                    let issue = ReceiptIssue.decide(for: events, refunds: refunds, state: state, cashier: cashier, atUTC: at,
+                                                    hasPrinter: printer != nil, columns: printer?.settings.columns ?? 48)
+                    try await journal.commit(events, refunds: refunds, chain: chain, atUTC: at, then: issue.entries,
                                              employee: employee, logger: logger)
-                    remember(receipts)
-                    for receipt in printing { printer?.print(receipt) }
+                    remember(issue.receipts)
+                    for receipt in issue.prints { printer?.print(receipt) }
                 } catch {
                     logger.error("journal: \(error)")
                     effects = refuseVippsWrites(effects, because: error.description)
@@ -249,47 +240,6 @@ public actor TillRuntime {
         tickTask.cancel()
         storeTask.cancel()
         payments.stop()
-    }
-
-    /// Who the receipts name: the company (Norway), or, with a printer and no company, the shop.
-    private var receiptCompany: CompanyIdentity? {
-        if let company = state.settings.company { return company }
-        guard printer != nil else { return nil }
-        return CompanyIdentity(name: state.settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false)
-    }
-
-    /// Why a paid sale's receipt is not printed, decided when it is stored (nil: printed, or the
-    /// customer is asked).
-    private var notPrintedReason: String? {
-        switch state.settings.receipts {
-        case .noPrinter: "no receipt printer: the receipt went to the customer's app"
-        case .never: "receipts are set not to print: the receipt went to the customer's app"
-        case .ask, .always: nil
-        }
-    }
-
-    /// What of the receipts just made goes to the printer at once: a return's always; a sale's
-    /// when every sale's is printed, or when it is to be asked about but nobody is asked (a sale
-    /// start-up recovery completed after a restart: its customer never saw the till say PAID).
-    /// A paid sale's original went to the customer's app, so its paper is its copy («KOPI»),
-    /// returned with the `receipt-copied` entry that stores it; a training receipt is paper only.
-    private func receiptsToPrint(_ receipts: [JournalEvent], sales: [JournalSale]) -> (copies: [JournalEvent], prints: [PendingPrint]) {
-        guard printer != nil else { return ([], []) }
-        var copies: [JournalEvent] = []
-        var prints: [PendingPrint] = []
-        for case .receiptIssued(let sale, let document, let number, let text) in receipts {
-            let asking = state.payment?.receiptPrint == .asking && state.saleNumber == sale
-            let policy = state.settings.receipts
-            guard document == "return" || policy == .always || (policy == .ask && !asking) else { continue }
-            if document == "sale", let paid = sales.first(where: { $0.sale == sale }) {
-                let copy = LegalReceipt.copy(ofOriginal: text, width: printer?.settings.columns ?? 48, language: state.documentLanguage)
-                copies.append(.receiptCopied(sale: sale, reference: paid.reference, receiptNumber: number, amount: paid.total, text: copy))
-                prints.append(PendingPrint(sale: sale, document: "copy", number: number, text: copy, report: nil))
-            } else {
-                prints.append(PendingPrint(sale: sale, document: document, number: number, text: text, report: nil))
-            }
-        }
-        return (copies, prints)
     }
 
     /// Every receipt is kept a while, for the customer who asks for paper.

@@ -4,6 +4,7 @@ import KasseTill
 import Testing
 import VippsModels
 import KasseJournal
+import KasseTesting
 
 /// The receipt printer in the till's rules: the question after PAID, what is journaled, what
 /// the print queue reports back.
@@ -148,5 +149,58 @@ struct TillPrintingTests {
             PendingPrint(sale: 1, document: "sale", number: "000001", text: ["Salgskvittering", "one"], report: nil),
         ])
         #expect(PendingPrint.find(in: events + [.documentPrinted(sale: 2, document: "sale", number: "000002", confirmed: false)]).count == 3)
+    }
+}
+
+/// What a step hands out on paper and in the journal, decided once (`ReceiptIssue`), from the
+/// events the step stores.
+struct ReceiptIssueTests {
+    static let completed: [JournalEvent] = [.saleCompleted(Samples.sale)]
+    static let refund = JournalRefund(returnNumber: 7, of: Samples.sale, amount: 4980, lines: [Samples.lines[0]])
+
+    static func issue(_ events: [JournalEvent], refunds: [JournalRefund] = [], receipts: ReceiptPrinting, asking: Bool = false,
+                      company: Bool = true, printer: Bool = true) throws -> ReceiptIssue {
+        // Asking: a sale paid on screen whose customer is asked about paper (its number is the sample's, 42).
+        var state = asking ? try TillPrintingTests.paid(.ask).state : Fixture.state()
+        #expect(state.saleNumber == Samples.sale.sale)
+        #expect(!asking || state.payment?.receiptPrint == .asking)
+        state.settings.receipts = receipts
+        state.settings.company = company ? Samples.company : nil
+        return ReceiptIssue.decide(for: events, refunds: refunds, state: state, cashier: "Kari", atUTC: 1_795_000_000,
+                                   hasPrinter: printer, columns: 42)
+    }
+
+    @Test func aSaleWhoseReceiptsAllPrintGoesToPaperAsItsCopy() throws {
+        let issue = try Self.issue(Self.completed, receipts: .always)
+        #expect(issue.receipts.map(\.journalKind) == [.receiptIssued])
+        #expect(issue.copies.map(\.journalKind) == [.receiptCopied])
+        #expect(issue.prints.map(\.document) == ["copy"] && issue.prints.first?.number == Samples.sale.receiptNumber)
+        let copy = try #require(issue.prints.first?.text)
+        #expect(copy.contains { $0.contains("KOPI") } && copy.allSatisfy { $0.count <= 42 })
+        #expect(issue.entries.map(\.journalKind) == [.receiptIssued, .receiptCopied, .printQueued])
+    }
+
+    @Test func aSaleWhoseCustomerIsAskedIsStoredAndNotPrintedYet() throws {
+        let asked = try Self.issue(Self.completed, receipts: .ask, asking: true)
+        #expect(asked.receipts.count == 1 && asked.prints.isEmpty && asked.copies.isEmpty)
+        // Nobody was asked (recovery completed it after a restart): printed.
+        #expect(try Self.issue(Self.completed, receipts: .ask).prints.map(\.document) == ["copy"])
+        #expect(try Self.issue(Self.completed, receipts: .never).prints.isEmpty)
+    }
+
+    @Test func aReturnsReceiptIsAlwaysPrinted() throws {
+        let events: [JournalEvent] = [.refunded(sale: Samples.sale.sale, reference: Samples.sale.reference, returnNumber: 7, amount: 4980)]
+        let issue = try Self.issue(events, refunds: [Self.refund], receipts: .never)
+        #expect(issue.prints.map(\.document) == ["return"] && issue.copies.isEmpty)
+    }
+
+    @Test func withoutACompanyOrAPrinterNoReceiptIsMade() throws {
+        #expect(try Self.issue(Self.completed, receipts: .noPrinter, company: false, printer: false) == ReceiptIssue())
+        // A company but no printer: stored (the law's receipt) with why it was not printed, never printed.
+        let stored = try Self.issue(Self.completed, receipts: .noPrinter, printer: false)
+        #expect(stored.receipts.map(\.journalKind) == [.receiptIssued, .receiptNotPrinted] && stored.prints.isEmpty)
+        // A printer but no company: the shop's name heads it.
+        let shop = try Self.issue(Self.completed, receipts: .always, company: false)
+        #expect(shop.prints.first?.text?.contains { $0.contains("Kasse Demo") } == true)
     }
 }
