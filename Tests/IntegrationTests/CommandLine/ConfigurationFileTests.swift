@@ -495,6 +495,9 @@ import KasseJournal
         let path = folder + "/kasse.toml"
         let old = "[till]\nmarket = NO\nshop_name = Kiwi Majorstuen\ntill_id = 3\n[api]\nclient_secret = not-a-real-secret\n"
         _ = FileManager.default.createFile(atPath: path, contents: Data(old.utf8), attributes: [.posixPermissions: 0o600])
+        // As root (as CI runs), the file belongs to the till's own user, as /etc/kasse/kasse.toml would.
+        let owner: UInt32? = geteuid() == 0 ? 65_534 : nil
+        if let owner { #expect(chown(path, owner, owner) == 0) }
 
         var warnings: [String] = []
         let before = try ConfigFiles.read(at: path, warnings: &warnings)
@@ -512,6 +515,10 @@ import KasseJournal
         for file in [path, path + ".before-migrate"] {
             let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
             #expect(mode == 0o600, "\(file) has mode \(String(mode ?? 0, radix: 8))")
+            if let owner {
+                var info = stat()
+                #expect(stat(file, &info) == 0 && info.st_uid == owner && info.st_gid == owner, "\(file) changed owner")
+            }
         }
         warnings = []
         let after = try ConfigFiles.read(at: path, warnings: &warnings)
