@@ -108,15 +108,16 @@ public struct ReceiptIssue: Sendable, Equatable {
         self.prints = prints
     }
 
-    /// The receipts for `events` (with the step's `refunds`), made at `atUTC` by `cashier`, for a
-    /// till whose printer takes `columns` characters a line (none: `columns` is the journal's 48).
+    /// The receipts for `events` (with the step's `refunds`), made at `atUTC` by `cashier`, as
+    /// wide as the till's printer takes (`settings.receiptColumns`; without one, the journal's 48).
     /// Without a company and without a printer nobody is handed paper, so no receipt is made.
     /// A return's receipt is always printed; a sale's when every sale's is, or when it is to be
     /// asked about but nobody is asked (a sale recovery completed after a restart: its customer
     /// never saw the till say PAID).
-    public static func decide(for events: [JournalEvent], refunds: [JournalRefund], state: TillState, cashier: String, atUTC: Int64,
-                              hasPrinter: Bool, columns: Int) -> ReceiptIssue {
+    public static func decide(for events: [JournalEvent], refunds: [JournalRefund], state: TillState, cashier: String,
+                              atUTC: Int64) -> ReceiptIssue {
         let settings = state.settings
+        let hasPrinter = settings.receipts.hasPrinter, columns = settings.receiptColumns
         let company = settings.company ?? (hasPrinter
             ? CompanyIdentity(name: settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false)
             : nil)

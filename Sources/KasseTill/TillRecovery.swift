@@ -22,6 +22,9 @@ public struct RecoveringPayment: Sendable, Hashable {
     public var handedOver = false
     /// Given up: Vipps MobilePay will not take the money; its reservation is being released.
     public var givenUp = false
+    /// The employee who started the payment before the restart ("": not known): the journal
+    /// names them for whatever recovery settles, logged in or not now.
+    public var startedBy = ""
 
     public init(start: JournalPaymentStart, unwanted: Bool) {
         self.start = start

@@ -30,6 +30,8 @@ public struct TillSettings: Sendable, Hashable {
     public var company: CompanyIdentity?
     /// Whether there is a receipt printer, and whether a paid sale's receipt is printed.
     public var receipts: ReceiptPrinting = .noPrinter
+    /// Characters a receipt line holds: the printer's, or the journal's 48 without one.
+    public var receiptColumns = 48
     /// The language of the screens (the market's unless `till.language` names another); a
     /// cashier with a language of their own sees theirs once logged in.
     public var language: Language
@@ -287,6 +289,9 @@ public struct TillState: Sendable {
     /// whether it can print; nil until it was asked, or without a printer.
     public var printer: PrinterIndicator?
     public var now: ContinuousClock.Instant
+    /// The wall clock as the shell last set it (seconds since 1970, UTC): what receipts and
+    /// signatures are dated with.
+    public var secondsSince1970: Int64 = 0
     public var today: CivilDate
     public var isQuitting = false
     /// Payments from before a restart that recovery is still settling, by reference.

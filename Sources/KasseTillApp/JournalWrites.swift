@@ -2,6 +2,7 @@ import KasseCore
 import KasseJournal
 import KasseJournalSQLite
 import KasseNorway
+import KasseTill
 import Logging
 
 /// Every entry the till's shell and the `kasse` commands store goes through one of these
@@ -27,6 +28,13 @@ extension TillJournal {
                 return events + after
             }
         })
+    }
+
+    /// A step of the till as its core decided it: signed when it asks for a signature and the
+    /// market has a signer; its receipts and queued prints after.
+    public func commit(_ write: TillWrite, chain: TransactionChain?, logger: Logger) async throws(JournalError) {
+        try await commit(write.events, refunds: write.refunds, chain: write.signatureRequested ? chain : nil, atUTC: write.atUTC,
+                         then: write.after, employee: write.employee, logger: logger)
     }
 
     /// The till has started: how, and anything about its journal found at start.

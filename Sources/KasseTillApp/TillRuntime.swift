@@ -54,23 +54,6 @@ public actor TillRuntime {
     private let printer: ReceiptPrinter?
     /// The receipts stored lately, by sale: what is printed when the customer asks for paper.
     private var issuedReceipts: [Int: (document: String, number: String, text: [String])] = [:]
-    /// Who started each payment recovery settles (by reference, and by `sale:N`).
-    private var startedBy: [String: String] = [:]
-
-    /// The employee who started the payment these events settle, if recovery is settling one.
-    private func recoveredBy(_ events: [JournalEvent]) -> String? {
-        for event in events {
-            switch event {
-            case .saleCompleted, .paymentEnded, .paymentOutcome, .captureStarted, .cancelStarted, .recovered, .captureDeferred,
-                 .captureFailed: break
-            default: continue
-            }
-            if let reference = event.reference, let employee = startedBy[reference] { return employee }
-            if let sale = event.sale, let employee = startedBy["sale:\(sale)"] { return employee }
-        }
-        return nil
-    }
-
     /// `terminal` and `journal`: the real ones (ncurses, SQLite), or, to test the runtime
     /// in-process, any others.
     public init(till: Till, state: TillState, client: VippsClient, terminal: any TillTerminal, scanners: USBScannerService?,
@@ -92,6 +75,10 @@ public actor TillRuntime {
         let zone = state.settings.timeZone
         self.today = today ?? { TillLauncher.today(in: zone) }
         self.till = till
+        var state = state
+        // What the core decides about receipts follows the printer the till has.
+        if printer == nil { state.settings.receipts = .noPrinter }
+        state.settings.receiptColumns = printer?.columns ?? 48
         self.state = state
         self.client = client
         self.terminal = terminal
@@ -177,11 +164,6 @@ public actor TillRuntime {
         }
         // Recovery is decided by the reducer like everything else: the payments come in as an action.
         await resumePrinting()
-        // A payment settled by recovery belongs to whoever started it, logged in or not now.
-        for payment in unsettled where !payment.startedBy.isEmpty {
-            startedBy[payment.start.reference] = payment.startedBy
-            startedBy["sale:\(payment.start.sale)"] = payment.startedBy
-        }
         if !unsettled.isEmpty {
             send.yield(.recoveryStarted(unsettled.map { payment in
                 // Approved and being captured (the customer may have left with the goods): always wanted.
@@ -189,6 +171,8 @@ public actor TillRuntime {
                     start: payment.start,
                     unwanted: !payment.captureStarted && (payment.saleAbandoned || payment.supersededByLaterAttempt || payment.cancelStarted))
                 recovering.captureTries = payment.captureTries
+                // A payment settled by recovery belongs to whoever started it, logged in or not now.
+                recovering.startedBy = payment.startedBy
                 return recovering
             }))
         }
@@ -196,35 +180,17 @@ public actor TillRuntime {
         for await action in actions {
             // The reducer reads the time from the state: keep it current even when no tick came.
             state.now = clock.now()
-            let before = state
-            var effects = till.reduce(&state, action)
-            // The journal first, from this one place: what the reducer decided to record, and
-            // what its change of state means; what is about to be sent is stored (with its
-            // idempotency key) before it is.
-            let recorded = effects.flatMap { effect -> [JournalEvent] in
-                if case .record(let events) = effect { events } else { [] }
-            }
-            let events = recorded + JournalDiff.events(from: before, to: state)
-            // Made by whoever is logged in (a log-out by who logs out); a payment settled by
-            // recovery, by whoever started it; nobody: the journal's default.
-            let recoveredFor = recoveredBy(events)
-            let employee = recoveredFor ?? state.employee?.id ?? before.employee?.id
-            // Norway: each committed sale and return is signed as it is stored, going on from
-            // the newest signature in the journal (read in the same write: `kasse return` may
-            // have signed one meanwhile).
-            if !events.isEmpty {
+            state.secondsSince1970 = secondsSince1970()
+            // The core decides the step whole: its journal write (events, signature request,
+            // receipts, prints), stored first, from this one place, so what is about to be sent
+            // is stored (with its idempotency key) before it is; then its effects.
+            let step = till.step(&state, action)
+            var effects = step.effects
+            if let write = step.write {
                 do {
-                    let refunds = Self.refunds(in: action), at = secondsSince1970()
-                    // Each receipt handed out is stored in full, and what goes to the printer now is
-                    // journaled as queued in the same write (ReceiptIssue decides both).
-                    let cashier = recoveredFor.map { id in till.staff?.entry(id: id)?.member.name ?? id }
-                        ?? state.employee?.name ?? before.employee?.name ?? employee ?? ""
-                    let issue = ReceiptIssue.decide(for: events, refunds: refunds, state: state, cashier: cashier, atUTC: at,
-                                                    hasPrinter: printer != nil, columns: printer?.settings.columns ?? 48)
-                    try await journal.commit(events, refunds: refunds, chain: chain, atUTC: at, then: issue.entries,
-                                             employee: employee, logger: logger)
-                    remember(issue.receipts)
-                    for receipt in issue.prints { printer?.print(receipt) }
+                    try await journal.commit(write, chain: chain, logger: logger)
+                    remember(write.issue.receipts)
+                    for receipt in write.issue.prints { printer?.print(receipt) }
                 } catch {
                     logger.error("journal: \(error)")
                     effects = refuseVippsWrites(effects, because: error.description)
@@ -248,14 +214,6 @@ public actor TillRuntime {
         for case .receiptIssued(let sale, let document, let number, let text) in receipts where document == "sale" || document == "training" {
             issuedReceipts[sale] = (document, number, text)
             if issuedReceipts.count > 50, let oldest = issuedReceipts.keys.min() { issuedReceipts[oldest] = nil }
-        }
-    }
-
-    /// The returns an action confirms, for their VAT in the signed transaction.
-    static func refunds(in action: TillAction) -> [JournalRefund] {
-        switch action {
-        case .returnRefunded(let refund), .returnPendingSettled(let refund, .refunded): [refund]
-        default: []
         }
     }
 
@@ -321,7 +279,7 @@ public actor TillRuntime {
                 }
             }
         case .record:
-            break  // written before the effects, in the loop
+            break  // folded into the step's write by the core
         case .createPayment, .capture, .cancel, .pollPayment:
             break  // above
         case .readRecovering, .captureRecovered, .cancelRecovered:

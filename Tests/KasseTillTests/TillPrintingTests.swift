@@ -159,15 +159,15 @@ struct ReceiptIssueTests {
     static let refund = JournalRefund(returnNumber: 7, of: Samples.sale, amount: 4980, lines: [Samples.lines[0]])
 
     static func issue(_ events: [JournalEvent], refunds: [JournalRefund] = [], receipts: ReceiptPrinting, asking: Bool = false,
-                      company: Bool = true, printer: Bool = true) throws -> ReceiptIssue {
+                      company: Bool = true) throws -> ReceiptIssue {
         // Asking: a sale paid on screen whose customer is asked about paper (its number is the sample's, 42).
         var state = asking ? try TillPrintingTests.paid(.ask).state : Fixture.state()
         #expect(state.saleNumber == Samples.sale.sale)
         #expect(!asking || state.payment?.receiptPrint == .asking)
         state.settings.receipts = receipts
+        state.settings.receiptColumns = 42
         state.settings.company = company ? Samples.company : nil
-        return ReceiptIssue.decide(for: events, refunds: refunds, state: state, cashier: "Kari", atUTC: 1_795_000_000,
-                                   hasPrinter: printer, columns: 42)
+        return ReceiptIssue.decide(for: events, refunds: refunds, state: state, cashier: "Kari", atUTC: 1_795_000_000)
     }
 
     @Test func aSaleWhoseReceiptsAllPrintGoesToPaperAsItsCopy() throws {
@@ -195,12 +195,81 @@ struct ReceiptIssueTests {
     }
 
     @Test func withoutACompanyOrAPrinterNoReceiptIsMade() throws {
-        #expect(try Self.issue(Self.completed, receipts: .noPrinter, company: false, printer: false) == ReceiptIssue())
+        #expect(try Self.issue(Self.completed, receipts: .noPrinter, company: false) == ReceiptIssue())
         // A company but no printer: stored (the law's receipt) with why it was not printed, never printed.
-        let stored = try Self.issue(Self.completed, receipts: .noPrinter, printer: false)
+        let stored = try Self.issue(Self.completed, receipts: .noPrinter)
         #expect(stored.receipts.map(\.journalKind) == [.receiptIssued, .receiptNotPrinted] && stored.prints.isEmpty)
         // A printer but no company: the shop's name heads it.
         let shop = try Self.issue(Self.completed, receipts: .always, company: false)
         #expect(shop.prints.first?.text?.contains { $0.contains("Kasse Demo") } == true)
+    }
+}
+
+/// One action's whole outcome from the core (`Till.step`): the journal write it calls for, with
+/// its signature request, receipts and prints, and the effects the shell carries out after it.
+struct TillStepTests {
+    static func basket(receipts: ReceiptPrinting = .always) -> TillDriver {
+        var till = TillDriver()
+        till.state.settings.receipts = receipts
+        till.state.settings.receiptColumns = 42
+        till.state.settings.company = Samples.company
+        till.state.secondsSince1970 = 1_795_000_000
+        till.type("7040000000016")
+        till.press(.function(2))
+        till.type("98765432")
+        return till
+    }
+
+    @Test func aPaidSaleIsOneWriteSignedWithItsReceiptAndItsPaperCopy() throws {
+        var till = Self.basket()
+        var state = till.state
+        let send = till.till.step(&state, .keyPressed(.function(4)))
+        // The request is stored (with its key) in the write before the effect sends it; nothing to sign yet.
+        let request = try #require(send.effects.first?.paymentRequest)
+        #expect(send.effects.count == 1)
+        let started = try #require(send.write)
+        #expect(started.events.map(\.journalKind).contains(.paymentStarted))
+        #expect(!started.signatureRequested && started.issue == ReceiptIssue())
+        _ = till.till.step(&state, .paymentCreated(reference: request.reference))
+        var aggregate = Aggregate.zero(.NOK)
+        aggregate.authorizedAmount = request.amount
+        aggregate.capturedAmount = request.amount
+        let paid = till.till.step(&state, .captured(reference: request.reference, aggregate: aggregate))
+        let write = try #require(paid.write)
+        #expect(write.events.map(\.journalKind).contains(.saleCompleted))
+        #expect(write.signatureRequested && write.atUTC == 1_795_000_000)
+        #expect(write.after.map(\.journalKind) == [.receiptIssued, .receiptCopied, .printQueued])
+        #expect(write.issue.prints.map(\.document) == ["copy"])
+        #expect(write.issue.prints.first?.text?.allSatisfy { $0.count <= 42 } == true)
+        #expect(!paid.effects.contains { if case .record = $0 { true } else { false } })
+    }
+
+    @Test func aStepThatChangesNothingStoredWritesNothing() {
+        var till = Self.basket()
+        var state = till.state
+        let tick = till.till.step(&state, .ticked(Fixture.start + .seconds(1)))
+        #expect(tick.write == nil && tick.effects.isEmpty)
+    }
+
+    /// A payment recovery settles after a restart is made by whoever started it, not by who
+    /// is logged in now.
+    @Test func recoveryWritesInTheNameOfWhoStartedThePayment() throws {
+        var till = TillDriver()
+        till.state.employee = StaffMember(id: "1001", name: "Kari", role: .cashier)
+        var recovering = RecoveringPayment(start: TillRecoveryTests.start, unwanted: false)
+        recovering.startedBy = "1002"
+        var state = till.state
+        _ = till.till.step(&state, .recoveryStarted([recovering]))
+        let capture = till.till.step(&state, .recoveryRead(reference: TillRecoveryTests.reference,
+                                                             reading: .found(state: .AUTHORIZED, captured: 0, cancelled: 0), history: "events"))
+        let write = try #require(capture.write)
+        #expect(write.events.map(\.journalKind) == [.captureStarted])
+        #expect(write.employee == "1002")
+        // Without one known, the one logged in.
+        state = till.state
+        _ = till.till.step(&state, .recoveryStarted([RecoveringPayment(start: TillRecoveryTests.start, unwanted: false)]))
+        let mine = till.till.step(&state, .recoveryRead(reference: TillRecoveryTests.reference,
+                                                          reading: .found(state: .AUTHORIZED, captured: 0, cancelled: 0), history: "events"))
+        #expect(try #require(mine.write).employee == "1001")
     }
 }
