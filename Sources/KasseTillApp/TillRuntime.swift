@@ -50,10 +50,10 @@ public actor TillRuntime {
     private let secondsSince1970: @Sendable () -> Int64
     /// The shop's local date (the wall clock; injected for tests).
     private let today: @Sendable () -> CivilDate
-    /// The receipt printer (nil: none).
-    private let printer: ReceiptPrinter?
-    /// The receipts stored lately, by sale: what is printed when the customer asks for paper.
-    private var issuedReceipts: [Int: (document: String, number: String, text: [String])] = [:]
+    /// Returns: the day's sales, finding a sale, refunds.
+    private let returns: ReturnEffects
+    /// Paper and reports: copies, prints, X and Z reports (with the printer, if any).
+    private let documents: DocumentEffects
     /// `terminal` and `journal`: the real ones (ncurses, SQLite), or, to test the runtime
     /// in-process, any others.
     public init(till: Till, state: TillState, client: VippsClient, terminal: any TillTerminal, scanners: USBScannerService?,
@@ -91,7 +91,11 @@ public actor TillRuntime {
         let settings = state.settings
         self.payments = PaymentEffects(send: send, logger: logger, clock: clock, secondsSince1970: secondsSince1970, timing: pollTiming,
                                        storeConnected: storeConnected)
-        self.printer = printer.map { ReceiptPrinter(settings: $0, logo: logo, till: settings, retryInterval: printRetryInterval, logger: logger, send: send) }
+        self.returns = ReturnEffects(journal: journal, client: client, logger: logger, send: send)
+        self.documents = DocumentEffects(
+            journal: journal,
+            printer: printer.map { ReceiptPrinter(settings: $0, logo: logo, till: settings, retryInterval: printRetryInterval, logger: logger, send: send) },
+            settings: settings, logger: logger, send: send, today: self.today, secondsSince1970: secondsSince1970)
     }
 
     /// Runs until the cashier quits; first settles, in the background, the payments the
@@ -163,7 +167,7 @@ public actor TillRuntime {
             }
         }
         // Recovery is decided by the reducer like everything else: the payments come in as an action.
-        await resumePrinting()
+        await documents.resumePrinting()
         if !unsettled.isEmpty {
             send.yield(.recoveryStarted(unsettled.map { payment in
                 // Approved and being captured (the customer may have left with the goods): always wanted.
@@ -189,8 +193,7 @@ public actor TillRuntime {
             if let write = step.write {
                 do {
                     try await journal.commit(write, chain: chain, logger: logger)
-                    remember(write.issue.receipts)
-                    for receipt in write.issue.prints { printer?.print(receipt) }
+                    documents.stored(write.issue)
                 } catch {
                     logger.error("journal: \(error)")
                     effects = refuseVippsWrites(effects, because: error.description)
@@ -200,21 +203,12 @@ public actor TillRuntime {
             for effect in effects { perform(effect) }
             if state.isQuitting { break }
         }
-        printer?.stop()
+        documents.stop()
         inputTask.cancel()
         scannerTask.cancel()
         tickTask.cancel()
         storeTask.cancel()
         payments.stop()
-    }
-
-    /// Every receipt is kept a while, for the customer who asks for paper.
-    private func remember(_ receipts: [JournalEvent]) {
-        // A sale's own receipt (a later return's receipt names the same sale but is not it).
-        for case .receiptIssued(let sale, let document, let number, let text) in receipts where document == "sale" || document == "training" {
-            issuedReceipts[sale] = (document, number, text)
-            if issuedReceipts.count > 50, let oldest = issuedReceipts.keys.min() { issuedReceipts[oldest] = nil }
-        }
     }
 
     private func acceptsWedgeScans() -> Bool { Till.acceptsWedgeScans(state) }
@@ -234,150 +228,31 @@ public actor TillRuntime {
     /// The client for the sale on screen: training mode's simulator, or Vipps MobilePay.
     private var saleClient: VippsClient? { state.training ? trainingClient : client }
 
+    /// Each effect to the runner of its concern; what is left is the terminal's.
     private func perform(_ effect: TillEffect) {
-        let send = self.send
-        let logger = self.logger
-        let client = self.client
-        // The sale's payment goes to training mode's simulator in training: never to the
-        // configured API. Without that simulator nothing is sent.
         switch effect {
         case .createPayment, .capture, .cancel, .pollPayment:
+            // The sale's payment goes to training mode's simulator in training: never to the
+            // configured API. Without that simulator nothing is sent.
             guard let saleClient else {
                 payments.refuse(effect, because: "training mode has no simulator to pay with; nothing was sent")
                 return
             }
             payments.perform(effect, client: saleClient)
-            return
         case .readRecovering, .captureRecovered, .cancelRecovered:
             payments.perform(effect, client: client)
-            return
-        default:
-            break
-        }
-        switch effect {
+        case .listSalesForReturn, .findSaleForReturn, .refundReturn:
+            returns.perform(effect)
+        case .copyReceipt, .printReceipt, .printReport, .makeReport:
+            documents.perform(effect, employee: state.employee?.id)
+        case .checkPIN(let employeeID, let pin, let hash):
+            PINCheckThread.check(employeeID: employeeID, pin: pin, against: hash, send: send)
+        case .record:
+            break  // folded into the step's write by the core
         case .bell:
             terminal.bell()
         case .quit:
             send.finish()
-        case .listSalesForReturn(let day):
-            let journal = self.journal
-            Task {
-                do throws(JournalError) {
-                    send.yield(.returnSalesListed(day: day, sales: try await journal.completedSales(businessDay: day).map(\.sale)
-                        .filter { !$0.isTraining }))
-                } catch {
-                    send.yield(.returnLookupFailed(Message(.journalProblem, ["detail": .text(error.description)])))
-                }
-            }
-        case .findSaleForReturn(let key):
-            Task { await self.findSaleForReturn(key) }
-        case .refundReturn(let refund):
-            Task {
-                switch await ReturnDesk.send(refund, client: client, logger: logger) {
-                case .refunded: send.yield(.returnRefunded(refund))
-                case .refused(let failure), .unknown(let failure): send.yield(.returnRefundFailed(refund, failure))
-                }
-            }
-        case .record:
-            break  // folded into the step's write by the core
-        case .createPayment, .capture, .cancel, .pollPayment:
-            break  // above
-        case .readRecovering, .captureRecovered, .cancelRecovered:
-            break  // above
-        case .checkPIN(let employeeID, let pin, let hash):
-            // A slow hash by design (a long C call): on a thread of its own, never on the
-            // cooperative pool, so it neither waits for nor holds up the till's other work.
-            let thread = Thread {
-                send.yield(.pinChecked(employeeID: employeeID, matches: StaffPIN.verify(pin, against: hash)))
-            }
-            thread.name = "kasse-pin"
-            thread.start()
-        case .copyReceipt(let sale):
-            let journal = self.journal, settings = state.settings, employee = state.employee, printer = self.printer
-            let cashier = employee?.id ?? ""
-            Task { await Self.copyReceipt(sale, journal: journal, settings: settings, cashier: cashier, printer: printer, send: send) }
-        case .printReceipt(let sale, let receiptNumber):
-            guard let printer else { break }
-            if let stored = issuedReceipts[sale] {
-                printer.print(PendingPrint(sale: sale, document: stored.document, number: stored.number, text: stored.text, report: nil))
-            } else {
-                send.yield(.printJobDone(PrintJobOutcome(document: "sale", number: receiptNumber, sale: sale, printed: false,
-                                                         problem: Message(.receiptNotInJournal))))
-            }
-        case .printReport(let report):
-            printReport(report)
-        case .makeReport(let kind):
-            let journal = self.journal, employee = state.employee?.id
-            let store = state.settings.storeID, currency = state.settings.market.currency.rawValue
-            Task {
-                do {
-                    let report = kind == .z
-                        ? try await journal.zReport(store: store, currency: currency, employee: employee)
-                        : try await journal.xReport(store: store, currency: currency)
-                    send.yield(.reportReady(report))
-                    // A Z report is always printed (kassasystemforskrifta § 2-8-3); an X report on
-                    // request. After the report is shown, so what the printer says comes after it.
-                    if kind == .z, self.hasPrinter {
-                        try await journal.recordReportQueued(report, employee: employee)
-                        self.printReport(report)
-                    }
-                } catch let error as JournalError {
-                    logger.error("report: \(error)")
-                    send.yield(.journalFailed(error.description))
-                } catch {
-                    send.yield(.journalFailed("\(error)"))
-                }
-            }
-        }
-    }
-
-    /// The one copy of a paid sale's receipt (Norway: «KOPI», § 2-8-6), stored in full; a second is refused.
-    private var hasPrinter: Bool { printer != nil }
-
-    private func printReport(_ report: JournalReport) {
-        printer?.print(PendingPrint(sale: nil, document: report.kind.documentName, number: String(report.number),
-                                    text: nil, report: report))
-    }
-
-    /// Prints again what was sent to the printer before the till last stopped and never came out.
-    private func resumePrinting() async {
-        guard let printer else { return }
-        do {
-            let pending = try await journal.pendingPrints()
-            if !pending.isEmpty { logger.notice("printing \(pending.count) document(s) the printer had not printed when the till stopped") }
-            for document in pending { printer.print(document) }
-        } catch {
-            logger.error("printer: the documents waiting to print could not be read: \(error)")
-        }
-    }
-
-    static func copyReceipt(_ sale: JournalSale, journal: any TillJournal, settings: TillSettings, cashier: String,
-                            printer: ReceiptPrinter? = nil, send: AsyncStream<TillAction>.Continuation) async {
-        do {
-            if try await journal.receiptCopied(sale: sale.sale) {
-                send.yield(.receiptCopyDone(sale: sale.sale, refusal: Message(.copyAlreadyMade, ["number": .text(sale.receiptNumber)])))
-                return
-            }
-            let width = printer?.settings.columns ?? 48
-            let text: [String]
-            if let original = try await journal.issuedReceipt(sale: sale.sale) {
-                // The original as it was handed out, marked KOPI: nothing of it made anew.
-                text = LegalReceipt.copy(ofOriginal: original, width: width,
-                                         language: settings.documentLanguage(on: TillLauncher.today(in: settings.timeZone)))
-            } else {
-                // A sale from before receipts were stored in full.
-                let (date, time) = settings.timeZone.localTime(atUTC: Int64(Date().timeIntervalSince1970))
-                text = LegalReceipt.forSale(sale, kind: .copy, company: settings.company ?? CompanyIdentity(
-                    name: settings.shopName, organisationNumber: "", address: "", postalCode: "", city: "", vatRegistered: false), register: settings.tillID,
-                                            cashier: cashier, date: date, time: time, language: settings.documentLanguage(on: date))
-                    .text(width: width)
-            }
-            let copy = PendingPrint(sale: sale.sale, document: "copy", number: sale.receiptNumber, text: text, report: nil)
-            try await journal.recordReceiptCopy(of: sale, text: text, printing: printer != nil, employee: cashier.isEmpty ? nil : cashier)
-            send.yield(.receiptCopyDone(sale: sale.sale, refusal: nil))
-            printer?.print(copy)
-        } catch {
-            send.yield(.receiptCopyDone(sale: sale.sale, refusal: Message(.copyNotStored, ["detail": .text(error.description)])))
         }
     }
 
@@ -403,42 +278,6 @@ public actor TillRuntime {
         }
         send.yield(.journalFailed(reason))
         return kept
-    }
-
-    // MARK: Returns
-
-
-    private func findSaleForReturn(_ key: String) async {
-        do {
-            guard let sale = try await journal.completedSale(receiptOrReference: key) else {
-                send.yield(.returnLookupFailed(Message(.noPaidSale, ["number": .text(key)])))
-                return
-            }
-            guard !sale.isTraining else {
-                send.yield(.returnLookupFailed(Message(.saleWasTraining, ["number": .text(sale.receiptNumber)])))
-                return
-            }
-            // A return in doubt is finished first, with its own key; the reducer records what came of it.
-            var refused = Set<Int>()
-            for pending in try await journal.refunds(reference: sale.reference).pending {
-                let outcome = await ReturnDesk.send(pending, client: client, logger: logger)
-                send.yield(.returnPendingSettled(pending, outcome))
-                if case .refused = outcome { refused.insert(pending.returnNumber) }
-                if let problem = outcome.problem, case .unknown = outcome {
-                    send.yield(.returnLookupFailed(Message(.returnNotConfirmedYet, ["number": .number(pending.returnNumber), "reason": .message(problem)])))
-                    return
-                }
-            }
-            let payment = try await client.getPayment(sale.reference)
-            let refundable = payment.aggregate.capturedAmount.value - payment.aggregate.refundedAmount.value
-            let earlier = try await journal.refunds(reference: sale.reference).notFailed.filter { !refused.contains($0.returnNumber) }
-            let next = try await journal.nextReturnNumber()
-            send.yield(.returnSaleFound(sale: sale, earlier: earlier, refundable: refundable, nextReturnNumber: next))
-        } catch let error as JournalError {
-            send.yield(.returnLookupFailed(Message(.journalProblem, ["detail": .text(error.description)])))
-        } catch {
-            send.yield(.returnLookupFailed(PaymentEffects.failure(error).message))
-        }
     }
 
     public typealias PollTiming = PaymentEffects.PollTiming
