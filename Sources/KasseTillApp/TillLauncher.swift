@@ -659,80 +659,30 @@ public enum TillLauncher {
                 logo = ReceiptPrinter.logo(at: path)
                 if logo == nil { logger.warning("printer.logo: \(path) is not a netpbm bitmap (P1 or P4); receipts print without the logo") }
             }
-            // The store server, when configured: its events end a payment's wait at once, and the
-            // journal is copied to it. Neither is needed to sell.
-            var link: StoreLink?
-            var storeEvents: AsyncStream<StoreEvent>?
-            let (catalogVersions, catalogSink) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
-            if let server = tillConfiguration.server {
-                if server.isInsecure {
-                    logger.warning("store server \(server.url): plain http:// (insecure = true); the token and the journal cross the network in clear")
-                }
-                let (events, eventSink) = AsyncStream.makeStream(of: StoreEvent.self, bufferingPolicy: .bufferingNewest(64))
-                storeEvents = events
-                let started = StoreLink(configuration: server, journal: journal, logger: logger, onEvent: { eventSink.yield($0) },
-                                        onCatalog: { catalogSink.yield($0) })
-                link = started
-            }
             var timing = TillRuntime.PollTiming()
             if let text = environment["KASSE_FIRST_POLL_MS"], let milliseconds = Int(text), milliseconds >= 0 {
                 // For tests that must see a payment settle through the store server alone.
                 timing.firstDelay = .milliseconds(milliseconds)
             }
-            var publishView: (@Sendable (CustomerView) -> Void)?
-            if let displayServer { publishView = { view in displayServer.publish(view) } }
-            let runtime = TillRuntime(
-                till: till, state: state, client: client, terminal: terminal, scanners: scanners,
-                roles: tillConfiguration.roles, logger: logger, journal: journal, chain: chain, trainingClient: trainingClient,
-                printer: tillConfiguration.printer, logo: logo, storeEvents: storeEvents,
-                storeConnected: { [link] in link?.isConnected ?? false }, pollTiming: timing,
-                customerView: publishView)
-            // New catalogs from the store server, fetched, kept and sold from.
-            let followCatalogs: @Sendable () async -> Void = { [link, market = tillConfiguration.settings.market, overridden = catalogOverride != nil] in
-                guard let link, !overridden else { return }
-                var current = serverCatalog.version() ?? 0
-                for await version in catalogVersions where version != current {
-                    do {
-                        guard let (fetched, csv) = try await link.fetchCatalog(known: current) else { continue }
-                        let result = CatalogCSV.parse(csv, market: market)
-                        guard result.catalog.count > 0 else {
-                            logger.error("catalog \(fetched) from the store server has no product the till can sell; the till keeps its catalog")
-                            continue
-                        }
-                        for problem in result.problems { logger.warning("catalog \(fetched) from the store server: \(problem)") }
-                        do {
-                            try serverCatalog.write(csv: csv, version: fetched)
-                        } catch {
-                            logger.warning("catalog \(fetched): the local copy was not kept (\(error)); the till sells it all the same")
-                        }
-                        await runtime.replaceCatalog(result.catalog, version: fetched)
-                        current = fetched
-                    } catch {
-                        logger.warning("catalog \(version) not fetched from the store server: \(error); the till keeps its catalog")
-                    }
-                }
-            }
-            // The till's parts as services under one group. SIGTERM (systemd stopping the till) and
-            // SIGHUP (its terminal gone) end it in order, as F10 and yes do: the till first (an open
-            // basket voided and journaled), then the catalog follower and the store link (which
-            // copies the till's last entries to the server); the group ends when the till does.
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-            // (A part that ends early, as the catalog follower does without a store server, leaves the rest running.)
-            if let link { services.append(.init(service: TillPart(name: "store link") { await link.run() }, successTerminationBehavior: .ignore)) }
-            services.append(.init(service: TillPart(name: "catalog updates", body: followCatalogs), successTerminationBehavior: .ignore))
-            services.append(.init(service: TillPart(name: "till", body: { await runtime.run(recovering: unsettled) },
-                                                    onShutdown: { logger.info("signal: the till closes (an open basket is voided)"); runtime.terminate() }),
-                                  successTerminationBehavior: .gracefullyShutdownGroup))
-            let groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sighup], logger: logger)
-            do {
-                try await ServiceGroup(configuration: groupConfiguration).run()
-            } catch {
-                logger.error("till: \(error)")
-            }
+            // The store server, when configured: its events end a payment's wait at once, the
+            // journal is copied to it, and its catalogs are followed (unless --catalog names one).
+            // Neither is needed to sell.
+            var parts = TillParts(till: till, state: state, client: client, terminal: terminal, journal: journal, logger: logger)
+            parts.trainingClient = trainingClient
+            parts.scanners = scanners
+            parts.roles = tillConfiguration.roles
+            parts.chain = chain
+            parts.printer = tillConfiguration.printer
+            parts.logo = logo
+            parts.storeLink = tillConfiguration.server.map { ($0, journal) }
+            parts.serverCatalog = catalogOverride == nil ? serverCatalog : nil
+            if let displayServer { parts.customerView = { view in displayServer.publish(view) } }
+            parts.pollTiming = timing
+            parts.recovering = unsettled
+            await parts.assemble().run(endingOn: [.sigterm, .sighup])
             // The displays see the till close.
             displayServer?.publish(.closed(shopName: tillConfiguration.settings.shopName, language: tillConfiguration.settings.language.code))
             await displayServer?.stop()
-            catalogSink.finish()
             terminal.stop()
             scanners?.stop()
         } catch {
@@ -740,24 +690,6 @@ public enum TillLauncher {
             throw error
         }
         await launched.stop()
-    }
-
-    /// One part of the running till as a service: `body` runs until it is done; at a graceful
-    /// shutdown (SIGTERM, SIGHUP) `onShutdown` asks it to end in order, or, without one, it is cancelled.
-    struct TillPart: Service, CustomStringConvertible {
-        let name: String
-        let body: @Sendable () async -> Void
-        var onShutdown: (@Sendable () -> Void)?
-
-        var description: String { name }
-
-        func run() async throws {
-            if let onShutdown {
-                await withGracefulShutdownHandler(operation: body, onGracefulShutdown: onShutdown)
-            } else {
-                await cancelWhenGracefulShutdown(body)
-            }
-        }
     }
 
     /// The simulators a launch started (DEMO's, training mode's): stopped together, however it ends.
@@ -845,10 +777,10 @@ public enum TillLauncher {
 
 /// The store server's catalog as the till last fetched it, beside the journal: the CSV and its
 /// version, each replaced atomically.
-struct ServerCatalogCopy: Sendable {
+public struct ServerCatalogCopy: Sendable {
     let path: String
 
-    init(journalPath: String) {
+    public init(journalPath: String) {
         path = (journalPath as NSString).deletingLastPathComponent + "/server-catalog.csv"
     }
 

@@ -39,7 +39,7 @@ enum JournalTampering {
                                 entry.payload, entry.previousHash, entry.hash])
             }
         }
-        try database.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        _ = try database.writeWithoutTransaction { try $0.checkpoint(.truncate) }
     }
 }
 

@@ -665,7 +665,7 @@ final class FolderWatcher: @unchecked Sendable {
     @Test func anEmptyJournalFileIsNamedPlainly() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-empty-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: folder + "/journal.sqlite", contents: Data())
+        #expect(FileManager.default.createFile(atPath: folder + "/journal.sqlite", contents: Data()))
         let verified = try await KasseBinary.run(["journal", "verify", "--journal", folder + "/journal.sqlite"])
         #expect(verified.status != 0 && verified.errors.contains("is empty (0 bytes)") && verified.errors.contains("kasse journal init"),
                 "\(verified.errors)")

@@ -75,13 +75,17 @@ struct InProcessTill {
         let catalog = data.withUnsafeBytes { CatalogCSV.parse(bytes: $0.bindMemory(to: UInt8.self), market: market) }.catalog
         var logger = Logger(label: "kasse.till.test")
         logger.logLevel = .warning
-        let runtime = TillRuntime(
-            till: Till(catalog: catalog), state: TillState(settings: settings, saleNumber: saleNumber, now: .now, today: day.today),
-            client: VippsClient(configuration: simulator.demoConfiguration, logger: logger), terminal: terminal, scanners: nil, roles: [],
-            logger: logger, journal: journal, today: { day.today }, chain: chain,
-            secondsSince1970: { secondsSince1970 ?? Int64(Date().timeIntervalSince1970) },
-            clock: clock.map { TillClock($0) } ?? .continuous)
-        task = Task { await runtime.run(recovering: recovering) }
+        // The real till's builder, with a scripted terminal, the test's journal and clock.
+        var parts = TillParts(till: Till(catalog: catalog), state: TillState(settings: settings, saleNumber: saleNumber, now: .now, today: day.today),
+                              client: VippsClient(configuration: simulator.demoConfiguration, logger: logger), terminal: terminal,
+                              journal: journal, logger: logger)
+        parts.today = { day.today }
+        parts.chain = chain
+        parts.secondsSince1970 = { secondsSince1970 ?? Int64(Date().timeIntervalSince1970) }
+        parts.clock = clock.map { TillClock($0) } ?? .continuous
+        parts.recovering = recovering
+        let till = parts.assemble()
+        task = Task { await till.run() }
     }
 
     /// Basket of one product, the customer by number, F4; the reference of the request.
