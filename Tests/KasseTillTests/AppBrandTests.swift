@@ -45,7 +45,7 @@ struct AppBrandTests {
             #expect(screen.text.contains("\(brand)-"), "\(screen.text)")
             #expect(!screen.text.contains(brand == "Vipps" ? "MobilePay" : "Vipps-"), "\(screen.text)")
 
-            var display = TillDriver()
+            var display = TillDriver.forScreens()
             display.state.settings.market = market
             display.state.settings.language = language
             display.state.today = day

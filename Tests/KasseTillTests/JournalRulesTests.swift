@@ -12,7 +12,7 @@ struct JournalingDriver {
 
     var state: TillState { driver.state }
 
-    @discardableResult
+    /// The action's effects, for the test to check.
     mutating func send(_ action: TillAction) -> [TillEffect] {
         let before = driver.state
         let effects = driver.send(action)
@@ -20,12 +20,23 @@ struct JournalingDriver {
         return effects
     }
 
-    mutating func type(_ text: String, enter: Bool = true) {
-        for character in text { send(.keyPressed(.character(character))) }
-        if enter { send(.keyPressed(.enter)) }
+    /// The action's effects wait for `receive()`.
+    mutating func apply(_ action: TillAction, sourceLocation: SourceLocation = #_sourceLocation) {
+        let before = driver.state
+        driver.apply(action, sourceLocation: sourceLocation)
+        events += JournalDiff.events(from: before, to: driver.state)
     }
 
-    mutating func press(_ key: Key) { send(.keyPressed(key)) }
+    mutating func receive() -> [TillEffect] { driver.receive() }
+
+    mutating func type(_ text: String, enter: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
+        for character in text { apply(.keyPressed(.character(character)), sourceLocation: sourceLocation) }
+        if enter { apply(.keyPressed(.enter), sourceLocation: sourceLocation) }
+    }
+
+    mutating func press(_ key: Key, sourceLocation: SourceLocation = #_sourceLocation) {
+        apply(.keyPressed(key), sourceLocation: sourceLocation)
+    }
 
     var kinds: [String] { events.map(\.kind) }
 }
@@ -59,12 +70,12 @@ struct JournalRulesTests {
         #expect(start.lines.map(\.sku) == ["1001"] && start.lines[0].quantity == 2)
         #expect(start.customer == "+47 ******67")
 
-        till.send(.paymentCreated(reference: request.reference))
+        #expect(till.send(.paymentCreated(reference: request.reference)) == [.pollPayment(reference: request.reference)])
         let capture = till.send(.paymentUpdated(reference: request.reference, state: .AUTHORIZED, aggregate: aggregate(authorized: 4980)))
         #expect(!capture.isEmpty)
         guard case .captureStarted(_, _, 4980, let captureKey) = till.events.last else { Issue.record("no capture entry"); return }
         #expect(captureKey == start.captureKey)
-        till.send(.captured(reference: request.reference, aggregate: aggregate(authorized: 4980, captured: 4980)))
+        #expect(till.send(.captured(reference: request.reference, aggregate: aggregate(authorized: 4980, captured: 4980))) == [.bell])
         guard case .saleCompleted(let sale) = till.events.last else { Issue.record("no sale entry"); return }
         #expect(sale.sale == 42 && sale.receiptNumber == "000042" && sale.captured == 4980 && sale.total == 4980)
         #expect(sale.vat == [JournalVAT(rateBasisPoints: 1500, gross: 4980, tax: 650)])
@@ -83,21 +94,21 @@ struct JournalRulesTests {
         till.type("91234567")
         let first = till.send(.keyPressed(.function(4)))
         guard case .createPayment(let request, _) = first.first else { Issue.record("no create"); return }
-        till.send(.paymentCreated(reference: request.reference))
-        till.send(.paymentUpdated(reference: request.reference, state: .ABORTED, aggregate: aggregate()))
+        #expect(till.send(.paymentCreated(reference: request.reference)) == [.pollPayment(reference: request.reference)])
+        #expect(till.send(.paymentUpdated(reference: request.reference, state: .ABORTED, aggregate: aggregate())) == [.bell])
         #expect(till.kinds.suffix(1) == ["payment-ended"])
         // A second attempt, cancelled by the cashier.
         let second = till.send(.keyPressed(.function(4)))
         guard case .createPayment(let retry, _) = second.first else { Issue.record("no second create"); return }
         #expect(retry.reference.hasSuffix("-2"))
-        till.send(.paymentCreated(reference: retry.reference))
+        #expect(till.send(.paymentCreated(reference: retry.reference)) == [.pollPayment(reference: retry.reference)])
         let cancel = till.send(.keyPressed(.escape))
         guard case .cancel(_, let cancelKey, _) = cancel.first, case .cancelStarted(_, _, let stored) = till.events.last else {
             Issue.record("no cancel entry first")
             return
         }
         #expect(cancelKey == stored)
-        till.send(.cancelled(reference: retry.reference, state: .TERMINATED, aggregate: aggregate(authorized: 2490, cancelled: 2490)))
+        till.apply(.cancelled(reference: retry.reference, state: .TERMINATED, aggregate: aggregate(authorized: 2490, cancelled: 2490)))
         #expect(till.kinds.last == "payment-ended")
         // The cashier empties the basket and starts a new sale: sale 42 is left, 43 is next.
         till.press(.escape)
@@ -113,6 +124,8 @@ struct JournalRulesTests {
         till.type("1001")
         till.press(.function(10))
         till.type("y", enter: false)
+        let quit = till.receive()
+        #expect(quit.last == .quit && TillRecoveryTests.records(quit).map(\.journalKind) == [.saleVoided])
         #expect(till.kinds.suffix(2) == ["sale-abandoned", "operator"])
     }
 
@@ -140,13 +153,13 @@ struct JournalRulesTests {
         var till = JournalingDriver()
         let line = JournalLine(lineID: 7, sku: "1001", gtin: "7040000000016", name: "Lettmelk 1 l", unitPrice: 2490,
                                vatRateBasisPoints: 1500, weighed: false, quantity: 2, discount: 100, isReturn: false, total: 4880)
-        till.send(.recovered(RecoveryNotice(sale: 40, message: Self.notPaid("000040"), paid: false, restoreLines: [line])))
+        #expect(till.send(.recovered(RecoveryNotice(sale: 40, message: Self.notPaid("000040"), paid: false, restoreLines: [line]))) == [.bell])
         #expect(till.state.basket.lines.count == 1)
         #expect(till.state.basket.total == 4880)
         #expect(till.state.banner?.text.contains("back on screen as sale 000042") == true)
         #expect(till.kinds == ["line-added"])
         // Not over a basket the cashier has started.
-        till.send(.recovered(RecoveryNotice(sale: 41, message: Self.notPaid("000041"), paid: false, restoreLines: [line])))
+        #expect(till.send(.recovered(RecoveryNotice(sale: 41, message: Self.notPaid("000041"), paid: false, restoreLines: [line]))) == [.bell])
         #expect(till.state.basket.lines.count == 1)
         #expect(till.state.banner?.text == "Recovered sale 000041: not paid. The customer declined the payment in the app.")
     }
@@ -205,12 +218,14 @@ struct JournalRulesTests {
         #expect(till.send(.keyPressed(.function(3))).isEmpty)
         till.type("000005", enter: false)
         #expect(till.send(.keyPressed(.enter)) == [.findSaleForReturn("000005")])
-        till.send(.returnSaleFound(sale: Self.sale, earlier: [], refundable: 10_470, nextReturnNumber: 3))
+        till.apply(.returnSaleFound(sale: Self.sale, earlier: [], refundable: 10_470, nextReturnNumber: 3))
         // Nonsense, then too many, each explained; the sale stays on screen.
         till.type("first")
+        #expect(till.receive() == [.bell])
         #expect(till.state.banner?.kind == .error)
         till.state.entry = ""
         till.type("1:4")
+        #expect(till.receive() == [.bell])
         #expect(till.state.banner?.text == "Line 1: 4 asked, only 3 left to return.")
         till.state.entry = ""
         till.type("1:1 2")
@@ -230,6 +245,7 @@ struct JournalRulesTests {
         // Not while a sale is on screen.
         till.type("1001")
         till.press(.function(3))
+        #expect(till.receive() == [.bell])
         #expect(till.state.returning == nil)
         #expect(till.state.banner?.text.contains("before a return") == true)
     }
@@ -247,7 +263,7 @@ struct JournalRulesTests {
         till.press(.function(3))
         till.type("21.11", enter: false)
         #expect(till.send(.keyPressed(.enter)) == [.listSalesForReturn(CivilDate(year: 2026, month: 11, day: 21))])
-        till.send(.returnSalesListed(day: CivilDate(year: 2026, month: 11, day: 21), sales: [Self.sale]))
+        till.apply(.returnSalesListed(day: CivilDate(year: 2026, month: 11, day: 21), sales: [Self.sale]))
         #expect(till.state.returning?.candidates == [Self.sale])
         #expect(TillScreen.render(till.state, size: TerminalSize(columns: 80, rows: 24)).row(8).contains("000005"))
         till.type("000005", enter: false)
@@ -272,8 +288,9 @@ struct JournalRulesTests {
     /// A sale that recovery completed is shown as paid until the cashier moves on.
     @Test func aRecoveredPaidSaleIsShownUntilEnter() {
         var till = TillDriver()
-        till.send(.recovered(RecoveryNotice(sale: 5, message: Message(.recoveredApprovedWhileDown, ["number": .text("000005"), "amount": .money(10470, .NOK)]),
+        till.apply(.recovered(RecoveryNotice(sale: 5, message: Message(.recoveredApprovedWhileDown, ["number": .text("000005"), "amount": .money(10470, .NOK)]),
                                             paid: true, restoreLines: nil, paidSale: Self.sale)))
+        #expect(till.receive() == [.bell])
         #expect(till.state.recoveredSale == Self.sale)
         let screen = TillScreen.render(till.state, size: TerminalSize(columns: 80, rows: 24))
         #expect(screen.row(2).contains("PAID  NOK 104.70  (completed after a restart)"))

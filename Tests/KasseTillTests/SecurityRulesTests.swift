@@ -43,7 +43,7 @@ struct SecurityRulesTests {
         till.state.now = till.state.now + .seconds(13)
         for character in "1111" { till.press(.character(character)) }
         _ = till.send(.keyPressed(.enter))
-        till.send(.pinChecked(employeeID: "1001", matches: false))
+        #expect(till.send(.pinChecked(employeeID: "1001", matches: false)) == [.record([.logInRefused(employee: "1001")]), .bell])
         #expect(till.state.wrongPINs == 4)
         #expect(till.state.banner?.text.contains("4 times: log-in is locked for 60 s") == true, "\(till.state.banner?.text ?? "")")
     }

@@ -19,11 +19,14 @@ struct TillReducerTests {
     @Test func mistakesGetAMessageAndABellNeverALine() {
         var till = TillDriver()
         till.type("7040000000017")
+        #expect(till.receive() == [.bell])
         #expect(till.state.banner?.kind == .error)
         #expect(till.state.banner?.text.contains("check digit") == true)
         till.type("99999995")
+        #expect(till.receive() == [.bell])
         #expect(till.state.banner?.text.contains("No product") == true)
         till.type("x*1001")
+        #expect(till.receive() == [.bell])
         #expect(till.state.basket.isEmpty)
         #expect(till.effects.filter { $0 == .bell }.count == 3)
     }
@@ -33,6 +36,7 @@ struct TillReducerTests {
         till.type("4001")
         #expect(till.state.entryMode == .weight(sku: "4001"))
         till.type("abc")
+        #expect(till.receive() == [.bell])
         #expect(till.state.banner?.kind == .error)
         till.state.entry = ""
         till.type("0,734")
@@ -71,11 +75,14 @@ struct TillReducerTests {
     @Test func payNeedsAProductAndACustomer() {
         var till = TillDriver()
         till.press(.function(4))
+        #expect(till.receive() == [.bell])
         #expect(till.state.banner?.text == "The basket is empty")
         till.type("1001")
         till.press(.function(4))
+        #expect(till.receive() == [.bell])
         #expect(till.state.entryMode == .phone)
         till.type("1234")
+        #expect(till.receive() == [.bell])
         #expect(till.state.banner?.kind == .error)
         till.state.entry = ""
         till.type("912 34 567")
@@ -86,7 +93,7 @@ struct TillReducerTests {
     @Test func aPaidSaleFromPayToNextCustomer() throws {
         var till = TillDriver()
         till.type("7040000000016")
-        till.send(.scanned(text: "https://qr.vipps.no/28/2/01/031/4791234567?v=1\r", device: "05e0:1200@1-2", role: .kiosk))
+        till.apply(.scanned(text: "https://qr.vipps.no/28/2/01/031/4791234567?v=1\r", device: "05e0:1200@1-2", role: .kiosk))
         #expect(till.state.customer != nil)
         let effects = till.send(.keyPressed(.function(4)))
         guard case .createPayment(let request, let key) = try #require(effects.first) else {
@@ -111,7 +118,7 @@ struct TillReducerTests {
         // The same update again (a late poll) captures nothing twice.
         var done = authorized
         done.capturedAmount = Amount(currency: .NOK, value: 2490)
-        till.send(.captured(reference: request.reference, aggregate: done))
+        #expect(till.send(.captured(reference: request.reference, aggregate: done)) == [.bell])
         #expect(till.state.payment?.phase == .paid(captured: 2490))
         #expect(till.send(.paymentUpdated(reference: request.reference, state: .AUTHORIZED, aggregate: done)).isEmpty)
         till.press(.enter)
@@ -126,8 +133,8 @@ struct TillReducerTests {
         till.press(.function(2))
         till.type("98765432")
         let first = try #require(till.send(.keyPressed(.function(4))).first?.paymentRequest)
-        till.send(.paymentCreated(reference: first.reference))
-        till.send(.paymentUpdated(reference: first.reference, state: .ABORTED, aggregate: .zero(.NOK)))
+        #expect(till.send(.paymentCreated(reference: first.reference)) == [.pollPayment(reference: first.reference)])
+        #expect(till.send(.paymentUpdated(reference: first.reference, state: .ABORTED, aggregate: .zero(.NOK))) == [.bell])
         guard case .failed(let reason) = till.state.payment?.phase else {
             Issue.record("expected failed")
             return
@@ -138,7 +145,7 @@ struct TillReducerTests {
         #expect(till.state.payment == nil)
         let second = try #require(till.send(.keyPressed(.function(4))).first?.paymentRequest)
         #expect(second.reference == "OSLO1-1-20261121-000042-2")
-        till.send(.paymentCreateFailed(reference: second.reference, failure: .refused(code: .customerNotFound, status: 400, title: "Customer not found")))
+        #expect(till.send(.paymentCreateFailed(reference: second.reference, failure: .refused(code: .customerNotFound, status: 400, title: "Customer not found"))) == [.bell])
         #expect(till.state.payment?.phase == .failed(.refused(.refused(code: .customerNotFound, status: 400, title: "Customer not found"))))
         let third = try #require(till.send(.keyPressed(.function(4))).first?.paymentRequest)
         #expect(third.reference.hasSuffix("-3"))
@@ -161,13 +168,13 @@ struct TillReducerTests {
         #expect(till.state.payment?.reference == request.reference)
         // A transient failure is not "not found": the till keeps reading the payment back and
         // offers no new attempt.
-        till.send(.paymentPollFailed(reference: request.reference, failure: .unavailable(status: 503)))
+        #expect(till.send(.paymentPollFailed(reference: request.reference, failure: .unavailable(status: 503))) == [.pollPayment(reference: request.reference)])
         guard case .checking = till.state.payment?.phase else {
             Issue.record("a transient failure mentioning 404 was taken as 'not created'")
             return
         }
         #expect(till.send(.keyPressed(.function(4))).isEmpty)
-        till.send(.paymentPollFailed(reference: request.reference, failure: .notFound))
+        #expect(till.send(.paymentPollFailed(reference: request.reference, failure: .notFound)) == [.bell])
         guard case .failed(.notCreated) = till.state.payment?.phase else {
             Issue.record("a payment that does not exist was not created")
             return
@@ -200,7 +207,7 @@ struct TillReducerTests {
         }
         #expect(!till.effects.contains { if case .createPayment(let again, _) = $0 { again.reference != request.reference } else { false } })
         // The payment exists after all: the customer is asked once, and the till waits for them.
-        till.send(.paymentUpdated(reference: request.reference, state: .CREATED, aggregate: .zero(.NOK)))
+        till.apply(.paymentUpdated(reference: request.reference, state: .CREATED, aggregate: .zero(.NOK)))
         #expect(till.state.payment?.phase == .waiting)
     }
 
@@ -210,23 +217,23 @@ struct TillReducerTests {
         till.press(.function(2))
         till.type("91234567")
         let request = try #require(till.send(.keyPressed(.function(4))).first?.paymentRequest)
-        till.send(.paymentCreated(reference: request.reference))
+        #expect(till.send(.paymentCreated(reference: request.reference)) == [.pollPayment(reference: request.reference)])
         #expect(till.send(.keyPressed(.escape)) == [.cancel(reference: request.reference, idempotencyKey: IdempotencyKey(stored: "x0-" + request.reference), after: .zero)])
         let retry = till.send(.cancelFailed(reference: request.reference, failure: .busy(.cannotCancelProcessing)))
         #expect(retry == [.cancel(reference: request.reference, idempotencyKey: IdempotencyKey(stored: "x1-" + request.reference), after: .seconds(2))])
-        till.send(.cancelled(reference: request.reference, state: .TERMINATED, aggregate: .zero(.NOK)))
+        till.apply(.cancelled(reference: request.reference, state: .TERMINATED, aggregate: .zero(.NOK)))
         #expect(till.state.payment?.phase.end == .cancelled)
         #expect(till.state.basket.lines.count == 1)
     }
 
     @Test func theKioskScannerOnlyTakesQRCodes() {
         var till = TillDriver()
-        till.send(.scanned(text: "7040000000016", device: "kiosk", role: .kiosk))
+        #expect(till.send(.scanned(text: "7040000000016", device: "kiosk", role: .kiosk)) == [.bell])
         #expect(till.state.basket.isEmpty)
         #expect(till.state.banner?.text.contains("only reads personal QR codes") == true)
-        till.send(.scanned(text: "7040000000016", device: "counter", role: .cashier))
+        till.apply(.scanned(text: "7040000000016", device: "counter", role: .cashier))
         #expect(till.state.basket.lines.count == 1)
-        till.send(.scanned(text: "https://example.com/not-a-customer", device: "counter", role: .cashier))
+        #expect(till.send(.scanned(text: "https://example.com/not-a-customer", device: "counter", role: .cashier)) == [.bell])
         #expect(till.state.banner?.kind == .error)
     }
 
@@ -252,16 +259,34 @@ struct KeyboardWedgeTillTests {
         till.type("ab", enter: false)
         till.type("https://qr.vipps.no/28/2/01/031/4791234567?v=1", enter: false)
         #expect(Till.acceptsWedgeScans(till.state))
-        till.send(.wedgeScanned(text: "https://qr.vipps.no/28/2/01/031/4791234567?v=1"))
+        till.apply(.wedgeScanned(text: "https://qr.vipps.no/28/2/01/031/4791234567?v=1"))
         #expect(till.state.entry == "ab")
         #expect(till.state.customer != nil)
         till.state.entry = ""
         till.state.mode = .selling(.code)
         till.type("7040000000016", enter: false)
-        till.send(.wedgeScanned(text: "7040000000016"))
+        till.apply(.wedgeScanned(text: "7040000000016"))
         #expect(till.state.basket.lines.count == 1)
         #expect(till.state.entry.isEmpty)
         till.press(.function(2))
         #expect(!Till.acceptsWedgeScans(till.state))
+    }
+}
+
+/// The driver itself: an effect no test looked at fails the test, at the line that caused it.
+struct TillDriverTests {
+    @Test func anEffectNobodyLookedAtFailsTheTest() {
+        withKnownIssue {
+            var till = TillDriver()
+            till.type("7040000000017")  // a wrong check digit: a bell nobody asks about
+        } matching: { issue in
+            issue.comments.contains { $0.rawValue.contains("never looked at: .bell") }
+        }
+        var looked = TillDriver()
+        looked.type("7040000000017")
+        #expect(looked.receive() == [.bell])
+        // A test of screens only says so.
+        var screens = TillDriver.forScreens()
+        screens.type("7040000000017")
     }
 }

@@ -11,7 +11,7 @@ struct TillScreenTests {
 
     static func scenes() throws -> [(String, TillState)] {
         var scenes: [(String, TillState)] = []
-        var till = TillDriver()
+        var till = TillDriver.forScreens()
         scenes.append(("empty", till.state))
         till.type("3*7040000000016")
         till.type("4001")
@@ -26,99 +26,99 @@ struct TillScreenTests {
         var searching = till
         searching.type("melk", enter: false)
         scenes.append(("search", searching.state))
-        var phone = TillDriver()
+        var phone = TillDriver.forScreens()
         phone.type("1001")
         phone.press(.function(4))
         phone.type("12", enter: false)
         scenes.append(("ask-customer", phone.state))
         let request = try #require(till.send(.keyPressed(.function(4))).first?.paymentRequest)
-        till.send(.paymentCreated(reference: request.reference))
-        till.send(.ticked(Fixture.start + .seconds(75)))
+        till.apply(.paymentCreated(reference: request.reference))
+        till.apply(.ticked(Fixture.start + .seconds(75)))
         scenes.append(("waiting", till.state))
         var checking = till
-        checking.send(.paymentCreateFailed(reference: request.reference, failure: .noAnswer))
+        checking.apply(.paymentCreateFailed(reference: request.reference, failure: .noAnswer))
         scenes.append(("checking", checking.state))
         var declined = till
-        declined.send(.paymentUpdated(reference: request.reference, state: .ABORTED, aggregate: .zero(.NOK)))
+        declined.apply(.paymentUpdated(reference: request.reference, state: .ABORTED, aggregate: .zero(.NOK)))
         scenes.append(("declined", declined.state))
         var paid = till
         var aggregate = Aggregate.zero(.NOK)
         aggregate.authorizedAmount = Amount(currency: .NOK, value: request.amount.value)
         aggregate.capturedAmount = aggregate.authorizedAmount
-        paid.send(.captured(reference: request.reference, aggregate: aggregate))
+        paid.apply(.captured(reference: request.reference, aggregate: aggregate))
         scenes.append(("paid", paid.state))
         // Approved, but Vipps MobilePay asks to try the capture again later; then refuses it.
         var delayed = till
         var approved = Aggregate.zero(.NOK)
         approved.authorizedAmount = Amount(currency: .NOK, value: request.amount.value)
-        delayed.send(.paymentUpdated(reference: request.reference, state: .AUTHORIZED, aggregate: approved, guaranteedFor: .seconds(3600)))
-        delayed.send(.captureFailed(reference: request.reference, failure: .busy(.captureFailedTryLater)))
+        delayed.apply(.paymentUpdated(reference: request.reference, state: .AUTHORIZED, aggregate: approved, guaranteedFor: .seconds(3600)))
+        delayed.apply(.captureFailed(reference: request.reference, failure: .busy(.captureFailedTryLater)))
         scenes.append(("capture-delayed", delayed.state))
-        delayed.send(.captureFailed(reference: request.reference, failure: .refused(code: .fundsUnavailable, status: 400, title: nil)))
+        delayed.apply(.captureFailed(reference: request.reference, failure: .refused(code: .fundsUnavailable, status: 400, title: nil)))
         scenes.append(("not-captured", delayed.state))
         // With a printer: the question after PAID, and the printer in the status bar.
         var asking = till
         asking.state.settings.receipts = .ask
-        asking.send(.printerChanged(PrinterIndicator(Message(.printerPaperLow), ok: true)))
-        asking.send(.captured(reference: request.reference, aggregate: aggregate))
+        asking.apply(.printerChanged(PrinterIndicator(Message(.printerPaperLow), ok: true)))
+        asking.apply(.captured(reference: request.reference, aggregate: aggregate))
         scenes.append(("paid-asking-print", asking.state))
         var waiting = asking
         waiting.press(.character("y"))
-        waiting.send(.printerChanged(PrinterIndicator(Message(.printerPaperOut), ok: false)))
-        waiting.send(.printJobDone(PrintJobOutcome(document: "sale", number: waiting.state.receiptNumber, sale: waiting.state.saleNumber,
+        waiting.apply(.printerChanged(PrinterIndicator(Message(.printerPaperOut), ok: false)))
+        waiting.apply(.printJobDone(PrintJobOutcome(document: "sale", number: waiting.state.receiptNumber, sale: waiting.state.saleNumber,
                                                    printed: false, problem: Message(.printerPaperOut))))
         scenes.append(("paid-print-waiting", waiting.state))
-        var quit = TillDriver()
+        var quit = TillDriver.forScreens()
         quit.type("1001")
         quit.press(.function(10))
         scenes.append(("confirm-quit", quit.state))
-        var report = TillDriver()
+        var report = TillDriver.forScreens()
         #expect(report.send(.keyPressed(.function(11))) == [.makeReport(.x)])
         let vat = [JournalVAT(rateBasisPoints: 2500, gross: 12_990, tax: 2598), JournalVAT(rateBasisPoints: 1500, gross: 40_470, tax: 5279)]
-        report.send(.reportReady(JournalReport(
+        report.apply(.reportReady(JournalReport(
             kind: .x, number: 7, store: "OSLO1", till: "1", currency: "NOK", firstEntry: 120, lastEntry: 188,
             generatedAt: "2026-11-21T17:02:11.000Z", salesCount: 14, salesTotal: 55_950, returnsCount: 1, returnsTotal: 2490,
             abandonedSales: 2, endedPayments: 3, vat: vat)))
         scenes.append(("x-report", report.state))
         report.press(.function(12))
         scenes.append(("confirm-z-report", report.state))
-        var returning = TillDriver()
+        var returning = TillDriver.forScreens()
         returning.press(.function(3))
         returning.type("000005", enter: false)
         scenes.append(("return-ask", returning.state))
-        var byDay = TillDriver()
+        var byDay = TillDriver.forScreens()
         byDay.press(.function(3))
         byDay.type("21.11")
-        byDay.send(.returnSalesListed(day: CivilDate(year: 2026, month: 11, day: 21), sales: [JournalRulesTests.sale]))
+        byDay.apply(.returnSalesListed(day: CivilDate(year: 2026, month: 11, day: 21), sales: [JournalRulesTests.sale]))
         scenes.append(("return-day", byDay.state))
-        var recovered = TillDriver()
-        recovered.send(.recovered(RecoveryNotice(
+        var recovered = TillDriver.forScreens()
+        recovered.apply(.recovered(RecoveryNotice(
             sale: 5, message: Message(.recoveredApprovedWhileDown, ["number": .text("000005"), "amount": .money(10470, .NOK)]), paid: true,
             restoreLines: nil, paidSale: JournalRulesTests.sale)))
         scenes.append(("recovered-paid", recovered.state))
         returning.press(.enter)
-        returning.send(.returnSaleFound(sale: JournalRulesTests.sale, earlier: [], refundable: 10_470, nextReturnNumber: 1))
+        returning.apply(.returnSaleFound(sale: JournalRulesTests.sale, earlier: [], refundable: 10_470, nextReturnNumber: 1))
         returning.type("1:1 2")
         scenes.append(("return-confirm", returning.state))
         if case .confirming(_, let lines)? = returning.state.returning?.phase {
             returning.press(.character("y"))
-            returning.send(.returnRefunded(JournalRefund(
+            returning.apply(.returnRefunded(JournalRefund(
                 sale: 5, reference: "R-5-1", returnNumber: 1, amount: 5490, currency: "NOK", key: "r1-R-5-1", lines: lines)))
         }
         scenes.append(("return-done", returning.state))
         // Staff: the log-in screen (DEMO shows its demo staff), a manager's approval, training mode.
-        var staffed = TillStaffTests.driver()
+        var staffed = TillStaffTests.driver(forScreens: true)
         scenes.append(("log-in", staffed.state))
         staffed.type("1001")
         for character in "12" { staffed.press(.character(character)) }
         scenes.append(("log-in-pin", staffed.state))
         for character in "34" { staffed.press(.character(character)) }
         staffed.press(.enter)
-        staffed.send(.pinChecked(employeeID: "1001", matches: true))
+        staffed.apply(.pinChecked(employeeID: "1001", matches: true))
         staffed.press(.function(1))
         scenes.append(("manager-approval", staffed.state))
         _ = TillStaffTests.typeForm(&staffed, "9001", "999999")
-        staffed.send(.pinChecked(employeeID: "9001", matches: true))
+        staffed.apply(.pinChecked(employeeID: "9001", matches: true))
         staffed.type("7040000000016")
         scenes.append(("training", staffed.state))
         return scenes

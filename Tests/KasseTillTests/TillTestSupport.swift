@@ -25,25 +25,74 @@ enum Fixture {
     }
 }
 
-/// Drives the reducer like the runtime does, collecting every effect.
+/// Drives the reducer like the runtime does, and fails the test on any effect it did not look
+/// at (as The Composable Architecture's `TestStore` does): `send` hands an action's effects to
+/// the test, which must use them; the effects of `apply`, `press` and `type` wait until
+/// `receive()` takes them, and any still waiting when the driver goes is an issue.
 struct TillDriver {
     var state = Fixture.state()
-    var till = Till(catalog: Fixture.catalog)
+    var till: Till
+    /// Every effect produced, in order.
     var effects: [TillEffect] = []
+    private let ledger: EffectLedger
 
-    @discardableResult
+    init(till: Till = Till(catalog: Fixture.catalog)) {
+        self.till = till
+        ledger = EffectLedger(exhaustive: true)
+    }
+
+    /// For a test of what is on screen, which drives the till to each screen: its effects are
+    /// not the test's subject (every other test looks at every effect).
+    static func forScreens() -> TillDriver {
+        let driver = TillDriver()
+        driver.ledger.exhaustive = false
+        return driver
+    }
+
+    /// The action's effects, for the test to check.
     mutating func send(_ action: TillAction) -> [TillEffect] {
         let produced = till.reduce(&state, action)
         effects += produced
         return produced
     }
 
-    mutating func type(_ text: String, enter: Bool = true) {
-        for character in text { send(.keyPressed(.character(character))) }
-        if enter { send(.keyPressed(.enter)) }
+    /// The action's effects wait for `receive()`.
+    mutating func apply(_ action: TillAction, sourceLocation: SourceLocation = #_sourceLocation) {
+        let produced = till.reduce(&state, action)
+        effects += produced
+        ledger.waiting += produced.map { ($0, sourceLocation) }
     }
 
-    mutating func press(_ key: Key) { send(.keyPressed(key)) }
+    /// The effects of `apply`, `press` and `type` since the last time.
+    mutating func receive() -> [TillEffect] {
+        defer { ledger.waiting = [] }
+        return ledger.waiting.map(\.effect)
+    }
+
+    mutating func type(_ text: String, enter: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
+        for character in text { apply(.keyPressed(.character(character)), sourceLocation: sourceLocation) }
+        if enter { apply(.keyPressed(.enter), sourceLocation: sourceLocation) }
+    }
+
+    mutating func press(_ key: Key, sourceLocation: SourceLocation = #_sourceLocation) {
+        apply(.keyPressed(key), sourceLocation: sourceLocation)
+    }
+
+    /// Shared by the driver's copies: whatever is still waiting when the last copy goes fails
+    /// the test, at the line that caused it.
+    final class EffectLedger {
+        var waiting: [(effect: TillEffect, sourceLocation: SourceLocation)] = []
+        var exhaustive: Bool
+
+        init(exhaustive: Bool) { self.exhaustive = exhaustive }
+
+        deinit {
+            guard exhaustive else { return }
+            for (effect, sourceLocation) in waiting {
+                Issue.record("an effect the test never looked at: \(effect)", sourceLocation: sourceLocation)
+            }
+        }
+    }
 }
 
 extension TillEffect {

@@ -50,45 +50,44 @@ struct VATDateTests {
     }
 
     @Test func aTillRunningAcrossTheRateChangeUsesTheNewRateForTheNextSale() {
-        let till = Till(catalog: Self.finnishCatalog.catalog)
-        var state = Self.driver(on: Self.day(2025, 12, 31)).state
-        _ = till.reduce(&state, .keyPressed(.character("2")))
-        _ = till.reduce(&state, .keyPressed(.enter))
-        #expect(state.basket.lines.map(\.product.vatRate) == [VATRate(1400)])
+        var till = Self.driver(on: Self.day(2025, 12, 31))
+        till.till = Till(catalog: Self.finnishCatalog.catalog)
+        till.type("2")
+        #expect(till.state.basket.lines.map(\.product.vatRate) == [VATRate(1400)])
         // Midnight: the open basket sells at the new day's rate, and the cashier is told.
-        _ = till.reduce(&state, .dayChanged(Self.day(2026, 1, 1)))
+        #expect(till.send(.dayChanged(Self.day(2026, 1, 1))).isEmpty)
+        let state = till.state
         #expect(state.today == Self.day(2026, 1, 1))
         #expect(state.basket.lines.map(\.product.vatRate) == [VATRate(1350)])
         #expect(state.banner?.text.contains("14% → 13.5%") == true, "\(String(describing: state.banner))")
         #expect(state.banner.map { Language.finnish.text($0.message) } == "Uudet ALV-kannat tästä päivästä: 14 % → 13,5 %")
         // The next line too; the reference carries the new date.
-        _ = till.reduce(&state, .keyPressed(.character("1")))
-        _ = till.reduce(&state, .keyPressed(.enter))
-        #expect(state.basket.lines.map(\.product.vatRate) == [VATRate(1350), VATRate(1350)])
-        #expect(state.basket.vatSummaries.map(\.rate) == [VATRate(1350)])
-        _ = till.reduce(&state, .keyPressed(.function(2)))
-        for character in "0401234567" { _ = till.reduce(&state, .keyPressed(.character(character))) }
-        _ = till.reduce(&state, .keyPressed(.enter))
-        let effects = till.reduce(&state, .keyPressed(.function(4)))
+        till.type("1")
+        #expect(till.state.basket.lines.map(\.product.vatRate) == [VATRate(1350), VATRate(1350)])
+        #expect(till.state.basket.vatSummaries.map(\.rate) == [VATRate(1350)])
+        till.press(.function(2))
+        till.type("0401234567")
+        let effects = till.send(.keyPressed(.function(4)))
         let create = effects.compactMap { effect -> CreatePaymentRequest? in
             if case .createPayment(let request, _) = effect { return request }
             return nil
         }.first
         #expect(create?.reference.contains("-20260101-") == true, "\(effects)")
         #expect(create?.receipt?.orderLines.allSatisfy { $0.taxRate == 1350 } == true)
+        #expect(till.receive().isEmpty)
     }
 
     @Test func aSaleAt14PercentReturnedAfterTheChangeIsRefundedAt14Percent() throws {
-        let till = Till(catalog: Self.finnishCatalog.catalog)
-        var state = Self.driver(on: Self.day(2025, 12, 31)).state
-        _ = till.reduce(&state, .keyPressed(.character("2")))
-        _ = till.reduce(&state, .keyPressed(.enter))
+        var till = Self.driver(on: Self.day(2025, 12, 31))
+        till.till = Till(catalog: Self.finnishCatalog.catalog)
+        till.type("2")
+        let state = till.state
         let lines = state.basket.lines.map(JournalLine.init)
         let sale = JournalSale(sale: 1, receiptNumber: "000001", reference: "HKI1-1-20251231-000001-1", currency: "EUR",
                                total: 690, captured: 690, customer: "+358 ******67", lines: lines, vat: JournalSale.vat(of: lines))
         #expect(sale.vat.map(\.rateBasisPoints) == [1400])
         // Two days later, after the change, the return keeps the sale's rate.
-        _ = till.reduce(&state, .dayChanged(Self.day(2026, 1, 2)))
+        #expect(till.send(.dayChanged(Self.day(2026, 1, 2))).isEmpty)
         let plan = try ReturnPlan.make(sale: sale, earlier: [], selection: .all, refundable: 690).get()
         let refund = JournalRefund(sale: 1, reference: sale.reference, returnNumber: 1, amount: plan.amount, currency: "EUR",
                                    key: "r1", lines: plan.lines)
