@@ -12,6 +12,32 @@ let strict: [SwiftSetting] = [
 /// Tests keep ExistentialAny but not MemberImportVisibility, which only adds import noise there.
 let testSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
+/// What the integration tests run together.
+let integrationDependencies: [Target.Dependency] = [
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+    "KasseFiles", "KasseListener",
+    "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
+    "KasseJournal", "KasseJournalSQLite", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
+    "KasseStore", "KasseStoreServer", "KasseStoreLink", "KasseQR", "KasseDisplayLink", "KasseTesting", "KasseTerminal",
+    .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+    .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "GRDB", package: "GRDB.swift"),
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+]
+
+/// Each integration test target and its folder: what it integrates.
+let integrationTargets: [(String, String)] = [
+    ("VippsAPITests", "VippsAPI"),            // the client, the simulator, Vipps MobilePay's own documents
+    ("TillAppTests", "Till"),                 // the till's runtime in-process and the real binary in tmux
+    ("StoreServerTests", "StoreServer"),      // PostgreSQL, the store server, tills with it
+    ("JournalStoreTests", "Journal"),         // SQLite journals on disk and the commands over them
+    ("CommandLineTests", "CommandLine"),      // the kasse commands
+    ("DeviceTests", "Devices"),               // printers, scanners under umockdev, QR codes read back
+    ("HostileNetworkTests", "Security"),      // listeners under attack, fuzz findings
+]
+
 let package = Package(
     name: "Kasse",
     platforms: [.macOS(.v14)],
@@ -314,23 +340,13 @@ let package = Package(
         .testTarget(name: "KassePrintingTests", dependencies: ["KassePrinting"], swiftSettings: testSettings),
         .testTarget(name: "KasseQRTests", dependencies: ["KasseQR"], swiftSettings: testSettings),
         .testTarget(name: "KasseScanningTests", dependencies: ["KasseScanning", "KasseCore"], swiftSettings: testSettings),
-        // Real loopback servers, the real binary, the official OpenAPI documents.
-        .testTarget(
-            name: "IntegrationTests",
-            dependencies: [
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                "KasseFiles", "KasseListener",
-                "KasseSimulator", "VippsModels", "KasseCore", "VippsClient", "KasseWebhookReceiver", "KasseTillApp", "KasseConfig", "VippsWebhooks",
-                "KasseJournal", "KasseJournalSQLite", "KasseTill", "KasseNorway", "KassePrinting", "KassePrinter", "KasseLanguage",
-                "KasseStore", "KasseStoreServer", "KasseStoreLink", "KasseQR", "KasseDisplayLink", "KasseTesting",
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ],
-            swiftSettings: testSettings
-        ),
-    ]
+        // Real loopback servers, the real binary, the official OpenAPI documents: a test target
+        // for each thing the parts are tested together for, in Tests/IntegrationTests/<folder>,
+        // sharing the harness (Support/: the simulator, the kasse binary, PostgreSQL, tmux, the in-process till).
+        .target(name: "IntegrationSupport", dependencies: integrationDependencies, path: "Tests/IntegrationTests/Support",
+                swiftSettings: testSettings),
+    ] + integrationTargets.map { name, folder in
+        .testTarget(name: name, dependencies: integrationDependencies + ["IntegrationSupport"], path: "Tests/IntegrationTests/" + folder,
+                    swiftSettings: testSettings)
+    }
 )

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseSimulator
 import Testing
 import VippsModels

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KassePrinting
 import KasseConfig
 import KasseCore

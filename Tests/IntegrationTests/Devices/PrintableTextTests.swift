@@ -1,3 +1,4 @@
+@testable import IntegrationSupport
 import KasseCore
 import KasseLanguage
 import KassePrinting

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseJournal
 import KasseJournalSQLite
 import KassePrinter
@@ -32,17 +33,6 @@ final class PrintEvents: Sendable {
     }
 }
 
-/// Waits for the emulator to have printed `count` documents.
-func waitForDocuments(_ emulator: PrinterEmulator, _ count: Int, timeout: Duration = .seconds(60),
-                      sourceLocation: SourceLocation = #_sourceLocation) async -> [ESCPOSReader.Document] {
-    let printed = await eventually(timeout: timeout, every: .milliseconds(20)) { () -> [ESCPOSReader.Document]? in
-        let documents = emulator.documents
-        return documents.count >= count ? documents : nil
-    }
-    if let printed { return printed }
-    Issue.record("the printer printed \(emulator.documents.count) documents, not \(count)", sourceLocation: sourceLocation)
-    return emulator.documents
-}
 
 /// A receipt as the till makes it, for the printer.
 let sampleReceipt = PrintDocument.stored(
@@ -251,7 +241,7 @@ let sampleReceipt = PrintDocument.stored(
 
     /// The journal of a day, on paper: every entry, wrapped to the paper's width.
     @Test func theJournalOfADayIsPrinted() async throws {
-        let path = JournalTests.temporaryPath()
+        let path = JournalFixture.temporaryPath()
         let journal = try Journal(path: path, till: "1", cashier: "1001")
         try await journal.append([.tillStarted(mode: "DEMO", store: "S1", till: "1"),
                                   .operatorAction("a note long enough to need a second line on 58 mm paper, and then some")])

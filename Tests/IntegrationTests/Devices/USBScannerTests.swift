@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import Testing
 
 /// The real libusb code path of `kasse scanner`, against scanners emulated by umockdev

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseJournal
 import KasseJournalSQLite
 import KasseSimulator
@@ -22,10 +23,10 @@ import Testing
 
     @Test func aChangedAmountAndADeletedSaleAreFoundThatTheChainAloneCannot() async throws {
         let sim = try await SimulatorHarness.start()
-        let path = JournalTests.temporaryPath()
+        let path = JournalFixture.temporaryPath()
         let journal = try Journal(path: path, till: "1", cashier: "anna")
         try await journal.append([.journalCreated(firstSale: 1)])
-        let line = JournalTests.line
+        let line = JournalFixture.line
         for sale in 1...4 {
             let reference = Self.reference(sale)
             // The payment, for real, at the simulator: created, approved, captured in full.
@@ -38,7 +39,7 @@ import Testing
                                                     createKey: "c-\(reference)", captureKey: "k-\(reference)",
                                                     customer: "+47 ******01", lines: [line])),
                 .captureStarted(sale: sale, reference: reference, amount: 4980, key: "k-\(reference)"),
-                .saleCompleted(JournalTests.sale(sale, reference: reference)),
+                .saleCompleted(JournalFixture.sale(sale, reference: reference)),
             ])
         }
         // Sale 1 was partly returned, at the simulator and in the journal.
@@ -85,7 +86,7 @@ import Testing
 
     @Test func anInterruptedAuditGoesOnWhereItStopped() async throws {
         let sim = try await SimulatorHarness.start()
-        let path = JournalTests.temporaryPath()
+        let path = JournalFixture.temporaryPath()
         let journal = try Journal(path: path, till: "1", cashier: "anna")
         for sale in 1...3 {
             let reference = Self.reference(sale)

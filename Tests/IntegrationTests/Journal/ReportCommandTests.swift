@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseCore
 import KasseJournal
 import KasseJournalSQLite
@@ -26,7 +27,7 @@ import Testing
     }
 
     @Test func aZReportFromTheCommandLineNeedsAManagersPIN() async throws {
-        let path = JournalTests.temporaryPath()
+        let path = JournalFixture.temporaryPath()
         let journal = try Journal(path: path, till: "1", cashier: "1001")
         try await journal.append([.operatorAction("a day's work")])
         let (_, report) = try Self.staffedTill(journal: path, [("1001", "Kari Kasserer", "cashier", "1234"), ("9001", "Mona Manager", "manager", "999999")])
@@ -56,7 +57,7 @@ import Testing
     /// from the journal: after three wrong PINs in a row even the right one waits, however many
     /// processes try; and a manager's PIN of four digits is refused.
     @Test func guessingAManagersPINIsLockedOutAcrossProcessesAndShortPINsAreRefused() async throws {
-        let path = JournalTests.temporaryPath()
+        let path = JournalFixture.temporaryPath()
         let journal = try Journal(path: path, till: "1", cashier: "")
         try await journal.append([.operatorAction("a day's work")])
         let (_, report) = try Self.staffedTill(journal: path, [("9001", "Mona Manager", "manager", "999999"), ("9002", "Old Manager", "manager", "4321")])
@@ -90,7 +91,7 @@ import Testing
     /// An X report made at the back office while nobody is logged in names nobody, not the
     /// configured cashier.
     @Test func anXReportFromTheCommandLineNamesNobody() async throws {
-        let path = JournalTests.temporaryPath()
+        let path = JournalFixture.temporaryPath()
         let journal = try Journal(path: path, till: "1", cashier: "")
         try await journal.append([.operatorAction("a day's work")])
         let config = path + ".toml"

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseJournal
 import KasseJournalSQLite
 import KassePrinter
@@ -37,7 +38,7 @@ import Testing
     /// With a receipt printer configured, `kasse return` prints the return receipt it stored.
     @Test func theReturnReceiptIsPrintedWhenThereIsAPrinter() async throws {
         let sim = try await SimulatorHarness.start()
-        let journalPath = JournalTests.temporaryPath()
+        let journalPath = JournalFixture.temporaryPath()
         let reference = "RET3-1-20261121-000012-1"
         try await paidSale(sim, journalPath: journalPath, reference: reference)
         let emulator = PrinterEmulator()
@@ -61,7 +62,7 @@ import Testing
 
     @Test func chosenLinesThenTheRestNeverMore() async throws {
         let sim = try await SimulatorHarness.start()
-        let journalPath = JournalTests.temporaryPath()
+        let journalPath = JournalFixture.temporaryPath()
         let reference = "RET1-1-20261121-000012-1"
         try await paidSale(sim, journalPath: journalPath, reference: reference)
         let env = environment(sim, journal: journalPath)
@@ -125,7 +126,7 @@ import Testing
     /// again finishes that return with the same key and does nothing more.
     @Test func aReturnWithoutAnAnswerIsFinishedNotRepeated() async throws {
         let sim = try await SimulatorHarness.start()
-        let journalPath = JournalTests.temporaryPath()
+        let journalPath = JournalFixture.temporaryPath()
         let reference = "RET2-1-20261121-000012-1"
         try await paidSale(sim, journalPath: journalPath, reference: reference)
         let env = environment(sim, journal: journalPath)

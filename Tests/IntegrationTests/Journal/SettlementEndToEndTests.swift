@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseCore
 import KasseJournal
 import KasseJournalSQLite
@@ -32,7 +33,7 @@ import VippsModels
         let sim = try await SimulatorHarness.start(tokenLifetime: 30 * 86_400)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-settlement-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let day = try await SettlementReportTests.simulatorDay(sim)
+        let day = try await SettlementFixture.simulatorDay(sim)
         let testDay = TestDay(day)
         var references: [String] = []
         var journals: [String] = []
@@ -100,7 +101,7 @@ import VippsModels
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
         let port = try PostgresCluster.freePort()
-        let serverConfig = try ServerCommandTests.write(ServerCommandTests.config(database: database, port: port) + """
+        let serverConfig = try ServerCommandFixture.write(ServerCommandFixture.config(database: database, port: port) + """
 
             \(sim.apiSection)
 
@@ -113,13 +114,13 @@ import VippsModels
         for (index, path) in journals.enumerated() {
             let journal = try Journal(path: path, till: "\(index + 1)", cashier: "t")
             let link = StoreLink(configuration: LinkKeys.link("http://127.0.0.1:\(port)", till: "OSL1-\(index + 1)"),
-                                 journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+                                 journal: journal, logger: StoreServerFixture.logger, onEvent: { _ in })
             let running = Task { await link.run() }
             let newest = try await journal.newestEntry()
-            try await StoreServerTests.eventually("till \(index + 1)'s journal at the server", within: 180) {
+            try await StoreServerFixture.eventually("till \(index + 1)'s journal at the server", within: 180) {
                 link.acknowledged?.sequence == newest.sequence
             }
-            await StoreServerTests.stop(running)
+            await StoreServerFixture.stop(running)
         }
         let nightly = try await KasseBinary.run(["server", "settle", "--config", serverConfig, "--date", day.iso])
         #expect(nightly.status == 1, "\(nightly.output) \(nightly.errors)")

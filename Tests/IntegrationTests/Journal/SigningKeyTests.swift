@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseCore
 import KasseJournal
 import KasseJournalSQLite
@@ -60,7 +61,7 @@ import Testing
     /// both sign at once, each signature is made inside the write from the newest one stored:
     /// the numbers run 1, 2, 3, … without a gap or a repeat and the chain verifies.
     @Test func twoWritersSigningAtOnceNeverShareANumber() async throws {
-        let path = JournalTests.temporaryPath()
+        let path = JournalFixture.temporaryPath()
         let till = try Journal(path: path, till: "2", cashier: "1001")
         let desk = try Journal(path: path, till: "2", cashier: "1002", checkAnchor: false)
         let signer = try TransactionSigner(privateKeyPEM: try TransactionSigner.generateKey().privatePEM, keyVersion: "1")

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import Testing
 
 /// Every input the fuzzers found a crash with (Tests/FuzzRegressions/TARGET/…) goes through

@@ -21,6 +21,7 @@ import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
+@testable import IntegrationSupport
 #endif
 
 /// The shop's network is hostile: what a device on it can try against a till, its customer
@@ -55,12 +56,12 @@ import Glibc
             await CustomerViewClient(url: "ws://127.0.0.1:\(server.port)", secret: Self.secret, logger: Self.logger)
                 .follow { v in seen.withLock { $0.append(v) } }
         }
-        try await StoreServerTests.eventually("the display has its view during the flood", within: 180) { seen.withLock { $0.contains(view) } }
+        try await StoreServerFixture.eventually("the display has its view during the flood", within: 180) { seen.withLock { $0.contains(view) } }
         #expect(idle.opened > 0 && slow.opened > 0, "no connection could be opened: \(idle.opened), \(slow.opened)")
         let idleLeft = try await idle.waitUntilClosed(), slowLeft = try await slow.waitUntilClosed()
         #expect(idleLeft == 0 && slowLeft == 0,
                 "left open: \(idleLeft) idle, \(slowLeft) slow (lost by the kernel: \(idle.lost), \(slow.lost)); the listener holds \(server.connections.open), dropped \(server.connections.dropped)")
-        try await StoreServerTests.eventually("only the display is left") { server.connections.open == (1, 1) }
+        try await StoreServerFixture.eventually("only the display is left") { server.connections.open == (1, 1) }
         let dropped = server.connections.dropped
         #expect(dropped.refused + dropped.evicted > 2000 && dropped.timedOut >= 8, "\(dropped)")
         display.cancel()
@@ -108,12 +109,12 @@ import Glibc
     @Test func theStoreServerServesItsTillsThroughAFlood() async throws {
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
-        let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: Self.logger,
+        let server = try await StoreServer.start(try StoreServerFixture.configuration(database: database), logger: Self.logger,
                                                  limits: .storeServer())
         let idle = try await Flood.open(2000, to: server.port, from: "127.0.0.2")
         let slow = try await Flood.open(200, to: server.port, from: "127.0.0.3", send: "POST /till/journal HTTP/1.1\r\nHost: server\r\n")
-        let journal = try await JournalReplicationTests.journal(entries: 40)
-        let head = try await StoreServerTests.replicate(journal, to: server.baseURL)
+        let journal = try await ReplicationFixture.journal(entries: 40)
+        let head = try await StoreServerFixture.replicate(journal, to: server.baseURL)
         #expect(head.sequence == 40)
         #expect(idle.opened > 0 && slow.opened > 0, "no connection could be opened: \(idle.opened), \(slow.opened)")
         #expect(try await idle.waitUntilClosed() == 0)
@@ -128,13 +129,13 @@ import Glibc
     @Test func anOversizedJournalBatchIsRefused() async throws {
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
-        let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: Self.logger)
+        let server = try await StoreServer.start(try StoreServerFixture.configuration(database: database), logger: Self.logger)
         let big = String(repeating: "x", count: JournalBatch.maxBytes + 1024)
         // Answered 413 and closed, or closed before the client finished sending: never read whole
         // (read whole, it would be answered 400, "not a journal batch").
         do {
             let (status, _) = try await Self.post(server.baseURL + "/till/journal", body: "{\"entries\":[],\"pad\":\"\(big)\"}",
-                                                  token: StoreServerTests.tokens["OSL1-1"]!)
+                                                  token: StoreServerFixture.tokens["OSL1-1"]!)
             #expect(status == 413)
         } catch {
             #expect("\(error)".contains("closed") || "\(error)".contains("reset"), "\(error)")
@@ -192,7 +193,7 @@ import Glibc
             await CustomerViewClient(url: "ws://127.0.0.1:\(port)", secret: Self.secret, logger: Self.logger)
                 .follow { v in shown.withLock { $0.append(v) } }
         }
-        try await StoreServerTests.eventually("the display tried the fake till twice") { requests.withLock { $0.count >= 2 } }
+        try await StoreServerFixture.eventually("the display tried the fake till twice") { requests.withLock { $0.count >= 2 } }
         display.cancel()
         await display.value
         running.cancel()
@@ -312,13 +313,13 @@ import Glibc
     /// The journal, its -wal and -shm, and its anchor are the till's user's alone, whether the
     /// process sets a umask or not.
     @Test func theJournalAndItsAnchorAreBornPrivate() async throws {
-        let path = JournalTests.temporaryPath()
+        let path = JournalFixture.temporaryPath()
         let journal = try Journal(path: path, till: "1", cashier: "1")
         try await journal.append([.operatorAction("first")])
         for file in [path, path + "-wal", path + "-shm", JournalAnchor.path(forJournal: path)] {
             #expect(fileMode(file) == 0o600, "\(file): \(fileMode(file).map { String($0, radix: 8) } ?? "none")")
         }
-        let folder = (JournalTests.temporaryPath() as NSString).deletingLastPathComponent
+        let folder = (JournalFixture.temporaryPath() as NSString).deletingLastPathComponent
         let made = try await KasseBinary.run(["journal", "init", "--journal", folder + "/new.sqlite"], environment: ["HOME": folder])
         #expect(made.status == 0, "\(made.errors)")
         #expect(fileMode(folder + "/new.sqlite") == 0o600 && fileMode(folder + "/new.sqlite.anchor") == 0o600)
@@ -401,13 +402,13 @@ final class FolderWatcher: @unchecked Sendable {
 @Suite(.serialized) struct JournalColumnTests {
     @Test(arguments: ["sale", "reference"])
     func aColumnChangedUnderTheTriggersIsFoundByVerifyTheServerAndRestore(column: String) async throws {
-        let path = try await JournalAnchorTests.journal()
+        let path = try await AnchorFixture.journal()
         let original = try await Journal(path: path, till: "1", cashier: "a", readOnly: true).entries()
         try JournalTampering.rewrite(path, rechain: false) { entries in
             let index = entries.firstIndex { $0.kind == "sale-completed" }!
             if column == "sale" { entries[index].sale = nil } else { entries[index].reference = "S-1-20261121-000009-1" }
         }
-        let (status, text) = try await JournalAnchorTests.verify(path)
+        let (status, text) = try await AnchorFixture.verify(path)
         #expect(status == 1 && text.contains("its sale or reference column differs"), "\(text)")
         let tampered = try await Journal(path: path, till: "1", cashier: "a", readOnly: true).entries()
         #expect(tampered.map(\.hash) == original.map(\.hash), "the hashes alone cannot see it")
@@ -415,12 +416,12 @@ final class FolderWatcher: @unchecked Sendable {
         // The store server refuses the entry.
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
-        let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: ListenerLimitTests.logger)
+        let server = try await StoreServer.start(try StoreServerFixture.configuration(database: database), logger: ListenerLimitTests.logger)
         let link = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"),
                              journal: nil, logger: ListenerLimitTests.logger, onEvent: { _ in })
         let fixed = tampered.map { entry -> JournalEntry in var entry = entry; entry.till = "1"; return entry }
         do {
-            _ = try await StoreServerTests.patiently { try await link.send(JournalBatch(entries: fixed)) }
+            _ = try await StoreServerFixture.patiently { try await link.send(JournalBatch(entries: fixed)) }
             Issue.record("the server took an entry whose \(column) differs from its payload")
         } catch let refusal as StoreRefusal {
             #expect(refusal.error == "bad-columns", "\(refusal)")
@@ -431,7 +432,7 @@ final class FolderWatcher: @unchecked Sendable {
         await server.stop()
 
         // Restore refuses to write it back.
-        let restored = try Journal(path: JournalTests.temporaryPath(), till: "1", cashier: "a")
+        let restored = try Journal(path: JournalFixture.temporaryPath(), till: "1", cashier: "a")
         await #expect(throws: JournalError.self) { try await restored.restore(tampered) }
         #expect(try await restored.entries().isEmpty)
     }
@@ -481,7 +482,7 @@ final class FolderWatcher: @unchecked Sendable {
     static let logger = ListenerLimitTests.logger
 
     static func importCatalog(_ database: String, price: Int) async throws {
-        let store = try StoreServerTests.database(database)
+        let store = try StoreServerFixture.database(database)
         let csv = "sku,gtin,name,unit_price,vat_rate,unit,article_group\n1001,7040000000016,Lettmelk 1 l,\(price),15,PCS,04006\n"
         _ = try await store.client.withRunning { try await store.importCatalog(csv: csv, products: 1) }
     }
@@ -492,18 +493,18 @@ final class FolderWatcher: @unchecked Sendable {
     @Test func aStolenTokenAloneAddsNoEntryAndNoTillWritesAnothersSlot() async throws {
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
-        var configuration = try StoreServerTests.configuration(database: database)
+        var configuration = try StoreServerFixture.configuration(database: database)
         let bergen = LinkSigningKey.generate()
         configuration.tills = try StoreTills(configuration.tills.tills + [
             StoreTill(store: "BGO1", till: "1", tokenHash: StoreTills.tokenHash("token-of-bergen-till-one-0123"), publicKey: bergen.publicKey),
         ])
         let server = try await StoreServer.start(configuration, logger: Self.logger)
-        let journal = try await JournalReplicationTests.journal(entries: 5)
+        let journal = try await ReplicationFixture.journal(entries: 5)
         let entries = try await journal.entries()
         func refused(_ link: StoreLinkConfiguration) async throws -> StoreRefusal? {
             let client = StoreLink(configuration: link, journal: nil, logger: Self.logger, onEvent: { _ in })
             do {
-                _ = try await StoreServerTests.patiently { try await client.send(JournalBatch(entries: entries)) }
+                _ = try await StoreServerFixture.patiently { try await client.send(JournalBatch(entries: entries)) }
                 await client.shutdown()
                 return nil
             } catch let refusal as StoreRefusal {
@@ -530,11 +531,11 @@ final class FolderWatcher: @unchecked Sendable {
         #expect(try await refused(osloAsBergen)?.error == "unsigned")
         // Nothing of it was stored; the real till's own batch is taken, and its wording blames no one.
         let reader = StoreLink(configuration: LinkKeys.link(server.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
-        let head = try? await StoreServerTests.patiently { try await reader.serverHead() }
+        let head = try? await StoreServerFixture.patiently { try await reader.serverHead() }
         await reader.shutdown()
         #expect(head?.sequence == 0)
         let real = StoreLink(configuration: LinkKeys.link(server.baseURL, till: "OSL1-1"), journal: nil, logger: Self.logger, onEvent: { _ in })
-        let taken = try? await StoreServerTests.patiently { try await real.send(JournalBatch(entries: entries)) }
+        let taken = try? await StoreServerFixture.patiently { try await real.send(JournalBatch(entries: entries)) }
         await real.shutdown()
         #expect(taken?.sequence == 5)
         await server.stop()
@@ -545,28 +546,28 @@ final class FolderWatcher: @unchecked Sendable {
     @Test func aForgedCatalogIsRefusedAndASignedOneTaken() async throws {
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
-        let first = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: Self.logger)
+        let first = try await StoreServer.start(try StoreServerFixture.configuration(database: database), logger: Self.logger)
         await first.stop()  // it made the tables
         try await Self.importCatalog(database, price: 2990)
-        var forger = try StoreServerTests.configuration(database: database)
+        var forger = try StoreServerFixture.configuration(database: database)
         forger.catalogKey = LinkSigningKey.generate()
         let fake = try await StoreServer.start(forger, logger: Self.logger)
         let link = StoreLink(configuration: LinkKeys.link(fake.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
-        let forged = await #expect(throws: StoreRefusal.self) { try await StoreServerTests.patiently { try await link.fetchCatalog() } }
+        let forged = await #expect(throws: StoreRefusal.self) { try await StoreServerFixture.patiently { try await link.fetchCatalog() } }
         #expect(forged?.error == "unsigned-catalog")
         await link.shutdown()
         await fake.stop()
-        var unsigned = try StoreServerTests.configuration(database: database)
+        var unsigned = try StoreServerFixture.configuration(database: database)
         unsigned.catalogKey = nil
         let bare = try await StoreServer.start(unsigned, logger: Self.logger)
         let bareLink = StoreLink(configuration: LinkKeys.link(bare.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
-        await #expect(throws: StoreRefusal.self) { try await StoreServerTests.patiently { try await bareLink.fetchCatalog() } }
+        await #expect(throws: StoreRefusal.self) { try await StoreServerFixture.patiently { try await bareLink.fetchCatalog() } }
         await bareLink.shutdown()
         await bare.stop()
 
-        let server = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: Self.logger)
+        let server = try await StoreServer.start(try StoreServerFixture.configuration(database: database), logger: Self.logger)
         let good = StoreLink(configuration: LinkKeys.link(server.baseURL), journal: nil, logger: Self.logger, onEvent: { _ in })
-        let catalog = try? await StoreServerTests.patiently { try await good.fetchCatalog() }
+        let catalog = try? await StoreServerFixture.patiently { try await good.fetchCatalog() }
         await good.shutdown()
         #expect(catalog?.version == 1 && catalog?.csv.contains(",2990,") == true)
         await server.stop()
@@ -577,17 +578,17 @@ final class FolderWatcher: @unchecked Sendable {
     @Test func tlsWithAPinnedCertificateProvesTheServer() async throws {
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
-        var configuration = try StoreServerTests.configuration(database: database)
+        var configuration = try StoreServerFixture.configuration(database: database)
         configuration.tlsCertificatePath = TestCertificates.serverCertificate
         configuration.tlsKeyPath = TestCertificates.serverKey
         try configuration.loadFiles()
         let server = try await StoreServer.start(configuration, logger: Self.logger)
         let url = "https://127.0.0.1:\(server.port)"
-        let journal = try await JournalReplicationTests.journal(entries: 12)
+        let journal = try await ReplicationFixture.journal(entries: 12)
 
         let pinned = try LinkKeys.link(url).pinning(caFile: TestCertificates.ca)
         let link = StoreLink(configuration: pinned, journal: journal, logger: Self.logger, onEvent: { _ in })
-        let replicated = try? await StoreServerTests.patiently { try await link.replicateOnce(journal) }
+        let replicated = try? await StoreServerFixture.patiently { try await link.replicateOnce(journal) }
         await link.shutdown()
         #expect(replicated?.sequence == 12)
 
@@ -600,11 +601,11 @@ final class FolderWatcher: @unchecked Sendable {
         await plain.shutdown()
 
         // The event socket over wss:// too.
-        let inbox = StoreServerTests.Inbox()
+        let inbox = StoreServerFixture.Inbox()
         let events = StoreLink(configuration: pinned, journal: nil, logger: Self.logger, onEvent: { inbox.receive($0) })
         let running = Task { await events.run() }
-        try await StoreServerTests.eventually("connected over wss://") { events.isConnected }
-        await StoreServerTests.stop(running)
+        try await StoreServerFixture.eventually("connected over wss://") { events.isConnected }
+        await StoreServerFixture.stop(running)
         await server.stop()
     }
 
@@ -622,7 +623,7 @@ final class FolderWatcher: @unchecked Sendable {
         let readable = LinkKeys.folder + "/readable-catalog.key"
         try Data(LinkSigningKey.generate().fileText.utf8).write(to: URL(fileURLWithPath: readable))
         chmod(readable, 0o644)
-        var configuration = try StoreServerTests.configuration(database: "postgres://kasse@127.0.0.1:5432/kasse")
+        var configuration = try StoreServerFixture.configuration(database: "postgres://kasse@127.0.0.1:5432/kasse")
         configuration.catalogKeyPath = readable
         #expect(throws: StoreServerError.self) { try configuration.loadFiles() }
         do { try configuration.loadFiles() } catch { #expect(error.description.contains("chmod 600 \(readable)"), "\(error)") }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseJournal
 import KasseJournalSQLite
 import KasseStore
@@ -11,36 +12,6 @@ import Testing
 
 /// `kasse server` as shops run it: the real binary, its configuration file, PostgreSQL.
 @Suite struct ServerCommandTests {
-    static func write(_ text: String, name: String = "server.toml") throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-server-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let path = folder + "/" + name
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
-    static func config(database: String, port: Int, secret: String = "the-webhook-secret-0123456789") -> String {
-        """
-        [server]
-        listen = "127.0.0.1:\(port)"
-        database = "\(database)"
-        public_url = "http://127.0.0.1:\(port)/vipps/webhooks"
-        webhook_secret = "\(secret)"
-        catalog_key = "\(LinkKeys.catalogPath)"
-
-        [[till]]
-        store = "OSL1"
-        till = "1"
-        token_sha256 = "\(StoreTills.tokenHash(StoreServerTests.tokens["OSL1-1"]!))"
-        public_key = "\(LinkKeys.tills["OSL1-1"]!.publicKey)"
-
-        [[till]]
-        store = "OSL1"
-        till = "2"
-        token_sha256 = "\(StoreTills.tokenHash(StoreServerTests.tokens["OSL1-2"]!))"
-        public_key = "\(LinkKeys.tills["OSL1-2"]!.publicKey)"
-        """
-    }
 
     @Test func aTokenAndItsHashGoTogether() async throws {
         let result = try await KasseBinary.run(["server", "token", "--store", "OSL1", "--till", "3"])
@@ -68,7 +39,7 @@ import Testing
          "line 6 (company.name)", "[company] also needs organisation_number"),
     ])
     func mistakesInTheFileAreNamedWithTheirLineAndNoSecret(settings: String, location: String, message: String) async throws {
-        let path = try Self.write("[server]\n\(settings)\n\n[[till]]\nstore = \"A\"\ntill = \"1\"\ntoken_sha256 = \"\(String(repeating: "a", count: 64))\"\n")
+        let path = try ServerCommandFixture.write("[server]\n\(settings)\n\n[[till]]\nstore = \"A\"\ntill = \"1\"\ntoken_sha256 = \"\(String(repeating: "a", count: 64))\"\n")
         let result = try await KasseBinary.run(["server", "--config", path])
         #expect(result.status != 0)
         #expect(result.errors.contains(location), "\(result.errors)")
@@ -77,7 +48,7 @@ import Testing
     }
 
     @Test func aTillWithoutAGoodTokenHashIsRefused() async throws {
-        let path = try Self.write("""
+        let path = try ServerCommandFixture.write("""
             [server]
             database = "postgres://kasse@127.0.0.1/kasse"
             public_url = "https://x.example/hook"
@@ -93,7 +64,7 @@ import Testing
         #expect(result.status != 0)
         #expect(result.errors.contains("till OSL1-1: token_sha256 must be 64 hex digits (made by: kasse server token)"), "\(result.errors)")
         // Without its public key a till is refused too: a token alone never lets a journal in.
-        let keyless = try Self.write("""
+        let keyless = try ServerCommandFixture.write("""
             [server]
             database = "postgres://kasse@127.0.0.1/kasse"
             public_url = "https://x.example/hook"
@@ -126,22 +97,22 @@ import Testing
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
         let port = try PostgresCluster.freePort()
-        let path = try Self.write(Self.config(database: database, port: port))
+        let path = try ServerCommandFixture.write(ServerCommandFixture.config(database: database, port: port))
         var server = try KasseBinary.Running(["server", "--config", path])
         #expect(await server.firstLine(containing: "listening on") != nil)
-        let journal = try await JournalReplicationTests.journal(entries: 20_000)
+        let journal = try await ReplicationFixture.journal(entries: 20_000)
         let link = StoreLink(configuration: LinkKeys.link("http://127.0.0.1:\(port)", till: "OSL1-1"),
-                             journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+                             journal: journal, logger: StoreServerFixture.logger, onEvent: { _ in })
         let running = Task { await link.run() }
-        try await StoreServerTests.eventually("the first batches arrived") { (link.acknowledged?.sequence ?? 0) > 0 }
+        try await StoreServerFixture.eventually("the first batches arrived") { (link.acknowledged?.sequence ?? 0) > 0 }
         kill(server.process.processIdentifier, SIGKILL)
         server.process.waitUntilExit()
         server = try KasseBinary.Running(["server", "--config", path])
         #expect(await server.firstLine(containing: "listening on") != nil)
         let newest = try await journal.newestEntry()
-        try await StoreServerTests.eventually("every entry acknowledged", within: 180) { link.acknowledged?.sequence == newest.sequence }
-        await StoreServerTests.stop(running)
-        try await JournalReplicationTests.expectCopy(of: journal, in: database, till: "OSL1-1")
+        try await StoreServerFixture.eventually("every entry acknowledged", within: 180) { link.acknowledged?.sequence == newest.sequence }
+        await StoreServerFixture.stop(running)
+        try await ReplicationFixture.expectCopy(of: journal, in: database, till: "OSL1-1")
 
         let report = try await KasseBinary.run(["server", "report", "--config", path, "--till", "osl1-1", "--language", "en"])
         #expect(report.status == 0, "\(report.errors)")
@@ -154,7 +125,7 @@ import Testing
         #expect(restore.output.contains("Restored \(newest.sequence) entries of till OSL1-1"))
         let restored = try Journal(path: restoredPath, till: "1", cashier: "", readOnly: true)
         #expect(try await restored.entries() == journal.entries())
-        let tillConfig = try Self.write("[till]\nstore_id = \"OSL1\"\ntill_id = \"1\"\nmarket = \"DK\"\n", name: "kasse.toml")
+        let tillConfig = try ServerCommandFixture.write("[till]\nstore_id = \"OSL1\"\ntill_id = \"1\"\nmarket = \"DK\"\n", name: "kasse.toml")
         let verified = try await KasseBinary.run(["journal", "verify", "--config", tillConfig, "--journal", restoredPath])
         #expect(verified.output.contains("\(newest.sequence) entries, chain intact"), "\(verified.output)\(verified.errors)")
         let twice = try await KasseBinary.run(["server", "restore", "--config", path, "--till", "OSL1-1", "--out", restoredPath])
@@ -174,30 +145,30 @@ import Testing
         let database = try await cluster.newDatabase()
         let port = try PostgresCluster.freePort()
         let secret = "the-webhook-secret-0123456789"
-        let path = try Self.write(Self.config(database: database, port: port, secret: secret))
+        let path = try ServerCommandFixture.write(ServerCommandFixture.config(database: database, port: port, secret: secret))
         let server = try KasseBinary.Running(["server", "--config", path], environment: ["KASSE_SERVER_DEBUG": "1"], stderrLines: true)
         let printed = Mutex<[String]>([])
         let reading = Task { for await line in server.lines { printed.withLock { $0.append(line) } } }
-        try await StoreServerTests.eventually("the server listening") { printed.withLock { $0.contains { $0.contains("listening on") } } }
+        try await StoreServerFixture.eventually("the server listening") { printed.withLock { $0.contains { $0.contains("listening on") } } }
         let publicURL = "http://127.0.0.1:\(port)/vipps/webhooks"
 
         let reference = PaymentReference(store: "OSL1", till: "1", date: CivilDate(year: 2026, month: 11, day: 30), sequence: 7, attempt: 1).value
-        let good = StoreServerTests.signed(StoreServerTests.event(reference, "AUTHORIZED"), secret: secret, url: publicURL)
-        let accepted = try await StoreServerTests.post(publicURL, good)
+        let good = StoreServerFixture.signed(StoreServerFixture.event(reference, "AUTHORIZED"), secret: secret, url: publicURL)
+        let accepted = try await StoreServerFixture.post(publicURL, good)
         #expect(accepted.0 == 200, "\(accepted) \(printed.withLock { $0.suffix(20) })")
-        let forged = StoreServerTests.signed(StoreServerTests.event(reference, "CAPTURED"), secret: "guessed-secret-987654321", url: publicURL)
-        #expect(try await StoreServerTests.post(publicURL, forged).0 == 401)
+        let forged = StoreServerFixture.signed(StoreServerFixture.event(reference, "CAPTURED"), secret: "guessed-secret-987654321", url: publicURL)
+        #expect(try await StoreServerFixture.post(publicURL, forged).0 == 401)
 
-        let journal = try await JournalReplicationTests.journal(entries: 300)
+        let journal = try await ReplicationFixture.journal(entries: 300)
         let link = StoreLink(configuration: LinkKeys.link("http://127.0.0.1:\(port)", till: "OSL1-1"),
-                             journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+                             journal: journal, logger: StoreServerFixture.logger, onEvent: { _ in })
         let running = Task { await link.run() }
         let newest = try await journal.newestEntry()
-        try await StoreServerTests.eventually("the journal copied") { link.acknowledged?.sequence == newest.sequence }
-        await StoreServerTests.stop(running)
+        try await StoreServerFixture.eventually("the journal copied") { link.acknowledged?.sequence == newest.sequence }
+        await StoreServerFixture.stop(running)
         let wrongToken = "a-wrong-token-that-must-not-be-printed"
         let stranger = StoreLink(configuration: LinkKeys.link("http://127.0.0.1:\(port)", token: wrongToken),
-                                 journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+                                 journal: journal, logger: StoreServerFixture.logger, onEvent: { _ in })
         await #expect(throws: (any Error).self) { _ = try await stranger.serverHead() }
         await stranger.shutdown()
 
@@ -208,7 +179,7 @@ import Testing
         #expect(lines.contains { $0.contains("webhook AUTHORIZED for \(reference)") }, "\(lines)")
         #expect(lines.contains { $0.contains("webhook refused") }, "\(lines)")
         let authorizations = [good, forged].compactMap { $0.headers.first { $0.0 == "Authorization" }?.1 }
-        for secretText in [secret, "guessed-secret-987654321", StoreServerTests.tokens["OSL1-1"]!, wrongToken] + authorizations {
+        for secretText in [secret, "guessed-secret-987654321", StoreServerFixture.tokens["OSL1-1"]!, wrongToken] + authorizations {
             #expect(!lines.contains { $0.contains(secretText) }, "printed: \(secretText.prefix(6))…")
         }
         // The signature part alone (after "Signature=").
@@ -223,7 +194,7 @@ import Testing
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
         let port = try PostgresCluster.freePort()
-        let path = try Self.write(Self.config(database: database, port: port))
+        let path = try ServerCommandFixture.write(ServerCommandFixture.config(database: database, port: port))
         let first = try KasseBinary.Running(["server", "--config", path])
         #expect(await first.firstLine(containing: "listening on") != nil)
         for _ in 0..<3 {
@@ -244,31 +215,31 @@ import Testing
     @Test func journalVerifyChecksTheServersCopyAsASecondAnchor() async throws {
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
-        let instance = try await StoreServer.start(try StoreServerTests.configuration(database: database), logger: StoreServerTests.logger)
-        let journal = try await JournalReplicationTests.journal(entries: 40)
-        _ = try await StoreServerTests.replicate(journal, to: instance.baseURL)
+        let instance = try await StoreServer.start(try StoreServerFixture.configuration(database: database), logger: StoreServerFixture.logger)
+        let journal = try await ReplicationFixture.journal(entries: 40)
+        _ = try await StoreServerFixture.replicate(journal, to: instance.baseURL)
         let till = """
             [till]
             store_id = "OSL1"
             till_id = "1"
             market = "DK"
-            \(LinkKeys.tillServerSection(url: instance.baseURL, token: StoreServerTests.tokens["OSL1-1"]!, till: "OSL1-1"))
+            \(LinkKeys.tillServerSection(url: instance.baseURL, token: StoreServerFixture.tokens["OSL1-1"]!, till: "OSL1-1"))
             """
-        let config = try Self.write(till, name: "kasse.toml")
+        let config = try ServerCommandFixture.write(till, name: "kasse.toml")
         let good = try await KasseBinary.run(["journal", "verify", "--config", config, "--journal", journal.path])
         #expect(good.status == 0, "\(good.output)\(good.errors)")
         #expect(good.output.contains("Store server: entry 40 matches the store server's copy"))
         // A journal cut short (the last entries removed, the anchor file with them): the server still knows.
-        let short = try await JournalReplicationTests.journal(entries: 0)
-        try await JournalReplicationTests.add(10, to: short)
+        let short = try await ReplicationFixture.journal(entries: 0)
+        try await ReplicationFixture.add(10, to: short)
         let cut = try await KasseBinary.run(["journal", "verify", "--config", config, "--journal", short.path])
         #expect(cut.status == 1)
         #expect(cut.errors.contains("Store server: holds entries up to 40, but the journal ends before: entries were removed"), "\(cut.errors)")
-        await StoreServerTests.stop(instance)
+        await StoreServerFixture.stop(instance)
         // The server away: said, not held against the journal.
         let away = try await KasseBinary.run(["journal", "verify", "--config", config, "--journal", journal.path])
         #expect(away.status == 0)
         #expect(away.errors.contains("Store server (warning): not checked"))
-        #expect(!(away.output + away.errors).contains(StoreServerTests.tokens["OSL1-1"]!))
+        #expect(!(away.output + away.errors).contains(StoreServerFixture.tokens["OSL1-1"]!))
     }
 }

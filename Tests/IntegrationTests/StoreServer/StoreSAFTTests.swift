@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseCore
 import KasseJournal
 import KasseJournalSQLite
@@ -32,17 +33,17 @@ import Testing
     @Test func aStoresFileHoldsEachTillsOwnRegisterFromTheServersCopy() async throws {
         let days = [CivilDate(year: 2026, month: 3, day: 13), CivilDate(year: 2026, month: 3, day: 14)]
         let tills = [
-            (key: "OSL1-1", till: "1", generated: try await SAFTExportTests.generate(days: days, seed: 4, store: "OSL1", till: "1")),
-            (key: "OSL1-2", till: "2", generated: try await SAFTExportTests.generate(days: days, seed: 5, store: "OSL1", till: "2")),
+            (key: "OSL1-1", till: "1", generated: try await SAFTFixture.generate(days: days, seed: 4, store: "OSL1", till: "1")),
+            (key: "OSL1-2", till: "2", generated: try await SAFTFixture.generate(days: days, seed: 5, store: "OSL1", till: "2")),
         ]
         let cluster = try await PostgresCluster.shared.value
         let database = try await cluster.newDatabase()
         let port = try PostgresCluster.freePort()
-        let path = try ServerCommandTests.write(ServerCommandTests.config(database: database, port: port) + Self.company)
+        let path = try ServerCommandFixture.write(ServerCommandFixture.config(database: database, port: port) + Self.company)
         let folder = (path as NSString).deletingLastPathComponent
 
         // Without [company] the file cannot name whose it is: said before anything is read.
-        let bare = try ServerCommandTests.write(ServerCommandTests.config(database: database, port: port))
+        let bare = try ServerCommandFixture.write(ServerCommandFixture.config(database: database, port: port))
         let refused = try await KasseBinary.run(["server", "saft", "--config", bare, "--from", "2026-03-13"])
         #expect(refused.status != 0)
         #expect(refused.errors.contains("add [company]"), "\(refused.errors)")
@@ -53,11 +54,11 @@ import Testing
         for till in tills {
             let journal = try Journal(path: till.generated.journalPath, till: till.till, cashier: "")
             let link = StoreLink(configuration: LinkKeys.link("http://127.0.0.1:\(port)", till: till.key),
-                                 journal: journal, logger: StoreServerTests.logger, onEvent: { _ in })
+                                 journal: journal, logger: StoreServerFixture.logger, onEvent: { _ in })
             let running = Task { await link.run() }
             let newest = try await journal.newestEntry()
-            try await StoreServerTests.eventually("\(till.key) replicated", within: 120) { link.acknowledged?.sequence == newest.sequence }
-            await StoreServerTests.stop(running)
+            try await StoreServerFixture.eventually("\(till.key) replicated", within: 120) { link.acknowledged?.sequence == newest.sequence }
+            await StoreServerFixture.stop(running)
         }
         _ = server.interrupt()
 
@@ -70,9 +71,9 @@ import Testing
 
         // Valid against Skatteetaten's schema (report IDs unique across the registers), every
         // reference held, each till's chain verified with its own key, each report's figures summed anew.
-        let valid = try await SAFTExportTests.validate(file)
+        let valid = try await SAFTFixture.validate(file)
         #expect(valid.status == 0, "\(valid.errors.suffix(2000))")
-        let checked = try await SAFTExportTests.check(file, publicKey: tills[0].generated.publicKeyPath, tills[1].generated.publicKeyPath)
+        let checked = try await SAFTFixture.check(file, publicKey: tills[0].generated.publicKeyPath, tills[1].generated.publicKeyPath)
         #expect(checked.status == 0, "\(checked.output.suffix(3000)) \(checked.errors.suffix(2000))")
         #expect(checked.output.contains("ok:"))
 
@@ -88,7 +89,7 @@ import Testing
         // Each till's register is exactly what the till's own export writes from its own
         // journal (the report IDs prefixed with the till, so they stay unique in the file).
         for till in tills {
-            let own = try await SAFTExportTests.export(till.generated, from: "2026-03-13", to: "2026-03-14",
+            let own = try await SAFTFixture.export(till.generated, from: "2026-03-13", to: "2026-03-14",
                                                        out: till.generated.directory + "/own.xml")
             let ownText = try String(contentsOfFile: own, encoding: .utf8)
             let ownRegister = try #require(Self.register(till.till, in: ownText))

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseCore
 import KasseJournal
 import KasseJournalSQLite
@@ -30,8 +31,8 @@ import Testing
             configuration.catalogKey = LinkKeys.catalog
             return configuration
         }
-        let a = try await StoreServer.start(try configuration(port: portA), logger: StoreServerTests.logger)
-        let b = try await StoreServer.start(try configuration(port: 0), logger: StoreServerTests.logger)
+        let a = try await StoreServer.start(try configuration(port: portA), logger: StoreServerFixture.logger)
+        let b = try await StoreServer.start(try configuration(port: 0), logger: StoreServerFixture.logger)
 
         let till = try await TillSession(
             simulator: sim, extraConfig: LinkKeys.tillServerSection(url: b.baseURL, token: token, till: "TEST1-2"),
@@ -45,7 +46,7 @@ import Testing
         try await till.keys("Enter")
         try await till.waitFor("Customer: +47 ******01")
         // The till's log says when its event socket is open; only then is a push expected.
-        try await StoreServerTests.eventually("the till connected to the store server") {
+        try await StoreServerFixture.eventually("the till connected to the store server") {
             ((try? String(contentsOfFile: till.directory + "/kasse.log", encoding: .utf8)) ?? "").contains("store server: connected as till TEST1-2")
         }
         try await till.keys("F4")
@@ -61,9 +62,9 @@ import Testing
         #expect(log.contains("store server: AUTHORIZED for \(reference)"))
 
         // The sale reached the server's copy of the journal.
-        let store = try StoreServerTests.database(database)
+        let store = try StoreServerFixture.database(database)
         try await store.client.withRunning {
-            try await StoreServerTests.eventually("the sale replicated") {
+            try await StoreServerFixture.eventually("the sale replicated") {
                 try await store.entries(till: "TEST1-2").contains { $0.kind == "sale-completed" && $0.reference == reference }
             }
         }
@@ -72,10 +73,10 @@ import Testing
         // Once the server holds the whole journal, its X report is the till's own, to the øre.
         let tillJournal = try Journal(path: till.directory + "/.local/share/kasse/demo-journal.sqlite", till: "2", cashier: "", readOnly: true)
         // (A client runs once: a new one for the reports.)
-        let copy = try StoreServerTests.database(database)
+        let copy = try StoreServerFixture.database(database)
         let reports = StoreReports(database: copy, tills: tills)
         let (own, fromServer) = try await copy.client.withRunning {
-            try await StoreServerTests.eventually("the whole journal replicated") {
+            try await StoreServerFixture.eventually("the whole journal replicated") {
                 try await copy.head(till: "TEST1-2").hash == tillJournal.newestEntry().hash
             }
             let own = try await tillJournal.xReport(store: "TEST1", currency: "NOK")
@@ -87,8 +88,8 @@ import Testing
         try await till.keys("F10")
         try await till.waitFor("KASSE-EXITED-0")
         await till.close()
-        await StoreServerTests.stop(a)
-        await StoreServerTests.stop(b)
+        await StoreServerFixture.stop(a)
+        await StoreServerFixture.stop(b)
         try await sim.finish()
     }
 }
@@ -107,7 +108,7 @@ import Testing
         let database = try await cluster.newDatabase()
         let port = try PostgresCluster.freePort()
         let token = "till-two-token-for-the-catalog-test"
-        let config = try ServerCommandTests.write(ServerCommandTests.config(database: database, port: port) + """
+        let config = try ServerCommandFixture.write(ServerCommandFixture.config(database: database, port: port) + """
 
 
             [[till]]
@@ -129,7 +130,7 @@ import Testing
         let till = try await TillSession(simulator: sim, extraConfig: LinkKeys.tillServerSection(url: "http://127.0.0.1:\(port)", token: token, till: "TEST1-2"))
         // (It may come while the log-in screen shows: the till's log says when it is sold from.)
         func logged(_ text: String) async throws {
-            try await StoreServerTests.eventually(text) {
+            try await StoreServerFixture.eventually(text) {
                 ((try? String(contentsOfFile: till.directory + "/kasse.log", encoding: .utf8)) ?? "").contains(text)
             }
         }

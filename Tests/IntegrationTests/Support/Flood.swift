@@ -23,7 +23,7 @@ final class Flood: Sendable {
     /// then waits up to `seconds` for the listener to close them all.
     static func open(_ count: Int, to port: Int, from source: String, send: String? = nil, seconds: Double = 90) async throws -> Flood {
         let flood = try Flood(count, to: port, from: source, send: send, seconds: seconds)
-        try await StoreServerTests.eventually("the flood's connections opened", within: 120) { flood.line(starting: "OPEN ") != nil }
+        try await StoreServerFixture.eventually("the flood's connections opened", within: 120) { flood.line(starting: "OPEN ") != nil }
         return flood
     }
 
@@ -77,7 +77,7 @@ final class Flood: Sendable {
     /// Waits until the listener has closed every connection (or the flood's own deadline
     /// passed); the number still open.
     func waitUntilClosed() async throws -> Int {
-        try await StoreServerTests.eventually("the flood ended", within: 420) { self.line(starting: "LEFT ") != nil }
+        try await StoreServerFixture.eventually("the flood ended", within: 420) { self.line(starting: "LEFT ") != nil }
         return Int(line(starting: "LEFT ")?.dropFirst(5) ?? "") ?? -1
     }
 

@@ -39,7 +39,7 @@ enum LinkKeys {
     /// The link of till `till` (`OSL1-1`) with its own key, the catalog key and `token`.
     static func link(_ url: String, till: String = "OSL1-1", token: String? = nil) -> StoreLinkConfiguration {
         let parts = till.split(separator: "-").map(String.init)
-        return StoreLinkConfiguration(url: url, token: token ?? StoreServerTests.tokens[till] ?? "", till: PaymentReference.tillPrefix(store: parts[0], till: parts[1]),
+        return StoreLinkConfiguration(url: url, token: token ?? StoreServerFixture.tokens[till] ?? "", till: PaymentReference.tillPrefix(store: parts[0], till: parts[1]),
                                       signingKey: tills[till], catalogKey: catalog.publicKey)
     }
 }

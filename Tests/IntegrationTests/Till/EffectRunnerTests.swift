@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseCore
 import KasseJournal
 import KasseLanguage

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseTesting
 import KasseTill
 import KasseTillApp

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseCore
 import KasseJournal
 import KasseJournalSQLite
@@ -15,9 +16,9 @@ import KasseTesting
 @Suite(.serialized) struct RateLimitEndToEndTests {
     @Test func twentyOnePaymentsWaitingNeverMeetA429() async throws {
         let sim = try await SimulatorHarness.start(timeScale: 1)
-        let journalPath = JournalTests.temporaryPath()
+        let journalPath = JournalFixture.temporaryPath()
         let journal = try Journal(path: journalPath, till: "2", cashier: "t")
-        let day = try await SettlementReportTests.simulatorDay(sim)
+        let day = try await SettlementFixture.simulatorDay(sim)
         // 20 payments sent before a restart, still waiting for a customer who never answers.
         var references: [String] = []
         for sale in 1...20 {

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseCore
 import KasseJournal
 import KasseJournalSQLite
@@ -215,32 +216,3 @@ import KasseTesting
     }
 }
 
-extension TillSession {
-    /// SIGKILL to the till process: no clean-up of any kind.
-    /// A crash: the till's own process is killed first and is gone before its terminal (tmux,
-    /// the shell) goes. Killed the other way round, the till would hear the terminal hang up
-    /// (SIGHUP) first and close in order, as a till does on SIGHUP, abandoning its open sale.
-    func kill() async throws {
-        let till = "^\(KasseBinary.path) till --config \(directory)/kasse.toml"
-        let pids = { () async throws -> [Int32] in
-            try await runProgram("/usr/bin/pgrep", ["-f", till]).output.split(separator: "\n")
-                .compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 != getpid() }
-        }
-        for pid in try await pids() { Foundation.kill(pid, SIGKILL) }
-        _ = try await eventually(timeout: .seconds(60)) { try await pids().isEmpty ? true : nil }
-        let found = try await runProgram("/usr/bin/pgrep", ["-f", "till --config \(directory)/kasse.toml"])
-        for line in found.output.split(separator: "\n") {
-            if let pid = Int32(line.trimmingCharacters(in: .whitespaces)), pid != getpid() {
-                Foundation.kill(pid, SIGKILL)
-            }
-        }
-    }
-
-    /// A signal to the till process itself (not the shell or tmux that run it).
-    func signal(_ number: Int32) async throws {
-        let found = try await runProgram("/usr/bin/pgrep", ["-f", "^\(KasseBinary.path) till --config \(directory)/kasse.toml"])
-        let pids = found.output.split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
-        #expect(pids.count == 1, "the till's process: \(found.output)")
-        for pid in pids where pid != getpid() { Foundation.kill(pid, number) }
-    }
-}

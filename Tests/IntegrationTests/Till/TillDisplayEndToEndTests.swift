@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseDisplayLink
 import KasseTill
 import Logging
@@ -135,7 +136,7 @@ final class DisplaySession: Sendable {
         let address = try #require(decoded, "no QR code read from the display:\n\(shown)")
         #expect(address.hasPrefix(sim.baseURL + "/simulator/v1/landing/\(reference)?token="), "\(address)")
         // The customer's phone opens the address and approves.
-        let landing = try await SimulatorQRTests.bytes(address)
+        let landing = try await SimulatorQRFixture.bytes(address)
         #expect(landing.status == 200)
         _ = try await sim.control(.POST, "/simulator/v1/payments/\(reference)/approve")
         try await till.waitFor("PAID", timeout: .seconds(90))
@@ -159,15 +160,15 @@ final class DisplaySession: Sendable {
             await CustomerViewClient(url: "http://127.0.0.1:\(server.port)", secret: "not-the-display-secret", logger: logger)
                 .follow { v in wrong.withLock { $0.append(v) } }
         }
-        try await StoreServerTests.eventually("the right display has the view") { right.withLock { $0.contains(view) } }
-        try await StoreServerTests.eventually("the wrong one was turned away") { wrong.withLock { !$0.isEmpty } }
+        try await StoreServerFixture.eventually("the right display has the view") { right.withLock { $0.contains(view) } }
+        try await StoreServerFixture.eventually("the wrong one was turned away") { wrong.withLock { !$0.isEmpty } }
         #expect(server.displays == 1)
         // Views go out as they change (the same view twice is sent once).
         var paid = view
         paid.phase = .paid(amount: 4990)
         server.publish(paid)
         server.publish(paid)
-        try await StoreServerTests.eventually("the change arrived") { right.withLock { $0.last == paid } }
+        try await StoreServerFixture.eventually("the change arrived") { right.withLock { $0.last == paid } }
         #expect(right.withLock { $0.filter { $0 == paid }.count } == 1)
         #expect(wrong.withLock { $0.allSatisfy { $0.phase == .closed } }, "a display without the secret saw the till")
         good.cancel()

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseLanguage
 import KasseSimulator
 import Testing

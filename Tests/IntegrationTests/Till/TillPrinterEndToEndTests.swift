@@ -1,4 +1,5 @@
 import Foundation
+@testable import IntegrationSupport
 import KasseJournal
 import KasseJournalSQLite
 import KassePrinter
@@ -138,7 +139,7 @@ import KasseTesting
                                                                 "--out", directory], environment: ["HOME": till.directory])
         #expect(exported.status == 0, "\(exported.errors)")
         let file = try #require(exported.output.components(separatedBy: "Wrote ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect(try await SAFTExportTests.validate(file).status == 0)
+        #expect(try await SAFTFixture.validate(file).status == 0)
         let export = try String(contentsOfFile: file, encoding: .utf8).filter { !$0.isWhitespace }
         #expect(export.contains("<eventType>SALREC</eventType>") && export.contains("<eventType>COPYREC</eventType>")
                 && export.contains("<receiptCopyNum>1</receiptCopyNum>") && !export.contains("NOPRINTREC"), "\(export.prefix(4000))")

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+@testable import IntegrationSupport
 import KasseSimulator
 import Testing
 

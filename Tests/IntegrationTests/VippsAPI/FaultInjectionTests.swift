@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+@testable import IntegrationSupport
 import KasseSimulator
 import Testing
 

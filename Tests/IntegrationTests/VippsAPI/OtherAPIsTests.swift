@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+@testable import IntegrationSupport
 import KasseSimulator
 import Testing
 
@@ -44,7 +45,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory
         func load(_ text: String) -> String {
             let path = directory.appendingPathComponent("customers-\(UUID().uuidString).json").path
-            FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
             do {
                 _ = try SimulatorConfiguration.loadCustomers(path: path)
                 return ""

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+@testable import IntegrationSupport
 import KasseCore
 import KasseSimulator
 import Testing
@@ -33,11 +34,6 @@ import VippsModels
         return (items, tryLater, pages)
     }
 
-    static func simulatorDay(_ sim: SimulatorHarness) async throws -> CivilDate {
-        let now = try #require(try await sim.control(.GET, "/simulator/v1/clock").json["now"] as? String)
-        let seconds = try #require(InternetTime.parseRFC3339(now))
-        return ShopTimeZone.of(.norway).date(atUTC: Int64(seconds))
-    }
 
     @Test func capturesRefundsFeesAndThePayout() async throws {
         // Days pass in this test: a token for the whole of it.
@@ -49,7 +45,7 @@ import VippsModels
         let ledger = try #require(mine?.first?["ledgerId"] as? String)
         #expect(mine?.first?["currency"] as? String == "NOK")
 
-        let day = try await Self.simulatorDay(sim)
+        let day = try await SettlementFixture.simulatorDay(sim)
         for (reference, amount) in [("settle-0001", 1000), ("settle-0002", 2000), ("settle-0003", 500)] {
             try await sim.authorized(reference, amount: amount)
             #expect(try await sim.capture(reference, amount, key: "k-" + reference).status == 200)
@@ -102,7 +98,7 @@ import VippsModels
     @Test func faultsTheLedgerIsToldToHave() async throws {
         let sim = try await SimulatorHarness.start()
         let ledger = "3\(sim.msn)"
-        let day = try await Self.simulatorDay(sim)
+        let day = try await SettlementFixture.simulatorDay(sim)
         for (reference, amount) in [("fault-0001", 1000), ("fault-0002", 2000)] {
             try await sim.authorized(reference, amount: amount)
             #expect(try await sim.capture(reference, amount, key: "k-" + reference).status == 200)

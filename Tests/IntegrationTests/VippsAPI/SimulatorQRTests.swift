@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+@testable import IntegrationSupport
 import NIOCore
 import Testing
 
@@ -14,11 +15,6 @@ import Testing
         """
     }
 
-    static func bytes(_ url: String) async throws -> (status: Int, type: String, body: [UInt8]) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 16 << 20)
-        return (Int(response.status.code), response.headers.first(name: "Content-Type") ?? "", Array(buffer: body))
-    }
 
     @Test func eachQRFormatAndTheCodeLeadsToAPaymentThatCanBeApproved() async throws {
         let sim = try await SimulatorHarness.start()
@@ -27,13 +23,13 @@ import Testing
         #expect(text.status == 201, "\(text.body)")
         let target = try #require(text.json["redirectUrl"] as? String)
         #expect(target.hasPrefix(sim.baseURL + "/simulator/v1/landing/qr-text-1?token="))
-        let landing = try await Self.bytes(target)
+        let landing = try await SimulatorQRFixture.bytes(target)
         #expect(landing.status == 200 && String(decoding: landing.body, as: UTF8.self).contains("qr-text-1"))
 
         // The default, SVG: an image of the code.
         let svg = try await sim.api(.POST, "/epayment/v1/payments", key: "qr-2", body: Self.body("qr-svg-1", qrFormat: nil))
         let svgURL = try #require(svg.json["redirectUrl"] as? String)
-        let svgImage = try await Self.bytes(svgURL)
+        let svgImage = try await SimulatorQRFixture.bytes(svgURL)
         #expect(svgImage.status == 200 && svgImage.type == "image/svg+xml")
         #expect(String(decoding: svgImage.body, as: UTF8.self).hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
 
@@ -42,7 +38,7 @@ import Testing
                                     body: Self.body("qr-png-1", qrFormat: #"{"format":"IMAGE/PNG","size":300}"#))
         let pngURL = try #require(png.json["redirectUrl"] as? String)
         #expect(pngURL.contains("size=300"))
-        let pngImage = try await Self.bytes(pngURL)
+        let pngImage = try await SimulatorQRFixture.bytes(pngURL)
         #expect(pngImage.status == 200 && pngImage.type == "image/png")
         #expect(Array(pngImage.body.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         // Width and height in the IHDR chunk.
@@ -54,7 +50,7 @@ import Testing
         let address = decoded.output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(address.hasPrefix(sim.baseURL + "/simulator/v1/landing/qr-png-1?token="), "\(decoded.output) \(decoded.errors)")
         // The token of another payment, or none: no image.
-        #expect(try await Self.bytes(sim.baseURL + "/simulator/v1/qr/qr-png-1?token=nope&format=png").status == 404)
+        #expect(try await SimulatorQRFixture.bytes(sim.baseURL + "/simulator/v1/qr/qr-png-1?token=nope&format=png").status == 404)
 
         // The customer opens the code's address and approves: the payment is AUTHORIZED.
         let reference = "qr-png-1"

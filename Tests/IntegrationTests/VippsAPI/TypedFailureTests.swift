@@ -1,5 +1,6 @@
 import KasseLanguage
 import Foundation
+@testable import IntegrationSupport
 import Testing
 import VippsClient
 import VippsModels

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
+@testable import IntegrationSupport
 import KasseSimulator
 import NIOCore
 import Synchronization
