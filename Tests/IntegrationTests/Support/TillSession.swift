@@ -88,7 +88,9 @@ final class TillSession: Sendable {
     /// At the log-in screen: the number, Enter, the PIN, Enter; back when the till sells.
     func logIn(_ id: String, _ pin: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let employee = language.text(.promptEmployee)
-        try await waitFor(employee + ":", timeout: .seconds(60), sourceLocation: sourceLocation)
+        // The first screen: a till starting while every suite runs (load 16 on two cores was
+        // seen) has shown it only after a minute.
+        try await waitFor(employee + ":", timeout: .seconds(120), sourceLocation: sourceLocation)
         try await type(id)
         try await keys("Enter")
         try await waitFor("PIN:", sourceLocation: sourceLocation)
