@@ -121,7 +121,7 @@ final class PostgresCluster: Sendable {
                       + "while [ -d /proc/\(getpid()) ] && kill -0 $pg 2>/dev/null; do sleep 1; done; kill -QUIT $pg 2>/dev/null; wait $pg"]
         process.arguments = arguments
         let logPath = "\(folder)/server-\(UUID().uuidString.prefix(6)).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw PostgresMissing(description: "cannot write \(logPath)") }
         process.standardOutput = log
         process.standardError = log

@@ -85,7 +85,7 @@ import VippsModels
 
     @Test func aFileWithSecretsOthersCanReadGetsAWarning() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kasse-\(UUID().uuidString).toml").path
-        FileManager.default.createFile(atPath: path, contents: Data(full.utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: path, contents: Data(full.utf8), attributes: [.posixPermissions: 0o644])
         var warnings: [String] = []
         _ = try ConfigFiles.read(at: path, warnings: &warnings)
         #expect(warnings.count == 1)
