@@ -117,12 +117,20 @@ final class TillSession: Sendable {
     @discardableResult
     func waitUntil(_ what: String, timeout: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation,
                    _ test: (String) -> Bool) async throws -> String {
+        try await Self.waitUntil(what, timeout: timeout, sourceLocation: sourceLocation, screen: screen, test,
+                                 problem: { last in "screen never showed \(what):\n\(last)\n\(await self.diagnosis())" })
+    }
+
+    /// Reads `screen` until `test` holds, bounded by `timeout`; otherwise records `problem` (given
+    /// the last screen) and returns that screen. For every program a test runs in tmux.
+    static func waitUntil(_ what: String, timeout: Duration, sourceLocation: SourceLocation, screen: () async throws -> String,
+                          _ test: (String) -> Bool, problem: (String) async -> String) async throws -> String {
         var last = ""
         if let shown = try await eventually(timeout: timeout, { () async throws -> String? in
             last = try await screen()
             return test(last) ? last : nil
         }) { return shown }
-        Issue.record("screen never showed \(what):\n\(last)\n\(await diagnosis())", sourceLocation: sourceLocation)
+        Issue.record(Comment(rawValue: await problem(last)), sourceLocation: sourceLocation)
         return last
     }
 

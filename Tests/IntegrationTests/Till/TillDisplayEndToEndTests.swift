@@ -27,13 +27,8 @@ final class DisplaySession: Sendable {
     @discardableResult
     func waitFor(_ what: String, timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation,
                  _ test: (String) -> Bool) async throws -> String {
-        var last = ""
-        if let shown = try await eventually(timeout: timeout, { () async throws -> String? in
-            last = try await screen()
-            return test(last) ? last : nil
-        }) { return shown }
-        Issue.record("the display never showed \(what):\n\(last)", sourceLocation: sourceLocation)
-        return last
+        try await TillSession.waitUntil(what, timeout: timeout, sourceLocation: sourceLocation, screen: screen, test,
+                                        problem: { last in "the display never showed \(what):\n\(last)" })
     }
 
     @discardableResult
